@@ -1,0 +1,125 @@
+import js from '@eslint/js';
+import svelte from 'eslint-plugin-svelte';
+import globals from 'globals';
+import ts from 'typescript-eslint';
+import svelteConfig from './svelte.config.js';
+
+/**
+ * Layering from DESIGN.md, enforced like Perfetto's import allow-list:
+ * types ← analytics/ingest/alerts/export (pure) ← db ← workers ← state ← components ← routes.
+ */
+const storage = ['dexie', 'idb-keyval', 'fake-indexeddb', 'fake-indexeddb/*'];
+const ui = ['svelte', 'svelte/*', '$app/*', 'comlink', 'chart.js', 'chart.js/*', 'workbox-window'];
+const restrict = (patterns, message) => ({
+  'no-restricted-imports': [
+    'error',
+    { patterns: patterns.map((group) => ({ group: [group], message })) }
+  ]
+});
+const pureMessage =
+  'Pure code (DESIGN.md): no storage, UI, Comlink or worker imports; pass data and time in.';
+const layerPatterns = (layers) => layers.flatMap((l) => [`$lib/${l}/*`, `$lib/${l}`, `**/${l}/*`]);
+
+export default ts.config(
+  js.configs.recommended,
+  ...ts.configs.recommended,
+  ...svelte.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.browser, ...globals.node } }
+  },
+  {
+    files: ['**/*.svelte', '**/*.svelte.ts', '**/*.svelte.js'],
+    languageOptions: {
+      parserOptions: {
+        projectService: true,
+        extraFileExtensions: ['.svelte'],
+        parser: ts.parser,
+        svelteConfig
+      }
+    }
+  },
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }
+      ],
+      'svelte/no-navigation-without-resolve': 'off'
+    }
+  },
+  {
+    files: ['src/lib/types/**'],
+    rules: restrict(['*', '!./*'], 'lib/types imports nothing but itself.')
+  },
+  {
+    files: [
+      'src/lib/analytics/**',
+      'src/lib/ingest/**',
+      'src/lib/alerts/**',
+      'src/lib/export/**',
+      'src/lib/demo/**'
+    ],
+    ignores: ['**/*.test.ts'],
+    rules: restrict(
+      [
+        ...storage,
+        ...ui,
+        ...layerPatterns(['db', 'workers', 'state', 'components', 'charts', 'collectors'])
+      ],
+      pureMessage
+    )
+  },
+  {
+    files: ['src/lib/db/**'],
+    rules: restrict(
+      [...ui, ...layerPatterns(['workers', 'state', 'components', 'charts', 'collectors'])],
+      'lib/db is storage only: it may import types, pure code, dexie and idb-keyval.'
+    )
+  },
+  {
+    files: ['src/lib/workers/**'],
+    rules: restrict(
+      ['svelte', 'svelte/*', '$app/*', 'chart.js', ...layerPatterns(['state', 'components'])],
+      'Workers join db + analytics + ingest; they never import UI.'
+    )
+  },
+  {
+    files: ['src/routes/**', 'src/lib/components/**', 'src/lib/state/**', 'src/lib/charts/**'],
+    rules: restrict(
+      storage,
+      'Only src/lib/db touches IndexedDB; the UI reads through state and the engine.'
+    )
+  },
+  {
+    files: ['agent/**'],
+    rules: restrict(
+      [
+        ...storage,
+        ...ui,
+        ...layerPatterns([
+          'db',
+          'workers',
+          'state',
+          'components',
+          'charts',
+          'collectors',
+          'analytics',
+          'alerts',
+          'export'
+        ])
+      ],
+      'The agent imports only lib/types and lib/ingest.'
+    )
+  },
+  {
+    ignores: [
+      'build/',
+      '.svelte-kit/',
+      'dist/',
+      'node_modules/',
+      'test-results/',
+      'playwright-report/',
+      'bench/out/'
+    ]
+  }
+);

@@ -1,0 +1,149 @@
+/**
+ * Plain data types shared by every layer. This folder imports nothing.
+ * Times are epoch milliseconds unless a name says otherwise.
+ */
+
+export type SeriesKind = 'gauge' | 'counter' | 'histogram_bucket';
+export type SeriesSource = 'browser' | 'agent' | 'import' | 'api' | 'demo';
+export type SeriesCategory = 'system' | 'model' | 'ux' | 'network' | 'app' | 'events';
+
+/** What identifies and describes a series before it has an id in the store. */
+export interface SeriesDescriptor {
+  name: string;
+  labels: Record<string, string>;
+  unit: string;
+  kind: SeriesKind;
+  source: SeriesSource;
+  category: SeriesCategory;
+  help?: string;
+}
+
+/** A registered series: `key` is the canonical name + sorted labels. */
+export interface SeriesRecord extends SeriesDescriptor {
+  id: number;
+  key: string;
+  firstT?: number;
+  lastT?: number;
+  /** Last value seen, for the live panels. */
+  lastV?: number;
+}
+
+/** Columnar points, sorted by time unless a caller says otherwise. */
+export interface Columnar {
+  t: Float64Array;
+  v: Float64Array;
+}
+
+/** One ingest batch: one series, many points. */
+export interface PointBatch extends Columnar {
+  series: SeriesDescriptor;
+}
+
+/** Result-log event, as the original design's tracking API and result logs carry it. */
+export interface ResultEvent {
+  t: number;
+  actionType: string;
+  status: string;
+  durationMs: number;
+  triggerId?: string;
+  organisationId?: string;
+  retries?: number;
+  errorMessage?: string;
+  context?: Record<string, unknown>;
+}
+
+/** Rollup tiers, finest to coarsest. `raw` is the chunked points themselves. */
+export const TierNames = ['1s', '10s', '1m', '5m', '15m', '1h', '1d', '1w', '1M'] as const;
+export type TierName = (typeof TierNames)[number];
+export type RetentionKey = 'raw' | TierName | 'events' | 'insights';
+
+/** Milliseconds each fixed-width tier spans; calendar tiers (1d, 1w, 1M) follow a time zone. */
+export const TierWidthMs: Record<TierName, number> = {
+  '1s': 1_000,
+  '10s': 10_000,
+  '1m': 60_000,
+  '5m': 300_000,
+  '15m': 900_000,
+  '1h': 3_600_000,
+  '1d': 86_400_000,
+  '1w': 7 * 86_400_000,
+  '1M': 30 * 86_400_000
+};
+
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;
+
+/** Retention per tier in milliseconds (DESIGN.md defaults). */
+export const DefaultRetention: Record<RetentionKey, number> = {
+  raw: HOUR_MS,
+  '1s': HOUR_MS,
+  '10s': 6 * HOUR_MS,
+  '1m': 24 * HOUR_MS,
+  '5m': 7 * DAY_MS,
+  '15m': 30 * DAY_MS,
+  '1h': 90 * DAY_MS,
+  '1d': 2 * 365 * DAY_MS,
+  '1w': 3 * 365 * DAY_MS,
+  '1M': 5 * 365 * DAY_MS,
+  events: 90 * DAY_MS,
+  insights: 365 * DAY_MS
+};
+
+/** Aggregates a query may ask for. */
+export type Aggregate =
+  | 'avg'
+  | 'min'
+  | 'max'
+  | 'sum'
+  | 'count'
+  | 'first'
+  | 'last'
+  | 'stddev'
+  | 'p50'
+  | 'p95'
+  | 'p99';
+
+export interface QueryRequest {
+  seriesId: number;
+  from: number;
+  to: number;
+  maxPoints: number;
+  aggregates: Aggregate[];
+  /** Force a tier instead of the automatic choice. */
+  tier?: TierName | 'raw';
+}
+
+export interface QueryResult {
+  seriesId: number;
+  /** The tier actually read: 'raw' or a rollup tier. */
+  tier: TierName | 'raw';
+  /** Bucket width in ms (0 for raw). */
+  stepMs: number;
+  t: Float64Array;
+  /** One column per requested aggregate, aligned with `t`. */
+  columns: Partial<Record<Aggregate, Float64Array>>;
+}
+
+/** Anomaly as stored and shown. */
+export interface AnomalyRecord {
+  seriesKey: string;
+  t: number;
+  value: number;
+  score: number;
+  detector: string;
+}
+
+/** Storage status shown in Settings and in the top bar. */
+export interface StorageStatus {
+  usage: number | null;
+  quota: number | null;
+  persisted: boolean | null;
+}
+
+/** A change notice broadcast between tabs. */
+export type ChangeNotice =
+  | { kind: 'points'; seriesIds: number[]; to: number }
+  | { kind: 'events'; count: number }
+  | { kind: 'series' }
+  | { kind: 'cleared' }
+  | { kind: 'settings' };

@@ -1,0 +1,41 @@
+import adapter from '@sveltejs/adapter-static';
+import { vitePreprocess } from '@sveltejs/vite-plugin-svelte';
+
+/** The agent listens on loopback only; any port, so users can move it with --port. */
+const agentOrigins = [
+  'http://127.0.0.1:*',
+  'http://localhost:*',
+  'http://[::1]:*',
+  'ws://127.0.0.1:*',
+  'ws://localhost:*',
+  'ws://[::1]:*'
+];
+
+/** @type {import('@sveltejs/kit').Config} */
+const config = {
+  preprocess: vitePreprocess(),
+  kit: {
+    adapter: adapter({ fallback: 'index.html', strict: true }),
+    serviceWorker: { register: false },
+    version: { pollInterval: 60_000 },
+    csp: {
+      mode: 'hash',
+      directives: {
+        'default-src': ['self'],
+        'script-src': ['self'],
+        'style-src': ['self', 'unsafe-inline'],
+        'img-src': ['self', 'data:', 'blob:'],
+        'font-src': ['self'],
+        'worker-src': ['self', 'blob:'],
+        'connect-src': ['self', ...agentOrigins],
+        'manifest-src': ['self'],
+        'object-src': ['none'],
+        'base-uri': ['none'],
+        'form-action': ['self'],
+        'frame-ancestors': ['none']
+      }
+    }
+  }
+};
+
+export default config;
