@@ -49,7 +49,13 @@ export default ts.config(
   },
   {
     files: ['src/lib/types/**'],
-    rules: restrict(['*', '!./*'], 'lib/types imports nothing but itself.')
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(?!\\./)', message: 'lib/types imports nothing but itself.' }] }
+      ]
+    }
   },
   {
     files: [
@@ -68,6 +74,44 @@ export default ts.config(
       ],
       pureMessage
     )
+  },
+  {
+    // Pure code reads no clock and no DOM: time and policy are arguments (STYLE.md).
+    files: [
+      'src/lib/analytics/**',
+      'src/lib/ingest/**',
+      'src/lib/alerts/**',
+      'src/lib/export/**',
+      'src/lib/demo/**'
+    ],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'Date', property: 'now', message: 'Pure code takes `now` as an argument.' },
+        {
+          object: 'performance',
+          property: 'now',
+          message: 'Pure code takes a clock as an argument.'
+        }
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'Pure code takes `now` as an argument.'
+        }
+      ],
+      'no-restricted-globals': [
+        'error',
+        ...['window', 'document', 'navigator', 'localStorage', 'indexedDB', 'location'].map(
+          (name) => ({
+            name,
+            message: 'Pure code never touches the DOM or browser storage.'
+          })
+        )
+      ]
+    }
   },
   {
     files: ['src/lib/db/**'],

@@ -5,17 +5,15 @@ import { vitePreprocess } from '@sveltejs/vite-plugin-svelte';
 const agentOrigins = [
   'http://127.0.0.1:*',
   'http://localhost:*',
-  'http://[::1]:*',
   'ws://127.0.0.1:*',
-  'ws://localhost:*',
-  'ws://[::1]:*'
+  'ws://localhost:*'
 ];
 
 /** @type {import('@sveltejs/kit').Config} */
 const config = {
   preprocess: vitePreprocess(),
   kit: {
-    adapter: adapter({ fallback: 'index.html', strict: true }),
+    adapter: adapter({ fallback: '200.html', strict: true }),
     serviceWorker: { register: false },
     version: { pollInterval: 60_000 },
     csp: {

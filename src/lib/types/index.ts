@@ -91,17 +91,7 @@ export const DefaultRetention: Record<RetentionKey, number> = {
 
 /** Aggregates a query may ask for. */
 export type Aggregate =
-  | 'avg'
-  | 'min'
-  | 'max'
-  | 'sum'
-  | 'count'
-  | 'first'
-  | 'last'
-  | 'stddev'
-  | 'p50'
-  | 'p95'
-  | 'p99';
+  'avg' | 'min' | 'max' | 'sum' | 'count' | 'first' | 'last' | 'stddev' | 'p50' | 'p95' | 'p99';
 
 export interface QueryRequest {
   seriesId: number;

@@ -1,0 +1,51 @@
+// `npm test`: every check and test a change must pass, in the order CI runs them:
+// types + lint + format, unit tests (Vitest, Node), the production build, then end-to-end
+// tests (Playwright in Debian's Chromium against the built site).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { ensureChromium } from './chromium.mjs';
+
+ensureChromium();
+mkdirSync('test-results', { recursive: true });
+
+const totals = { passed: 0, failed: 0, skipped: 0 };
+function run(label, cmd, args, env = {}) {
+  console.log(`\n── ${label}: ${cmd} ${args.join(' ')}`);
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+  return r.status === 0;
+}
+
+const steps = [];
+steps.push(['check', run('types, lint and format', 'npm', ['run', '--silent', 'check'])]);
+const unitOk = run('unit tests', 'npx', [
+  'vitest',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  '--outputFile.json=test-results/vitest.json'
+]);
+steps.push(['unit', unitOk]);
+if (existsSync('test-results/vitest.json')) {
+  const r = JSON.parse(readFileSync('test-results/vitest.json', 'utf8'));
+  totals.passed += r.numPassedTests ?? 0;
+  totals.failed += r.numFailedTests ?? 0;
+  totals.skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+}
+const buildOk = run('build', 'npx', ['vite', 'build']);
+steps.push(['build', buildOk]);
+if (buildOk) {
+  const e2eOk = run('end-to-end tests', 'npx', ['playwright', 'test', '--reporter=list,json'], {
+    PLAYWRIGHT_JSON_OUTPUT_NAME: 'test-results/playwright.json'
+  });
+  steps.push(['e2e', e2eOk]);
+  if (existsSync('test-results/playwright.json')) {
+    const r = JSON.parse(readFileSync('test-results/playwright.json', 'utf8'));
+    totals.passed += r.stats?.expected ?? 0;
+    totals.failed += (r.stats?.unexpected ?? 0) + (r.stats?.flaky ?? 0) * 0;
+    totals.skipped += r.stats?.skipped ?? 0;
+  }
+}
+const failedSteps = steps.filter(([, ok]) => !ok).map(([name]) => name);
+console.log(`\nSteps: ${steps.map(([n, ok]) => `${n} ${ok ? 'ok' : 'FAILED'}`).join(', ')}`);
+console.log(`Tests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(failedSteps.length === 0 ? 0 : 1);

@@ -1,0 +1,91 @@
+import Dexie, { type EntityTable } from 'dexie';
+import type { ResultEvent, SeriesRecord } from '$lib/types';
+
+/** The IndexedDB database name. Tests and tools open it by this name. */
+export const DB_NAME = 'tidemark';
+
+/**
+ * A compressed run of one series' raw points. The primary key is [seriesId+t0];
+ * the head chunk of a series is rewritten in place as it grows.
+ */
+export interface ChunkRecord {
+  seriesId: number;
+  t0: number;
+  t1: number;
+  n: number;
+  data: Uint8Array;
+}
+
+export interface StoredEvent extends ResultEvent {
+  id?: number;
+}
+
+export interface MetaRecord {
+  key: string;
+  value: unknown;
+}
+
+/**
+ * Why these options: `chromeTransactionDurability: 'strict'` makes Chromium flush to disk
+ * before `complete`, so an acknowledged write survives a killed browser (RELIABILITY.md #1).
+ * `cache: 'disabled'` because the engine never uses liveQuery, and chunk payloads are large.
+ */
+export class TidemarkDb extends Dexie {
+  series!: EntityTable<SeriesRecord, 'id'>;
+  chunks!: Dexie.Table<ChunkRecord, [number, number]>;
+  events!: EntityTable<StoredEvent, 'id'>;
+  meta!: EntityTable<MetaRecord, 'key'>;
+
+  constructor(
+    options: { name?: string; indexedDB?: IDBFactory; IDBKeyRange?: typeof IDBKeyRange } = {}
+  ) {
+    super(options.name ?? DB_NAME, {
+      chromeTransactionDurability: 'strict',
+      cache: 'disabled',
+      ...(options.indexedDB ? { indexedDB: options.indexedDB } : {}),
+      ...(options.IDBKeyRange ? { IDBKeyRange: options.IDBKeyRange } : {})
+    });
+    // Every version stays declared forever (RELIABILITY.md: keep every db.version()).
+    this.version(1).stores({
+      series: '++id, &key, name, category, source',
+      chunks: '[seriesId+t0], [seriesId+t1]',
+      events: '++id, t, actionType, status, triggerId, organisationId',
+      meta: '&key'
+    });
+  }
+}
+
+/** What the database layer reports to whoever shows it (the engine forwards it to the page). */
+export type DbLifecycle =
+  | { kind: 'open' }
+  | { kind: 'blocked' }
+  | { kind: 'versionchange'; newVersion: number | null }
+  | { kind: 'error'; name: string; message: string };
+
+/**
+ * Opens the database and wires the lifecycle events: on `versionchange` (a newer Tidemark
+ * opened it elsewhere) the connection closes at once so the other tab is not blocked, and
+ * the caller is told so it can offer a reload; `blocked` is reported while an older tab
+ * still holds the database open.
+ */
+export async function openDatabase(
+  onLifecycle: (event: DbLifecycle) => void,
+  options: ConstructorParameters<typeof TidemarkDb>[0] = {}
+): Promise<TidemarkDb> {
+  const db = new TidemarkDb(options);
+  db.on('versionchange', (event) => {
+    db.close({ disableAutoOpen: true });
+    onLifecycle({ kind: 'versionchange', newVersion: event.newVersion });
+    return false;
+  });
+  db.on('blocked', () => onLifecycle({ kind: 'blocked' }));
+  try {
+    await db.open();
+  } catch (error) {
+    const e = error as Error;
+    onLifecycle({ kind: 'error', name: e.name, message: e.message });
+    throw error;
+  }
+  onLifecycle({ kind: 'open' });
+  return db;
+}

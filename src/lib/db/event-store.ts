@@ -1,0 +1,27 @@
+import type { ResultEvent } from '$lib/types';
+import type { StoredEvent, TidemarkDb } from './database';
+
+/** Result-log events: one record each, indexed by time and the fields analysts filter on. */
+export class EventStore {
+  constructor(private readonly db: TidemarkDb) {}
+
+  /** Adds events in one transaction; resolves after it completes. */
+  async add(events: ResultEvent[]): Promise<number> {
+    if (events.length === 0) return 0;
+    await this.db.events.bulkAdd(events.map((e) => ({ ...e })));
+    return events.length;
+  }
+
+  async range(from: number, to: number, limit = Infinity): Promise<StoredEvent[]> {
+    const q = this.db.events.where('t').between(from, to, true, true);
+    return Number.isFinite(limit) ? q.limit(limit).toArray() : q.toArray();
+  }
+
+  async recent(limit: number): Promise<StoredEvent[]> {
+    return this.db.events.orderBy('t').reverse().limit(limit).toArray();
+  }
+
+  async count(): Promise<number> {
+    return this.db.events.count();
+  }
+}

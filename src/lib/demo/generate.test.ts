@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { DemoDefaults, generateDemoData } from './generate';
+
+const end = Date.UTC(2026, 10, 23, 12, 0, 0);
+
+describe('generateDemoData', () => {
+  it('is deterministic', () => {
+    const a = generateDemoData({ end });
+    const b = generateDemoData({ end });
+    expect(a.events).toEqual(b.events);
+    expect(a.batches.map((x) => Array.from(x.v.subarray(0, 50)))).toEqual(
+      b.batches.map((x) => Array.from(x.v.subarray(0, 50)))
+    );
+  });
+
+  it('covers one day at the default step for host, model and UX series, plus events', () => {
+    const { batches, events } = generateDemoData({ end });
+    const n = DemoDefaults.durationMs / DemoDefaults.stepMs;
+    expect(batches.every((b) => b.t.length === n)).toBe(true);
+    expect(new Set(batches.map((b) => b.series.category))).toEqual(
+      new Set(['system', 'network', 'model', 'ux'])
+    );
+    for (const b of batches) {
+      expect(b.t[b.t.length - 1]).toBe(end);
+      expect(b.t[0]).toBe(end - DemoDefaults.durationMs + DemoDefaults.stepMs);
+    }
+    expect(events.length).toBeGreaterThan(10_000);
+    expect(events.every((e, i) => i === 0 || e.t >= events[i - 1].t)).toBe(true);
+    const statuses = new Set(events.map((e) => e.status));
+    expect(statuses).toEqual(new Set(['success', 'failure', 'timeout']));
+    expect(events.filter((e) => e.status !== 'success').every((e) => e.errorMessage)).toBe(true);
+  });
+
+  it('keeps CPU within 0–100 % and memory below the total', () => {
+    const { batches } = generateDemoData({ end });
+    for (const b of batches.filter((x) => x.series.name === 'cpu_usage_percent')) {
+      expect(Math.min(...b.v)).toBeGreaterThanOrEqual(0);
+      expect(Math.max(...b.v)).toBeLessThanOrEqual(100);
+    }
+    const used = batches.find((x) => x.series.name === 'memory_used_bytes')!;
+    const total = batches.find((x) => x.series.name === 'memory_total_bytes')!;
+    expect(Math.max(...used.v)).toBeLessThanOrEqual(total.v[0]);
+  });
+
+  it('is empty for a zero duration', () => {
+    const { batches, events } = generateDemoData({ end, durationMs: 0 });
+    expect(batches.every((b) => b.t.length === 0)).toBe(true);
+    expect(events).toEqual([]);
+  });
+});

@@ -1,0 +1,111 @@
+import { getContext, setContext } from 'svelte';
+import type { DbLifecycle } from '$lib/db/database';
+import { loadSettings, saveSettings, type Settings, type Theme } from '$lib/db/settings';
+import type { ChangeNotice, StorageStatus } from '$lib/types';
+import { CHANGES_CHANNEL } from '$lib/workers/channels';
+import { getEngine, proxy, type EngineRemote } from '$lib/workers/engine-client';
+import type { EngineCounts } from '$lib/workers/engine-api';
+import { electLeader } from '$lib/workers/leader';
+
+/**
+ * What every page reads: the engine of this tab, whether this tab leads, the database's
+ * lifecycle, storage figures and a change counter that bumps whenever any tab writes data.
+ */
+export class AppState {
+  lifecycle = $state.raw<DbLifecycle | null>(null);
+  leader = $state(false);
+  counts = $state.raw<EngineCounts | null>(null);
+  storage = $state.raw<StorageStatus>({ usage: null, quota: null, persisted: null });
+  settings = $state.raw<Settings | null>(null);
+  /** Bumps on every change notice, so pages can re-query. */
+  changes = $state(0);
+  lastNotice = $state.raw<ChangeNotice | null>(null);
+
+  #engine: EngineRemote | null = null;
+  #channel: BroadcastChannel | null = null;
+  #resign: (() => void) | null = null;
+  #storageTimer: ReturnType<typeof setTimeout> | undefined;
+
+  get engine(): EngineRemote {
+    this.#engine ??= getEngine();
+    return this.#engine;
+  }
+
+  async start(): Promise<void> {
+    this.settings = await loadSettings().catch(() => null);
+    applyTheme(this.settings?.theme ?? 'auto');
+    const engine = this.engine;
+    await engine.onLifecycle(proxy((e: DbLifecycle) => (this.lifecycle = e)));
+    this.#channel = new BroadcastChannel(CHANGES_CHANNEL);
+    this.#channel.onmessage = (ev: MessageEvent<ChangeNotice>) => this.#noticed(ev.data);
+    const lifecycle = await engine.init();
+    this.lifecycle = lifecycle;
+    document.documentElement.dataset.leader = 'false';
+    this.#resign = electLeader((isLeader) => {
+      this.leader = isLeader;
+      engine.setLeader(isLeader).catch(() => {});
+      document.documentElement.dataset.leader = String(isLeader);
+    });
+    if (lifecycle.kind === 'open') await this.refreshCounts();
+    await this.refreshStorage();
+  }
+
+  stop(): void {
+    this.#resign?.();
+    this.#channel?.close();
+  }
+
+  /** The engine of this tab posts on its own channel object, so its notices arrive here too. */
+  #noticed(notice: ChangeNotice): void {
+    this.lastNotice = notice;
+    this.changes++;
+    void this.refreshCounts();
+    // Storage estimates are cheap but not free: at most one every 2 s.
+    clearTimeout(this.#storageTimer);
+    this.#storageTimer = setTimeout(() => void this.refreshStorage(), 2000);
+  }
+
+  async refreshCounts(): Promise<void> {
+    if (this.lifecycle?.kind !== 'open') return;
+    try {
+      this.counts = await this.engine.counts();
+    } catch {
+      // The database may have closed for an upgrade; the banner says so.
+    }
+  }
+
+  async refreshStorage(): Promise<void> {
+    const storage = navigator.storage;
+    if (!storage?.estimate) return;
+    const [estimate, persisted] = await Promise.all([
+      storage.estimate(),
+      storage.persisted ? storage.persisted() : Promise.resolve(null)
+    ]);
+    this.storage = { usage: estimate.usage ?? null, quota: estimate.quota ?? null, persisted };
+  }
+
+  async requestPersistence(): Promise<boolean> {
+    const granted = (await navigator.storage?.persist?.()) ?? false;
+    await this.refreshStorage();
+    return granted;
+  }
+
+  async setTheme(theme: Theme): Promise<void> {
+    applyTheme(theme);
+    this.settings = await saveSettings({ theme });
+  }
+}
+
+function applyTheme(theme: Theme): void {
+  document.documentElement.dataset.theme = theme;
+}
+
+const KEY = Symbol('tidemark-app');
+
+export function setAppContext(app: AppState): AppState {
+  return setContext(KEY, app);
+}
+
+export function getAppContext(): AppState {
+  return getContext<AppState>(KEY);
+}

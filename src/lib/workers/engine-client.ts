@@ -1,0 +1,27 @@
+import { proxy, wrap, type Remote } from 'comlink';
+import type { EngineApi } from './engine-api';
+
+export type EngineRemote = Remote<EngineApi>;
+
+let worker: Worker | null = null;
+let remote: EngineRemote | null = null;
+
+/** The engine worker of this tab, created on first use (browser only). */
+export function getEngine(): EngineRemote {
+  if (!remote) {
+    worker = new Worker(new URL('./engine.worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'tidemark-engine'
+    });
+    remote = wrap<EngineApi>(worker);
+  }
+  return remote;
+}
+
+export function disposeEngine(): void {
+  worker?.terminate();
+  worker = null;
+  remote = null;
+}
+
+export { proxy };

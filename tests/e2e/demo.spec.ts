@@ -1,0 +1,19 @@
+import { expect, test } from '@playwright/test';
+import { loadDemo } from './helpers';
+
+test('demo data loads and the Live page shows it', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByRole('heading', { name: 'Nothing stored yet' })).toBeVisible();
+  await loadDemo(page);
+  const tiles = page.getByTestId('series-tile');
+  await expect(tiles).toHaveCount(21);
+  await expect(page.getByRole('heading', { name: 'System', exact: true })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Model', exact: true })).toBeVisible();
+  await expect(tiles.filter({ hasText: 'cpu_usage_percent (cpu=0)' })).toContainText('%');
+  await expect(page.locator('svg[role="img"]').first()).toBeVisible();
+  await page.goto('/events');
+  await expect(page.getByTestId('events-table').locator('tbody tr')).toHaveCount(100);
+  // The data is still there after a reload: it lives in IndexedDB.
+  await page.goto('/');
+  await expect(tiles).toHaveCount(21);
+});

@@ -1,0 +1,75 @@
+import 'fake-indexeddb/auto';
+import Dexie from 'dexie';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase, type DbLifecycle } from '$lib/db/database';
+import { generateDemoData } from '$lib/demo/generate';
+import type { ChangeNotice } from '$lib/types';
+import { createEngineApi } from '$lib/workers/engine-api';
+
+let k = 0;
+const names: string[] = [];
+function engine(now = Date.UTC(2026, 10, 23, 12)) {
+  const name = `engine-test-${k++}`;
+  names.push(name);
+  const notices: ChangeNotice[] = [];
+  const api = createEngineApi({
+    openDb: (cb) => openDatabase(cb, { name }),
+    broadcast: (n) => notices.push(n),
+    now: () => now
+  });
+  return { api, notices, name };
+}
+afterEach(async () => {
+  for (const name of names.splice(0)) await Dexie.delete(name);
+});
+
+describe('engine api', () => {
+  it('ingests columnar batches and tells other tabs', async () => {
+    const { api, notices } = engine();
+    expect(await api.init()).toEqual({ kind: 'open' });
+    const series = {
+      name: 'tokens_per_second',
+      labels: { model: 'm' },
+      unit: 'tokens/s',
+      kind: 'gauge' as const,
+      source: 'api' as const,
+      category: 'model' as const
+    };
+    await api.ingest([{ series, t: Float64Array.of(1000, 2000), v: Float64Array.of(50, 51) }]);
+    const [s] = await api.listSeries();
+    expect(s.lastV).toBe(51);
+    const raw = await api.readRaw(s.id, 0, 5000);
+    expect(Array.from(raw.v)).toEqual([50, 51]);
+    expect(notices).toEqual([{ kind: 'points', seriesIds: [s.id], to: 2000 }]);
+  });
+
+  it('loads the demo day, counts it, and clears it', async () => {
+    const now = Date.UTC(2026, 10, 23, 12);
+    const { api } = engine(now);
+    const progress: number[] = [];
+    const loaded = await api.loadDemo((done, total) => progress.push(done / total));
+    const expected = generateDemoData({ end: now });
+    const expectedPoints = expected.batches.reduce((s, b) => s + b.t.length, 0);
+    expect(loaded).toEqual({ points: expectedPoints, events: expected.events.length });
+    expect(progress.at(-1)).toBe(1);
+    const counts = await api.counts();
+    expect(counts.series).toBe(expected.batches.length);
+    expect(counts.points).toBe(expectedPoints);
+    expect(counts.events).toBe(expected.events.length);
+    await api.clearAll();
+    expect((await api.counts()).points).toBe(0);
+    expect((await api.counts()).series).toBe(0);
+  });
+
+  it('closes and reports when a newer version opens the database elsewhere', async () => {
+    const { api, name } = engine();
+    const seen: DbLifecycle[] = [];
+    api.onLifecycle((e) => seen.push(e));
+    await api.init();
+    const newer = new Dexie(name);
+    newer.version(50).stores({ series: '++id, &key, name, category, source', extra: '++id' });
+    await newer.open(); // would hang here if the old connection did not close
+    expect(seen.map((e) => e.kind)).toEqual(['open', 'versionchange']);
+    newer.close();
+  });
+});

@@ -1,0 +1,114 @@
+import 'fake-indexeddb/auto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TidemarkDb } from '$lib/db/database';
+import { ChunkLimits, MetricStore, mergeLastWins, normalisePoints } from '$lib/db/metric-store';
+import type { SeriesDescriptor } from '$lib/types';
+
+const cpu: SeriesDescriptor = {
+  name: 'cpu_usage_percent',
+  labels: { cpu: '0', host: 'a' },
+  unit: '%',
+  kind: 'gauge',
+  source: 'api',
+  category: 'system'
+};
+const f = (xs: number[]) => Float64Array.from(xs);
+
+let db: TidemarkDb;
+let store: MetricStore;
+let n = 0;
+beforeEach(async () => {
+  db = new TidemarkDb({ name: `test-store-${n++}` });
+  await db.open();
+  store = new MetricStore(db);
+});
+afterEach(async () => {
+  db.close();
+  await db.delete();
+});
+
+describe('MetricStore', () => {
+  it('registers a series once whatever the label order', async () => {
+    const [a] = await store.registerSeries([cpu]);
+    const [b] = await new MetricStore(db).registerSeries([
+      { ...cpu, labels: { host: 'a', cpu: '0' } }
+    ]);
+    expect(b).toBe(a);
+    const all = await store.listSeries();
+    expect(all).toHaveLength(1);
+    expect(all[0].key).toBe('cpu_usage_percent{cpu="0",host="a"}');
+  });
+
+  it('reads back exactly what was appended, across chunk boundaries', async () => {
+    const [id] = await store.registerSeries([cpu]);
+    const count = ChunkLimits.maxPoints * 2 + 123;
+    const t = new Float64Array(count);
+    const v = new Float64Array(count);
+    for (let i = 0; i < count; i++) {
+      t[i] = 1_700_000_000_000 + i * 100;
+      v[i] = Math.sin(i) * 100;
+    }
+    // Appended in three uneven batches, as an ingest queue would.
+    await store.append([{ seriesId: id, t: t.subarray(0, 1000), v: v.subarray(0, 1000) }]);
+    await store.append([{ seriesId: id, t: t.subarray(1000, 5000), v: v.subarray(1000, 5000) }]);
+    await store.append([{ seriesId: id, t: t.subarray(5000), v: v.subarray(5000) }]);
+    const back = await store.readRaw(id, -Infinity, Infinity);
+    expect(Array.from(back.t)).toEqual(Array.from(t));
+    expect(Array.from(back.v)).toEqual(Array.from(v));
+    const chunks = await db.chunks.toArray();
+    expect(chunks.every((c) => c.n <= ChunkLimits.maxPoints)).toBe(true);
+    expect(chunks.reduce((s, c) => s + c.n, 0)).toBe(count);
+  });
+
+  it('merges late and duplicate points: last write wins, NaN stays a gap', async () => {
+    const [id] = await store.registerSeries([cpu]);
+    await store.append([{ seriesId: id, t: f([10, 20, 30, 40]), v: f([1, 2, 3, 4]) }]);
+    await store.append([{ seriesId: id, t: f([25, 20, 50]), v: f([2.5, NaN, 5]) }]);
+    const back = await store.readRaw(id, 0, 100);
+    expect(Array.from(back.t)).toEqual([10, 20, 25, 30, 40, 50]);
+    expect(Array.from(back.v)).toEqual([1, NaN, 2.5, 3, 4, 5]);
+    const series = await db.series.get(id);
+    expect(series?.lastT).toBe(50);
+    expect(series?.lastV).toBe(5);
+    expect(series?.firstT).toBe(10);
+  });
+
+  it('reads only the asked range', async () => {
+    const [id] = await store.registerSeries([cpu]);
+    await store.append([{ seriesId: id, t: f([1, 2, 3, 4, 5]), v: f([1, 2, 3, 4, 5]) }]);
+    const back = await store.readRaw(id, 2, 4);
+    expect(Array.from(back.t)).toEqual([2, 3, 4]);
+  });
+
+  it('starts a new chunk when the head chunk would span more than an hour', async () => {
+    const [id] = await store.registerSeries([cpu]);
+    await store.append([{ seriesId: id, t: f([0]), v: f([1]) }]);
+    await store.append([{ seriesId: id, t: f([ChunkLimits.maxSpanMs + 1]), v: f([2]) }]);
+    expect(await db.chunks.count()).toBe(2);
+  });
+});
+
+describe('normalisePoints', () => {
+  it.each([
+    { t: [1, 2, 3], v: [1, 2, 3], et: [1, 2, 3], ev: [1, 2, 3] },
+    { t: [3, 1, 2], v: [30, 10, 20], et: [1, 2, 3], ev: [10, 20, 30] },
+    { t: [1, 1, 1], v: [1, 2, 3], et: [1], ev: [3] },
+    { t: [2, 1, 2], v: [1, 5, 9], et: [1, 2], ev: [5, 9] },
+    { t: [], v: [], et: [], ev: [] }
+  ])('$t → $et', ({ t, v, et, ev }) => {
+    const out = normalisePoints({ t: f(t), v: f(v) });
+    expect(Array.from(out.t)).toEqual(et);
+    expect(Array.from(out.v)).toEqual(ev);
+  });
+});
+
+describe('mergeLastWins', () => {
+  it('interleaves and lets the newer run win ties', () => {
+    const out = mergeLastWins(
+      { t: f([1, 3, 5]), v: f([1, 3, 5]) },
+      { t: f([2, 3, 6]), v: f([20, 30, 60]) }
+    );
+    expect(Array.from(out.t)).toEqual([1, 2, 3, 5, 6]);
+    expect(Array.from(out.v)).toEqual([1, 20, 30, 5, 60]);
+  });
+});
