@@ -364,3 +364,32 @@ export function readXor(br: BitReader, out: Uint32Array, n: number): void {
     out[2 * i + 1] = ph;
   }
 }
+
+/** Appends an unsigned LEB128 varint (integers 0 ≤ x < 2^53). */
+export function writeVarint(sink: ByteSink, x: number): void {
+  sink.ensure(8);
+  const b = sink.bytes;
+  while (x >= 0x80) {
+    b[sink.pos++] = (x % 0x80) | 0x80;
+    x = Math.floor(x / 0x80);
+  }
+  b[sink.pos++] = x;
+}
+
+/** Cursor for reading varints: `pos` advances past what was read. */
+export interface ByteCursor {
+  bytes: Uint8Array;
+  pos: number;
+}
+
+export function readVarint(c: ByteCursor): number {
+  let x = 0;
+  let mul = 1;
+  for (;;) {
+    if (c.pos >= c.bytes.length) throw new RangeError('readVarint: truncated input');
+    const byte = c.bytes[c.pos++];
+    x += (byte & 0x7f) * mul;
+    if (byte < 0x80) return x;
+    mul *= 0x80;
+  }
+}
