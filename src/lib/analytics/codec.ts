@@ -39,7 +39,8 @@ import {
   readXor,
   unpackResiduals,
   writeXor,
-  zigzag
+  zigzag,
+  type ByteCursor
 } from './codec-bits';
 
 assertLittleEndian();
@@ -236,7 +237,15 @@ function tryEncodeDecimalColumn(sink: ByteSink, x: Float64Array): boolean {
   return true;
 }
 
-function encodeColumn(sink: ByteSink, x: Float64Array): void {
+/**
+ * Appends one length-prefixed column (u32 byte length + body) to `sink`, choosing the
+ * decimal or XOR coding. Shared with the rollup block format. Empty column → length 0. O(n).
+ *
+ * @example
+ * const sink = new ByteSink();
+ * encodeColumn(sink, new Float64Array([1, 2, 3]));
+ */
+export function encodeColumn(sink: ByteSink, x: Float64Array): void {
   const lengthAt = sink.pos;
   sink.writeU32(0);
   const start = sink.pos;
@@ -314,7 +323,25 @@ export function readChunkHeader(bytes: Uint8Array): ChunkHeader {
   };
 }
 
-function decodeColumn(bytes: Uint8Array, pos: number, n: number): Float64Array {
+/**
+ * Decodes one length-prefixed column written by encodeColumn at `c.pos` and advances the
+ * cursor past it. `c.bytes` must be 4-byte aligned in its buffer where the writer's sink
+ * started. n = 0 → empty array. O(n).
+ *
+ * @example
+ * decodeColumn({ bytes, pos: 0 }, 3); // Float64Array [1, 2, 3]
+ */
+export function decodeColumn(c: ByteCursor, n: number): Float64Array {
+  const len = new DataView(c.bytes.buffer, c.bytes.byteOffset, c.bytes.byteLength).getUint32(
+    c.pos,
+    true
+  );
+  const out = decodeColumnBody(c.bytes, c.pos + 4, n);
+  c.pos += 4 + len;
+  return out;
+}
+
+function decodeColumnBody(bytes: Uint8Array, pos: number, n: number): Float64Array {
   const out = new Float64Array(n);
   if (n === 0) return out;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -389,10 +416,8 @@ export function decodeChunk(bytes: Uint8Array): { t: Float64Array; v: Float64Arr
   // Word views need 4-byte alignment relative to the chunk start.
   const b = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
   if (n === 0) return { t: new Float64Array(0), v: new Float64Array(0) };
-  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const timeLen = view.getUint32(HeaderBytes, true);
-  const t = decodeColumn(b, HeaderBytes + 4, n);
-  const valueAt = HeaderBytes + 4 + timeLen;
-  const v = decodeColumn(b, valueAt + 4, n);
+  const c = { bytes: b, pos: HeaderBytes };
+  const t = decodeColumn(c, n);
+  const v = decodeColumn(c, n);
   return { t, v };
 }
