@@ -9,6 +9,7 @@
 
 /** Values per frame-of-reference block: one width byte per block, so 1/128 byte per point minimum. */
 export const PackBlockSize = 128;
+const BLOCK = PackBlockSize;
 
 const TWO_32 = 4_294_967_296;
 
@@ -183,15 +184,16 @@ export function unzigzag(z: number): number {
 /**
  * Packs `count` zigzagged residuals `zz[0..count)` in blocks of PackBlockSize, each block
  * at the bit width of its largest value. Writes the widths (one byte per block) and then
- * the aligned bit stream to `sink`.
+ * the aligned bit stream to `sink`. The bit writer is inlined (locals, no method calls):
+ * this loop dominates encode time.
  */
 export function packResiduals(sink: ByteSink, zz: Float64Array, count: number): void {
-  const blocks = Math.ceil(count / PackBlockSize);
+  const blocks = Math.ceil(count / BLOCK);
   const widths = new Uint8Array(blocks);
   let totalBits = 0;
   for (let b = 0; b < blocks; b++) {
-    const lo = b * PackBlockSize;
-    const hi = Math.min(count, lo + PackBlockSize);
+    const lo = b * BLOCK;
+    const hi = Math.min(count, lo + BLOCK);
     let max = 0;
     for (let i = lo; i < hi; i++) if (zz[i] > max) max = zz[i];
     const w = bitWidth(max);
@@ -202,20 +204,51 @@ export function packResiduals(sink: ByteSink, zz: Float64Array, count: number): 
   sink.bytes.set(widths, sink.pos);
   sink.pos += blocks;
   sink.align4();
-  const bw = new BitWriter(Math.ceil(totalBits / 32) + 2);
+  const nWords = Math.ceil(totalBits / 32);
+  const words = new Uint32Array(nWords + 1);
+  let wi = 0;
+  let bit = 0;
+  let acc = 0;
   for (let b = 0; b < blocks; b++) {
     const w = widths[b];
     if (w === 0) continue;
-    const lo = b * PackBlockSize;
-    const hi = Math.min(count, lo + PackBlockSize);
+    const lo = b * BLOCK;
+    const hi = Math.min(count, lo + BLOCK);
     if (w <= 32) {
-      for (let i = lo; i < hi; i++) bw.write(zz[i] >>> 0, w);
+      for (let i = lo; i < hi; i++) {
+        const val = zz[i] >>> 0;
+        acc |= val << bit;
+        bit += w;
+        if (bit >= 32) {
+          words[wi++] = acc;
+          bit -= 32;
+          acc = bit > 0 ? val >>> (w - bit) : 0;
+        }
+      }
     } else {
-      for (let i = lo; i < hi; i++) bw.writeWide(zz[i], w);
+      const wh = w - 32;
+      for (let i = lo; i < hi; i++) {
+        const z = zz[i];
+        const vlo = (z % TWO_32) >>> 0;
+        const vhi = Math.floor(z / TWO_32);
+        // Low 32 bits: a full word's worth.
+        acc |= vlo << bit;
+        words[wi++] = acc;
+        acc = bit > 0 ? vlo >>> (32 - bit) : 0;
+        // High bits.
+        acc |= vhi << bit;
+        bit += wh;
+        if (bit >= 32) {
+          words[wi++] = acc;
+          bit -= 32;
+          acc = bit > 0 ? vhi >>> (wh - bit) : 0;
+        }
+      }
     }
   }
-  sink.writeU32(bw.wordCount);
-  sink.writeWords(bw.words, bw.wordCount);
+  if (bit > 0) words[wi++] = acc;
+  sink.writeU32(wi);
+  sink.writeWords(words, wi);
 }
 
 /**
@@ -228,28 +261,43 @@ export function unpackResiduals(
   out: { residuals: Float64Array; count: number }
 ): number {
   const { residuals, count } = out;
-  const blocks = Math.ceil(count / PackBlockSize);
+  const blocks = Math.ceil(count / BLOCK);
   const widths = bytes.subarray(pos, pos + blocks);
   pos += blocks;
   pos = (pos + 3) & ~3;
   const nWords = new DataView(bytes.buffer, bytes.byteOffset).getUint32(pos, true);
   pos += 4;
   const words = new Uint32Array(bytes.buffer, bytes.byteOffset + pos, nWords);
-  const br = new BitReader(words);
+  let wi = 0;
+  let bit = 0;
   for (let b = 0; b < blocks; b++) {
     const w = widths[b];
-    const lo = b * PackBlockSize;
-    const hi = Math.min(count, lo + PackBlockSize);
+    const lo = b * BLOCK;
+    const hi = Math.min(count, lo + BLOCK);
     if (w === 0) {
       residuals.fill(0, lo, hi);
     } else if (w <= 31) {
-      // Inline zigzag on 32-bit ints: the common, fast case.
+      const mask = (1 << w) - 1;
       for (let i = lo; i < hi; i++) {
-        const z = br.read(w);
-        residuals[i] = (z >>> 1) ^ -(z & 1);
+        let x = words[wi] >>> bit;
+        const used = bit + w;
+        if (used > 32) x |= words[wi + 1] << (32 - bit);
+        if (used >= 32) {
+          wi++;
+          bit = used - 32;
+        } else {
+          bit = used;
+        }
+        x &= mask;
+        // Zigzag on 32-bit ints: the common, fast case.
+        residuals[i] = (x >>> 1) ^ -(x & 1);
       }
     } else {
+      const br = new BitReader(words, wi);
+      br.bit = bit;
       for (let i = lo; i < hi; i++) residuals[i] = unzigzag(br.readWide(w));
+      wi = br.wi;
+      bit = br.bit;
     }
   }
   return pos + nWords * 4;

@@ -39,7 +39,6 @@ import {
   readXor,
   unpackResiduals,
   writeXor,
-  zigzag,
   type ByteCursor
 } from './codec-bits';
 
@@ -122,18 +121,31 @@ function commonStep(ints: Float64Array, n: number): number {
   let g = 0;
   for (let i = 1; i < n; i++) {
     const d = Math.abs(ints[i] - base);
-    if (d === 0 || (g !== 0 && d % g === 0)) continue;
+    if (d === 0) continue;
+    // Int32 modulo is a machine instruction; float modulo is a runtime call.
+    if (g !== 0 && (d < 2147483648 ? (d | 0) % (g | 0) === 0 : d % g === 0)) continue;
     g = gcd(d, g);
     if (g === 1) return 1;
   }
   return g === 0 ? 1 : g;
 }
 
-/** Total packed bits for residual orders 0, 1, 2 (block max widths), computed in one pass. */
+// Module-local copies: bundlers that emit CommonJS (tsx in Node) turn imported bindings
+// into getter calls, which would sit inside the hottest loops.
+const BLOCK = PackBlockSize;
+/** Blocks sampled for the order estimate: every 4th once a chunk has 8 or more blocks. */
+const ESTIMATE_STRIDE = 4;
+
+/**
+ * Packed bits for residual orders 0, 1, 2 (block max widths) in one pass, over every
+ * ESTIMATE_STRIDE-th block for long columns (an estimate; the choice only affects size).
+ */
 function estimateOrderBits(ints: Float64Array, n: number): [number, number, number] {
   const bits: [number, number, number] = [0, 0, 0];
-  for (let lo = 0; lo < n; lo += PackBlockSize) {
-    const hi = Math.min(n, lo + PackBlockSize);
+  const stride = n >= 8 * BLOCK ? ESTIMATE_STRIDE * BLOCK : BLOCK;
+  let sampled = 0;
+  for (let lo = 0; lo < n; lo += stride) {
+    const hi = Math.min(n, lo + BLOCK);
     let m0 = 0;
     let m1 = 0;
     let m2 = 0;
@@ -153,11 +165,13 @@ function estimateOrderBits(ints: Float64Array, n: number): [number, number, numb
       }
     }
     const len = hi - lo;
+    sampled += len;
     bits[0] += bitWidth(m0) * len;
     bits[1] += bitWidth(m1) * len;
     bits[2] += bitWidth(m2) * len;
   }
-  return bits;
+  const scale = sampled > 0 ? n / sampled : 1;
+  return [bits[0] * scale, bits[1] * scale, bits[2] * scale];
 }
 
 function encodeXorColumn(sink: ByteSink, x: Float64Array): void {
@@ -209,18 +223,28 @@ function tryEncodeDecimalColumn(sink: ByteSink, x: Float64Array): boolean {
     // Decimal barely compresses (e.g. random doubles with many digits): compare with XOR.
     const trial = new ByteSink(n * 9 + 16);
     encodeXorColumn(trial, x);
-    const decimalBytes = bits[order] / 8 + exceptions.length * 12 + n / PackBlockSize + 16;
+    const decimalBytes = bits[order] / 8 + exceptions.length * 12 + n / BLOCK + 16;
     if (trial.pos < decimalBytes) return false;
   }
   const firsts = Math.min(order, n);
   const count = n - firsts;
   const zz = zzScratch;
+  // Zigzag inlined (exact in float arithmetic below 2^52).
   if (order === 0) {
-    for (let i = 0; i < n; i++) zz[i] = zigzag(ints[i]);
+    for (let i = 0; i < n; i++) {
+      const r = ints[i];
+      zz[i] = r >= 0 ? 2 * r : -2 * r - 1;
+    }
   } else if (order === 1) {
-    for (let i = 1; i < n; i++) zz[i - 1] = zigzag(ints[i] - ints[i - 1]);
+    for (let i = 1; i < n; i++) {
+      const r = ints[i] - ints[i - 1];
+      zz[i - 1] = r >= 0 ? 2 * r : -2 * r - 1;
+    }
   } else {
-    for (let i = 2; i < n; i++) zz[i - 2] = zigzag(ints[i] - 2 * ints[i - 1] + ints[i - 2]);
+    for (let i = 2; i < n; i++) {
+      const r = ints[i] - 2 * ints[i - 1] + ints[i - 2];
+      zz[i - 2] = r >= 0 ? 2 * r : -2 * r - 1;
+    }
   }
   const words = new Uint32Array(x.buffer, x.byteOffset, n * 2);
   sink.writeU8(EncodingCode.decimal);
@@ -367,28 +391,32 @@ function decodeColumnBody(bytes: Uint8Array, pos: number, n: number): Float64Arr
   for (let i = 0; i < firsts; i++) out[i] = view.getFloat64(pos + 8 * i, true);
   pos += firsts * 8;
   const count = n - firsts;
-  const residuals = new Float64Array(count);
+  ensureScratch(count);
+  const residuals = zzScratch;
   unpackResiduals(bytes, pos, { residuals, count });
-  // Integers first (exact), then one division each: m / 10^k is the correctly rounded v.
+  // Integers are rebuilt exactly, then one division each: m / 10^k is the correctly
+  // rounded v (that is what the encoder checked).
   if (order === 0) {
-    out.set(residuals);
+    for (let i = 0; i < n; i++) out[i] = (residuals[i] * scale + base) / p;
   } else if (order === 1) {
     let x = out[0];
+    out[0] = (x * scale + base) / p;
     for (let i = 1; i < n; i++) {
       x += residuals[i - 1];
-      out[i] = x;
+      out[i] = (x * scale + base) / p;
     }
-  } else if (n > 2) {
-    let x = out[1];
-    let d = out[1] - out[0];
+  } else {
+    const prev = out[0];
+    let x = n > 1 ? out[1] : 0;
+    let d = x - prev;
+    out[0] = (prev * scale + base) / p;
+    if (n > 1) out[1] = (x * scale + base) / p;
     for (let i = 2; i < n; i++) {
       d += residuals[i - 2];
       x += d;
-      out[i] = x;
+      out[i] = (x * scale + base) / p;
     }
   }
-  if (scale !== 1 || base !== 0) for (let i = 0; i < n; i++) out[i] = out[i] * scale + base;
-  if (p !== 1) for (let i = 0; i < n; i++) out[i] /= p;
   if (nExc > 0) {
     const outWords = new Uint32Array(out.buffer);
     for (let e = 0; e < nExc; e++) {

@@ -39,8 +39,10 @@ function valueOf(index: number): number {
 }
 
 /** Dense run of bin counts covering indices [offset, offset + counts.length). */
+const NoCounts = new Float64Array(0);
+
 class BinStore {
-  counts: Float64Array = new Float64Array(0);
+  counts: Float64Array = NoCounts;
   offset = 0;
   total = 0;
   /** Lowest and highest non-empty index; meaningless when total = 0. */
@@ -120,9 +122,13 @@ class BinStore {
   }
 }
 
+/** Shared read-only placeholder; replaced by a real store on first add or merge. */
+const EmptyStore = new BinStore();
+
 export class QuantileSketch {
-  private pos = new BinStore();
-  private neg = new BinStore();
+  // Stores are allocated lazily: most 1 s buckets hold one value of one sign.
+  private pos: BinStore = EmptyStore;
+  private neg: BinStore = EmptyStore;
   private zeros = 0;
   /** Memo of the last value's bin: steady gauges skip the logarithm. */
   private lastValue = NaN;
@@ -147,9 +153,11 @@ export class QuantileSketch {
         this.lastValue = x;
         this.lastIndex = indexOf(x);
       }
+      if (this.pos === EmptyStore) this.pos = new BinStore();
       this.pos.add(this.lastIndex, 1);
     } else if (x < 0) {
       if (x === -Infinity) return;
+      if (this.neg === EmptyStore) this.neg = new BinStore();
       this.neg.add(indexOf(-x), 1);
     } else if (x === 0) {
       this.zeros++;
@@ -158,15 +166,21 @@ export class QuantileSketch {
 
   /** Adds all counts of `other` into this sketch (other unchanged). O(bins of other). */
   merge(other: QuantileSketch): void {
-    this.pos.mergeFrom(other.pos);
-    this.neg.mergeFrom(other.neg);
+    if (other.pos.total > 0) {
+      if (this.pos === EmptyStore) this.pos = new BinStore();
+      this.pos.mergeFrom(other.pos);
+    }
+    if (other.neg.total > 0) {
+      if (this.neg === EmptyStore) this.neg = new BinStore();
+      this.neg.mergeFrom(other.neg);
+    }
     this.zeros += other.zeros;
   }
 
   clone(): QuantileSketch {
     const s = new QuantileSketch();
-    s.pos = this.pos.copy();
-    s.neg = this.neg.copy();
+    s.pos = this.pos === EmptyStore ? EmptyStore : this.pos.copy();
+    s.neg = this.neg === EmptyStore ? EmptyStore : this.neg.copy();
     s.zeros = this.zeros;
     return s;
   }
@@ -225,8 +239,8 @@ export class QuantileSketch {
     }
     const s = new QuantileSketch();
     if (head & 1) s.zeros = readVarint(c);
-    if (head & 2) readStore(c, s.pos);
-    if (head & 4) readStore(c, s.neg);
+    if (head & 2) readStore(c, (s.pos = new BinStore()));
+    if (head & 4) readStore(c, (s.neg = new BinStore()));
     return s;
   }
 
