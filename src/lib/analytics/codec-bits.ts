@@ -1,0 +1,443 @@
+/**
+ * Bit-level building blocks of the chunk codec (codec.ts): a growable byte sink, an
+ * LSB-first bit writer/reader over 32-bit words, frame-of-reference bit-packing of
+ * zigzagged integer residuals, and Gorilla XOR coding of raw doubles.
+ *
+ * Words are read and written through `Uint32Array` views, so the byte format is
+ * little-endian; `assertLittleEndian` guards the (today non-existent) big-endian browser.
+ */
+
+/** Values per frame-of-reference block: one width byte per block, so 1/128 byte per point minimum. */
+export const PackBlockSize = 128;
+const BLOCK = PackBlockSize;
+
+const TWO_32 = 4_294_967_296;
+
+export function assertLittleEndian(): void {
+  if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) {
+    throw new Error('Tidemark codec: big-endian platforms are not supported');
+  }
+}
+
+/** A growable little-endian byte buffer; word sections are 4-byte aligned from offset 0. */
+export class ByteSink {
+  bytes: Uint8Array;
+  view: DataView;
+  pos = 0;
+
+  constructor(capacity = 256) {
+    this.bytes = new Uint8Array(capacity);
+    this.view = new DataView(this.bytes.buffer);
+  }
+
+  ensure(extra: number): void {
+    const need = this.pos + extra;
+    if (need <= this.bytes.length) return;
+    let cap = this.bytes.length * 2;
+    while (cap < need) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.bytes.subarray(0, this.pos));
+    this.bytes = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  writeU8(x: number): void {
+    this.ensure(1);
+    this.bytes[this.pos++] = x;
+  }
+
+  writeU32(x: number): void {
+    this.ensure(4);
+    this.view.setUint32(this.pos, x, true);
+    this.pos += 4;
+  }
+
+  /** Only for values that are never NaN (NaN payloads could be canonicalised by setFloat64). */
+  writeF64(x: number): void {
+    this.ensure(8);
+    this.view.setFloat64(this.pos, x, true);
+    this.pos += 8;
+  }
+
+  /** Copies the raw bits of `src[i]` (payload-exact, also for NaN). */
+  writeRawF64(words: Uint32Array, i: number): void {
+    this.writeU32(words[2 * i]);
+    this.writeU32(words[2 * i + 1]);
+  }
+
+  align4(): void {
+    const pad = (4 - (this.pos & 3)) & 3;
+    this.ensure(pad);
+    for (let k = 0; k < pad; k++) this.bytes[this.pos++] = 0;
+  }
+
+  writeWords(words: Uint32Array, count: number): void {
+    this.align4();
+    this.ensure(count * 4);
+    new Uint32Array(this.bytes.buffer, this.pos, count).set(words.subarray(0, count));
+    this.pos += count * 4;
+  }
+
+  finish(): Uint8Array {
+    return this.bytes.slice(0, this.pos);
+  }
+}
+
+/** LSB-first bit writer over 32-bit words. `write(val, n)` requires val < 2^n and n ≤ 32. */
+export class BitWriter {
+  words: Uint32Array;
+  wi = 0;
+  bit = 0;
+
+  constructor(capacityWords = 64) {
+    this.words = new Uint32Array(Math.max(4, capacityWords));
+  }
+
+  private grow(): void {
+    const next = new Uint32Array(this.words.length * 2);
+    next.set(this.words);
+    this.words = next;
+  }
+
+  write(val: number, n: number): void {
+    if (n === 0) return;
+    if (this.wi + 2 >= this.words.length) this.grow();
+    const w = this.words;
+    const bit = this.bit;
+    w[this.wi] |= val << bit;
+    const used = bit + n;
+    if (used >= 32) {
+      this.wi++;
+      this.bit = used - 32;
+      if (this.bit > 0) w[this.wi] = val >>> (n - this.bit);
+    } else {
+      this.bit = used;
+    }
+  }
+
+  /** Writes an unsigned integer < 2^53 in `n` bits (n ≤ 53). */
+  writeWide(val: number, n: number): void {
+    if (n <= 32) {
+      this.write(val >>> 0, n);
+    } else {
+      this.write((val % TWO_32) >>> 0, 32);
+      this.write(Math.floor(val / TWO_32), n - 32);
+    }
+  }
+
+  /** Number of words holding data. */
+  get wordCount(): number {
+    return this.wi + (this.bit > 0 ? 1 : 0);
+  }
+}
+
+/** Mirror of BitWriter. Reading past the end yields zero bits (callers bound by counts). */
+export class BitReader {
+  wi: number;
+  bit = 0;
+
+  constructor(
+    readonly words: Uint32Array,
+    startWord = 0
+  ) {
+    this.wi = startWord;
+  }
+
+  read(n: number): number {
+    if (n === 0) return 0;
+    const w = this.words;
+    const bit = this.bit;
+    let x = w[this.wi] >>> bit;
+    const used = bit + n;
+    if (used > 32) x |= w[this.wi + 1] << (32 - bit);
+    if (used >= 32) {
+      this.wi++;
+      this.bit = used - 32;
+    } else {
+      this.bit = used;
+    }
+    return n === 32 ? x >>> 0 : (x & ((1 << n) - 1)) >>> 0;
+  }
+
+  readWide(n: number): number {
+    if (n <= 32) return this.read(n);
+    const lo = this.read(32);
+    return this.read(n - 32) * TWO_32 + lo;
+  }
+}
+
+/** Bits needed for a non-negative integer < 2^53 (0 → 0). */
+export function bitWidth(x: number): number {
+  if (x < TWO_32) return 32 - Math.clz32(x);
+  return 64 - Math.clz32(Math.floor(x / TWO_32));
+}
+
+/** Zigzag for integers with |r| < 2^52, in float arithmetic so it is exact past 32 bits. */
+export function zigzag(r: number): number {
+  return r >= 0 ? 2 * r : -2 * r - 1;
+}
+
+export function unzigzag(z: number): number {
+  return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+}
+
+/**
+ * Packs `count` zigzagged residuals `zz[0..count)` in blocks of PackBlockSize, each block
+ * at the bit width of its largest value. Writes the widths (one byte per block) and then
+ * the aligned bit stream to `sink`. The bit writer is inlined (locals, no method calls):
+ * this loop dominates encode time.
+ */
+export function packResiduals(sink: ByteSink, zz: Float64Array, count: number): void {
+  const blocks = Math.ceil(count / BLOCK);
+  const widths = new Uint8Array(blocks);
+  let totalBits = 0;
+  for (let b = 0; b < blocks; b++) {
+    const lo = b * BLOCK;
+    const hi = Math.min(count, lo + BLOCK);
+    let max = 0;
+    for (let i = lo; i < hi; i++) if (zz[i] > max) max = zz[i];
+    const w = bitWidth(max);
+    widths[b] = w;
+    totalBits += w * (hi - lo);
+  }
+  sink.ensure(blocks);
+  sink.bytes.set(widths, sink.pos);
+  sink.pos += blocks;
+  sink.align4();
+  const nWords = Math.ceil(totalBits / 32);
+  const words = new Uint32Array(nWords + 1);
+  let wi = 0;
+  let bit = 0;
+  let acc = 0;
+  for (let b = 0; b < blocks; b++) {
+    const w = widths[b];
+    if (w === 0) continue;
+    const lo = b * BLOCK;
+    const hi = Math.min(count, lo + BLOCK);
+    if (w <= 32) {
+      for (let i = lo; i < hi; i++) {
+        const val = zz[i] >>> 0;
+        acc |= val << bit;
+        bit += w;
+        if (bit >= 32) {
+          words[wi++] = acc;
+          bit -= 32;
+          acc = bit > 0 ? val >>> (w - bit) : 0;
+        }
+      }
+    } else {
+      const wh = w - 32;
+      for (let i = lo; i < hi; i++) {
+        const z = zz[i];
+        const vlo = (z % TWO_32) >>> 0;
+        const vhi = Math.floor(z / TWO_32);
+        // Low 32 bits: a full word's worth.
+        acc |= vlo << bit;
+        words[wi++] = acc;
+        acc = bit > 0 ? vlo >>> (32 - bit) : 0;
+        // High bits.
+        acc |= vhi << bit;
+        bit += wh;
+        if (bit >= 32) {
+          words[wi++] = acc;
+          bit -= 32;
+          acc = bit > 0 ? vhi >>> (wh - bit) : 0;
+        }
+      }
+    }
+  }
+  if (bit > 0) words[wi++] = acc;
+  sink.writeU32(wi);
+  sink.writeWords(words, wi);
+}
+
+/**
+ * Inverse of packResiduals: reads `count` residuals (already un-zigzagged) into `out`.
+ * Returns the byte position after the section.
+ */
+export function unpackResiduals(
+  bytes: Uint8Array,
+  pos: number,
+  out: { residuals: Float64Array; count: number }
+): number {
+  const { residuals, count } = out;
+  const blocks = Math.ceil(count / BLOCK);
+  const widths = bytes.subarray(pos, pos + blocks);
+  pos += blocks;
+  pos = (pos + 3) & ~3;
+  const nWords = new DataView(bytes.buffer, bytes.byteOffset).getUint32(pos, true);
+  pos += 4;
+  const words = new Uint32Array(bytes.buffer, bytes.byteOffset + pos, nWords);
+  let wi = 0;
+  let bit = 0;
+  for (let b = 0; b < blocks; b++) {
+    const w = widths[b];
+    const lo = b * BLOCK;
+    const hi = Math.min(count, lo + BLOCK);
+    if (w === 0) {
+      residuals.fill(0, lo, hi);
+    } else if (w <= 31) {
+      const mask = (1 << w) - 1;
+      for (let i = lo; i < hi; i++) {
+        let x = words[wi] >>> bit;
+        const used = bit + w;
+        if (used > 32) x |= words[wi + 1] << (32 - bit);
+        if (used >= 32) {
+          wi++;
+          bit = used - 32;
+        } else {
+          bit = used;
+        }
+        x &= mask;
+        // Zigzag on 32-bit ints: the common, fast case.
+        residuals[i] = (x >>> 1) ^ -(x & 1);
+      }
+    } else {
+      const br = new BitReader(words, wi);
+      br.bit = bit;
+      for (let i = lo; i < hi; i++) residuals[i] = unzigzag(br.readWide(w));
+      wi = br.wi;
+      bit = br.bit;
+    }
+  }
+  return pos + nWords * 4;
+}
+
+const ctz32 = (x: number): number => 31 - Math.clz32(x & -x);
+
+/**
+ * Gorilla XOR coding (Pelkonen et al., VLDB 2015, §4.1.2) of raw IEEE-754 doubles given as
+ * little-endian word pairs: bit-exact for every value including NaN payloads and -0.
+ * Leading zeros are capped at 31 (5 bits), meaningful length stored as len-1 in 6 bits.
+ */
+export function writeXor(bw: BitWriter, words: Uint32Array, n: number): void {
+  if (n === 0) return;
+  let pl = words[0];
+  let ph = words[1];
+  bw.write(pl, 32);
+  bw.write(ph, 32);
+  let prevLead = -1;
+  let prevTrail = 0;
+  for (let i = 1; i < n; i++) {
+    const lo = words[2 * i];
+    const hi = words[2 * i + 1];
+    const xl = (lo ^ pl) >>> 0;
+    const xh = (hi ^ ph) >>> 0;
+    pl = lo;
+    ph = hi;
+    if (xl === 0 && xh === 0) {
+      bw.write(0, 1);
+      continue;
+    }
+    let lead = xh !== 0 ? Math.clz32(xh) : 32 + Math.clz32(xl);
+    if (lead > 31) lead = 31;
+    const trail = xl !== 0 ? ctz32(xl) : 32 + ctz32(xh);
+    let shift: number;
+    let len: number;
+    if (prevLead >= 0 && lead >= prevLead && trail >= prevTrail) {
+      bw.write(1, 2); // bits '1','0'
+      shift = prevTrail;
+      len = 64 - prevLead - prevTrail;
+    } else {
+      bw.write(3, 2); // bits '1','1'
+      len = 64 - lead - trail;
+      bw.write(lead, 5);
+      bw.write(len - 1, 6);
+      prevLead = lead;
+      prevTrail = trail;
+      shift = trail;
+    }
+    let slo: number;
+    let shi: number;
+    if (shift === 0) {
+      slo = xl;
+      shi = xh;
+    } else if (shift >= 32) {
+      slo = xh >>> (shift - 32);
+      shi = 0;
+    } else {
+      slo = ((xl >>> shift) | (xh << (32 - shift))) >>> 0;
+      shi = xh >>> shift;
+    }
+    if (len <= 32) {
+      bw.write(slo, len);
+    } else {
+      bw.write(slo, 32);
+      bw.write(shi, len - 32);
+    }
+  }
+}
+
+/** Inverse of writeXor into the word view of the output doubles. */
+export function readXor(br: BitReader, out: Uint32Array, n: number): void {
+  if (n === 0) return;
+  let pl = br.read(32);
+  let ph = br.read(32);
+  out[0] = pl;
+  out[1] = ph;
+  let lead = 0;
+  let trail = 0;
+  for (let i = 1; i < n; i++) {
+    if (br.read(1) === 1) {
+      if (br.read(1) === 1) {
+        lead = br.read(5);
+        const len = br.read(6) + 1;
+        trail = 64 - lead - len;
+      }
+      const len = 64 - lead - trail;
+      let slo: number;
+      let shi = 0;
+      if (len <= 32) {
+        slo = br.read(len);
+      } else {
+        slo = br.read(32);
+        shi = br.read(len - 32);
+      }
+      let xl: number;
+      let xh: number;
+      if (trail === 0) {
+        xl = slo;
+        xh = shi;
+      } else if (trail >= 32) {
+        xl = 0;
+        xh = slo << (trail - 32);
+      } else {
+        xl = slo << trail;
+        xh = (shi << trail) | (slo >>> (32 - trail));
+      }
+      pl = (pl ^ xl) >>> 0;
+      ph = (ph ^ xh) >>> 0;
+    }
+    out[2 * i] = pl;
+    out[2 * i + 1] = ph;
+  }
+}
+
+/** Appends an unsigned LEB128 varint (integers 0 ≤ x < 2^53). */
+export function writeVarint(sink: ByteSink, x: number): void {
+  sink.ensure(8);
+  const b = sink.bytes;
+  while (x >= 0x80) {
+    b[sink.pos++] = (x % 0x80) | 0x80;
+    x = Math.floor(x / 0x80);
+  }
+  b[sink.pos++] = x;
+}
+
+/** Cursor for reading varints: `pos` advances past what was read. */
+export interface ByteCursor {
+  bytes: Uint8Array;
+  pos: number;
+}
+
+export function readVarint(c: ByteCursor): number {
+  let x = 0;
+  let mul = 1;
+  for (;;) {
+    if (c.pos >= c.bytes.length) throw new RangeError('readVarint: truncated input');
+    const byte = c.bytes[c.pos++];
+    x += (byte & 0x7f) * mul;
+    if (byte < 0x80) return x;
+    mul *= 0x80;
+  }
+}

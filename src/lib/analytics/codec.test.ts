@@ -1,0 +1,259 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { bitWidth, BitReader, BitWriter, unzigzag, zigzag } from './codec-bits';
+import { ChunkFormatVersion, decodeChunk, encodeChunk, readChunkHeader } from './codec';
+
+function bitsOf(x: Float64Array): Uint32Array {
+  return new Uint32Array(x.buffer, x.byteOffset, x.length * 2);
+}
+
+function expectBitExact(actual: Float64Array, expected: Float64Array): void {
+  expect(actual.length).toBe(expected.length);
+  expect(Array.from(bitsOf(actual))).toEqual(Array.from(bitsOf(expected)));
+}
+
+function roundTrip(t: Float64Array, v: Float64Array): number {
+  const bytes = encodeChunk(t, v);
+  const out = decodeChunk(bytes);
+  expectBitExact(out.t, t);
+  expectBitExact(out.v, v);
+  return bytes.length;
+}
+
+function fromBits(lo: number, hi: number): number {
+  const w = new Uint32Array([lo, hi]);
+  return new Float64Array(w.buffer)[0];
+}
+
+/** Deterministic PRNG (mulberry32) so fixtures are stable without a clock or Math.random. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let r = Math.imul(a ^ (a >>> 15), 1 | a);
+    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
+    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const T0 = 1_763_900_000_000;
+const N = 4096;
+
+function regularTimes(n = N, stepMs = 1000): Float64Array {
+  return Float64Array.from({ length: n }, (_, i) => T0 + i * stepMs);
+}
+
+function realistic(name: string): Float64Array {
+  const r = rng(name.length * 7919 + name.charCodeAt(0));
+  const v = new Float64Array(N);
+  let x = 0;
+  for (let i = 0; i < N; i++) {
+    switch (name) {
+      case 'cpu % (2 decimals)':
+        x = 35 + 15 * Math.sin(i / 300) + 6 * (r() - 0.5);
+        v[i] = Math.round(x * 100) / 100;
+        break;
+      case 'cpu % (1 decimal)':
+        x = 12 + 4 * Math.sin(i / 600) + 2 * (r() - 0.5);
+        v[i] = Math.round(x * 10) / 10;
+        break;
+      case 'memory bytes':
+        x = i === 0 ? 8_123_456_512 : x + Math.round((r() - 0.5) * 64) * 4096;
+        v[i] = x;
+        break;
+      case 'temperature °C':
+        x = 55 + 5 * Math.sin(i / 900) + (r() - 0.5);
+        v[i] = Math.round(x * 10) / 10;
+        break;
+      case 'load average':
+        x = i === 0 ? 1.5 : Math.max(0, x + (r() - 0.5) * 0.04);
+        v[i] = Math.round(x * 100) / 100;
+        break;
+      case 'counter':
+        x += Math.floor(r() * 2000);
+        v[i] = x;
+        break;
+      default:
+        throw new Error(name);
+    }
+  }
+  return v;
+}
+
+describe('codec-bits', () => {
+  it.each([
+    [0, 0],
+    [1, 1],
+    [255, 8],
+    [2 ** 32 - 1, 32],
+    [2 ** 32, 33],
+    [2 ** 52, 53]
+  ])('bitWidth(%d) = %d', (x, w) => {
+    expect(bitWidth(x)).toBe(w);
+  });
+
+  it.each([0, 1, -1, 2 ** 31, -(2 ** 31) - 5, 2 ** 51 - 1, -(2 ** 51)])(
+    'zigzag round-trips %d',
+    (r) => {
+      expect(unzigzag(zigzag(r))).toBe(r);
+    }
+  );
+
+  it('BitWriter/BitReader round-trip mixed widths', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 32 }), fc.nat()), { maxLength: 200 }),
+        (items) => {
+          const bw = new BitWriter(2);
+          const vals = items.map(([n, x]) => [n, n === 0 ? 0 : n === 32 ? x >>> 0 : x % 2 ** n]);
+          for (const [n, x] of vals) bw.write(x, n);
+          const br = new BitReader(bw.words);
+          for (const [n, x] of vals) expect(br.read(n)).toBe(x);
+        }
+      )
+    );
+  });
+});
+
+describe('encodeChunk / decodeChunk', () => {
+  it('empty chunk is a bare header', () => {
+    const bytes = encodeChunk(new Float64Array(0), new Float64Array(0));
+    expect(bytes.length).toBe(24);
+    const h = readChunkHeader(bytes);
+    expect(h.n).toBe(0);
+    expect(h.t0).toBeNaN();
+    expect(decodeChunk(bytes).t.length).toBe(0);
+  });
+
+  it.each([
+    ['one point', [T0], [42.5]],
+    ['two points', [T0, T0 + 1000], [1, 2]],
+    ['special values', [1, 2, 3, 4, 5, 6], [NaN, Infinity, -Infinity, -0, 0, 5e-324]],
+    ['duplicate times', [10, 10, 10, 20, 20], [1, 1, 2, 3, 3]],
+    ['out of order fractional times', [5.25, 1.5, 3.125, 3.125, -7.5], [0.1, 0.2, 0.3, 0.1, 0.7]],
+    ['NaN and -0 timestamps', [NaN, -0, 1, NaN], [1, 2, 3, 4]],
+    ['huge ints', [2 ** 60, -(2 ** 60), 2 ** 53 + 2], [1e300, -1e-300, Number.MAX_VALUE]]
+  ])('round-trips %s bit-exactly', (_name, t, v) => {
+    roundTrip(Float64Array.from(t), Float64Array.from(v));
+  });
+
+  it('keeps NaN payloads (no canonicalisation)', () => {
+    const v = Float64Array.from([
+      fromBits(1, 0x7ff00000),
+      fromBits(0xdeadbeef, 0xfff80123),
+      1.5,
+      fromBits(0, 0x7ff80000)
+    ]);
+    roundTrip(Float64Array.from([1, 2, 3, 4]), v);
+  });
+
+  it('header reports n, min/max time and encodings', () => {
+    const t = Float64Array.from([30, 10, 20]);
+    const h = readChunkHeader(encodeChunk(t, Float64Array.from([1, 2, 3])));
+    expect(h).toEqual({
+      n: 3,
+      t0: 10,
+      t1: 30,
+      encoding: { version: ChunkFormatVersion, time: 'decimal', value: 'decimal' }
+    });
+  });
+
+  it('rejects an unknown version and a truncated buffer', () => {
+    const bytes = encodeChunk(Float64Array.from([1]), Float64Array.from([1]));
+    bytes[0] = 99;
+    expect(() => decodeChunk(bytes)).toThrow(RangeError);
+    expect(() => readChunkHeader(new Uint8Array(5))).toThrow(RangeError);
+  });
+
+  it('decodes from an unaligned view', () => {
+    const t = regularTimes(300);
+    const v = Float64Array.from(t, (_, i) => i * 0.25);
+    const bytes = encodeChunk(t, v);
+    const shifted = new Uint8Array(bytes.length + 3);
+    shifted.set(bytes, 3);
+    const out = decodeChunk(shifted.subarray(3));
+    expectBitExact(out.t, t);
+    expectBitExact(out.v, v);
+  });
+
+  it('falls back to XOR for random doubles and still round-trips', () => {
+    const r = rng(7);
+    const v = Float64Array.from({ length: 1000 }, () => (r() - 0.5) * 1e9);
+    const bytes = encodeChunk(regularTimes(1000), v);
+    expect(readChunkHeader(bytes).encoding.value).toBe('xor');
+    roundTrip(regularTimes(1000), v);
+  });
+
+  it('keeps a few exceptions inside the decimal path', () => {
+    const v = Float64Array.from({ length: 1000 }, (_, i) => 20 + (i % 7) / 10);
+    v[17] = NaN;
+    v[500] = Math.PI;
+    v[999] = -0;
+    const bytes = encodeChunk(regularTimes(1000), v);
+    expect(readChunkHeader(bytes).encoding.value).toBe('decimal');
+    roundTrip(regularTimes(1000), v);
+    // 3 exceptions × 12 bytes plus ~4 bits/point of residuals: far below XOR.
+    expect(bytes.length).toBeLessThan(700);
+  });
+
+  it.each([
+    'cpu % (2 decimals)',
+    'cpu % (1 decimal)',
+    'memory bytes',
+    'temperature °C',
+    'load average',
+    'counter'
+  ])('realistic 1 s gauge "%s" costs ≤ 2 bytes/point', (name) => {
+    const bytes = roundTrip(regularTimes(), realistic(name));
+    expect(bytes / N).toBeLessThanOrEqual(2);
+  });
+
+  it('regular integer-ms timestamps cost well under 1 bit per point', () => {
+    const t = regularTimes();
+    const constant = new Float64Array(N).fill(1);
+    const bytes = roundTrip(t, constant);
+    expect((bytes * 8) / N).toBeLessThan(0.35);
+  });
+
+  it('property: arbitrary doubles and timestamps round-trip bit-exactly', () => {
+    const anyDouble = fc.oneof(
+      fc.double(),
+      fc.constantFrom(NaN, -0, 0, Infinity, -Infinity, 5e-324, -Number.MAX_VALUE),
+      fc.tuple(fc.nat(), fc.nat()).map(([lo, hi]) => fromBits(lo >>> 0, hi >>> 0)),
+      fc.integer({ min: -1e6, max: 1e6 }).map((x) => x / 100)
+    );
+    const timestamp = fc.oneof(
+      fc.integer({ min: 0, max: 2 ** 45 }),
+      fc.double({ min: -1e15, max: 1e15 }),
+      fc.constantFrom(NaN, -0, T0, T0 + 0.5)
+    );
+    fc.assert(
+      fc.property(fc.array(fc.tuple(timestamp, anyDouble), { maxLength: 600 }), (pairs) => {
+        roundTrip(
+          Float64Array.from(pairs, (p) => p[0]),
+          Float64Array.from(pairs, (p) => p[1])
+        );
+      }),
+      { numRuns: 300 }
+    );
+  });
+
+  it('property: mostly-decimal series with sprinkled exceptions round-trip', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 4 }),
+        fc.array(fc.integer({ min: -50_000, max: 50_000 }), { minLength: 1, maxLength: 700 }),
+        fc.array(fc.tuple(fc.nat(), fc.constantFrom(NaN, -0, Infinity, Math.E)), {
+          maxLength: 5
+        }),
+        (k, ints, specials) => {
+          const v = Float64Array.from(ints, (m) => m / 10 ** k);
+          for (const [i, x] of specials) v[i % v.length] = x;
+          const t = Float64Array.from(v, (_, i) => T0 + i * 1000 + (i % 3 === 0 ? 1 : 0));
+          roundTrip(t, v);
+        }
+      ),
+      { numRuns: 200 }
+    );
+  });
+});
