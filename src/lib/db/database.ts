@@ -1,5 +1,5 @@
 import Dexie, { type EntityTable } from 'dexie';
-import type { ResultEvent, SeriesRecord } from '$lib/types';
+import type { AnomalyRecord, ResultEvent, SeriesRecord, TierName } from '$lib/types';
 
 /** The IndexedDB database name. Tests and tools open it by this name. */
 export const DB_NAME = 'tidemark';
@@ -14,6 +14,31 @@ export interface ChunkRecord {
   t1: number;
   n: number;
   data: Uint8Array;
+}
+
+/**
+ * A block of rollup buckets of one series and tier: up to BlockBuckets consecutive buckets,
+ * keyed by the aligned block start t0. `t1` is the last bucket's start (for retention).
+ */
+export interface RollupRecord {
+  seriesId: number;
+  tier: TierName;
+  t0: number;
+  t1: number;
+  n: number;
+  data: Uint8Array;
+}
+
+/** Points that arrived for times already rolled up; merged by the next rollup pass. */
+export interface LateRecord {
+  id?: number;
+  seriesId: number;
+  t: Float64Array;
+  v: Float64Array;
+}
+
+export interface StoredAnomaly extends AnomalyRecord {
+  id?: number;
 }
 
 export interface StoredEvent extends ResultEvent {
@@ -35,6 +60,9 @@ export class TidemarkDb extends Dexie {
   chunks!: Dexie.Table<ChunkRecord, [number, number]>;
   events!: EntityTable<StoredEvent, 'id'>;
   meta!: EntityTable<MetaRecord, 'key'>;
+  rollups!: Dexie.Table<RollupRecord, [number, TierName, number]>;
+  late!: EntityTable<LateRecord, 'id'>;
+  anomalies!: EntityTable<StoredAnomaly, 'id'>;
 
   constructor(
     options: { name?: string; indexedDB?: IDBFactory; IDBKeyRange?: typeof IDBKeyRange } = {}
@@ -51,6 +79,13 @@ export class TidemarkDb extends Dexie {
       chunks: '[seriesId+t0], [seriesId+t1]',
       events: '++id, t, actionType, status, triggerId, organisationId',
       meta: '&key'
+    });
+    // v2, the metrics store: rollup blocks per series and tier, late points awaiting a
+    // rollup pass, detected anomalies.
+    this.version(2).stores({
+      rollups: '[seriesId+tier+t0], [tier+t1]',
+      late: '++id, seriesId',
+      anomalies: '++id, [seriesKey+t], t'
     });
   }
 }

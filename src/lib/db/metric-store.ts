@@ -69,12 +69,19 @@ export class MetricStore {
       bySeries.set(b.seriesId, list);
     }
     if (bySeries.size === 0) return;
-    await this.db.transaction('rw', this.db.chunks, this.db.series, async () => {
-      for (const [seriesId, list] of bySeries) {
-        const incoming = normalisePoints(concatColumnar(list));
-        await this.appendSeries(seriesId, incoming);
-      }
-    });
+    try {
+      await this.db.transaction('rw', [this.db.chunks, this.db.series, this.db.late], async () => {
+        for (const [seriesId, list] of bySeries) {
+          const incoming = normalisePoints(concatColumnar(list));
+          await this.appendSeries(seriesId, incoming);
+        }
+      });
+    } catch (error) {
+      throw asStorageFull(
+        error,
+        'The batch was not stored; everything stored before it is intact.'
+      );
+    }
   }
 
   private async appendSeries(seriesId: number, incoming: Columnar): Promise<void> {
@@ -117,13 +124,23 @@ export class MetricStore {
     const series = await this.db.series.get(seriesId);
     if (series) {
       const lastIdx = incoming.t.length - 1;
-      const update: Partial<SeriesRecord> = {};
+      const update: Partial<SeriesRecord> = { points: (series.points ?? 0) + n };
+      // Points at or before the rollup watermark are late: the next rollup pass merges them.
+      if (series.rolledUntil !== undefined && minT <= series.rolledUntil) {
+        let k = 0;
+        while (k < n && incoming.t[k] <= series.rolledUntil) k++;
+        await this.db.late.add({
+          seriesId,
+          t: incoming.t.slice(0, k),
+          v: incoming.v.slice(0, k)
+        });
+      }
       if (series.firstT === undefined || minT < series.firstT) update.firstT = minT;
       if (series.lastT === undefined || maxT >= series.lastT) {
         update.lastT = maxT;
         update.lastV = incoming.v[lastIdx];
       }
-      if (Object.keys(update).length > 0) await this.db.series.update(seriesId, update);
+      await this.db.series.update(seriesId, update);
     }
   }
 
@@ -155,6 +172,27 @@ export class MetricStore {
     });
     return { points, bytes, chunks };
   }
+}
+
+/**
+ * The typed error for a full disk or quota (RELIABILITY.md #3): it says what was kept.
+ * Crosses Comlink as an Error with this name.
+ */
+export class StorageFullError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StorageFullError';
+  }
+}
+
+/** Turns IndexedDB's quota errors (however Dexie wraps them) into a StorageFullError. */
+export function asStorageFull(error: unknown, kept: string): unknown {
+  const e = error as { name?: string; inner?: { name?: string }; message?: string };
+  const names = [e?.name, e?.inner?.name];
+  if (names.some((n) => n === 'QuotaExceededError' || n === 'QuotaExceeded')) {
+    return new StorageFullError(`Storage is full: the browser refused more data. ${kept}`);
+  }
+  return error;
 }
 
 /** Splits sorted points into chunk records that respect ChunkLimits. */

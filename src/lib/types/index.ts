@@ -26,6 +26,10 @@ export interface SeriesRecord extends SeriesDescriptor {
   lastT?: number;
   /** Last value seen, for the live panels. */
   lastV?: number;
+  /** Points appended so far (duplicates counted), for density estimates. */
+  points?: number;
+  /** Every raw point with t ≤ rolledUntil is in every rollup tier. */
+  rolledUntil?: number;
 }
 
 /** Columnar points, sorted by time unless a caller says otherwise. */

@@ -1,9 +1,35 @@
 import { transfer } from 'comlink';
+import { bucketStart } from '$lib/analytics/calendar';
 import { generateDemoData } from '$lib/demo/generate';
 import { openDatabase, type DbLifecycle, type TidemarkDb } from '$lib/db/database';
 import { EventStore } from '$lib/db/event-store';
 import { MetricStore } from '$lib/db/metric-store';
-import type { ChangeNotice, Columnar, PointBatch, ResultEvent, SeriesRecord } from '$lib/types';
+import { resultBuffers, runQuery } from '$lib/db/query';
+import { applySeriesRetention, rollupSeries, RollupStore } from '$lib/db/rollup-store';
+import {
+  DefaultRetention,
+  type ChangeNotice,
+  type Columnar,
+  type PointBatch,
+  type QueryRequest,
+  type QueryResult,
+  type ResultEvent,
+  type RetentionKey,
+  type SeriesRecord
+} from '$lib/types';
+import { IngestQueue } from './ingest-queue';
+
+/** How often the leader rolls up new points, and when it cleans up. */
+export const EngineDefaults = { rollupIntervalMs: 5_000, cleanupHour: 2 };
+
+export interface BackgroundStats {
+  rollupPasses: number;
+  rolledPoints: number;
+  rollupMs: number;
+  lastRollupAt: number | null;
+  lastCleanup: { at: number; chunks: number; blocks: number; events: number; bytes: number } | null;
+  nextCleanupAt: number | null;
+}
 
 export interface EngineDeps {
   /** Opens the database; tests pass fake-indexeddb here. */
@@ -11,6 +37,11 @@ export interface EngineDeps {
   /** Tells other tabs (and this one) that data changed. */
   broadcast?: (notice: ChangeNotice) => void;
   now?: () => number;
+  /** IANA zone for day, week and month tiers; the worker's own zone by default. */
+  timeZone?: string;
+  /** Background timers (tests pass fakes or run passes by hand). */
+  setInterval?: (fn: () => void, ms: number) => unknown;
+  clearInterval?: (handle: unknown) => void;
 }
 
 export interface EngineCounts {
@@ -19,6 +50,8 @@ export interface EngineCounts {
   chunks: number;
   points: number;
   bytes: number;
+  rollupBlocks: number;
+  rollupBytes: number;
 }
 
 export type Progress = (done: number, total: number, label: string) => void;
@@ -37,31 +70,120 @@ export function createEngineApi(deps: EngineDeps = {}) {
   let dbPromise: Promise<TidemarkDb> | null = null;
   let metrics: MetricStore | null = null;
   let events: EventStore | null = null;
+  let rollups: RollupStore | null = null;
   let leader = false;
+  let timeZone = deps.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC';
+  let retention: Partial<Record<RetentionKey, number>> = {};
+  const setTimer = deps.setInterval ?? ((fn: () => void, ms: number) => setInterval(fn, ms));
+  const clearTimer =
+    deps.clearInterval ?? ((h: unknown) => clearInterval(h as ReturnType<typeof setInterval>));
+  let timer: unknown = null;
+  let passRunning: Promise<void> | null = null;
+  const stats: BackgroundStats = {
+    rollupPasses: 0,
+    rolledPoints: 0,
+    rollupMs: 0,
+    lastRollupAt: null,
+    lastCleanup: null,
+    nextCleanupAt: null
+  };
+  const queue = new IngestQueue(async (batches) => {
+    const { metrics } = await ready();
+    const ids = await metrics.registerSeries(batches.map((b) => b.series));
+    await metrics.append(batches.map((b, i) => ({ seriesId: ids[i], t: b.t, v: b.v })));
+    const to = batches.reduce((m, b) => Math.max(m, b.t[b.t.length - 1]), -Infinity);
+    broadcast({ kind: 'points', seriesIds: [...new Set(ids)], to });
+  });
 
   const onLifecycle = (e: DbLifecycle) => {
     lastLifecycle = e;
     for (const listener of lifecycleListeners) listener(e);
   };
 
-  async function ready(): Promise<{ db: TidemarkDb; metrics: MetricStore; events: EventStore }> {
+  async function ready(): Promise<{
+    db: TidemarkDb;
+    metrics: MetricStore;
+    events: EventStore;
+    rollups: RollupStore;
+  }> {
     dbPromise ??= openDb(onLifecycle).then((db) => {
       metrics = new MetricStore(db);
       events = new EventStore(db);
+      rollups = new RollupStore(db);
       return db;
     });
     const db = await dbPromise;
-    return { db, metrics: metrics!, events: events! };
+    return { db, metrics: metrics!, events: events!, rollups: rollups! };
   }
 
+  /** Queues points; resolves after the transaction that stores them completed. */
   async function ingest(batches: PointBatch[]): Promise<{ points: number }> {
-    const { metrics } = await ready();
-    const ids = await metrics.registerSeries(batches.map((b) => b.series));
-    await metrics.append(batches.map((b, i) => ({ seriesId: ids[i], t: b.t, v: b.v })));
-    const points = batches.reduce((s, b) => s + b.t.length, 0);
-    const to = batches.reduce((m, b) => (b.t.length ? Math.max(m, b.t[b.t.length - 1]) : m), 0);
-    broadcast({ kind: 'points', seriesIds: [...new Set(ids)], to });
-    return { points };
+    await ready();
+    await queue.push(batches);
+    return { points: batches.reduce((s, b) => s + b.t.length, 0) };
+  }
+
+  /** One rollup pass over every series with new or late points. */
+  async function rollupPass(): Promise<{ series: number; points: number }> {
+    const { db, metrics, rollups } = await ready();
+    const started = now();
+    const lateIds = new Set((await db.late.toArray()).map((r) => r.seriesId));
+    const due = (await db.series.toArray()).filter(
+      (s) =>
+        lateIds.has(s.id) ||
+        (s.lastT !== undefined && (s.rolledUntil === undefined || s.lastT > s.rolledUntil))
+    );
+    let points = 0;
+    for (const s of due) {
+      points += (await rollupSeries({ db, metrics, rollups, seriesId: s.id, timeZone })).points;
+    }
+    stats.rollupPasses++;
+    stats.rolledPoints += points;
+    stats.rollupMs += now() - started;
+    stats.lastRollupAt = now();
+    return { series: due.length, points };
+  }
+
+  /** Retention over every series and the events, each tier in its own small transaction. */
+  async function cleanup(): Promise<NonNullable<BackgroundStats['lastCleanup']>> {
+    const { db } = await ready();
+    const at = now();
+    const total = { at, chunks: 0, blocks: 0, events: 0, bytes: 0 };
+    for (const s of await db.series.toArray()) {
+      const r = await applySeriesRetention({ db, seriesId: s.id, now: at, retention });
+      total.chunks += r.chunks;
+      total.blocks += r.blocks;
+      total.bytes += r.bytes;
+    }
+    const eventCut = at - (retention.events ?? DefaultRetention.events);
+    for (;;) {
+      const ids = await db.events.where('t').below(eventCut).limit(2000).primaryKeys();
+      if (ids.length === 0) break;
+      await db.events.bulkDelete(ids);
+      total.events += ids.length;
+    }
+    stats.lastCleanup = total;
+    await db.meta.put({ key: 'retention:last', value: total });
+    return total;
+  }
+
+  async function backgroundTick(): Promise<void> {
+    if (passRunning) return;
+    passRunning = (async () => {
+      try {
+        await queue.drain();
+        await rollupPass();
+        if (stats.nextCleanupAt !== null && now() >= stats.nextCleanupAt) {
+          await cleanup();
+          stats.nextCleanupAt = nextLocalHour(now(), EngineDefaults.cleanupHour, timeZone);
+        }
+      } catch {
+        // A closed database (upgrade elsewhere) or a full disk: the page shows why; retry next tick.
+      } finally {
+        passRunning = null;
+      }
+    })();
+    await passRunning;
   }
 
   const api = {
@@ -81,9 +203,50 @@ export function createEngineApi(deps: EngineDeps = {}) {
       if (lastLifecycle) listener(lastLifecycle);
     },
 
-    /** Called by the page when this tab wins or loses the Web Locks election. */
-    setLeader(isLeader: boolean): void {
+    /**
+     * Called by the page when this tab wins or loses the Web Locks election. The leader
+     * rolls up every few seconds, and applies retention at start and daily at 02:00 local.
+     */
+    async setLeader(isLeader: boolean): Promise<void> {
       leader = isLeader;
+      if (timer !== null) clearTimer(timer);
+      timer = null;
+      if (!isLeader) return;
+      const last = (await (await ready()).db.meta.get('retention:last'))?.value;
+      if (last) stats.lastCleanup = last as BackgroundStats['lastCleanup'];
+      stats.nextCleanupAt = now();
+      timer = setTimer(() => void backgroundTick(), EngineDefaults.rollupIntervalMs);
+      void backgroundTick();
+    },
+
+    /** Runs one rollup pass now (tests, benchmarks, and "refresh" in the UI). */
+    rollupPass,
+
+    /** Applies retention now. */
+    cleanup,
+
+    backgroundStats(): BackgroundStats {
+      return { ...stats };
+    },
+
+    setTimeZone(zone: string): void {
+      timeZone = zone;
+    },
+
+    setRetention(overrides: Partial<Record<RetentionKey, number>>): void {
+      retention = { ...overrides };
+    },
+
+    /** Answers a query at the best tier; typed arrays are transferred, not cloned. */
+    async query(request: QueryRequest): Promise<QueryResult> {
+      const { db, metrics, rollups } = await ready();
+      const result = await runQuery({ db, metrics, rollups, request, timeZone });
+      return transfer(result, resultBuffers(result));
+    },
+
+    /** Resolves when every queued point is stored. */
+    async flush(): Promise<void> {
+      await queue.drain();
     },
 
     isLeader(): boolean {
@@ -118,14 +281,17 @@ export function createEngineApi(deps: EngineDeps = {}) {
     },
 
     async counts(): Promise<EngineCounts> {
-      const { db, metrics } = await ready();
+      const { db, metrics, rollups } = await ready();
       const raw = await metrics.rawFootprint();
+      const rolled = await rollups.footprint();
       return {
         series: await db.series.count(),
         events: await db.events.count(),
         chunks: raw.chunks,
         points: raw.points,
-        bytes: raw.bytes
+        bytes: raw.bytes,
+        rollupBlocks: rolled.records,
+        rollupBytes: rolled.bytes
       };
     },
 
@@ -147,6 +313,7 @@ export function createEngineApi(deps: EngineDeps = {}) {
     /** Deletes every metric, event and derived record. Settings are kept. */
     async clearAll(): Promise<void> {
       const { db, metrics } = await ready();
+      await queue.drain();
       await db.transaction('rw', db.tables, async () => {
         await Promise.all(db.tables.map((t) => t.clear()));
       });
@@ -158,3 +325,15 @@ export function createEngineApi(deps: EngineDeps = {}) {
 }
 
 export type EngineApi = ReturnType<typeof createEngineApi>;
+
+/**
+ * The next cleanup time: `hour` hours after the next local midnight in `timeZone` (on a
+ * day with a DST change this is up to an hour off the wall clock's 02:00, which is fine
+ * for a cleanup).
+ */
+export function nextLocalHour(t: number, hour: number, timeZone: string): number {
+  const spec = { tier: '1d' as const, timeZone };
+  const midnight = bucketStart(t, spec);
+  if (midnight + hour * 3_600_000 > t) return midnight + hour * 3_600_000;
+  return bucketStart(midnight + 26 * 3_600_000, spec) + hour * 3_600_000;
+}

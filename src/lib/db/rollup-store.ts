@@ -1,0 +1,310 @@
+import Dexie from 'dexie';
+import { bucketStart, nextBucketStart } from '$lib/analytics/calendar';
+import {
+  countBuckets,
+  decodeRollupBlock,
+  encodeRollupBlock,
+  rollupPartials,
+  rollupPoints,
+  RollupSource,
+  type RollupColumns
+} from '$lib/analytics/rollup';
+import {
+  concatColumns,
+  createEmptyColumns,
+  lowerBound,
+  mergeColumns,
+  sliceColumns,
+  spliceColumns
+} from '$lib/analytics/rollup-columns';
+import {
+  DefaultRetention,
+  TierNames,
+  TierWidthMs,
+  type Columnar,
+  type RetentionKey,
+  type SeriesRecord,
+  type TierName
+} from '$lib/types';
+import type { RollupRecord, TidemarkDb } from './database';
+import type { MetricStore } from './metric-store';
+
+/** Buckets per stored block: small enough to rewrite often, large enough to read few. */
+export const BlockBuckets = 256;
+
+/** The aligned start of the block that holds a bucket starting at `start`. */
+export function blockStartOf(start: number, tier: TierName): number {
+  const span = TierWidthMs[tier] * BlockBuckets;
+  return Math.floor(start / span) * span;
+}
+
+/** Per-series times before which a tier may have lost data to retention. */
+export type Horizons = Partial<Record<'raw' | TierName, number>>;
+
+type SeriesWithHorizons = SeriesRecord & { horizons?: Horizons };
+
+/**
+ * Rollup tiers in IndexedDB: blocks of up to 256 buckets per record, each bucket a
+ * mergeable partial (count, sum, min, max, M2, first, last, quantile sketch).
+ */
+export class RollupStore {
+  constructor(private readonly db: TidemarkDb) {}
+
+  /** Buckets of one tier whose span meets [from, to], ascending. */
+  async read(seriesId: number, tier: TierName, from: number, to: number): Promise<RollupColumns> {
+    const lo = blockStartOf(from - TierWidthMs[tier], tier);
+    const records = await this.db.rollups
+      .where('[seriesId+tier+t0]')
+      .between([seriesId, tier, lo], [seriesId, tier, to], true, true)
+      .toArray();
+    records.sort((a, b) => a.t0 - b.t0);
+    const all = concatColumns(
+      tier,
+      records.map((r) => decodeRollupBlock(r.data))
+    );
+    const first = lowerBound(all, from - TierWidthMs[tier] * 1.2);
+    let a = first;
+    while (a < countBuckets(all) && !(all.start[a] + nominalWidth(tier) > from)) a++;
+    let b = a;
+    while (b < countBuckets(all) && all.start[b] <= to) b++;
+    return sliceColumns(all, a, b);
+  }
+
+  /**
+   * Writes buckets of one tier. `replace` swaps every stored bucket whose start lies in
+   * [from, to] for the new ones (idempotent); `merge` adds the new partials to what is stored
+   * (for late points that were never counted).
+   */
+  async write(
+    seriesId: number,
+    cols: RollupColumns,
+    mode: { kind: 'replace'; from: number; to: number } | { kind: 'merge' }
+  ): Promise<void> {
+    const tier = cols.tier;
+    const n = countBuckets(cols);
+    let i = 0;
+    const puts: RollupRecord[] = [];
+    while (i < n) {
+      const b0 = blockStartOf(cols.start[i], tier);
+      const span = TierWidthMs[tier] * BlockBuckets;
+      let j = i;
+      while (j < n && cols.start[j] < b0 + span) j++;
+      const part = sliceColumns(cols, i, j);
+      const existing = await this.db.rollups.get([seriesId, tier, b0]);
+      const base = existing ? decodeRollupBlock(existing.data) : createEmptyColumns(tier);
+      const next =
+        mode.kind === 'merge'
+          ? mergeColumns(base, part)
+          : spliceColumns({
+              base,
+              replacement: part,
+              from: Math.max(mode.from, b0),
+              to: Math.min(mode.to, b0 + span - 1)
+            });
+      const m = countBuckets(next);
+      if (m > 0) {
+        puts.push({
+          seriesId,
+          tier,
+          t0: b0,
+          t1: next.start[m - 1],
+          n: m,
+          data: encodeRollupBlock(next)
+        });
+      }
+      i = j;
+    }
+    if (puts.length) await this.db.rollups.bulkPut(puts);
+  }
+
+  /** Stored bytes and records of all tiers. */
+  async footprint(): Promise<{ records: number; bytes: number }> {
+    let records = 0;
+    let bytes = 0;
+    await this.db.rollups.each((r) => {
+      records++;
+      bytes += r.data.byteLength;
+    });
+    return { records, bytes };
+  }
+}
+
+function nominalWidth(tier: TierName): number {
+  return tier === '1M' ? 31 * 86_400_000 : TierWidthMs[tier];
+}
+
+export interface RollupPassResult {
+  series: number;
+  points: number;
+  lateBatches: number;
+}
+
+/**
+ * Brings every tier of one series up to date, in ONE transaction so two tabs can never
+ * interleave (IndexedDB serialises overlapping read-write transactions) and a crash leaves
+ * either the old or the new state. Incremental: only raw points newer than `rolledUntil`
+ * (the bucket holding it is recomputed), plus late points. Idempotent: recomputed ranges
+ * replace what was stored. Coarser tiers are merged from finer partials, never from
+ * averages; late points older than a finer tier's retention are added to coarser buckets
+ * directly.
+ */
+export async function rollupSeries(options: {
+  db: TidemarkDb;
+  metrics: MetricStore;
+  rollups: RollupStore;
+  seriesId: number;
+  timeZone: string;
+}): Promise<{ points: number; late: number }> {
+  const { db, metrics, rollups, seriesId, timeZone } = options;
+  return db.transaction('rw', [db.series, db.chunks, db.rollups, db.late], async () => {
+    const s = (await db.series.get(seriesId)) as SeriesWithHorizons | undefined;
+    if (!s || s.lastT === undefined || s.firstT === undefined) return { points: 0, late: 0 };
+    const lateRecords = await db.late.where('seriesId').equals(seriesId).toArray();
+    const rolled = s.rolledUntil ?? -Infinity;
+    if (s.lastT <= rolled && lateRecords.length === 0) return { points: 0, late: 0 };
+    const late = joinLate(lateRecords.map((r) => ({ t: r.t, v: r.v })));
+    let minLate = Infinity;
+    for (let i = 0; i < late.t.length; i++) if (late.t[i] < minLate) minLate = late.t[i];
+    const start = Math.min(rolled === -Infinity ? s.firstT : rolled, minLate);
+    const end = s.lastT;
+    const horizons = s.horizons ?? {};
+    let points = 0;
+    for (const tier of TierNames) {
+      const source = RollupSource[tier];
+      const h = horizons[source] ?? -Infinity;
+      const spec = { tier, timeZone };
+      // T buckets at or after `complete` can be rebuilt wholly from the source tier.
+      const complete =
+        h === -Infinity
+          ? -Infinity
+          : bucketStart(h, spec) >= h
+            ? bucketStart(h, spec)
+            : nextBucketStart(h, spec);
+      const from = Math.max(bucketStart(start, spec), complete);
+      if (from <= end) {
+        let cols: RollupColumns;
+        if (source === 'raw') {
+          const raw = await metrics.readRaw(seriesId, from, end);
+          points += raw.t.length;
+          cols = rollupPoints({ t: raw.t, v: raw.v, tier, timeZone });
+        } else {
+          const src = await rollups.read(seriesId, source, from, end);
+          cols = rollupPartials({ columns: clip(src, from), tier, timeZone });
+        }
+        await rollups.write(seriesId, cols, { kind: 'replace', from, to: Infinity });
+      }
+      // Late points the source tier can no longer rebuild: add them to this tier directly.
+      const old = pick(late, (t) => t < complete);
+      if (old.t.length > 0) {
+        await rollups.write(seriesId, rollupPoints({ t: old.t, v: old.v, tier, timeZone }), {
+          kind: 'merge'
+        });
+      }
+    }
+    await db.series.update(seriesId, { rolledUntil: end });
+    if (lateRecords.length) await db.late.bulkDelete(lateRecords.map((r) => r.id!));
+    return { points, late: late.t.length };
+  });
+}
+
+function clip(cols: RollupColumns, from: number): RollupColumns {
+  return sliceColumns(cols, lowerBound(cols, from), countBuckets(cols));
+}
+
+function joinLate(parts: Columnar[]): Columnar {
+  let n = 0;
+  for (const p of parts) n += p.t.length;
+  const t = new Float64Array(n);
+  const v = new Float64Array(n);
+  let o = 0;
+  for (const p of parts) {
+    t.set(p.t, o);
+    v.set(p.v, o);
+    o += p.t.length;
+  }
+  return { t, v };
+}
+
+function pick(points: Columnar, keep: (t: number) => boolean): Columnar {
+  const t: number[] = [];
+  const v: number[] = [];
+  for (let i = 0; i < points.t.length; i++) {
+    if (keep(points.t[i])) {
+      t.push(points.t[i]);
+      v.push(points.v[i]);
+    }
+  }
+  return { t: Float64Array.from(t), v: Float64Array.from(v) };
+}
+
+export interface RetentionResult {
+  chunks: number;
+  blocks: number;
+  events: number;
+  bytes: number;
+}
+
+/**
+ * Applies retention to one series in small transactions (one per tier). Cut-offs are
+ * relative to now, or for imported series to their newest point, so an imported file from
+ * last year keeps its own last hour of raw data instead of vanishing on import. Raw points
+ * not yet rolled up are never deleted.
+ */
+export async function applySeriesRetention(options: {
+  db: TidemarkDb;
+  seriesId: number;
+  now: number;
+  retention?: Partial<Record<RetentionKey, number>>;
+}): Promise<RetentionResult> {
+  const { db, seriesId, now } = options;
+  const retention = { ...DefaultRetention, ...options.retention };
+  const result: RetentionResult = { chunks: 0, blocks: 0, events: 0, bytes: 0 };
+  const s = (await db.series.get(seriesId)) as SeriesWithHorizons | undefined;
+  if (!s || s.lastT === undefined) return result;
+  const base = s.source === 'import' ? Math.min(now, s.lastT) : now;
+  // Expired (t < base − retention) and rolled up (t ≤ rolledUntil): whichever is earlier.
+  const rolled = s.rolledUntil ?? -Infinity;
+  const expiry = base - retention.raw;
+  const rawCut = Math.min(expiry, rolled);
+  const rawCutInclusive = rolled < expiry;
+  const horizons: Horizons = { ...(s.horizons ?? {}) };
+  if (Number.isFinite(rawCut)) {
+    await db.transaction('rw', db.chunks, async () => {
+      const old = await db.chunks
+        .where('[seriesId+t1]')
+        .between([seriesId, Dexie.minKey], [seriesId, rawCut], true, rawCutInclusive)
+        .toArray();
+      if (old.length === 0) return;
+      await db.chunks.bulkDelete(old.map((c) => [c.seriesId, c.t0] as [number, number]));
+      result.chunks += old.length;
+      for (const c of old) {
+        result.bytes += c.data.byteLength;
+        horizons.raw = Math.max(horizons.raw ?? -Infinity, c.t1 + 1e-3);
+      }
+    });
+  }
+  for (const tier of TierNames) {
+    const cut = base - retention[tier];
+    const span = TierWidthMs[tier] * BlockBuckets;
+    await db.transaction('rw', db.rollups, async () => {
+      // Whole blocks only: a block goes once its last possible bucket is older than the cut.
+      const old = await db.rollups
+        .where('[seriesId+tier+t0]')
+        .between([seriesId, tier, Dexie.minKey], [seriesId, tier, cut - span], true, false)
+        .toArray();
+      if (old.length === 0) return;
+      await db.rollups.bulkDelete(
+        old.map((r) => [r.seriesId, r.tier, r.t0] as [number, TierName, number])
+      );
+      result.blocks += old.length;
+      for (const r of old) {
+        result.bytes += r.data.byteLength;
+        horizons[tier] = Math.max(horizons[tier] ?? -Infinity, r.t0 + span);
+      }
+    });
+  }
+  if (result.chunks || result.blocks) {
+    await db.series.update(seriesId, { horizons } as Partial<SeriesRecord>);
+  }
+  return result;
+}

@@ -1,0 +1,265 @@
+import 'fake-indexeddb/auto';
+import Dexie from 'dexie';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '$lib/db/database';
+import { chooseQueryTier } from '$lib/db/query';
+import {
+  TierWidthMs,
+  type Aggregate,
+  type PointBatch,
+  type SeriesDescriptor,
+  type TierName
+} from '$lib/types';
+import { createEngineApi, nextLocalHour } from '$lib/workers/engine-api';
+
+const T0 = Date.UTC(2026, 10, 23, 0, 0, 0);
+const gauge: SeriesDescriptor = {
+  name: 'temperature_celsius',
+  labels: { sensor: 'a' },
+  unit: '°C',
+  kind: 'gauge',
+  source: 'api',
+  category: 'system'
+};
+
+let k = 0;
+const names: string[] = [];
+function engine(now: () => number) {
+  const name = `rollup-test-${k++}`;
+  names.push(name);
+  const api = createEngineApi({
+    openDb: (cb) => openDatabase(cb, { name }),
+    now,
+    timeZone: 'UTC',
+    setInterval: () => null,
+    clearInterval: () => {}
+  });
+  return { api, name };
+}
+afterEach(async () => {
+  for (const name of names.splice(0)) await Dexie.delete(name);
+});
+
+/** Deterministic 1-second series with decimals, a trend and some NaN gaps. */
+function series(from: number, seconds: number, seed = 1): PointBatch {
+  const t = new Float64Array(seconds);
+  const v = new Float64Array(seconds);
+  let x = seed;
+  for (let i = 0; i < seconds; i++) {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    t[i] = from + i * 1000;
+    v[i] =
+      i % 997 === 13
+        ? NaN
+        : Math.round((20 + 5 * Math.sin(i / 300) + (x / 2147483648) * 2) * 10) / 10;
+  }
+  return { series: gauge, t, v };
+}
+
+/** Exact oracle: bucket points by floor(t / width) (UTC, fixed tiers). */
+function oracle(points: { t: number[]; v: number[] }, width: number) {
+  const buckets = new Map<number, number[]>();
+  points.t.forEach((t, i) => {
+    if (Number.isNaN(points.v[i])) return;
+    const b = Math.floor(t / width) * width;
+    if (!buckets.has(b)) buckets.set(b, []);
+    buckets.get(b)!.push(points.v[i]);
+  });
+  const starts = [...buckets.keys()].sort((a, b) => a - b);
+  return starts.map((s) => {
+    const xs = buckets.get(s)!;
+    const sorted = [...xs].sort((a, b) => a - b);
+    return {
+      start: s,
+      count: xs.length,
+      sum: xs.reduce((a, b) => a + b, 0),
+      min: sorted[0],
+      max: sorted[sorted.length - 1],
+      p95: sorted[Math.floor(0.95 * (sorted.length - 1))]
+    };
+  });
+}
+
+function merged(batches: PointBatch[]) {
+  const m = new Map<number, number>();
+  for (const b of batches) b.t.forEach((t, i) => m.set(t, b.v[i]));
+  const t = [...m.keys()].sort((a, b) => a - b);
+  return { t, v: t.map((x) => m.get(x)!) };
+}
+
+async function expectTierMatches(
+  api: ReturnType<typeof createEngineApi>,
+  points: { t: number[]; v: number[] },
+  tier: TierName
+) {
+  const [s] = await api.listSeries();
+  const aggregates: Aggregate[] = ['count', 'sum', 'min', 'max', 'p95'];
+  const r = await api.query({
+    seriesId: s.id,
+    from: points.t[0],
+    to: points.t[points.t.length - 1],
+    maxPoints: 1e9,
+    aggregates,
+    tier
+  });
+  const want = oracle(points, TierWidthMs[tier]);
+  expect(r.tier).toBe(tier);
+  expect(Array.from(r.t)).toEqual(want.map((b) => b.start));
+  expect(Array.from(r.columns.count!)).toEqual(want.map((b) => b.count));
+  expect(Array.from(r.columns.min!)).toEqual(want.map((b) => b.min));
+  expect(Array.from(r.columns.max!)).toEqual(want.map((b) => b.max));
+  r.columns.sum!.forEach((x, i) => expect(x).toBeCloseTo(want[i].sum, 6));
+  r.columns.p95!.forEach((x, i) =>
+    expect(Math.abs(x - want[i].p95)).toBeLessThanOrEqual(0.01 * Math.abs(want[i].p95) + 1e-9)
+  );
+}
+
+describe('rollup tiers in the store', () => {
+  it('match an exact oracle at every fixed tier after a pass', async () => {
+    const { api } = engine(() => T0 + 3 * 3_600_000);
+    const b = series(T0, 7200);
+    await api.ingest([b]);
+    await api.rollupPass();
+    for (const tier of ['1s', '10s', '1m', '5m', '15m', '1h'] as TierName[]) {
+      await expectTierMatches(api, merged([b]), tier);
+    }
+  });
+
+  it('are idempotent: a second pass changes nothing', async () => {
+    const { api } = engine(() => T0 + 3 * 3_600_000);
+    await api.ingest([series(T0, 3000)]);
+    await api.rollupPass();
+    const before = await api.counts();
+    const again = await api.rollupPass();
+    expect(again).toEqual({ series: 0, points: 0 });
+    expect(await api.counts()).toEqual(before);
+  });
+
+  it('roll up incrementally and merge late points into every tier', async () => {
+    const { api } = engine(() => T0 + 3 * 3_600_000);
+    const a = series(T0, 1800, 1);
+    const b = series(T0 + 1800_000, 1800, 2);
+    await api.ingest([a]);
+    await api.rollupPass();
+    await api.ingest([b]);
+    await api.rollupPass();
+    // Late: half-second points inside already rolled-up minutes.
+    const late: PointBatch = {
+      series: gauge,
+      t: Float64Array.from({ length: 50 }, (_, i) => T0 + 500 + i * 20_000),
+      v: Float64Array.from({ length: 50 }, (_, i) => 100 + i)
+    };
+    await api.ingest([late]);
+    await api.rollupPass();
+    for (const tier of ['1s', '1m', '1h'] as TierName[]) {
+      await expectTierMatches(api, merged([a, b, late]), tier);
+    }
+  });
+
+  it('stitch raw points that are not rolled up yet, so the newest seconds are there', async () => {
+    const { api } = engine(() => T0 + 3 * 3_600_000);
+    const a = series(T0, 600, 3);
+    await api.ingest([a]);
+    await api.rollupPass();
+    const b = series(T0 + 600_000, 95, 4); // not rolled up
+    await api.ingest([b]);
+    await expectTierMatches(api, merged([a, b]), '1m');
+    await expectTierMatches(api, merged([a, b]), '10s');
+  });
+
+  it('are safe when two tabs run passes at once', async () => {
+    const name = `rollup-two-tabs-${k++}`;
+    names.push(name);
+    const mk = () =>
+      createEngineApi({
+        openDb: (cb) => openDatabase(cb, { name }),
+        now: () => T0 + 3 * 3_600_000,
+        timeZone: 'UTC'
+      });
+    const tab1 = mk();
+    const tab2 = mk();
+    const b = series(T0, 4000, 5);
+    await tab1.ingest([b]);
+    await Promise.all([tab1.rollupPass(), tab2.rollupPass(), tab1.rollupPass()]);
+    await expectTierMatches(tab2, merged([b]), '1m');
+    await expectTierMatches(tab1, merged([b]), '10s');
+  });
+});
+
+describe('retention', () => {
+  it('drops old raw chunks and fine tiers, keeps coarse tiers, and queries fall back', async () => {
+    let now = T0 + 2 * 3_600_000;
+    const { api } = engine(() => now);
+    const b = series(T0, 7200, 6);
+    await api.ingest([b]);
+    await api.rollupPass();
+    now = T0 + 20 * 3_600_000; // raw (1 h), 1 s (1 h) and 10 s (6 h) are past retention, 1 min (24 h) not
+    const freed = await api.cleanup();
+    expect(freed.chunks).toBeGreaterThan(0);
+    expect(freed.blocks).toBeGreaterThan(0);
+    expect(freed.bytes).toBeGreaterThan(0);
+    const [s] = await api.listSeries();
+    const raw = await api.readRaw(s.id, T0, T0 + 7200_000);
+    expect(raw.t.length).toBe(0);
+    // 1 min buckets are kept for 24 h: still exact.
+    await expectTierMatches(api, merged([b]), '1m');
+    const auto = await api.query({
+      seriesId: s.id,
+      from: T0,
+      to: T0 + 7200_000,
+      maxPoints: 100_000,
+      aggregates: ['avg']
+    });
+    expect(auto.tier).toBe('1m');
+  });
+
+  it('never deletes raw points that are not rolled up yet', async () => {
+    let now = T0 + 3_600_000;
+    const { api } = engine(() => now);
+    await api.ingest([series(T0, 600, 7)]);
+    now = T0 + 10 * 3_600_000;
+    const freed = await api.cleanup();
+    expect(freed.chunks).toBe(0);
+    const [s] = await api.listSeries();
+    expect((await api.readRaw(s.id, T0, T0 + 600_000)).t.length).toBe(600);
+  });
+});
+
+describe('chooseQueryTier', () => {
+  const hour = 3_600_000;
+  it.each([
+    { span: hour, raw: 500, max: 1000, want: 'raw' },
+    { span: hour, raw: 3600, max: 1000, want: '10s' },
+    { span: 24 * hour, raw: 86400, max: 1000, want: '5m' },
+    { span: 30 * 24 * hour, raw: 2.6e6, max: 1000, want: '1h' },
+    { span: 5 * 365 * 24 * hour, raw: 1e8, max: 1000, want: '1w' }
+  ])('$span ms with $raw raw points at maxPoints $max → $want', ({ span, raw, max, want }) => {
+    expect(
+      chooseQueryTier({ from: 0, to: span, maxPoints: max, rawPointsEstimate: raw, horizons: {} })
+    ).toBe(want);
+  });
+
+  it('skips tiers that retention emptied at the start of the range', () => {
+    expect(
+      chooseQueryTier({
+        from: 0,
+        to: 3_600_000,
+        maxPoints: 1000,
+        rawPointsEstimate: 3600,
+        horizons: { raw: 10, '1s': 10, '10s': 10 }
+      })
+    ).toBe('1m');
+  });
+});
+
+describe('nextLocalHour', () => {
+  it.each([
+    { now: Date.UTC(2026, 10, 23, 1, 0), zone: 'UTC', want: Date.UTC(2026, 10, 23, 2, 0) },
+    { now: Date.UTC(2026, 10, 23, 3, 0), zone: 'UTC', want: Date.UTC(2026, 10, 24, 2, 0) },
+    { now: Date.UTC(2026, 10, 23, 23, 0), zone: 'UTC', want: Date.UTC(2026, 10, 24, 2, 0) },
+    // Tokyo is UTC+9: 02:00 local is 17:00 UTC the day before.
+    { now: Date.UTC(2026, 10, 23, 12, 0), zone: 'Asia/Tokyo', want: Date.UTC(2026, 10, 23, 17, 0) }
+  ])('$now in $zone → $want', ({ now, zone, want }) => {
+    expect(nextLocalHour(now, 2, zone)).toBe(want);
+  });
+});
