@@ -27,7 +27,7 @@ import {
   type TierName
 } from '$lib/types';
 import type { RollupRecord, TidemarkDb } from './database';
-import type { MetricStore } from './metric-store';
+import { concatColumnar, type MetricStore } from './metric-store';
 
 /** Buckets per stored block: small enough to rewrite often, large enough to read few. */
 export const BlockBuckets = 256;
@@ -162,7 +162,7 @@ export async function rollupSeries(options: {
     const lateRecords = await db.late.where('seriesId').equals(seriesId).toArray();
     const rolled = s.rolledUntil ?? -Infinity;
     if (s.lastT <= rolled && lateRecords.length === 0) return { points: 0, late: 0 };
-    const late = joinLate(lateRecords.map((r) => ({ t: r.t, v: r.v })));
+    const late = concatColumnar(lateRecords.map((r) => ({ t: r.t, v: r.v })));
     let minLate = Infinity;
     for (let i = 0; i < late.t.length; i++) if (late.t[i] < minLate) minLate = late.t[i];
     const start = Math.min(rolled === -Infinity ? s.firstT : rolled, minLate);
@@ -209,20 +209,6 @@ export async function rollupSeries(options: {
 
 function clip(cols: RollupColumns, from: number): RollupColumns {
   return sliceColumns(cols, lowerBound(cols, from), countBuckets(cols));
-}
-
-function joinLate(parts: Columnar[]): Columnar {
-  let n = 0;
-  for (const p of parts) n += p.t.length;
-  const t = new Float64Array(n);
-  const v = new Float64Array(n);
-  let o = 0;
-  for (const p of parts) {
-    t.set(p.t, o);
-    v.set(p.v, o);
-    o += p.t.length;
-  }
-  return { t, v };
 }
 
 function pick(points: Columnar, keep: (t: number) => boolean): Columnar {

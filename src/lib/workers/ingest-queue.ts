@@ -1,5 +1,6 @@
 import type { Columnar, SeriesDescriptor } from '$lib/types';
 import { seriesKey } from '$lib/types/series-key';
+import { concatColumnar } from '$lib/db/metric-store';
 
 /** Flush when this many points are buffered, or at the end of the current task. */
 export const IngestQueueDefaults = { flushPoints: 262_144 };
@@ -93,21 +94,10 @@ export class IngestQueue {
     this.pending = new Map();
     this.waiters = [];
     this.buffered = 0;
-    const batches = [...pending.values()].map((p) => {
-      const parts = p.parts;
-      if (parts.length === 1) return { series: p.series, t: parts[0].t, v: parts[0].v };
-      let n = 0;
-      for (const x of parts) n += x.t.length;
-      const t = new Float64Array(n);
-      const v = new Float64Array(n);
-      let o = 0;
-      for (const x of parts) {
-        t.set(x.t, o);
-        v.set(x.v, o);
-        o += x.t.length;
-      }
-      return { series: p.series, t, v };
-    });
+    const batches = [...pending.values()].map((p) => ({
+      series: p.series,
+      ...concatColumnar(p.parts)
+    }));
     this.running = (batches.length ? this.write(batches) : Promise.resolve()).then(
       () => {
         for (const w of waiters) w.resolve();
