@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { TierName } from '$lib/types';
+import { MinBucketMs } from './calendar';
 import { chooseTier, planTierReads, ReadTiers, type ReadTier, type TierCoverage } from './tiers';
 
 const H = 3_600_000;
@@ -33,16 +35,7 @@ describe('chooseTier', () => {
           const tier = chooseTier({ from: 0, to: span, maxPoints });
           expect(tier).not.toBe('raw');
           if (tier === '1M') return;
-          const min = {
-            '1s': 1e3,
-            '10s': 1e4,
-            '1m': 6e4,
-            '5m': 3e5,
-            '15m': 9e5,
-            '1h': H / 2,
-            '1d': 23 * H,
-            '1w': 7 * D - H
-          }[tier];
+          const min = MinBucketMs[tier as TierName];
           expect(Math.ceil(span / min) + 1).toBeLessThanOrEqual(maxPoints);
         }
       )
