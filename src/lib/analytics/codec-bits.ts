@@ -181,11 +181,31 @@ export function unzigzag(z: number): number {
   return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
 }
 
+/** At most this many values per block are patched exceptions (PFOR); more → wider block. */
+export const MaxBlockExceptions = 8;
+const MAX_EXC = MaxBlockExceptions;
+const EXC_FLAG = 0x80;
+const histogram = new Int32Array(64);
+
+/** Cost in bits of patching the values wider than w: position byte + varint of the high part. */
+function exceptionBits(w: number, maxW: number): number {
+  let bits = 8;
+  for (let b = w + 1; b <= maxW; b++) {
+    if (histogram[b] > 0) bits += histogram[b] * (8 + 8 * Math.ceil((b - w) / 7));
+  }
+  return bits;
+}
+
 /**
- * Packs `count` zigzagged residuals `zz[0..count)` in blocks of PackBlockSize, each block
- * at the bit width of its largest value. Writes the widths (one byte per block) and then
- * the aligned bit stream to `sink`. The bit writer is inlined (locals, no method calls):
- * this loop dominates encode time.
+ * Packs `count` zigzagged residuals `zz[0..count)` in blocks of PackBlockSize with patched
+ * frame-of-reference (PFOR, Zukowski et al. 2006): each block is packed at the width w
+ * that minimises its size, and up to MaxBlockExceptions values wider than w (a jittered
+ * timestamp, a CPU spike) are patched: their low w bits stay in the stream, position and
+ * high bits go to an exception list.
+ *
+ * Layout: one byte per block (w | 0x80 when patched); the exception lists of patched
+ * blocks (count byte, position bytes, varint high parts); align 4; u32 word count; the
+ * words. The bit writer is inlined (locals, no method calls): this loop dominates encode.
  */
 export function packResiduals(sink: ByteSink, zz: Float64Array, count: number): void {
   const blocks = Math.ceil(count / BLOCK);
@@ -194,15 +214,53 @@ export function packResiduals(sink: ByteSink, zz: Float64Array, count: number): 
   for (let b = 0; b < blocks; b++) {
     const lo = b * BLOCK;
     const hi = Math.min(count, lo + BLOCK);
-    let max = 0;
-    for (let i = lo; i < hi; i++) if (zz[i] > max) max = zz[i];
-    const w = bitWidth(max);
-    widths[b] = w;
-    totalBits += w * (hi - lo);
+    const len = hi - lo;
+    histogram.fill(0);
+    let maxW = 0;
+    for (let i = lo; i < hi; i++) {
+      const z = zz[i];
+      const bw = z < TWO_32 ? 32 - Math.clz32(z) : bitWidth(z);
+      histogram[bw]++;
+      if (bw > maxW) maxW = bw;
+    }
+    let bestW = maxW;
+    if (maxW <= 32) {
+      let bestCost = maxW * len;
+      let exc = 0;
+      for (let w = maxW - 1; w >= 0; w--) {
+        exc += histogram[w + 1];
+        if (exc > MAX_EXC) break;
+        const cost = w * len + exceptionBits(w, maxW);
+        if (cost < bestCost) {
+          bestCost = cost;
+          bestW = w;
+        }
+      }
+    }
+    widths[b] = bestW | (bestW < maxW ? EXC_FLAG : 0);
+    totalBits += bestW * len;
   }
   sink.ensure(blocks);
   sink.bytes.set(widths, sink.pos);
   sink.pos += blocks;
+  for (let b = 0; b < blocks; b++) {
+    if (!(widths[b] & EXC_FLAG)) continue;
+    const w = widths[b] & ~EXC_FLAG;
+    const lo = b * BLOCK;
+    const hi = Math.min(count, lo + BLOCK);
+    const pow = 2 ** w;
+    const countAt = sink.pos;
+    sink.writeU8(0);
+    let n = 0;
+    for (let i = lo; i < hi; i++) {
+      if (zz[i] >= pow) {
+        sink.writeU8(i - lo);
+        n++;
+      }
+    }
+    sink.bytes[countAt] = n;
+    for (let i = lo; i < hi; i++) if (zz[i] >= pow) writeVarint(sink, Math.floor(zz[i] / pow));
+  }
   sink.align4();
   const nWords = Math.ceil(totalBits / 32);
   const words = new Uint32Array(nWords + 1);
@@ -210,13 +268,16 @@ export function packResiduals(sink: ByteSink, zz: Float64Array, count: number): 
   let bit = 0;
   let acc = 0;
   for (let b = 0; b < blocks; b++) {
-    const w = widths[b];
+    const patched = (widths[b] & EXC_FLAG) !== 0;
+    const w = widths[b] & ~EXC_FLAG;
     if (w === 0) continue;
     const lo = b * BLOCK;
     const hi = Math.min(count, lo + BLOCK);
     if (w <= 32) {
+      const mask = w === 32 ? -1 : (1 << w) - 1;
       for (let i = lo; i < hi; i++) {
-        const val = zz[i] >>> 0;
+        const z = zz[i];
+        const val = patched ? (z < TWO_32 ? z >>> 0 : (z % TWO_32) >>> 0) & mask : z >>> 0;
         acc |= val << bit;
         bit += w;
         if (bit >= 32) {
@@ -264,6 +325,15 @@ export function unpackResiduals(
   const blocks = Math.ceil(count / BLOCK);
   const widths = bytes.subarray(pos, pos + blocks);
   pos += blocks;
+  const exceptionsAt = pos;
+  let patchedBlocks = 0;
+  for (let b = 0; b < blocks; b++) {
+    if (!(widths[b] & EXC_FLAG)) continue;
+    patchedBlocks++;
+    const n = bytes[pos];
+    pos += 1 + n;
+    for (let k = 0; k < n; k++) while (bytes[pos++] & 0x80);
+  }
   pos = (pos + 3) & ~3;
   const nWords = new DataView(bytes.buffer, bytes.byteOffset).getUint32(pos, true);
   pos += 4;
@@ -271,7 +341,7 @@ export function unpackResiduals(
   let wi = 0;
   let bit = 0;
   for (let b = 0; b < blocks; b++) {
-    const w = widths[b];
+    const w = widths[b] & ~EXC_FLAG;
     const lo = b * BLOCK;
     const hi = Math.min(count, lo + BLOCK);
     if (w === 0) {
@@ -298,6 +368,23 @@ export function unpackResiduals(
       for (let i = lo; i < hi; i++) residuals[i] = unzigzag(br.readWide(w));
       wi = br.wi;
       bit = br.bit;
+    }
+  }
+  if (patchedBlocks > 0) {
+    const c: ByteCursor = { bytes, pos: exceptionsAt };
+    for (let b = 0; b < blocks; b++) {
+      if (!(widths[b] & EXC_FLAG)) continue;
+      const pow = 2 ** (widths[b] & ~EXC_FLAG);
+      const lo = b * BLOCK;
+      const n = bytes[c.pos++];
+      const posAt = c.pos;
+      c.pos += n;
+      for (let k = 0; k < n; k++) {
+        const i = lo + bytes[posAt + k];
+        const r = residuals[i];
+        const low = r >= 0 ? 2 * r : -2 * r - 1;
+        residuals[i] = unzigzag(low + readVarint(c) * pow);
+      }
     }
   }
   return pos + nWords * 4;

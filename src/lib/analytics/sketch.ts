@@ -38,9 +38,13 @@ function valueOf(index: number): number {
   return (2 * Math.exp(index / INV_LOG_GAMMA)) / (GAMMA + 1);
 }
 
-/** Dense run of bin counts covering indices [offset, offset + counts.length). */
 const NoCounts = new Float64Array(0);
 
+/**
+ * Dense run of bin counts covering indices [offset, offset + counts.length).
+ * While every value fell in one bin (the common 1 s bucket) no array is allocated:
+ * `counts` is NoCounts and bin `lo` holds `total`.
+ */
 class BinStore {
   counts: Float64Array = NoCounts;
   offset = 0;
@@ -49,7 +53,26 @@ class BinStore {
   lo = 0;
   hi = 0;
 
+  countAt(i: number): number {
+    if (this.counts === NoCounts) return i === this.lo ? this.total : 0;
+    return this.counts[i - this.offset];
+  }
+
   add(index: number, count: number): void {
+    if (this.counts === NoCounts) {
+      if (this.total === 0) {
+        this.lo = this.hi = index;
+        this.total = count;
+        return;
+      }
+      if (index === this.lo) {
+        this.total += count;
+        return;
+      }
+      this.counts = new Float64Array(8);
+      this.offset = this.lo - 4;
+      this.counts[4] = this.total;
+    }
     if (this.total === 0) {
       this.lo = this.hi = index;
       if (this.counts.length === 0) this.counts = new Float64Array(4);
@@ -106,14 +129,14 @@ class BinStore {
   mergeFrom(other: BinStore): void {
     if (other.total === 0) return;
     for (let i = other.lo; i <= other.hi; i++) {
-      const c = other.counts[i - other.offset];
+      const c = other.countAt(i);
       if (c !== 0) this.add(i, c);
     }
   }
 
   copy(): BinStore {
     const s = new BinStore();
-    s.counts = this.counts.slice();
+    s.counts = this.counts === NoCounts ? NoCounts : this.counts.slice();
     s.offset = this.offset;
     s.total = this.total;
     s.lo = this.lo;
@@ -197,7 +220,7 @@ export class QuantileSketch {
     const neg = this.neg;
     if (neg.total > 0) {
       for (let i = neg.hi; i >= neg.lo; i--) {
-        cum += neg.counts[i - neg.offset];
+        cum += neg.countAt(i);
         if (cum > rank) return -valueOf(i);
       }
     }
@@ -205,7 +228,7 @@ export class QuantileSketch {
     if (cum > rank) return 0;
     const pos = this.pos;
     for (let i = pos.lo; i <= pos.hi; i++) {
-      cum += pos.counts[i - pos.offset];
+      cum += pos.countAt(i);
       if (cum > rank) return valueOf(i);
     }
     return valueOf(pos.hi);
@@ -253,7 +276,7 @@ function writeStore(sink: ByteSink, store: BinStore): void {
   const span = store.hi - store.lo + 1;
   writeVarint(sink, span);
   writeVarint(sink, store.lo >= 0 ? 2 * store.lo : -2 * store.lo - 1);
-  for (let i = store.lo; i <= store.hi; i++) writeVarint(sink, store.counts[i - store.offset]);
+  for (let i = store.lo; i <= store.hi; i++) writeVarint(sink, store.countAt(i));
 }
 
 function readStore(c: ByteCursor, store: BinStore): void {
