@@ -6,12 +6,13 @@ import {
   type Aggregate,
   type QueryRequest,
   type QueryResult,
+  type RetentionKey,
   type SeriesRecord,
   type TierName
 } from '$lib/types';
 import type { TidemarkDb } from './database';
 import type { MetricStore } from './metric-store';
-import type { Horizons, RollupStore } from './rollup-store';
+import { rollupPlan, type Horizons, type RollupStore } from './rollup-store';
 
 type SeriesWithHorizons = SeriesRecord & { horizons?: Horizons };
 
@@ -50,8 +51,10 @@ export async function runQuery(options: {
   rollups: RollupStore;
   request: QueryRequest;
   timeZone: string;
+  retention?: Partial<Record<RetentionKey, number>>;
 }): Promise<QueryResult> {
   const { db, metrics, rollups, request, timeZone } = options;
+  const plan = rollupPlan(options.retention);
   const { seriesId, from, to, maxPoints, aggregates } = request;
   const s = (await db.series.get(seriesId)) as SeriesWithHorizons | undefined;
   if (!s || s.lastT === undefined || s.firstT === undefined || !(from <= to)) {
@@ -67,7 +70,9 @@ export async function runQuery(options: {
       to,
       maxPoints,
       rawPointsEstimate: s.firstT === s.lastT ? (s.points ?? 0) : density * overlap,
-      horizons: s.horizons ?? {}
+      horizons: plan.virtualOneSecond
+        ? { ...s.horizons, '1s': s.horizons?.raw }
+        : (s.horizons ?? {})
     });
   if (tier === 'raw') {
     const raw = await metrics.readRaw(seriesId, from, to);
@@ -81,6 +86,18 @@ export async function runQuery(options: {
             : raw.v.slice();
     }
     return { seriesId, tier, stepMs: 0, t: raw.t, columns };
+  }
+  if (tier === '1s' && plan.virtualOneSecond) {
+    // Served from raw points on the fly (see rollupPlan).
+    const raw = await metrics.readRaw(seriesId, from, to);
+    const cols = rollupPoints({ t: raw.t, v: raw.v, tier, timeZone });
+    return {
+      seriesId,
+      tier,
+      stepMs: 1000,
+      t: cols.start,
+      columns: aggregateColumns(cols, aggregates)
+    };
   }
   let cols = await rollups.read(seriesId, tier, from, to);
   const watermark = s.rolledUntil ?? -Infinity;

@@ -32,6 +32,29 @@ import { concatColumnar, type MetricStore } from './metric-store';
 /** Buckets per stored block: small enough to rewrite often, large enough to read few. */
 export const BlockBuckets = 256;
 
+/**
+ * Which tiers are stored, and what each is rolled up from. When the 1 s tier is kept no
+ * longer than raw points (the default: both an hour), storing it would only copy the raw
+ * chunks bucket by bucket — the costliest tier by far — so it is served from raw points
+ * on the fly instead and 10 s buckets are rolled up from raw directly.
+ */
+export function rollupPlan(retention: Partial<Record<RetentionKey, number>> = {}): {
+  tiers: TierName[];
+  source: Record<TierName, TierName | 'raw'>;
+  virtualOneSecond: boolean;
+} {
+  const r = { ...DefaultRetention, ...retention };
+  const virtualOneSecond = r['1s'] <= r.raw;
+  return {
+    tiers: virtualOneSecond ? TierNames.filter((t) => t !== '1s') : [...TierNames],
+    source: virtualOneSecond ? { ...RollupSource, '10s': 'raw' } : { ...RollupSource },
+    virtualOneSecond
+  };
+}
+
+/** At most about this many raw points are rolled up per transaction. */
+export const RollupSlicePoints = 200_000;
+
 /** The aligned start of the block that holds a bucket starting at `start`. */
 export function blockStartOf(start: number, tier: TierName): number {
   const span = TierWidthMs[tier] * BlockBuckets;
@@ -154,23 +177,33 @@ export async function rollupSeries(options: {
   rollups: RollupStore;
   seriesId: number;
   timeZone: string;
-}): Promise<{ points: number; late: number }> {
+  retention?: Partial<Record<RetentionKey, number>>;
+}): Promise<{ points: number; late: number; more: boolean }> {
   const { db, metrics, rollups, seriesId, timeZone } = options;
+  const plan = rollupPlan(options.retention);
   return db.transaction('rw', [db.series, db.chunks, db.rollups, db.late], async () => {
     const s = (await db.series.get(seriesId)) as SeriesWithHorizons | undefined;
-    if (!s || s.lastT === undefined || s.firstT === undefined) return { points: 0, late: 0 };
+    if (!s || s.lastT === undefined || s.firstT === undefined) {
+      return { points: 0, late: 0, more: false };
+    }
     const lateRecords = await db.late.where('seriesId').equals(seriesId).toArray();
     const rolled = s.rolledUntil ?? -Infinity;
-    if (s.lastT <= rolled && lateRecords.length === 0) return { points: 0, late: 0 };
+    if (s.lastT <= rolled && lateRecords.length === 0) return { points: 0, late: 0, more: false };
     const late = concatColumnar(lateRecords.map((r) => ({ t: r.t, v: r.v })));
     let minLate = Infinity;
     for (let i = 0; i < late.t.length; i++) if (late.t[i] < minLate) minLate = late.t[i];
     const start = Math.min(rolled === -Infinity ? s.firstT : rolled, minLate);
-    const end = s.lastT;
+    // Slice by time from the series' density so one transaction handles ~RollupSlicePoints.
+    const density = (s.points ?? 1) / Math.max(1, s.lastT - s.firstT);
+    const sliceMs = Math.max(60_000, RollupSlicePoints / Math.max(density, 1e-9));
+    const sliceEnd = Math.max(rolled, start) + sliceMs;
+    const end = s.lastT <= sliceEnd ? s.lastT : sliceEnd;
     const horizons = s.horizons ?? {};
     let points = 0;
-    for (const tier of TierNames) {
-      const source = RollupSource[tier];
+    // What this pass computed per tier, so the next tier merges it without reading it back.
+    const computed = new Map<TierName, { from: number; cols: RollupColumns }>();
+    for (const tier of plan.tiers) {
+      const source = plan.source[tier];
       const h = horizons[source] ?? -Infinity;
       const spec = { tier, timeZone };
       // T buckets at or after `complete` can be rebuilt wholly from the source tier.
@@ -188,10 +221,23 @@ export async function rollupSeries(options: {
           points += raw.t.length;
           cols = rollupPoints({ t: raw.t, v: raw.v, tier, timeZone });
         } else {
-          const src = await rollups.read(seriesId, source, from, end);
-          cols = rollupPartials({ columns: clip(src, from), tier, timeZone });
+          const fresh = computed.get(source);
+          let src: RollupColumns;
+          if (fresh && fresh.from <= from) {
+            src = clip(fresh.cols, from);
+          } else if (fresh) {
+            const older = await rollups.read(seriesId, source, from, fresh.from);
+            src = concatColumns(source, [
+              sliceColumns(older, lowerBound(older, from), lowerBound(older, fresh.from)),
+              fresh.cols
+            ]);
+          } else {
+            src = clip(await rollups.read(seriesId, source, from, end), from);
+          }
+          cols = rollupPartials({ columns: src, tier, timeZone });
         }
         await rollups.write(seriesId, cols, { kind: 'replace', from, to: Infinity });
+        computed.set(tier, { from, cols });
       }
       // Late points the source tier can no longer rebuild: add them to this tier directly.
       const old = pick(late, (t) => t < complete);
@@ -203,7 +249,7 @@ export async function rollupSeries(options: {
     }
     await db.series.update(seriesId, { rolledUntil: end });
     if (lateRecords.length) await db.late.bulkDelete(lateRecords.map((r) => r.id!));
-    return { points, late: late.t.length };
+    return { points, late: late.t.length, more: end < s.lastT };
   });
 }
 
@@ -240,19 +286,32 @@ export async function applySeriesRetention(options: {
   db: TidemarkDb;
   seriesId: number;
   now: number;
+  timeZone: string;
   retention?: Partial<Record<RetentionKey, number>>;
 }): Promise<RetentionResult> {
-  const { db, seriesId, now } = options;
+  const { db, seriesId, now, timeZone } = options;
   const retention = { ...DefaultRetention, ...options.retention };
   const result: RetentionResult = { chunks: 0, blocks: 0, events: 0, bytes: 0 };
   const s = (await db.series.get(seriesId)) as SeriesWithHorizons | undefined;
   if (!s || s.lastT === undefined) return result;
   const base = s.source === 'import' ? Math.min(now, s.lastT) : now;
-  // Expired (t < base − retention) and rolled up (t ≤ rolledUntil): whichever is earlier.
+  const plan = rollupPlan(retention);
   const rolled = s.rolledUntil ?? -Infinity;
-  const expiry = base - retention.raw;
-  const rawCut = Math.min(expiry, rolled);
-  const rawCutInclusive = rolled < expiry;
+  /**
+   * The next rollup pass recomputes the buckets that hold `rolledUntil` from their source
+   * tier, so a source keeps everything from the start of its dependants' current buckets.
+   */
+  const guard = (key: 'raw' | TierName): number => {
+    if (rolled === -Infinity) return -Infinity;
+    let g = Infinity;
+    for (const t of plan.tiers) {
+      if (plan.source[t] === key) g = Math.min(g, bucketStart(rolled, { tier: t, timeZone }));
+    }
+    return g;
+  };
+  // Expired (t < base − retention) and safe to drop (before the guard): whichever is earlier.
+  const rawCut = Math.min(base - retention.raw, guard('raw'));
+  const rawCutInclusive = false;
   const horizons: Horizons = { ...(s.horizons ?? {}) };
   if (Number.isFinite(rawCut)) {
     await db.transaction('rw', db.chunks, async () => {
@@ -269,8 +328,8 @@ export async function applySeriesRetention(options: {
       }
     });
   }
-  for (const tier of TierNames) {
-    const cut = base - retention[tier];
+  for (const tier of plan.tiers) {
+    const cut = Math.min(base - retention[tier], guard(tier));
     const span = TierWidthMs[tier] * BlockBuckets;
     await db.transaction('rw', db.rollups, async () => {
       // Whole blocks only: a block goes once its last possible bucket is older than the cut.

@@ -3,7 +3,13 @@ import type { DbLifecycle } from '$lib/db/database';
 import { loadSettings, saveSettings, type Settings, type Theme } from '$lib/db/settings';
 import type { ChangeNotice, StorageStatus } from '$lib/types';
 import { CHANGES_CHANNEL } from '$lib/workers/channels';
-import { getEngine, proxy, type EngineRemote } from '$lib/workers/engine-client';
+import {
+  disposeBackgroundEngine,
+  getBackgroundEngine,
+  getEngine,
+  proxy,
+  type EngineRemote
+} from '$lib/workers/engine-client';
 import type { EngineCounts } from '$lib/workers/engine-api';
 import { electLeader } from '$lib/workers/leader';
 
@@ -43,11 +49,27 @@ export class AppState {
     document.documentElement.dataset.leader = 'false';
     this.#resign = electLeader((isLeader) => {
       this.leader = isLeader;
-      engine.setLeader(isLeader).catch(() => {});
       document.documentElement.dataset.leader = String(isLeader);
+      if (isLeader) void this.#startBackground();
+      else disposeBackgroundEngine();
     });
     if (lifecycle.kind === 'open') await this.refreshCounts();
     await this.refreshStorage();
+  }
+
+  /** The leader's background engine: rollups, retention, detectors. */
+  async #startBackground(): Promise<void> {
+    const bg = getBackgroundEngine();
+    const zone = this.settings?.timeZone;
+    if (zone) await bg.setTimeZone(zone);
+    if (this.settings?.retentionOverrides) await bg.setRetention(this.settings.retentionOverrides);
+    await bg.init();
+    await bg.setLeader(true);
+  }
+
+  /** Background figures for Settings (the leader tab only). */
+  async backgroundStats() {
+    return this.leader ? getBackgroundEngine().backgroundStats() : null;
   }
 
   stop(): void {

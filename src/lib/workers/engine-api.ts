@@ -1,5 +1,5 @@
 import { transfer } from 'comlink';
-import { bucketStart } from '$lib/analytics/calendar';
+import { nextCleanupTime } from '$lib/analytics/retention';
 import { generateDemoData } from '$lib/demo/generate';
 import { openDatabase, type DbLifecycle, type TidemarkDb } from '$lib/db/database';
 import { EventStore } from '$lib/db/event-store';
@@ -20,7 +20,7 @@ import {
 import { IngestQueue } from './ingest-queue';
 
 /** How often the leader rolls up new points, and when it cleans up. */
-export const EngineDefaults = { rollupIntervalMs: 5_000, cleanupHour: 2 };
+export const EngineDefaults = { rollupIntervalMs: 5_000, cleanupHour: 2, cleanupEveryMs: 600_000 };
 
 export interface BackgroundStats {
   rollupPasses: number;
@@ -78,6 +78,7 @@ export function createEngineApi(deps: EngineDeps = {}) {
   const clearTimer =
     deps.clearInterval ?? ((h: unknown) => clearInterval(h as ReturnType<typeof setInterval>));
   let timer: unknown = null;
+  const schedule = { ...EngineDefaults };
   let passRunning: Promise<void> | null = null;
   const stats: BackgroundStats = {
     rollupPasses: 0,
@@ -135,7 +136,19 @@ export function createEngineApi(deps: EngineDeps = {}) {
     );
     let points = 0;
     for (const s of due) {
-      points += (await rollupSeries({ db, metrics, rollups, seriesId: s.id, timeZone })).points;
+      // A series far behind (a big import) is rolled up in slices, a transaction each.
+      for (;;) {
+        const r = await rollupSeries({
+          db,
+          metrics,
+          rollups,
+          seriesId: s.id,
+          timeZone,
+          retention
+        });
+        points += r.points;
+        if (!r.more) break;
+      }
     }
     stats.rollupPasses++;
     stats.rolledPoints += points;
@@ -150,7 +163,7 @@ export function createEngineApi(deps: EngineDeps = {}) {
     const at = now();
     const total = { at, chunks: 0, blocks: 0, events: 0, bytes: 0 };
     for (const s of await db.series.toArray()) {
-      const r = await applySeriesRetention({ db, seriesId: s.id, now: at, retention });
+      const r = await applySeriesRetention({ db, seriesId: s.id, now: at, timeZone, retention });
       total.chunks += r.chunks;
       total.blocks += r.blocks;
       total.bytes += r.bytes;
@@ -173,9 +186,18 @@ export function createEngineApi(deps: EngineDeps = {}) {
       try {
         await queue.drain();
         await rollupPass();
-        if (stats.nextCleanupAt !== null && now() >= stats.nextCleanupAt) {
+        // Retention at start, daily at 02:00 local, and every 10 minutes in between so fine
+        // tiers (kept an hour) never pile up under heavy load.
+        const due =
+          (stats.nextCleanupAt !== null && now() >= stats.nextCleanupAt) ||
+          (stats.lastCleanup !== null && now() - stats.lastCleanup.at >= schedule.cleanupEveryMs);
+        if (due) {
           await cleanup();
-          stats.nextCleanupAt = nextLocalHour(now(), EngineDefaults.cleanupHour, timeZone);
+          stats.nextCleanupAt = nextCleanupTime({
+            now: now(),
+            timeZone,
+            hour: EngineDefaults.cleanupHour
+          });
         }
       } catch {
         // A closed database (upgrade elsewhere) or a full disk: the page shows why; retry next tick.
@@ -215,7 +237,7 @@ export function createEngineApi(deps: EngineDeps = {}) {
       const last = (await (await ready()).db.meta.get('retention:last'))?.value;
       if (last) stats.lastCleanup = last as BackgroundStats['lastCleanup'];
       stats.nextCleanupAt = now();
-      timer = setTimer(() => void backgroundTick(), EngineDefaults.rollupIntervalMs);
+      timer = setTimer(() => void backgroundTick(), schedule.rollupIntervalMs);
       void backgroundTick();
     },
 
@@ -229,6 +251,11 @@ export function createEngineApi(deps: EngineDeps = {}) {
       return { ...stats };
     },
 
+    /** Changes how often the leader rolls up and cleans up (applies at the next setLeader). */
+    configureBackground(options: Partial<typeof EngineDefaults>): void {
+      Object.assign(schedule, options);
+    },
+
     setTimeZone(zone: string): void {
       timeZone = zone;
     },
@@ -240,7 +267,7 @@ export function createEngineApi(deps: EngineDeps = {}) {
     /** Answers a query at the best tier; typed arrays are transferred, not cloned. */
     async query(request: QueryRequest): Promise<QueryResult> {
       const { db, metrics, rollups } = await ready();
-      const result = await runQuery({ db, metrics, rollups, request, timeZone });
+      const result = await runQuery({ db, metrics, rollups, request, timeZone, retention });
       return transfer(result, resultBuffers(result));
     },
 
@@ -325,15 +352,3 @@ export function createEngineApi(deps: EngineDeps = {}) {
 }
 
 export type EngineApi = ReturnType<typeof createEngineApi>;
-
-/**
- * The next cleanup time: `hour` hours after the next local midnight in `timeZone` (on a
- * day with a DST change this is up to an hour off the wall clock's 02:00, which is fine
- * for a cleanup).
- */
-export function nextLocalHour(t: number, hour: number, timeZone: string): number {
-  const spec = { tier: '1d' as const, timeZone };
-  const midnight = bucketStart(t, spec);
-  if (midnight + hour * 3_600_000 > t) return midnight + hour * 3_600_000;
-  return bucketStart(midnight + 26 * 3_600_000, spec) + hour * 3_600_000;
-}

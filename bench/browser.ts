@@ -1,0 +1,87 @@
+/**
+ * Browser benchmarks: build the site, serve it with `vite preview`, and drive Debian's
+ * Chromium headless through Playwright, as the end-to-end tests do.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from '@playwright/test';
+
+export const chromiumArgs = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--no-first-run'
+];
+
+export interface BenchBrowser {
+  page: Page;
+  /** The profile folder: its IndexedDB files are the real on-disk size. */
+  profileDir: string;
+  context: BrowserContext;
+  origin: string;
+  close(): Promise<void>;
+}
+
+let server: ChildProcess | null = null;
+
+export async function openBenchPage(route: string, port = 4399): Promise<BenchBrowser> {
+  if (!process.env.BENCH_NO_BUILD) {
+    const b = spawnSync('npx', ['vite', 'build', '--logLevel', 'error'], { stdio: 'inherit' });
+    if (b.status !== 0) throw new Error('build failed');
+  }
+  server = spawn(
+    'npx',
+    ['vite', 'preview', '--port', String(port), '--strictPort', '--host', '127.0.0.1'],
+    {
+      stdio: 'ignore'
+    }
+  );
+  const origin = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(origin + '/')).ok) break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), 'tidemark-bench-'));
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: chromiumArgs
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  await page.goto(origin + route);
+  return {
+    page,
+    profileDir: dir,
+    context,
+    origin,
+    async close() {
+      await context.close();
+      server?.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+}
+
+/** Bytes of every file below `dir` whose path contains `match` (e.g. the IndexedDB folders). */
+export function diskBytes(dir: string, match = 'IndexedDB'): number {
+  let total = 0;
+  const walk = (d: string, inside: boolean) => {
+    for (const name of readdirSync(d)) {
+      const p = path.join(d, name);
+      const st = statSync(p, { throwIfNoEntry: false });
+      if (!st) continue;
+      if (st.isDirectory()) walk(p, inside || p.includes(match));
+      else if (inside) total += st.size;
+    }
+  };
+  walk(dir, false);
+  return total;
+}

@@ -1,0 +1,123 @@
+/**
+ * Metrics store benchmarks in headless Chromium (issue: metrics store). Baseline: the naive
+ * one-record-per-point Dexie layout with a [series+t] index, measured in the same run.
+ * BENCH_DAYS (default 30) sets how many days of 20 one-second series are ingested.
+ */
+import { emit } from './lib';
+import { diskBytes, openBenchPage } from './browser';
+
+type W = typeof globalThis & {
+  tidemarkBench: {
+    bench: Record<string, (o: unknown) => Promise<unknown>>;
+    background: Record<string, (...a: unknown[]) => Promise<unknown>>;
+  };
+};
+
+const days = Number(process.env.BENCH_DAYS ?? 30);
+const b = await openBenchPage('/bench');
+const { page } = b;
+page.setDefaultTimeout(0);
+await page.getByTestId('bench-ready').filter({ hasText: 'Ready.' }).waitFor();
+
+const naive = (await page.evaluate(() =>
+  (globalThis as W).tidemarkBench.bench.naive({ seconds: 10, batchRows: 10_000 })
+)) as { rows: number; pointsPerS: number; bytesPerPoint: number; hourQueryP95Ms: number };
+
+const diskBefore = diskBytes(b.profileDir);
+// The leader's background engine rolls up while the ingest runs (on the other core), with
+// retention every 30 s (raw kept 40 days so its size can be measured).
+await page.evaluate(async () => {
+  const bg = (globalThis as W).tidemarkBench.background;
+  await bg.init();
+  await bg.setRetention({ raw: 40 * 86_400_000 });
+  await bg.configureBackground({ rollupIntervalMs: 1000, cleanupEveryMs: 30_000 });
+  await bg.setLeader(true);
+});
+const ingest = (await page.evaluate(
+  (d) => (globalThis as W).tidemarkBench.bench.ingest({ days: d, sliceSeconds: 4 * 3600 }),
+  days
+)) as {
+  points: number;
+  seconds: number;
+  pointsPerS: number;
+  encodedBytesPerPoint: number;
+  diskBytesPerPoint: number;
+  start: number;
+  end: number;
+};
+const diskAfterIngest = diskBytes(b.profileDir);
+// Let the rollups catch up, then stop the background work.
+const catchUp = (await page.evaluate(async () => {
+  const bg = (globalThis as W).tidemarkBench.background;
+  const t0 = performance.now();
+  for (;;) {
+    const series = (await bg.listSeries()) as { lastT: number; rolledUntil?: number }[];
+    if (series.every((s) => s.rolledUntil === s.lastT)) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const waited = performance.now() - t0;
+  await bg.setLeader(false);
+  return { waited, stats: await bg.backgroundStats() };
+})) as { waited: number; stats: { rolledPoints: number; rollupMs: number } };
+
+const q = (await page.evaluate((o) => (globalThis as W).tidemarkBench.bench.queries(o), {
+  start: ingest.start,
+  end: ingest.end,
+  runs: 40
+})) as {
+  hour: { p95: number; tier: string; points: number };
+  month: { p95: number; tier: string; points: number };
+  day: { p95: number; tier: string; points: number };
+  maxRelError: number;
+};
+await b.close();
+
+emit({
+  name: 'store.ingest_points_per_s',
+  value: ingest.pointsPerS,
+  unit: 'points/s',
+  baseline: naive.pointsPerS,
+  ratio: ingest.pointsPerS / naive.pointsPerS,
+  points: ingest.points,
+  seconds: ingest.seconds,
+  rollups_caught_up_after_s: catchUp.waited / 1000
+});
+emit({
+  name: 'store.bytes_per_point',
+  value: (diskAfterIngest - diskBefore) / ingest.points,
+  unit: 'B/point',
+  baseline: naive.bytesPerPoint,
+  note: 'IndexedDB files in the Chromium profile after ingest (raw chunks, rollups so far, indexes); baseline from storage.estimate()',
+  encoded_chunk_bytes_per_point: ingest.encodedBytesPerPoint,
+  days,
+  series: 20
+});
+emit({
+  name: 'store.query_p95_ms.hour_raw',
+  value: q.hour.p95,
+  unit: 'ms',
+  baseline: naive.hourQueryP95Ms,
+  tier: q.hour.tier,
+  points: q.hour.points
+});
+emit({
+  name: 'store.query_p95_ms.month_1000',
+  value: q.month.p95,
+  unit: 'ms',
+  tier: q.month.tier,
+  points: q.month.points
+});
+emit({
+  name: 'store.query_p95_ms.day_p95_1m',
+  value: q.day.p95,
+  unit: 'ms',
+  tier: q.day.tier,
+  points: q.day.points
+});
+emit({
+  name: 'store.rollup_points_per_s',
+  value: catchUp.stats.rolledPoints / (catchUp.stats.rollupMs / 1000),
+  unit: 'points/s',
+  points: catchUp.stats.rolledPoints
+});
+emit({ name: 'store.sketch_max_rel_error', value: q.maxRelError, unit: 'ratio', bound: 0.01 });
