@@ -215,26 +215,27 @@ export function packResiduals(sink: ByteSink, zz: Float64Array, count: number): 
     const lo = b * BLOCK;
     const hi = Math.min(count, lo + BLOCK);
     const len = hi - lo;
-    histogram.fill(0);
-    let maxW = 0;
-    for (let i = lo; i < hi; i++) {
-      const z = zz[i];
-      const bw = z < TWO_32 ? 32 - Math.clz32(z) : bitWidth(z);
-      histogram[bw]++;
-      if (bw > maxW) maxW = bw;
+    let max = 0;
+    for (let i = lo; i < hi; i++) if (zz[i] > max) max = zz[i];
+    const maxW = bitWidth(max);
+    if (maxW <= 2 || maxW > 32) {
+      // Too narrow for patching to pay, or too wide for the 32-bit packer's patches.
+      widths[b] = maxW;
+      totalBits += maxW * len;
+      continue;
     }
+    histogram.fill(0);
+    for (let i = lo; i < hi; i++) histogram[32 - Math.clz32(zz[i])]++;
     let bestW = maxW;
-    if (maxW <= 32) {
-      let bestCost = maxW * len;
-      let exc = 0;
-      for (let w = maxW - 1; w >= 0; w--) {
-        exc += histogram[w + 1];
-        if (exc > MAX_EXC) break;
-        const cost = w * len + exceptionBits(w, maxW);
-        if (cost < bestCost) {
-          bestCost = cost;
-          bestW = w;
-        }
+    let bestCost = maxW * len;
+    let exc = 0;
+    for (let w = maxW - 1; w >= 0; w--) {
+      exc += histogram[w + 1];
+      if (exc > MAX_EXC) break;
+      const cost = w * len + exceptionBits(w, maxW);
+      if (cost < bestCost) {
+        bestCost = cost;
+        bestW = w;
       }
     }
     widths[b] = bestW | (bestW < maxW ? EXC_FLAG : 0);
@@ -276,8 +277,8 @@ export function packResiduals(sink: ByteSink, zz: Float64Array, count: number): 
     if (w <= 32) {
       const mask = w === 32 ? -1 : (1 << w) - 1;
       for (let i = lo; i < hi; i++) {
-        const z = zz[i];
-        const val = patched ? (z < TWO_32 ? z >>> 0 : (z % TWO_32) >>> 0) & mask : z >>> 0;
+        // Patched blocks have maxW ≤ 32, so every value fits 32 bits before masking.
+        const val = patched ? (zz[i] >>> 0) & mask : zz[i] >>> 0;
         acc |= val << bit;
         bit += w;
         if (bit >= 32) {

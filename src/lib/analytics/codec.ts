@@ -198,10 +198,11 @@ function tryEncodeDecimalColumn(sink: ByteSink, x: Float64Array): boolean {
   const exceptions: number[] = [];
   const maxExceptions = Math.floor(n * CodecDefaults.maxExceptionShare);
   let prev = 0;
+  const maxInt = CodecDefaults.maxDecimalInt;
   for (let i = 0; i < n; i++) {
     const v = x[i];
     const m = Math.round(v * p);
-    if (m / p === v && Math.abs(m) <= CodecDefaults.maxDecimalInt && (v !== 0 || 1 / v > 0)) {
+    if (m / p === v && m <= maxInt && m >= -maxInt && (v !== 0 || 1 / v > 0)) {
       ints[i] = m;
       prev = m;
     } else {
