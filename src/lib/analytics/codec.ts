@@ -5,7 +5,7 @@
  *  - `decimal`: the ALP idea (Afroozeh, Kuffó & Boncz, SIGMOD 2024). Find the smallest
  *    decimal exponent k ≤ 12 such that (almost) every value v equals round(v·10^k) / 10^k
  *    exactly as a double; code those integers as order-0, -1 or -2 differences (whichever
- *    packs smaller), zigzagged and bit-packed in frame-of-reference blocks of 128
+ *    packs smaller), zigzagged and bit-packed in patched frame-of-reference blocks of 128
  *    (codec-bits.ts). Values that do not round-trip (NaN, ±Infinity, -0, too many digits)
  *    are exceptions stored raw. The integers are first rebased on the first value and divided
  *    by their common step (GCD of the differences), so page-sized memory changes or

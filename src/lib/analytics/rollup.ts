@@ -159,6 +159,7 @@ function createColumns(tier: TierName, capacity: number): RollupColumns {
 }
 
 function trimColumns(cols: RollupColumns, length: number): RollupColumns {
+  if (cols.start.length === length) return cols;
   for (const f of NumericFields) cols[f] = cols[f].slice(0, length);
   return cols;
 }
@@ -248,18 +249,20 @@ export function rollupPoints(input: {
   let last = NaN;
   let lastT = NaN;
   let sketch: QuantileSketch | null = null;
+  const { start: S, count: C, sum: SU, min: MI, max: MA, sumSq: M2 } = cols;
+  const { first: F, firstT: FT, last: L, lastT: LT } = cols;
   const flush = () => {
     if (count === 0) return;
-    cols.start[len] = curStart;
-    cols.count[len] = count;
-    cols.sum[len] = sum;
-    cols.min[len] = min;
-    cols.max[len] = max;
-    cols.sumSq[len] = m2;
-    cols.first[len] = first;
-    cols.firstT[len] = firstT;
-    cols.last[len] = last;
-    cols.lastT[len] = lastT;
+    S[len] = curStart;
+    C[len] = count;
+    SU[len] = sum;
+    MI[len] = min;
+    MA[len] = max;
+    M2[len] = m2;
+    F[len] = first;
+    FT[len] = firstT;
+    L[len] = last;
+    LT[len] = lastT;
     sketches.push(sketch!);
     len++;
   };
