@@ -122,8 +122,10 @@ function commonStep(ints: Float64Array, n: number): number {
   for (let i = 1; i < n; i++) {
     const d = Math.abs(ints[i] - base);
     if (d === 0) continue;
-    // Int32 modulo is a machine instruction; float modulo is a runtime call.
-    if (g !== 0 && (d < 2147483648 ? (d | 0) % (g | 0) === 0 : d % g === 0)) continue;
+    // Divisibility by a pipelined float division: float % is a runtime call and integer
+    // division is not pipelined. Exact: for d < 2^50 a non-integer d/g is ≥ 1/g away from
+    // an integer, far more than its rounding error.
+    if (g !== 0 && Math.floor(d / g) * g === d) continue;
     g = gcd(d, g);
     if (g === 1) return 1;
   }
