@@ -13,6 +13,12 @@ const BLOCK = PackBlockSize;
 
 const TWO_32 = 4_294_967_296;
 
+/**
+ * Throws on a big-endian platform (the word views assume little-endian). O(1).
+ *
+ * @example
+ * assertLittleEndian(); // no-op on every browser and Node build in use
+ */
 export function assertLittleEndian(): void {
   if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) {
     throw new Error('Tidemark codec: big-endian platforms are not supported');
@@ -166,17 +172,34 @@ export class BitReader {
   }
 }
 
-/** Bits needed for a non-negative integer < 2^53 (0 → 0). */
+/**
+ * Bits needed for a non-negative integer < 2^53 (0 → 0). O(1).
+ *
+ * @example
+ * bitWidth(255); // 8
+ */
 export function bitWidth(x: number): number {
   if (x < TWO_32) return 32 - Math.clz32(x);
   return 64 - Math.clz32(Math.floor(x / TWO_32));
 }
 
-/** Zigzag for integers with |r| < 2^52, in float arithmetic so it is exact past 32 bits. */
+/**
+ * Zigzag for integers with |r| < 2^52, in float arithmetic so it is exact past 32 bits. O(1).
+ *
+ * @example
+ * zigzag(-1); // 1
+ * zigzag(1); // 2
+ */
 export function zigzag(r: number): number {
   return r >= 0 ? 2 * r : -2 * r - 1;
 }
 
+/**
+ * Inverse of zigzag. O(1).
+ *
+ * @example
+ * unzigzag(3); // -2
+ */
 export function unzigzag(z: number): number {
   return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
 }
@@ -206,6 +229,10 @@ function exceptionBits(w: number, maxW: number): number {
  * Layout: one byte per block (w | 0x80 when patched); the exception lists of patched
  * blocks (count byte, position bytes, varint high parts); align 4; u32 word count; the
  * words. The bit writer is inlined (locals, no method calls): this loop dominates encode.
+ * count = 0 writes an empty section. O(count).
+ *
+ * @example
+ * packResiduals(sink, Float64Array.from([0, 2, 1].map(zigzag)), 3);
  */
 export function packResiduals(sink: ByteSink, zz: Float64Array, count: number): void {
   const blocks = Math.ceil(count / BLOCK);
@@ -315,7 +342,10 @@ export function packResiduals(sink: ByteSink, zz: Float64Array, count: number): 
 
 /**
  * Inverse of packResiduals: reads `count` residuals (already un-zigzagged) into `out`.
- * Returns the byte position after the section.
+ * Returns the byte position after the section. O(count).
+ *
+ * @example
+ * unpackResiduals(bytes, 0, { residuals: new Float64Array(3), count: 3 });
  */
 export function unpackResiduals(
   bytes: Uint8Array,
@@ -397,6 +427,10 @@ const ctz32 = (x: number): number => 31 - Math.clz32(x & -x);
  * Gorilla XOR coding (Pelkonen et al., VLDB 2015, §4.1.2) of raw IEEE-754 doubles given as
  * little-endian word pairs: bit-exact for every value including NaN payloads and -0.
  * Leading zeros are capped at 31 (5 bits), meaningful length stored as len-1 in 6 bits.
+ * n = 0 writes nothing. O(n).
+ *
+ * @example
+ * writeXor(bw, new Uint32Array(doubles.buffer), doubles.length);
  */
 export function writeXor(bw: BitWriter, words: Uint32Array, n: number): void {
   if (n === 0) return;
@@ -456,7 +490,12 @@ export function writeXor(bw: BitWriter, words: Uint32Array, n: number): void {
   }
 }
 
-/** Inverse of writeXor into the word view of the output doubles. */
+/**
+ * Inverse of writeXor into the word view of the output doubles. n = 0 reads nothing. O(n).
+ *
+ * @example
+ * readXor(new BitReader(words), new Uint32Array(out.buffer), out.length);
+ */
 export function readXor(br: BitReader, out: Uint32Array, n: number): void {
   if (n === 0) return;
   let pl = br.read(32);
@@ -501,7 +540,12 @@ export function readXor(br: BitReader, out: Uint32Array, n: number): void {
   }
 }
 
-/** Appends an unsigned LEB128 varint (integers 0 ≤ x < 2^53). */
+/**
+ * Appends an unsigned LEB128 varint (integers 0 ≤ x < 2^53). O(bytes written).
+ *
+ * @example
+ * writeVarint(sink, 300); // bytes 0xac 0x02
+ */
 export function writeVarint(sink: ByteSink, x: number): void {
   sink.ensure(8);
   const b = sink.bytes;
@@ -518,6 +562,12 @@ export interface ByteCursor {
   pos: number;
 }
 
+/**
+ * Reads an unsigned LEB128 varint at c.pos and advances it; RangeError when truncated.
+ *
+ * @example
+ * readVarint({ bytes: new Uint8Array([0xac, 0x02]), pos: 0 }); // 300
+ */
 export function readVarint(c: ByteCursor): number {
   let x = 0;
   let mul = 1;

@@ -201,10 +201,17 @@ function tryEncodeDecimalColumn(sink: ByteSink, x: Float64Array): boolean {
   const maxExceptions = Math.floor(n * CodecDefaults.maxExceptionShare);
   let prev = 0;
   const maxInt = CodecDefaults.maxDecimalInt;
+  // k = 0 (integer timestamps, byte and packet counts) needs no multiply or divide.
+  const integral = p === 1;
   for (let i = 0; i < n; i++) {
     const v = x[i];
-    const m = Math.round(v * p);
-    if (m / p === v && m <= maxInt && m >= -maxInt && (v !== 0 || 1 / v > 0)) {
+    const m = integral ? Math.round(v) : Math.round(v * p);
+    if (
+      (integral ? m === v : m / p === v) &&
+      m <= maxInt &&
+      m >= -maxInt &&
+      (v !== 0 || 1 / v > 0)
+    ) {
       ints[i] = m;
       prev = m;
     } else {
