@@ -164,7 +164,12 @@ function trimColumns(cols: RollupColumns, length: number): RollupColumns {
   return cols;
 }
 
-/** Number of buckets in `cols`. O(1). */
+/**
+ * Number of buckets in `cols` (0 for an empty run). O(1).
+ *
+ * @example
+ * countBuckets(rollupPoints({ t, v, tier: '1m', timeZone: 'UTC' })); // e.g. 60
+ */
 export function countBuckets(cols: RollupColumns): number {
   return cols.start.length;
 }
