@@ -5,7 +5,7 @@
 import { emit, median } from './lib';
 import { BitWriter, writeXor } from '../src/lib/analytics/codec-bits';
 import { decodeChunk, encodeChunk } from '../src/lib/analytics/codec';
-import { rollupPoints } from '../src/lib/analytics/rollup';
+import { encodeRollupBlock, rollupPoints } from '../src/lib/analytics/rollup';
 import { createSketch } from '../src/lib/analytics/sketch';
 
 /**
@@ -249,6 +249,32 @@ const plainTimes = timeRuns(
   },
   { minMs: 1000, minRuns: 3 }
 );
+for (const tier of ['1s', '1m'] as const) {
+  let bytes = 0;
+  let buckets = 0;
+  for (const s of rollSeries) {
+    const cols = rollupPoints({ t: s.t, v: s.v, tier, timeZone: 'Europe/London' });
+    // Blocks of 1024 buckets, as the store would keep them per record.
+    for (let lo = 0; lo < cols.start.length; lo += 1024) {
+      const part = { ...cols, sketches: cols.sketches.slice(lo, lo + 1024) };
+      for (const f of ['start', 'count', 'sum', 'min', 'max', 'sumSq'] as const) {
+        part[f] = cols[f].subarray(lo, lo + 1024);
+      }
+      for (const f of ['first', 'firstT', 'last', 'lastT'] as const) {
+        part[f] = cols[f].subarray(lo, lo + 1024);
+      }
+      bytes += encodeRollupBlock(part).length;
+    }
+    buckets += cols.start.length;
+  }
+  emit({
+    name: `rollup.block_bytes_per_bucket.${tier}`,
+    value: bytes / buckets,
+    unit: 'B/bucket',
+    baseline: 10 * 8 + 8,
+    baseline_is: 'ten float64 fields plus an ~8-byte serialised sketch'
+  });
+}
 emit({
   name: 'rollup.points_per_s',
   value: rollPoints / (median(rollTimes) / 1000),

@@ -226,6 +226,25 @@ describe('encodeChunk / decodeChunk', () => {
     expect(() => readChunkHeader(new Uint8Array(5))).toThrow(RangeError);
   });
 
+  it('property: truncated or corrupted chunks throw or decode, never hang', () => {
+    const t = regularTimes(500);
+    const v = Float64Array.from(t, (_, i) => (i % 13) / 10);
+    const good = encodeChunk(t, v);
+    fc.assert(
+      fc.property(fc.nat(good.length - 1), fc.nat(255), fc.boolean(), (at, byte, truncate) => {
+        const bad = truncate ? good.slice(0, at) : good.slice();
+        if (!truncate) bad[at] = byte;
+        try {
+          const out = decodeChunk(bad);
+          expect(out.t.length).toBe(out.v.length);
+        } catch (e) {
+          expect(e).toBeInstanceOf(RangeError);
+        }
+      }),
+      { numRuns: 300 }
+    );
+  });
+
   it('decodes from an unaligned view', () => {
     const t = regularTimes(300);
     const v = Float64Array.from(t, (_, i) => i * 0.25);

@@ -451,6 +451,9 @@ function decodeColumnBody(bytes: Uint8Array, pos: number, n: number): Float64Arr
  */
 export function decodeChunk(bytes: Uint8Array): { t: Float64Array; v: Float64Array } {
   const { n } = readChunkHeader(bytes);
+  // Every column spends at least one width byte per 128 points (XOR: a bit per point), so a
+  // larger n is corruption: refuse it before allocating.
+  if (n > 128 * bytes.length) throw new RangeError(`decodeChunk: corrupt point count ${n}`);
   // Word views need 4-byte alignment relative to the chunk start.
   const b = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
   if (n === 0) return { t: new Float64Array(0), v: new Float64Array(0) };

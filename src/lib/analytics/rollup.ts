@@ -473,6 +473,8 @@ export function decodeRollupBlock(bytes: Uint8Array): RollupColumns {
   if (!tier) throw new RangeError(`decodeRollupBlock: unknown tier ${b[1]}`);
   const flags = b[2];
   const n = new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(4, true);
+  // Each bucket's sketch takes at least a byte: a larger n is corruption.
+  if (n > b.length) throw new RangeError(`decodeRollupBlock: corrupt bucket count ${n}`);
   const c: ByteCursor = { bytes: b, pos: 8 };
   const cols = createColumns(tier, 0);
   for (const f of NumericFields) cols[f as NumericField] = decodeColumn(c, n);
