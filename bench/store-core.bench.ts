@@ -112,7 +112,7 @@ let gorillaBytes = 0;
 for (let k = 0; k < chunks.length; k++) {
   const c = chunks[k];
   const bw = new BitWriter(c.v.length * 2);
-  writeXor(bw, new Uint32Array(c.v.buffer, c.v.byteOffset, c.v.length * 2), c.v.length);
+  writeXor(bw, new Uint32Array(c.v.buffer, c.v.byteOffset, c.v.length * 2));
   const timeOnly = encodeChunk(c.t, new Float64Array(c.t.length)).length;
   gorillaBytes += bw.wordCount * 4 + timeOnly;
 }

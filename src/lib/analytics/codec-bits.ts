@@ -232,9 +232,10 @@ function exceptionBits(w: number, maxW: number): number {
  * count = 0 writes an empty section. O(count).
  *
  * @example
- * packResiduals(sink, Float64Array.from([0, 2, 1].map(zigzag)), 3);
+ * packResiduals(sink, Float64Array.from([0, 2, 1].map(zigzag)));
  */
-export function packResiduals(sink: ByteSink, zz: Float64Array, count: number): void {
+export function packResiduals(sink: ByteSink, zz: Float64Array): void {
+  const count = zz.length;
   const blocks = Math.ceil(count / BLOCK);
   const widths = new Uint8Array(blocks);
   let totalBits = 0;
@@ -341,18 +342,16 @@ export function packResiduals(sink: ByteSink, zz: Float64Array, count: number): 
 }
 
 /**
- * Inverse of packResiduals: reads `count` residuals (already un-zigzagged) into `out`.
- * Returns the byte position after the section. O(count).
+ * Inverse of packResiduals: fills `residuals` (its length is the count, already
+ * un-zigzagged) from the section at `c.pos`, and advances `c.pos` past it. O(count).
  *
  * @example
- * unpackResiduals(bytes, 0, { residuals: new Float64Array(3), count: 3 });
+ * unpackResiduals({ bytes, pos: 0 }, new Float64Array(3));
  */
-export function unpackResiduals(
-  bytes: Uint8Array,
-  pos: number,
-  out: { residuals: Float64Array; count: number }
-): number {
-  const { residuals, count } = out;
+export function unpackResiduals(c: ByteCursor, residuals: Float64Array): void {
+  const { bytes } = c;
+  let pos = c.pos;
+  const count = residuals.length;
   const blocks = Math.ceil(count / BLOCK);
   const widths = bytes.subarray(pos, pos + blocks);
   pos += blocks;
@@ -402,23 +401,23 @@ export function unpackResiduals(
     }
   }
   if (patchedBlocks > 0) {
-    const c: ByteCursor = { bytes, pos: exceptionsAt };
+    const e: ByteCursor = { bytes, pos: exceptionsAt };
     for (let b = 0; b < blocks; b++) {
       if (!(widths[b] & EXC_FLAG)) continue;
       const pow = 2 ** (widths[b] & ~EXC_FLAG);
       const lo = b * BLOCK;
-      const n = bytes[c.pos++];
-      const posAt = c.pos;
-      c.pos += n;
+      const n = bytes[e.pos++];
+      const posAt = e.pos;
+      e.pos += n;
       for (let k = 0; k < n; k++) {
         const i = lo + bytes[posAt + k];
         const r = residuals[i];
         const low = r >= 0 ? 2 * r : -2 * r - 1;
-        residuals[i] = unzigzag(low + readVarint(c) * pow);
+        residuals[i] = unzigzag(low + readVarint(e) * pow);
       }
     }
   }
-  return pos + nWords * 4;
+  c.pos = pos + nWords * 4;
 }
 
 const ctz32 = (x: number): number => 31 - Math.clz32(x & -x);
@@ -430,9 +429,10 @@ const ctz32 = (x: number): number => 31 - Math.clz32(x & -x);
  * n = 0 writes nothing. O(n).
  *
  * @example
- * writeXor(bw, new Uint32Array(doubles.buffer), doubles.length);
+ * writeXor(bw, new Uint32Array(doubles.buffer));
  */
-export function writeXor(bw: BitWriter, words: Uint32Array, n: number): void {
+export function writeXor(bw: BitWriter, words: Uint32Array): void {
+  const n = words.length >> 1;
   if (n === 0) return;
   let pl = words[0];
   let ph = words[1];
@@ -494,9 +494,10 @@ export function writeXor(bw: BitWriter, words: Uint32Array, n: number): void {
  * Inverse of writeXor into the word view of the output doubles. n = 0 reads nothing. O(n).
  *
  * @example
- * readXor(new BitReader(words), new Uint32Array(out.buffer), out.length);
+ * readXor(new BitReader(words), new Uint32Array(out.buffer));
  */
-export function readXor(br: BitReader, out: Uint32Array, n: number): void {
+export function readXor(br: BitReader, out: Uint32Array): void {
+  const n = out.length >> 1;
   if (n === 0) return;
   let pl = br.read(32);
   let ph = br.read(32);

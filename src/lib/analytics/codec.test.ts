@@ -128,11 +128,12 @@ describe('packResiduals / unpackResiduals (patched frame of reference)', () => {
   function roundTripResiduals(residuals: number[]): number {
     const zz = Float64Array.from(residuals, zigzag);
     const sink = new ByteSink(8);
-    packResiduals(sink, zz, zz.length);
+    packResiduals(sink, zz);
     const bytes = sink.finish();
     const out = new Float64Array(residuals.length);
-    const end = unpackResiduals(bytes, 0, { residuals: out, count: out.length });
-    expect(end).toBe(bytes.length);
+    const c = { bytes, pos: 0 };
+    unpackResiduals(c, out);
+    expect(c.pos).toBe(bytes.length);
     expect(Array.from(out)).toEqual(residuals);
     return bytes.length;
   }

@@ -179,7 +179,7 @@ function estimateOrderBits(ints: Float64Array, n: number): [number, number, numb
 function encodeXorColumn(sink: ByteSink, x: Float64Array): void {
   const words = new Uint32Array(x.buffer, x.byteOffset, x.length * 2);
   const bw = new BitWriter(x.length + 4);
-  writeXor(bw, words, x.length);
+  writeXor(bw, words);
   sink.writeU8(EncodingCode.xor);
   sink.align4();
   sink.writeU32(bw.wordCount);
@@ -267,7 +267,7 @@ function tryEncodeDecimalColumn(sink: ByteSink, x: Float64Array): boolean {
   for (const i of exceptions) sink.writeU32(i);
   for (const i of exceptions) sink.writeRawF64(words, i);
   for (let i = 0; i < firsts; i++) sink.writeF64(ints[i]);
-  packResiduals(sink, zz, count);
+  packResiduals(sink, zz.subarray(0, count));
   return true;
 }
 
@@ -385,7 +385,7 @@ function decodeColumnBody(bytes: Uint8Array, pos: number, n: number): Float64Arr
     const nWords = view.getUint32(pos, true);
     pos += 4;
     const words = new Uint32Array(bytes.buffer, bytes.byteOffset + pos, nWords);
-    readXor(new BitReader(words), new Uint32Array(out.buffer), n);
+    readXor(new BitReader(words), new Uint32Array(out.buffer));
     return out;
   }
   if (kind !== EncodingCode.decimal) throw new RangeError(`decodeChunk: bad column kind ${kind}`);
@@ -403,7 +403,7 @@ function decodeColumnBody(bytes: Uint8Array, pos: number, n: number): Float64Arr
   const count = n - firsts;
   ensureScratch(count);
   const residuals = zzScratch;
-  unpackResiduals(bytes, pos, { residuals, count });
+  unpackResiduals({ bytes, pos }, residuals.subarray(0, count));
   // Integers are rebuilt exactly, then one division each: m / 10^k is the correctly
   // rounded v (that is what the encoder checked).
   if (order === 0) {
