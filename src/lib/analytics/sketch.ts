@@ -31,7 +31,10 @@ const GAMMA = (1 + SketchDefaults.relativeAccuracy) / (1 - SketchDefaults.relati
 const INV_LOG_GAMMA = 1 / Math.log(GAMMA);
 
 function indexOf(magnitude: number): number {
-  return Math.ceil(Math.log(magnitude) * INV_LOG_GAMMA);
+  // `| 0` turns the -0 that ceil gives for magnitudes just below 1 into 0: a -0 would
+  // change the index fields from small ints to doubles and deoptimise every sketch.
+  // Indices stay within ±38,000 for all finite doubles, so int32 is exact.
+  return Math.ceil(Math.log(magnitude) * INV_LOG_GAMMA) | 0;
 }
 
 function valueOf(index: number): number {
