@@ -13,6 +13,12 @@ const BLOCK = PackBlockSize;
 
 const TWO_32 = 4_294_967_296;
 
+/**
+ * Throws on a big-endian platform (the word views assume little-endian). O(1).
+ *
+ * @example
+ * assertLittleEndian(); // no-op on every browser and Node build in use
+ */
 export function assertLittleEndian(): void {
   if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) {
     throw new Error('Tidemark codec: big-endian platforms are not supported');
@@ -166,17 +172,34 @@ export class BitReader {
   }
 }
 
-/** Bits needed for a non-negative integer < 2^53 (0 → 0). */
+/**
+ * Bits needed for a non-negative integer < 2^53 (0 → 0). O(1).
+ *
+ * @example
+ * bitWidth(255); // 8
+ */
 export function bitWidth(x: number): number {
   if (x < TWO_32) return 32 - Math.clz32(x);
   return 64 - Math.clz32(Math.floor(x / TWO_32));
 }
 
-/** Zigzag for integers with |r| < 2^52, in float arithmetic so it is exact past 32 bits. */
+/**
+ * Zigzag for integers with |r| < 2^52, in float arithmetic so it is exact past 32 bits. O(1).
+ *
+ * @example
+ * zigzag(-1); // 1
+ * zigzag(1); // 2
+ */
 export function zigzag(r: number): number {
   return r >= 0 ? 2 * r : -2 * r - 1;
 }
 
+/**
+ * Inverse of zigzag. O(1).
+ *
+ * @example
+ * unzigzag(3); // -2
+ */
 export function unzigzag(z: number): number {
   return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
 }
@@ -206,8 +229,13 @@ function exceptionBits(w: number, maxW: number): number {
  * Layout: one byte per block (w | 0x80 when patched); the exception lists of patched
  * blocks (count byte, position bytes, varint high parts); align 4; u32 word count; the
  * words. The bit writer is inlined (locals, no method calls): this loop dominates encode.
+ * count = 0 writes an empty section. O(count).
+ *
+ * @example
+ * packResiduals(sink, Float64Array.from([0, 2, 1].map(zigzag)));
  */
-export function packResiduals(sink: ByteSink, zz: Float64Array, count: number): void {
+export function packResiduals(sink: ByteSink, zz: Float64Array): void {
+  const count = zz.length;
   const blocks = Math.ceil(count / BLOCK);
   const widths = new Uint8Array(blocks);
   let totalBits = 0;
@@ -215,26 +243,27 @@ export function packResiduals(sink: ByteSink, zz: Float64Array, count: number): 
     const lo = b * BLOCK;
     const hi = Math.min(count, lo + BLOCK);
     const len = hi - lo;
-    histogram.fill(0);
-    let maxW = 0;
-    for (let i = lo; i < hi; i++) {
-      const z = zz[i];
-      const bw = z < TWO_32 ? 32 - Math.clz32(z) : bitWidth(z);
-      histogram[bw]++;
-      if (bw > maxW) maxW = bw;
+    let max = 0;
+    for (let i = lo; i < hi; i++) if (zz[i] > max) max = zz[i];
+    const maxW = bitWidth(max);
+    if (maxW <= 2 || maxW > 32) {
+      // Too narrow for patching to pay, or too wide for the 32-bit packer's patches.
+      widths[b] = maxW;
+      totalBits += maxW * len;
+      continue;
     }
+    histogram.fill(0);
+    for (let i = lo; i < hi; i++) histogram[32 - Math.clz32(zz[i])]++;
     let bestW = maxW;
-    if (maxW <= 32) {
-      let bestCost = maxW * len;
-      let exc = 0;
-      for (let w = maxW - 1; w >= 0; w--) {
-        exc += histogram[w + 1];
-        if (exc > MAX_EXC) break;
-        const cost = w * len + exceptionBits(w, maxW);
-        if (cost < bestCost) {
-          bestCost = cost;
-          bestW = w;
-        }
+    let bestCost = maxW * len;
+    let exc = 0;
+    for (let w = maxW - 1; w >= 0; w--) {
+      exc += histogram[w + 1];
+      if (exc > MAX_EXC) break;
+      const cost = w * len + exceptionBits(w, maxW);
+      if (cost < bestCost) {
+        bestCost = cost;
+        bestW = w;
       }
     }
     widths[b] = bestW | (bestW < maxW ? EXC_FLAG : 0);
@@ -276,8 +305,8 @@ export function packResiduals(sink: ByteSink, zz: Float64Array, count: number): 
     if (w <= 32) {
       const mask = w === 32 ? -1 : (1 << w) - 1;
       for (let i = lo; i < hi; i++) {
-        const z = zz[i];
-        const val = patched ? (z < TWO_32 ? z >>> 0 : (z % TWO_32) >>> 0) & mask : z >>> 0;
+        // Patched blocks have maxW ≤ 32, so every value fits 32 bits before masking.
+        const val = patched ? (zz[i] >>> 0) & mask : zz[i] >>> 0;
         acc |= val << bit;
         bit += w;
         if (bit >= 32) {
@@ -313,15 +342,16 @@ export function packResiduals(sink: ByteSink, zz: Float64Array, count: number): 
 }
 
 /**
- * Inverse of packResiduals: reads `count` residuals (already un-zigzagged) into `out`.
- * Returns the byte position after the section.
+ * Inverse of packResiduals: fills `residuals` (its length is the count, already
+ * un-zigzagged) from the section at `c.pos`, and advances `c.pos` past it. O(count).
+ *
+ * @example
+ * unpackResiduals({ bytes, pos: 0 }, new Float64Array(3));
  */
-export function unpackResiduals(
-  bytes: Uint8Array,
-  pos: number,
-  out: { residuals: Float64Array; count: number }
-): number {
-  const { residuals, count } = out;
+export function unpackResiduals(c: ByteCursor, residuals: Float64Array): void {
+  const { bytes } = c;
+  let pos = c.pos;
+  const count = residuals.length;
   const blocks = Math.ceil(count / BLOCK);
   const widths = bytes.subarray(pos, pos + blocks);
   pos += blocks;
@@ -371,23 +401,23 @@ export function unpackResiduals(
     }
   }
   if (patchedBlocks > 0) {
-    const c: ByteCursor = { bytes, pos: exceptionsAt };
+    const e: ByteCursor = { bytes, pos: exceptionsAt };
     for (let b = 0; b < blocks; b++) {
       if (!(widths[b] & EXC_FLAG)) continue;
       const pow = 2 ** (widths[b] & ~EXC_FLAG);
       const lo = b * BLOCK;
-      const n = bytes[c.pos++];
-      const posAt = c.pos;
-      c.pos += n;
+      const n = bytes[e.pos++];
+      const posAt = e.pos;
+      e.pos += n;
       for (let k = 0; k < n; k++) {
         const i = lo + bytes[posAt + k];
         const r = residuals[i];
         const low = r >= 0 ? 2 * r : -2 * r - 1;
-        residuals[i] = unzigzag(low + readVarint(c) * pow);
+        residuals[i] = unzigzag(low + readVarint(e) * pow);
       }
     }
   }
-  return pos + nWords * 4;
+  c.pos = pos + nWords * 4;
 }
 
 const ctz32 = (x: number): number => 31 - Math.clz32(x & -x);
@@ -396,8 +426,13 @@ const ctz32 = (x: number): number => 31 - Math.clz32(x & -x);
  * Gorilla XOR coding (Pelkonen et al., VLDB 2015, §4.1.2) of raw IEEE-754 doubles given as
  * little-endian word pairs: bit-exact for every value including NaN payloads and -0.
  * Leading zeros are capped at 31 (5 bits), meaningful length stored as len-1 in 6 bits.
+ * n = 0 writes nothing. O(n).
+ *
+ * @example
+ * writeXor(bw, new Uint32Array(doubles.buffer));
  */
-export function writeXor(bw: BitWriter, words: Uint32Array, n: number): void {
+export function writeXor(bw: BitWriter, words: Uint32Array): void {
+  const n = words.length >> 1;
   if (n === 0) return;
   let pl = words[0];
   let ph = words[1];
@@ -455,8 +490,14 @@ export function writeXor(bw: BitWriter, words: Uint32Array, n: number): void {
   }
 }
 
-/** Inverse of writeXor into the word view of the output doubles. */
-export function readXor(br: BitReader, out: Uint32Array, n: number): void {
+/**
+ * Inverse of writeXor into the word view of the output doubles. n = 0 reads nothing. O(n).
+ *
+ * @example
+ * readXor(new BitReader(words), new Uint32Array(out.buffer));
+ */
+export function readXor(br: BitReader, out: Uint32Array): void {
+  const n = out.length >> 1;
   if (n === 0) return;
   let pl = br.read(32);
   let ph = br.read(32);
@@ -500,7 +541,12 @@ export function readXor(br: BitReader, out: Uint32Array, n: number): void {
   }
 }
 
-/** Appends an unsigned LEB128 varint (integers 0 ≤ x < 2^53). */
+/**
+ * Appends an unsigned LEB128 varint (integers 0 ≤ x < 2^53). O(bytes written).
+ *
+ * @example
+ * writeVarint(sink, 300); // bytes 0xac 0x02
+ */
 export function writeVarint(sink: ByteSink, x: number): void {
   sink.ensure(8);
   const b = sink.bytes;
@@ -517,6 +563,12 @@ export interface ByteCursor {
   pos: number;
 }
 
+/**
+ * Reads an unsigned LEB128 varint at c.pos and advances it; RangeError when truncated.
+ *
+ * @example
+ * readVarint({ bytes: new Uint8Array([0xac, 0x02]), pos: 0 }); // 300
+ */
 export function readVarint(c: ByteCursor): number {
   let x = 0;
   let mul = 1;

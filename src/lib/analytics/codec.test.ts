@@ -1,6 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bitWidth, BitReader, BitWriter, unzigzag, zigzag } from './codec-bits';
+import {
+  bitWidth,
+  BitReader,
+  BitWriter,
+  ByteSink,
+  packResiduals,
+  unpackResiduals,
+  unzigzag,
+  zigzag
+} from './codec-bits';
 import { ChunkFormatVersion, decodeChunk, encodeChunk, readChunkHeader } from './codec';
 
 function bitsOf(x: Float64Array): Uint32Array {
@@ -115,6 +124,59 @@ describe('codec-bits', () => {
   });
 });
 
+describe('packResiduals / unpackResiduals (patched frame of reference)', () => {
+  function roundTripResiduals(residuals: number[]): number {
+    const zz = Float64Array.from(residuals, zigzag);
+    const sink = new ByteSink(8);
+    packResiduals(sink, zz);
+    const bytes = sink.finish();
+    const out = new Float64Array(residuals.length);
+    const c = { bytes, pos: 0 };
+    unpackResiduals(c, out);
+    expect(c.pos).toBe(bytes.length);
+    expect(Array.from(out)).toEqual(residuals);
+    return bytes.length;
+  }
+
+  it('patches sparse outliers instead of widening the block', () => {
+    const residuals = Array.from({ length: 1024 }, (_, i) => (i % 200 === 7 ? 3 : 0));
+    // 6 outliers: ~1 byte per block of widths plus ~2-3 bytes per outlier.
+    expect(roundTripResiduals(residuals)).toBeLessThan(40);
+  });
+
+  it.each([
+    ['zeros', Array.from({ length: 300 }, () => 0)],
+    ['small', Array.from({ length: 300 }, (_, i) => (i % 7) - 3)],
+    [
+      'spikes wider than 32 bits',
+      Array.from({ length: 300 }, (_, i) => (i % 50 ? i % 5 : 2 ** 40 + i))
+    ],
+    ['all wide', Array.from({ length: 200 }, (_, i) => -(2 ** 50) + i * 12345)],
+    ['int32 edges', [2 ** 31 - 1, -(2 ** 31), 0, 1, -1, 2 ** 31, -(2 ** 31) - 1]]
+  ])('round-trips %s', (_name, residuals) => {
+    roundTripResiduals(residuals);
+  });
+
+  it('property: any mix of widths round-trips', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            { weight: 8, arbitrary: fc.integer({ min: -4, max: 4 }) },
+            { weight: 1, arbitrary: fc.integer() },
+            { weight: 1, arbitrary: fc.integer({ min: -(2 ** 51), max: 2 ** 51 }) }
+          ),
+          { maxLength: 700 }
+        ),
+        (residuals) => {
+          roundTripResiduals(residuals);
+        }
+      ),
+      { numRuns: 300 }
+    );
+  });
+});
+
 describe('encodeChunk / decodeChunk', () => {
   it('empty chunk is a bare header', () => {
     const bytes = encodeChunk(new Float64Array(0), new Float64Array(0));
@@ -165,6 +227,25 @@ describe('encodeChunk / decodeChunk', () => {
     expect(() => readChunkHeader(new Uint8Array(5))).toThrow(RangeError);
   });
 
+  it('property: truncated or corrupted chunks throw or decode, never hang', () => {
+    const t = regularTimes(500);
+    const v = Float64Array.from(t, (_, i) => (i % 13) / 10);
+    const good = encodeChunk(t, v);
+    fc.assert(
+      fc.property(fc.nat(good.length - 1), fc.nat(255), fc.boolean(), (at, byte, truncate) => {
+        const bad = truncate ? good.slice(0, at) : good.slice();
+        if (!truncate) bad[at] = byte;
+        try {
+          const out = decodeChunk(bad);
+          expect(out.t.length).toBe(out.v.length);
+        } catch (e) {
+          expect(e).toBeInstanceOf(RangeError);
+        }
+      }),
+      { numRuns: 300 }
+    );
+  });
+
   it('decodes from an unaligned view', () => {
     const t = regularTimes(300);
     const v = Float64Array.from(t, (_, i) => i * 0.25);
@@ -206,6 +287,13 @@ describe('encodeChunk / decodeChunk', () => {
   ])('realistic 1 s gauge "%s" costs ≤ 2 bytes/point', (name) => {
     const bytes = roundTrip(regularTimes(), realistic(name));
     expect(bytes / N).toBeLessThanOrEqual(2);
+  });
+
+  it('sparsely jittered timestamps stay cheap (patched, not widened)', () => {
+    const t = Float64Array.from(regularTimes(), (x, i) => x + (i % 97 === 0 ? 3 : 0));
+    const constant = new Float64Array(N).fill(1);
+    const bytes = roundTrip(t, constant);
+    expect((bytes * 8) / N).toBeLessThan(1.5);
   });
 
   it('regular integer-ms timestamps cost well under 1 bit per point', () => {

@@ -5,7 +5,7 @@
  *  - `decimal`: the ALP idea (Afroozeh, Kuffó & Boncz, SIGMOD 2024). Find the smallest
  *    decimal exponent k ≤ 12 such that (almost) every value v equals round(v·10^k) / 10^k
  *    exactly as a double; code those integers as order-0, -1 or -2 differences (whichever
- *    packs smaller), zigzagged and bit-packed in frame-of-reference blocks of 128
+ *    packs smaller), zigzagged and bit-packed in patched frame-of-reference blocks of 128
  *    (codec-bits.ts). Values that do not round-trip (NaN, ±Infinity, -0, too many digits)
  *    are exceptions stored raw. The integers are first rebased on the first value and divided
  *    by their common step (GCD of the differences), so page-sized memory changes or
@@ -122,8 +122,10 @@ function commonStep(ints: Float64Array, n: number): number {
   for (let i = 1; i < n; i++) {
     const d = Math.abs(ints[i] - base);
     if (d === 0) continue;
-    // Int32 modulo is a machine instruction; float modulo is a runtime call.
-    if (g !== 0 && (d < 2147483648 ? (d | 0) % (g | 0) === 0 : d % g === 0)) continue;
+    // Divisibility by a pipelined float division: float % is a runtime call and integer
+    // division is not pipelined. Exact: for d < 2^50 a non-integer d/g is ≥ 1/g away from
+    // an integer, far more than its rounding error.
+    if (g !== 0 && Math.floor(d / g) * g === d) continue;
     g = gcd(d, g);
     if (g === 1) return 1;
   }
@@ -177,7 +179,7 @@ function estimateOrderBits(ints: Float64Array, n: number): [number, number, numb
 function encodeXorColumn(sink: ByteSink, x: Float64Array): void {
   const words = new Uint32Array(x.buffer, x.byteOffset, x.length * 2);
   const bw = new BitWriter(x.length + 4);
-  writeXor(bw, words, x.length);
+  writeXor(bw, words);
   sink.writeU8(EncodingCode.xor);
   sink.align4();
   sink.writeU32(bw.wordCount);
@@ -198,10 +200,18 @@ function tryEncodeDecimalColumn(sink: ByteSink, x: Float64Array): boolean {
   const exceptions: number[] = [];
   const maxExceptions = Math.floor(n * CodecDefaults.maxExceptionShare);
   let prev = 0;
+  const maxInt = CodecDefaults.maxDecimalInt;
+  // k = 0 (integer timestamps, byte and packet counts) needs no multiply or divide.
+  const integral = p === 1;
   for (let i = 0; i < n; i++) {
     const v = x[i];
-    const m = Math.round(v * p);
-    if (m / p === v && Math.abs(m) <= CodecDefaults.maxDecimalInt && (v !== 0 || 1 / v > 0)) {
+    const m = integral ? Math.round(v) : Math.round(v * p);
+    if (
+      (integral ? m === v : m / p === v) &&
+      m <= maxInt &&
+      m >= -maxInt &&
+      (v !== 0 || 1 / v > 0)
+    ) {
       ints[i] = m;
       prev = m;
     } else {
@@ -257,7 +267,7 @@ function tryEncodeDecimalColumn(sink: ByteSink, x: Float64Array): boolean {
   for (const i of exceptions) sink.writeU32(i);
   for (const i of exceptions) sink.writeRawF64(words, i);
   for (let i = 0; i < firsts; i++) sink.writeF64(ints[i]);
-  packResiduals(sink, zz, count);
+  packResiduals(sink, zz.subarray(0, count));
   return true;
 }
 
@@ -375,7 +385,7 @@ function decodeColumnBody(bytes: Uint8Array, pos: number, n: number): Float64Arr
     const nWords = view.getUint32(pos, true);
     pos += 4;
     const words = new Uint32Array(bytes.buffer, bytes.byteOffset + pos, nWords);
-    readXor(new BitReader(words), new Uint32Array(out.buffer), n);
+    readXor(new BitReader(words), new Uint32Array(out.buffer));
     return out;
   }
   if (kind !== EncodingCode.decimal) throw new RangeError(`decodeChunk: bad column kind ${kind}`);
@@ -393,7 +403,7 @@ function decodeColumnBody(bytes: Uint8Array, pos: number, n: number): Float64Arr
   const count = n - firsts;
   ensureScratch(count);
   const residuals = zzScratch;
-  unpackResiduals(bytes, pos, { residuals, count });
+  unpackResiduals({ bytes, pos }, residuals.subarray(0, count));
   // Integers are rebuilt exactly, then one division each: m / 10^k is the correctly
   // rounded v (that is what the encoder checked).
   if (order === 0) {
@@ -441,6 +451,9 @@ function decodeColumnBody(bytes: Uint8Array, pos: number, n: number): Float64Arr
  */
 export function decodeChunk(bytes: Uint8Array): { t: Float64Array; v: Float64Array } {
   const { n } = readChunkHeader(bytes);
+  // Every column spends at least one width byte per 128 points (XOR: a bit per point), so a
+  // larger n is corruption: refuse it before allocating.
+  if (n > 128 * bytes.length) throw new RangeError(`decodeChunk: corrupt point count ${n}`);
   // Word views need 4-byte alignment relative to the chunk start.
   const b = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
   if (n === 0) return { t: new Float64Array(0), v: new Float64Array(0) };

@@ -60,8 +60,9 @@ describe('computeIncrease / computeAverageRate', () => {
           const inc = computeIncrease(s);
           // Increase after the last positive-dt point stays pending (no interval to rate it).
           let tail = 0;
-          const lastRated = r.t.length ? r.t[r.t.length - 1] : ts[0];
-          const from = ts.indexOf(lastRated) === -1 ? 0 : ts.lastIndexOf(lastRated);
+          // A rate is stamped at the first point of a new timestamp; later points sharing
+          // it (and anything when no rate was emitted) are still pending.
+          const from = r.t.length ? ts.indexOf(r.t[r.t.length - 1]) : 0;
           for (let i = from + 1; i < ts.length; i++)
             tail += vs[i] >= vs[i - 1] ? vs[i] - vs[i - 1] : vs[i];
           expect(integral + tail).toBeCloseTo(inc, 6);

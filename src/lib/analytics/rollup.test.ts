@@ -365,6 +365,24 @@ describe('encodeRollupBlock / decodeRollupBlock', () => {
     );
   });
 
+  it('property: corrupted blocks throw RangeError or decode, never hang', () => {
+    const t = Float64Array.from({ length: 300 }, (_, i) => i * 700);
+    const v = Float64Array.from(t, (_, i) => (i % 17) / 4);
+    const good = encodeRollupBlock(rollupPoints({ t, v, tier: '1s', timeZone: 'UTC' }));
+    fc.assert(
+      fc.property(fc.nat(good.length - 1), fc.nat(255), fc.boolean(), (at, byte, truncate) => {
+        const bad = truncate ? good.slice(0, at) : good.slice();
+        if (!truncate) bad[at] = byte;
+        try {
+          decodeRollupBlock(bad);
+        } catch (e) {
+          expect(e).toBeInstanceOf(RangeError);
+        }
+      }),
+      { numRuns: 300 }
+    );
+  });
+
   it('rejects an unknown version', () => {
     const bytes = encodeRollupBlock(
       rollupPoints({ t: f64([0]), v: f64([1]), tier: '1s', timeZone: 'UTC' })

@@ -159,11 +159,17 @@ function createColumns(tier: TierName, capacity: number): RollupColumns {
 }
 
 function trimColumns(cols: RollupColumns, length: number): RollupColumns {
+  if (cols.start.length === length) return cols;
   for (const f of NumericFields) cols[f] = cols[f].slice(0, length);
   return cols;
 }
 
-/** Number of buckets in `cols`. O(1). */
+/**
+ * Number of buckets in `cols` (0 for an empty run). O(1).
+ *
+ * @example
+ * countBuckets(rollupPoints({ t, v, tier: '1m', timeZone: 'UTC' })); // e.g. 60
+ */
 export function countBuckets(cols: RollupColumns): number {
   return cols.start.length;
 }
@@ -248,18 +254,20 @@ export function rollupPoints(input: {
   let last = NaN;
   let lastT = NaN;
   let sketch: QuantileSketch | null = null;
+  const { start: S, count: C, sum: SU, min: MI, max: MA, sumSq: M2 } = cols;
+  const { first: F, firstT: FT, last: L, lastT: LT } = cols;
   const flush = () => {
     if (count === 0) return;
-    cols.start[len] = curStart;
-    cols.count[len] = count;
-    cols.sum[len] = sum;
-    cols.min[len] = min;
-    cols.max[len] = max;
-    cols.sumSq[len] = m2;
-    cols.first[len] = first;
-    cols.firstT[len] = firstT;
-    cols.last[len] = last;
-    cols.lastT[len] = lastT;
+    S[len] = curStart;
+    C[len] = count;
+    SU[len] = sum;
+    MI[len] = min;
+    MA[len] = max;
+    M2[len] = m2;
+    F[len] = first;
+    FT[len] = firstT;
+    L[len] = last;
+    LT[len] = lastT;
     sketches.push(sketch!);
     len++;
   };
@@ -465,6 +473,8 @@ export function decodeRollupBlock(bytes: Uint8Array): RollupColumns {
   if (!tier) throw new RangeError(`decodeRollupBlock: unknown tier ${b[1]}`);
   const flags = b[2];
   const n = new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(4, true);
+  // Each bucket's sketch takes at least a byte: a larger n is corruption.
+  if (n > b.length) throw new RangeError(`decodeRollupBlock: corrupt bucket count ${n}`);
   const c: ByteCursor = { bytes: b, pos: 8 };
   const cols = createColumns(tier, 0);
   for (const f of NumericFields) cols[f as NumericField] = decodeColumn(c, n);

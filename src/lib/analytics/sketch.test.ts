@@ -48,6 +48,24 @@ describe('QuantileSketch', () => {
     expect(s.serialize().length).toBeLessThanOrEqual(5);
   });
 
+  it('single-bin sketches behave like stored ones (add, merge, clone, serialize)', () => {
+    const solo = createSketch([5, 5, 5]);
+    expect(solo.binSpan.positive).toBe(1);
+    const other = createSketch([7]);
+    const merged = solo.clone();
+    merged.merge(other);
+    expect(merged.count).toBe(4);
+    expect(merged.quantile(1)).toBe(createSketch([5, 5, 5, 7]).quantile(1));
+    expect(solo.count).toBe(3);
+    expect(Array.from(createSketch([5, 5]).serialize())).toEqual(
+      Array.from(QuantileSketch.deserialize(createSketch([5, 5]).serialize()).serialize())
+    );
+    const mixed = createSketch([-1, 0, 5]);
+    mixed.merge(createSketch([5, 9, 9]));
+    expect(mixed.count).toBe(6);
+    expect(mixed.quantile(0)).toBeCloseTo(-1, 1);
+  });
+
   it('ignores NaN and ±Infinity, counts zeros and -0', () => {
     const s = createSketch([NaN, Infinity, -Infinity, 0, -0, 3]);
     expect(s.count).toBe(3);

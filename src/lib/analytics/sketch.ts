@@ -31,7 +31,10 @@ const GAMMA = (1 + SketchDefaults.relativeAccuracy) / (1 - SketchDefaults.relati
 const INV_LOG_GAMMA = 1 / Math.log(GAMMA);
 
 function indexOf(magnitude: number): number {
-  return Math.ceil(Math.log(magnitude) * INV_LOG_GAMMA);
+  // `| 0` turns the -0 that ceil gives for magnitudes just below 1 into 0: a -0 would
+  // change the index fields from small ints to doubles and deoptimise every sketch.
+  // Indices stay within ±38,000 for all finite doubles, so int32 is exact.
+  return Math.ceil(Math.log(magnitude) * INV_LOG_GAMMA) | 0;
 }
 
 function valueOf(index: number): number {
@@ -153,19 +156,44 @@ export class QuantileSketch {
   private pos: BinStore = EmptyStore;
   private neg: BinStore = EmptyStore;
   private zeros = 0;
+  /**
+   * While all positive values share one bin and no store exists, that bin is kept here:
+   * a 1 s bucket's sketch is then a single small object (rollups create one per bucket).
+   */
+  private soloIndex = 0;
+  private soloCount = 0;
   /** Memo of the last value's bin: steady gauges skip the logarithm. */
   private lastValue = NaN;
   private lastIndex = 0;
 
   /** Number of values counted (NaN and ±Infinity excluded). */
   get count(): number {
-    return this.pos.total + this.neg.total + this.zeros;
+    return this.pos.total + this.soloCount + this.neg.total + this.zeros;
+  }
+
+  /** Moves the solo bin into a real positive store. */
+  private materialise(): void {
+    this.pos = new BinStore();
+    if (this.soloCount > 0) this.pos.add(this.soloIndex, this.soloCount);
+    this.soloCount = 0;
+  }
+
+  private addPositive(index: number, count: number): void {
+    if (this.pos === EmptyStore) {
+      if (this.soloCount === 0 || index === this.soloIndex) {
+        this.soloIndex = index;
+        this.soloCount += count;
+        return;
+      }
+      this.materialise();
+    }
+    this.pos.add(index, count);
   }
 
   /** Bins spanned by the positive and negative stores (each ≤ SketchDefaults.maxBins). */
   get binSpan(): { positive: number; negative: number } {
     const span = (b: BinStore) => (b.total > 0 ? b.hi - b.lo + 1 : 0);
-    return { positive: span(this.pos), negative: span(this.neg) };
+    return { positive: this.soloCount > 0 ? 1 : span(this.pos), negative: span(this.neg) };
   }
 
   /** Adds one value in O(1) amortised; NaN and ±Infinity are ignored. */
@@ -176,8 +204,7 @@ export class QuantileSketch {
         this.lastValue = x;
         this.lastIndex = indexOf(x);
       }
-      if (this.pos === EmptyStore) this.pos = new BinStore();
-      this.pos.add(this.lastIndex, 1);
+      this.addPositive(this.lastIndex, 1);
     } else if (x < 0) {
       if (x === -Infinity) return;
       if (this.neg === EmptyStore) this.neg = new BinStore();
@@ -189,8 +216,9 @@ export class QuantileSketch {
 
   /** Adds all counts of `other` into this sketch (other unchanged). O(bins of other). */
   merge(other: QuantileSketch): void {
+    if (other.soloCount > 0) this.addPositive(other.soloIndex, other.soloCount);
     if (other.pos.total > 0) {
-      if (this.pos === EmptyStore) this.pos = new BinStore();
+      if (this.pos === EmptyStore) this.materialise();
       this.pos.mergeFrom(other.pos);
     }
     if (other.neg.total > 0) {
@@ -205,6 +233,8 @@ export class QuantileSketch {
     s.pos = this.pos === EmptyStore ? EmptyStore : this.pos.copy();
     s.neg = this.neg === EmptyStore ? EmptyStore : this.neg.copy();
     s.zeros = this.zeros;
+    s.soloIndex = this.soloIndex;
+    s.soloCount = this.soloCount;
     return s;
   }
 
@@ -226,6 +256,7 @@ export class QuantileSketch {
     }
     cum += this.zeros;
     if (cum > rank) return 0;
+    if (this.soloCount > 0) return valueOf(this.soloIndex);
     const pos = this.pos;
     for (let i = pos.lo; i <= pos.hi; i++) {
       cum += pos.countAt(i);
@@ -236,11 +267,18 @@ export class QuantileSketch {
 
   /** Appends the compact binary form to `sink` (see serialize). */
   writeTo(sink: ByteSink): void {
-    const flags =
-      (this.zeros > 0 ? 1 : 0) | (this.pos.total > 0 ? 2 : 0) | (this.neg.total > 0 ? 4 : 0);
+    const hasPos = this.pos.total > 0 || this.soloCount > 0;
+    const flags = (this.zeros > 0 ? 1 : 0) | (hasPos ? 2 : 0) | (this.neg.total > 0 ? 4 : 0);
     sink.writeU8((SketchFormatVersion << 4) | flags);
     if (this.zeros > 0) writeVarint(sink, this.zeros);
-    if (this.pos.total > 0) writeStore(sink, this.pos);
+    if (this.soloCount > 0) {
+      // Same layout as a one-bin store.
+      writeVarint(sink, 1);
+      writeVarint(sink, this.soloIndex >= 0 ? 2 * this.soloIndex : -2 * this.soloIndex - 1);
+      writeVarint(sink, this.soloCount);
+    } else if (this.pos.total > 0) {
+      writeStore(sink, this.pos);
+    }
     if (this.neg.total > 0) writeStore(sink, this.neg);
   }
 
