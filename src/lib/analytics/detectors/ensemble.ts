@@ -1,0 +1,162 @@
+import { computeNormalTail, type DetectorName, type OnlineDetector } from './common';
+import { createEwmaDetector, type EwmaState } from './ewma';
+import { createMadDetector, type MadState } from './mad';
+import { createSeasonalDetector, type SeasonalState } from './seasonal';
+
+/**
+ * The default detector. Each member turns a point into evidence (an unsigned z of its
+ * prediction error); the ensemble turns each member's evidence into an anomaly likelihood the
+ * way Numenta's HTM detector does (Ahmad et al. 2017, "Unsupervised real-time anomaly
+ * detection for streaming data"): the mean of the last `shortWindow` raw errors is compared
+ * with the distribution of that mean over the last ~`longWindow` points, likelihood =
+ * 1 − tail probability. That calibrates every series to its own history, so one threshold
+ * fits all. The reported score is Numenta's log-likelihood, −log10(1 − L) / 10, which spreads
+ * the interesting region near L = 1 over [0, 1]. After a fire the score is held at 0 for
+ * `refractory` points: an alarm that is already raised says nothing new.
+ */
+export const EnsembleDefaults = {
+  shortWindow: 10,
+  longWindow: 3000,
+  learning: 150,
+  evidenceCap: 10,
+  minSigma: 0.02,
+  refractory: 150,
+  threshold: 0.5
+} as const;
+
+export type EnsembleMember = 'seasonal' | 'ewma' | 'mad';
+
+const MEMBERS: readonly EnsembleMember[] = ['seasonal', 'ewma', 'mad'];
+const LOG_DENOMINATOR = Math.log(1e-10);
+
+export interface EnsembleOptions {
+  shortWindow?: number;
+  longWindow?: number;
+  learning?: number;
+  evidenceCap?: number;
+  minSigma?: number;
+  refractory?: number;
+  threshold?: number;
+  state?: EnsembleState;
+}
+
+interface Likelihood {
+  ring: number[];
+  head: number;
+  sum: number;
+  count: number;
+  n: number;
+  mean: number;
+  variance: number;
+}
+
+export interface EnsembleState {
+  config: Required<Omit<EnsembleOptions, 'state'>>;
+  seasonal: SeasonalState;
+  ewma: EwmaState;
+  mad: MadState;
+  likelihoods: Likelihood[];
+  cooldown: number;
+  leader: EnsembleMember;
+}
+
+/**
+ * Creates the ensemble detector (see EnsembleDefaults). `leader()` names the member whose
+ * likelihood was highest at the last point — the detector that fired. Non-finite values score
+ * 0 and are not learned. O(members) per point; O(slots per week + shortWindow) memory.
+ * @example
+ * const d = createEnsembleDetector();
+ * const score = d.push(Date.UTC(2024, 0, 1), 42); // 0 during the learning period
+ */
+export function createEnsembleDetector(
+  options: EnsembleOptions = {}
+): OnlineDetector<EnsembleState> & { leader(): EnsembleMember } {
+  const s = options.state;
+  const config: Required<Omit<EnsembleOptions, 'state'>> = s
+    ? { ...s.config }
+    : {
+        shortWindow: options.shortWindow ?? EnsembleDefaults.shortWindow,
+        longWindow: options.longWindow ?? EnsembleDefaults.longWindow,
+        learning: options.learning ?? EnsembleDefaults.learning,
+        evidenceCap: options.evidenceCap ?? EnsembleDefaults.evidenceCap,
+        minSigma: options.minSigma ?? EnsembleDefaults.minSigma,
+        refractory: options.refractory ?? EnsembleDefaults.refractory,
+        threshold: options.threshold ?? EnsembleDefaults.threshold
+      };
+  const members: OnlineDetector[] = [
+    createSeasonalDetector({ state: s?.seasonal }),
+    createEwmaDetector({ state: s?.ewma }),
+    createMadDetector({ state: s?.mad })
+  ];
+  const likelihoods: Likelihood[] = s
+    ? structuredClone(s.likelihoods)
+    : MEMBERS.map(() => ({
+        ring: new Array<number>(config.shortWindow).fill(0),
+        head: 0,
+        sum: 0,
+        count: 0,
+        n: 0,
+        mean: 0,
+        variance: 0
+      }));
+  let cooldown = s?.cooldown ?? 0;
+  let leader: EnsembleMember = s?.leader ?? 'seasonal';
+  let lastEvidence = 0;
+
+  const scoreMember = (m: number, raw: number): number => {
+    const lk = likelihoods[m];
+    if (lk.count === config.shortWindow) lk.sum -= lk.ring[lk.head];
+    else lk.count++;
+    lk.ring[lk.head] = raw;
+    lk.sum += raw;
+    lk.head = (lk.head + 1) % config.shortWindow;
+    const avg = lk.sum / lk.count;
+    let likelihood = 0;
+    if (lk.n >= config.learning) {
+      const sigma = Math.max(Math.sqrt(lk.variance), config.minSigma);
+      likelihood = 1 - computeNormalTail((avg - lk.mean) / sigma);
+    }
+    lk.n++;
+    const a = Math.max(1 / lk.n, 1 / config.longWindow);
+    const d = avg - lk.mean;
+    lk.mean += a * d;
+    lk.variance = (1 - a) * (lk.variance + a * d * d);
+    return likelihood;
+  };
+
+  return {
+    name: 'ensemble' as DetectorName,
+    push(t: number, v: number): number {
+      lastEvidence = 0;
+      if (!Number.isFinite(v)) return 0;
+      let best = 0;
+      for (let m = 0; m < members.length; m++) {
+        members[m].push(t, v);
+        const e = Math.min(members[m].evidence(), config.evidenceCap) / config.evidenceCap;
+        const l = scoreMember(m, e);
+        if (l > best) {
+          best = l;
+          leader = MEMBERS[m];
+          lastEvidence = members[m].evidence();
+        }
+      }
+      let score = Math.min(1, Math.max(0, Math.log(1.0000000001 - best) / LOG_DENOMINATOR));
+      if (cooldown > 0) {
+        cooldown--;
+        score = 0;
+      } else if (score >= config.threshold) cooldown = config.refractory;
+      return score;
+    },
+    evidence: () => lastEvidence,
+    leader: () => leader,
+    state: () => ({
+      config: { ...config },
+      seasonal: members[0].state() as SeasonalState,
+      ewma: members[1].state() as EwmaState,
+      mad: members[2].state() as MadState,
+      likelihoods: structuredClone(likelihoods),
+      cooldown,
+      leader
+    })
+  };
+}
