@@ -16,9 +16,9 @@ import { createSeasonalDetector, type SeasonalState } from './seasonal';
  */
 export const EnsembleDefaults = {
   shortWindow: 10,
-  longWindow: 3000,
+  longWindow: 8640,
   learning: 150,
-  evidenceCap: 10,
+  evidenceCap: 5,
   minSigma: 0.02,
   refractory: 150,
   threshold: 0.5
@@ -37,6 +37,7 @@ export interface EnsembleOptions {
   minSigma?: number;
   refractory?: number;
   threshold?: number;
+  members?: EnsembleMember[];
   state?: EnsembleState;
 }
 
@@ -81,7 +82,8 @@ export function createEnsembleDetector(
         evidenceCap: options.evidenceCap ?? EnsembleDefaults.evidenceCap,
         minSigma: options.minSigma ?? EnsembleDefaults.minSigma,
         refractory: options.refractory ?? EnsembleDefaults.refractory,
-        threshold: options.threshold ?? EnsembleDefaults.threshold
+        threshold: options.threshold ?? EnsembleDefaults.threshold,
+        members: options.members ?? MEMBERS.slice()
       };
   const members: OnlineDetector[] = [
     createSeasonalDetector({ state: s?.seasonal }),
@@ -132,6 +134,7 @@ export function createEnsembleDetector(
       let best = 0;
       for (let m = 0; m < members.length; m++) {
         members[m].push(t, v);
+        if (!config.members.includes(MEMBERS[m])) continue;
         const e = Math.min(members[m].evidence(), config.evidenceCap) / config.evidenceCap;
         const l = scoreMember(m, e);
         if (l > best) {

@@ -17,9 +17,9 @@ const MAE_TO_SIGMA = Math.sqrt(Math.PI / 2);
  */
 export const SeasonalDefaults = {
   slotMs: 15 * 60_000,
-  slotRate: 0.3,
+  slotRate: 0.5,
   levelRate: 0.05,
-  memory: 1000,
+  memory: 300,
   sigmas: 3,
   minPoints: 10
 } as const;
@@ -31,6 +31,9 @@ export type SeasonalModel = 'level' | 'daily' | 'weekly';
 
 export interface SeasonalState {
   slotMs: number;
+  slotRate: number;
+  levelRate: number;
+  memory: number;
   n: number;
   level: number;
   daily: number[];
@@ -46,6 +49,9 @@ export interface SeasonalState {
 
 export interface SeasonalOptions {
   slotMs?: number;
+  slotRate?: number;
+  levelRate?: number;
+  memory?: number;
   state?: SeasonalState;
 }
 
@@ -68,6 +74,9 @@ export function createSeasonalDetector(
 } {
   const s = options.state;
   const slotMs = s?.slotMs ?? options.slotMs ?? SeasonalDefaults.slotMs;
+  const slotRate = s?.slotRate ?? options.slotRate ?? SeasonalDefaults.slotRate;
+  const levelRate = s?.levelRate ?? options.levelRate ?? SeasonalDefaults.levelRate;
+  const memory = s?.memory ?? options.memory ?? SeasonalDefaults.memory;
   const daySlots = Math.max(1, Math.round(DAY_MS / slotMs));
   const weekSlots = daySlots * 7;
   const daily = new Float64Array(daySlots);
@@ -102,6 +111,7 @@ export function createSeasonalDetector(
   };
 
   const predictions = new Float64Array(3);
+  const has = new Uint8Array(3);
 
   return {
     name: 'seasonal',
@@ -121,19 +131,21 @@ export function createSeasonalDetector(
         score = computeTwoSidedScore(z);
       }
       // Each model's error counts only where it had a prediction to make.
-      const has = [n > 0, dailyCount[di] > 0, weeklyCount[wi] > 0];
+      has[0] = n > 0 ? 1 : 0;
+      has[1] = dailyCount[di] > 0 ? 1 : 0;
+      has[2] = weeklyCount[wi] > 0 ? 1 : 0;
       for (let m = 0; m < 3; m++) {
         if (!has[m]) continue;
         maeCount[m]++;
-        const a = Math.max(1 / maeCount[m], 1 / SeasonalDefaults.memory);
+        const a = Math.max(1 / maeCount[m], 1 / memory);
         mae[m] += a * (Math.abs(v - predictions[m]) - mae[m]);
       }
       n++;
-      level = n === 1 ? v : level + SeasonalDefaults.levelRate * (v - level);
+      level = n === 1 ? v : level + levelRate * (v - level);
       dailyCount[di]++;
-      daily[di] += Math.max(1 / dailyCount[di], SeasonalDefaults.slotRate) * (v - daily[di]);
+      daily[di] += Math.max(1 / dailyCount[di], slotRate) * (v - daily[di]);
       weeklyCount[wi]++;
-      weekly[wi] += Math.max(1 / weeklyCount[wi], SeasonalDefaults.slotRate) * (v - weekly[wi]);
+      weekly[wi] += Math.max(1 / weeklyCount[wi], slotRate) * (v - weekly[wi]);
       return score;
     },
     evidence: () => z,
@@ -147,6 +159,9 @@ export function createSeasonalDetector(
     },
     state: () => ({
       slotMs,
+      slotRate,
+      levelRate,
+      memory,
       n,
       level,
       daily: Array.from(daily),
