@@ -30,7 +30,10 @@ export function round(x: number): number {
 }
 
 /** Runs `fn` until at least `minMs` passed (and `minRuns` runs), returns per-run times in ms. */
-export function timeRuns(fn: () => void, opts: { minMs?: number; minRuns?: number } = {}): number[] {
+export function timeRuns(
+  fn: () => void,
+  opts: { minMs?: number; minRuns?: number } = {}
+): number[] {
   const minMs = opts.minMs ?? 500;
   const minRuns = opts.minRuns ?? 3;
   const times: number[] = [];

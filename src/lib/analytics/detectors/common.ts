@@ -14,6 +14,8 @@ export type DetectorName = 'zscore' | 'iqr' | 'mad' | 'ewma' | 'seasonal' | 'ens
 export interface OnlineDetector<S = unknown> {
   readonly name: DetectorName;
   push(t: number, v: number): number;
+  /** Like `push` but returns the evidence instead of the score (skips the score mapping). */
+  observe(t: number, v: number): number;
   evidence(): number;
   state(): S;
 }

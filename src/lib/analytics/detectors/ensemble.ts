@@ -104,51 +104,64 @@ export function createEnsembleDetector(
   let cooldown = s?.cooldown ?? 0;
   let leader: EnsembleMember = s?.leader ?? 'seasonal';
   let lastEvidence = 0;
+  let lastZ = 0;
 
-  const scoreMember = (m: number, raw: number): number => {
+  const memberOn = MEMBERS.map((m) => config.members.includes(m));
+
+  /**
+   * Feeds one member's capped evidence into its short/long windows and returns its
+   * standardised short-window mean (−Infinity while learning). The likelihood 1 − Q(z) is
+   * monotone in z, so only the winning member's tail is computed.
+   */
+  const standardise = (m: number, raw: number): number => {
     const lk = likelihoods[m];
     if (lk.count === config.shortWindow) lk.sum -= lk.ring[lk.head];
     else lk.count++;
     lk.ring[lk.head] = raw;
     lk.sum += raw;
-    lk.head = (lk.head + 1) % config.shortWindow;
+    lk.head = lk.head + 1 === config.shortWindow ? 0 : lk.head + 1;
     const avg = lk.sum / lk.count;
-    let likelihood = 0;
+    let z = -Infinity;
     if (lk.n >= config.learning) {
-      const sigma = Math.max(Math.sqrt(lk.variance), config.minSigma);
-      likelihood = 1 - computeNormalTail((avg - lk.mean) / sigma);
+      z = (avg - lk.mean) / Math.max(Math.sqrt(lk.variance), config.minSigma);
     }
     lk.n++;
     const a = Math.max(1 / lk.n, 1 / config.longWindow);
     const d = avg - lk.mean;
     lk.mean += a * d;
     lk.variance = (1 - a) * (lk.variance + a * d * d);
-    return likelihood;
+    return z;
   };
 
-  return {
-    name: 'ensemble' as DetectorName,
+  const detector = {
+    name: 'ensemble' as const,
     push(t: number, v: number): number {
       lastEvidence = 0;
+      lastZ = 0;
       if (!Number.isFinite(v)) return 0;
-      let best = 0;
+      let bestZ = -Infinity;
       for (let m = 0; m < members.length; m++) {
-        members[m].push(t, v);
-        if (!config.members.includes(MEMBERS[m])) continue;
-        const e = Math.min(members[m].evidence(), config.evidenceCap) / config.evidenceCap;
-        const l = scoreMember(m, e);
-        if (l > best) {
-          best = l;
+        if (!memberOn[m]) continue;
+        const e = members[m].observe(t, v);
+        const z = standardise(m, Math.min(e, config.evidenceCap) / config.evidenceCap);
+        if (z > bestZ) {
+          bestZ = z;
           leader = MEMBERS[m];
-          lastEvidence = members[m].evidence();
+          lastEvidence = e;
         }
       }
+      lastZ = Math.max(0, bestZ);
+      const best = bestZ === -Infinity ? 0 : 1 - computeNormalTail(bestZ);
       let score = Math.min(1, Math.max(0, Math.log(1.0000000001 - best) / LOG_DENOMINATOR));
       if (cooldown > 0) {
         cooldown--;
         score = 0;
       } else if (score >= config.threshold) cooldown = config.refractory;
       return score;
+    },
+    observe(t: number, v: number): number {
+      detector.push(t, v);
+      return lastZ;
     },
     evidence: () => lastEvidence,
     leader: () => leader,
@@ -162,4 +175,5 @@ export function createEnsembleDetector(
       leader
     })
   };
+  return detector;
 }

@@ -49,26 +49,28 @@ export function createEwmaDetector(
   let variance = s?.variance ?? 0;
   let statistic = s?.statistic ?? 0;
   let z = s?.z ?? 0;
-  return {
-    name: 'ewma',
-    push(_t: number, v: number): number {
+  const detector = {
+    name: 'ewma' as const,
+    push(t: number, v: number): number {
+      return computeTwoSidedScore(detector.observe(t, v));
+    },
+    observe(_t: number, v: number): number {
       z = 0;
       if (!Number.isFinite(v)) return 0;
       statistic = n === 0 ? v : lambda * v + (1 - lambda) * statistic;
-      let score = 0;
       if (n >= minPoints) {
         const sd = computeCleanSpread(Math.sqrt(variance), mean) * factor;
         z = computeDeviation({ v: statistic, centre: mean, spread: sd });
-        score = computeTwoSidedScore(z);
       }
       n++;
       const alpha = Math.max(1 / n, 1 / memory);
       const delta = v - mean;
       mean += alpha * delta;
       variance = (1 - alpha) * (variance + alpha * delta * delta);
-      return score;
+      return z;
     },
     evidence: () => z,
     state: () => ({ lambda, memory, minPoints, n, mean, variance, statistic, z })
   };
+  return detector;
 }

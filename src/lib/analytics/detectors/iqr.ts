@@ -39,12 +39,15 @@ export function createIqrDetector(
     ? structuredClone(options.state.quantiles)
     : createQuantileState({ probs: [0.25, 0.5, 0.75] });
   let d = options.state?.d ?? 0;
-  return {
-    name: 'iqr',
-    push(_t: number, v: number): number {
+  const detector = {
+    name: 'iqr' as const,
+    push(t: number, v: number): number {
+      detector.observe(t, v);
+      return d === Infinity ? 1 : d / (1 + d);
+    },
+    observe(_t: number, v: number): number {
       d = 0;
       if (!Number.isFinite(v)) return 0;
-      let score = 0;
       if (quantiles.ready) {
         const [q1, q2, q3] = quantiles.q;
         const iqr = computeCleanSpread(q3 - q1, q2);
@@ -52,12 +55,12 @@ export function createIqrDetector(
         const reach = Math.abs(fence - q2);
         const dist = Math.abs(v - q2);
         d = reach > 0 ? dist / reach : dist === 0 ? 0 : Infinity;
-        score = d === Infinity ? 1 : d / (1 + d);
       }
       updateQuantiles(quantiles, v);
-      return score;
+      return d * FENCE_SIGMAS;
     },
     evidence: () => d * FENCE_SIGMAS,
     state: () => ({ k, quantiles: structuredClone(quantiles), d })
   };
+  return detector;
 }

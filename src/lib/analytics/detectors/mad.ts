@@ -43,23 +43,25 @@ export function createMadDetector(options: { state?: MadState } = {}): OnlineDet
     ? structuredClone(options.state.deviation)
     : createQuantileState({ probs: [0.5] });
   let z = options.state?.z ?? 0;
-  return {
-    name: 'mad',
-    push(_t: number, v: number): number {
+  const detector = {
+    name: 'mad' as const,
+    push(t: number, v: number): number {
+      return computeTwoSidedScore(detector.observe(t, v));
+    },
+    observe(_t: number, v: number): number {
       z = 0;
       if (!Number.isFinite(v)) return 0;
-      let score = 0;
       if (median.ready && deviation.ready) {
         const m = median.q[0];
         const mad = computeCleanSpread(deviation.q[0], m);
         z = MadDefaults.consistency * computeDeviation({ v, centre: m, spread: mad });
-        score = computeTwoSidedScore(z);
       }
       if (median.ready) updateQuantiles(deviation, Math.abs(v - median.q[0]));
       updateQuantiles(median, v);
-      return score;
+      return z;
     },
     evidence: () => z,
     state: () => ({ median: structuredClone(median), deviation: structuredClone(deviation), z })
   };
+  return detector;
 }

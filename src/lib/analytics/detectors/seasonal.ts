@@ -41,8 +41,8 @@ export interface SeasonalState {
   weekly: number[];
   weeklyCount: number[];
   /** Mean absolute error of each model: level, daily, weekly. */
-  mae: [number, number, number];
-  maeCount: [number, number, number];
+  mae: number[];
+  maeCount: number[];
   model: SeasonalModel;
   z: number;
 }
@@ -113,22 +113,23 @@ export function createSeasonalDetector(
   const predictions = new Float64Array(3);
   const has = new Uint8Array(3);
 
-  return {
-    name: 'seasonal',
+  const detector = {
+    name: 'seasonal' as const,
     push(t: number, v: number): number {
+      return computeTwoSidedScore(detector.observe(t, v));
+    },
+    observe(t: number, v: number): number {
       z = 0;
       if (!Number.isFinite(v) || !Number.isFinite(t)) return 0;
       const [di, wi] = slotsOf(t);
       predictions[0] = level;
       predictions[1] = daily[di];
       predictions[2] = weekly[wi];
-      let score = 0;
       if (n >= SeasonalDefaults.minPoints) {
         const best = choose(di, wi);
         model = models[best];
         const spread = computeCleanSpread(mae[best] * MAE_TO_SIGMA, predictions[best]);
         z = computeDeviation({ v, centre: predictions[best], spread });
-        score = computeTwoSidedScore(z);
       }
       // Each model's error counts only where it had a prediction to make.
       has[0] = n > 0 ? 1 : 0;
@@ -146,7 +147,7 @@ export function createSeasonalDetector(
       daily[di] += Math.max(1 / dailyCount[di], slotRate) * (v - daily[di]);
       weeklyCount[wi]++;
       weekly[wi] += Math.max(1 / weeklyCount[wi], slotRate) * (v - weekly[wi]);
-      return score;
+      return z;
     },
     evidence: () => z,
     model: () => model,
@@ -174,4 +175,5 @@ export function createSeasonalDetector(
       z
     })
   };
+  return detector;
 }

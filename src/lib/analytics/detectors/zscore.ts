@@ -70,21 +70,19 @@ export function createZScoreDetector(options: ZScoreOptions = {}): OnlineDetecto
     sinceRebuild = 0;
   };
 
-  return {
-    name: 'zscore',
-    push(_t: number, v: number): number {
-      if (!Number.isFinite(v)) {
-        z = 0;
-        return 0;
-      }
-      let score = 0;
+  const detector = {
+    name: 'zscore' as const,
+    push(t: number, v: number): number {
+      return computeTwoSidedScore(detector.observe(t, v));
+    },
+    observe(_t: number, v: number): number {
       z = 0;
+      if (!Number.isFinite(v)) return 0;
       if (count >= minPoints) {
         const mean = sum / count;
         const variance = Math.max(0, sumSq / count - mean * mean);
         const sd = computeCleanSpread(Math.sqrt(variance), mean + shift);
         z = computeDeviation({ v, centre: mean + shift, spread: sd });
-        score = computeTwoSidedScore(z);
       }
       if (count === 0) {
         // Centre the running sums on the first value so large offsets do not cancel badly.
@@ -103,7 +101,7 @@ export function createZScoreDetector(options: ZScoreOptions = {}): OnlineDetecto
       sum += d;
       sumSq += d * d;
       if (++sinceRebuild >= window) rebuild();
-      return score;
+      return z;
     },
     evidence: () => z,
     state: () => ({
@@ -119,4 +117,5 @@ export function createZScoreDetector(options: ZScoreOptions = {}): OnlineDetecto
       z
     })
   };
+  return detector;
 }
