@@ -1,4 +1,4 @@
-import { computeNormalTail, type DetectorName, type OnlineDetector } from './common';
+import { computeNormalTail, type OnlineDetector } from './common';
 import { createEwmaDetector, type EwmaState } from './ewma';
 import { createMadDetector, type MadState } from './mad';
 import { createSeasonalDetector, type SeasonalState } from './seasonal';
