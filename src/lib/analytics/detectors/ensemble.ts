@@ -21,7 +21,13 @@ export const EnsembleDefaults = {
   evidenceCap: 5,
   minSigma: 0.02,
   refractory: 150,
-  threshold: 0.5
+  threshold: 0.5,
+  /**
+   * Members whose likelihood competes for the score. The seasonal member (itself a choice
+   * between level, daily and weekly predictors) measured best alone on the NAB subset; adding
+   * the raw-value MAD and EWMA members cost 1–3 points there, so they are opt-in.
+   */
+  members: ['seasonal'] as readonly EnsembleMember[]
 } as const;
 
 export type EnsembleMember = 'seasonal' | 'ewma' | 'mad';
@@ -83,7 +89,7 @@ export function createEnsembleDetector(
         minSigma: options.minSigma ?? EnsembleDefaults.minSigma,
         refractory: options.refractory ?? EnsembleDefaults.refractory,
         threshold: options.threshold ?? EnsembleDefaults.threshold,
-        members: options.members ?? MEMBERS.slice()
+        members: (options.members ?? EnsembleDefaults.members).slice()
       };
   const members: OnlineDetector[] = [
     createSeasonalDetector({ state: s?.seasonal }),

@@ -97,10 +97,9 @@ export function createSeasonalDetector(
   let z = s?.z ?? 0;
   const models: SeasonalModel[] = ['level', 'daily', 'weekly'];
 
-  const slotsOf = (t: number): [number, number] => {
+  const weekSlotOf = (t: number): number => {
     const w = ((t % WEEK_MS) + WEEK_MS) % WEEK_MS;
-    const wi = Math.min(weekSlots - 1, Math.floor(w / slotMs));
-    return [wi % daySlots, wi];
+    return Math.min(weekSlots - 1, Math.floor(w / slotMs));
   };
 
   const choose = (di: number, wi: number): number => {
@@ -121,7 +120,8 @@ export function createSeasonalDetector(
     observe(t: number, v: number): number {
       z = 0;
       if (!Number.isFinite(v) || !Number.isFinite(t)) return 0;
-      const [di, wi] = slotsOf(t);
+      const wi = weekSlotOf(t);
+      const di = wi % daySlots;
       predictions[0] = level;
       predictions[1] = daily[di];
       predictions[2] = weekly[wi];
@@ -152,7 +152,8 @@ export function createSeasonalDetector(
     evidence: () => z,
     model: () => model,
     predict(t: number): number {
-      const [di, wi] = slotsOf(t);
+      const wi = weekSlotOf(t);
+      const di = wi % daySlots;
       predictions[0] = level;
       predictions[1] = daily[di];
       predictions[2] = weekly[wi];

@@ -8,6 +8,9 @@
 /** Warm-up length (exact quantiles by sorting once) and the adaptation rate per point. */
 export const StreamingQuantileDefaults = { warmup: 16, rate: 0.05 } as const;
 
+/** Deviations beyond this many current scales count as this many when learning the scale. */
+const DEVIATION_CLIP = 4;
+
 export interface StreamingQuantileState {
   probs: number[];
   warmup: number;
@@ -60,7 +63,11 @@ export function updateQuantiles(s: StreamingQuantileState, x: number): Streaming
     return s;
   }
   const mid = s.q[s.q.length >> 1];
-  s.absDev += s.rate * (Math.abs(x - mid) - s.absDev);
+  const before = Math.max(s.q[s.q.length - 1] - s.q[0], s.absDev);
+  // Clip the deviation so one huge outlier cannot inflate the step (and drag the quantiles);
+  // a flat history (scale 0) is not clipped, so it can still start to move.
+  const dev = Math.abs(x - mid);
+  s.absDev += s.rate * ((before > 0 ? Math.min(dev, DEVIATION_CLIP * before) : dev) - s.absDev);
   const scale = Math.max(s.q[s.q.length - 1] - s.q[0], s.absDev);
   const step = s.rate * scale;
   for (let j = 0; j < s.q.length; j++) s.q[j] += step * (s.probs[j] - (x < s.q[j] ? 1 : 0));
