@@ -11,7 +11,8 @@ import { createSeasonalDetector, type SeasonalState } from './seasonal';
  * with the distribution of that mean over the last ~`longWindow` points, likelihood =
  * 1 − tail probability. That calibrates every series to its own history, so one threshold
  * fits all. The reported score is Numenta's log-likelihood, −log10(1 − L) / 10, which spreads
- * the interesting region near L = 1 over [0, 1]. After a fire the score is held at 0 for
+ * the interesting region near L = 1 over [0, 1]. A second, one-point channel (see `spike`)
+ * catches isolated spikes immediately. After a fire the score is held at 0 for
  * `refractory` points: an alarm that is already raised says nothing new.
  */
 export const EnsembleDefaults = {
@@ -22,6 +23,12 @@ export const EnsembleDefaults = {
   minSigma: 0.02,
   refractory: 150,
   threshold: 0.5,
+  /**
+   * Weight of the one-point channel: log(1 + evidence) of this point alone against its own
+   * history, so a huge isolated spike fires at once instead of waiting for the 10-point mean
+   * (which caps evidence at `evidenceCap` σ). 0 disables it; < 1 keeps ordinary heavy tails quiet.
+   */
+  spike: 0.75,
   /**
    * Members whose likelihood competes for the score. The seasonal member (itself a choice
    * between level, daily and weekly predictors) measured best alone on the NAB subset; adding
@@ -43,6 +50,7 @@ export interface EnsembleOptions {
   minSigma?: number;
   refractory?: number;
   threshold?: number;
+  spike?: number;
   members?: EnsembleMember[];
   state?: EnsembleState;
 }
@@ -55,6 +63,8 @@ interface Likelihood {
   n: number;
   mean: number;
   variance: number;
+  spikeMean: number;
+  spikeVariance: number;
 }
 
 export interface EnsembleState {
@@ -89,6 +99,7 @@ export function createEnsembleDetector(
         minSigma: options.minSigma ?? EnsembleDefaults.minSigma,
         refractory: options.refractory ?? EnsembleDefaults.refractory,
         threshold: options.threshold ?? EnsembleDefaults.threshold,
+        spike: options.spike ?? EnsembleDefaults.spike,
         members: (options.members ?? EnsembleDefaults.members).slice()
       };
   const members: OnlineDetector[] = [
@@ -105,7 +116,9 @@ export function createEnsembleDetector(
         count: 0,
         n: 0,
         mean: 0,
-        variance: 0
+        variance: 0,
+        spikeMean: 0,
+        spikeVariance: 0
       }));
   let cooldown = s?.cooldown ?? 0;
   let leader: EnsembleMember = s?.leader ?? 'seasonal';
@@ -119,7 +132,7 @@ export function createEnsembleDetector(
    * standardised short-window mean (−Infinity while learning). The likelihood 1 − Q(z) is
    * monotone in z, so only the winning member's tail is computed.
    */
-  const standardise = (m: number, raw: number): number => {
+  const standardise = (m: number, raw: number, rawEvidence: number): number => {
     const lk = likelihoods[m];
     if (lk.count === config.shortWindow) lk.sum -= lk.ring[lk.head];
     else lk.count++;
@@ -136,6 +149,20 @@ export function createEnsembleDetector(
     const d = avg - lk.mean;
     lk.mean += a * d;
     lk.variance = (1 - a) * (lk.variance + a * d * d);
+    if (config.spike > 0) {
+      const x = Math.log1p(rawEvidence);
+      if (lk.n > config.learning) {
+        const zs =
+          (config.spike * (x - lk.spikeMean)) /
+          Math.max(Math.sqrt(lk.spikeVariance), config.minSigma);
+        if (zs > z) z = zs;
+      }
+      if (Number.isFinite(x)) {
+        const ds = x - lk.spikeMean;
+        lk.spikeMean += a * ds;
+        lk.spikeVariance = (1 - a) * (lk.spikeVariance + a * ds * ds);
+      }
+    }
     return z;
   };
 
@@ -149,7 +176,7 @@ export function createEnsembleDetector(
       for (let m = 0; m < members.length; m++) {
         if (!memberOn[m]) continue;
         const e = members[m].observe(t, v);
-        const z = standardise(m, Math.min(e, config.evidenceCap) / config.evidenceCap);
+        const z = standardise(m, Math.min(e, config.evidenceCap) / config.evidenceCap, e);
         if (z > bestZ) {
           bestZ = z;
           leader = MEMBERS[m];
