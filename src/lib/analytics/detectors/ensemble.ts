@@ -184,7 +184,8 @@ export function createEnsembleDetector(
         }
       }
       lastZ = Math.max(0, bestZ);
-      const best = bestZ === -Infinity ? 0 : 1 - computeNormalTail(bestZ);
+      // Errors no larger than usual (z ≤ 0) are not evidence at all: score exactly 0.
+      const best = bestZ > 0 ? 1 - computeNormalTail(bestZ) : 0;
       let score = Math.min(1, Math.max(0, Math.log(1.0000000001 - best) / LOG_DENOMINATOR));
       if (cooldown > 0) {
         cooldown--;
