@@ -8,6 +8,7 @@ import type { OnlineDetector, DetectorName } from './detectors/common';
 import {
   createEnsembleDetector,
   EnsembleDefaults,
+  type EnsembleExplanation,
   type EnsembleOptions
 } from './detectors/ensemble';
 import { createEwmaDetector, EWMA_THRESHOLD } from './detectors/ewma';
@@ -26,7 +27,11 @@ export const DEFAULT_ANOMALY_THRESHOLD = EnsembleDefaults.threshold;
 
 interface RegistryEntry {
   threshold: number;
-  create(state?: unknown, ensemble?: EnsembleOptions): OnlineDetector;
+  create(state?: unknown, ensemble?: EnsembleOptions): OnlineDetector & Partial<Explaining>;
+}
+
+interface Explaining {
+  explain(): EnsembleExplanation;
 }
 
 /**
@@ -62,6 +67,12 @@ export interface AnomalyOptions {
   state?: AnomalyDetectorState;
 }
 
+export interface AnomalyExplanation {
+  detector: DetectorName;
+  model?: 'level' | 'daily' | 'weekly';
+  evidence: number;
+}
+
 /** Serialisable (structured-clone and JSON safe) snapshot of a streaming detector. */
 export interface AnomalyDetectorState {
   detector: DetectorName;
@@ -75,6 +86,8 @@ export interface StreamingAnomalyDetector {
   push(t: number, v: number): number;
   /** Which detector explains the last point best: the ensemble's leading member, or itself. */
   contributor(): DetectorName;
+  /** The contributor plus, for the seasonal member, which profile predicted, and the evidence in σ. */
+  explain(): AnomalyExplanation;
   state(): AnomalyDetectorState;
 }
 
@@ -91,13 +104,24 @@ export function createDetector(options: AnomalyOptions = {}): StreamingAnomalyDe
   const name = options.state?.detector ?? options.detector ?? DEFAULT_DETECTOR;
   const entry = DetectorRegistry[name];
   if (!entry) throw new Error(`unknown anomaly detector "${name}"`);
-  const inner = entry.create(options.state?.inner, options.ensemble);
-  const leader = (inner as Partial<{ leader(): DetectorName }>).leader;
+  const resumed = (options.state?.inner as { config?: { threshold?: number } } | undefined)?.config;
+  const threshold =
+    options.threshold ?? options.ensemble?.threshold ?? resumed?.threshold ?? entry.threshold;
+  // The ensemble's refractory period keys off the same threshold the caller reports at.
+  const inner = entry.create(options.state?.inner, { ...options.ensemble, threshold });
+  const explain = (): AnomalyExplanation => {
+    if (!inner.explain) return { detector: name, evidence: inner.evidence() };
+    const e = inner.explain();
+    return e.model
+      ? { detector: e.member, model: e.model, evidence: e.evidence }
+      : { detector: e.member, evidence: e.evidence };
+  };
   return {
     detector: name,
-    threshold: options.threshold ?? entry.threshold,
+    threshold,
     push: (t, v) => inner.push(t, v),
-    contributor: () => (leader ? leader() : name),
+    contributor: () => (inner.explain ? inner.explain().member : name),
+    explain,
     state: () => ({ detector: name, inner: inner.state() })
   };
 }

@@ -1,7 +1,7 @@
 import { computeNormalTail, type OnlineDetector } from './common';
 import { createEwmaDetector, type EwmaState } from './ewma';
 import { createMadDetector, type MadState } from './mad';
-import { createSeasonalDetector, type SeasonalState } from './seasonal';
+import { createSeasonalDetector, type SeasonalModel, type SeasonalState } from './seasonal';
 
 /**
  * The default detector. Each member turns a point into evidence (an unsigned z of its
@@ -67,6 +67,13 @@ interface Likelihood {
   spikeVariance: number;
 }
 
+/** Why the last point scored what it did: the leading member, its model and its evidence (σ). */
+export interface EnsembleExplanation {
+  member: EnsembleMember;
+  model?: SeasonalModel;
+  evidence: number;
+}
+
 export interface EnsembleState {
   config: Required<Omit<EnsembleOptions, 'state'>>;
   seasonal: SeasonalState;
@@ -87,7 +94,10 @@ export interface EnsembleState {
  */
 export function createEnsembleDetector(
   options: EnsembleOptions = {}
-): OnlineDetector<EnsembleState> & { leader(): EnsembleMember } {
+): OnlineDetector<EnsembleState> & {
+  leader(): EnsembleMember;
+  explain(): EnsembleExplanation;
+} {
   const s = options.state;
   const config: Required<Omit<EnsembleOptions, 'state'>> = s
     ? { ...s.config }
@@ -102,8 +112,9 @@ export function createEnsembleDetector(
         spike: options.spike ?? EnsembleDefaults.spike,
         members: (options.members ?? EnsembleDefaults.members).slice()
       };
+  const seasonal = createSeasonalDetector({ state: s?.seasonal });
   const members: OnlineDetector[] = [
-    createSeasonalDetector({ state: s?.seasonal }),
+    seasonal,
     createEwmaDetector({ state: s?.ewma }),
     createMadDetector({ state: s?.mad })
   ];
@@ -199,6 +210,10 @@ export function createEnsembleDetector(
     },
     evidence: () => lastEvidence,
     leader: () => leader,
+    explain: (): EnsembleExplanation =>
+      leader === 'seasonal'
+        ? { member: leader, model: seasonal.model(), evidence: lastEvidence }
+        : { member: leader, evidence: lastEvidence },
     state: () => ({
       config: { ...config },
       seasonal: members[0].state() as SeasonalState,

@@ -64,3 +64,23 @@ describe('seasonal detector', () => {
     expect([...head, ...tail]).toEqual(full);
   });
 });
+
+describe('seasonal clipping (opt-in)', () => {
+  it('learns at most clip σ of an outlier into its slot', () => {
+    // Day 1 sets each hourly slot to its hour; day 2 alternates ±1 so the daily MAE is ~1.
+    const plain = createSeasonalDetector({ slotMs: HOUR });
+    const clipped = createSeasonalDetector({ slotMs: HOUR, clip: 2 });
+    for (let h = 0; h < 24 * 6; h++) {
+      const v = (h % 24) + (h >= 24 ? (h % 2 ? 1 : -1) : 0);
+      plain.push(T0 + h * HOUR, v);
+      clipped.push(T0 + h * HOUR, v);
+    }
+    const spikeAt = T0 + 24 * 6 * HOUR; // 00:00, slot 0
+    plain.push(spikeAt, 1000);
+    clipped.push(spikeAt, 1000);
+    // Slot 0 held ≈ −1 (the ±1 pattern at hour 0): plainly it moves half way to 1000.
+    expect(plain.state().daily[0]).toBeGreaterThan(400);
+    expect(clipped.state().daily[0]).toBeLessThan(3);
+    expect(clipped.state().daily[0]).toBeGreaterThan(-1);
+  });
+});

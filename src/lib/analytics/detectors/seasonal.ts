@@ -20,6 +20,7 @@ export const SeasonalDefaults = {
   slotRate: 0.5,
   levelRate: 0.05,
   memory: 300,
+  clip: 0,
   sigmas: 3,
   minPoints: 10
 } as const;
@@ -34,6 +35,7 @@ export interface SeasonalState {
   slotRate: number;
   levelRate: number;
   memory: number;
+  clip: number;
   n: number;
   level: number;
   daily: number[];
@@ -52,6 +54,12 @@ export interface SeasonalOptions {
   slotRate?: number;
   levelRate?: number;
   memory?: number;
+  /**
+   * Largest residual, in σ, a profile slot learns from one point; 0 (default) learns all.
+   * Clipping stops a spike echoing a day later, but on NAB it cost 6–8 points because real
+   * level changes then take days to absorb, so it is opt-in.
+   */
+  clip?: number;
   state?: SeasonalState;
 }
 
@@ -77,6 +85,7 @@ export function createSeasonalDetector(
   const slotRate = s?.slotRate ?? options.slotRate ?? SeasonalDefaults.slotRate;
   const levelRate = s?.levelRate ?? options.levelRate ?? SeasonalDefaults.levelRate;
   const memory = s?.memory ?? options.memory ?? SeasonalDefaults.memory;
+  const clip = s?.clip ?? options.clip ?? SeasonalDefaults.clip;
   const daySlots = Math.max(1, Math.round(DAY_MS / slotMs));
   const weekSlots = daySlots * 7;
   const daily = new Float64Array(daySlots);
@@ -109,6 +118,12 @@ export function createSeasonalDetector(
     return best;
   };
 
+  const clipResidual = (r: number, err: number, count: number): number => {
+    if (clip <= 0 || count < SeasonalDefaults.minPoints || !(err > 0)) return r;
+    const limit = clip * err * MAE_TO_SIGMA;
+    return r > limit ? limit : r < -limit ? -limit : r;
+  };
+
   const predictions = new Float64Array(3);
   const has = new Uint8Array(3);
 
@@ -135,6 +150,14 @@ export function createSeasonalDetector(
       has[0] = n > 0 ? 1 : 0;
       has[1] = dailyCount[di] > 0 ? 1 : 0;
       has[2] = weeklyCount[wi] > 0 ? 1 : 0;
+      // A profile learns an outlier only up to `clip` σ of its own error, so one anomaly does
+      // not come back as a false alarm at the same time tomorrow or next week.
+      dailyCount[di]++;
+      daily[di] +=
+        Math.max(1 / dailyCount[di], slotRate) * clipResidual(v - daily[di], mae[1], maeCount[1]);
+      weeklyCount[wi]++;
+      weekly[wi] +=
+        Math.max(1 / weeklyCount[wi], slotRate) * clipResidual(v - weekly[wi], mae[2], maeCount[2]);
       for (let m = 0; m < 3; m++) {
         if (!has[m]) continue;
         maeCount[m]++;
@@ -143,10 +166,6 @@ export function createSeasonalDetector(
       }
       n++;
       level = n === 1 ? v : level + levelRate * (v - level);
-      dailyCount[di]++;
-      daily[di] += Math.max(1 / dailyCount[di], slotRate) * (v - daily[di]);
-      weeklyCount[wi]++;
-      weekly[wi] += Math.max(1 / weeklyCount[wi], slotRate) * (v - weekly[wi]);
       return z;
     },
     evidence: () => z,
@@ -164,6 +183,7 @@ export function createSeasonalDetector(
       slotRate,
       levelRate,
       memory,
+      clip,
       n,
       level,
       daily: Array.from(daily),
