@@ -1,7 +1,12 @@
 import { computeNormalTail, type OnlineDetector } from './common';
 import { createEwmaDetector, type EwmaState } from './ewma';
 import { createMadDetector, type MadState } from './mad';
-import { createSeasonalDetector, type SeasonalModel, type SeasonalState } from './seasonal';
+import {
+  createSeasonalDetector,
+  type SeasonalModel,
+  type SeasonalOptions,
+  type SeasonalState
+} from './seasonal';
 
 /**
  * The default detector. Each member turns a point into evidence (an unsigned z of its
@@ -52,6 +57,8 @@ export interface EnsembleOptions {
   threshold?: number;
   spike?: number;
   members?: EnsembleMember[];
+  /** Options of the seasonal member (slot width, rates); kept in its own state on resume. */
+  seasonal?: Omit<SeasonalOptions, 'state'>;
   state?: EnsembleState;
 }
 
@@ -75,7 +82,7 @@ export interface EnsembleExplanation {
 }
 
 export interface EnsembleState {
-  config: Required<Omit<EnsembleOptions, 'state'>>;
+  config: Required<Omit<EnsembleOptions, 'state' | 'seasonal'>>;
   seasonal: SeasonalState;
   ewma: EwmaState;
   mad: MadState;
@@ -99,7 +106,7 @@ export function createEnsembleDetector(
   explain(): EnsembleExplanation;
 } {
   const s = options.state;
-  const config: Required<Omit<EnsembleOptions, 'state'>> = s
+  const config: Required<Omit<EnsembleOptions, 'state' | 'seasonal'>> = s
     ? { ...s.config }
     : {
         shortWindow: options.shortWindow ?? EnsembleDefaults.shortWindow,
@@ -112,7 +119,7 @@ export function createEnsembleDetector(
         spike: options.spike ?? EnsembleDefaults.spike,
         members: (options.members ?? EnsembleDefaults.members).slice()
       };
-  const seasonal = createSeasonalDetector({ state: s?.seasonal });
+  const seasonal = createSeasonalDetector({ ...options.seasonal, state: s?.seasonal });
   const members: OnlineDetector[] = [
     seasonal,
     createEwmaDetector({ state: s?.ewma }),

@@ -14,9 +14,12 @@ const MAE_TO_SIGMA = Math.sqrt(Math.PI / 2);
  * Seasonal residuals: daily and weekly profiles keyed by time slot (UTC; the caller shifts
  * `t` by its zone offset if local hours matter), each slot an exponential mean learned
  * online. `slotRate` is how fast a slot forgets old days; `memory` sets the error scale's.
+ * Slots are 5 minutes so 5-minute data gets one slot per point: with 15-minute slots the
+ * NAB score swung between 72.4 and 79.8 depending only on where the clock's quarter hours
+ * fell relative to the samples; at 5 minutes it is 74.1 at every phase.
  */
 export const SeasonalDefaults = {
-  slotMs: 15 * 60_000,
+  slotMs: 5 * 60_000,
   slotRate: 0.5,
   levelRate: 0.05,
   memory: 300,
@@ -69,7 +72,7 @@ export interface SeasonalOptions {
  * error (among those that have seen this slot) predicts, and the residual in units of that
  * model's error scale is the z. So a series without a cycle falls back to the level and a
  * weekly pattern is used once it beats the daily one. Non-finite t or v score 0 and are not
- * learned. O(1) per point; O(slots per week) memory (672 at 15-minute slots).
+ * learned. O(1) per point; O(slots per week) memory (2,304 numbers at 5-minute slots).
  * @example
  * const d = createSeasonalDetector();
  * // feed 5 days of a daily cycle, then a value off the cycle at its usual time scores ≈ 1
