@@ -77,7 +77,11 @@ export function computeDeviation(options: { v: number; centre: number; spread: n
 /** Relative tolerance under which a spread counts as zero (flat line, float noise). */
 export const FLAT_EPSILON = 1e-12;
 
-/** A spread with float dust removed: tiny compared to the level means exactly flat. */
+/**
+ * A spread with float dust removed: tiny compared to the level means exactly flat, so a
+ * constant series stays "flat" despite rounding in running sums. O(1); NaN gives 0.
+ * @example computeCleanSpread(1e-20, 5) // 0
+ */
 export function computeCleanSpread(spread: number, level: number): number {
   return spread > FLAT_EPSILON * (1 + Math.abs(level)) ? spread : 0;
 }
