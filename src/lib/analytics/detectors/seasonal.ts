@@ -1,9 +1,4 @@
-import {
-  computeCleanSpread,
-  computeDeviation,
-  computeTwoSidedScore,
-  type OnlineDetector
-} from './common';
+import { FLAT_EPSILON, computeTwoSidedScore, type OnlineDetector } from './common';
 
 const DAY_MS = 86_400_000;
 const WEEK_MS = 7 * DAY_MS;
@@ -110,7 +105,8 @@ export function createSeasonalDetector(
   const models: SeasonalModel[] = ['level', 'daily', 'weekly'];
 
   const weekSlotOf = (t: number): number => {
-    const w = ((t % WEEK_MS) + WEEK_MS) % WEEK_MS;
+    let w = t % WEEK_MS;
+    if (w < 0) w += WEEK_MS;
     return Math.min(weekSlots - 1, Math.floor(w / slotMs));
   };
 
@@ -146,8 +142,12 @@ export function createSeasonalDetector(
       if (n >= SeasonalDefaults.minPoints) {
         const best = choose(di, wi);
         model = models[best];
-        const spread = computeCleanSpread(mae[best] * MAE_TO_SIGMA, predictions[best]);
-        z = computeDeviation({ v, centre: predictions[best], spread });
+        // Same as computeDeviation(computeCleanSpread(...)), inlined: this is the hot path and
+        // bundlers may route imported calls through live-binding getters.
+        const centre = predictions[best];
+        const spread = mae[best] * MAE_TO_SIGMA;
+        const d = Math.abs(v - centre);
+        z = spread > FLAT_EPSILON * (1 + Math.abs(centre)) ? d / spread : d === 0 ? 0 : Infinity;
       }
       // Each model's error counts only where it had a prediction to make.
       has[0] = n > 0 ? 1 : 0;
