@@ -35,6 +35,12 @@ export const EnsembleDefaults = {
    */
   spike: 0.75,
   /**
+   * A point that raised an alarm is learnt into the seasonal profiles only up to this many σ,
+   * so a spike does not echo at the same time tomorrow; clipping rather than skipping lets a
+   * profile that an earlier spike did pollute still recover. 0 learns it in full.
+   */
+  alarmClip: 2,
+  /**
    * Members whose likelihood competes for the score. The seasonal member (itself a choice
    * between level, daily and weekly predictors) measured best alone on the NAB subset (74.1);
    * adding the raw-value EWMA member gave 72.4 and MAD 60.3 (its MAD is 0 on mostly-zero
@@ -58,6 +64,7 @@ export interface EnsembleOptions {
   refractory?: number;
   threshold?: number;
   spike?: number;
+  alarmClip?: number;
   members?: EnsembleMember[];
   /** Options of the seasonal member (slot width, rates); kept in its own state on resume. */
   seasonal?: Omit<SeasonalOptions, 'state'>;
@@ -119,6 +126,7 @@ export function createEnsembleDetector(
         refractory: options.refractory ?? EnsembleDefaults.refractory,
         threshold: options.threshold ?? EnsembleDefaults.threshold,
         spike: options.spike ?? EnsembleDefaults.spike,
+        alarmClip: options.alarmClip ?? EnsembleDefaults.alarmClip,
         members: (options.members ?? EnsembleDefaults.members).slice()
       };
   const seasonal = createSeasonalDetector({ ...options.seasonal, state: s?.seasonal });
@@ -195,7 +203,8 @@ export function createEnsembleDetector(
       let bestZ = -Infinity;
       for (let m = 0; m < members.length; m++) {
         if (!memberOn[m]) continue;
-        const e = members[m].observe(t, v);
+        // The seasonal member learns the point only once we know it did not raise an alarm.
+        const e = m === 0 ? seasonal.assess(t, v) : members[m].observe(t, v);
         const z = standardise(m, Math.min(e, config.evidenceCap) / config.evidenceCap, e);
         if (z > bestZ) {
           bestZ = z;
@@ -207,10 +216,15 @@ export function createEnsembleDetector(
       // Errors no larger than usual (z ≤ 0) are not evidence at all: score exactly 0.
       const best = bestZ > 0 ? 1 - computeNormalTail(bestZ) : 0;
       let score = Math.min(1, Math.max(0, Math.log(1.0000000001 - best) / LOG_DENOMINATOR));
+      let fired = false;
       if (cooldown > 0) {
         cooldown--;
         score = 0;
-      } else if (score >= config.threshold) cooldown = config.refractory;
+      } else if (score >= config.threshold) {
+        cooldown = config.refractory;
+        fired = true;
+      }
+      if (memberOn[0]) seasonal.learn(t, v, fired ? config.alarmClip : undefined);
       return score;
     },
     observe(t: number, v: number): number {

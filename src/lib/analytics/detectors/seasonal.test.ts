@@ -84,3 +84,23 @@ describe('seasonal clipping (opt-in)', () => {
     expect(clipped.state().daily[0]).toBeGreaterThan(-1);
   });
 });
+
+describe('seasonal assess/learn split', () => {
+  it('observe equals assess then learn, and a point never learnt leaves no trace', () => {
+    const a = createSeasonalDetector({ slotMs: HOUR });
+    const b = createSeasonalDetector({ slotMs: HOUR });
+    const c = createSeasonalDetector({ slotMs: HOUR });
+    for (let h = 0; h < 72; h++) {
+      const v = (h % 24) + (h % 5) / 10;
+      expect(b.assess(T0 + h * HOUR, v)).toBe(a.observe(T0 + h * HOUR, v));
+      b.learn(T0 + h * HOUR, v);
+      c.observe(T0 + h * HOUR, v);
+    }
+    expect(b.state()).toEqual(a.state());
+    const before = c.state();
+    c.assess(T0 + 72 * HOUR, 500); // assessed but not learnt
+    const { z: _z1, model: _m1, ...after } = c.state();
+    const { z: _z0, model: _m0, ...kept } = before;
+    expect(after).toEqual(kept);
+  });
+});

@@ -75,6 +75,8 @@ export interface SeasonalOptions {
 export function createSeasonalDetector(
   options: SeasonalOptions = {}
 ): OnlineDetector<SeasonalState> & {
+  assess(t: number, v: number): number;
+  learn(t: number, v: number, clipSigmas?: number): void;
   model(): SeasonalModel;
   predict(t: number): number;
 } {
@@ -117,12 +119,15 @@ export function createSeasonalDetector(
     return best;
   };
 
+  let pointClip = clip;
   const clipResidual = (r: number, err: number, count: number): number => {
-    if (clip <= 0 || count < SeasonalDefaults.minPoints || !(err > 0)) return r;
-    const limit = clip * err * MAE_TO_SIGMA;
+    if (pointClip <= 0 || count < SeasonalDefaults.minPoints || !(err > 0)) return r;
+    const limit = pointClip * err * MAE_TO_SIGMA;
     return r > limit ? limit : r < -limit ? -limit : r;
   };
 
+  let pending = false;
+  let pendingWi = 0;
   const predictions = new Float64Array(3);
   const has = new Uint8Array(3);
 
@@ -132,10 +137,22 @@ export function createSeasonalDetector(
       return computeTwoSidedScore(detector.observe(t, v));
     },
     observe(t: number, v: number): number {
+      const evidence = detector.assess(t, v);
+      detector.learn(t, v);
+      return evidence;
+    },
+    /**
+     * First half of `observe`: the evidence for (t, v) without learning it. Follow it with
+     * `learn(t, v)` for the same point (or with nothing, to leave the point out of the model).
+     */
+    assess(t: number, v: number): number {
       z = 0;
+      pending = false;
       if (!Number.isFinite(v) || !Number.isFinite(t)) return 0;
       const wi = weekSlotOf(t);
       const di = wi % daySlots;
+      pendingWi = wi;
+      pending = true;
       predictions[0] = level;
       predictions[1] = daily[di];
       predictions[2] = weekly[wi];
@@ -149,6 +166,25 @@ export function createSeasonalDetector(
         const d = Math.abs(v - centre);
         z = spread > FLAT_EPSILON * (1 + Math.abs(centre)) ? d / spread : d === 0 ? 0 : Infinity;
       }
+      return z;
+    },
+    /**
+     * Second half of `observe`: learns the point last passed to `assess`. `clipSigmas`
+     * overrides the profile clip for this point only (the ensemble passes a small one for a
+     * point that raised an alarm, so the anomaly does not echo at the same time tomorrow).
+     */
+    learn(_t: number, v: number, clipSigmas?: number): void {
+      if (!pending) return;
+      pending = false;
+      pointClip = clip;
+      // Hold an alarm point back only if the level model finds it surprising too: a spike is,
+      // but an echo of an earlier spike (a normal value against a polluted slot) is not, and
+      // must be learnt in full so the slot recovers.
+      if (clipSigmas !== undefined && Math.abs(v - level) > clipSigmas * mae[0] * MAE_TO_SIGMA) {
+        pointClip = clipSigmas;
+      }
+      const wi = pendingWi;
+      const di = wi % daySlots;
       // Each model's error counts only where it had a prediction to make.
       has[0] = n > 0 ? 1 : 0;
       has[1] = dailyCount[di] > 0 ? 1 : 0;
@@ -169,7 +205,6 @@ export function createSeasonalDetector(
       }
       n++;
       level = n === 1 ? v : level + levelRate * (v - level);
-      return z;
     },
     evidence: () => z,
     model: () => model,
