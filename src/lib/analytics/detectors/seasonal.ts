@@ -19,6 +19,8 @@ export const SeasonalDefaults = {
   levelRate: 0.05,
   memory: 300,
   clip: 0,
+  /** Errors a profile must have made before its MAE is trusted to pick it (and scale z). */
+  minModelErrors: 30,
   sigmas: 3,
   minPoints: 10
 } as const;
@@ -34,6 +36,7 @@ export interface SeasonalState {
   levelRate: number;
   memory: number;
   clip: number;
+  minModelErrors: number;
   n: number;
   level: number;
   daily: number[];
@@ -58,6 +61,7 @@ export interface SeasonalOptions {
    * level changes then take days to absorb, so it is opt-in.
    */
   clip?: number;
+  minModelErrors?: number;
   state?: SeasonalState;
 }
 
@@ -86,6 +90,8 @@ export function createSeasonalDetector(
   const levelRate = s?.levelRate ?? options.levelRate ?? SeasonalDefaults.levelRate;
   const memory = s?.memory ?? options.memory ?? SeasonalDefaults.memory;
   const clip = s?.clip ?? options.clip ?? SeasonalDefaults.clip;
+  const minModelErrors =
+    s?.minModelErrors ?? options.minModelErrors ?? SeasonalDefaults.minModelErrors;
   const daySlots = Math.max(1, Math.round(DAY_MS / slotMs));
   const weekSlots = daySlots * 7;
   const daily = new Float64Array(daySlots);
@@ -114,7 +120,7 @@ export function createSeasonalDetector(
 
   const choose = (di: number, wi: number): number => {
     let best = 0;
-    if (dailyCount[di] > 0 && maeCount[1] > 0 && mae[1] < mae[best]) best = 1;
+    if (dailyCount[di] > 0 && maeCount[1] >= minModelErrors && mae[1] < mae[best]) best = 1;
     if (weeklyCount[wi] > 0 && maeCount[2] > daySlots && mae[2] < mae[best]) best = 2;
     return best;
   };
@@ -222,6 +228,7 @@ export function createSeasonalDetector(
       levelRate,
       memory,
       clip,
+      minModelErrors,
       n,
       level,
       daily: Array.from(daily),
