@@ -1,0 +1,67 @@
+import {
+  computeCleanSpread,
+  computeDeviation,
+  computeTwoSidedScore,
+  type OnlineDetector
+} from './common';
+import {
+  createQuantileState,
+  updateQuantiles,
+  type StreamingQuantileState
+} from './streaming-quantile';
+
+/**
+ * Robust z = 0.6745·|x − median| / MAD (Iglewicz & Hoaglin), firing at 3.5.
+ * 0.6745 makes MAD a consistent σ estimate for normal data.
+ */
+export const MadDefaults = { sigmas: 3.5, consistency: 0.6745 } as const;
+
+/** Score at which the MAD detector fires: P(|Z| < 3.5). */
+export const MAD_THRESHOLD = computeTwoSidedScore(MadDefaults.sigmas);
+
+export interface MadState {
+  median: StreamingQuantileState;
+  deviation: StreamingQuantileState;
+  z: number;
+}
+
+/**
+ * Robust median/MAD detector: a streaming median of the values and a streaming median of
+ * |x − median| (both O(1), see streaming-quantile.ts). Score = P(|Z| < robust z). Zero MAD
+ * (flat history) scores any different value 1; non-finite values score 0 and are not learned;
+ * warm-up points score 0. O(1) per point and memory.
+ * @example
+ * const d = createMadDetector();
+ * for (let i = 0; i < 60; i++) d.push(i, i % 3);
+ * d.push(60, 50); // ≈ 1
+ */
+export function createMadDetector(options: { state?: MadState } = {}): OnlineDetector<MadState> {
+  const median = options.state
+    ? structuredClone(options.state.median)
+    : createQuantileState({ probs: [0.5] });
+  const deviation = options.state
+    ? structuredClone(options.state.deviation)
+    : createQuantileState({ probs: [0.5] });
+  let z = options.state?.z ?? 0;
+  const detector = {
+    name: 'mad' as const,
+    push(t: number, v: number): number {
+      return computeTwoSidedScore(detector.observe(t, v));
+    },
+    observe(_t: number, v: number): number {
+      z = 0;
+      if (!Number.isFinite(v)) return 0;
+      if (median.ready && deviation.ready) {
+        const m = median.q[0];
+        const mad = computeCleanSpread(deviation.q[0], m);
+        z = MadDefaults.consistency * computeDeviation({ v, centre: m, spread: mad });
+      }
+      if (median.ready) updateQuantiles(deviation, Math.abs(v - median.q[0]));
+      updateQuantiles(median, v);
+      return z;
+    },
+    evidence: () => z,
+    state: () => ({ median: structuredClone(median), deviation: structuredClone(deviation), z })
+  };
+  return detector;
+}
