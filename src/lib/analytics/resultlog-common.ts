@@ -4,7 +4,6 @@
  * scoping and exact duration bags.
  */
 import type { ResultEvent } from '$lib/types';
-import { computeQuantileSorted } from './stats';
 
 /** Statuses counted as success; everything else (failure, timeout, …) is a failure. */
 export const SuccessStatuses: readonly string[] = ['success'];
@@ -87,15 +86,24 @@ export function divideSafely(num: number, den: number, fallback = 0): number {
   return den === 0 || !Number.isFinite(den) ? fallback : num / den;
 }
 
+/** Spare capacity given to a growing bag, so small appends merge in place. */
+const BagGrowth = 1.5;
+
 /**
- * Exact multiset of durations kept sorted: additions wait in `pending` and are sorted and
- * merged in on `settle`, so adding k values to a bag of n costs O(k log k + n) rather
- * than re-sorting n + k.
+ * Exact multiset of durations kept sorted in a buffer with spare capacity. Single adds
+ * wait in `pending` until `settle`; batches go through `DurationBatch`. New values are
+ * merged in place from the back, so adding k values to a bag of n costs O(k log k + n)
+ * and, while capacity lasts, allocates nothing — ArrayBuffer allocation is what
+ * dominates when thousands of bags grow at once in a large heap.
  */
 export class DurationBag {
-  sorted: Float64Array = new Float64Array(0);
+  buf: Float64Array = new Float64Array(0);
+  len = 0;
   pending: number[] = [];
   sum = 0;
+  /** Slot in the `DurationBatch` being flushed; -1 outside a flush. */
+  batchIndex = -1;
+  batchCount = 0;
 
   add(d: number): void {
     this.pending.push(d);
@@ -103,33 +111,126 @@ export class DurationBag {
   }
 
   get size(): number {
-    return this.sorted.length + this.pending.length;
+    return this.len + this.pending.length;
   }
 
-  /** Merges pending values into `sorted`. O(k log k + n). */
-  settle(): Float64Array {
+  /** The sorted values (a view; valid until the next merge). */
+  get sorted(): Float64Array {
+    this.settle();
+    return this.buf.subarray(0, this.len);
+  }
+
+  /** Merges pending single adds. O(k log k + n). */
+  settle(): void {
     const k = this.pending.length;
-    if (k === 0) return this.sorted;
+    if (k === 0) return;
     const add = Float64Array.from(this.pending).sort();
     this.pending = [];
-    const old = this.sorted;
-    if (old.length === 0) {
-      this.sorted = add;
-      return add;
-    }
-    const out = new Float64Array(old.length + k);
-    let i = 0;
-    let j = 0;
-    let o = 0;
-    while (i < old.length && j < k) out[o++] = old[i] <= add[j] ? old[i++] : add[j++];
-    while (i < old.length) out[o++] = old[i++];
-    while (j < k) out[o++] = add[j++];
-    this.sorted = out;
-    return out;
+    if (this.buf.length < this.len + k)
+      this.moveTo(new Float64Array(Math.ceil((this.len + k) * BagGrowth) + 8));
+    this.mergeInPlace(add);
   }
 
-  /** Exact type-7 quantile; NaN when empty. */
+  /** Copies the current values into `target` (which must hold len + what comes next). */
+  moveTo(target: Float64Array): void {
+    target.set(this.buf.subarray(0, this.len));
+    this.buf = target;
+  }
+
+  /** Merges an ascending run; the buffer must already have room. O(n + k). */
+  mergeInPlace(add: Float64Array): void {
+    const buf = this.buf;
+    let i = this.len - 1;
+    let j = add.length - 1;
+    let o = this.len + add.length - 1;
+    while (j >= 0) buf[o--] = i >= 0 && buf[i] > add[j] ? buf[i--] : add[j--];
+    this.len += add.length;
+  }
+
+  /** Exact type-7 quantile; NaN when empty. O(1) after settling. */
   quantile(q: number): number {
-    return computeQuantileSorted(this.settle(), q);
+    this.settle();
+    const n = this.len;
+    if (n === 0 || !(q >= 0 && q <= 1)) return NaN;
+    const h = (n - 1) * q;
+    const lo = Math.floor(h);
+    const frac = h - lo;
+    const b = this.buf;
+    return frac === 0 || lo + 1 >= n ? b[lo] : b[lo] + frac * (b[lo + 1] - b[lo]);
+  }
+}
+
+/**
+ * Collects (bag, duration) pairs of one ingest batch and settles them together: a counting
+ * sort groups the durations by bag in one scratch array, each group is sorted in place and
+ * merged into its bag; bags that must grow get views into one shared slab. So a batch
+ * costs three allocations whatever the number of bags it touches.
+ */
+export class DurationBatch {
+  private readonly touched: DurationBag[] = [];
+  private slots: Int32Array;
+  private values: Float64Array;
+  private n = 0;
+
+  constructor(capacity: number) {
+    this.slots = new Int32Array(Math.max(16, capacity));
+    this.values = new Float64Array(Math.max(16, capacity));
+  }
+
+  add(bag: DurationBag, d: number): void {
+    if (this.n === this.values.length) {
+      const values = new Float64Array(this.values.length * 2);
+      values.set(this.values);
+      this.values = values;
+      const slots = new Int32Array(this.slots.length * 2);
+      slots.set(this.slots);
+      this.slots = slots;
+    }
+    if (bag.batchIndex < 0) {
+      bag.batchIndex = this.touched.length;
+      bag.batchCount = 0;
+      this.touched.push(bag);
+    }
+    bag.batchCount++;
+    bag.sum += d;
+    this.slots[this.n] = bag.batchIndex;
+    this.values[this.n++] = d;
+  }
+
+  /** Sorts and merges every pending duration into its bag. O(k log k + Σ touched sizes). */
+  flush(): void {
+    const n = this.n;
+    const touched = this.touched;
+    if (n === 0) return;
+    const m = touched.length;
+    const offsets = new Int32Array(m + 1);
+    let slabSize = 0;
+    for (let j = 0; j < m; j++) {
+      const b = touched[j];
+      b.settle();
+      offsets[j + 1] = offsets[j] + b.batchCount;
+      const need = b.len + b.batchCount;
+      if (b.buf.length < need) slabSize += Math.ceil(need * BagGrowth) + 8;
+    }
+    const slab = new Float64Array(slabSize);
+    let at = 0;
+    for (let j = 0; j < m; j++) {
+      const b = touched[j];
+      const need = b.len + b.batchCount;
+      if (b.buf.length >= need) continue;
+      const cap = Math.ceil(need * BagGrowth) + 8;
+      b.moveTo(slab.subarray(at, at + cap));
+      at += cap;
+    }
+    const cursor = offsets.slice(0, m);
+    const scratch = new Float64Array(n);
+    for (let i = 0; i < n; i++) scratch[cursor[this.slots[i]]++] = this.values[i];
+    for (let j = 0; j < m; j++) {
+      const b = touched[j];
+      b.mergeInPlace(scratch.subarray(offsets[j], offsets[j + 1]).sort());
+      b.batchIndex = -1;
+    }
+    this.n = 0;
+    touched.length = 0;
   }
 }

@@ -47,7 +47,10 @@ export function createZoneCalendar(timeZone: string = 'UTC'): ZoneCalendar {
         second: 'numeric'
       });
   const cache = new Map<number, number>();
-  let lastKey = NaN;
+  // The last quarter hour looked up: sorted input hits it ~99% of the time, and two
+  // comparisons are far cheaper than a division and a Map lookup.
+  let lastFrom = NaN;
+  let lastTo = NaN;
   let lastOffset = 0;
 
   const computeOffset = (t: number): number => {
@@ -66,14 +69,15 @@ export function createZoneCalendar(timeZone: string = 'UTC'): ZoneCalendar {
 
   const offsetAt = (t: number): number => {
     if (utc) return 0;
+    if (t >= lastFrom && t < lastTo) return lastOffset;
     const key = Math.floor(t / QuarterHourMs);
-    if (key === lastKey) return lastOffset;
     let off = cache.get(key);
     if (off === undefined) {
       off = computeOffset(key * QuarterHourMs);
       cache.set(key, off);
     }
-    lastKey = key;
+    lastFrom = key * QuarterHourMs;
+    lastTo = lastFrom + QuarterHourMs;
     lastOffset = off;
     return off;
   };

@@ -25,6 +25,7 @@ import type { ResultEvent } from '$lib/types';
 import { DAY_MS } from '$lib/types';
 import {
   DurationBag,
+  DurationBatch,
   SuccessStatuses,
   checkSuccess,
   divideSafely,
@@ -143,7 +144,14 @@ class HourlyStore {
   readonly ordered: HourlyBucket[] = [];
   private unsorted = false;
 
-  add(hourStart: number, actionType: string, status: string, ok: boolean, d: number) {
+  add(
+    batch: DurationBatch,
+    hourStart: number,
+    actionType: string,
+    status: string,
+    ok: boolean,
+    d: number
+  ) {
     let hour = this.buckets.get(hourStart);
     if (!hour) this.buckets.set(hourStart, (hour = new Map()));
     let b = hour.get(actionType);
@@ -165,7 +173,7 @@ class HourlyStore {
     b.count++;
     if (ok) b.successCount++;
     b.statusCounts[status] = (b.statusCounts[status] ?? 0) + 1;
-    if (!Number.isNaN(d)) b.durations.add(d);
+    if (!Number.isNaN(d)) batch.add(b.durations, d);
     b.row = null;
   }
 
@@ -179,7 +187,6 @@ class HourlyStore {
       const b = this.ordered[i];
       if (!b.row) {
         const bag = b.durations;
-        bag.settle();
         const n = bag.size;
         b.row = {
           hourStart: b.hourStart,
@@ -237,27 +244,49 @@ interface TriggerBucket {
   row: TriggerSummaryRow | null;
 }
 
-/** Bounded, time-ordered list of recent failures for one scope. */
+/**
+ * Bounded, time-ordered list of recent failures for one scope. It keeps references to
+ * the events and builds rows only for what is read, because most failures of a large
+ * import fall out of the 24 h window and would be garbage the moment they were built.
+ */
 class FailureList {
-  items: FailureRow[] = [];
+  items: ResultEvent[] = [];
   private unsorted = false;
 
-  add(row: FailureRow): void {
+  constructor(private readonly limit: number) {}
+
+  add(e: ResultEvent): void {
     const last = this.items[this.items.length - 1];
-    if (last && last.t > row.t) this.unsorted = true;
-    this.items.push(row);
+    if (last && last.t > e.t) this.unsorted = true;
+    this.items.push(e);
+    // Trim in amortised O(1): only the newest `limit` can ever be read.
+    if (this.items.length >= 2 * this.limit + 1024) this.prune(-Infinity);
   }
 
-  prune(from: number, limit: number): void {
+  prune(from: number): void {
     if (this.unsorted) {
       this.items.sort((a, b) => a.t - b.t);
       this.unsorted = false;
     }
     let cut = 0;
     while (cut < this.items.length && this.items[cut].t < from) cut++;
-    cut = Math.max(cut, this.items.length - limit);
+    cut = Math.max(cut, this.items.length - this.limit);
     if (cut > 0) this.items = this.items.slice(cut);
   }
+}
+
+function toFailureRow(e: ResultEvent): FailureRow {
+  return {
+    t: e.t,
+    actionType: readActionType(e),
+    status: readStatus(e),
+    durationMs: readDuration(e),
+    triggerId: readTrigger(e),
+    organisationId: typeof e.organisationId === 'string' ? e.organisationId : undefined,
+    errorMessage: typeof e.errorMessage === 'string' ? e.errorMessage : '',
+    context: e.context ?? undefined,
+    retries: readRetries(e)
+  };
 }
 
 /**
@@ -279,8 +308,9 @@ export class ResultLogViews {
 
   private readonly hourly = new HourlyStore();
   private readonly hourlyByOrg = new Map<string, HourlyStore>();
-  private readonly triggers = new Map<string, TriggerBucket>();
-  private readonly failures = new FailureList();
+  /** organisation ('' for none) → trigger → bucket; nested so no key string is built per event. */
+  private readonly triggers = new Map<string, Map<string, TriggerBucket>>();
+  private readonly failures: FailureList;
   private readonly failuresByOrg = new Map<string, FailureList>();
   private triggerRows: TriggerSummaryRow[] | null = null;
   private readonly statuses = new Map<ResultLogViewName, RefreshStatus>();
@@ -295,6 +325,7 @@ export class ResultLogViews {
     this.distributionWindowMs =
       options.distributionWindowMs ?? ResultLogDefaults.distributionWindowMs;
     this.clock = options.clock ?? (() => 0);
+    this.failures = new FailureList(this.failureLimit);
     for (const view of ['hourly', 'triggers', 'recentFailures', 'distribution'] as const) {
       this.statuses.set(view, { view, lastRefresh: NaN, durationMs: 0, rows: 0, ageMs: NaN });
     }
@@ -313,56 +344,62 @@ export class ResultLogViews {
   apply(events: readonly ResultEvent[], options: { now: number }): void {
     const start = this.clock();
     const cal = this.calendar;
+    const batch = new DurationBatch(events.length * 3);
     for (const e of events) {
       if (!e || typeof e.t !== 'number' || !Number.isFinite(e.t)) continue;
       this.eventCount++;
       const actionType = readActionType(e);
-      const status = readStatus(e);
+      const status = this.normaliseStatus(e.status);
       const ok = this.successStatuses.includes(status);
       const d = readDuration(e);
       const hourStart = cal.hourStart(e.t);
       const org = typeof e.organisationId === 'string' ? e.organisationId : undefined;
-      this.hourly.add(hourStart, actionType, status, ok, d);
+      this.hourly.add(batch, hourStart, actionType, status, ok, d);
       if (org !== undefined) {
         let store = this.hourlyByOrg.get(org);
         if (!store) this.hourlyByOrg.set(org, (store = new HourlyStore()));
-        store.add(hourStart, actionType, status, ok, d);
+        store.add(batch, hourStart, actionType, status, ok, d);
       }
       const trigger = readTrigger(e);
-      if (trigger !== undefined) this.addTrigger(e, trigger, org, ok, d);
+      if (trigger !== undefined) this.addTrigger(batch, e, trigger, org, ok, d);
       if (!ok) {
-        const row: FailureRow = {
-          t: e.t,
-          actionType,
-          status,
-          durationMs: d,
-          triggerId: trigger,
-          organisationId: org,
-          errorMessage: typeof e.errorMessage === 'string' ? e.errorMessage : '',
-          context: e.context ?? undefined,
-          retries: readRetries(e)
-        };
-        this.failures.add(row);
+        this.failures.add(e);
         if (org !== undefined) {
           let list = this.failuresByOrg.get(org);
-          if (!list) this.failuresByOrg.set(org, (list = new FailureList()));
-          list.add(row);
+          if (!list) this.failuresByOrg.set(org, (list = new FailureList(this.failureLimit)));
+          list.add(e);
         }
       }
     }
+    batch.flush();
     const ingested = this.clock() - start;
     this.refresh(options.now, ingested);
   }
 
+  private readonly statusCache = new Map<unknown, string>();
+
+  /** `readStatus` with a cache: lower-casing a million strings allocates a million strings. */
+  private normaliseStatus(raw: unknown): string {
+    let s = this.statusCache.get(raw);
+    if (s === undefined) {
+      s = readStatus({ status: raw } as ResultEvent);
+      if (this.statusCache.size < 1024) this.statusCache.set(raw, s);
+    }
+    return s;
+  }
+
   private addTrigger(
+    batch: DurationBatch,
     e: ResultEvent,
     triggerId: string,
     org: string | undefined,
     ok: boolean,
     d: number
   ) {
-    const key = (org ?? '') + '\u0000' + triggerId;
-    let b = this.triggers.get(key);
+    const orgKey = org ?? '';
+    let byTrigger = this.triggers.get(orgKey);
+    if (!byTrigger) this.triggers.set(orgKey, (byTrigger = new Map()));
+    let b = byTrigger.get(triggerId);
     if (!b) {
       b = {
         triggerId,
@@ -376,7 +413,7 @@ export class ResultLogViews {
         durations: new DurationBag(),
         row: null
       };
-      this.triggers.set(key, b);
+      byTrigger.set(triggerId, b);
     }
     b.executions++;
     if (ok) b.successCount++;
@@ -385,7 +422,7 @@ export class ResultLogViews {
     if (r > 0) b.retriedExecutions++;
     if (e.t < b.firstSeen) b.firstSeen = e.t;
     if (e.t > b.lastSeen) b.lastSeen = e.t;
-    if (!Number.isNaN(d)) b.durations.add(d);
+    if (!Number.isNaN(d)) batch.add(b.durations, d);
     b.row = null;
     this.triggerRows = null;
   }
@@ -407,8 +444,8 @@ export class ResultLogViews {
 
     t0 = this.clock();
     const from = now - this.failureWindowMs;
-    this.failures.prune(from, this.failureLimit);
-    for (const list of this.failuresByOrg.values()) list.prune(from, this.failureLimit);
+    this.failures.prune(from);
+    for (const list of this.failuresByOrg.values()) list.prune(from);
     t1 = this.clock();
     this.mark('recentFailures', now, share + t1 - t0, this.failures.items.length);
 
@@ -446,10 +483,9 @@ export class ResultLogViews {
   readTriggers(options: { organisationId?: string } = {}): TriggerSummaryRow[] {
     if (!this.triggerRows) {
       const rows: TriggerSummaryRow[] = [];
-      for (const b of this.triggers.values()) {
+      for (const b of [...this.triggers.values()].flatMap((m) => [...m.values()])) {
         if (!b.row) {
           const bag = b.durations;
-          bag.settle();
           b.row = {
             triggerId: b.triggerId,
             organisationId: b.organisationId,
@@ -494,7 +530,7 @@ export class ResultLogViews {
         : this.failuresByOrg.get(options.organisationId);
     if (!list) return [];
     const from = now - this.failureWindowMs;
-    return list.items.filter((r) => r.t >= from && r.t <= now);
+    return list.items.filter((e) => e.t >= from && e.t <= now).map(toFailureRow);
   }
 
   /**

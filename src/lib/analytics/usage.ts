@@ -152,10 +152,23 @@ export const UsageDefaults = {
 
 const UnknownKey = 'unknown';
 
-const bump = (rec: Record<string, number>, key: unknown) => {
+// Maps, not object records: string-keyed counting on plain objects falls into V8's
+// dictionary mode and costs ~2× at a million executions.
+const bump = (m: Map<string, { n: number }>, key: unknown) => {
   const k = typeof key === 'string' && key !== '' ? key : UnknownKey;
-  rec[k] = (rec[k] ?? 0) + 1;
+  const c = m.get(k);
+  if (c) c.n++;
+  else m.set(k, { n: 1 });
 };
+
+const toRecord = (m: Map<string, { n: number }>) => {
+  const out: Record<string, number> = {};
+  for (const [k, c] of m) out[k] = c.n;
+  return out;
+};
+
+/** Largest window whose day counts use a flat array rather than a Map. */
+const MaxFlatDays = 100_000;
 
 /**
  * Usage analytics of one entity over a window. Executions outside [windowStart,
@@ -189,13 +202,19 @@ export function computeUsageAnalytics(input: UsageInput): UsageResult {
   let qualityN = 0;
   let firstT = Infinity;
   let lastT = -Infinity;
-  const contexts = new Set<string>();
-  const users = new Map<string, number>();
+  /** Per user: first and last use, enough for adoption and retention without a second pass. */
+  const users = new Map<string, { first: number; last: number }>();
   const days = new Map<number, number>();
-  const byContextType: Record<string, number> = {};
-  const byAgent: Record<string, number> = {};
-  const byProject: Record<string, number> = {};
-  const byFileType: Record<string, number> = {};
+  const flatFrom = Number.isFinite(from) ? Math.floor((from + cal.offsetAt(from)) / DAY_MS) : 0;
+  const flatLength = Number.isFinite(to)
+    ? Math.floor((to + cal.offsetAt(to)) / DAY_MS) - flatFrom + 1
+    : 0;
+  const flatDays =
+    flatLength > 0 && flatLength <= MaxFlatDays ? new Float64Array(flatLength) : null;
+  const byContextType = new Map<string, { n: number }>();
+  const byAgent = new Map<string, { n: number }>();
+  const byProject = new Map<string, { n: number }>();
+  const byFileType = new Map<string, { n: number }>();
   const byHourOfDay = new Array<number>(24).fill(0);
   const byDayOfWeek = new Array<number>(7).fill(0);
 
@@ -216,16 +235,19 @@ export function computeUsageAnalytics(input: UsageInput): UsageResult {
     if (typeof d === 'number' && d >= 0 && d < Infinity) durations[nd++] = d;
     if (t < firstT) firstT = t;
     if (t > lastT) lastT = t;
-    if (typeof e.contextType === 'string' && e.contextType !== '') contexts.add(e.contextType);
+    bump(byContextType, e.contextType);
     if (typeof e.userId === 'string' && e.userId !== '') {
-      const seen = users.get(e.userId);
-      if (seen === undefined || t < seen) users.set(e.userId, t);
+      const u = users.get(e.userId);
+      if (u === undefined) users.set(e.userId, { first: t, last: t });
+      else if (t < u.first) u.first = t;
+      else if (t > u.last) u.last = t;
     }
     const local = t + cal.offsetAt(t);
     const day = Math.floor(local / DAY_MS);
-    days.set(day, (days.get(day) ?? 0) + 1);
+    const slot = day - flatFrom;
+    if (flatDays && slot >= 0 && slot < flatLength) flatDays[slot]++;
+    else days.set(day, (days.get(day) ?? 0) + 1);
     if (wantDist) {
-      bump(byContextType, e.contextType);
       bump(byAgent, e.agent);
       bump(byProject, e.project);
       bump(byFileType, e.fileType);
@@ -234,6 +256,11 @@ export function computeUsageAnalytics(input: UsageInput): UsageResult {
     }
   }
 
+  if (flatDays) {
+    for (let i = 0; i < flatLength; i++) {
+      if (flatDays[i] > 0) days.set(flatFrom + i, (days.get(flatFrom + i) ?? 0) + flatDays[i]);
+    }
+  }
   const now = input.now ?? (allTime ? lastT : input.windowEnd);
   let peakDaily = 0;
   for (const c of days.values()) if (c > peakDaily) peakDaily = c;
@@ -253,7 +280,7 @@ export function computeUsageAnalytics(input: UsageInput): UsageResult {
       perDay,
       perWeek: perDay * 7,
       perMonth: perDay * 30,
-      uniqueContexts: contexts.size,
+      uniqueContexts: byContextType.size - (byContextType.has(UnknownKey) ? 1 : 0),
       uniqueUsers: users.size,
       peakDaily,
       hoursSinceLastUse: total === 0 ? null : (now - lastT) / HOUR_MS
@@ -272,9 +299,6 @@ export function computeUsageAnalytics(input: UsageInput): UsageResult {
       ? computeUsageTrend({
           days,
           users,
-          execs,
-          from,
-          to,
           spanStart,
           spanEnd,
           total,
@@ -285,7 +309,14 @@ export function computeUsageAnalytics(input: UsageInput): UsageResult {
         })
       : null,
     distribution: wantDist
-      ? { byContextType, byAgent, byProject, byFileType, byHourOfDay, byDayOfWeek }
+      ? {
+          byContextType: toRecord(byContextType),
+          byAgent: toRecord(byAgent),
+          byProject: toRecord(byProject),
+          byFileType: toRecord(byFileType),
+          byHourOfDay,
+          byDayOfWeek
+        }
       : null,
     dataPoints: total,
     qualityScore:
@@ -337,10 +368,7 @@ function summarisePerformance(d: Float64Array): NonNullable<UsageResult['perform
 
 interface TrendContext {
   days: Map<number, number>;
-  users: Map<string, number>;
-  execs: readonly Execution[];
-  from: number;
-  to: number;
+  users: Map<string, { first: number; last: number }>;
   spanStart: number;
   spanEnd: number;
   total: number;
@@ -389,23 +417,17 @@ function computeUsageTrend(c: TrendContext): NonNullable<UsageResult['trend']> {
   }
   const growthPercent = firstHalf === 0 ? NaN : ((secondHalf - firstHalf) / firstHalf) * 100;
 
-  // Users: first-use time is known per user; activity per half needs one more pass.
+  // A user was active in the second half iff their last use is at or after the midpoint.
   const midT = c.spanStart + (c.spanEnd - c.spanStart) / 2;
   let newUsers = 0;
-  for (const first of c.users.values()) if (first >= midT) newUsers++;
-  const activeSecond = new Set<string>();
-  if (c.users.size > 0) {
-    for (const e of c.execs) {
-      if (!(e?.t >= c.from && e.t < c.to) || e.t < midT) continue;
-      if (typeof e.userId === 'string' && e.userId !== '') activeSecond.add(e.userId);
-    }
-  }
   let firstHalfUsers = 0;
   let retained = 0;
-  for (const [id, first] of c.users) {
-    if (first >= midT) continue;
-    firstHalfUsers++;
-    if (activeSecond.has(id)) retained++;
+  for (const u of c.users.values()) {
+    if (u.first >= midT) newUsers++;
+    else {
+      firstHalfUsers++;
+      if (u.last >= midT) retained++;
+    }
   }
   const retentionRate = firstHalfUsers === 0 ? 0 : retained / firstHalfUsers;
   const span = c.spanEnd - c.spanStart;
