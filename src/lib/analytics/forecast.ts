@@ -76,16 +76,25 @@ export interface HoltWintersFit {
 
 function runHoltWinters(x: ArrayLike<number>, period: number, a: number, b: number, g: number) {
   const n = x.length;
-  let level = 0;
+  // Initial state from the first two periods: trend from the difference of their means,
+  // seasonal terms with that trend removed (otherwise the within-period slope leaks into
+  // the seasonal indices and takes many periods to wash out), level at the end of period 1.
+  let first = 0;
   let second = 0;
   for (let i = 0; i < period; i++) {
-    level += x[i];
+    first += x[i];
     second += x[i + period];
   }
-  level /= period;
-  let trend = (second / period - level) / period;
+  first /= period;
+  second /= period;
+  let trend = (second - first) / period;
+  const centre = (period - 1) / 2;
+  let level = first + trend * centre;
   const season = new Float64Array(period);
-  for (let i = 0; i < period; i++) season[i] = x[i] - level;
+  for (let i = 0; i < period; i++) {
+    const d = trend * (i - centre);
+    season[i] = (x[i] - first - d + (x[i + period] - second - d)) / 2;
+  }
   let sse = 0;
   for (let i = period; i < n; i++) {
     const s = season[i % period];

@@ -145,12 +145,11 @@ export function computeNormalCdf(x: number): number {
       b = b * ax + 440.413735824752;
       c = c / b;
     } else {
-      let b = ax + 0.65;
-      b = ax + 4 / b;
-      b = ax + 3 / b;
-      b = ax + 2 / b;
-      b = ax + 1 / b;
-      c = e / b / 2.506628274631;
+      // Far tail: Laplace's continued fraction, with more terms than West's five so the
+      // result keeps ~14 significant digits (not just absolute accuracy) out to 37σ.
+      let b = ax;
+      for (let k = 60; k >= 1; k--) b = ax + k / b;
+      c = e / b / Math.sqrt(2 * Math.PI);
     }
   }
   return x > 0 ? 1 - c : c;
@@ -165,7 +164,13 @@ export function computeStudentTCdf(t: number, df: number): number {
   if (Number.isNaN(t) || !(df > 0)) return NaN;
   if (t === Infinity) return 1;
   if (t === -Infinity) return 0;
-  const tail = 0.5 * computeIncompleteBeta(df / (df + t * t), df / 2, 0.5);
+  const t2 = t * t;
+  if (t2 < df) {
+    // Near zero, df/(df+t²) rounds to 1; the complementary form keeps the precision.
+    const half = 0.5 * computeIncompleteBeta(t2 / (df + t2), 0.5, df / 2);
+    return t > 0 ? 0.5 + half : 0.5 - half;
+  }
+  const tail = 0.5 * computeIncompleteBeta(df / (df + t2), df / 2, 0.5);
   return t > 0 ? 1 - tail : tail;
 }
 
