@@ -197,40 +197,111 @@ export class DurationBatch {
     this.values[this.n++] = d;
   }
 
-  /** Sorts and merges every pending duration into its bag. O(k log k + Σ touched sizes). */
+  /**
+   * Sorts and merges every pending duration into its bag. Values are scattered straight
+   * into the free tail of their bag's buffer (growing bags move into one shared slab
+   * first), each run is sorted in place and merged backwards, so no batch-sized scratch
+   * array is needed. O(k log k + Σ touched sizes).
+   */
   flush(): void {
     const n = this.n;
     const touched = this.touched;
     if (n === 0) return;
     const m = touched.length;
-    const offsets = new Int32Array(m + 1);
     let slabSize = 0;
+    let longestRun = 0;
     for (let j = 0; j < m; j++) {
       const b = touched[j];
       b.settle();
-      offsets[j + 1] = offsets[j] + b.batchCount;
       const need = b.len + b.batchCount;
       if (b.buf.length < need) slabSize += Math.ceil(need * BagGrowth) + 8;
+      if (b.len > 0 && b.batchCount > longestRun) longestRun = b.batchCount;
     }
     const slab = new Float64Array(slabSize);
     let at = 0;
+    const cursor = new Int32Array(m);
     for (let j = 0; j < m; j++) {
       const b = touched[j];
       const need = b.len + b.batchCount;
-      if (b.buf.length >= need) continue;
-      const cap = Math.ceil(need * BagGrowth) + 8;
-      b.moveTo(slab.subarray(at, at + cap));
-      at += cap;
+      if (b.buf.length < need) {
+        const cap = Math.ceil(need * BagGrowth) + 8;
+        b.moveTo(slab.subarray(at, at + cap));
+        at += cap;
+      }
+      cursor[j] = b.len;
     }
-    const cursor = offsets.slice(0, m);
-    const scratch = new Float64Array(n);
-    for (let i = 0; i < n; i++) scratch[cursor[this.slots[i]]++] = this.values[i];
+    for (let i = 0; i < n; i++) {
+      const j = this.slots[i];
+      touched[j].buf[cursor[j]++] = this.values[i];
+    }
+    const temp = new Float64Array(longestRun);
     for (let j = 0; j < m; j++) {
       const b = touched[j];
-      b.mergeInPlace(scratch.subarray(offsets[j], offsets[j + 1]).sort());
+      const k = b.batchCount;
+      sortRange(b.buf, b.len, b.len + k);
+      if (b.len === 0) b.len = k;
+      else {
+        const copy = temp.subarray(0, k);
+        copy.set(b.buf.subarray(b.len, b.len + k));
+        b.mergeInPlace(copy);
+      }
       b.batchIndex = -1;
     }
     this.n = 0;
     touched.length = 0;
   }
+}
+
+const InsertionSortMax = 24;
+
+/**
+ * Sorts a[lo..hi) ascending in place (no NaN expected): quicksort with median-of-three
+ * and insertion sort for short ranges. Used for the many short runs of a batch, where
+ * `TypedArray#sort` costs more in per-call overhead and temporary storage than in
+ * comparisons. Expected O(k log k).
+ * @example sortRange(Float64Array.of(3, 1, 2), 0, 3) // [1, 2, 3]
+ */
+export function sortRange(a: Float64Array, lo: number, hi: number): void {
+  while (hi - lo > InsertionSortMax) {
+    const mid = (lo + hi) >>> 1;
+    const last = hi - 1;
+    if (a[mid] < a[lo]) swapAt(a, mid, lo);
+    if (a[last] < a[lo]) swapAt(a, last, lo);
+    if (a[last] < a[mid]) swapAt(a, last, mid);
+    const pivot = a[mid];
+    let i = lo;
+    let j = last;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        swapAt(a, i, j);
+        i++;
+        j--;
+      }
+    }
+    // Recurse into the smaller side, loop on the larger: stack depth O(log k).
+    if (j - lo < hi - i) {
+      sortRange(a, lo, j + 1);
+      lo = i;
+    } else {
+      sortRange(a, i, hi);
+      hi = j + 1;
+    }
+  }
+  for (let i = lo + 1; i < hi; i++) {
+    const x = a[i];
+    let j = i - 1;
+    while (j >= lo && a[j] > x) {
+      a[j + 1] = a[j];
+      j--;
+    }
+    a[j + 1] = x;
+  }
+}
+
+function swapAt(a: Float64Array, i: number, j: number): void {
+  const x = a[i];
+  a[i] = a[j];
+  a[j] = x;
 }

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import type { ResultEvent } from '$lib/types';
 import { ResultLogViews, applyEvents } from './resultlog';
 import { createZoneCalendar } from './resultlog-time';
+import { sortRange } from './resultlog-common';
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
@@ -277,5 +278,29 @@ describe('incremental equals full recompute', () => {
       expect(got).toBeCloseTo(oracle(all, q), 9);
     }
     expect(v.readTriggers()[0].p95Ms).toBeCloseTo(oracle(all, 0.95), 9);
+  });
+});
+
+describe('sortRange', () => {
+  it('property: sorts any sub-range in place and leaves the rest alone', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: -1000, max: 1000 }), { maxLength: 300 }),
+        fc.nat(),
+        fc.nat(),
+        (values, x, y) => {
+          const a = Float64Array.from(values);
+          const lo = values.length ? x % values.length : 0;
+          const hi = values.length ? lo + (y % (values.length - lo + 1)) : 0;
+          sortRange(a, lo, hi);
+          const expected = [
+            ...values.slice(0, lo),
+            ...values.slice(lo, hi).sort((p, q) => p - q),
+            ...values.slice(hi)
+          ];
+          expect(Array.from(a)).toEqual(expected);
+        }
+      )
+    );
   });
 });

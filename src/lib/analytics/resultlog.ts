@@ -132,40 +132,70 @@ interface HourlyBucket {
   actionType: string;
   count: number;
   successCount: number;
-  statusCounts: Record<string, number>;
+  /** Counts indexed by interned status. */
+  statusCounts: number[];
   durations: DurationBag;
   row: HourlyMetricRow | null;
 }
 
+/**
+ * Strings seen in events (action types, statuses) mapped to small integers once per
+ * event, so the per-scope stores index arrays instead of hashing strings again.
+ */
+class Interner {
+  readonly names: string[] = [];
+  private readonly index = new Map<string, number>();
+
+  of(name: string): number {
+    let i = this.index.get(name);
+    if (i === undefined) {
+      i = this.names.length;
+      this.names.push(name);
+      this.index.set(name, i);
+    }
+    return i;
+  }
+}
+
 /** Hour × action-type partials for one scope (all events, or one organisation). */
 class HourlyStore {
-  // Nested maps avoid building a string key per event (a measurable cost at 1M events).
-  readonly buckets = new Map<number, Map<string, HourlyBucket>>();
+  /** hour start → buckets indexed by interned action type. */
+  readonly buckets = new Map<number, HourlyBucket[]>();
   readonly ordered: HourlyBucket[] = [];
   private unsorted = false;
+  private lastHourStart = NaN;
+  private lastHour: HourlyBucket[] | undefined;
+
+  constructor(
+    private readonly actions: Interner,
+    private readonly statuses: Interner
+  ) {}
 
   add(
     batch: DurationBatch,
     hourStart: number,
-    actionType: string,
-    status: string,
+    action: number,
+    status: number,
     ok: boolean,
     d: number
   ) {
-    let hour = this.buckets.get(hourStart);
-    if (!hour) this.buckets.set(hourStart, (hour = new Map()));
-    let b = hour.get(actionType);
+    // Time-ordered input hits the same hour again and again: skip the outer lookup.
+    let hour = hourStart === this.lastHourStart ? this.lastHour : this.buckets.get(hourStart);
+    if (!hour) this.buckets.set(hourStart, (hour = []));
+    this.lastHourStart = hourStart;
+    this.lastHour = hour;
+    let b = hour[action];
     if (!b) {
       b = {
         hourStart,
-        actionType,
+        actionType: this.actions.names[action],
         count: 0,
         successCount: 0,
-        statusCounts: {},
+        statusCounts: [],
         durations: new DurationBag(),
         row: null
       };
-      hour.set(actionType, b);
+      hour[action] = b;
       const last = this.ordered[this.ordered.length - 1];
       if (last && compareBuckets(last, b) > 0) this.unsorted = true;
       this.ordered.push(b);
@@ -192,7 +222,7 @@ class HourlyStore {
           hourStart: b.hourStart,
           actionType: b.actionType,
           count: b.count,
-          statusCounts: { ...b.statusCounts },
+          statusCounts: this.readStatusCounts(b.statusCounts),
           successCount: b.successCount,
           successRate: divideSafely(b.successCount, b.count),
           avgDurationMs: n === 0 ? NaN : bag.sum / n,
@@ -203,6 +233,12 @@ class HourlyStore {
       }
       out[i] = b.row;
     }
+    return out;
+  }
+
+  private readStatusCounts(counts: number[]): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (let i = 0; i < counts.length; i++) if (counts[i]) out[this.statuses.names[i]] = counts[i];
     return out;
   }
 
@@ -306,7 +342,11 @@ export class ResultLogViews {
   private readonly distributionWindowMs: number;
   private readonly clock: () => number;
 
-  private readonly hourly = new HourlyStore();
+  private readonly actions = new Interner();
+  private readonly statusNames = new Interner();
+  /** Whether each interned status counts as success. */
+  private readonly statusOk: boolean[] = [];
+  private readonly hourly = new HourlyStore(this.actions, this.statusNames);
   private readonly hourlyByOrg = new Map<string, HourlyStore>();
   /** organisation ('' for none) → trigger → bucket; nested so no key string is built per event. */
   private readonly triggers = new Map<string, Map<string, TriggerBucket>>();
@@ -348,17 +388,20 @@ export class ResultLogViews {
     for (const e of events) {
       if (!e || typeof e.t !== 'number' || !Number.isFinite(e.t)) continue;
       this.eventCount++;
-      const actionType = readActionType(e);
+      const action = this.actions.of(readActionType(e));
       const status = this.normaliseStatus(e.status);
-      const ok = this.successStatuses.includes(status);
+      const ok = this.statusOk[status];
       const d = readDuration(e);
       const hourStart = cal.hourStart(e.t);
       const org = typeof e.organisationId === 'string' ? e.organisationId : undefined;
-      this.hourly.add(batch, hourStart, actionType, status, ok, d);
+      this.hourly.add(batch, hourStart, action, status, ok, d);
       if (org !== undefined) {
         let store = this.hourlyByOrg.get(org);
-        if (!store) this.hourlyByOrg.set(org, (store = new HourlyStore()));
-        store.add(batch, hourStart, actionType, status, ok, d);
+        if (!store) {
+          store = new HourlyStore(this.actions, this.statusNames);
+          this.hourlyByOrg.set(org, store);
+        }
+        store.add(batch, hourStart, action, status, ok, d);
       }
       const trigger = readTrigger(e);
       if (trigger !== undefined) this.addTrigger(batch, e, trigger, org, ok, d);
@@ -376,16 +419,21 @@ export class ResultLogViews {
     this.refresh(options.now, ingested);
   }
 
-  private readonly statusCache = new Map<unknown, string>();
+  private readonly statusCache = new Map<unknown, number>();
 
-  /** `readStatus` with a cache: lower-casing a million strings allocates a million strings. */
-  private normaliseStatus(raw: unknown): string {
-    let s = this.statusCache.get(raw);
-    if (s === undefined) {
-      s = readStatus({ status: raw } as ResultEvent);
-      if (this.statusCache.size < 1024) this.statusCache.set(raw, s);
+  /**
+   * Interned index of the lower-cased status, cached by the raw value: lower-casing a
+   * million strings would allocate a million strings.
+   */
+  private normaliseStatus(raw: unknown): number {
+    let i = this.statusCache.get(raw);
+    if (i === undefined) {
+      const name = readStatus({ status: raw } as ResultEvent);
+      i = this.statusNames.of(name);
+      this.statusOk[i] = this.successStatuses.includes(name);
+      if (this.statusCache.size < 1024) this.statusCache.set(raw, i);
     }
-    return s;
+    return i;
   }
 
   private addTrigger(
