@@ -27,7 +27,6 @@ import {
   DurationBag,
   DurationBatch,
   SuccessStatuses,
-  checkSuccess,
   divideSafely,
   readActionType,
   readDuration,
@@ -516,7 +515,8 @@ export class ResultLogViews {
   }
 
   /**
-   * Hourly metrics by action type, ordered by hour then action type. Empty views → [].
+   * Hourly metrics by action type, ordered by hour then action type. Rows are cached
+   * between reads and shared: treat them as read-only. Empty views → [].
    * O(rows) plus settling buckets touched since the last read.
    */
   readHourly(options: { organisationId?: string } = {}): HourlyMetricRow[] {
@@ -610,5 +610,3 @@ export function applyEvents(
   views.apply(events, options);
   return views;
 }
-
-export { checkSuccess };

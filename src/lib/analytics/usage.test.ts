@@ -261,3 +261,17 @@ describe('compareUsage', () => {
     expect(compareUsage([])).toEqual([]);
   });
 });
+
+describe('all_time abandonment', () => {
+  it('judges silence against now, not the last execution', () => {
+    const times = Array.from({ length: 50 }, (_, k) => START + k * HOUR);
+    const r = computeUsageAnalytics(
+      input(
+        times.map((t) => ex({ t })),
+        { windowType: 'all_time', now: START + 60 * DAY }
+      )
+    );
+    expect(r.trend!.type).toBe('abandoned');
+    expect(r.usage.hoursSinceLastUse).toBeCloseTo((60 * DAY - 49 * HOUR) / HOUR, 10);
+  });
+});

@@ -63,7 +63,7 @@ export interface UsageResult {
     perWeek: number;
     /** perDay × 30. */
     perMonth: number;
-    /** Distinct `contextType` values. */
+    /** Distinct non-empty `contextType` values (a literal 'unknown' is not counted). */
     uniqueContexts: number;
     /** Distinct `userId` values. */
     uniqueUsers: number;
@@ -301,6 +301,7 @@ export function computeUsageAnalytics(input: UsageInput): UsageResult {
           users,
           spanStart,
           spanEnd,
+          now,
           total,
           firstT,
           lastT,
@@ -371,6 +372,8 @@ interface TrendContext {
   users: Map<string, { first: number; last: number }>;
   spanStart: number;
   spanEnd: number;
+  /** Reference time: abandonment is judged by the silence before it. */
+  now: number;
   total: number;
   firstT: number;
   lastT: number;
@@ -435,7 +438,7 @@ function computeUsageTrend(c: TrendContext): NonNullable<UsageResult['trend']> {
   const significant = fit.pValue < UsageDefaults.trendAlpha;
   let type: UsageTrendType = 'stable';
   let testConfidence = Number.isNaN(fit.pValue) ? 0 : fit.pValue;
-  if (c.spanEnd - c.lastT >= Math.max(UsageDefaults.abandonedMinMs, span / 4)) {
+  if (Math.max(c.now, c.spanEnd) - c.lastT >= Math.max(UsageDefaults.abandonedMinMs, span / 4)) {
     type = 'abandoned';
     testConfidence = 1;
   } else if (c.firstT >= midT && span > 0) {
