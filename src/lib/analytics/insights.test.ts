@@ -107,6 +107,7 @@ describe('generateInsights', () => {
       previous: []
     });
     expect(out.map((i) => i.type)).toEqual(['step_change', 'degradation']);
+    expect(out[0].findings['model.latency_ms'].trend).toBe('up');
     expect(out[0].recommendations[0].priority).toBe('high');
     const m = /shifted from ([\d.]+) ms to ([\d.]+) ms/.exec(
       out[0].recommendations[0].description

@@ -274,7 +274,13 @@ export function generateInsights(input: InsightInput): Insight[] {
         category: s.category,
         findings: {
           [s.key]: {
-            trend: finding.direction,
+            // A level shift can leave both trend tests non-significant; its own direction counts.
+            trend:
+              finding.step && finding.pattern === 'step_change'
+                ? finding.step.after > finding.step.before
+                  ? 'up'
+                  : 'down'
+                : finding.direction,
             changePercent: finding.changePercent,
             significance: finding.significance,
             pattern: finding.pattern
