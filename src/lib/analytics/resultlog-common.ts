@@ -160,61 +160,77 @@ export class DurationBag {
   }
 }
 
+/** Bags one duration can go to (hourly overall, hourly per organisation, trigger). */
+const BagsPerValue = 3;
+
 /**
- * Collects (bag, duration) pairs of one ingest batch and settles them together: a counting
- * sort groups the durations by bag in one scratch array, each group is sorted in place and
- * merged into its bag; bags that must grow get views into one shared slab. So a batch
- * costs three allocations whatever the number of bags it touches.
+ * Collects the durations of one ingest batch with the (up to three) bags each belongs to,
+ * and settles them together: values are scattered straight into the free tail of their
+ * bags' buffers (growing bags move into one shared slab first), each run is sorted in
+ * place and merged backwards. A batch therefore costs a handful of allocations whatever
+ * the number of bags it touches, and each value is stored once — external (ArrayBuffer)
+ * memory is what makes V8 run a full mark-compact over the caller's whole heap, so it is
+ * kept small.
  */
 export class DurationBatch {
   private readonly touched: DurationBag[] = [];
   private slots: Int32Array;
   private values: Float64Array;
+  /** Values pushed so far; the last one receives `add`s. */
   private n = 0;
+  private k = BagsPerValue;
 
   constructor(capacity: number) {
-    this.slots = new Int32Array(Math.max(16, capacity));
     this.values = new Float64Array(Math.max(16, capacity));
+    this.slots = new Int32Array(this.values.length * BagsPerValue).fill(-1);
   }
 
-  add(bag: DurationBag, d: number): void {
+  /** Starts a new value; following `add`s put it in their bags. */
+  push(d: number): void {
     if (this.n === this.values.length) {
       const values = new Float64Array(this.values.length * 2);
       values.set(this.values);
       this.values = values;
-      const slots = new Int32Array(this.slots.length * 2);
+      const slots = new Int32Array(values.length * BagsPerValue).fill(-1);
       slots.set(this.slots);
       this.slots = slots;
     }
+    this.values[this.n++] = d;
+    this.k = 0;
+  }
+
+  /** Adds the last pushed value to `bag` (at most three bags per value). */
+  add(bag: DurationBag): void {
+    if (this.n === 0 || this.k >= BagsPerValue)
+      throw new RangeError('push a value before adding it');
     if (bag.batchIndex < 0) {
       bag.batchIndex = this.touched.length;
       bag.batchCount = 0;
       this.touched.push(bag);
     }
     bag.batchCount++;
-    bag.sum += d;
-    this.slots[this.n] = bag.batchIndex;
-    this.values[this.n++] = d;
+    bag.sum += this.values[this.n - 1];
+    this.slots[(this.n - 1) * BagsPerValue + this.k++] = bag.batchIndex;
   }
 
-  /**
-   * Sorts and merges every pending duration into its bag. Values are scattered straight
-   * into the free tail of their bag's buffer (growing bags move into one shared slab
-   * first), each run is sorted in place and merged backwards, so no batch-sized scratch
-   * array is needed. O(k log k + Σ touched sizes).
-   */
+  /** Sorts and merges every pending duration into its bags. O(k log k + Σ touched sizes). */
   flush(): void {
     const n = this.n;
     const touched = this.touched;
-    if (n === 0) return;
+    if (n === 0 || touched.length === 0) {
+      this.n = 0;
+      return;
+    }
     const m = touched.length;
+    // First fills get exactly their size; bags that grow again get headroom.
+    const capacityOf = (b: DurationBag) =>
+      b.len === 0 ? b.batchCount : Math.ceil((b.len + b.batchCount) * BagGrowth) + 8;
     let slabSize = 0;
     let longestRun = 0;
     for (let j = 0; j < m; j++) {
       const b = touched[j];
       b.settle();
-      const need = b.len + b.batchCount;
-      if (b.buf.length < need) slabSize += Math.ceil(need * BagGrowth) + 8;
+      if (b.buf.length < b.len + b.batchCount) slabSize += capacityOf(b);
       if (b.len > 0 && b.batchCount > longestRun) longestRun = b.batchCount;
     }
     const slab = new Float64Array(slabSize);
@@ -222,17 +238,22 @@ export class DurationBatch {
     const cursor = new Int32Array(m);
     for (let j = 0; j < m; j++) {
       const b = touched[j];
-      const need = b.len + b.batchCount;
-      if (b.buf.length < need) {
-        const cap = Math.ceil(need * BagGrowth) + 8;
+      if (b.buf.length < b.len + b.batchCount) {
+        const cap = capacityOf(b);
         b.moveTo(slab.subarray(at, at + cap));
         at += cap;
       }
       cursor[j] = b.len;
     }
+    const slots = this.slots;
     for (let i = 0; i < n; i++) {
-      const j = this.slots[i];
-      touched[j].buf[cursor[j]++] = this.values[i];
+      const v = this.values[i];
+      for (let k = i * BagsPerValue, end = k + BagsPerValue; k < end; k++) {
+        const j = slots[k];
+        if (j < 0) break;
+        touched[j].buf[cursor[j]++] = v;
+        slots[k] = -1;
+      }
     }
     const temp = new Float64Array(longestRun);
     for (let j = 0; j < m; j++) {

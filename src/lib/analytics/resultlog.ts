@@ -202,7 +202,7 @@ class HourlyStore {
     b.count++;
     if (ok) b.successCount++;
     b.statusCounts[status] = (b.statusCounts[status] ?? 0) + 1;
-    if (!Number.isNaN(d)) batch.add(b.durations, d);
+    if (!Number.isNaN(d)) batch.add(b.durations);
     b.row = null;
   }
 
@@ -383,7 +383,7 @@ export class ResultLogViews {
   apply(events: readonly ResultEvent[], options: { now: number }): void {
     const start = this.clock();
     const cal = this.calendar;
-    const batch = new DurationBatch(events.length * 3);
+    const batch = new DurationBatch(events.length);
     for (const e of events) {
       if (!e || typeof e.t !== 'number' || !Number.isFinite(e.t)) continue;
       this.eventCount++;
@@ -391,6 +391,7 @@ export class ResultLogViews {
       const status = this.normaliseStatus(e.status);
       const ok = this.statusOk[status];
       const d = readDuration(e);
+      if (!Number.isNaN(d)) batch.push(d);
       const hourStart = cal.hourStart(e.t);
       const org = typeof e.organisationId === 'string' ? e.organisationId : undefined;
       this.hourly.add(batch, hourStart, action, status, ok, d);
@@ -469,7 +470,7 @@ export class ResultLogViews {
     if (r > 0) b.retriedExecutions++;
     if (e.t < b.firstSeen) b.firstSeen = e.t;
     if (e.t > b.lastSeen) b.lastSeen = e.t;
-    if (!Number.isNaN(d)) batch.add(b.durations, d);
+    if (!Number.isNaN(d)) batch.add(b.durations);
     b.row = null;
     this.triggerRows = null;
   }
