@@ -88,6 +88,8 @@ export function divideSafely(num: number, den: number, fallback = 0): number {
 
 /** Spare capacity given to a growing bag, so small appends merge in place. */
 const BagGrowth = 1.5;
+/** Spare capacity on a bag's first fill: enough for several incremental batches. */
+const FirstFillGrowth = 1.1;
 
 /**
  * Exact multiset of durations kept sorted in a buffer with spare capacity. Single adds
@@ -222,9 +224,12 @@ export class DurationBatch {
       return;
     }
     const m = touched.length;
-    // First fills get exactly their size; bags that grow again get headroom.
+    // First fills get a little headroom (so the next few small batches merge in place
+    // without allocating); bags that outgrow it get more.
     const capacityOf = (b: DurationBag) =>
-      b.len === 0 ? b.batchCount : Math.ceil((b.len + b.batchCount) * BagGrowth) + 8;
+      b.len === 0
+        ? Math.ceil(b.batchCount * FirstFillGrowth) + 16
+        : Math.ceil((b.len + b.batchCount) * BagGrowth) + 8;
     let slabSize = 0;
     let longestRun = 0;
     for (let j = 0; j < m; j++) {
