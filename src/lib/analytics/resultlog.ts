@@ -199,6 +199,7 @@ class HourlyStore {
       if (last && compareBuckets(last, b) > 0) this.unsorted = true;
       this.ordered.push(b);
     }
+    this.version++;
     b.count++;
     if (ok) b.successCount++;
     b.statusCounts[status] = (b.statusCounts[status] ?? 0) + 1;
@@ -206,7 +207,14 @@ class HourlyStore {
     b.row = null;
   }
 
+  /** Bumped by every `add`; cached reads are reused while it is unchanged. */
+  private version = 0;
+  private rowsCache: { version: number; rows: HourlyMetricRow[] } | null = null;
+  private distCache: { version: number; from: number; to: number; rows: DistributionRow[] } | null =
+    null;
+
   rows(): HourlyMetricRow[] {
+    if (this.rowsCache?.version === this.version) return this.rowsCache.rows.slice();
     if (this.unsorted) {
       this.ordered.sort(compareBuckets);
       this.unsorted = false;
@@ -232,7 +240,8 @@ class HourlyStore {
       }
       out[i] = b.row;
     }
-    return out;
+    this.rowsCache = { version: this.version, rows: out };
+    return out.slice();
   }
 
   private readStatusCounts(counts: number[]): Record<string, number> {
@@ -242,6 +251,16 @@ class HourlyStore {
   }
 
   distribution(from: number, to: number): DistributionRow[] {
+    const c = this.distCache;
+    if (c && c.version === this.version && c.from === from && c.to === to) {
+      return c.rows.map((r) => ({ ...r }));
+    }
+    const rows = this.computeDistribution(from, to);
+    this.distCache = { version: this.version, from, to, rows };
+    return rows.map((r) => ({ ...r }));
+  }
+
+  private computeDistribution(from: number, to: number): DistributionRow[] {
     const counts = new Map<string, number>();
     let total = 0;
     for (const b of this.ordered) {
@@ -481,7 +500,8 @@ export class ResultLogViews {
     const share = ingestMs / 4;
     let t0 = this.clock();
     const hourlyRows = this.hourly.rows().length;
-    for (const store of this.hourlyByOrg.values()) store.rows();
+    // Organisation stores are already settled by the batch flush; their rows are built
+    // when first read.
     let t1 = this.clock();
     this.mark('hourly', now, share + t1 - t0, hourlyRows);
 
