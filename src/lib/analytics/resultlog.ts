@@ -1,7 +1,7 @@
 /**
  * Result-log views maintained incrementally, the way a database keeps materialised views:
- * `apply` folds new events into per-bucket partials in O(k) for k events, and reading a
- * view settles only the buckets those events touched. Four views:
+ * `apply` folds new events into per-bucket partials and settles only the buckets they
+ * touched, and reading a view rebuilds only the rows of changed buckets. Four views:
  *
  * - `hourly`: per local hour × action type — count, per-status counts, success rate and
  *   avg/p50/p95/p99 duration;
@@ -11,10 +11,13 @@
  *   bounded;
  * - `distribution`: action-type counts and percentages over the last 30 days.
  *
- * Percentiles are exact: every bucket keeps its durations as a sorted Float64Array, and
- * new durations are sorted among themselves and merged in (see `DurationBag`), so there
- * is no sketch error. Memory is 8 bytes per event per view that keeps durations (hourly
- * global, hourly per organisation, triggers).
+ * Percentiles are exact (no sketch, so no sketch error): every bucket keeps its durations
+ * sorted in a Float64Array with some spare capacity. A batch's durations are grouped by
+ * bucket, each run is sorted and merged into its bucket in place (see `DurationBatch` in
+ * resultlog-common), so adding k events to buckets holding n durations costs
+ * O(k log k + n_touched) and, while capacity lasts, allocates nothing per bucket. Memory
+ * is about 8–12 bytes per event for each of the three duration-keeping views (hourly
+ * overall, hourly per organisation, per trigger).
  *
  * Organisation scoping: every reader takes an optional `organisationId`; the hourly view
  * and the failure list keep a separate partial per organisation (so a scoped read is as
