@@ -11,6 +11,7 @@ import {
   computeStudentTTwoSidedP,
   detectSeasonality,
   detectStepChange,
+  sliceSeries,
   testLinearTrend,
   testMannKendall
 } from './trends';
@@ -225,5 +226,25 @@ describe('analyzeTrend patterns', () => {
       v: new Float64Array(20).fill(3)
     };
     expect(analyzeTrend(s).pattern).toBe('stable');
+  });
+});
+
+describe('windows', () => {
+  it('sliceSeries keeps start ≤ t ≤ end, ascending or not', () => {
+    const s = { t: Float64Array.of(1, 2, 2, 3, 4), v: Float64Array.of(10, 20, 21, 30, 40) };
+    expect(Array.from(sliceSeries(s, { start: 2, end: 3 }).v)).toEqual([20, 21, 30]);
+    const u = { t: Float64Array.of(4, 1, 3), v: Float64Array.of(40, 10, 30) };
+    expect(Array.from(sliceSeries(u, { start: 2, end: 4 }).v)).toEqual([40, 30]);
+    expect(sliceSeries(s, { start: 9, end: 10 }).t.length).toBe(0);
+  });
+
+  it('analyzeTrend over a window ignores points outside it', () => {
+    // Flat for 100 h, then a steep ramp; the window on the flat part is stable.
+    const jitter = noise(5);
+    const s = series(200, (i) => (i < 100 ? 5 + jitter() : 5 + (i - 100) * 3));
+    expect(analyzeTrend(s, { window: { start: T0, end: T0 + 99 * HOUR } }).pattern).toBe('stable');
+    expect(
+      analyzeTrend(s, { window: { start: T0 + 100 * HOUR, end: T0 + 199 * HOUR } }).pattern
+    ).toBe('gradual_increase');
   });
 });

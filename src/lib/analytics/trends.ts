@@ -544,6 +544,37 @@ export interface TrendOptions {
   /** Treat the series as memory-like: monotone growth is labelled a suspected leak. */
   memoryLike?: boolean;
   alpha?: number;
+  /** Only points with start ≤ t ≤ end are analysed. */
+  window?: { start: number; end: number };
+}
+
+/**
+ * The points of a series with start ≤ t ≤ end, as views (no copy) when t is ascending,
+ * else as filtered copies. O(log n) ascending, O(n) otherwise.
+ * @example sliceSeries({ t, v }, { start: now - 86_400_000, end: now })
+ */
+export function sliceSeries(series: Columnar, window: { start: number; end: number }): Columnar {
+  const { t, v } = series;
+  let ascending = true;
+  for (let i = 1; i < t.length && ascending; i++) if (t[i] < t[i - 1]) ascending = false;
+  if (!ascending) {
+    const keep: number[] = [];
+    for (let i = 0; i < t.length; i++) if (t[i] >= window.start && t[i] <= window.end) keep.push(i);
+    return { t: Float64Array.from(keep, (i) => t[i]), v: Float64Array.from(keep, (i) => v[i]) };
+  }
+  const lower = (x: number, strict: boolean) => {
+    let lo = 0;
+    let hi = t.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (strict ? t[mid] <= x : t[mid] < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const from = lower(window.start, false);
+  const to = lower(window.end, true);
+  return { t: t.subarray(from, Math.max(from, to)), v: v.subarray(from, Math.max(from, to)) };
 }
 
 /**
@@ -556,7 +587,8 @@ export interface TrendOptions {
  * Empty → insufficient_data with NaN figures. O(n) + O(min(n, 2000)²).
  * @example analyzeTrend({ t, v }, { polarity: 'lower_is_better' }).pattern
  */
-export function analyzeTrend(series: Columnar, options: TrendOptions = {}): TrendFinding {
+export function analyzeTrend(input: Columnar, options: TrendOptions = {}): TrendFinding {
+  const series = options.window ? sliceSeries(input, options.window) : input;
   const alpha = options.alpha ?? TrendDefaults.alpha;
   const polarity = options.polarity ?? 'neutral';
   const pairs = collectPairs(series);
