@@ -10,6 +10,7 @@ import { normaliseErrorMessage } from './resultlog-queries';
 import { SuccessStatuses, readActionType, readStatus } from './resultlog-common';
 import {
   analyzeTrend,
+  sliceSeries,
   computeNormalCdf,
   type TrendFinding,
   type TrendPattern,
@@ -137,14 +138,6 @@ function formatValue(v: number, unit: string | undefined): string {
   return `${Number(v.toPrecision(4))}${unit ? ' ' + unit : ''}`;
 }
 
-function sliceWindow(s: InsightSeries, start: number, end: number) {
-  let lo = 0;
-  while (lo < s.t.length && s.t[lo] < start) lo++;
-  let hi = lo;
-  while (hi < s.t.length && s.t[hi] <= end) hi++;
-  return { t: s.t.subarray(lo, hi), v: s.v.subarray(lo, hi) };
-}
-
 function describeSeries(
   s: InsightSeries,
   f: TrendFinding
@@ -259,7 +252,7 @@ export function generateInsights(input: InsightInput): Insight[] {
   };
 
   for (const s of input.series) {
-    const w = sliceWindow(s, range.start, range.end);
+    const w = sliceSeries(s, range);
     const polarity = s.polarity ?? guessPolarity(s.key);
     const finding = analyzeTrend(w, {
       polarity,
