@@ -1,0 +1,636 @@
+/**
+ * Result-log views maintained incrementally, the way a database keeps materialised views:
+ * `apply` folds new events into per-bucket partials and settles only the buckets they
+ * touched, and reading a view rebuilds only the rows of changed buckets. Four views:
+ *
+ * - `hourly`: per local hour × action type — count, per-status counts, success rate and
+ *   avg/p50/p95/p99 duration;
+ * - `triggers`: per (organisation, trigger) — executions, success rate, latency
+ *   percentiles, retries, first and last seen;
+ * - `recentFailures`: non-success events of the last 24 h before `now`, newest last,
+ *   bounded;
+ * - `distribution`: action-type counts and percentages over the last 30 days.
+ *
+ * Percentiles are exact (no sketch, so no sketch error): every bucket keeps its durations
+ * sorted in a Float64Array with some spare capacity. A batch's durations are grouped by
+ * bucket, each run is sorted and merged into its bucket in place (see `DurationBatch` in
+ * resultlog-common), so adding k events to buckets holding n durations costs
+ * O(k log k + n_touched) and, while capacity lasts, allocates nothing per bucket. Memory
+ * is about 8–12 bytes per event for each of the three duration-keeping views (hourly
+ * overall, hourly per organisation, per trigger).
+ *
+ * Organisation scoping: every reader takes an optional `organisationId`; the hourly view
+ * and the failure list keep a separate partial per organisation (so a scoped read is as
+ * exact as a global one and never includes another organisation's rows), and trigger
+ * rows are keyed by organisation.
+ */
+import type { ResultEvent } from '$lib/types';
+import { DAY_MS } from '$lib/types';
+import {
+  DurationBag,
+  DurationBatch,
+  SuccessStatuses,
+  divideSafely,
+  readActionType,
+  readDuration,
+  readRetries,
+  readStatus,
+  readTrigger
+} from './resultlog-common';
+import { createZoneCalendar, type ZoneCalendar } from './resultlog-time';
+
+export const ResultLogDefaults = {
+  /** Recent failures cover this long before `now`. */
+  recentFailureWindowMs: DAY_MS,
+  /** At most this many recent failures are kept (per organisation, and overall). */
+  recentFailureLimit: 1_000,
+  /** The action-type distribution covers this long before `now`. */
+  distributionWindowMs: 30 * DAY_MS,
+  timeZone: 'UTC'
+} as const;
+
+export type ResultLogViewName = 'hourly' | 'triggers' | 'recentFailures' | 'distribution';
+
+export interface ResultLogOptions {
+  timeZone?: string;
+  recentFailureWindowMs?: number;
+  recentFailureLimit?: number;
+  distributionWindowMs?: number;
+  successStatuses?: readonly string[];
+  /** Measures refresh durations; absent → durations are reported as 0 (no clock reads). */
+  clock?: () => number;
+}
+
+export interface RefreshStatus {
+  view: ResultLogViewName;
+  /** `now` of the last refresh (epoch ms); NaN before the first. */
+  lastRefresh: number;
+  /** How long the last refresh took, from the injected clock (0 without one). */
+  durationMs: number;
+  /** Rows in the view (unscoped) after the last refresh. */
+  rows: number;
+  /** `now` of the read minus `lastRefresh`. */
+  ageMs: number;
+}
+
+export interface HourlyMetricRow {
+  /** Start of the local hour (epoch ms). */
+  hourStart: number;
+  actionType: string;
+  count: number;
+  /** Events per status (lower-cased). */
+  statusCounts: Record<string, number>;
+  successCount: number;
+  /** successCount / count, 0..1. */
+  successRate: number;
+  /** Over events with a valid duration; NaN when none has one. */
+  avgDurationMs: number;
+  p50DurationMs: number;
+  p95DurationMs: number;
+  p99DurationMs: number;
+}
+
+export interface TriggerSummaryRow {
+  triggerId: string;
+  /** Organisation of the trigger's events; undefined when they carry none. */
+  organisationId: string | undefined;
+  executions: number;
+  successCount: number;
+  successRate: number;
+  avgMs: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  totalRetries: number;
+  /** totalRetries / executions. */
+  avgRetries: number;
+  /** Executions with at least one retry. */
+  retriedExecutions: number;
+  firstSeen: number;
+  lastSeen: number;
+}
+
+export interface FailureRow {
+  t: number;
+  actionType: string;
+  status: string;
+  durationMs: number;
+  triggerId: string | undefined;
+  organisationId: string | undefined;
+  errorMessage: string;
+  context: Record<string, unknown> | undefined;
+  retries: number;
+}
+
+export interface DistributionRow {
+  actionType: string;
+  count: number;
+  /** Share of all events in the window, 0..100. */
+  percent: number;
+}
+
+interface HourlyBucket {
+  hourStart: number;
+  actionType: string;
+  count: number;
+  successCount: number;
+  /** Counts indexed by interned status. */
+  statusCounts: number[];
+  durations: DurationBag;
+  row: HourlyMetricRow | null;
+}
+
+/**
+ * Strings seen in events (action types, statuses) mapped to small integers once per
+ * event, so the per-scope stores index arrays instead of hashing strings again.
+ */
+class Interner {
+  readonly names: string[] = [];
+  private readonly index = new Map<string, number>();
+
+  of(name: string): number {
+    let i = this.index.get(name);
+    if (i === undefined) {
+      i = this.names.length;
+      this.names.push(name);
+      this.index.set(name, i);
+    }
+    return i;
+  }
+}
+
+/** Hour × action-type partials for one scope (all events, or one organisation). */
+class HourlyStore {
+  /** hour start → buckets indexed by interned action type. */
+  readonly buckets = new Map<number, HourlyBucket[]>();
+  readonly ordered: HourlyBucket[] = [];
+  private unsorted = false;
+  private lastHourStart = NaN;
+  private lastHour: HourlyBucket[] | undefined;
+
+  constructor(
+    private readonly actions: Interner,
+    private readonly statuses: Interner
+  ) {}
+
+  add(
+    batch: DurationBatch,
+    hourStart: number,
+    action: number,
+    status: number,
+    ok: boolean,
+    d: number
+  ) {
+    // Time-ordered input hits the same hour again and again: skip the outer lookup.
+    let hour = hourStart === this.lastHourStart ? this.lastHour : this.buckets.get(hourStart);
+    if (!hour) this.buckets.set(hourStart, (hour = []));
+    this.lastHourStart = hourStart;
+    this.lastHour = hour;
+    let b = hour[action];
+    if (!b) {
+      b = {
+        hourStart,
+        actionType: this.actions.names[action],
+        count: 0,
+        successCount: 0,
+        statusCounts: [],
+        durations: new DurationBag(),
+        row: null
+      };
+      hour[action] = b;
+      const last = this.ordered[this.ordered.length - 1];
+      if (last && compareBuckets(last, b) > 0) this.unsorted = true;
+      this.ordered.push(b);
+    }
+    this.version++;
+    b.count++;
+    if (ok) b.successCount++;
+    b.statusCounts[status] = (b.statusCounts[status] ?? 0) + 1;
+    if (!Number.isNaN(d)) batch.add(b.durations);
+    b.row = null;
+  }
+
+  /** Bumped by every `add`; cached reads are reused while it is unchanged. */
+  private version = 0;
+  private rowsCache: { version: number; rows: HourlyMetricRow[] } | null = null;
+  private distCache: { version: number; from: number; to: number; rows: DistributionRow[] } | null =
+    null;
+
+  rows(): HourlyMetricRow[] {
+    if (this.rowsCache?.version === this.version) return this.rowsCache.rows.slice();
+    if (this.unsorted) {
+      this.ordered.sort(compareBuckets);
+      this.unsorted = false;
+    }
+    const out = new Array<HourlyMetricRow>(this.ordered.length);
+    for (let i = 0; i < this.ordered.length; i++) {
+      const b = this.ordered[i];
+      if (!b.row) {
+        const bag = b.durations;
+        const n = bag.size;
+        b.row = {
+          hourStart: b.hourStart,
+          actionType: b.actionType,
+          count: b.count,
+          statusCounts: this.readStatusCounts(b.statusCounts),
+          successCount: b.successCount,
+          successRate: divideSafely(b.successCount, b.count),
+          avgDurationMs: n === 0 ? NaN : bag.sum / n,
+          p50DurationMs: bag.quantile(0.5),
+          p95DurationMs: bag.quantile(0.95),
+          p99DurationMs: bag.quantile(0.99)
+        };
+      }
+      out[i] = b.row;
+    }
+    this.rowsCache = { version: this.version, rows: out };
+    return out.slice();
+  }
+
+  private readStatusCounts(counts: number[]): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (let i = 0; i < counts.length; i++) if (counts[i]) out[this.statuses.names[i]] = counts[i];
+    return out;
+  }
+
+  distribution(from: number, to: number): DistributionRow[] {
+    const c = this.distCache;
+    if (c && c.version === this.version && c.from === from && c.to === to) {
+      return c.rows.map((r) => ({ ...r }));
+    }
+    const rows = this.computeDistribution(from, to);
+    this.distCache = { version: this.version, from, to, rows };
+    return rows.map((r) => ({ ...r }));
+  }
+
+  private computeDistribution(from: number, to: number): DistributionRow[] {
+    const counts = new Map<string, number>();
+    let total = 0;
+    for (const b of this.ordered) {
+      if (b.hourStart < from || b.hourStart > to) continue;
+      counts.set(b.actionType, (counts.get(b.actionType) ?? 0) + b.count);
+      total += b.count;
+    }
+    return [...counts]
+      .map(([actionType, count]) => ({
+        actionType,
+        count,
+        percent: divideSafely(count * 100, total)
+      }))
+      .sort((a, b) => b.count - a.count || (a.actionType < b.actionType ? -1 : 1));
+  }
+}
+
+function compareBuckets(a: HourlyBucket, b: HourlyBucket): number {
+  return (
+    a.hourStart - b.hourStart ||
+    (a.actionType < b.actionType ? -1 : a.actionType > b.actionType ? 1 : 0)
+  );
+}
+
+interface TriggerBucket {
+  triggerId: string;
+  organisationId: string | undefined;
+  executions: number;
+  successCount: number;
+  totalRetries: number;
+  retriedExecutions: number;
+  firstSeen: number;
+  lastSeen: number;
+  durations: DurationBag;
+  row: TriggerSummaryRow | null;
+}
+
+/**
+ * Bounded, time-ordered list of recent failures for one scope. It keeps references to
+ * the events and builds rows only for what is read, because most failures of a large
+ * import fall out of the 24 h window and would be garbage the moment they were built.
+ */
+class FailureList {
+  items: ResultEvent[] = [];
+  private unsorted = false;
+
+  constructor(private readonly limit: number) {}
+
+  add(e: ResultEvent): void {
+    const last = this.items[this.items.length - 1];
+    if (last && last.t > e.t) this.unsorted = true;
+    this.items.push(e);
+    // Trim in amortised O(1): only the newest `limit` can ever be read.
+    if (this.items.length >= 2 * this.limit + 1024) this.prune(-Infinity);
+  }
+
+  prune(from: number): void {
+    if (this.unsorted) {
+      this.items.sort((a, b) => a.t - b.t);
+      this.unsorted = false;
+    }
+    let cut = 0;
+    while (cut < this.items.length && this.items[cut].t < from) cut++;
+    cut = Math.max(cut, this.items.length - this.limit);
+    if (cut > 0) this.items = this.items.slice(cut);
+  }
+}
+
+function toFailureRow(e: ResultEvent): FailureRow {
+  return {
+    t: e.t,
+    actionType: readActionType(e),
+    status: readStatus(e),
+    durationMs: readDuration(e),
+    triggerId: readTrigger(e),
+    organisationId: typeof e.organisationId === 'string' ? e.organisationId : undefined,
+    errorMessage: typeof e.errorMessage === 'string' ? e.errorMessage : '',
+    context: e.context ?? undefined,
+    retries: readRetries(e)
+  };
+}
+
+/**
+ * The four result-log views, updated incrementally. Not thread-safe; one owner (the
+ * engine worker) calls `apply` and the readers.
+ *
+ * @example
+ * const views = new ResultLogViews({ timeZone: 'Europe/London' });
+ * views.apply(events, { now });
+ * views.readHourly({ organisationId: 'org-a' });
+ */
+export class ResultLogViews {
+  private readonly calendar: ZoneCalendar;
+  private readonly successStatuses: readonly string[];
+  private readonly failureWindowMs: number;
+  private readonly failureLimit: number;
+  private readonly distributionWindowMs: number;
+  private readonly clock: () => number;
+
+  private readonly actions = new Interner();
+  private readonly statusNames = new Interner();
+  /** Whether each interned status counts as success. */
+  private readonly statusOk: boolean[] = [];
+  private readonly hourly = new HourlyStore(this.actions, this.statusNames);
+  private readonly hourlyByOrg = new Map<string, HourlyStore>();
+  /** organisation ('' for none) → trigger → bucket; nested so no key string is built per event. */
+  private readonly triggers = new Map<string, Map<string, TriggerBucket>>();
+  private readonly failures: FailureList;
+  private readonly failuresByOrg = new Map<string, FailureList>();
+  private triggerRows: TriggerSummaryRow[] | null = null;
+  private readonly statuses = new Map<ResultLogViewName, RefreshStatus>();
+  private lastNow = NaN;
+  private eventCount = 0;
+
+  constructor(options: ResultLogOptions = {}) {
+    this.calendar = createZoneCalendar(options.timeZone ?? ResultLogDefaults.timeZone);
+    this.successStatuses = options.successStatuses ?? SuccessStatuses;
+    this.failureWindowMs = options.recentFailureWindowMs ?? ResultLogDefaults.recentFailureWindowMs;
+    this.failureLimit = options.recentFailureLimit ?? ResultLogDefaults.recentFailureLimit;
+    this.distributionWindowMs =
+      options.distributionWindowMs ?? ResultLogDefaults.distributionWindowMs;
+    this.clock = options.clock ?? (() => 0);
+    this.failures = new FailureList(this.failureLimit);
+    for (const view of ['hourly', 'triggers', 'recentFailures', 'distribution'] as const) {
+      this.statuses.set(view, { view, lastRefresh: NaN, durationMs: 0, rows: 0, ageMs: NaN });
+    }
+  }
+
+  /** Events folded in so far (events without a finite `t` are ignored and not counted). */
+  get size(): number {
+    return this.eventCount;
+  }
+
+  /**
+   * Folds events into every view and refreshes them as of `now`. O(k) for k events plus
+   * the settle cost of the buckets they touched; never rescans earlier events.
+   * Empty `events` only refreshes (prunes failures, updates statuses).
+   */
+  apply(events: readonly ResultEvent[], options: { now: number }): void {
+    const start = this.clock();
+    const cal = this.calendar;
+    const batch = new DurationBatch(events.length);
+    for (const e of events) {
+      if (!e || typeof e.t !== 'number' || !Number.isFinite(e.t)) continue;
+      this.eventCount++;
+      const action = this.actions.of(readActionType(e));
+      const status = this.normaliseStatus(e.status);
+      const ok = this.statusOk[status];
+      const d = readDuration(e);
+      if (!Number.isNaN(d)) batch.push(d);
+      const hourStart = cal.hourStart(e.t);
+      const org = typeof e.organisationId === 'string' ? e.organisationId : undefined;
+      this.hourly.add(batch, hourStart, action, status, ok, d);
+      if (org !== undefined) {
+        let store = this.hourlyByOrg.get(org);
+        if (!store) {
+          store = new HourlyStore(this.actions, this.statusNames);
+          this.hourlyByOrg.set(org, store);
+        }
+        store.add(batch, hourStart, action, status, ok, d);
+      }
+      const trigger = readTrigger(e);
+      if (trigger !== undefined) this.addTrigger(batch, e, trigger, org, ok, d);
+      if (!ok) {
+        this.failures.add(e);
+        if (org !== undefined) {
+          let list = this.failuresByOrg.get(org);
+          if (!list) this.failuresByOrg.set(org, (list = new FailureList(this.failureLimit)));
+          list.add(e);
+        }
+      }
+    }
+    batch.flush();
+    const ingested = this.clock() - start;
+    this.refresh(options.now, ingested);
+  }
+
+  private readonly statusCache = new Map<unknown, number>();
+
+  /**
+   * Interned index of the lower-cased status, cached by the raw value: lower-casing a
+   * million strings would allocate a million strings.
+   */
+  private normaliseStatus(raw: unknown): number {
+    let i = this.statusCache.get(raw);
+    if (i === undefined) {
+      const name = readStatus({ status: raw } as ResultEvent);
+      i = this.statusNames.of(name);
+      this.statusOk[i] = this.successStatuses.includes(name);
+      if (this.statusCache.size < 1024) this.statusCache.set(raw, i);
+    }
+    return i;
+  }
+
+  private addTrigger(
+    batch: DurationBatch,
+    e: ResultEvent,
+    triggerId: string,
+    org: string | undefined,
+    ok: boolean,
+    d: number
+  ) {
+    const orgKey = org ?? '';
+    let byTrigger = this.triggers.get(orgKey);
+    if (!byTrigger) this.triggers.set(orgKey, (byTrigger = new Map()));
+    let b = byTrigger.get(triggerId);
+    if (!b) {
+      b = {
+        triggerId,
+        organisationId: org,
+        executions: 0,
+        successCount: 0,
+        totalRetries: 0,
+        retriedExecutions: 0,
+        firstSeen: e.t,
+        lastSeen: e.t,
+        durations: new DurationBag(),
+        row: null
+      };
+      byTrigger.set(triggerId, b);
+    }
+    b.executions++;
+    if (ok) b.successCount++;
+    const r = readRetries(e);
+    b.totalRetries += r;
+    if (r > 0) b.retriedExecutions++;
+    if (e.t < b.firstSeen) b.firstSeen = e.t;
+    if (e.t > b.lastSeen) b.lastSeen = e.t;
+    if (!Number.isNaN(d)) batch.add(b.durations);
+    b.row = null;
+    this.triggerRows = null;
+  }
+
+  /** Settles every view as of `now` and records refresh statuses. */
+  private refresh(now: number, ingestMs: number): void {
+    this.lastNow = now;
+    const share = ingestMs / 4;
+    let t0 = this.clock();
+    const hourlyRows = this.hourly.rows().length;
+    // Organisation stores are already settled by the batch flush; their rows are built
+    // when first read.
+    let t1 = this.clock();
+    this.mark('hourly', now, share + t1 - t0, hourlyRows);
+
+    t0 = this.clock();
+    const triggerRows = this.readTriggers().length;
+    t1 = this.clock();
+    this.mark('triggers', now, share + t1 - t0, triggerRows);
+
+    t0 = this.clock();
+    const from = now - this.failureWindowMs;
+    this.failures.prune(from);
+    for (const list of this.failuresByOrg.values()) list.prune(from);
+    t1 = this.clock();
+    this.mark('recentFailures', now, share + t1 - t0, this.failures.items.length);
+
+    t0 = this.clock();
+    const distRows = this.readDistribution({ now }).length;
+    t1 = this.clock();
+    this.mark('distribution', now, share + t1 - t0, distRows);
+  }
+
+  private mark(view: ResultLogViewName, now: number, durationMs: number, rows: number) {
+    this.statuses.set(view, { view, lastRefresh: now, durationMs, rows, ageMs: 0 });
+  }
+
+  /**
+   * Refresh status of one view as seen at `now` (age = now − last refresh). O(1).
+   */
+  readStatus(view: ResultLogViewName, now: number): RefreshStatus {
+    const s = this.statuses.get(view)!;
+    return { ...s, ageMs: now - s.lastRefresh };
+  }
+
+  /**
+   * Hourly metrics by action type, ordered by hour then action type. Rows are cached
+   * between reads and shared: treat them as read-only. Empty views → [].
+   * O(rows) plus settling buckets touched since the last read.
+   */
+  readHourly(options: { organisationId?: string } = {}): HourlyMetricRow[] {
+    if (options.organisationId === undefined) return this.hourly.rows();
+    return this.hourlyByOrg.get(options.organisationId)?.rows() ?? [];
+  }
+
+  /**
+   * Per-trigger performance summaries, most executions first. O(triggers) when nothing
+   * changed; O(triggers log triggers) after changes.
+   */
+  readTriggers(options: { organisationId?: string } = {}): TriggerSummaryRow[] {
+    if (!this.triggerRows) {
+      const rows: TriggerSummaryRow[] = [];
+      for (const b of [...this.triggers.values()].flatMap((m) => [...m.values()])) {
+        if (!b.row) {
+          const bag = b.durations;
+          b.row = {
+            triggerId: b.triggerId,
+            organisationId: b.organisationId,
+            executions: b.executions,
+            successCount: b.successCount,
+            successRate: divideSafely(b.successCount, b.executions),
+            avgMs: bag.size === 0 ? NaN : bag.sum / bag.size,
+            p50Ms: bag.quantile(0.5),
+            p95Ms: bag.quantile(0.95),
+            p99Ms: bag.quantile(0.99),
+            totalRetries: b.totalRetries,
+            avgRetries: divideSafely(b.totalRetries, b.executions),
+            retriedExecutions: b.retriedExecutions,
+            firstSeen: b.firstSeen,
+            lastSeen: b.lastSeen
+          };
+        }
+        rows.push(b.row);
+      }
+      rows.sort(
+        (a, b) =>
+          b.executions - a.executions ||
+          (a.triggerId < b.triggerId ? -1 : a.triggerId > b.triggerId ? 1 : 0)
+      );
+      this.triggerRows = rows;
+    }
+    const org = options.organisationId;
+    return org === undefined
+      ? this.triggerRows.slice()
+      : this.triggerRows.filter((r) => r.organisationId === org);
+  }
+
+  /**
+   * Non-success events within the failure window before `now` (default: the last apply's
+   * `now`), oldest first, at most the configured limit. O(failures kept).
+   */
+  readRecentFailures(options: { organisationId?: string; now?: number } = {}): FailureRow[] {
+    const now = options.now ?? this.lastNow;
+    const list =
+      options.organisationId === undefined
+        ? this.failures
+        : this.failuresByOrg.get(options.organisationId);
+    if (!list) return [];
+    const from = now - this.failureWindowMs;
+    return list.items.filter((e) => e.t >= from && e.t <= now).map(toFailureRow);
+  }
+
+  /**
+   * Action-type counts over the distribution window before `now`, most frequent first.
+   * Resolution is one hour: an hour bucket counts when its start lies in the window.
+   * Empty → []. O(hour buckets).
+   */
+  readDistribution(options: { organisationId?: string; now?: number } = {}): DistributionRow[] {
+    const now = options.now ?? this.lastNow;
+    const store =
+      options.organisationId === undefined
+        ? this.hourly
+        : this.hourlyByOrg.get(options.organisationId);
+    if (!store) return [];
+    return store.distribution(now - this.distributionWindowMs, now);
+  }
+}
+
+/**
+ * Functional form of `ResultLogViews#apply`: folds `events` into `views` as of `now` and
+ * returns the same object. O(k) for k events (see the class).
+ * @example applyEvents(views, batch, { now })
+ */
+export function applyEvents(
+  views: ResultLogViews,
+  events: readonly ResultEvent[],
+  options: { now: number }
+): ResultLogViews {
+  views.apply(events, options);
+  return views;
+}
