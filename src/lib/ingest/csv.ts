@@ -1,0 +1,663 @@
+import type { ResultEvent } from '../types';
+import { IngestError } from './errors';
+import { formatSeriesKey, guessCategory, guessUnit } from './naming';
+import { parsePromFloat } from './prometheus';
+import type { BatchSink, SeriesSlot } from './sink';
+import { detectEpochPrecision, parseDateTime, parseEpoch } from './time';
+import type {
+  CsvColumnRole,
+  CsvOverrides,
+  CsvTimeFormat,
+  LineContext,
+  LineHandler,
+  TimePrecision
+} from './types';
+
+/**
+ * CSV / TSV / semicolon files. A hand-written RFC 4180 record reader rather than papaparse:
+ * the stream parser already splits bytes into lines with exact byte offsets and line numbers
+ * (needed for per-line errors and resume checkpoints), and papaparse's chunked mode does not
+ * report either; the reader below resumes a quoted field across lines, so a record may span
+ * lines and chunks, and its length is bounded by `maxLineBytes` like a line.
+ */
+
+/** Columns whose name says they identify a series even when their content is numeric. */
+export const LabelColumnNames = new Set([
+  'tags',
+  'host',
+  'hostname',
+  'instance',
+  'type',
+  'type_instance',
+  'plugin',
+  'plugin_instance',
+  'cpu',
+  'core',
+  'dev',
+  'device',
+  'iface',
+  'interface',
+  'job',
+  'region',
+  'zone',
+  'id',
+  'pid',
+  'node',
+  'source'
+]);
+/** Columns that describe the sampling, not a measurement (sysstat's `interval`). */
+export const IgnoredColumnNames = new Set(['interval']);
+export const NameColumnNames = new Set(['name', 'metric', 'measurement', '__name__', 'series']);
+export const TimeColumnNames = new Set([
+  'time',
+  'timestamp',
+  'ts',
+  't',
+  'date',
+  'datetime',
+  '_time',
+  'time_ms',
+  'epoch'
+]);
+export const CsvDefaults = {
+  /** Data rows looked at before deciding column roles. */
+  probeRows: 20,
+  /** Non-empty lines looked at before deciding the delimiter. */
+  probeLines: 10,
+  delimiters: [',', '\t', ';', '|'] as const
+};
+
+const FORMULA_START = new Set(['=', '+', '-', '@', '\t', '\r', "'"]);
+
+/** Resumable RFC 4180 record reader: feed it lines, it returns fields once a record closes. */
+export class CsvRecordReader {
+  private fields: string[] = [];
+  private field = '';
+  private inQuotes = false;
+  private quoted = false;
+  /** Bytes (UTF-16 units, an upper bound proxy) held for a record that spans lines. */
+  pendingLength = 0;
+
+  constructor(private readonly delimiter: string) {}
+
+  get pending(): boolean {
+    return this.inQuotes;
+  }
+
+  feed(line: string): string[] | undefined {
+    if (!this.inQuotes && line.indexOf('"') < 0) return line.split(this.delimiter);
+    const d = this.delimiter.charCodeAt(0);
+    if (this.inQuotes) this.field += '\n';
+    for (let i = 0; i < line.length; i++) {
+      const c = line.charCodeAt(i);
+      if (this.inQuotes) {
+        if (c === 34) {
+          if (line.charCodeAt(i + 1) === 34) {
+            this.field += '"';
+            i++;
+          } else this.inQuotes = false;
+        } else this.field += line[i];
+      } else if (c === d) {
+        this.fields.push(this.field);
+        this.field = '';
+        this.quoted = false;
+      } else if (c === 34 && this.field === '' && !this.quoted) {
+        this.inQuotes = true;
+        this.quoted = true;
+      } else this.field += line[i];
+    }
+    if (this.inQuotes) {
+      this.pendingLength += line.length + 1;
+      return undefined;
+    }
+    this.fields.push(this.field);
+    const out = this.fields;
+    this.fields = [];
+    this.field = '';
+    this.quoted = false;
+    this.pendingLength = 0;
+    return out;
+  }
+
+  reset(): void {
+    this.fields = [];
+    this.field = '';
+    this.inQuotes = false;
+    this.quoted = false;
+    this.pendingLength = 0;
+  }
+}
+
+/**
+ * Picks the delimiter whose per-line count is most consistent over the first lines.
+ *
+ * Empty input: ','. Complexity O(total length × candidates).
+ * @example
+ * detectDelimiter(['a;b;c', '1;2;3']) // ';'
+ */
+export function detectDelimiter(lines: string[]): ',' | '\t' | ';' | '|' {
+  let best: ',' | '\t' | ';' | '|' = ',';
+  let bestScore = 0;
+  for (const d of CsvDefaults.delimiters) {
+    const counts = new Map<number, number>();
+    for (const line of lines) {
+      const n = countOutsideQuotes(line, d);
+      if (n > 0) counts.set(n, (counts.get(n) ?? 0) + 1);
+    }
+    let score = 0;
+    for (const [n, lineCount] of counts) score = Math.max(score, lineCount * 1000 + n);
+    if (score > bestScore) {
+      bestScore = score;
+      best = d;
+    }
+  }
+  return best;
+}
+
+function countOutsideQuotes(line: string, d: string): number {
+  let n = 0;
+  let q = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (c === '"') q = !q;
+    else if (c === d && !q) n++;
+  }
+  return n;
+}
+
+/** A numeric cell: a float, or NaN/±Inf spellings. */
+export function parseCsvNumber(cell: string): number | undefined {
+  const s = cell.trim();
+  if (s === '') return undefined;
+  const special = parsePromFloat(s);
+  if (special !== undefined) return special;
+  if (s === 'Infinity' || s === '+Infinity') return Infinity;
+  if (s === '-Infinity') return -Infinity;
+  if (s === 'nan' || s === 'NAN') return NaN;
+  return undefined;
+}
+
+const DATE_LIKE =
+  /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}([.,]\d+)?)?)?\s*(Z|z|UTC|GMT|[+-]\d{2}(:?\d{2})?)?$/;
+const ZONED = /(Z|z|UTC|GMT|[+-]\d{2}(:?\d{2})?)$/;
+
+function detectTimeFormat(samples: string[], byName: boolean): CsvTimeFormat | undefined {
+  const cells = samples.map((s) => s.trim()).filter((s) => s !== '');
+  if (cells.length === 0) return undefined;
+  if (cells.every((c) => DATE_LIKE.test(c))) {
+    return cells.every((c) => c.includes('T') || ZONED.test(c.slice(10)))
+      ? 'rfc3339'
+      : 'datetime-local';
+  }
+  if (!byName) return undefined;
+  const nums = cells.map((c) => Number(c));
+  if (nums.some((n) => !Number.isFinite(n))) return undefined;
+  const p: TimePrecision = detectEpochPrecision(nums[0]);
+  return `epoch-${p}` as CsvTimeFormat;
+}
+
+/**
+ * Converts one time cell to epoch ms.
+ *
+ * Empty or unparsable input: NaN. Complexity O(length).
+ * @example
+ * parseCsvTime('1795357559304000000', { format: 'epoch-ns', timeZone: 'UTC' }) // 1795357559304
+ */
+export function parseCsvTime(
+  cell: string,
+  options: { format: CsvTimeFormat; timeZone: string }
+): number {
+  const s = cell.trim();
+  switch (options.format) {
+    case 'epoch-s':
+      return parseEpoch(s, 's');
+    case 'epoch-ms':
+      return parseEpoch(s, 'ms');
+    case 'epoch-us':
+      return parseEpoch(s, 'us');
+    case 'epoch-ns':
+      return parseEpoch(s, 'ns');
+    default:
+      return parseDateTime(s, options.timeZone);
+  }
+}
+
+export type CsvLayout = 'wide' | 'long' | 'events';
+
+export interface CsvColumn {
+  name: string;
+  role: CsvColumnRole;
+}
+
+/** The detected mapping of one header section, as previewed before import. */
+export interface CsvMapping {
+  columns: CsvColumn[];
+  layout: CsvLayout;
+  timeFormat: CsvTimeFormat | undefined;
+  /** Index of the time column, -1 when there is none. */
+  timeIndex: number;
+}
+
+function isNumericLike(cell: string): boolean {
+  const s = cell.trim();
+  return s === '' || parseCsvNumber(s) !== undefined;
+}
+
+/**
+ * Decides column roles, layout and time format from a header and a few rows, applying
+ * the caller's overrides last so they always win.
+ *
+ * Empty rows: roles come from names only. Complexity O(columns × rows).
+ * @example
+ * detectCsvMapping({ header: ['timestamp', 'value'], rows: [['2014-07-01 00:00:00', '1']] }).layout // 'wide'
+ */
+export function detectCsvMapping(input: {
+  header: string[];
+  rows: string[][];
+  overrides?: CsvOverrides;
+}): CsvMapping {
+  const { header, rows } = input;
+  const roles = input.overrides?.roles ?? {};
+  const columns: CsvColumn[] = [];
+  let timeIndex = -1;
+  let timeFormat: CsvTimeFormat | undefined;
+  for (let i = 0; i < header.length; i++) {
+    const name = header[i];
+    const lower = name.trim().toLowerCase();
+    const samples = rows.map((r) => r[i] ?? '');
+    const forced = roles[name] ?? roles[String(i)];
+    let role: CsvColumnRole;
+    if (forced !== undefined) role = forced;
+    else if (timeIndex < 0 && detectTimeFormat(samples, TimeColumnNames.has(lower)) !== undefined)
+      role = 'time';
+    else if (NameColumnNames.has(lower)) role = 'name';
+    else if (IgnoredColumnNames.has(lower)) role = 'ignored';
+    else if (LabelColumnNames.has(lower)) role = 'label';
+    else if (samples.every(isNumericLike)) role = 'value';
+    else role = 'label';
+    if (role === 'time' && timeIndex < 0) {
+      timeIndex = i;
+      timeFormat = input.overrides?.timeFormat ?? detectTimeFormat(samples, true) ?? 'rfc3339';
+    } else if (role === 'time') role = 'ignored';
+    columns.push({ name, role });
+  }
+  const lowerNames = header.map((h) => h.trim().toLowerCase());
+  let layout: CsvLayout = 'wide';
+  if (lowerNames.includes('actiontype') && lowerNames.includes('status')) layout = 'events';
+  else {
+    const values = columns.filter((c) => c.role === 'value');
+    const hasName = columns.some((c) => c.role === 'name');
+    if (hasName && values.length === 1 && /^_?value$/i.test(values[0].name)) layout = 'long';
+  }
+  if (layout === 'events') {
+    for (const c of columns) if (c.role !== 'time') c.role = 'label';
+  }
+  return { columns, layout, timeFormat, timeIndex };
+}
+
+/** A header row has no numeric cell and no time cell. */
+function looksLikeHeader(cells: string[]): boolean {
+  return cells.every((c) => {
+    const s = c.trim();
+    return s === '' || (parseCsvNumber(s) === undefined && !DATE_LIKE.test(s));
+  });
+}
+
+export interface CsvHandlerOptions {
+  sink: BatchSink;
+  file: string;
+  timeZone: string;
+  overrides?: CsvOverrides;
+  maxLineBytes: number;
+  /** Rows starting before this byte are parsed (headers matter) but not emitted. */
+  skipToOffset?: number;
+}
+
+interface BufferedRow {
+  fields: string[];
+  ctx: LineContext;
+}
+
+/**
+ * Builds the line handler for CSV-family files. A commented line that contains the delimiter
+ * (sysstat `sadf -d`: `# hostname;interval;timestamp;...`) is a header, and every later one
+ * starts a new record type with its own columns.
+ *
+ * Empty input: emits nothing. Complexity O(length) per record after a probe of
+ * `CsvDefaults.probeRows` rows per header section.
+ * @example
+ * const h = createCsvHandler({ sink, file: 'a.csv', timeZone: 'UTC', maxLineBytes: 1 << 20 });
+ * h.onLine('timestamp,value', { line: 1, byte: 0 });
+ */
+export function createCsvHandler(options: CsvHandlerOptions): LineHandler & {
+  pendingByte(): number | undefined;
+} {
+  const { sink, file, timeZone, overrides, maxLineBytes } = options;
+  const skipFrom = options.skipToOffset ?? 0;
+  const fileStem = file.replace(/^.*[\\/]/, '').replace(/\.[^.]*$/, '');
+  const stripGuard = overrides?.stripFormulaGuard ?? true;
+  let delimiter: string | undefined = overrides?.delimiter;
+  let reader: CsvRecordReader | undefined;
+  const probe: { text: string; ctx: LineContext }[] = [];
+  let probeNonEmpty = 0;
+  let header: string[] | undefined;
+  let headerFromComment = false;
+  let mapping: CsvMapping | undefined;
+  let sectionRows: BufferedRow[] = [];
+  let recordCtx: LineContext | undefined;
+  let sectionId = 0;
+  const slots = new Map<string, SeriesSlot>();
+
+  const clean = (cell: string): string =>
+    stripGuard && cell.length > 1 && cell[0] === "'" && FORMULA_START.has(cell[1])
+      ? cell.slice(1)
+      : cell;
+
+  const slotFor = (name: string, labels: Record<string, string>, labelKey: string): SeriesSlot => {
+    const id = `${sectionId}\u0000${name}\u0000${labelKey}`;
+    let s = slots.get(id);
+    if (s === undefined) {
+      s = sink.slot(formatSeriesKey(name, labels), () => ({
+        name,
+        labels,
+        unit: guessUnit(name),
+        kind: 'gauge',
+        source: 'import',
+        category: guessCategory(name)
+      }));
+      slots.set(id, s);
+    }
+    return s;
+  };
+
+  const emitRow = (fields: string[], ctx: LineContext): void => {
+    const m = mapping as CsvMapping;
+    const cols = m.columns;
+    sink.row();
+    if (fields.length !== cols.length) {
+      if (!(fields.length === 1 && fields[0].trim() === ''))
+        sink.error(ctx, `expected ${cols.length} fields, got ${fields.length}`);
+      return;
+    }
+    if (m.timeIndex < 0)
+      throw new IngestError({
+        code: 'no_time_column',
+        message: 'no time column found; set csv.roles to mark one',
+        file,
+        line: ctx.line,
+        byte: ctx.byte
+      });
+    const t = parseCsvTime(fields[m.timeIndex], { format: m.timeFormat ?? 'rfc3339', timeZone });
+    if (!Number.isFinite(t))
+      return sink.error(ctx, `invalid time "${fields[m.timeIndex].slice(0, 40)}"`);
+    if (m.layout === 'events') return emitEvent(fields, t, ctx);
+    const labels: Record<string, string> = {};
+    let labelKey = '';
+    let metricName = '';
+    for (let i = 0; i < cols.length; i++) {
+      const role = cols[i].role;
+      if (role === 'label') {
+        const v = clean(fields[i]);
+        labelKey += v + '\u0001';
+        if (v !== '') labels[cols[i].name] = v;
+      } else if (role === 'name') metricName = clean(fields[i]);
+    }
+    const prefix = overrides?.namePrefix ? `${overrides.namePrefix}_` : '';
+    for (let i = 0; i < cols.length; i++) {
+      if (cols[i].role !== 'value') continue;
+      const cell = fields[i];
+      if (cell.trim() === '') continue;
+      const v = parseCsvNumber(cell);
+      if (v === undefined) {
+        sink.error(ctx, `column ${cols[i].name}: "${cell.slice(0, 40)}" is not a number`);
+        continue;
+      }
+      const name =
+        m.layout === 'long'
+          ? prefix + metricName
+          : metricName !== ''
+            ? `${prefix}${metricName}_${cols[i].name}`
+            : /^_?value$/i.test(cols[i].name)
+              ? prefix + fileStem
+              : prefix + cols[i].name;
+      if (name === '') {
+        sink.error(ctx, 'empty metric name');
+        continue;
+      }
+      sink.point(slotFor(name, labels, labelKey), t, v);
+    }
+  };
+
+  const emitEvent = (fields: string[], t: number, ctx: LineContext): void => {
+    const cols = (mapping as CsvMapping).columns;
+    const rec: Record<string, string> = {};
+    for (let i = 0; i < cols.length; i++)
+      if (cols[i].role !== 'time') rec[cols[i].name] = clean(fields[i]);
+    const get = (k: string): string | undefined => {
+      const key = Object.keys(rec).find((n) => n.toLowerCase() === k.toLowerCase());
+      return key === undefined ? undefined : rec[key];
+    };
+    const duration = parseCsvNumber(get('durationMs') ?? '');
+    const e: ResultEvent = {
+      t,
+      actionType: get('actionType') ?? '',
+      status: get('status') ?? '',
+      durationMs: duration ?? NaN
+    };
+    if (e.actionType === '') return sink.error(ctx, 'event without actionType');
+    const known = [
+      'actiontype',
+      'status',
+      'durationms',
+      'triggerid',
+      'organisationid',
+      'retries',
+      'errormessage'
+    ];
+    const triggerId = get('triggerId');
+    const organisationId = get('organisationId');
+    const errorMessage = get('errorMessage');
+    const retries = parseCsvNumber(get('retries') ?? '');
+    if (triggerId) e.triggerId = triggerId;
+    if (organisationId) e.organisationId = organisationId;
+    if (errorMessage) e.errorMessage = errorMessage;
+    if (retries !== undefined) e.retries = retries;
+    const context: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(rec))
+      if (!known.includes(k.toLowerCase()) && v !== '') context[k] = v;
+    if (Object.keys(context).length > 0) e.context = context;
+    sink.event(e);
+  };
+
+  const decide = (): void => {
+    const hdr = header ?? sectionRows[0]?.fields.map((_c, i) => `col${i + 1}`) ?? [];
+    mapping = detectCsvMapping({ header: hdr, rows: sectionRows.map((r) => r.fields), overrides });
+    const rows = sectionRows;
+    sectionRows = [];
+    for (const r of rows) {
+      sink.emitting = r.ctx.byte >= skipFrom;
+      emitRow(r.fields, r.ctx);
+    }
+  };
+
+  const onRecord = (fields: string[], ctx: LineContext, commentHeader: boolean): void => {
+    if (commentHeader) {
+      if (header !== undefined && mapping === undefined && sectionRows.length > 0) decide();
+      header = fields;
+      headerFromComment = true;
+      mapping = undefined;
+      sectionId++;
+      return;
+    }
+    if (header === undefined && mapping === undefined && sectionRows.length === 0) {
+      const isHeader = overrides?.header ?? looksLikeHeader(fields);
+      if (isHeader) {
+        header = fields.map((f) => f.trim());
+        sectionId++;
+        return;
+      }
+    }
+    if (mapping !== undefined) return emitRow(fields, ctx);
+    sectionRows.push({ fields, ctx });
+    if (sectionRows.length >= CsvDefaults.probeRows) decide();
+  };
+
+  const processLine = (raw: string, ctx: LineContext): void => {
+    const r = reader as CsvRecordReader;
+    const line = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw;
+    if (!r.pending) {
+      if (line.trim() === '') return;
+      if (line.charCodeAt(0) === 35) {
+        const body = line.replace(/^#\s*/, '');
+        const d = delimiter as string;
+        // Only a commented line carrying the delimiter is a header (sysstat); others are notes.
+        if (body.includes(d) && (headerFromComment || header === undefined))
+          onRecord(
+            body.split(d).map((f) => f.trim()),
+            ctx,
+            true
+          );
+        return;
+      }
+      recordCtx = ctx;
+    }
+    const fields = r.feed(line);
+    if (fields === undefined) {
+      if (r.pendingLength > maxLineBytes) {
+        const start = recordCtx ?? ctx;
+        throw new IngestError({
+          code: 'line_too_long',
+          message: `record over ${Math.round(maxLineBytes / 1024)} KiB at byte ${start.byte}`,
+          file,
+          line: start.line,
+          byte: start.byte
+        });
+      }
+      return;
+    }
+    const start = recordCtx ?? ctx;
+    recordCtx = undefined;
+    sink.emitting = start.byte >= skipFrom;
+    onRecord(fields, start, false);
+  };
+
+  const flushProbe = (): void => {
+    delimiter ??= detectDelimiter(
+      probe.map((p) => p.text.replace(/^#\s*/, '')).filter((t) => t.trim() !== '')
+    );
+    reader = new CsvRecordReader(delimiter);
+    for (const p of probe) processLine(p.text, p.ctx);
+    probe.length = 0;
+  };
+
+  const handler = {
+    onLine(text: string, ctx: LineContext): void {
+      if (reader !== undefined) return processLine(text, ctx);
+      probe.push({ text, ctx });
+      if (text.trim() !== '') probeNonEmpty++;
+      if (probeNonEmpty >= CsvDefaults.probeLines) flushProbe();
+    },
+    onEnd(): void {
+      if (reader === undefined) flushProbe();
+      const r = reader as CsvRecordReader;
+      if (r.pending && recordCtx !== undefined) {
+        sink.emitting = recordCtx.byte >= skipFrom;
+        sink.error(recordCtx, 'unterminated quoted field at end of file');
+        r.reset();
+      }
+      if (mapping === undefined && sectionRows.length > 0) decide();
+    },
+    pendingByte(): number | undefined {
+      if (reader === undefined) return probe[0]?.ctx.byte;
+      if (mapping === undefined && sectionRows.length > 0) return sectionRows[0].ctx.byte;
+      return reader.pending ? recordCtx?.byte : undefined;
+    }
+  };
+  return handler;
+}
+
+/** The detected mapping and first rows, for the column-mapping preview before import. */
+export interface CsvPreview {
+  delimiter: string;
+  header: string[] | undefined;
+  headerFromComment: boolean;
+  mapping: CsvMapping;
+  rows: string[][];
+}
+
+export const CsvPreviewDefaults = {
+  /** Bytes of the file head read for a preview. */
+  headBytes: 64 * 1024,
+  /** Rows returned for display. */
+  rows: 20
+};
+
+/**
+ * Detects delimiter, header, column roles, time format and layout from the head of a
+ * CSV-family file, for the column-mapping preview; pass the returned choices back as
+ * `csv` overrides to import with them.
+ *
+ * Empty input: no header, no columns, layout 'wide'. Complexity O(head bytes).
+ * @example
+ * previewCsv(new TextEncoder().encode('timestamp,value\n2014-07-01 00:00:00,1\n')).mapping.timeFormat
+ * // 'datetime-local'
+ */
+export function previewCsv(bytes: Uint8Array, options: { csv?: CsvOverrides } = {}): CsvPreview {
+  const head = bytes.subarray(0, CsvPreviewDefaults.headBytes);
+  let text = new TextDecoder('utf-8').decode(head);
+  // The last line of a truncated head is probably cut short.
+  if (bytes.length > head.length) text = text.slice(0, Math.max(0, text.lastIndexOf('\n')));
+  const lines = text.split(/\r?\n/);
+  const overrides = options.csv;
+  const delimiter =
+    overrides?.delimiter ??
+    detectDelimiter(
+      lines
+        .slice(0, 50)
+        .map((l) => l.replace(/^#\s*/, ''))
+        .filter((l) => l.trim() !== '')
+        .slice(0, CsvDefaults.probeLines)
+    );
+  const reader = new CsvRecordReader(delimiter);
+  let header: string[] | undefined;
+  let headerFromComment = false;
+  const rows: string[][] = [];
+  for (const line of lines) {
+    if (rows.length >= Math.max(CsvPreviewDefaults.rows, CsvDefaults.probeRows)) break;
+    if (!reader.pending) {
+      if (line.trim() === '') continue;
+      if (line.startsWith('#')) {
+        const body = line.replace(/^#\s*/, '');
+        if (
+          body.includes(delimiter) &&
+          rows.length === 0 &&
+          (header === undefined || headerFromComment)
+        ) {
+          header = body.split(delimiter).map((f) => f.trim());
+          headerFromComment = true;
+        } else if (body.includes(delimiter) && headerFromComment) break;
+        continue;
+      }
+    }
+    const fields = reader.feed(line);
+    if (fields === undefined) continue;
+    if (
+      header === undefined &&
+      rows.length === 0 &&
+      (overrides?.header ?? looksLikeHeader(fields))
+    ) {
+      header = fields.map((f) => f.trim());
+      continue;
+    }
+    rows.push(fields);
+  }
+  const names = header ?? rows[0]?.map((_c, i) => `col${i + 1}`) ?? [];
+  const mapping = detectCsvMapping({ header: names, rows, overrides });
+  return {
+    delimiter,
+    header,
+    headerFromComment,
+    mapping,
+    rows: rows.slice(0, CsvPreviewDefaults.rows)
+  };
+}

@@ -1,0 +1,94 @@
+import type { PointBatch, ResultEvent, SeriesDescriptor } from '../types';
+import type { IngestLineError, LineContext, ParseStep } from './types';
+
+/** Per-series accumulation for the current step. */
+export interface SeriesSlot {
+  readonly series: SeriesDescriptor;
+  t: number[];
+  v: number[];
+  active: boolean;
+}
+
+/**
+ * Collects what a format module produces between two steps. Points are grouped per series
+ * (columnar) so a 1 MiB chunk becomes a handful of batches instead of thousands of objects;
+ * memory is bounded by one step's output because `drain` hands everything over.
+ */
+export class BatchSink {
+  private readonly slots = new Map<string, SeriesSlot>();
+  private active: SeriesSlot[] = [];
+  private events: ResultEvent[] = [];
+  private errors: IngestLineError[] = [];
+  private rows = 0;
+  private skipped = 0;
+  /** False while re-reading lines before `skipToOffset`: metadata is kept, data dropped. */
+  emitting = true;
+
+  constructor(readonly file: string) {}
+
+  /** Returns the slot for `key`, creating the descriptor once with `make`. */
+  slot(key: string, make: () => SeriesDescriptor): SeriesSlot {
+    let s = this.slots.get(key);
+    if (s === undefined) {
+      s = { series: make(), t: [], v: [], active: false };
+      this.slots.set(key, s);
+    }
+    return s;
+  }
+
+  peek(key: string): SeriesSlot | undefined {
+    return this.slots.get(key);
+  }
+
+  point(slot: SeriesSlot, t: number, v: number): void {
+    if (!this.emitting) return;
+    if (!slot.active) {
+      slot.active = true;
+      this.active.push(slot);
+    }
+    slot.t.push(t);
+    slot.v.push(v);
+  }
+
+  event(e: ResultEvent): void {
+    if (this.emitting) this.events.push(e);
+  }
+
+  error(ctx: LineContext, message: string): void {
+    if (this.emitting)
+      this.errors.push({ file: this.file, line: ctx.line, byte: ctx.byte, message });
+  }
+
+  row(): void {
+    if (this.emitting) this.rows++;
+  }
+
+  skip(n = 1): void {
+    if (this.emitting) this.skipped += n;
+  }
+
+  drain(checkpoint: number, bytes: number): ParseStep {
+    const batches: PointBatch[] = [];
+    for (const s of this.active) {
+      batches.push({ series: s.series, t: Float64Array.from(s.t), v: Float64Array.from(s.v) });
+      s.t = [];
+      s.v = [];
+      s.active = false;
+    }
+    const step: ParseStep = {
+      batches,
+      events: this.events,
+      errors: this.errors,
+      checkpoint,
+      rows: this.rows,
+      bytes,
+      skipped: this.skipped
+    };
+    this.active = [];
+    this.events = [];
+    this.errors = [];
+    this.rows = 0;
+    this.skipped = 0;
+    return step;
+  }
+}
