@@ -73,7 +73,8 @@ export class ZipBundleReader {
       const handler = createNdjsonHandler({
         sink,
         file: `${file}!${name}`,
-        maxDepth: limits.maxJsonDepth
+        maxDepth: limits.maxJsonDepth,
+        epochMs: true
       });
       splitter = new LineSplitter({
         file: `${file}!${name}`,

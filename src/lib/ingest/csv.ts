@@ -277,7 +277,10 @@ export function detectCsvMapping(input: {
     else role = 'label';
     if (role === 'time' && timeIndex < 0) {
       timeIndex = i;
-      timeFormat = input.overrides?.timeFormat ?? detectTimeFormat(samples, true) ?? 'rfc3339';
+      timeFormat =
+        input.overrides?.timeFormat ??
+        (lower === 'time_ms' ? 'epoch-ms' : detectTimeFormat(samples, true)) ??
+        'rfc3339';
     } else if (role === 'time') role = 'ignored';
     columns.push({ name, role });
   }
@@ -285,9 +288,15 @@ export function detectCsvMapping(input: {
   let layout: CsvLayout = 'wide';
   if (lowerNames.includes('actiontype') && lowerNames.includes('status')) layout = 'events';
   else {
-    const values = columns.filter((c) => c.role === 'value');
     const hasName = columns.some((c) => c.role === 'name');
-    if (hasName && values.length === 1 && /^_?value$/i.test(values[0].name)) layout = 'long';
+    const valueColumn = columns.find((c) => c.role === 'value' && /^_?value$/i.test(c.name));
+    // `name,labels…,value`: every other column is a label, even a numeric-looking one.
+    if (hasName && valueColumn !== undefined && roles[valueColumn.name] === undefined) {
+      layout = 'long';
+      for (const c of columns)
+        if (c !== valueColumn && c.role === 'value' && roles[c.name] === undefined)
+          c.role = 'label';
+    }
   }
   if (layout === 'events') {
     for (const c of columns) if (c.role !== 'time') c.role = 'label';

@@ -114,6 +114,8 @@ const SeriesKinds: SeriesKind[] = ['gauge', 'counter', 'histogram_bucket'];
 export interface JsonDispatchOptions {
   sink: BatchSink;
   file: string;
+  /** Times are epoch ms as written (Tidemark bundles): no magnitude guessing. */
+  epochMs?: boolean;
 }
 
 /** Dispatches parsed JSON values to the sink by their shape. */
@@ -154,7 +156,7 @@ export class JsonDispatcher {
     if (Array.isArray(value.resourceMetrics)) return this.dispatchOtlp(value, ctx);
     if (value.format === 'tidemark-bundle' || value.type === 'manifest') return;
     if (value.type === 'event' && isObject(value.event))
-      return this.dispatchEvent(value.event, ctx, where);
+      return this.dispatchEvent(value.event, ctx, where, true);
     if (isObject(value.series) && Array.isArray(value.t) && Array.isArray(value.v))
       return this.dispatchBundleSeries(value, ctx, where);
     if (isObject(value.data) && Array.isArray(value.data.result))
@@ -234,7 +236,7 @@ export class JsonDispatcher {
       ...(typeof s.help === 'string' ? { help: s.help } : {})
     }));
     for (let i = 0; i < t.length; i++) {
-      const ti = parseJsonTime(t[i]);
+      const ti = parseJsonNumber(t[i]) ?? NaN;
       const vi = parseJsonNumber(v[i]);
       if (!Number.isFinite(ti) || vi === undefined) {
         sink.error(ctx, `${where}point ${i}: invalid time or value`);
@@ -244,10 +246,11 @@ export class JsonDispatcher {
     }
   }
 
-  private dispatchEvent(o: JsonObject, ctx: LineContext, where: string): void {
+  private dispatchEvent(o: JsonObject, ctx: LineContext, where: string, exact = false): void {
     const { sink } = this.options;
     sink.row();
-    const t = parseJsonTime(o.t ?? o.time ?? o.timestamp);
+    const rawT = o.t ?? o.time ?? o.timestamp;
+    const t = exact || this.options.epochMs ? (parseJsonNumber(rawT) ?? NaN) : parseJsonTime(rawT);
     if (!Number.isFinite(t)) return sink.error(ctx, `${where}event: missing or invalid time`);
     const duration = parseJsonNumber(o.durationMs);
     const e: ResultEvent = {
@@ -418,9 +421,10 @@ export function createNdjsonHandler(options: {
   sink: BatchSink;
   file: string;
   maxDepth: number;
+  epochMs?: boolean;
 }): LineHandler {
   const { sink, file, maxDepth } = options;
-  const dispatcher = new JsonDispatcher({ sink, file });
+  const dispatcher = new JsonDispatcher({ sink, file, epochMs: options.epochMs });
   return {
     onLine(raw: string, ctx: LineContext): void {
       const line = raw.trim();

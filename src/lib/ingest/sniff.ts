@@ -123,7 +123,10 @@ export function sniffFormat(firstBytes: Uint8Array, fileName?: string): IngestFo
   if (body === '') return EXTENSIONS[ext] ?? 'prometheus';
   const c = body[0];
   if (c === '{' || c === '[') {
-    if (c === '{' && firstLineClosesJson(body)) return 'ndjson';
+    if (c === '{' && firstLineClosesJson(body))
+      return /^\{"type":"manifest","format":"tidemark-bundle"/.test(body)
+        ? 'tidemark-bundle'
+        : 'ndjson';
     return body.slice(0, 4096).includes('"resourceMetrics"') ? 'otlp-json' : 'json';
   }
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
