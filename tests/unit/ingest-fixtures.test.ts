@@ -44,7 +44,7 @@ function expectedCounts(name: string, text: string): { series: number; points: n
       }
       const cells = l.split(';');
       const labels = header.map((h, i) => (labelCols.has(h) ? cells[i] : '')).join('|');
-      header.forEach((h, i) => {
+      header.forEach((h) => {
         if (labelCols.has(h) || skip.has(h)) return;
         ids.add(`${section}:${h}:${labels}`);
         points++;
