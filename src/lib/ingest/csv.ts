@@ -238,9 +238,17 @@ export interface CsvMapping {
   timeIndex: number;
 }
 
-function isNumericLike(cell: string): boolean {
-  const s = cell.trim();
-  return s === '' || parseCsvNumber(s) !== undefined;
+/** A value column: most non-empty samples are numbers (a few bad cells become row errors). */
+function isMostlyNumeric(samples: string[]): boolean {
+  let numeric = 0;
+  let filled = 0;
+  for (const c of samples) {
+    const s = c.trim();
+    if (s === '') continue;
+    filled++;
+    if (parseCsvNumber(s) !== undefined) numeric++;
+  }
+  return numeric * 2 > filled || filled === 0;
 }
 
 /**
@@ -273,7 +281,7 @@ export function detectCsvMapping(input: {
     else if (NameColumnNames.has(lower)) role = 'name';
     else if (IgnoredColumnNames.has(lower)) role = 'ignored';
     else if (LabelColumnNames.has(lower)) role = 'label';
-    else if (samples.every(isNumericLike)) role = 'value';
+    else if (isMostlyNumeric(samples)) role = 'value';
     else role = 'label';
     if (role === 'time' && timeIndex < 0) {
       timeIndex = i;

@@ -135,7 +135,12 @@ export function sniffFormat(firstBytes: Uint8Array, fileName?: string): IngestFo
   const comments = lines.filter((l) => l.startsWith('#'));
   const data = lines.filter((l) => !l.startsWith('#')).slice(0, SniffDefaults.probeLines);
   const promMeta = comments.some((l) => /^#\s+(HELP|TYPE|UNIT)\s/.test(l) || /^# EOF\s*$/.test(l));
-  if (promMeta || (data.length > 0 && data.every((l) => PROM_SAMPLE.test(l)))) {
+  // Majorities rather than unanimity, so a file with a few malformed lines is still placed.
+  const promScore = data.filter((l) => PROM_SAMPLE.test(l)).length;
+  const influxScore = data.filter((l) => INFLUX_LINE.test(l)).length;
+  const tie = promScore === influxScore;
+  const preferInflux = tie ? EXTENSIONS[ext] === 'influx' : influxScore > promScore;
+  if (promMeta || (promScore * 2 >= data.length && promScore > 0 && !preferInflux)) {
     const om =
       ext === 'om' ||
       ext === 'openmetrics' ||
@@ -143,7 +148,7 @@ export function sniffFormat(firstBytes: Uint8Array, fileName?: string): IngestFo
       data.some((l) => / # \{/.test(l));
     return om ? 'openmetrics' : 'prometheus';
   }
-  if (data.length > 0 && data.every((l) => INFLUX_LINE.test(l))) return 'influx';
+  if (influxScore > 0 && influxScore * 2 >= data.length) return 'influx';
   const probe = lines.slice(0, SniffDefaults.probeLines).map((l) => l.replace(/^#\s*/, ''));
   const delimiter = detectDelimiter(probe);
   const counts = probe.map((l) => l.split(delimiter).length - 1);
