@@ -207,13 +207,13 @@ describe('Influx line protocol', () => {
 });
 
 describe('CSV family', () => {
-  it('handles quoted fields spanning lines, CRLF, and a long layout with labels', () => {
+  it('handles quoted fields spanning lines (CRLF kept inside quotes), and a long layout with labels', () => {
     const c = run(
       'timestamp,name,host,value\r\n2024-01-01T00:00:00Z,up,"a,b",1\r\n2024-01-01T00:00:01.5Z,up,"multi\r\nline ""q""",2\r\n'
     );
     expect(c.errors).toEqual([]);
     expect(points(c, 'up{host="a,b"}')).toEqual([[Date.UTC(2024, 0, 1), 1]]);
-    expect(points(c, 'up{host="multi\\nline \\"q\\""}')).toEqual([
+    expect(points(c, 'up{host="multi\\r\\nline \\"q\\""}')).toEqual([
       [Date.UTC(2024, 0, 1, 0, 0, 1, 500), 2]
     ]);
   });

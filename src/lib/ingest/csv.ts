@@ -84,12 +84,21 @@ export class CsvRecordReader {
     return this.inQuotes;
   }
 
+  /**
+   * Takes one physical line without its '\n' but with any '\r': a CR before the newline ends
+   * the record outside quotes and is kept as data inside a quoted field (RFC 4180 CRLF).
+   */
   feed(line: string): string[] | undefined {
-    if (!this.inQuotes && line.indexOf('"') < 0) return line.split(this.delimiter);
+    if (!this.inQuotes && line.indexOf('"') < 0)
+      return (line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line).split(
+        this.delimiter
+      );
     const d = this.delimiter.charCodeAt(0);
     if (this.inQuotes) this.field += '\n';
+    const last = line.length - 1;
     for (let i = 0; i < line.length; i++) {
       const c = line.charCodeAt(i);
+      if (c === 13 && i === last && !this.inQuotes) break;
       if (this.inQuotes) {
         if (c === 34) {
           if (line.charCodeAt(i + 1) === 34) {
@@ -138,6 +147,19 @@ export class CsvRecordReader {
 export function detectDelimiter(lines: string[]): ',' | '\t' | ';' | '|' {
   let best: ',' | '\t' | ';' | '|' = ',';
   let bestScore = 0;
+  // The first line is usually the header and never spans lines, so it decides when it can:
+  // later lines may be pieces of quoted multi-line values.
+  if (lines.length > 0) {
+    let firstBest = 0;
+    for (const d of CsvDefaults.delimiters) {
+      const n = countOutsideQuotes(lines[0], d);
+      if (n > firstBest) {
+        firstBest = n;
+        best = d;
+      }
+    }
+    if (firstBest > 0) return best;
+  }
   for (const d of CsvDefaults.delimiters) {
     const counts = new Map<number, number>();
     for (const line of lines) {
@@ -301,9 +323,12 @@ export function detectCsvMapping(input: {
     // `name,labels…,value`: every other column is a label, even a numeric-looking one.
     if (hasName && valueColumn !== undefined && roles[valueColumn.name] === undefined) {
       layout = 'long';
-      for (const c of columns)
-        if (c !== valueColumn && c.role === 'value' && roles[c.name] === undefined)
-          c.role = 'label';
+      for (const c of columns) {
+        const byContent =
+          c.role === 'value' ||
+          (c.role === 'ignored' && IgnoredColumnNames.has(c.name.toLowerCase()));
+        if (c !== valueColumn && byContent && roles[c.name] === undefined) c.role = 'label';
+      }
     }
   }
   if (layout === 'events') {
@@ -521,7 +546,7 @@ export function createCsvHandler(options: CsvHandlerOptions): LineHandler & {
 
   const processLine = (raw: string, ctx: LineContext): void => {
     const r = reader as CsvRecordReader;
-    const line = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw;
+    const line = r.pending || raw.charCodeAt(raw.length - 1) !== 13 ? raw : raw.slice(0, -1);
     if (!r.pending) {
       if (line.trim() === '') return;
       if (line.charCodeAt(0) === 35) {
@@ -538,7 +563,7 @@ export function createCsvHandler(options: CsvHandlerOptions): LineHandler & {
       }
       recordCtx = ctx;
     }
-    const fields = r.feed(line);
+    const fields = r.feed(raw);
     if (fields === undefined) {
       if (r.pendingLength > maxLineBytes) {
         const start = recordCtx ?? ctx;
@@ -624,7 +649,7 @@ export function previewCsv(bytes: Uint8Array, options: { csv?: CsvOverrides } = 
   let text = new TextDecoder('utf-8').decode(head);
   // The last line of a truncated head is probably cut short.
   if (bytes.length > head.length) text = text.slice(0, Math.max(0, text.lastIndexOf('\n')));
-  const lines = text.split(/\r?\n/);
+  const lines = text.split('\n');
   const overrides = options.csv;
   const delimiter =
     overrides?.delimiter ??

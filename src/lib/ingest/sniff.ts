@@ -67,6 +67,11 @@ function notMetrics(file: string, what: string): IngestError {
   });
 }
 
+function countDelimiters(line: string): number {
+  const body = line.replace(/^#\s*/, '');
+  return body.split(detectDelimiter([body])).length - 1;
+}
+
 /** Whether the first line is a complete JSON value (depth back to 0 at its end). */
 function firstLineClosesJson(text: string): boolean {
   let depth = 0;
@@ -135,6 +140,10 @@ export function sniffFormat(firstBytes: Uint8Array, fileName?: string): IngestFo
   const comments = lines.filter((l) => l.startsWith('#'));
   const data = lines.filter((l) => !l.startsWith('#')).slice(0, SniffDefaults.probeLines);
   const promMeta = comments.some((l) => /^#\s+(HELP|TYPE|UNIT)\s/.test(l) || /^# EOF\s*$/.test(l));
+  // A CSV named .csv/.tsv whose header carries the delimiter stays CSV even when its data
+  // rows happen to look like line protocol (label values with spaces and '=').
+  if ((ext === 'csv' || ext === 'tsv') && lines.length > 0 && countDelimiters(lines[0]) > 0)
+    return 'csv';
   // Majorities rather than unanimity, so a file with a few malformed lines is still placed.
   const promScore = data.filter((l) => PROM_SAMPLE.test(l)).length;
   const influxScore = data.filter((l) => INFLUX_LINE.test(l)).length;
