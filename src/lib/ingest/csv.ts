@@ -231,10 +231,14 @@ export function parseCsvTime(
 ): number {
   const s = cell.trim();
   switch (options.format) {
-    case 'epoch-s':
-      return parseEpoch(s, 's');
-    case 'epoch-ms':
-      return parseEpoch(s, 'ms');
+    case 'epoch-s': {
+      const v = +s;
+      return Number.isSafeInteger(v) && s !== '' ? v * 1000 : parseEpoch(s, 's');
+    }
+    case 'epoch-ms': {
+      const v = +s;
+      return Number.isSafeInteger(v) && s !== '' ? v : parseEpoch(s, 'ms');
+    }
     case 'epoch-us':
       return parseEpoch(s, 'us');
     case 'epoch-ns':
@@ -412,6 +416,44 @@ export function createCsvHandler(options: CsvHandlerOptions): LineHandler & {
     return s;
   };
 
+  /** Per-mapping precomputation so a row costs one map lookup plus one parse per value. */
+  interface RowGroup {
+    labels: Record<string, string>;
+    metricName: string;
+    slots: (SeriesSlot | null | undefined)[];
+  }
+  interface RowPlan {
+    labelIdx: number[];
+    nameIdx: number;
+    valueIdx: number[];
+    groups: Map<string, RowGroup>;
+  }
+  let plan: RowPlan | undefined;
+  let lastTimeText = '';
+  let lastTime = NaN;
+  const prefix = overrides?.namePrefix ? `${overrides.namePrefix}_` : '';
+
+  const makePlan = (m: CsvMapping): RowPlan => {
+    const labelIdx: number[] = [];
+    const valueIdx: number[] = [];
+    let nameIdx = -1;
+    m.columns.forEach((c, i) => {
+      if (c.role === 'label') labelIdx.push(i);
+      else if (c.role === 'value') valueIdx.push(i);
+      else if (c.role === 'name' && nameIdx < 0) nameIdx = i;
+    });
+    return { labelIdx, nameIdx, valueIdx, groups: new Map() };
+  };
+
+  const seriesName = (m: CsvMapping, group: RowGroup, column: string): string =>
+    m.layout === 'long'
+      ? prefix + group.metricName
+      : group.metricName !== ''
+        ? `${prefix}${group.metricName}_${column}`
+        : /^_?value$/i.test(column)
+          ? prefix + fileStem
+          : prefix + column;
+
   const emitRow = (fields: string[], ctx: LineContext): void => {
     const m = mapping as CsvMapping;
     const cols = m.columns;
@@ -429,44 +471,62 @@ export function createCsvHandler(options: CsvHandlerOptions): LineHandler & {
         line: ctx.line,
         byte: ctx.byte
       });
-    const t = parseCsvTime(fields[m.timeIndex], { format: m.timeFormat ?? 'rfc3339', timeZone });
-    if (!Number.isFinite(t))
-      return sink.error(ctx, `invalid time "${fields[m.timeIndex].slice(0, 40)}"`);
-    if (m.layout === 'events') return emitEvent(fields, t, ctx);
-    const labels: Record<string, string> = {};
-    let labelKey = '';
-    let metricName = '';
-    for (let i = 0; i < cols.length; i++) {
-      const role = cols[i].role;
-      if (role === 'label') {
-        const v = clean(fields[i]);
-        labelKey += v + '\u0001';
-        if (v !== '') labels[cols[i].name] = v;
-      } else if (role === 'name') metricName = clean(fields[i]);
+    const timeText = fields[m.timeIndex];
+    let t: number;
+    if (timeText === lastTimeText) t = lastTime;
+    else {
+      t = parseCsvTime(timeText, { format: m.timeFormat ?? 'rfc3339', timeZone });
+      lastTimeText = timeText;
+      lastTime = t;
     }
-    const prefix = overrides?.namePrefix ? `${overrides.namePrefix}_` : '';
-    for (let i = 0; i < cols.length; i++) {
-      if (cols[i].role !== 'value') continue;
+    if (!Number.isFinite(t)) return sink.error(ctx, `invalid time "${timeText.slice(0, 40)}"`);
+    if (m.layout === 'events') return emitEvent(fields, t, ctx);
+    plan ??= makePlan(m);
+    const { labelIdx, nameIdx, valueIdx, groups } = plan;
+    let key = nameIdx < 0 ? '' : fields[nameIdx];
+    for (let k = 0; k < labelIdx.length; k++) key += '\u0001' + fields[labelIdx[k]];
+    let group = groups.get(key);
+    if (group === undefined) {
+      const labels: Record<string, string> = {};
+      for (const i of labelIdx) {
+        const v = clean(fields[i]);
+        if (v !== '') labels[cols[i].name] = v;
+      }
+      group = {
+        labels,
+        metricName: nameIdx < 0 ? '' : clean(fields[nameIdx]),
+        slots: new Array(valueIdx.length)
+      };
+      groups.set(key, group);
+    }
+    for (let j = 0; j < valueIdx.length; j++) {
+      const i = valueIdx[j];
       const cell = fields[i];
-      if (cell.trim() === '') continue;
-      const v = parseCsvNumber(cell);
+      if (cell.length === 0) continue;
+      let v: number | undefined;
+      const c0 = cell.charCodeAt(0);
+      if ((c0 >= 48 && c0 <= 57) || c0 === 45) {
+        v = +cell;
+        if (v !== v) v = parseCsvNumber(cell);
+      } else {
+        if (cell.trim() === '') continue;
+        v = parseCsvNumber(cell);
+      }
       if (v === undefined) {
         sink.error(ctx, `column ${cols[i].name}: "${cell.slice(0, 40)}" is not a number`);
         continue;
       }
-      const name =
-        m.layout === 'long'
-          ? prefix + metricName
-          : metricName !== ''
-            ? `${prefix}${metricName}_${cols[i].name}`
-            : /^_?value$/i.test(cols[i].name)
-              ? prefix + fileStem
-              : prefix + cols[i].name;
-      if (name === '') {
+      let slot = group.slots[j];
+      if (slot === undefined) {
+        const name = seriesName(m, group, cols[i].name);
+        slot = name === '' ? null : slotFor(name, group.labels, key);
+        group.slots[j] = slot;
+      }
+      if (slot === null) {
         sink.error(ctx, 'empty metric name');
         continue;
       }
-      sink.point(slotFor(name, labels, labelKey), t, v);
+      sink.point(slot, t, v);
     }
   };
 
@@ -514,6 +574,7 @@ export function createCsvHandler(options: CsvHandlerOptions): LineHandler & {
   const decide = (): void => {
     const hdr = header ?? sectionRows[0]?.fields.map((_c, i) => `col${i + 1}`) ?? [];
     mapping = detectCsvMapping({ header: hdr, rows: sectionRows.map((r) => r.fields), overrides });
+    plan = undefined;
     const rows = sectionRows;
     sectionRows = [];
     for (const r of rows) {

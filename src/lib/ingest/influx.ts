@@ -87,6 +87,15 @@ function parseFieldValue(text: string): FieldValue | undefined {
     const body = text.slice(0, -1);
     return INT.test(body) ? Number(body) : undefined;
   }
+  // Plain decimals: Number() is exact; the checks keep out what it would wrongly accept.
+  if (
+    ((c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46) &&
+    ((last >= 48 && last <= 57) || last === 46)
+  ) {
+    const v = +text;
+    if (v === v && text.indexOf('x') < 0 && text.indexOf('X') < 0) return v;
+    return undefined;
+  }
   switch (text) {
     case 't':
     case 'T':
@@ -192,6 +201,83 @@ export function createInfluxHandler(options: InfluxHandlerOptions): LineHandler 
     return s;
   };
 
+  const parseTimestamp = (tsText: string, ctx: LineContext): number | undefined => {
+    if (tsText === '') {
+      if (defaultTimestamp === undefined)
+        throw new IngestError({
+          code: 'invalid_option',
+          message: `line ${ctx.line} has no timestamp and no defaultTimestamp option was given`,
+          file,
+          line: ctx.line,
+          byte: ctx.byte
+        });
+      return defaultTimestamp;
+    }
+    if (!INT.test(tsText)) return undefined;
+    precision ??= detectEpochPrecision(Number(tsText));
+    // Whole-ms timestamps (the usual case) skip the exact decimal shift.
+    if (precision === 'ms') return +tsText;
+    if (precision === 'ns' && tsText.endsWith('000000')) return +tsText.slice(0, -6);
+    if (precision === 'us' && tsText.endsWith('000')) return +tsText.slice(0, -3);
+    return parseEpoch(tsText, precision);
+  };
+
+  interface KeyEntry {
+    key: KeyPart | string;
+    keyText: string;
+    fields: Map<string, SeriesSlot>;
+  }
+  const entries = new Map<string, KeyEntry>();
+  const fieldSlots: SeriesSlot[] = [];
+  const fieldValues: number[] = [];
+
+  /** Lines without escapes or quotes (nearly all of them): plain indexOf scanning. */
+  const onPlainLine = (line: string, ctx: LineContext): void => {
+    sink.row();
+    const keyEnd = line.indexOf(' ');
+    if (keyEnd <= 0) return sink.error(ctx, 'expected "measurement[,tags] fields [timestamp]"');
+    const keyText = line.slice(0, keyEnd);
+    let entry = entries.get(keyText);
+    if (entry === undefined) {
+      entry = { key: parseKeyPart(keyText), keyText, fields: new Map() };
+      entries.set(keyText, entry);
+    }
+    const key = entry.key;
+    if (typeof key === 'string') return sink.error(ctx, key);
+    const sp = line.indexOf(' ', keyEnd + 1);
+    const fieldsEnd = sp < 0 ? line.length : sp;
+    if (fieldsEnd === keyEnd + 1) return sink.error(ctx, 'missing field set');
+    const t = parseTimestamp(sp < 0 ? '' : line.slice(sp + 1).trim(), ctx);
+    if (t === undefined)
+      return sink.error(ctx, `invalid timestamp "${line.slice(sp + 1, sp + 41)}"`);
+    fieldSlots.length = 0;
+    fieldValues.length = 0;
+    let start = keyEnd + 1;
+    while (start < fieldsEnd) {
+      let end = line.indexOf(',', start);
+      if (end < 0 || end > fieldsEnd) end = fieldsEnd;
+      const eq = line.indexOf('=', start);
+      if (eq <= start || eq >= end)
+        return sink.error(ctx, `invalid field "${line.slice(start, Math.min(end, start + 60))}"`);
+      const value = parseFieldValue(line.slice(eq + 1, end));
+      if (value === undefined || typeof value === 'string')
+        return sink.error(
+          ctx,
+          `invalid field value "${line.slice(start, Math.min(end, start + 60))}"`
+        );
+      const field = line.slice(start, eq);
+      let slot = entry.fields.get(field);
+      if (slot === undefined) {
+        slot = slotFor(keyText, key, field);
+        entry.fields.set(field, slot);
+      }
+      fieldSlots.push(slot);
+      fieldValues.push(value);
+      start = end + 1;
+    }
+    for (let i = 0; i < fieldSlots.length; i++) sink.point(fieldSlots[i], t, fieldValues[i]);
+  };
+
   const onLine = (raw: string, ctx: LineContext): void => {
     const line = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw;
     const first = line.charCodeAt(0);
@@ -199,6 +285,8 @@ export function createInfluxHandler(options: InfluxHandlerOptions): LineHandler 
     if (first === 32 || first === 9) {
       if (line.trim() === '') return;
     }
+    if (line.indexOf('\\') < 0 && line.indexOf('"') < 0 && line.indexOf('\t') < 0)
+      return onPlainLine(line, ctx);
     sink.row();
     const keyEnd = indexOfUnescaped(line, 32, 0);
     if (keyEnd <= 0) return sink.error(ctx, 'expected "measurement[,tags] fields [timestamp]"');
@@ -213,22 +301,8 @@ export function createInfluxHandler(options: InfluxHandlerOptions): LineHandler 
     if (fieldsEnd === -2) return sink.error(ctx, 'unterminated string field');
     const fieldText = line.slice(keyEnd + 1, fieldsEnd);
     const tsText = line.slice(fieldsEnd + 1).trim();
-    let t: number;
-    if (tsText === '') {
-      if (defaultTimestamp === undefined)
-        throw new IngestError({
-          code: 'invalid_option',
-          message: `line ${ctx.line} has no timestamp and no defaultTimestamp option was given`,
-          file,
-          line: ctx.line,
-          byte: ctx.byte
-        });
-      t = defaultTimestamp;
-    } else {
-      if (!INT.test(tsText)) return sink.error(ctx, `invalid timestamp "${tsText.slice(0, 40)}"`);
-      precision ??= detectEpochPrecision(Number(tsText));
-      t = parseEpoch(tsText, precision);
-    }
+    const t = parseTimestamp(tsText, ctx);
+    if (t === undefined) return sink.error(ctx, `invalid timestamp "${tsText.slice(0, 40)}"`);
     const parts = splitUnescaped(fieldText, 44, true);
     if (parts === undefined || fieldText === '') return sink.error(ctx, 'missing field set');
     const fields = new Map<string, FieldValue>();

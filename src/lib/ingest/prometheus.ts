@@ -2,7 +2,7 @@ import type { SeriesKind } from '../types';
 import { IngestError } from './errors';
 import { guessCategory, guessUnit, formatSeriesKey } from './naming';
 import type { BatchSink, SeriesSlot } from './sink';
-import { detectEpochPrecision, parseEpoch, shiftDecimal } from './time';
+import { detectEpochPrecision, EpochMagnitude, parseEpoch, shiftDecimal } from './time';
 import type { LineContext, LineHandler } from './types';
 
 /**
@@ -46,6 +46,12 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /** Parses a Prometheus/OpenMetrics float token; undefined when it is not one. */
 export function parsePromFloat(token: string): number | undefined {
+  const last = token.charCodeAt(token.length - 1);
+  // Number() accepts '', ' ', 'Infinity' and hex; a float token ends with a digit or '.'.
+  if ((last >= 48 && last <= 57) || last === 46) {
+    const v = +token;
+    return v === v ? v : undefined;
+  }
   switch (token) {
     case 'NaN':
       return NaN;
@@ -58,12 +64,27 @@ export function parsePromFloat(token: string): number | undefined {
     case '-inf':
       return -Infinity;
   }
-  if (token.length === 0) return undefined;
-  const c = token.charCodeAt(token.length - 1);
-  // Number() accepts '', ' ', 'Infinity' and hex; a float token ends with a digit or '.'.
-  if (!((c >= 48 && c <= 57) || c === 46)) return undefined;
-  const v = Number(token);
-  return Number.isNaN(v) ? undefined : v;
+  return undefined;
+}
+
+function skipBlanks(line: string, from: number): number {
+  let i = from;
+  while (i < line.length) {
+    const c = line.charCodeAt(i);
+    if (c !== 32 && c !== 9) break;
+    i++;
+  }
+  return i;
+}
+
+function tokenEnd(line: string, from: number): number {
+  let i = from;
+  while (i < line.length) {
+    const c = line.charCodeAt(i);
+    if (c === 32 || c === 9) break;
+    i++;
+  }
+  return i;
 }
 
 /**
@@ -218,6 +239,9 @@ export function createPrometheusHandler(options: PrometheusHandlerOptions): Line
   const toMs = (token: string): number => {
     if (openMetrics) return shiftDecimal(token, 3);
     const v = Number(token);
+    // Fast path for the common case, integer ms; anything else goes through exact parsing.
+    if (Number.isSafeInteger(v) && Math.abs(v) >= EpochMagnitude.s && !token.includes('e'))
+      return v;
     if (token.includes('.') || detectEpochPrecision(v) === 's') return shiftDecimal(token, 3);
     return parseEpoch(token, 'ms');
   };
@@ -252,19 +276,26 @@ export function createPrometheusHandler(options: PrometheusHandlerOptions): Line
       slot = resolve(parsed);
       cache.set(line.slice(0, seriesEnd), slot);
     }
-    let rest = line.slice(seriesEnd);
-    const hash = rest.indexOf('#');
-    if (hash >= 0) rest = rest.slice(0, hash);
-    const tokens = rest.trim().split(/[ \t]+/);
-    if (tokens.length > 2 || tokens[0] === '')
+    // Hand tokenising: a regex split per sample costs more than the rest of the line.
+    const n = line.length;
+    let i = skipBlanks(line, seriesEnd);
+    const valueEnd = tokenEnd(line, i);
+    const valueText = line.slice(i, valueEnd);
+    i = skipBlanks(line, valueEnd);
+    let tsText = '';
+    if (i < n && line.charCodeAt(i) !== 35) {
+      const tsEnd = tokenEnd(line, i);
+      tsText = line.slice(i, tsEnd);
+      i = skipBlanks(line, tsEnd);
+    }
+    if (valueText === '' || (i < n && line.charCodeAt(i) !== 35))
       return sink.error(ctx, 'expected "<value> [timestamp]"');
-    const v = parsePromFloat(tokens[0]);
-    if (v === undefined) return sink.error(ctx, `invalid value "${tokens[0].slice(0, 40)}"`);
+    const v = parsePromFloat(valueText);
+    if (v === undefined) return sink.error(ctx, `invalid value "${valueText.slice(0, 40)}"`);
     let t: number;
-    if (tokens.length === 2) {
-      t = toMs(tokens[1]);
-      if (!Number.isFinite(t))
-        return sink.error(ctx, `invalid timestamp "${tokens[1].slice(0, 40)}"`);
+    if (tsText !== '') {
+      t = toMs(tsText);
+      if (!Number.isFinite(t)) return sink.error(ctx, `invalid timestamp "${tsText.slice(0, 40)}"`);
     } else if (defaultTimestamp !== undefined) t = defaultTimestamp;
     else
       throw new IngestError({
