@@ -483,8 +483,13 @@ export function createCsvHandler(options: CsvHandlerOptions): LineHandler & {
     if (m.layout === 'events') return emitEvent(fields, t, ctx);
     plan ??= makePlan(m);
     const { labelIdx, nameIdx, valueIdx, groups } = plan;
-    let key = nameIdx < 0 ? '' : fields[nameIdx];
-    for (let k = 0; k < labelIdx.length; k++) key += '\u0001' + fields[labelIdx[k]];
+    let key: string;
+    // One label column and no name column is the common wide layout: the cell is the key.
+    if (nameIdx < 0 && labelIdx.length === 1) key = fields[labelIdx[0]];
+    else {
+      key = nameIdx < 0 ? '' : fields[nameIdx];
+      for (let k = 0; k < labelIdx.length; k++) key += '\u0001' + fields[labelIdx[k]];
+    }
     let group = groups.get(key);
     if (group === undefined) {
       const labels: Record<string, string> = {};

@@ -4,10 +4,14 @@ import type { IngestLineError, LineContext, ParseStep } from './types';
 /** Per-series accumulation for the current step. */
 export interface SeriesSlot {
   readonly series: SeriesDescriptor;
-  t: number[];
-  v: number[];
+  /** Growable columns reused across steps; `n` points are live. */
+  t: Float64Array;
+  v: Float64Array;
+  n: number;
   active: boolean;
 }
+
+export const SinkDefaults = { initialCapacity: 64 };
 
 /**
  * Collects what a format module produces between two steps. Points are grouped per series
@@ -30,7 +34,13 @@ export class BatchSink {
   slot(key: string, make: () => SeriesDescriptor): SeriesSlot {
     let s = this.slots.get(key);
     if (s === undefined) {
-      s = { series: make(), t: [], v: [], active: false };
+      s = {
+        series: make(),
+        t: new Float64Array(SinkDefaults.initialCapacity),
+        v: new Float64Array(SinkDefaults.initialCapacity),
+        n: 0,
+        active: false
+      };
       this.slots.set(key, s);
     }
     return s;
@@ -46,8 +56,18 @@ export class BatchSink {
       slot.active = true;
       this.active.push(slot);
     }
-    slot.t.push(t);
-    slot.v.push(v);
+    // Typed columns instead of number[]: no boxing, and drain copies once into the batch.
+    if (slot.n === slot.t.length) {
+      const t2 = new Float64Array(slot.n * 2);
+      const v2 = new Float64Array(slot.n * 2);
+      t2.set(slot.t);
+      v2.set(slot.v);
+      slot.t = t2;
+      slot.v = v2;
+    }
+    slot.t[slot.n] = t;
+    slot.v[slot.n] = v;
+    slot.n++;
   }
 
   event(e: ResultEvent): void {
@@ -70,9 +90,9 @@ export class BatchSink {
   drain(checkpoint: number, bytes: number): ParseStep {
     const batches: PointBatch[] = [];
     for (const s of this.active) {
-      batches.push({ series: s.series, t: Float64Array.from(s.t), v: Float64Array.from(s.v) });
-      s.t = [];
-      s.v = [];
+      // slice() gives each batch its own buffer, so it can be transferred to another thread.
+      batches.push({ series: s.series, t: s.t.slice(0, s.n), v: s.v.slice(0, s.n) });
+      s.n = 0;
       s.active = false;
     }
     const step: ParseStep = {
