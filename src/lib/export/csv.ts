@@ -33,6 +33,7 @@ export const CsvWriterDefaults = {
   ])
 };
 
+const MAX_DATE_MS = 8.64e15;
 const FORMULA_START = new Set(['=', '+', '-', '@', '\t', '\r', "'"]);
 
 /**
@@ -87,7 +88,9 @@ export function writeCsv(
     ].join(d);
     for (let i = 0; i < b.t.length; i++) {
       const t = b.t[i];
-      const time = timeFormat === 'epoch-ms' ? String(t) : new Date(t).toISOString();
+      // Outside Date's range (±8.64e15 ms) or NaN there is no ISO form: write the number.
+      const iso = timeFormat === 'rfc3339' && Math.abs(t) <= MAX_DATE_MS;
+      const time = iso ? new Date(t).toISOString() : String(t);
       out.push(`${time}${d}${middle}${d}${formatPromValue(b.v[i])}\r\n`);
     }
   }

@@ -32,6 +32,10 @@ export function isSafeEntryName(name: string): boolean {
   return !name.split(/[\\/]/).some((seg) => seg === '..' || seg === '.');
 }
 
+/**
+ * Streaming reader of a bundle zip: `push` compressed chunks, then `finish`. Points and events
+ * go to the sink as entries inflate; limits and a missing manifest throw `IngestError`.
+ */
 export class ZipBundleReader {
   private readonly unzip: Unzip;
   private entries = 0;

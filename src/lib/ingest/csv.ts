@@ -187,7 +187,13 @@ function countOutsideQuotes(line: string, d: string): number {
   return n;
 }
 
-/** A numeric cell: a float, or NaN/±Inf spellings. */
+/**
+ * Parses a numeric cell: a float, or the NaN/±Inf spellings Prometheus and JS use.
+ *
+ * Empty or non-numeric input: undefined. Complexity O(length).
+ * @example
+ * parseCsvNumber(' -Inf ') // -Infinity
+ */
 export function parseCsvNumber(cell: string): number | undefined {
   const s = cell.trim();
   if (s === '') return undefined;

@@ -18,6 +18,7 @@ export type IngestErrorCode =
 export const ExpectedFormatsMessage =
   'expected Prometheus text, OpenMetrics, Influx line protocol, CSV/TSV, JSON/NDJSON, OTLP JSON or a Tidemark bundle';
 
+/** A fatal ingest condition; `code` says which, `line`/`byte` say where when known. */
 export class IngestError extends Error {
   readonly code: IngestErrorCode;
   readonly file: string;

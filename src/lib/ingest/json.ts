@@ -61,7 +61,13 @@ type JsonObject = { [k: string]: Json };
 const isObject = (x: unknown): x is JsonObject =>
   typeof x === 'object' && x !== null && !Array.isArray(x);
 
-/** A JSON value → number, accepting the strings Tidemark's writers use for NaN/±Inf/-0. */
+/**
+ * A JSON value → number, accepting the strings Tidemark's writers use for NaN/±Inf/-0.
+ *
+ * Empty string, other types or non-numeric text: undefined. Complexity O(length).
+ * @example
+ * parseJsonNumber('-0') // -0
+ */
 export function parseJsonNumber(x: unknown): number | undefined {
   if (typeof x === 'number') return x;
   if (typeof x !== 'string') return undefined;
@@ -84,7 +90,11 @@ export function parseJsonNumber(x: unknown): number | undefined {
 
 /**
  * A JSON time → epoch ms: numbers by magnitude (s, ms, µs, ns), numeric strings likewise
- * (exactly, without double rounding), other strings as RFC 3339.
+ * (exactly, without double rounding), other strings as RFC 3339 (zone-less read as UTC).
+ *
+ * Empty or unparsable input: NaN. Complexity O(length).
+ * @example
+ * parseJsonTime('1700000000') // 1700000000000
  */
 export function parseJsonTime(x: unknown): number {
   if (typeof x === 'number') {

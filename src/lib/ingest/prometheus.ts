@@ -44,7 +44,13 @@ const FAMILY_SUFFIXES = [
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
-/** Parses a Prometheus/OpenMetrics float token; undefined when it is not one. */
+/**
+ * Parses a Prometheus/OpenMetrics float token (`NaN`, `+Inf`, `-Inf` included).
+ *
+ * Empty or non-numeric input: undefined. Complexity O(length).
+ * @example
+ * parsePromFloat('+Inf') // Infinity
+ */
 export function parsePromFloat(token: string): number | undefined {
   const last = token.charCodeAt(token.length - 1);
   // Number() accepts '', ' ', 'Infinity' and hex; a float token ends with a digit or '.'.
