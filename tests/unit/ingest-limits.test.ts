@@ -1,6 +1,6 @@
 import { Zip, ZipDeflate, strToU8, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { createStreamParser, IngestError } from '../../src/lib/ingest';
+import { createStreamParser, IngestError, parseMetricFile } from '../../src/lib/ingest';
 import { writeBundleZip } from '../../src/lib/export';
 import { collect, enc } from './ingest-helpers';
 
@@ -170,6 +170,32 @@ describe('limits', () => {
       collect(enc(doc), { fileName: 'a.json', limits: { maxJsonDocumentBytes: 4096 } })
     );
     expect(e.code).toBe('too_large');
+  });
+
+  it('per-line errors are capped by maxErrors and the rest counted', async () => {
+    const text = 'up 1 1700000000000\n' + 'up x\n'.repeat(50);
+    const got = await parseMetricFile('a.prom', enc(text), {
+      limits: { maxErrors: 10 },
+      chunkBytes: 13
+    });
+    expect(got.errors).toHaveLength(10);
+    expect(got.suppressedErrors).toBe(40);
+    expect(got.points).toBe(1);
+  });
+
+  it('a forced format still refuses binary content', () => {
+    const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    expect(fatal(() => collect(png, { fileName: 'x.csv', format: 'csv' })).code).toBe(
+      'not_metrics'
+    );
+  });
+
+  it('a CSV without a time column needs a defaultTimestamp', () => {
+    expect(fatal(() => collect(enc('host,load\na,1\n'), { fileName: 'a.csv' })).code).toBe(
+      'no_time_column'
+    );
+    const c = collect(enc('host,load\na,1\n'), { fileName: 'a.csv', defaultTimestamp: 5 });
+    expect(c.series.get('load{host="a"}')?.t).toEqual([5]);
   });
 
   it('an unknown time zone is an invalid option', () => {

@@ -363,6 +363,8 @@ export interface CsvHandlerOptions {
   maxLineBytes: number;
   /** Rows starting before this byte are parsed (headers matter) but not emitted. */
   skipToOffset?: number;
+  /** Time for every row of a file without a time column; without it such a file is refused. */
+  defaultTimestamp?: number;
 }
 
 interface BufferedRow {
@@ -384,7 +386,7 @@ interface BufferedRow {
 export function createCsvHandler(options: CsvHandlerOptions): LineHandler & {
   pendingByte(): number | undefined;
 } {
-  const { sink, file, timeZone, overrides, maxLineBytes } = options;
+  const { sink, file, timeZone, overrides, maxLineBytes, defaultTimestamp } = options;
   const skipFrom = options.skipToOffset ?? 0;
   const fileStem = file.replace(/^.*[\\/]/, '').replace(/\.[^.]*$/, '');
   const stripGuard = overrides?.stripFormulaGuard ?? true;
@@ -469,17 +471,18 @@ export function createCsvHandler(options: CsvHandlerOptions): LineHandler & {
         sink.error(ctx, `expected ${cols.length} fields, got ${fields.length}`);
       return;
     }
-    if (m.timeIndex < 0)
+    if (m.timeIndex < 0 && defaultTimestamp === undefined)
       throw new IngestError({
         code: 'no_time_column',
-        message: 'no time column found; set csv.roles to mark one',
+        message: 'no time column found; set csv.roles to mark one or give a defaultTimestamp',
         file,
         line: ctx.line,
         byte: ctx.byte
       });
-    const timeText = fields[m.timeIndex];
+    const timeText = m.timeIndex < 0 ? '' : fields[m.timeIndex];
     let t: number;
-    if (timeText === lastTimeText) t = lastTime;
+    if (m.timeIndex < 0) t = defaultTimestamp as number;
+    else if (timeText === lastTimeText) t = lastTime;
     else {
       t = parseCsvTime(timeText, { format: m.timeFormat ?? 'rfc3339', timeZone });
       lastTimeText = timeText;

@@ -37,6 +37,8 @@ export interface ParsedFileSummary {
   points: number;
   events: number;
   errors: { line: number; message: string }[];
+  /** Errors beyond `limits.maxErrors`, counted only. */
+  suppressedErrors: number;
   skipped: number;
 }
 
@@ -64,6 +66,7 @@ export async function parseMetricFile(
   let points = 0;
   let events = 0;
   let skipped = 0;
+  let suppressedErrors = 0;
   const take = (step: ReturnType<typeof parser.push>): void => {
     for (const b of step.batches) {
       const key = formatSeriesKey(b.series.name, b.series.labels);
@@ -77,6 +80,7 @@ export async function parseMetricFile(
     }
     events += step.events.length;
     skipped += step.skipped;
+    suppressedErrors += step.suppressedErrors;
     for (const e of step.errors) errors.push({ line: e.line, message: e.message });
   };
   for (let o = 0; o < bytes.length; o += chunk) take(parser.push(bytes.subarray(o, o + chunk)));
@@ -87,6 +91,7 @@ export async function parseMetricFile(
     points,
     events,
     errors,
+    suppressedErrors,
     skipped
   };
 }

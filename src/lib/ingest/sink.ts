@@ -28,7 +28,13 @@ export class BatchSink {
   /** False while re-reading lines before `skipToOffset`: metadata is kept, data dropped. */
   emitting = true;
 
-  constructor(readonly file: string) {}
+  private errorCount = 0;
+  private suppressed = 0;
+
+  constructor(
+    readonly file: string,
+    private readonly maxErrors = Number.POSITIVE_INFINITY
+  ) {}
 
   /** Returns the slot for `key`, creating the descriptor once with `make`. */
   slot(key: string, make: () => SeriesDescriptor): SeriesSlot {
@@ -75,8 +81,11 @@ export class BatchSink {
   }
 
   error(ctx: LineContext, message: string): void {
-    if (this.emitting)
+    if (!this.emitting) return;
+    // A garbage file must not turn into millions of error objects: past the cap, count only.
+    if (this.errorCount++ < this.maxErrors)
       this.errors.push({ file: this.file, line: ctx.line, byte: ctx.byte, message });
+    else this.suppressed++;
   }
 
   row(): void {
@@ -102,8 +111,10 @@ export class BatchSink {
       checkpoint,
       rows: this.rows,
       bytes,
-      skipped: this.skipped
+      skipped: this.skipped,
+      suppressedErrors: this.suppressed
     };
+    this.suppressed = 0;
     this.active = [];
     this.events = [];
     this.errors = [];

@@ -98,6 +98,27 @@ function firstLineClosesJson(text: string): boolean {
 }
 
 /**
+ * Throws `IngestError` 'not_metrics' when the bytes are an image, PDF, archive or other binary
+ * (magic bytes, any NUL, or more than `SniffDefaults.maxControlRatio` control bytes).
+ *
+ * Empty input: passes. Complexity O(bytes).
+ * @example
+ * assertNotBinary(Uint8Array.of(0x89, 0x50, 0x4e, 0x47), 'a.png') // throws
+ */
+export function assertNotBinary(firstBytes: Uint8Array, file: string): void {
+  for (const [what, magic] of MAGIC)
+    if (startsWith(firstBytes, magic)) throw notMetrics(file, what);
+  let control = 0;
+  for (let i = 0; i < firstBytes.length; i++) {
+    const b = firstBytes[i];
+    if (b === 0) throw notMetrics(file, 'a binary file (NUL bytes)');
+    if (b < 32 && b !== 9 && b !== 10 && b !== 13 && b !== 12) control++;
+  }
+  if (firstBytes.length > 0 && control / firstBytes.length > SniffDefaults.maxControlRatio)
+    throw notMetrics(file, 'a binary file (control bytes)');
+}
+
+/**
  * Detects the format of a file from its first bytes (the stream parser passes up to
  * `SniffDefaults.headBytes`), using the file name only to break ties.
  * Throws `IngestError` 'not_metrics' for binary files (magic bytes, NUL or control bytes) and
@@ -112,16 +133,7 @@ export function sniffFormat(firstBytes: Uint8Array, fileName?: string): IngestFo
   const file = fileName ?? '';
   const ext = extensionOf(fileName);
   if (ZIP_MAGIC.some((m) => startsWith(firstBytes, m))) return 'tidemark-bundle';
-  for (const [what, magic] of MAGIC)
-    if (startsWith(firstBytes, magic)) throw notMetrics(file, what);
-  let control = 0;
-  for (let i = 0; i < firstBytes.length; i++) {
-    const b = firstBytes[i];
-    if (b === 0) throw notMetrics(file, 'a binary file (NUL bytes)');
-    if (b < 32 && b !== 9 && b !== 10 && b !== 13 && b !== 12) control++;
-  }
-  if (firstBytes.length > 0 && control / firstBytes.length > SniffDefaults.maxControlRatio)
-    throw notMetrics(file, 'a binary file (control bytes)');
+  assertNotBinary(firstBytes, file);
   let text = new TextDecoder('utf-8').decode(firstBytes);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const body = text.trimStart();

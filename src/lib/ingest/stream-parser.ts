@@ -6,7 +6,7 @@ import { createNdjsonHandler, JsonDocumentReader } from './json';
 import { LineSplitter } from './lines';
 import { createPrometheusHandler } from './prometheus';
 import { BatchSink } from './sink';
-import { SniffDefaults, sniffFormat } from './sniff';
+import { assertNotBinary, SniffDefaults, sniffFormat } from './sniff';
 import { isValidTimeZone } from './time';
 import {
   DefaultIngestLimits,
@@ -95,7 +95,8 @@ function createEngine(
           timeZone: options.timeZone ?? 'UTC',
           overrides: options.csv,
           maxLineBytes: limits.maxLineBytes,
-          skipToOffset
+          skipToOffset,
+          defaultTimestamp: options.defaultTimestamp
         }),
         lineOptions
       );
@@ -176,7 +177,7 @@ export function createStreamParser(options: StreamParserOptions): StreamParser {
     });
   if (!(limits.maxLineBytes > 0) || !(limits.maxJsonDepth > 0))
     throw new IngestError({ code: 'invalid_option', message: 'limits must be positive', file });
-  const sink = new BatchSink(file);
+  const sink = new BatchSink(file, limits.maxErrors);
   let engine: Engine | undefined;
   let format: IngestFormat | '' = '';
   let head: Uint8Array[] = [];
@@ -194,7 +195,11 @@ export function createStreamParser(options: StreamParserOptions): StreamParser {
     }
     head = [];
     headLength = 0;
-    format = options.format ?? sniffFormat(all.subarray(0, SniffDefaults.headBytes), file);
+    const sniffed = all.subarray(0, SniffDefaults.headBytes);
+    // A forced format still refuses images and binaries: only a zip may be binary.
+    if (options.format !== undefined && !(all[0] === ZIP_START[0] && all[1] === ZIP_START[1]))
+      assertNotBinary(sniffed, file);
+    format = options.format ?? sniffFormat(sniffed, file);
     engine = createEngine(format, all, { ...options, limits, sink });
     engine.push(all);
   };

@@ -30,6 +30,8 @@ export interface IngestLimits {
   maxZipEntries: number;
   /** Real bytes produced while inflating, summed over all entries. */
   maxInflatedBytes: number;
+  /** Per-line errors reported in full; later ones are only counted (`suppressedErrors`). */
+  maxErrors: number;
 }
 
 export const DefaultIngestLimits: IngestLimits = {
@@ -37,7 +39,8 @@ export const DefaultIngestLimits: IngestLimits = {
   maxJsonDepth: 64,
   maxJsonDocumentBytes: 256 * 1024 * 1024,
   maxZipEntries: 1_000,
-  maxInflatedBytes: 2 * 1024 * 1024 * 1024
+  maxInflatedBytes: 2 * 1024 * 1024 * 1024,
+  maxErrors: 10_000
 };
 
 export type CsvColumnRole = 'time' | 'label' | 'value' | 'name' | 'ignored';
@@ -89,6 +92,8 @@ export interface ParseStep {
   bytes: number;
   /** Values that were deliberately not points (string fields, `_created`), in this step. */
   skipped: number;
+  /** Line errors beyond `limits.maxErrors`, counted but not listed, in this step. */
+  suppressedErrors: number;
 }
 
 export interface StreamParser {
