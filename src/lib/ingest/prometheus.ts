@@ -1,5 +1,6 @@
 import type { SeriesKind } from '../types';
 import { IngestError } from './errors';
+import { parseDecimalAt } from './fast-number';
 import { guessCategory, guessUnit, formatSeriesKey } from './naming';
 import type { BatchSink, SeriesSlot } from './sink';
 import { detectEpochPrecision, EpochMagnitude, parseEpoch, shiftDecimal } from './time';
@@ -173,7 +174,15 @@ export function createPrometheusHandler(options: PrometheusHandlerOptions): Line
   const types = new Map<string, FamilyType>();
   const units = new Map<string, string>();
   const helps = new Map<string, string>();
-  const cache = new Map<string, SeriesSlot | null>();
+  /** Known series by their exact text; `next` predicts the series of the following line. */
+  interface CacheEntry {
+    key: string;
+    slot: SeriesSlot | null;
+    next: CacheEntry | undefined;
+  }
+  const cache = new Map<string, CacheEntry>();
+  let previous: CacheEntry | undefined;
+  const range = { start: 0, end: 0 };
   let eofSeen = false;
 
   const familyOf = (name: string): { family: string; suffix: string } => {
@@ -260,46 +269,79 @@ export function createPrometheusHandler(options: PrometheusHandlerOptions): Line
       sink.error(ctx, 'content after # EOF');
       return;
     }
-    const brace = line.indexOf('{');
-    const space = line.indexOf(' ');
-    let seriesEnd: number;
-    let slot: SeriesSlot | null | undefined;
-    if (brace < 0 || (space >= 0 && space < brace)) {
-      seriesEnd = space < 0 ? line.length : space;
-      slot = cache.get(line.slice(0, seriesEnd));
-    } else {
-      // A '}' inside a quoted label value is legal, so only a full parse finds the end;
-      // the cache is keyed on the text up to the last '}' which a value cannot follow.
-      const close = line.lastIndexOf('}');
-      seriesEnd = close + 1;
-      slot = close > 0 ? cache.get(line.slice(0, seriesEnd)) : undefined;
+    // Scrapes repeat their series in the same order, so the series that followed this one
+    // last time is checked first with startsWith: no substring, no hashing.
+    let entry: CacheEntry | undefined;
+    const guess = previous?.next;
+    if (guess !== undefined && line.startsWith(guess.key)) {
+      const c = line.charCodeAt(guess.key.length);
+      if (c === 32 || c === 9) entry = guess;
     }
+    if (entry === undefined) {
+      const brace = line.indexOf('{');
+      const space = line.indexOf(' ');
+      if (brace < 0 || (space >= 0 && space < brace))
+        entry = cache.get(line.slice(0, space < 0 ? line.length : space));
+      else {
+        // A '}' inside a quoted label value is legal, so only a full parse finds the end;
+        // the cache is keyed on the text up to the last '}' which a value cannot follow.
+        const close = line.lastIndexOf('}');
+        entry = close > 0 ? cache.get(line.slice(0, close + 1)) : undefined;
+      }
+      if (entry === undefined) {
+        const parsed = parseSeries(line);
+        if (typeof parsed === 'string') {
+          sink.row();
+          return sink.error(ctx, parsed);
+        }
+        const key = line.slice(0, parsed.end);
+        entry = { key, slot: resolve(parsed), next: undefined };
+        cache.set(key, entry);
+      }
+      if (previous !== undefined) previous.next = entry;
+    }
+    previous = entry;
     sink.row();
-    if (slot === undefined) {
-      const parsed = parseSeries(line);
-      if (typeof parsed === 'string') return sink.error(ctx, parsed);
-      seriesEnd = parsed.end;
-      slot = resolve(parsed);
-      cache.set(line.slice(0, seriesEnd), slot);
-    }
+    const slot = entry.slot;
     // Hand tokenising: a regex split per sample costs more than the rest of the line.
     const n = line.length;
-    let i = skipBlanks(line, seriesEnd);
+    let i = skipBlanks(line, entry.key.length);
     const valueEnd = tokenEnd(line, i);
-    const valueText = line.slice(i, valueEnd);
+    range.start = i;
+    range.end = valueEnd;
+    let v = parseDecimalAt(line, range);
+    const valueText = v === v ? '' : line.slice(i, valueEnd);
     i = skipBlanks(line, valueEnd);
-    let tsText = '';
+    let tsStart = -1;
+    let tsEnd = -1;
     if (i < n && line.charCodeAt(i) !== 35) {
-      const tsEnd = tokenEnd(line, i);
-      tsText = line.slice(i, tsEnd);
+      tsStart = i;
+      tsEnd = tokenEnd(line, i);
       i = skipBlanks(line, tsEnd);
     }
-    if (valueText === '' || (i < n && line.charCodeAt(i) !== 35))
+    if (valueEnd === range.start || (i < n && line.charCodeAt(i) !== 35))
       return sink.error(ctx, 'expected "<value> [timestamp]"');
-    const v = parsePromFloat(valueText);
-    if (v === undefined) return sink.error(ctx, `invalid value "${valueText.slice(0, 40)}"`);
+    if (v !== v) {
+      const parsedValue = parsePromFloat(valueText);
+      if (parsedValue === undefined)
+        return sink.error(ctx, `invalid value "${valueText.slice(0, 40)}"`);
+      v = parsedValue;
+    }
+    let tsText = '';
+    let tsFast = NaN;
+    if (tsStart >= 0) {
+      range.start = tsStart;
+      range.end = tsEnd;
+      tsFast = openMetrics ? NaN : parseDecimalAt(line, range);
+      // Integer ms of a plausible date: the common Prometheus case, already exact.
+      if (!(Number.isInteger(tsFast) && Math.abs(tsFast) >= EpochMagnitude.s)) {
+        tsFast = NaN;
+        tsText = line.slice(tsStart, tsEnd);
+      }
+    }
     let t: number;
-    if (tsText !== '') {
+    if (tsFast === tsFast) t = tsFast;
+    else if (tsText !== '') {
       t = toMs(tsText);
       if (!Number.isFinite(t)) return sink.error(ctx, `invalid timestamp "${tsText.slice(0, 40)}"`);
     } else if (defaultTimestamp !== undefined) t = defaultTimestamp;
