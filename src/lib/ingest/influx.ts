@@ -1,5 +1,6 @@
 import type { ResultEvent } from '../types';
 import { IngestError } from './errors';
+import { parseDecimalAt } from './fast-number';
 import { formatSeriesKey, guessCategory, guessUnit } from './naming';
 import type { BatchSink, SeriesSlot } from './sink';
 import { detectEpochPrecision, parseEpoch } from './time';
@@ -226,7 +227,12 @@ export function createInfluxHandler(options: InfluxHandlerOptions): LineHandler 
     key: KeyPart | string;
     keyText: string;
     fields: Map<string, SeriesSlot>;
+    /** Field names and slots in the order the last line with this key had them. */
+    order: { name: string; slot: SeriesSlot }[];
+    next: KeyEntry | undefined;
   }
+  let previous: KeyEntry | undefined;
+  const range = { start: 0, end: 0 };
   const entries = new Map<string, KeyEntry>();
   const fieldSlots: SeriesSlot[] = [];
   const fieldValues: number[] = [];
@@ -236,12 +242,27 @@ export function createInfluxHandler(options: InfluxHandlerOptions): LineHandler 
     sink.row();
     const keyEnd = line.indexOf(' ');
     if (keyEnd <= 0) return sink.error(ctx, 'expected "measurement[,tags] fields [timestamp]"');
-    const keyText = line.slice(0, keyEnd);
-    let entry = entries.get(keyText);
+    // Same trick as the Prometheus parser: try the key that followed the previous line's key.
+    let entry: KeyEntry | undefined;
+    const guess = previous?.next;
+    if (guess !== undefined && keyEnd === guess.keyText.length && line.startsWith(guess.keyText))
+      entry = guess;
+    const keyText = entry === undefined ? line.slice(0, keyEnd) : entry.keyText;
     if (entry === undefined) {
-      entry = { key: parseKeyPart(keyText), keyText, fields: new Map() };
-      entries.set(keyText, entry);
+      entry = entries.get(keyText);
+      if (entry === undefined) {
+        entry = {
+          key: parseKeyPart(keyText),
+          keyText,
+          fields: new Map(),
+          order: [],
+          next: undefined
+        };
+        entries.set(keyText, entry);
+      }
+      if (previous !== undefined) previous.next = entry;
     }
+    previous = entry;
     const key = entry.key;
     if (typeof key === 'string') return sink.error(ctx, key);
     const sp = line.indexOf(' ', keyEnd + 1);
@@ -259,17 +280,33 @@ export function createInfluxHandler(options: InfluxHandlerOptions): LineHandler 
       const eq = line.indexOf('=', start);
       if (eq <= start || eq >= end)
         return sink.error(ctx, `invalid field "${line.slice(start, Math.min(end, start + 60))}"`);
-      const value = parseFieldValue(line.slice(eq + 1, end));
+      range.start = eq + 1;
+      range.end = end;
+      let value: FieldValue | undefined = parseDecimalAt(line, range);
+      if (value !== value) value = parseFieldValue(line.slice(eq + 1, end));
       if (value === undefined || typeof value === 'string')
         return sink.error(
           ctx,
           `invalid field value "${line.slice(start, Math.min(end, start + 60))}"`
         );
-      const field = line.slice(start, eq);
-      let slot = entry.fields.get(field);
-      if (slot === undefined) {
-        slot = slotFor(keyText, key, field);
-        entry.fields.set(field, slot);
+      // Fields usually come in the same order: compare in place before slicing the name.
+      const f = fieldSlots.length;
+      const known = entry.order[f];
+      let slot: SeriesSlot | undefined;
+      if (
+        known !== undefined &&
+        eq - start === known.name.length &&
+        line.startsWith(known.name, start)
+      )
+        slot = known.slot;
+      else {
+        const field = line.slice(start, eq);
+        slot = entry.fields.get(field);
+        if (slot === undefined) {
+          slot = slotFor(keyText, key, field);
+          entry.fields.set(field, slot);
+        }
+        entry.order[f] = { name: field, slot };
       }
       fieldSlots.push(slot);
       fieldValues.push(value);
