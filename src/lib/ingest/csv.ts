@@ -1,5 +1,6 @@
 import type { ResultEvent } from '../types';
 import { IngestError } from './errors';
+import { parseDecimalAt } from './fast-number';
 import { formatSeriesKey, guessCategory, guessUnit } from './naming';
 import { parsePromFloat } from './prometheus';
 import type { BatchSink, SeriesSlot } from './sink';
@@ -426,10 +427,14 @@ export function createCsvHandler(options: CsvHandlerOptions): LineHandler & {
 
   /** Per-mapping precomputation so a row costs one map lookup plus one parse per value. */
   interface RowGroup {
+    key: string;
     labels: Record<string, string>;
     metricName: string;
     slots: (SeriesSlot | null | undefined)[];
+    next: RowGroup | undefined;
   }
+  let previousGroup: RowGroup | undefined;
+  let rowCounted = false;
   interface RowPlan {
     labelIdx: number[];
     nameIdx: number;
@@ -465,7 +470,8 @@ export function createCsvHandler(options: CsvHandlerOptions): LineHandler & {
   const emitRow = (fields: string[], ctx: LineContext): void => {
     const m = mapping as CsvMapping;
     const cols = m.columns;
-    sink.row();
+    if (rowCounted) rowCounted = false;
+    else sink.row();
     if (fields.length !== cols.length) {
       if (!(fields.length === 1 && fields[0].trim() === ''))
         sink.error(ctx, `expected ${cols.length} fields, got ${fields.length}`);
@@ -507,9 +513,11 @@ export function createCsvHandler(options: CsvHandlerOptions): LineHandler & {
         if (v !== '') labels[cols[i].name] = v;
       }
       group = {
+        key,
         labels,
         metricName: nameIdx < 0 ? '' : clean(fields[nameIdx]),
-        slots: new Array(valueIdx.length)
+        slots: new Array(valueIdx.length),
+        next: undefined
       };
       groups.set(key, group);
     }
@@ -542,6 +550,97 @@ export function createCsvHandler(options: CsvHandlerOptions): LineHandler & {
       }
       sink.point(slot, t, v);
     }
+  };
+
+  const cellStart: number[] = [];
+  const cellEnd: number[] = [];
+  const range = { start: 0, end: 0 };
+
+  /**
+   * The hot path for quote-free rows once the mapping is known: cells are located with
+   * indexOf and numbers parsed in place, so a row allocates only its time and label texts.
+   * Anything unusual falls back to the general `emitRow`.
+   */
+  const emitPlainLine = (line: string, ctx: LineContext): void => {
+    const m = mapping as CsvMapping;
+    const cols = m.columns;
+    const d = delimiter as string;
+    let count = 0;
+    let pos = 0;
+    for (;;) {
+      const next = line.indexOf(d, pos);
+      const end = next < 0 ? line.length : next;
+      cellStart[count] = pos;
+      cellEnd[count] = end;
+      count++;
+      if (next < 0 || count > cols.length) break;
+      pos = next + 1;
+    }
+    plan ??= makePlan(m);
+    const { labelIdx, nameIdx, valueIdx } = plan;
+    if (count !== cols.length || nameIdx >= 0 || labelIdx.length > 1)
+      return emitRow(line.split(d), ctx);
+    const ts = cellStart[m.timeIndex];
+    const te = cellEnd[m.timeIndex];
+    let t: number;
+    if (te - ts === lastTimeText.length && line.startsWith(lastTimeText, ts)) t = lastTime;
+    else {
+      lastTimeText = line.slice(ts, te);
+      t = parseCsvTime(lastTimeText, { format: m.timeFormat ?? 'rfc3339', timeZone });
+      lastTime = t;
+    }
+    sink.row();
+    if (!Number.isFinite(t)) return sink.error(ctx, `invalid time "${lastTimeText.slice(0, 40)}"`);
+    let group: RowGroup | undefined;
+    if (labelIdx.length === 0) group = plan.groups.get('');
+    else {
+      const ls = cellStart[labelIdx[0]];
+      const le = cellEnd[labelIdx[0]];
+      const guess = previousGroup?.next;
+      if (guess !== undefined && le - ls === guess.key.length && line.startsWith(guess.key, ls))
+        group = guess;
+      else group = plan.groups.get(line.slice(ls, le));
+    }
+    if (group === undefined) {
+      const fields = line.split(d);
+      emitRowGroup(fields, ctx, t);
+      return;
+    }
+    if (previousGroup !== undefined && previousGroup !== group) previousGroup.next = group;
+    previousGroup = group;
+    for (let j = 0; j < valueIdx.length; j++) {
+      const i = valueIdx[j];
+      range.start = cellStart[i];
+      range.end = cellEnd[i];
+      if (range.start === range.end) continue;
+      let v: number | undefined = parseDecimalAt(line, range);
+      if (v !== v) {
+        const cell = line.slice(range.start, range.end);
+        if (cell.trim() === '') continue;
+        v = parseCsvNumber(cell);
+        if (v === undefined) {
+          sink.error(ctx, `column ${cols[i].name}: "${cell.slice(0, 40)}" is not a number`);
+          continue;
+        }
+      }
+      let slot = group.slots[j];
+      if (slot === undefined) {
+        const name = seriesName(m, group, cols[i].name);
+        slot = name === '' ? null : slotFor(name, group.labels, group.key);
+        group.slots[j] = slot;
+      }
+      if (slot === null) {
+        sink.error(ctx, 'empty metric name');
+        continue;
+      }
+      sink.point(slot, t, v);
+    }
+  };
+
+  /** First row of a new label group on the plain path: the general path registers it. */
+  const emitRowGroup = (fields: string[], ctx: LineContext, _t: number): void => {
+    rowCounted = true;
+    emitRow(fields, ctx);
   };
 
   const emitEvent = (fields: string[], t: number, ctx: LineContext): void => {
@@ -589,6 +688,7 @@ export function createCsvHandler(options: CsvHandlerOptions): LineHandler & {
     const hdr = header ?? sectionRows[0]?.fields.map((_c, i) => `col${i + 1}`) ?? [];
     mapping = detectCsvMapping({ header: hdr, rows: sectionRows.map((r) => r.fields), overrides });
     plan = undefined;
+    previousGroup = undefined;
     const rows = sectionRows;
     sectionRows = [];
     for (const r of rows) {
@@ -637,6 +737,17 @@ export function createCsvHandler(options: CsvHandlerOptions): LineHandler & {
         return;
       }
       recordCtx = ctx;
+    }
+    if (
+      !r.pending &&
+      mapping !== undefined &&
+      mapping.layout !== 'events' &&
+      mapping.timeIndex >= 0 &&
+      line.indexOf('"') < 0
+    ) {
+      recordCtx = undefined;
+      sink.emitting = ctx.byte >= skipFrom;
+      return emitPlainLine(line, ctx);
     }
     const fields = r.feed(raw);
     if (fields === undefined) {
