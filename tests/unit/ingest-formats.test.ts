@@ -198,6 +198,8 @@ describe('Influx line protocol', () => {
   it.each([
     ['no fields', 'm 1700000000000'],
     ['bad field value', 'm v=abc 1700000000000'],
+    ['fractional integer field', 'm v=1.5i 1700000000000'],
+    ['fractional timestamp', 'm v=1 1700000000000.5'],
     ['unterminated string', 'm v="abc 1700000000000'],
     ['bad timestamp', 'm v=1 17x']
   ])('reports %s as a line error', (_what, line) => {

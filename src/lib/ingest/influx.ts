@@ -268,7 +268,19 @@ export function createInfluxHandler(options: InfluxHandlerOptions): LineHandler 
     const sp = line.indexOf(' ', keyEnd + 1);
     const fieldsEnd = sp < 0 ? line.length : sp;
     if (fieldsEnd === keyEnd + 1) return sink.error(ctx, 'missing field set');
-    const t = parseTimestamp(sp < 0 ? '' : line.slice(sp + 1).trim(), ctx);
+    let t: number | undefined = NaN;
+    if (sp >= 0 && precision !== undefined && line.charCodeAt(line.length - 1) !== 32) {
+      // Whole-ms timestamps in ms or ns precision: digits parsed in place, no substring.
+      range.start = sp + 1;
+      range.end = line.length;
+      if (precision === 'ns' && line.endsWith('000000')) range.end -= 6;
+      else if (precision !== 'ms') range.end = -1;
+      if (range.end > range.start) {
+        t = parseDecimalAt(line, range);
+        if (!Number.isInteger(t)) t = NaN;
+      }
+    }
+    if (t !== t) t = parseTimestamp(sp < 0 ? '' : line.slice(sp + 1).trim(), ctx);
     if (t === undefined)
       return sink.error(ctx, `invalid timestamp "${line.slice(sp + 1, sp + 41)}"`);
     fieldSlots.length = 0;
@@ -281,8 +293,12 @@ export function createInfluxHandler(options: InfluxHandlerOptions): LineHandler 
       if (eq <= start || eq >= end)
         return sink.error(ctx, `invalid field "${line.slice(start, Math.min(end, start + 60))}"`);
       range.start = eq + 1;
-      range.end = end;
+      const last = line.charCodeAt(end - 1);
+      // Integer fields (`12i`, `12u`) parse the same way without their suffix.
+      const integer = last === 105 || last === 117;
+      range.end = integer ? end - 1 : end;
       let value: FieldValue | undefined = parseDecimalAt(line, range);
+      if (integer && !Number.isInteger(value)) value = NaN;
       if (value !== value) value = parseFieldValue(line.slice(eq + 1, end));
       if (value === undefined || typeof value === 'string')
         return sink.error(
