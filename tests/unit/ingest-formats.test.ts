@@ -425,6 +425,30 @@ describe('JSON, NDJSON, OTLP', () => {
     expect(points(c, `q_sum{${svc}}`)).toEqual([[1700000000000, 9]]);
   });
 
+  it('OTLP as NDJSON (collector file exporter: one export request per line)', () => {
+    const line = (v: number, ns: string) =>
+      JSON.stringify({
+        resourceMetrics: [
+          {
+            scopeMetrics: [
+              {
+                metrics: [{ name: 'g', gauge: { dataPoints: [{ timeUnixNano: ns, asDouble: v }] } }]
+              }
+            ]
+          }
+        ]
+      });
+    const c = run(
+      line(1, '1700000000000000000') + '\n' + line(2, '1700000001000000000') + '\n',
+      'metrics.jsonl'
+    );
+    expect(c.format).toBe('ndjson');
+    expect(points(c, 'g')).toEqual([
+      [1700000000000, 1],
+      [1700000001000, 2]
+    ]);
+  });
+
   it('JSON arrays of points', () => {
     const c = run(
       '[\n {"name":"a","t":1700000000000,"v":1},\n {"name":"a","t":1700000001000,"v":-0.5}\n]'
