@@ -31,6 +31,24 @@ describe('limits', () => {
     }
   });
 
+  it('byte offsets stay exact after multi-byte characters', () => {
+    const head = 'up{city="Zürich"} 1 1700000000000\nup{city="東京"} 2 1700000000001\n';
+    const headBytes = enc(head).length;
+    const bytes = enc(head + '😀'.repeat(MiB) + '\n');
+    for (const chunk of [bytes.length, 65_537]) {
+      const e = fatal(() => collect(bytes, { fileName: 'big.prom', chunk }));
+      expect(e.byte).toBe(headBytes);
+      expect(e.line).toBe(3);
+    }
+    const c = collect(enc(head + 'up{city="x"} 1.5\n'), {
+      fileName: 'a.prom',
+      defaultTimestamp: 0
+    });
+    expect(c.errors).toEqual([]);
+    const bad = collect(enc(head + 'up{city="x"} nope\n'), { fileName: 'a.prom', chunk: 5 });
+    expect(bad.errors.map((e) => e.byte)).toEqual([headBytes]);
+  });
+
   it('a line of exactly maxLineBytes passes, one more byte fails', () => {
     const limits = { maxLineBytes: 64 };
     const ok = `up ${'1'.repeat(61)}\n`;

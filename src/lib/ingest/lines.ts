@@ -89,27 +89,44 @@ export class LineSplitter {
       pos = first + 1;
       this.lineStart = base + pos;
     }
-    // Collect the starts of all complete lines in the rest of the chunk.
-    const starts = this.starts;
-    starts.length = 0;
-    let last = -1;
-    for (
-      let nl = pos === 0 ? first : chunk.indexOf(NEWLINE, pos);
-      nl >= 0;
-      nl = chunk.indexOf(NEWLINE, nl + 1)
-    ) {
-      const start = last < 0 ? pos : last + 1;
-      if (nl - start > maxLineBytes)
-        throw this.tooLong(base + start, this.lineNo + starts.length + 1);
-      starts.push(start);
-      last = nl;
-    }
-    if (last >= 0) {
-      let text = this.decoder.decode(chunk.subarray(pos, last));
-      if (base + pos === 0 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    const last = chunk.lastIndexOf(NEWLINE);
+    if (last >= pos) {
+      const region = chunk.subarray(pos, last);
+      let text = this.decoder.decode(region);
+      let bom = 0;
+      if (base + pos === 0 && text.charCodeAt(0) === 0xfeff) {
+        text = text.slice(1);
+        bom = 3;
+      }
       const lines = text.split('\n');
-      for (let i = 0; i < lines.length; i++)
-        onLine(lines[i], { line: ++this.lineNo, byte: base + starts[i] });
+      // A UTF-8 sequence never decodes to more UTF-16 units than it has bytes, so equal
+      // totals mean every character is one byte: offsets follow string lengths and the
+      // per-line byte scan can be skipped (the common, ASCII case).
+      if (text.length + bom === region.length) {
+        let byte = base + pos;
+        for (let i = 0; i < lines.length; i++) {
+          const size = lines[i].length + (i === 0 ? bom : 0);
+          if (size > maxLineBytes) throw this.tooLong(byte, this.lineNo + 1);
+          onLine(lines[i], { line: ++this.lineNo, byte });
+          byte += size + 1;
+        }
+      } else {
+        const starts = this.starts;
+        starts.length = 0;
+        let prev = pos - 1;
+        for (
+          let nl = chunk.indexOf(NEWLINE, pos);
+          nl >= 0 && nl <= last;
+          nl = chunk.indexOf(NEWLINE, nl + 1)
+        ) {
+          if (nl - (prev + 1) > maxLineBytes)
+            throw this.tooLong(base + prev + 1, this.lineNo + starts.length + 1);
+          starts.push(prev + 1);
+          prev = nl;
+        }
+        for (let i = 0; i < lines.length; i++)
+          onLine(lines[i], { line: ++this.lineNo, byte: base + starts[i] });
+      }
       pos = last + 1;
       this.lineStart = base + pos;
     }
