@@ -1,0 +1,43 @@
+/**
+ * Allocation-free decimal parsing straight from a line, for the hot paths. Clinger's fast path:
+ * when the digits form an integer m < 2^53 and the fraction has k ≤ 22 digits, m and 10^k
+ * are exact doubles and IEEE division rounds m / 10^k correctly, so the result equals
+ * `Number(text)`. Anything else (exponents, long mantissas, NaN/Inf) returns NaN and the
+ * caller falls back to `Number(slice)`.
+ */
+const POW10 = Array.from({ length: 23 }, (_v, i) => 10 ** i);
+const MAX_EXACT = 2 ** 53;
+
+/**
+ * Parses `text[start, end)` as a plain decimal (`-12.5`, `7`, `.5`), exactly as `Number` would.
+ *
+ * Empty range or anything outside the fast path: NaN. Complexity O(end - start).
+ * @example
+ * parseDecimalAt('v=12.5 x', { start: 2, end: 6 }) // 12.5
+ */
+export function parseDecimalAt(text: string, range: { start: number; end: number }): number {
+  let i = range.start;
+  const end = range.end;
+  if (i >= end) return NaN;
+  let negative = false;
+  const first = text.charCodeAt(i);
+  if (first === 45 || first === 43) {
+    negative = first === 45;
+    i++;
+  }
+  let m = 0;
+  let digits = 0;
+  let frac = -1;
+  for (; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      m = m * 10 + (c - 48);
+      digits++;
+      if (frac >= 0) frac++;
+    } else if (c === 46 && frac < 0) frac = 0;
+    else return NaN;
+  }
+  if (digits === 0 || m >= MAX_EXACT || frac > 22) return NaN;
+  const v = frac > 0 ? m / POW10[frac] : m;
+  return negative ? -v : v;
+}

@@ -1,0 +1,510 @@
+import type { ResultEvent, SeriesKind } from '../types';
+import { IngestError } from './errors';
+import { formatSeriesKey, guessCategory, guessUnit } from './naming';
+import type { BatchSink } from './sink';
+import { detectEpochPrecision, parseDateTime, parseEpoch, shiftDecimal } from './time';
+import type { LineContext, LineHandler } from './types';
+
+/**
+ * JSON, NDJSON and OTLP JSON. Objects are recognised by shape:
+ * - points `{ name|metric, labels?, t|time|timestamp, v|value }`;
+ * - Prometheus API `{ metric: { __name__, ... }, values: [[t, "v"]] }` (or `value`), also
+ *   wrapped in `{ status, data: { result: [...] } }`;
+ * - result-log events `{ t, actionType, status, durationMs, ... }`;
+ * - OTLP `{ resourceMetrics: [...] }`;
+ * - Tidemark bundle lines (see src/lib/export/bundle.ts).
+ * Nesting depth is checked on the raw text before JSON.parse, so a hostile `[[[[…` never
+ * reaches the recursive parser.
+ */
+
+const QUOTE = 34;
+const BACKSLASH = 92;
+const OPENERS = new Set([91, 123]);
+const CLOSERS = new Set([93, 125]);
+
+/** Incremental nesting-depth scanner over text or UTF-8 bytes (brackets are ASCII in both). */
+export class JsonDepthScanner {
+  depth = 0;
+  private inString = false;
+  private escaped = false;
+
+  constructor(private readonly maxDepth: number) {}
+
+  /** Feeds one code unit; returns false when the depth limit is exceeded. */
+  private step(c: number): boolean {
+    if (this.inString) {
+      if (this.escaped) this.escaped = false;
+      else if (c === BACKSLASH) this.escaped = true;
+      else if (c === QUOTE) this.inString = false;
+    } else if (c === QUOTE) this.inString = true;
+    else if (OPENERS.has(c)) {
+      if (++this.depth > this.maxDepth) return false;
+    } else if (CLOSERS.has(c)) this.depth--;
+    return true;
+  }
+
+  /** Returns the index where the limit was exceeded, or -1. */
+  scanText(text: string): number {
+    for (let i = 0; i < text.length; i++) if (!this.step(text.charCodeAt(i))) return i;
+    return -1;
+  }
+
+  scanBytes(bytes: Uint8Array): number {
+    for (let i = 0; i < bytes.length; i++) if (!this.step(bytes[i])) return i;
+    return -1;
+  }
+}
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+type JsonObject = { [k: string]: Json };
+
+const isObject = (x: unknown): x is JsonObject =>
+  typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/**
+ * A JSON value → number, accepting the strings Tidemark's writers use for NaN/±Inf/-0.
+ *
+ * Empty string, other types or non-numeric text: undefined. Complexity O(length).
+ * @example
+ * parseJsonNumber('-0') // -0
+ */
+export function parseJsonNumber(x: unknown): number | undefined {
+  if (typeof x === 'number') return x;
+  if (typeof x !== 'string') return undefined;
+  switch (x) {
+    case 'NaN':
+      return NaN;
+    case '+Inf':
+    case 'Inf':
+    case 'Infinity':
+    case '+Infinity':
+      return Infinity;
+    case '-Inf':
+    case '-Infinity':
+      return -Infinity;
+  }
+  const s = x.trim();
+  if (s === '' || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) return undefined;
+  return Number(s);
+}
+
+/**
+ * A JSON time → epoch ms: numbers by magnitude (s, ms, µs, ns), numeric strings likewise
+ * (exactly, without double rounding), other strings as RFC 3339 (zone-less read as UTC).
+ *
+ * Empty or unparsable input: NaN. Complexity O(length).
+ * @example
+ * parseJsonTime('1700000000') // 1700000000000
+ */
+export function parseJsonTime(x: unknown): number {
+  if (typeof x === 'number') {
+    if (!Number.isFinite(x)) return NaN;
+    const p = detectEpochPrecision(x);
+    return p === 'ms' ? x : parseEpoch(String(x).includes('e') ? x.toFixed(0) : String(x), p);
+  }
+  if (typeof x !== 'string') return NaN;
+  const s = x.trim();
+  if (/^[+-]?\d+(\.\d+)?$/.test(s)) return parseEpoch(s, detectEpochPrecision(Number(s)));
+  return parseDateTime(s, 'UTC');
+}
+
+function toLabels(x: unknown): Record<string, string> | undefined {
+  if (x === undefined || x === null) return {};
+  if (!isObject(x)) return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(x)) {
+    if (v === null || v === undefined) continue;
+    out[k] = typeof v === 'string' ? v : JSON.stringify(v);
+  }
+  return out;
+}
+
+const SeriesKinds: SeriesKind[] = ['gauge', 'counter', 'histogram_bucket'];
+
+export interface JsonDispatchOptions {
+  sink: BatchSink;
+  file: string;
+  /** Times are epoch ms as written (Tidemark bundles): no magnitude guessing. */
+  epochMs?: boolean;
+}
+
+/** Dispatches parsed JSON values to the sink by their shape. */
+export class JsonDispatcher {
+  constructor(private readonly options: JsonDispatchOptions) {}
+
+  private addPoint(
+    meta: {
+      name: string;
+      labels: Record<string, string>;
+      unit?: string;
+      kind?: SeriesKind;
+      help?: string;
+    },
+    t: number,
+    v: number
+  ): void {
+    const { sink } = this.options;
+    const slot = sink.slot(formatSeriesKey(meta.name, meta.labels), () => ({
+      name: meta.name,
+      labels: meta.labels,
+      unit: meta.unit ?? guessUnit(meta.name),
+      kind: meta.kind ?? 'gauge',
+      source: 'import',
+      category: guessCategory(meta.name),
+      ...(meta.help ? { help: meta.help } : {})
+    }));
+    sink.point(slot, t, v);
+  }
+
+  dispatch(value: unknown, ctx: LineContext, where = ''): void {
+    const { sink } = this.options;
+    if (Array.isArray(value)) {
+      value.forEach((item, i) => this.dispatch(item, ctx, `${where}[${i}]`));
+      return;
+    }
+    if (!isObject(value)) return sink.error(ctx, `${where || 'value'}: expected an object`);
+    if (Array.isArray(value.resourceMetrics)) return this.dispatchOtlp(value, ctx);
+    if (value.format === 'tidemark-bundle' || value.type === 'manifest') return;
+    if (value.type === 'event' && isObject(value.event))
+      return this.dispatchEvent(value.event, ctx, where, true);
+    if (isObject(value.series) && Array.isArray(value.t) && Array.isArray(value.v))
+      return this.dispatchBundleSeries(value, ctx, where);
+    if (isObject(value.data) && Array.isArray(value.data.result))
+      return this.dispatch(value.data.result, ctx, `${where}.data.result`);
+    if (isObject(value.metric) && (Array.isArray(value.values) || Array.isArray(value.value)))
+      return this.dispatchPromApi(value, ctx, where);
+    if (typeof value.actionType === 'string' && typeof value.status === 'string')
+      return this.dispatchEvent(value, ctx, where);
+    const name = value.name ?? value.metric;
+    if (typeof name === 'string') return this.dispatchPoint(value, name, ctx, where);
+    sink.error(ctx, `${where || 'object'}: not a point, series or event`);
+  }
+
+  private dispatchPoint(o: JsonObject, name: string, ctx: LineContext, where: string): void {
+    const { sink } = this.options;
+    sink.row();
+    const labels = toLabels(o.labels);
+    if (labels === undefined) return sink.error(ctx, `${where}labels: expected an object`);
+    const t = parseJsonTime(o.t ?? o.time ?? o.timestamp);
+    if (!Number.isFinite(t)) return sink.error(ctx, `${where}: missing or invalid time`);
+    const v = parseJsonNumber(o.v ?? o.value);
+    if (v === undefined) return sink.error(ctx, `${where}: missing or invalid value`);
+    const kind = SeriesKinds.find((k) => k === o.kind);
+    this.addPoint(
+      { name, labels, unit: typeof o.unit === 'string' ? o.unit : undefined, kind },
+      t,
+      v
+    );
+  }
+
+  private dispatchPromApi(o: JsonObject, ctx: LineContext, where: string): void {
+    const { sink } = this.options;
+    const all = toLabels(o.metric) ?? {};
+    const name = all.__name__ ?? '';
+    delete all.__name__;
+    if (name === '') return sink.error(ctx, `${where}metric: missing __name__`);
+    const pairs = Array.isArray(o.values) ? o.values : [o.value];
+    for (const pair of pairs) {
+      sink.row();
+      if (!Array.isArray(pair) || pair.length !== 2) {
+        sink.error(ctx, `${where}: expected [time, "value"]`);
+        continue;
+      }
+      // The Prometheus HTTP API gives Unix seconds with a fraction.
+      const t = typeof pair[0] === 'number' ? shiftDecimal(String(pair[0]), 3) : NaN;
+      const v = parseJsonNumber(pair[1]);
+      if (!Number.isFinite(t) || v === undefined) {
+        sink.error(ctx, `${where}: invalid sample`);
+        continue;
+      }
+      this.addPoint({ name, labels: all }, t, v);
+    }
+  }
+
+  private dispatchBundleSeries(o: JsonObject, ctx: LineContext, where: string): void {
+    const { sink } = this.options;
+    const s = o.series as JsonObject;
+    const t = o.t as Json[];
+    const v = o.v as Json[];
+    sink.row();
+    const labels = toLabels(s.labels);
+    if (typeof s.name !== 'string' || labels === undefined || t.length !== v.length)
+      return sink.error(ctx, `${where}series: needs name, labels and t/v of equal length`);
+    const kind = SeriesKinds.find((k) => k === s.kind) ?? 'gauge';
+    const { sink: out } = this.options;
+    const slot = out.slot(formatSeriesKey(s.name, labels), () => ({
+      name: s.name as string,
+      labels,
+      unit: typeof s.unit === 'string' ? s.unit : '',
+      kind,
+      source: 'import',
+      category:
+        typeof s.category === 'string' &&
+        ['system', 'model', 'ux', 'network', 'app', 'events'].includes(s.category)
+          ? (s.category as 'system')
+          : guessCategory(s.name as string),
+      ...(typeof s.help === 'string' ? { help: s.help } : {})
+    }));
+    for (let i = 0; i < t.length; i++) {
+      const ti = parseJsonNumber(t[i]) ?? NaN;
+      const vi = parseJsonNumber(v[i]);
+      if (!Number.isFinite(ti) || vi === undefined) {
+        sink.error(ctx, `${where}point ${i}: invalid time or value`);
+        continue;
+      }
+      out.point(slot, ti, vi === 0 && v[i] === '-0' ? -0 : vi);
+    }
+  }
+
+  private dispatchEvent(o: JsonObject, ctx: LineContext, where: string, exact = false): void {
+    const { sink } = this.options;
+    sink.row();
+    const rawT = o.t ?? o.time ?? o.timestamp;
+    const t = exact || this.options.epochMs ? (parseJsonNumber(rawT) ?? NaN) : parseJsonTime(rawT);
+    if (!Number.isFinite(t)) return sink.error(ctx, `${where}event: missing or invalid time`);
+    const duration = parseJsonNumber(o.durationMs);
+    const e: ResultEvent = {
+      t,
+      actionType: String(o.actionType),
+      status: String(o.status),
+      durationMs: duration ?? NaN
+    };
+    if (typeof o.triggerId === 'string') e.triggerId = o.triggerId;
+    if (typeof o.organisationId === 'string') e.organisationId = o.organisationId;
+    if (typeof o.errorMessage === 'string') e.errorMessage = o.errorMessage;
+    const retries = parseJsonNumber(o.retries);
+    if (retries !== undefined) e.retries = retries;
+    const known = new Set([
+      't',
+      'time',
+      'timestamp',
+      'actionType',
+      'status',
+      'durationMs',
+      'triggerId',
+      'organisationId',
+      'errorMessage',
+      'retries',
+      'type',
+      'context'
+    ]);
+    const context: Record<string, unknown> = isObject(o.context) ? { ...o.context } : {};
+    for (const [k, v] of Object.entries(o)) if (!known.has(k)) context[k] = v;
+    if (Object.keys(context).length > 0) e.context = context;
+    sink.event(e);
+  }
+
+  private dispatchOtlp(o: JsonObject, ctx: LineContext): void {
+    const { sink } = this.options;
+    for (const rm of o.resourceMetrics as Json[]) {
+      if (!isObject(rm)) continue;
+      const resource = isObject(rm.resource) ? otlpAttributes(rm.resource.attributes) : {};
+      const scopes = Array.isArray(rm.scopeMetrics)
+        ? rm.scopeMetrics
+        : Array.isArray(rm.instrumentationLibraryMetrics)
+          ? rm.instrumentationLibraryMetrics
+          : [];
+      for (const sm of scopes) {
+        if (!isObject(sm) || !Array.isArray(sm.metrics)) continue;
+        for (const m of sm.metrics) {
+          if (!isObject(m) || typeof m.name !== 'string') {
+            sink.error(ctx, 'OTLP metric without a name');
+            continue;
+          }
+          this.dispatchOtlpMetric(m, m.name, resource, ctx);
+        }
+      }
+    }
+  }
+
+  private dispatchOtlpMetric(
+    m: JsonObject,
+    name: string,
+    resource: Record<string, string>,
+    ctx: LineContext
+  ): void {
+    const { sink } = this.options;
+    const unit = typeof m.unit === 'string' ? m.unit : undefined;
+    const help =
+      typeof m.description === 'string' && m.description !== '' ? m.description : undefined;
+    const points = (x: Json | undefined): JsonObject[] =>
+      isObject(x) && Array.isArray(x.dataPoints)
+        ? (x.dataPoints.filter(isObject) as JsonObject[])
+        : [];
+    const at = (dp: JsonObject): { t: number; labels: Record<string, string> } => ({
+      t:
+        typeof dp.timeUnixNano === 'string' || typeof dp.timeUnixNano === 'number'
+          ? parseEpoch(String(dp.timeUnixNano), 'ns')
+          : NaN,
+      labels: { ...resource, ...otlpAttributes(dp.attributes) }
+    });
+    const num = (dp: JsonObject): number | undefined =>
+      dp.asDouble !== undefined ? parseJsonNumber(dp.asDouble) : parseJsonNumber(dp.asInt);
+    const emit = (
+      meta: { name: string; labels: Record<string, string>; kind: SeriesKind },
+      t: number,
+      v: number | undefined
+    ): void => {
+      sink.row();
+      if (!Number.isFinite(t) || v === undefined)
+        return sink.error(ctx, `OTLP ${name}: data point without a valid time or value`);
+      this.addPoint({ ...meta, unit: unit ?? guessUnit(meta.name), help }, t, v);
+    };
+    if (isObject(m.gauge) || isObject(m.sum)) {
+      const sum = isObject(m.sum) ? m.sum : undefined;
+      const kind: SeriesKind = sum?.isMonotonic === true ? 'counter' : 'gauge';
+      for (const dp of points(m.gauge ?? m.sum)) {
+        const { t, labels } = at(dp);
+        emit({ name, labels, kind }, t, num(dp));
+      }
+    } else if (isObject(m.histogram)) {
+      for (const dp of points(m.histogram)) {
+        const { t, labels } = at(dp);
+        const bounds = Array.isArray(dp.explicitBounds) ? dp.explicitBounds : [];
+        const counts = Array.isArray(dp.bucketCounts) ? dp.bucketCounts : [];
+        let cumulative = 0;
+        counts.forEach((c, i) => {
+          cumulative += parseJsonNumber(c) ?? NaN;
+          const le = i < bounds.length ? String(parseJsonNumber(bounds[i])) : '+Inf';
+          emit(
+            { name: `${name}_bucket`, labels: { ...labels, le }, kind: 'histogram_bucket' },
+            t,
+            cumulative
+          );
+        });
+        if (dp.sum !== undefined)
+          emit({ name: `${name}_sum`, labels, kind: 'counter' }, t, parseJsonNumber(dp.sum));
+        emit({ name: `${name}_count`, labels, kind: 'counter' }, t, parseJsonNumber(dp.count));
+      }
+    } else if (isObject(m.summary)) {
+      for (const dp of points(m.summary)) {
+        const { t, labels } = at(dp);
+        const qs = Array.isArray(dp.quantileValues) ? dp.quantileValues.filter(isObject) : [];
+        for (const q of qs as JsonObject[])
+          emit(
+            {
+              name,
+              labels: { ...labels, quantile: String(parseJsonNumber(q.quantile ?? 0)) },
+              kind: 'gauge'
+            },
+            t,
+            parseJsonNumber(q.value ?? 0)
+          );
+        emit({ name: `${name}_sum`, labels, kind: 'counter' }, t, parseJsonNumber(dp.sum ?? 0));
+        emit({ name: `${name}_count`, labels, kind: 'counter' }, t, parseJsonNumber(dp.count ?? 0));
+      }
+    } else sink.skip();
+  }
+}
+
+function otlpAttributes(x: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!Array.isArray(x)) return out;
+  for (const a of x) {
+    if (!isObject(a) || typeof a.key !== 'string' || !isObject(a.value)) continue;
+    const v = a.value;
+    const scalar = v.stringValue ?? v.intValue ?? v.doubleValue ?? v.boolValue;
+    out[a.key] = typeof scalar === 'string' ? scalar : JSON.stringify(scalar ?? v);
+  }
+  return out;
+}
+
+function tooDeep(file: string, maxDepth: number, ctx: LineContext, at: number): IngestError {
+  return new IngestError({
+    code: 'too_deep',
+    message: `JSON nested deeper than ${maxDepth} at byte ${ctx.byte + at}`,
+    file,
+    line: ctx.line,
+    byte: ctx.byte + at
+  });
+}
+
+/**
+ * Builds the NDJSON line handler: one JSON value per line.
+ *
+ * Empty input: emits nothing. Complexity O(line length) per line.
+ * @example
+ * const h = createNdjsonHandler({ sink, file: 'a.ndjson', maxDepth: 64 });
+ * h.onLine('{"name":"up","t":1700000000000,"v":1}', { line: 1, byte: 0 });
+ */
+export function createNdjsonHandler(options: {
+  sink: BatchSink;
+  file: string;
+  maxDepth: number;
+  epochMs?: boolean;
+}): LineHandler {
+  const { sink, file, maxDepth } = options;
+  const dispatcher = new JsonDispatcher({ sink, file, epochMs: options.epochMs });
+  return {
+    onLine(raw: string, ctx: LineContext): void {
+      const line = raw.trim();
+      if (line === '') return;
+      const scanner = new JsonDepthScanner(maxDepth);
+      const at = scanner.scanText(line);
+      if (at >= 0) throw tooDeep(file, maxDepth, ctx, at);
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch (e) {
+        sink.row();
+        return sink.error(ctx, `invalid JSON: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      dispatcher.dispatch(value, ctx);
+    },
+    onEnd: () => undefined
+  };
+}
+
+/**
+ * A whole JSON document (array or pretty-printed object). It must be held whole to parse;
+ * its depth is checked as bytes arrive and its size is capped by `maxJsonDocumentBytes`
+ * (NDJSON is the streaming alternative for large data).
+ */
+export class JsonDocumentReader {
+  private parts: Uint8Array[] = [];
+  private length = 0;
+  private readonly scanner: JsonDepthScanner;
+
+  constructor(
+    private readonly options: { sink: BatchSink; file: string; maxDepth: number; maxBytes: number }
+  ) {
+    this.scanner = new JsonDepthScanner(options.maxDepth);
+  }
+
+  push(chunk: Uint8Array): void {
+    const { file, maxDepth, maxBytes } = this.options;
+    const at = this.scanner.scanBytes(chunk);
+    if (at >= 0) throw tooDeep(file, maxDepth, { line: 0, byte: this.length }, at);
+    if (this.length + chunk.length > maxBytes)
+      throw new IngestError({
+        code: 'too_large',
+        message: `JSON document over ${Math.round(maxBytes / 1048576)} MiB; use NDJSON for large data`,
+        file,
+        byte: this.length
+      });
+    this.parts.push(chunk.slice());
+    this.length += chunk.length;
+  }
+
+  finish(): void {
+    const { sink, file } = this.options;
+    const all = new Uint8Array(this.length);
+    let o = 0;
+    for (const p of this.parts) {
+      all.set(p, o);
+      o += p.length;
+    }
+    this.parts = [];
+    const text = new TextDecoder('utf-8').decode(all);
+    const ctx = { line: 1, byte: 0 };
+    if (text.trim() === '') return;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (e) {
+      sink.row();
+      return sink.error(ctx, `invalid JSON: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    new JsonDispatcher({ sink, file }).dispatch(value, ctx);
+  }
+}

@@ -1,0 +1,156 @@
+import { IngestError } from './errors';
+import type { LineContext } from './types';
+
+const NEWLINE = 10;
+
+/**
+ * Splits a byte stream into lines with exact byte offsets and 1-based line numbers.
+ *
+ * Lines are cut on the byte 0x0A, which never occurs inside a multi-byte UTF-8 sequence, so a
+ * character split across chunks always ends up whole inside one line's bytes: this is the
+ * same guarantee `TextDecoder` with `stream: true` gives, while keeping each line's byte
+ * offset exact (needed for errors and resume checkpoints). All complete lines of a chunk are
+ * decoded with one `decode` call and split on '\n', which is what keeps this fast.
+ * Only the current partial line is buffered, and never more than `maxLineBytes` of it.
+ */
+export class LineSplitter {
+  private pending: Uint8Array[] = [];
+  private pendingLength = 0;
+  /** Offset of the first byte of the partial line. */
+  private lineStart = 0;
+  private lineNo = 0;
+  private offset = 0;
+  private readonly decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  private readonly starts: number[] = [];
+
+  constructor(
+    private readonly options: {
+      file: string;
+      maxLineBytes: number;
+      onLine: (text: string, ctx: LineContext) => void;
+      /** Offset of this stream's first byte in the file (zip entries start at 0). */
+      baseOffset?: number;
+    }
+  ) {}
+
+  /** Bytes consumed so far. */
+  get bytes(): number {
+    return this.offset;
+  }
+
+  /** Offset just after the last complete line handed out. */
+  get checkpoint(): number {
+    return this.lineStart;
+  }
+
+  private tooLong(start: number, line: number): IngestError {
+    const mib = this.options.maxLineBytes / 1048576;
+    const limit = Number.isInteger(mib) ? `${mib} MiB` : `${this.options.maxLineBytes} bytes`;
+    return new IngestError({
+      code: 'line_too_long',
+      message: `line over ${limit} at byte ${start}`,
+      file: this.options.file,
+      line,
+      byte: start
+    });
+  }
+
+  private emit(bytes: Uint8Array, start: number): void {
+    let text = this.decoder.decode(bytes);
+    if (start === 0 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    this.options.onLine(text, { line: ++this.lineNo, byte: start });
+  }
+
+  push(chunk: Uint8Array): void {
+    const { maxLineBytes, onLine } = this.options;
+    const base = this.offset;
+    this.offset += chunk.length;
+    let pos = 0;
+    const first = chunk.indexOf(NEWLINE);
+    if (first < 0) {
+      this.pendingLength += chunk.length;
+      if (this.pendingLength > maxLineBytes) throw this.tooLong(this.lineStart, this.lineNo + 1);
+      if (chunk.length > 0) this.pending.push(chunk.slice());
+      return;
+    }
+    if (this.pendingLength > 0) {
+      const total = this.pendingLength + first;
+      if (total > maxLineBytes) throw this.tooLong(this.lineStart, this.lineNo + 1);
+      const line = new Uint8Array(total);
+      let o = 0;
+      for (const p of this.pending) {
+        line.set(p, o);
+        o += p.length;
+      }
+      line.set(chunk.subarray(0, first), o);
+      this.pending = [];
+      this.pendingLength = 0;
+      this.emit(line, this.lineStart);
+      pos = first + 1;
+      this.lineStart = base + pos;
+    }
+    const last = chunk.lastIndexOf(NEWLINE);
+    if (last >= pos) {
+      const region = chunk.subarray(pos, last);
+      let text = this.decoder.decode(region);
+      let bom = 0;
+      if (base + pos === 0 && text.charCodeAt(0) === 0xfeff) {
+        text = text.slice(1);
+        bom = 3;
+      }
+      const lines = text.split('\n');
+      // A UTF-8 sequence never decodes to more UTF-16 units than it has bytes, so equal
+      // totals mean every character is one byte: offsets follow string lengths and the
+      // per-line byte scan can be skipped (the common, ASCII case).
+      if (text.length + bom === region.length) {
+        let byte = base + pos;
+        for (let i = 0; i < lines.length; i++) {
+          const size = lines[i].length + (i === 0 ? bom : 0);
+          if (size > maxLineBytes) throw this.tooLong(byte, this.lineNo + 1);
+          onLine(lines[i], { line: ++this.lineNo, byte });
+          byte += size + 1;
+        }
+      } else {
+        const starts = this.starts;
+        starts.length = 0;
+        let prev = pos - 1;
+        for (
+          let nl = chunk.indexOf(NEWLINE, pos);
+          nl >= 0 && nl <= last;
+          nl = chunk.indexOf(NEWLINE, nl + 1)
+        ) {
+          if (nl - (prev + 1) > maxLineBytes)
+            throw this.tooLong(base + prev + 1, this.lineNo + starts.length + 1);
+          starts.push(prev + 1);
+          prev = nl;
+        }
+        for (let i = 0; i < lines.length; i++)
+          onLine(lines[i], { line: ++this.lineNo, byte: base + starts[i] });
+      }
+      pos = last + 1;
+      this.lineStart = base + pos;
+    }
+    if (pos < chunk.length) {
+      const rest = chunk.length - pos;
+      if (rest > maxLineBytes) throw this.tooLong(base + pos, this.lineNo + 1);
+      this.pending.push(chunk.slice(pos));
+      this.pendingLength = rest;
+    }
+  }
+
+  /** Hands out the last line when the input does not end with a newline. */
+  finish(): void {
+    if (this.pendingLength > 0) {
+      const line = new Uint8Array(this.pendingLength);
+      let o = 0;
+      for (const p of this.pending) {
+        line.set(p, o);
+        o += p.length;
+      }
+      this.pending = [];
+      this.pendingLength = 0;
+      this.emit(line, this.lineStart);
+      this.lineStart = this.offset;
+    }
+  }
+}

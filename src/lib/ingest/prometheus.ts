@@ -1,0 +1,361 @@
+import type { SeriesKind } from '../types';
+import { IngestError } from './errors';
+import { parseDecimalAt } from './fast-number';
+import { guessCategory, guessUnit, formatSeriesKey } from './naming';
+import type { BatchSink, SeriesSlot } from './sink';
+import { detectEpochPrecision, EpochMagnitude, parseEpoch, shiftDecimal } from './time';
+import type { LineContext, LineHandler } from './types';
+
+/**
+ * Prometheus text exposition 0.0.4 and OpenMetrics 1.0 sample lines
+ * (https://github.com/prometheus/docs/blob/main/content/docs/instrumenting/exposition_formats.md,
+ * https://github.com/OpenObservability/OpenMetrics/blob/main/specification/OpenMetrics.md).
+ * Timestamps are ms in 0.0.4 and seconds in OpenMetrics; a 0.0.4 file whose timestamps have a
+ * fraction or seconds magnitude is read as seconds so a large OpenMetrics file whose `# EOF`
+ * lies beyond the sniff window still lands on the right dates.
+ */
+export interface PrometheusHandlerOptions {
+  sink: BatchSink;
+  file: string;
+  openMetrics: boolean;
+  defaultTimestamp?: number;
+}
+
+type FamilyType =
+  | 'counter'
+  | 'gauge'
+  | 'histogram'
+  | 'gaugehistogram'
+  | 'summary'
+  | 'untyped'
+  | 'unknown'
+  | 'info'
+  | 'stateset';
+
+const FAMILY_SUFFIXES = [
+  '_bucket',
+  '_count',
+  '_sum',
+  '_total',
+  '_created',
+  '_gcount',
+  '_gsum',
+  '_info'
+];
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/**
+ * Parses a Prometheus/OpenMetrics float token (`NaN`, `+Inf`, `-Inf` included).
+ *
+ * Empty or non-numeric input: undefined. Complexity O(length).
+ * @example
+ * parsePromFloat('+Inf') // Infinity
+ */
+export function parsePromFloat(token: string): number | undefined {
+  const last = token.charCodeAt(token.length - 1);
+  // Number() accepts '', ' ', 'Infinity' and hex; a float token ends with a digit or '.'.
+  if ((last >= 48 && last <= 57) || last === 46) {
+    const v = +token;
+    return v === v ? v : undefined;
+  }
+  switch (token) {
+    case 'NaN':
+      return NaN;
+    case '+Inf':
+    case 'Inf':
+    case '+inf':
+    case 'inf':
+      return Infinity;
+    case '-Inf':
+    case '-inf':
+      return -Infinity;
+  }
+  return undefined;
+}
+
+function skipBlanks(line: string, from: number): number {
+  let i = from;
+  while (i < line.length) {
+    const c = line.charCodeAt(i);
+    if (c !== 32 && c !== 9) break;
+    i++;
+  }
+  return i;
+}
+
+function tokenEnd(line: string, from: number): number {
+  let i = from;
+  while (i < line.length) {
+    const c = line.charCodeAt(i);
+    if (c === 32 || c === 9) break;
+    i++;
+  }
+  return i;
+}
+
+/**
+ * Unescapes a quoted label value (`\\`, `\"`, `\n`); returns the value and the index after the
+ * closing quote, or undefined when the quote never closes.
+ */
+function readQuoted(line: string, start: number): { value: string; end: number } | undefined {
+  let out = '';
+  let from = start;
+  for (let i = start; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 34) return { value: out + line.slice(from, i), end: i + 1 };
+    if (c === 92) {
+      out += line.slice(from, i);
+      const n = line[i + 1];
+      out += n === 'n' ? '\n' : n === '\\' ? '\\' : n === '"' ? '"' : '\\' + (n ?? '');
+      i++;
+      from = i + 1;
+    }
+  }
+  return undefined;
+}
+
+interface ParsedSeries {
+  name: string;
+  labels: Record<string, string>;
+  end: number;
+}
+
+function parseSeries(line: string): ParsedSeries | string {
+  let i = 0;
+  while (i < line.length) {
+    const c = line.charCodeAt(i);
+    if (c === 123 || c === 32 || c === 9) break;
+    i++;
+  }
+  const name = line.slice(0, i);
+  if (!METRIC_NAME.test(name)) return `invalid metric name "${name.slice(0, 80)}"`;
+  const labels: Record<string, string> = {};
+  if (line.charCodeAt(i) !== 123) return { name, labels, end: i };
+  i++;
+  for (;;) {
+    while (line.charCodeAt(i) === 32) i++;
+    if (line.charCodeAt(i) === 125) return { name, labels, end: i + 1 };
+    const eq = line.indexOf('=', i);
+    if (eq < 0) return 'label without "="';
+    const key = line.slice(i, eq).trim();
+    if (!LABEL_NAME.test(key)) return `invalid label name "${key.slice(0, 80)}"`;
+    if (line.charCodeAt(eq + 1) !== 34) return `label ${key}: value must be quoted`;
+    const q = readQuoted(line, eq + 2);
+    if (q === undefined) return `label ${key}: unterminated quoted value`;
+    if (Object.prototype.hasOwnProperty.call(labels, key)) return `duplicate label ${key}`;
+    labels[key] = q.value;
+    i = q.end;
+    while (line.charCodeAt(i) === 32) i++;
+    if (line.charCodeAt(i) === 44) {
+      i++;
+      continue;
+    }
+    if (line.charCodeAt(i) === 125) return { name, labels, end: i + 1 };
+    return 'expected "," or "}" after a label';
+  }
+}
+
+function unescapeHelp(text: string): string {
+  return text.replace(/\\(.)/g, (_m, c: string) => (c === 'n' ? '\n' : c));
+}
+
+/**
+ * Builds the line handler for Prometheus text / OpenMetrics.
+ *
+ * Empty input: emits nothing. Complexity O(line length) per line; series parsing is cached by
+ * the raw series text so repeated scrapes only parse the value and timestamp.
+ * @example
+ * const h = createPrometheusHandler({ sink, file: 'a.prom', openMetrics: false, defaultTimestamp: 0 });
+ * h.onLine('up 1', { line: 1, byte: 0 });
+ */
+export function createPrometheusHandler(options: PrometheusHandlerOptions): LineHandler {
+  const { sink, file, openMetrics, defaultTimestamp } = options;
+  const types = new Map<string, FamilyType>();
+  const units = new Map<string, string>();
+  const helps = new Map<string, string>();
+  /** Known series by their exact text; `next` predicts the series of the following line. */
+  interface CacheEntry {
+    key: string;
+    slot: SeriesSlot | null;
+    next: CacheEntry | undefined;
+  }
+  const cache = new Map<string, CacheEntry>();
+  let previous: CacheEntry | undefined;
+  const range = { start: 0, end: 0 };
+  let eofSeen = false;
+
+  const familyOf = (name: string): { family: string; suffix: string } => {
+    if (types.has(name)) return { family: name, suffix: '' };
+    for (const suffix of FAMILY_SUFFIXES) {
+      if (name.endsWith(suffix)) {
+        const base = name.slice(0, -suffix.length);
+        if (types.has(base)) return { family: base, suffix };
+      }
+    }
+    return { family: name, suffix: '' };
+  };
+
+  /** Returns the slot, or null when the sample is deliberately not a point (`_created`). */
+  const resolve = (parsed: ParsedSeries): SeriesSlot | null => {
+    const { family, suffix } = familyOf(parsed.name);
+    const type = types.get(family);
+    if (suffix === '_created') return null;
+    let kind: SeriesKind = 'gauge';
+    if (type === 'counter') kind = 'counter';
+    else if ((type === 'histogram' || type === 'gaugehistogram') && suffix === '_bucket')
+      kind = 'histogram_bucket';
+    else if (
+      (type === 'histogram' || type === 'summary') &&
+      (suffix === '_count' || suffix === '_sum')
+    )
+      kind = 'counter';
+    const unit = units.get(family) ?? guessUnit(parsed.name);
+    const help = helps.get(family);
+    return sink.slot(formatSeriesKey(parsed.name, parsed.labels), () => ({
+      name: parsed.name,
+      labels: parsed.labels,
+      unit,
+      kind,
+      source: 'import',
+      category: guessCategory(parsed.name),
+      ...(help === undefined ? {} : { help })
+    }));
+  };
+
+  const onComment = (line: string, ctx: LineContext): void => {
+    if (line === '# EOF' || line === '# EOF ') {
+      eofSeen = true;
+      return;
+    }
+    const m = /^#\s+(HELP|TYPE|UNIT)\s+(\S+)(?:\s+(.*))?$/.exec(line);
+    if (m === null) return;
+    const [, keyword, name, rest = ''] = m;
+    if (keyword === 'HELP') helps.set(name, unescapeHelp(rest));
+    else if (keyword === 'UNIT') units.set(name, rest.trim());
+    else {
+      const t = rest.trim().toLowerCase();
+      const known = [
+        'counter',
+        'gauge',
+        'histogram',
+        'gaugehistogram',
+        'summary',
+        'untyped',
+        'unknown',
+        'info',
+        'stateset'
+      ];
+      if (known.includes(t)) types.set(name, t as FamilyType);
+      else sink.error(ctx, `unknown metric type "${t.slice(0, 40)}"`);
+    }
+  };
+
+  const toMs = (token: string): number => {
+    if (openMetrics) return shiftDecimal(token, 3);
+    const v = Number(token);
+    // Fast path for the common case, integer ms; anything else goes through exact parsing.
+    if (Number.isSafeInteger(v) && Math.abs(v) >= EpochMagnitude.s && !token.includes('e'))
+      return v;
+    if (token.includes('.') || detectEpochPrecision(v) === 's') return shiftDecimal(token, 3);
+    return parseEpoch(token, 'ms');
+  };
+
+  const onLine = (raw: string, ctx: LineContext): void => {
+    const line = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw;
+    if (line.length === 0) return;
+    if (line.charCodeAt(0) === 35) return onComment(line, ctx);
+    if (eofSeen) {
+      sink.error(ctx, 'content after # EOF');
+      return;
+    }
+    // Scrapes repeat their series in the same order, so the series that followed this one
+    // last time is checked first with startsWith: no substring, no hashing.
+    let entry: CacheEntry | undefined;
+    const guess = previous?.next;
+    if (guess !== undefined && line.startsWith(guess.key)) {
+      const c = line.charCodeAt(guess.key.length);
+      if (c === 32 || c === 9) entry = guess;
+    }
+    if (entry === undefined) {
+      const brace = line.indexOf('{');
+      const space = line.indexOf(' ');
+      if (brace < 0 || (space >= 0 && space < brace))
+        entry = cache.get(line.slice(0, space < 0 ? line.length : space));
+      else {
+        // A '}' inside a quoted label value is legal, so only a full parse finds the end;
+        // the cache is keyed on the text up to the last '}' which a value cannot follow.
+        const close = line.lastIndexOf('}');
+        entry = close > 0 ? cache.get(line.slice(0, close + 1)) : undefined;
+      }
+      if (entry === undefined) {
+        const parsed = parseSeries(line);
+        if (typeof parsed === 'string') {
+          sink.row();
+          return sink.error(ctx, parsed);
+        }
+        const key = line.slice(0, parsed.end);
+        entry = { key, slot: resolve(parsed), next: undefined };
+        cache.set(key, entry);
+      }
+      if (previous !== undefined) previous.next = entry;
+    }
+    previous = entry;
+    sink.row();
+    const slot = entry.slot;
+    // Hand tokenising: a regex split per sample costs more than the rest of the line.
+    const n = line.length;
+    let i = skipBlanks(line, entry.key.length);
+    const valueEnd = tokenEnd(line, i);
+    range.start = i;
+    range.end = valueEnd;
+    let v = parseDecimalAt(line, range);
+    const valueText = v === v ? '' : line.slice(i, valueEnd);
+    i = skipBlanks(line, valueEnd);
+    let tsStart = -1;
+    let tsEnd = -1;
+    if (i < n && line.charCodeAt(i) !== 35) {
+      tsStart = i;
+      tsEnd = tokenEnd(line, i);
+      i = skipBlanks(line, tsEnd);
+    }
+    if (valueEnd === range.start || (i < n && line.charCodeAt(i) !== 35))
+      return sink.error(ctx, 'expected "<value> [timestamp]"');
+    if (v !== v) {
+      const parsedValue = parsePromFloat(valueText);
+      if (parsedValue === undefined)
+        return sink.error(ctx, `invalid value "${valueText.slice(0, 40)}"`);
+      v = parsedValue;
+    }
+    let tsText = '';
+    let tsFast = NaN;
+    if (tsStart >= 0) {
+      range.start = tsStart;
+      range.end = tsEnd;
+      tsFast = openMetrics ? NaN : parseDecimalAt(line, range);
+      // Integer ms of a plausible date: the common Prometheus case, already exact.
+      if (!(Number.isInteger(tsFast) && Math.abs(tsFast) >= EpochMagnitude.s)) {
+        tsFast = NaN;
+        tsText = line.slice(tsStart, tsEnd);
+      }
+    }
+    let t: number;
+    if (tsFast === tsFast) t = tsFast;
+    else if (tsText !== '') {
+      t = toMs(tsText);
+      if (!Number.isFinite(t)) return sink.error(ctx, `invalid timestamp "${tsText.slice(0, 40)}"`);
+    } else if (defaultTimestamp !== undefined) t = defaultTimestamp;
+    else
+      throw new IngestError({
+        code: 'invalid_option',
+        message: `sample without a timestamp at line ${ctx.line} and no defaultTimestamp option`,
+        file,
+        line: ctx.line,
+        byte: ctx.byte
+      });
+    if (slot === null) return sink.skip();
+    sink.point(slot, t, v);
+  };
+
+  return { onLine, onEnd: () => undefined };
+}

@@ -1,0 +1,125 @@
+import type { PointBatch, ResultEvent, SeriesDescriptor } from '../types';
+import type { IngestLineError, LineContext, ParseStep } from './types';
+
+/** Per-series accumulation for the current step. */
+export interface SeriesSlot {
+  readonly series: SeriesDescriptor;
+  /** Growable columns reused across steps; `n` points are live. */
+  t: Float64Array;
+  v: Float64Array;
+  n: number;
+  active: boolean;
+}
+
+export const SinkDefaults = { initialCapacity: 64 };
+
+/**
+ * Collects what a format module produces between two steps. Points are grouped per series
+ * (columnar) so a 1 MiB chunk becomes a handful of batches instead of thousands of objects;
+ * memory is bounded by one step's output because `drain` hands everything over.
+ */
+export class BatchSink {
+  private readonly slots = new Map<string, SeriesSlot>();
+  private active: SeriesSlot[] = [];
+  private events: ResultEvent[] = [];
+  private errors: IngestLineError[] = [];
+  private rows = 0;
+  private skipped = 0;
+  /** False while re-reading lines before `skipToOffset`: metadata is kept, data dropped. */
+  emitting = true;
+
+  private errorCount = 0;
+  private suppressed = 0;
+
+  constructor(
+    readonly file: string,
+    private readonly maxErrors = Number.POSITIVE_INFINITY
+  ) {}
+
+  /** Returns the slot for `key`, creating the descriptor once with `make`. */
+  slot(key: string, make: () => SeriesDescriptor): SeriesSlot {
+    let s = this.slots.get(key);
+    if (s === undefined) {
+      s = {
+        series: make(),
+        t: new Float64Array(SinkDefaults.initialCapacity),
+        v: new Float64Array(SinkDefaults.initialCapacity),
+        n: 0,
+        active: false
+      };
+      this.slots.set(key, s);
+    }
+    return s;
+  }
+
+  peek(key: string): SeriesSlot | undefined {
+    return this.slots.get(key);
+  }
+
+  point(slot: SeriesSlot, t: number, v: number): void {
+    if (!this.emitting) return;
+    if (!slot.active) {
+      slot.active = true;
+      this.active.push(slot);
+    }
+    // Typed columns instead of number[]: no boxing, and drain copies once into the batch.
+    if (slot.n === slot.t.length) {
+      const t2 = new Float64Array(slot.n * 2);
+      const v2 = new Float64Array(slot.n * 2);
+      t2.set(slot.t);
+      v2.set(slot.v);
+      slot.t = t2;
+      slot.v = v2;
+    }
+    slot.t[slot.n] = t;
+    slot.v[slot.n] = v;
+    slot.n++;
+  }
+
+  event(e: ResultEvent): void {
+    if (this.emitting) this.events.push(e);
+  }
+
+  error(ctx: LineContext, message: string): void {
+    if (!this.emitting) return;
+    // A garbage file must not turn into millions of error objects: past the cap, count only.
+    if (this.errorCount++ < this.maxErrors)
+      this.errors.push({ file: this.file, line: ctx.line, byte: ctx.byte, message });
+    else this.suppressed++;
+  }
+
+  row(): void {
+    if (this.emitting) this.rows++;
+  }
+
+  skip(n = 1): void {
+    if (this.emitting) this.skipped += n;
+  }
+
+  drain(checkpoint: number, bytes: number): ParseStep {
+    const batches: PointBatch[] = [];
+    for (const s of this.active) {
+      // slice() gives each batch its own buffer, so it can be transferred to another thread.
+      batches.push({ series: s.series, t: s.t.slice(0, s.n), v: s.v.slice(0, s.n) });
+      s.n = 0;
+      s.active = false;
+    }
+    const step: ParseStep = {
+      batches,
+      events: this.events,
+      errors: this.errors,
+      checkpoint,
+      rows: this.rows,
+      bytes,
+      skipped: this.skipped,
+      suppressedErrors: this.suppressed
+    };
+    this.suppressed = 0;
+    this.active = [];
+    this.events = [];
+    this.errors = [];
+    this.rows = 0;
+    this.skipped = 0;
+    return step;
+  }
+}

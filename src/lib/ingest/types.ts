@@ -1,0 +1,118 @@
+import type { PointBatch, ResultEvent, SeriesDescriptor } from '../types';
+
+/** Formats the stream parser understands; `sniffFormat` returns one of them. */
+export type IngestFormat =
+  | 'prometheus'
+  | 'openmetrics'
+  | 'influx'
+  | 'csv'
+  | 'ndjson'
+  | 'json'
+  | 'otlp-json'
+  | 'tidemark-bundle';
+
+export type TimePrecision = 's' | 'ms' | 'us' | 'ns';
+
+/** A malformed row: the parse goes on. `line` is 1-based, `byte` the offset of the line start. */
+export interface IngestLineError {
+  file: string;
+  line: number;
+  byte: number;
+  message: string;
+}
+
+export interface IngestLimits {
+  /** A line (or a CSV record, or a JSON document line) longer than this is fatal. */
+  maxLineBytes: number;
+  maxJsonDepth: number;
+  /** A single JSON document (not NDJSON) is buffered whole; above this it is refused. */
+  maxJsonDocumentBytes: number;
+  maxZipEntries: number;
+  /** Real bytes produced while inflating, summed over all entries. */
+  maxInflatedBytes: number;
+  /** Per-line errors reported in full; later ones are only counted (`suppressedErrors`). */
+  maxErrors: number;
+}
+
+export const DefaultIngestLimits: IngestLimits = {
+  maxLineBytes: 1024 * 1024,
+  maxJsonDepth: 64,
+  maxJsonDocumentBytes: 256 * 1024 * 1024,
+  maxZipEntries: 1_000,
+  maxInflatedBytes: 2 * 1024 * 1024 * 1024,
+  maxErrors: 10_000
+};
+
+export type CsvColumnRole = 'time' | 'label' | 'value' | 'name' | 'ignored';
+export type CsvTimeFormat =
+  'epoch-s' | 'epoch-ms' | 'epoch-us' | 'epoch-ns' | 'rfc3339' | 'datetime-local';
+
+export interface CsvOverrides {
+  delimiter?: ',' | ';' | '\t' | '|';
+  /** Whether the first (non-comment) line is a header; detected when omitted. */
+  header?: boolean;
+  /** Role per column name (or per index as a string when there is no header). */
+  roles?: Record<string, CsvColumnRole>;
+  timeFormat?: CsvTimeFormat;
+  /** Series name prefix for wide files, e.g. 'sar'. */
+  namePrefix?: string;
+  /**
+   * Strip one leading `'` that a formula-injection guard put before `= + - @ \t \r '`.
+   * Default true so Tidemark's own CSV exports round-trip.
+   */
+  stripFormulaGuard?: boolean;
+}
+
+export interface StreamParserOptions {
+  fileName: string;
+  format?: IngestFormat;
+  /** Epoch ms for samples without a timestamp (file modification time or user choice). */
+  defaultTimestamp?: number;
+  /** IANA zone for zone-less date-times; default 'UTC'. */
+  timeZone?: string;
+  /** Influx timestamp precision; detected from magnitude when omitted. */
+  precision?: TimePrecision;
+  csv?: CsvOverrides;
+  /** Resume: data rows starting before this byte are not emitted again (metadata is re-read). */
+  skipToOffset?: number;
+  limits?: Partial<IngestLimits>;
+}
+
+/** What one `push` or `finish` produced. */
+export interface ParseStep {
+  /** Grouped per series, columnar, in input order (not re-sorted). */
+  batches: PointBatch[];
+  events: ResultEvent[];
+  errors: IngestLineError[];
+  /** Byte offset of the end of the last fully consumed line; all before it has been emitted. */
+  checkpoint: number;
+  /** Data rows consumed in this step (records that produced points, events or errors). */
+  rows: number;
+  /** Total input bytes seen so far (for progress). */
+  bytes: number;
+  /** Values that were deliberately not points (string fields, `_created`), in this step. */
+  skipped: number;
+  /** Line errors beyond `limits.maxErrors`, counted but not listed, in this step. */
+  suppressedErrors: number;
+}
+
+export interface StreamParser {
+  push(chunk: Uint8Array): ParseStep;
+  finish(): ParseStep;
+  /** The detected (or forced) format; '' until enough bytes arrived to sniff. */
+  readonly format: IngestFormat | '';
+}
+
+/** Where a line sits in the input, passed to every line handler. */
+export interface LineContext {
+  line: number;
+  byte: number;
+}
+
+/** A format module seen from the stream parser: it gets whole lines. */
+export interface LineHandler {
+  onLine(text: string, ctx: LineContext): void;
+  onEnd(): void;
+}
+
+export type { PointBatch, ResultEvent, SeriesDescriptor };

@@ -1,0 +1,474 @@
+import { describe, expect, it } from 'vitest';
+import { IngestError, previewCsv, sniffFormat } from '../../src/lib/ingest';
+import { parseDateTime } from '../../src/lib/ingest/time';
+import { collect, enc } from './ingest-helpers';
+
+const T0 = 1_700_000_000_000;
+const run = (text: string, fileName = 'x', extra: Record<string, unknown> = {}) =>
+  collect(enc(text), { fileName, defaultTimestamp: T0, ...extra });
+const points = (c: ReturnType<typeof run>, key: string) => {
+  const s = c.series.get(key);
+  return s === undefined ? undefined : s.t.map((t, i) => [t, s.v[i]]);
+};
+
+describe('sniffFormat', () => {
+  it.each([
+    ['# HELP up x\n# TYPE up gauge\nup 1\n', 'a', 'prometheus'],
+    ['up{job="a"} 1 1700000000000\n', 'a', 'prometheus'],
+    ['# TYPE up gauge\nup 1 1700000000.5\n# EOF\n', 'a', 'openmetrics'],
+    ['cpu,host=a usage=1 1700000000000\n', 'a', 'influx'],
+    ['cpu value=1\n', 'a', 'influx'],
+    ['time,value\n1,2\n3,4\n', 'a', 'csv'],
+    ['a;b;c\n1;2;3\n', 'a', 'csv'],
+    ['a\tb\n1\t2\n', 'a', 'csv'],
+    ['# hostname;interval;timestamp;x\nvm;1;2026-11-22 14:24:40 UTC;1\n', 'a', 'csv'],
+    ['{"name":"up","t":1,"v":1}\n{"name":"up","t":2,"v":1}\n', 'a', 'ndjson'],
+    ['[{"name":"up","t":1,"v":1}]', 'a', 'json'],
+    ['{\n  "resourceMetrics": []\n}\n', 'a', 'otlp-json'],
+    ['{"type":"manifest","format":"tidemark-bundle","version":1}\n', 'a', 'tidemark-bundle'],
+    ['', 'x.lp', 'influx']
+  ])('%j → %s', (text, name, format) => {
+    expect(sniffFormat(enc(text), name)).toBe(format);
+  });
+
+  it.each([
+    ['PNG', [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]],
+    ['PDF', [...enc('%PDF-1.7\n')]],
+    ['NUL', [0x61, 0x00, 0x62]],
+    ['gzip', [0x1f, 0x8b, 8, 0]]
+  ])('refuses %s with the expected-formats message', (_what, bytes) => {
+    try {
+      sniffFormat(Uint8Array.from(bytes), 'f.bin');
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(IngestError);
+      expect((e as IngestError).code).toBe('not_metrics');
+      expect((e as IngestError).message).toContain(
+        'expected Prometheus text, OpenMetrics, Influx line protocol, CSV/TSV, JSON/NDJSON, OTLP JSON or a Tidemark bundle'
+      );
+    }
+  });
+
+  it('calls plain prose an unknown format', () => {
+    expect(() => sniffFormat(enc('hello there\nthis is a letter\n'), 'notes')).toThrow(
+      expect.objectContaining({ code: 'unknown_format' })
+    );
+  });
+});
+
+describe('Prometheus text and OpenMetrics', () => {
+  it('parses escapes, special values, timestamps in ms, HELP/TYPE', () => {
+    const c = run(
+      [
+        '# HELP req_total Requests "served"\\n here',
+        '# TYPE req_total counter',
+        'req_total{path="/a\\"b\\\\c\\nd",code="200"} 3 1700000000123',
+        'req_total{code="500",path="x"} NaN 1700000000124',
+        'temp +Inf',
+        'temp -Inf 1700000000125',
+        'weird{a="}{,= "} 1.5e3',
+        ''
+      ].join('\n')
+    );
+    expect(c.errors).toEqual([]);
+    const a = c.series.get('req_total{code="200",path="/a\\"b\\\\c\\nd"}');
+    expect(a?.series).toMatchObject({
+      name: 'req_total',
+      labels: { path: '/a"b\\c\nd', code: '200' },
+      kind: 'counter',
+      help: 'Requests "served"\n here'
+    });
+    expect(points(c, 'req_total{code="200",path="/a\\"b\\\\c\\nd"}')).toEqual([[1700000000123, 3]]);
+    expect(points(c, 'req_total{code="500",path="x"}')).toEqual([[1700000000124, NaN]]);
+    expect(points(c, 'temp')).toEqual([
+      [T0, Infinity],
+      [1700000000125, -Infinity]
+    ]);
+    expect(points(c, 'weird{a="}{,= "}')).toEqual([[T0, 1500]]);
+  });
+
+  it('reads OpenMetrics: seconds timestamps exactly, # UNIT, exemplars ignored, _created skipped', () => {
+    const c = run(
+      [
+        '# TYPE rpc_seconds histogram',
+        '# UNIT rpc_seconds seconds',
+        'rpc_seconds_bucket{le="0.1"} 2 1700000000.001 # {trace_id="abc"} 0.05 1700000000.0',
+        'rpc_seconds_bucket{le="+Inf"} 3 1700000000.001',
+        'rpc_seconds_sum 0.4 1700000000.001',
+        'rpc_seconds_count 3 1700000000.001',
+        'rpc_seconds_created 1699999999.5 1700000000.001',
+        '# TYPE jobs counter',
+        'jobs_total 7 1700000001',
+        'jobs_created 1690000000 1700000001',
+        '# EOF',
+        ''
+      ].join('\n'),
+      'm.om'
+    );
+    expect(c.format).toBe('openmetrics');
+    expect(c.errors).toEqual([]);
+    expect(c.skipped).toBe(2);
+    expect(c.series.get('rpc_seconds_bucket{le="0.1"}')?.series).toMatchObject({
+      kind: 'histogram_bucket',
+      unit: 'seconds'
+    });
+    expect(points(c, 'rpc_seconds_bucket{le="0.1"}')).toEqual([[1700000000001, 2]]);
+    expect(c.series.get('rpc_seconds_count')?.series.kind).toBe('counter');
+    expect(points(c, 'jobs_total')).toEqual([[1700000001000, 7]]);
+    expect(c.series.get('jobs_total')?.series.kind).toBe('counter');
+  });
+
+  it.each([
+    ['bad value', 'up abc'],
+    ['unterminated label', 'up{a="b} 1'],
+    ['bad label name', 'up{1a="b"} 1'],
+    ['duplicate label', 'up{a="1",a="2"} 1'],
+    ['too many tokens', 'up 1 2 3'],
+    ['bad timestamp', 'up 1 12x']
+  ])('reports %s as a line error and carries on', (_what, line) => {
+    const c = run(`up 1\n${line}\nup 2\n`, 'a.prom');
+    expect(c.errors).toHaveLength(1);
+    expect(c.errors[0]).toMatchObject({ line: 2, byte: 5 });
+    expect(points(c, 'up')).toEqual([
+      [T0, 1],
+      [T0, 2]
+    ]);
+  });
+
+  it('needs a defaultTimestamp for samples without one', () => {
+    expect(() => collect(enc('up 1\n'), { fileName: 'a.prom' })).toThrow(
+      expect.objectContaining({ code: 'invalid_option' })
+    );
+  });
+});
+
+describe('Influx line protocol', () => {
+  it('parses types, escapes, strings skipped, precision from magnitude', () => {
+    const c = run(
+      [
+        'my\\ meas,ta\\,g=v\\ 1\\=x f1=1.5,f2=-3i,f3=7u,f4=t,f5=FALSE,s="a \\"q\\" b" 1700000000',
+        'my\\ meas,ta\\,g=v\\ 1\\=x f1=2.5 1700000001',
+        '# comment',
+        'cpu usage=0.5'
+      ].join('\n')
+    );
+    expect(c.errors).toEqual([]);
+    expect(c.skipped).toBe(1);
+    const key = (f: string) => `my meas_${f}{"ta,g"="v 1=x"}`.replace('{"ta,g"', '{ta,g');
+    expect(points(c, key('f1'))).toEqual([
+      [1700000000000, 1.5],
+      [1700000001000, 2.5]
+    ]);
+    expect(points(c, key('f2'))).toEqual([[1700000000000, -3]]);
+    expect(points(c, key('f3'))).toEqual([[1700000000000, 7]]);
+    expect(points(c, key('f4'))).toEqual([[1700000000000, 1]]);
+    expect(points(c, key('f5'))).toEqual([[1700000000000, 0]]);
+    expect(points(c, 'cpu_usage')).toEqual([[T0, 0.5]]);
+  });
+
+  it.each([
+    ['s', '1700000000', 1700000000000],
+    ['ms', '1700000000123', 1700000000123],
+    ['us', '1700000000123456', 1700000000123.456],
+    ['ns', '1700000000123456789', 1700000000123.4568]
+  ])('detects %s precision', (_p, ts, ms) => {
+    expect(points(run(`m v=1 ${ts}\n`), 'm_v')).toEqual([[ms, 1]]);
+  });
+
+  it('honours an explicit precision', () => {
+    expect(points(run('m v=1 5\n', 'a.lp', { precision: 'ms' }), 'm_v')).toEqual([[5, 1]]);
+  });
+
+  it('turns event-like lines into result events', () => {
+    const c = run(
+      'result,org=o1 actionType="deploy",status="ok",durationMs=12.5,retries=1i 1700000000000\n'
+    );
+    expect(c.events).toEqual([
+      {
+        t: 1700000000000,
+        actionType: 'deploy',
+        status: 'ok',
+        durationMs: 12.5,
+        retries: 1,
+        context: { org: 'o1' }
+      }
+    ]);
+  });
+
+  it.each([
+    ['no fields', 'm 1700000000000'],
+    ['bad field value', 'm v=abc 1700000000000'],
+    ['fractional integer field', 'm v=1.5i 1700000000000'],
+    ['fractional timestamp', 'm v=1 1700000000000.5'],
+    ['unterminated string', 'm v="abc 1700000000000'],
+    ['bad timestamp', 'm v=1 17x']
+  ])('reports %s as a line error', (_what, line) => {
+    const c = run(`m v=1 1700000000000\n${line}\n`, 'a.lp');
+    expect(c.errors.map((e) => e.line)).toEqual([2]);
+  });
+});
+
+describe('CSV family', () => {
+  it('handles quoted fields spanning lines (CRLF kept inside quotes), and a long layout with labels', () => {
+    const c = run(
+      'timestamp,name,host,value\r\n2024-01-01T00:00:00Z,up,"a,b",1\r\n2024-01-01T00:00:01.5Z,up,"multi\r\nline ""q""",2\r\n'
+    );
+    expect(c.errors).toEqual([]);
+    expect(points(c, 'up{host="a,b"}')).toEqual([[Date.UTC(2024, 0, 1), 1]]);
+    expect(points(c, 'up{host="multi\\r\\nline \\"q\\""}')).toEqual([
+      [Date.UTC(2024, 0, 1, 0, 0, 1, 500), 2]
+    ]);
+  });
+
+  it.each([
+    ['epoch s', 'time,v\n1700000000,1\n', 1700000000000],
+    ['fractional epoch s', 'time,v\n1700000000.25,1\n', 1700000000250],
+    ['epoch ms', 'ts,v\n1700000000123,1\n', 1700000000123],
+    ['epoch us', 'ts,v\n1700000000123456,1\n', 1700000000123.456],
+    ['RFC 3339 offset', 'date,v\n2024-01-01T01:00:00+01:00,1\n', Date.UTC(2024, 0, 1)],
+    [
+      'RFC 3339 9 digits',
+      'date,v\n2024-01-01T00:00:00.123456789Z,1\n',
+      Date.UTC(2024, 0, 1) + 123.456789
+    ],
+    ['local, UTC default', 'when,v\n2024-01-01 00:00:00,1\n', Date.UTC(2024, 0, 1)]
+  ])('time column: %s', (_what, text, t) => {
+    const c = run(text);
+    expect(c.errors).toEqual([]);
+    expect([...c.series.values()][0].t).toEqual([t]);
+  });
+
+  it('reads zone-less times in the given time zone across DST', () => {
+    const c = run(
+      'time;v\n2024-03-31 01:30:00;1\n2024-03-31 03:30:00;2\n2024-10-27 02:30:00;3\n',
+      'a.csv',
+      {
+        timeZone: 'Europe/Paris'
+      }
+    );
+    expect([...c.series.values()][0].t).toEqual([
+      Date.UTC(2024, 2, 31, 0, 30),
+      Date.UTC(2024, 2, 31, 1, 30),
+      Date.UTC(2024, 9, 27, 0, 30)
+    ]);
+  });
+
+  it('TSV with comment lines and a wide layout; bad rows are line errors', () => {
+    const text =
+      '# exported\ntime\thost\tcpu_load\tmem\n1700000000\ta\t0.5\t10\n1700000001\ta\tx\t11\n1700000002\ta\t1\n1700000003\ta\t2\t12\n';
+    const c = run(text);
+    expect(points(c, 'cpu_load{host="a"}')).toEqual([
+      [1700000000000, 0.5],
+      [1700000003000, 2]
+    ]);
+    expect(points(c, 'mem{host="a"}')).toEqual([
+      [1700000000000, 10],
+      [1700000001000, 11],
+      [1700000003000, 12]
+    ]);
+    const lineStart = (n: number) =>
+      text
+        .split('\n')
+        .slice(0, n - 1)
+        .join('\n').length + 1;
+    expect(c.errors.map((e) => [e.line, e.byte])).toEqual([
+      [4, lineStart(4)],
+      [5, lineStart(5)]
+    ]);
+  });
+
+  it('result-log CSV becomes events', () => {
+    const c = run(
+      't,actionType,status,durationMs,triggerId\n2024-01-01T00:00:00Z,deploy,ok,12,tr1\n'
+    );
+    expect(c.events).toEqual([
+      {
+        t: Date.UTC(2024, 0, 1),
+        actionType: 'deploy',
+        status: 'ok',
+        durationMs: 12,
+        triggerId: 'tr1'
+      }
+    ]);
+  });
+
+  it('role overrides win', () => {
+    const c = run('time,code,v\n1700000000,7,1\n', 'a.csv', { csv: { roles: { code: 'label' } } });
+    expect(points(c, 'v{code="7"}')).toEqual([[1700000000000, 1]]);
+  });
+
+  it('previewCsv shows delimiter, roles, time format and first rows', () => {
+    const p = previewCsv(
+      enc('# hostname;interval;timestamp;CPU;%usr\nvm;1;2026-11-22 14:24:40 UTC;-1;0.5\n')
+    );
+    expect(p.delimiter).toBe(';');
+    expect(p.headerFromComment).toBe(true);
+    expect(p.mapping.columns.map((c) => c.role)).toEqual([
+      'label',
+      'ignored',
+      'time',
+      'label',
+      'value'
+    ]);
+    expect(p.mapping.timeFormat).toBe('rfc3339');
+    expect(p.rows).toEqual([['vm', '1', '2026-11-22 14:24:40 UTC', '-1', '0.5']]);
+    expect(previewCsv(enc('timestamp,value\n2014-07-01 00:00:00,1\n')).mapping.timeFormat).toBe(
+      'datetime-local'
+    );
+  });
+});
+
+describe('JSON, NDJSON, OTLP', () => {
+  it('NDJSON points, events, Prometheus API shape, and bad lines', () => {
+    const c = run(
+      [
+        '{"name":"up","labels":{"job":"a"},"t":1700000000000,"v":1}',
+        '{"metric":"up","labels":{"job":"a"},"timestamp":"2023-11-14T22:13:21Z","value":"NaN"}',
+        '{"metric":{"__name__":"rate","x":"y"},"values":[[1700000000.5,"2"],[1700000001,"+Inf"]]}',
+        '{"t":1700000000000,"actionType":"run","status":"error","durationMs":5,"errorMessage":"boom","extra":1}',
+        '{"oops":1}',
+        '{not json'
+      ].join('\n')
+    );
+    expect(points(c, 'up{job="a"}')).toEqual([
+      [1700000000000, 1],
+      [1700000001000, NaN]
+    ]);
+    expect(points(c, 'rate{x="y"}')).toEqual([
+      [1700000000500, 2],
+      [1700000001000, Infinity]
+    ]);
+    expect(c.events).toEqual([
+      {
+        t: 1700000000000,
+        actionType: 'run',
+        status: 'error',
+        durationMs: 5,
+        errorMessage: 'boom',
+        context: { extra: 1 }
+      }
+    ]);
+    expect(c.errors.map((e) => e.line)).toEqual([5, 6]);
+  });
+
+  it('OTLP JSON: gauge, monotonic sum, histogram (cumulated buckets), summary, resource labels', () => {
+    const doc = {
+      resourceMetrics: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }] },
+          scopeMetrics: [
+            {
+              metrics: [
+                {
+                  name: 'temp',
+                  unit: 'Cel',
+                  gauge: { dataPoints: [{ timeUnixNano: '1700000000123456789', asDouble: 21.5 }] }
+                },
+                {
+                  name: 'reqs',
+                  sum: {
+                    isMonotonic: true,
+                    dataPoints: [
+                      {
+                        timeUnixNano: '1700000000000000000',
+                        asInt: '42',
+                        attributes: [{ key: 'code', value: { intValue: '200' } }]
+                      }
+                    ]
+                  }
+                },
+                {
+                  name: 'lat',
+                  histogram: {
+                    dataPoints: [
+                      {
+                        timeUnixNano: '1700000000000000000',
+                        bucketCounts: ['1', '2', '3'],
+                        explicitBounds: [0.1, 1],
+                        sum: 2.5,
+                        count: '6'
+                      }
+                    ]
+                  }
+                },
+                {
+                  name: 'q',
+                  summary: {
+                    dataPoints: [
+                      {
+                        timeUnixNano: '1700000000000000000',
+                        quantileValues: [{ quantile: 0.5, value: 3 }],
+                        sum: 9,
+                        count: 3
+                      }
+                    ]
+                  }
+                }
+              ]
+            }
+          ]
+        }
+      ]
+    };
+    const c = run(JSON.stringify(doc, null, 2), 'otlp.json');
+    expect(c.format).toBe('otlp-json');
+    expect(c.errors).toEqual([]);
+    const svc = 'service.name="svc"';
+    expect(points(c, `temp{${svc}}`)).toEqual([[1700000000123.4568, 21.5]]);
+    expect(c.series.get(`temp{${svc}}`)?.series.unit).toBe('Cel');
+    expect(c.series.get(`reqs{code="200",${svc}}`)?.series.kind).toBe('counter');
+    expect(points(c, `lat_bucket{le="0.1",${svc}}`)).toEqual([[1700000000000, 1]]);
+    expect(points(c, `lat_bucket{le="1",${svc}}`)).toEqual([[1700000000000, 3]]);
+    expect(points(c, `lat_bucket{le="+Inf",${svc}}`)).toEqual([[1700000000000, 6]]);
+    expect(points(c, `lat_count{${svc}}`)).toEqual([[1700000000000, 6]]);
+    expect(points(c, `q{quantile="0.5",${svc}}`)).toEqual([[1700000000000, 3]]);
+    expect(points(c, `q_sum{${svc}}`)).toEqual([[1700000000000, 9]]);
+  });
+
+  it('OTLP as NDJSON (collector file exporter: one export request per line)', () => {
+    const line = (v: number, ns: string) =>
+      JSON.stringify({
+        resourceMetrics: [
+          {
+            scopeMetrics: [
+              {
+                metrics: [{ name: 'g', gauge: { dataPoints: [{ timeUnixNano: ns, asDouble: v }] } }]
+              }
+            ]
+          }
+        ]
+      });
+    const c = run(
+      line(1, '1700000000000000000') + '\n' + line(2, '1700000001000000000') + '\n',
+      'metrics.jsonl'
+    );
+    expect(c.format).toBe('ndjson');
+    expect(points(c, 'g')).toEqual([
+      [1700000000000, 1],
+      [1700000001000, 2]
+    ]);
+  });
+
+  it('JSON arrays of points', () => {
+    const c = run(
+      '[\n {"name":"a","t":1700000000000,"v":1},\n {"name":"a","t":1700000001000,"v":-0.5}\n]'
+    );
+    expect(points(c, 'a')).toEqual([
+      [1700000000000, 1],
+      [1700000001000, -0.5]
+    ]);
+  });
+});
+
+describe('time helpers', () => {
+  it.each([
+    ['2024-03-31 02:30:00', 'Europe/Paris', Date.UTC(2024, 2, 31, 1, 30)],
+    ['2024-10-27 02:30:00', 'Europe/Paris', Date.UTC(2024, 9, 27, 0, 30)],
+    ['2024-07-01 12:00:00', 'America/New_York', Date.UTC(2024, 6, 1, 16)],
+    ['2024-07-01 12:00:00 UTC', 'America/New_York', Date.UTC(2024, 6, 1, 12)],
+    ['2024-13-01 00:00:00', 'UTC', NaN],
+    ['', 'UTC', NaN]
+  ])('parseDateTime(%j, %s)', (text, zone, ms) => {
+    expect(parseDateTime(text, zone)).toBe(ms);
+  });
+});
