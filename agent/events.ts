@@ -1,0 +1,399 @@
+/**
+ * Parsing and normalisation of `POST /v1/events` bodies: a JSON array or NDJSON of
+ * result-log events and tracking calls (action, api_request, model_process,
+ * system_metrics, error), turned into result events and points.
+ */
+import type { AgentPoint, ResultEvent } from '../src/lib/types';
+
+export const EventLimits = {
+  /** Longer strings are cut so one client cannot bloat every page's event table. */
+  maxStringLength: 4096,
+  /** Nesting guard for `context`: serialised size rather than depth, which is cheaper. */
+  maxContextBytes: 16 * 1024
+} as const;
+
+/** One normalised record: an event and/or points. */
+export interface NormalisedRecord {
+  t: number;
+  event?: ResultEvent;
+  points: AgentPoint[];
+}
+
+export type ParseEventsResult =
+  | { ok: true; records: NormalisedRecord[] }
+  | { ok: false; line: number; record: number; message: string };
+
+type Json = Record<string, unknown>;
+
+class RecordError extends Error {}
+
+/**
+ * Parses an events body. NDJSON unless the first non-blank character is `[`; blank lines
+ * are skipped. Stops at the first bad record and reports its 1-based physical `line`
+ * (for a JSON array: the line where the record starts) and 1-based `record` index.
+ * Empty body → ok with no records. O(n) in the body length.
+ * @example parseEventsBody('{"t":1,"actionType":"a","status":"ok","durationMs":3}', { receivedAt: 5 })
+ */
+export function parseEventsBody(body: string, options: { receivedAt: number }): ParseEventsResult {
+  const start = body.search(/\S/);
+  if (start === -1) return { ok: true, records: [] };
+  return body[start] === '['
+    ? parseJsonArray(body, options.receivedAt)
+    : parseNdjson(body, options.receivedAt);
+}
+
+function parseNdjson(body: string, receivedAt: number): ParseEventsResult {
+  const records: NormalisedRecord[] = [];
+  let line = 0;
+  let pos = 0;
+  while (pos <= body.length) {
+    let end = body.indexOf('\n', pos);
+    if (end === -1) end = body.length;
+    line++;
+    const text = body.slice(pos, end);
+    pos = end + 1;
+    if (text.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      return fail(line, records.length + 1, `invalid JSON: ${(err as Error).message}`);
+    }
+    try {
+      records.push(normaliseRecord(value, receivedAt));
+    } catch (err) {
+      if (!(err instanceof RecordError)) throw err;
+      return fail(line, records.length + 1, err.message);
+    }
+  }
+  return { ok: true, records };
+}
+
+function parseJsonArray(body: string, receivedAt: number): ParseEventsResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch (err) {
+    const message = (err as Error).message;
+    const at = /position (\d+)/.exec(message);
+    const line = at ? lineOfOffset(body, Number(at[1])) : 1;
+    return fail(line, 0, `invalid JSON: ${message}`);
+  }
+  if (!Array.isArray(value)) return fail(1, 0, 'expected a JSON array or NDJSON');
+  const records: NormalisedRecord[] = [];
+  for (let i = 0; i < value.length; i++) {
+    try {
+      records.push(normaliseRecord(value[i], receivedAt));
+    } catch (err) {
+      if (!(err instanceof RecordError)) throw err;
+      return fail(lineOfRecord(body, i), i + 1, err.message);
+    }
+  }
+  return { ok: true, records };
+}
+
+function fail(line: number, record: number, message: string): ParseEventsResult {
+  return { ok: false, line, record, message };
+}
+
+function lineOfOffset(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+/** Line where the array element `index` starts; only run on the error path. */
+function lineOfRecord(body: string, index: number): number {
+  let depth = 0;
+  let inString = false;
+  let element = -1;
+  let line = 1;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c === '\n') line++;
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') inString = true;
+    if (c === '[' || c === '{') depth++;
+    else if (c === ']' || c === '}') depth--;
+    if (depth === 1 && (c === '[' || c === ',')) {
+      element++;
+      if (element === index) {
+        // Skip to the first non-blank character of the element.
+        let j = i + 1;
+        while (j < body.length && /\s/.test(body[j])) if (body[j++] === '\n') line++;
+        return line;
+      }
+    }
+  }
+  return line;
+}
+
+/**
+ * Normalises one decoded record. Throws a RecordError naming the bad field.
+ * @example normaliseRecord({ type: 'error', message: 'boom' }, 1000)
+ */
+export function normaliseRecord(value: unknown, receivedAt: number): NormalisedRecord {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new RecordError('record must be a JSON object');
+  }
+  const r = value as Json;
+  const t = readTime(r, receivedAt);
+  const type = r.type;
+  if (type === undefined) return normaliseResultEvent(r, t);
+  switch (type) {
+    case 'action':
+      return normaliseAction(r, t);
+    case 'api_request':
+      return normaliseApiRequest(r, t);
+    case 'model_process':
+      return normaliseModelProcess(r, t);
+    case 'system_metrics':
+      return normaliseSystemMetrics(r, t);
+    case 'error':
+      return normaliseError(r, t);
+    default:
+      throw new RecordError(
+        `unknown type ${JSON.stringify(type)} (expected action, api_request, model_process, system_metrics or error)`
+      );
+  }
+}
+
+function readTime(r: Json, receivedAt: number): number {
+  const raw = r.t ?? r.timestamp;
+  if (raw === undefined) return receivedAt;
+  if (typeof raw === 'number' && Number.isFinite(raw)) return raw;
+  if (typeof raw === 'string') {
+    const ms = Date.parse(raw);
+    if (Number.isFinite(ms)) return ms;
+  }
+  throw new RecordError('t must be epoch milliseconds or an ISO 8601 string');
+}
+
+function readString(r: Json, key: string, required: true): string;
+function readString(r: Json, key: string, required: false): string | undefined;
+function readString(r: Json, key: string, required: boolean): string | undefined {
+  const v = r[key];
+  if (v === undefined || v === null) {
+    if (required) throw new RecordError(`${key} is required`);
+    return undefined;
+  }
+  if (typeof v !== 'string') throw new RecordError(`${key} must be a string`);
+  if (required && v === '') throw new RecordError(`${key} must not be empty`);
+  return v.length > EventLimits.maxStringLength ? v.slice(0, EventLimits.maxStringLength) : v;
+}
+
+function readNumber(r: Json, key: string, required: true): number;
+function readNumber(r: Json, key: string, required: false): number | undefined;
+function readNumber(r: Json, key: string, required: boolean): number | undefined {
+  const v = r[key];
+  if (v === undefined || v === null) {
+    if (required) throw new RecordError(`${key} is required`);
+    return undefined;
+  }
+  if (typeof v !== 'number' || !Number.isFinite(v)) {
+    throw new RecordError(`${key} must be a finite number`);
+  }
+  if (v < 0) throw new RecordError(`${key} must not be negative`);
+  return v;
+}
+
+function readContext(r: Json): Record<string, unknown> | undefined {
+  const c = r.context;
+  if (c === undefined || c === null) return undefined;
+  if (typeof c !== 'object' || Array.isArray(c)) throw new RecordError('context must be an object');
+  if (JSON.stringify(c).length > EventLimits.maxContextBytes) {
+    throw new RecordError(`context over ${EventLimits.maxContextBytes} bytes`);
+  }
+  return c as Record<string, unknown>;
+}
+
+function buildEvent(base: ResultEvent, r: Json): ResultEvent {
+  const triggerId = readString(r, 'triggerId', false);
+  const organisationId = readString(r, 'organisationId', false);
+  const retries = readNumber(r, 'retries', false);
+  const errorMessage = base.errorMessage ?? readString(r, 'errorMessage', false);
+  const event: ResultEvent = { ...base };
+  if (triggerId !== undefined) event.triggerId = triggerId;
+  if (organisationId !== undefined) event.organisationId = organisationId;
+  if (retries !== undefined) event.retries = retries;
+  if (errorMessage !== undefined) event.errorMessage = errorMessage;
+  return event;
+}
+
+function normaliseResultEvent(r: Json, t: number): NormalisedRecord {
+  const event = buildEvent(
+    {
+      t,
+      actionType: readString(r, 'actionType', true),
+      status: readString(r, 'status', true),
+      durationMs: readNumber(r, 'durationMs', true)
+    },
+    r
+  );
+  const context = readContext(r);
+  if (context) event.context = context;
+  return { t, event, points: [] };
+}
+
+function normaliseAction(r: Json, t: number): NormalisedRecord {
+  const actionType = readString(r, 'actionType', false) ?? readString(r, 'name', true);
+  const event = buildEvent(
+    {
+      t,
+      actionType,
+      status: readString(r, 'status', false) ?? 'success',
+      durationMs: readNumber(r, 'durationMs', false) ?? 0
+    },
+    r
+  );
+  const context = readContext(r);
+  if (context) event.context = context;
+  return { t, event, points: [] };
+}
+
+function normaliseApiRequest(r: Json, t: number): NormalisedRecord {
+  const method = (readString(r, 'method', false) ?? 'GET').toUpperCase();
+  const route = readString(r, 'route', true);
+  const httpStatus = readNumber(r, 'status', true);
+  const durationMs = readNumber(r, 'durationMs', true);
+  const statusClass = `${Math.floor(httpStatus / 100)}xx`;
+  const event = buildEvent(
+    {
+      t,
+      actionType: 'api_request',
+      status: httpStatus >= 500 ? 'error' : httpStatus >= 400 ? 'client_error' : 'success',
+      durationMs
+    },
+    r
+  );
+  event.context = { ...readContext(r), method, route, httpStatus };
+  const labels = { method, route, status_class: statusClass };
+  const points: AgentPoint[] = [
+    point({
+      name: 'api_request_duration_ms',
+      labels,
+      unit: 'ms',
+      category: 'network',
+      t,
+      v: durationMs
+    })
+  ];
+  return { t, event, points };
+}
+
+function normaliseModelProcess(r: Json, t: number): NormalisedRecord {
+  const model = readString(r, 'model', false) ?? 'unknown';
+  const tokens = readNumber(r, 'tokens', false);
+  const promptTokens = readNumber(r, 'promptTokens', false);
+  const ttftMs = readNumber(r, 'ttftMs', false);
+  const durationMs = readNumber(r, 'durationMs', false);
+  const energyJoules = readNumber(r, 'energyJoules', false);
+  let tokensPerSecond = readNumber(r, 'tokensPerSecond', false);
+  if (tokensPerSecond === undefined && tokens !== undefined && durationMs) {
+    tokensPerSecond = tokens / (durationMs / 1000);
+  }
+  const labels = { model };
+  const points: AgentPoint[] = [];
+  const add = (name: string, unit: string, v: number | undefined): void => {
+    if (v !== undefined) points.push(point({ name, labels, unit, category: 'model', t, v }));
+  };
+  add('model_tokens', 'tokens', tokens);
+  add('model_prompt_tokens', 'tokens', promptTokens);
+  add('model_ttft_ms', 'ms', ttftMs);
+  add('model_duration_ms', 'ms', durationMs);
+  add('model_tokens_per_second', 'tokens/s', tokensPerSecond);
+  add('model_energy_joules', 'J', energyJoules);
+  if (energyJoules && tokens !== undefined) {
+    add('model_tokens_per_joule', 'tokens/J', tokens / energyJoules);
+  }
+  const event = buildEvent(
+    {
+      t,
+      actionType: 'model_process',
+      status: readString(r, 'status', false) ?? 'success',
+      durationMs: durationMs ?? 0
+    },
+    r
+  );
+  const context: Record<string, unknown> = { ...readContext(r), model };
+  if (tokens !== undefined) context.tokens = tokens;
+  if (promptTokens !== undefined) context.promptTokens = promptTokens;
+  if (ttftMs !== undefined) context.ttftMs = ttftMs;
+  if (tokensPerSecond !== undefined) context.tokensPerSecond = tokensPerSecond;
+  if (energyJoules !== undefined) context.energyJoules = energyJoules;
+  event.context = context;
+  return { t, event, points };
+}
+
+const MetricNamePattern = /^[a-zA-Z_:][a-zA-Z0-9_:.]*$/;
+
+function normaliseSystemMetrics(r: Json, t: number): NormalisedRecord {
+  const labels = readLabels(r.labels);
+  const units = r.units && typeof r.units === 'object' ? (r.units as Json) : {};
+  const points: AgentPoint[] = [];
+  const addMetric = (name: string, v: unknown, unit: unknown): void => {
+    if (!MetricNamePattern.test(name))
+      throw new RecordError(`bad metric name ${JSON.stringify(name)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      throw new RecordError(`metric ${name} must be a finite number`);
+    }
+    points.push(
+      point({ name, labels, unit: typeof unit === 'string' ? unit : '', category: 'system', t, v })
+    );
+  };
+  if (typeof r.name === 'string') {
+    addMetric(r.name, r.value, r.unit);
+  } else if (r.metrics && typeof r.metrics === 'object' && !Array.isArray(r.metrics)) {
+    for (const [name, v] of Object.entries(r.metrics as Json)) addMetric(name, v, units[name]);
+  } else {
+    throw new RecordError('system_metrics needs name and value, or a metrics object');
+  }
+  if (points.length === 0) throw new RecordError('system_metrics has no metrics');
+  return { t, points };
+}
+
+function normaliseError(r: Json, t: number): NormalisedRecord {
+  const message = readString(r, 'message', true);
+  const stack = readString(r, 'stack', false);
+  const event = buildEvent(
+    {
+      t,
+      actionType: readString(r, 'actionType', false) ?? 'error',
+      status: 'error',
+      durationMs: readNumber(r, 'durationMs', false) ?? 0,
+      errorMessage: message
+    },
+    r
+  );
+  const context = readContext(r);
+  if (context || stack !== undefined) event.context = { ...context, ...(stack ? { stack } : {}) };
+  return { t, event, points: [] };
+}
+
+function readLabels(raw: unknown): Record<string, string> {
+  if (raw === undefined || raw === null) return {};
+  if (typeof raw !== 'object' || Array.isArray(raw))
+    throw new RecordError('labels must be an object');
+  const labels: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw as Json)) {
+    if (typeof v !== 'string') throw new RecordError(`label ${k} must be a string`);
+    labels[k] = v;
+  }
+  return labels;
+}
+
+function point(p: Omit<AgentPoint, 'kind'>): AgentPoint {
+  return {
+    name: p.name,
+    labels: p.labels,
+    unit: p.unit,
+    kind: 'gauge',
+    category: p.category,
+    t: p.t,
+    v: p.v
+  };
+}
