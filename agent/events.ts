@@ -74,10 +74,7 @@ function parseJsonArray(body: string, receivedAt: number): ParseEventsResult {
   try {
     value = JSON.parse(body);
   } catch (err) {
-    const message = (err as Error).message;
-    const at = /position (\d+)/.exec(message);
-    const line = at ? lineOfOffset(body, Number(at[1])) : 1;
-    return fail(line, 0, `invalid JSON: ${message}`);
+    return locateSyntaxError(body, (err as Error).message);
   }
   if (!Array.isArray(value)) return fail(1, 0, 'expected a JSON array or NDJSON');
   const records: NormalisedRecord[] = [];
@@ -86,28 +83,59 @@ function parseJsonArray(body: string, receivedAt: number): ParseEventsResult {
       records.push(normaliseRecord(value[i], receivedAt));
     } catch (err) {
       if (!(err instanceof RecordError)) throw err;
-      return fail(lineOfRecord(body, i), i + 1, err.message);
+      return fail(splitArrayElements(body)[i]?.line ?? 1, i + 1, err.message);
     }
   }
   return { ok: true, records };
 }
 
-function fail(line: number, record: number, message: string): ParseEventsResult {
-  return { ok: false, line, record, message };
+/**
+ * V8's JSON errors do not always carry a position, so on the (rare) error path the array is
+ * split into its top-level elements and each is parsed alone to find the first bad one.
+ */
+function locateSyntaxError(body: string, message: string): ParseEventsResult {
+  const elements = splitArrayElements(body);
+  for (let i = 0; i < elements.length; i++) {
+    const { start, end, line } = elements[i];
+    try {
+      JSON.parse(body.slice(start, end));
+    } catch (err) {
+      return fail(line, i + 1, `invalid JSON: ${(err as Error).message}`);
+    }
+  }
+  const last = elements[elements.length - 1];
+  return fail(last ? last.line : 1, 0, `invalid JSON: ${message}`);
 }
 
-function lineOfOffset(text: string, offset: number): number {
-  let line = 1;
-  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
+interface ElementSpan {
+  start: number;
+  end: number;
+  /** 1-based line of the element's first non-blank character. */
+  line: number;
 }
 
-/** Line where the array element `index` starts; only run on the error path. */
-function lineOfRecord(body: string, index: number): number {
+/** Top-level element spans of a JSON array text, tolerant of errors inside elements. O(n). */
+function splitArrayElements(body: string): ElementSpan[] {
+  const spans: ElementSpan[] = [];
   let depth = 0;
   let inString = false;
-  let element = -1;
   let line = 1;
+  let start = -1;
+  let startLine = 1;
+  const open = (i: number): void => {
+    start = i;
+    startLine = line;
+  };
+  const close = (i: number): void => {
+    if (start >= 0 && body.slice(start, i).trim() !== '') {
+      // Move the start past leading blanks so the line is the element's own line.
+      let s = start;
+      let l = startLine;
+      while (s < i && /\s/.test(body[s])) if (body[s++] === '\n') l++;
+      spans.push({ start: s, end: i, line: l });
+    }
+    start = -1;
+  };
   for (let i = 0; i < body.length; i++) {
     const c = body[i];
     if (c === '\n') line++;
@@ -117,19 +145,23 @@ function lineOfRecord(body: string, index: number): number {
       continue;
     }
     if (c === '"') inString = true;
-    if (c === '[' || c === '{') depth++;
-    else if (c === ']' || c === '}') depth--;
-    if (depth === 1 && (c === '[' || c === ',')) {
-      element++;
-      if (element === index) {
-        // Skip to the first non-blank character of the element.
-        let j = i + 1;
-        while (j < body.length && /\s/.test(body[j])) if (body[j++] === '\n') line++;
-        return line;
-      }
+    if (c === '[' || c === '{') {
+      depth++;
+      if (depth === 1) open(i + 1);
+    } else if (c === ']' || c === '}') {
+      if (depth === 1) close(i);
+      depth--;
+    } else if (c === ',' && depth === 1) {
+      close(i);
+      open(i + 1);
     }
   }
-  return line;
+  if (depth >= 1) close(body.length);
+  return spans;
+}
+
+function fail(line: number, record: number, message: string): ParseEventsResult {
+  return { ok: false, line, record, message };
 }
 
 /**

@@ -56,7 +56,11 @@ export function computeCpuPercent(prev: CpuTimes, next: CpuTimes): number {
  * @example parseLoadavg('0.50 0.25 0.10 1/89 7392') // [0.5, 0.25, 0.1]
  */
 export function parseLoadavg(text: string): [number, number, number] {
-  const [a, b, c] = text.trim().split(/\s+/).map(Number);
+  const [a, b, c] = text
+    .trim()
+    .split(/\s+/)
+    .filter((x) => x !== '')
+    .map(Number);
   return [a ?? NaN, b ?? NaN, c ?? NaN];
 }
 

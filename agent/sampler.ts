@@ -77,7 +77,8 @@ export class HostSampler {
   constructor(private readonly options: SamplerOptions) {
     this.proc = options.procRoot ?? '/proc';
     this.sys = options.sysRoot ?? '/sys';
-    this.linux = existsSync(path.join(this.proc, 'stat'));
+    // An explicit procRoot (tests) means Linux layout even before its files exist.
+    this.linux = options.procRoot !== undefined || existsSync(path.join(this.proc, 'stat'));
     this.warn = options.onWarning ?? (() => {});
     if (options.gpu !== false) this.startGpu();
   }

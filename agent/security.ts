@@ -15,13 +15,20 @@ export const TokenDefaults = {
   envVar: 'TIDEMARK_AGENT_TOKEN'
 } as const;
 
-export const RateLimitDefaults = {
+export interface RateLimitConfig {
+  maxFailures: number;
+  windowMs: number;
+  blockMs: number;
+  maxTrackedAddresses: number;
+}
+
+export const RateLimitDefaults: RateLimitConfig = {
   maxFailures: 10,
   windowMs: 10_000,
   blockMs: 30_000,
   /** Bounds the table so spoofed-looking address churn cannot grow memory. */
   maxTrackedAddresses: 10_000
-} as const;
+};
 
 /** Default token file: `$XDG_CONFIG_HOME/tidemark/agent-token` or `~/.config/…`. */
 export function resolveDefaultTokenFile(): string {
@@ -149,7 +156,7 @@ export class FailureLimiter {
   private readonly failures = new Map<string, number[]>();
   private readonly blockedUntil = new Map<string, number>();
 
-  constructor(private readonly config: typeof RateLimitDefaults = RateLimitDefaults) {}
+  constructor(private readonly config: RateLimitConfig = RateLimitDefaults) {}
 
   /** True when `address` is blocked at time `now`. O(1). */
   isBlocked(address: string, now: number): boolean {

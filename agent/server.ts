@@ -13,7 +13,7 @@ import {
   FailureLimiter,
   isHostAllowed,
   readBearer,
-  RateLimitDefaults,
+  type RateLimitConfig,
   verifyToken
 } from './security';
 import { StreamHub } from './stream';
@@ -44,7 +44,7 @@ export interface AgentServerOptions {
   maxBodyBytes?: number;
   status: () => AgentStatus;
   now: () => number;
-  rateLimit?: typeof RateLimitDefaults;
+  rateLimit?: RateLimitConfig;
 }
 
 export interface AgentServer {

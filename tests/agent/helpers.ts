@@ -8,6 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import type { AgentMessage, AgentPoint } from '../../src/lib/types';
 
 export const RepoRoot = path.resolve(new URL('../..', import.meta.url).pathname);
 const TsxBin = path.join(RepoRoot, 'node_modules', '.bin', 'tsx');
@@ -269,12 +270,20 @@ export function openStream(options: {
 }
 
 /** All ring messages carried by `batch` events so far, in arrival order. */
-export function collectMessages(
-  events: SseEvent[]
-): { seq: number; kind: string; [k: string]: unknown }[] {
+export function collectMessages(events: SseEvent[]): AgentMessage[] {
   return events
     .filter((e) => e.event === 'batch')
-    .flatMap((e) => (JSON.parse(e.data) as { messages: { seq: number; kind: string }[] }).messages);
+    .flatMap((e) => (JSON.parse(e.data) as { messages: AgentMessage[] }).messages);
+}
+
+/** The points of a sample, event or point message; none for metrics texts. */
+export function pointsOf(m: AgentMessage): AgentPoint[] {
+  return m.kind === 'metrics' ? [] : m.points;
+}
+
+/** The action type of an event message, else undefined. */
+export function actionOf(m: AgentMessage): string | undefined {
+  return m.kind === 'event' ? m.event.actionType : undefined;
 }
 
 export function bearer(token: string): Record<string, string> {

@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentMessage, AgentPoint } from '../../src/lib/types';
 import {
   bearer,
+  actionOf,
   collectMessages,
+  pointsOf,
   openStream,
   request,
   startAgent,
@@ -53,9 +55,7 @@ describe('host sampling', () => {
       // The second sample onwards carries rates (CPU %, disk and network per second).
       await stream.waitFor((_, all) =>
         collectMessages(all).some(
-          (m) =>
-            m.kind === 'sample' &&
-            (m as { points: AgentPoint[] }).points.some((p) => p.name === 'cpu_usage_percent')
+          (m) => m.kind === 'sample' && pointsOf(m).some((p) => p.name === 'cpu_usage_percent')
         )
       );
       const samples = collectMessages(stream.events).filter((m) => m.kind === 'sample') as Extract<
@@ -105,17 +105,22 @@ describe('host sampling', () => {
   });
 
   it('reports filesystem space and per-device rates where the machine has them', async () => {
-    const stream = await openStream({ port: agent.port, token: agent.token, path: '/v1/stream?after=0' });
+    const stream = await openStream({
+      port: agent.port,
+      token: agent.token,
+      path: '/v1/stream?after=0'
+    });
     try {
       await stream.waitFor((e) => e.event === 'batch');
       const points = collectMessages(stream.events)
         .filter((m) => m.kind === 'sample')
-        .flatMap((m) => (m as { points: AgentPoint[] }).points);
+        .flatMap(pointsOf);
       const fsSize = points.filter((p) => p.name === 'filesystem_size_bytes');
       // The first sample always includes filesystems; it may have left the 50-message ring.
       for (const p of fsSize) {
         const free = points.find(
-          (q) => q.name === 'filesystem_free_bytes' && q.labels.mount === p.labels.mount && q.t === p.t
+          (q) =>
+            q.name === 'filesystem_free_bytes' && q.labels.mount === p.labels.mount && q.t === p.t
         ) as AgentPoint;
         expect(free.v).toBeLessThanOrEqual(p.v);
       }
@@ -140,11 +145,9 @@ describe('POST /v1/events', () => {
       expect(body.lastSeq - body.firstSeq).toBe(4);
       await stream.waitFor((_, all) => collectMessages(all).some((m) => m.seq === body.lastSeq));
       const events = collectMessages(stream.events).filter((m) => m.kind === 'event');
-      const mine = events.filter(
-        (m) => (m as { event: { actionType: string } }).event.actionType === 'ndjson-test'
-      );
+      const mine = events.filter((m) => actionOf(m) === 'ndjson-test');
       expect(mine.map((m) => m.seq)).toEqual([0, 1, 2, 3, 4].map((i) => body.firstSeq + i));
-      expect(mine.map((m) => (m as { event: { durationMs: number } }).event.durationMs)).toEqual([
+      expect(mine.map((m) => (m.kind === 'event' ? m.event.durationMs : -1))).toEqual([
         0, 1, 2, 3, 4
       ]);
     } finally {
@@ -211,7 +214,11 @@ describe('POST /v1/events', () => {
       2
     ],
     ['unknown type on line 1', '{"type":"nope"}', 1],
-    ['negative duration in an array', '[\n{"actionType":"a","status":"ok","durationMs":1},\n{"actionType":"a","status":"ok","durationMs":-1}\n]', 3]
+    [
+      'negative duration in an array',
+      '[\n{"actionType":"a","status":"ok","durationMs":1},\n{"actionType":"a","status":"ok","durationMs":-1}\n]',
+      3
+    ]
   ])('400 with the line of the first bad record: %s', async (_, body, line) => {
     const before = await status();
     const res = await post('/v1/events', body);
@@ -296,13 +303,9 @@ describe('resume', () => {
       expect(seqs[0]).toBe(lastSeen + 1);
       // Contiguous, strictly increasing: nothing missed, nothing twice.
       seqs.forEach((s, i) => expect(s).toBe(lastSeen + 1 + i));
-      const bEvents = resumed.filter(
-        (m) => m.kind === 'event' && (m as { event: { actionType: string } }).event.actionType === 'resume-b'
-      );
+      const bEvents = resumed.filter((m) => m.kind === 'event' && actionOf(m) === 'resume-b');
       expect(bEvents.map((m) => m.seq)).toEqual([0, 1, 2, 3].map((i) => b.firstSeq + i));
-      expect(
-        resumed.some((m) => (m as { event?: { actionType: string } }).event?.actionType === 'resume-a')
-      ).toBe(false);
+      expect(resumed.some((m) => actionOf(m) === 'resume-a')).toBe(false);
     } finally {
       second.close();
     }
