@@ -4,8 +4,8 @@
  * drift-free timer, and shuts down cleanly on SIGINT/SIGTERM.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import pkg from '../package.json' with { type: 'json' };
 import type { AgentStatus } from '../src/lib/types';
 import { ConfigError, HelpText, parseAgentArgs, type AgentConfig } from './config';
 import { RingBuffer } from './ring-buffer';
@@ -29,15 +29,6 @@ const ShutdownGraceMs = 2_000;
  */
 const SeqPerMs = 1000;
 
-function readVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-    return String(pkg.version);
-  } catch {
-    return '0.0.0';
-  }
-}
-
 function log(line: string): void {
   process.stdout.write(line + '\n');
 }
@@ -54,7 +45,7 @@ async function runAgent(config: AgentConfig): Promise<void> {
   });
   const startedAt = Date.now();
   const bootId = randomUUID();
-  const version = readVersion();
+  const version = pkg.version;
   const ring = new RingBuffer({
     firstSeq: startedAt * SeqPerMs,
     capacity: config.bufferSize,

@@ -167,11 +167,11 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
     let firstSeq = -1;
     let lastSeq = -1;
     for (const r of parsed.records) {
-      lastSeq = options.ring.push((seq) =>
-        r.event
-          ? JSON.stringify({ seq, kind: 'event', t: r.t, event: r.event, points: r.points })
-          : JSON.stringify({ seq, kind: 'point', t: r.t, points: r.points })
-      );
+      // Built by hand around the one stringify of the payload: this runs per event.
+      const payload = r.event
+        ? `"kind":"event","t":${r.t},"event":${JSON.stringify(r.event)},"points":${JSON.stringify(r.points)}}`
+        : `"kind":"point","t":${r.t},"points":${JSON.stringify(r.points)}}`;
+      lastSeq = options.ring.push((seq) => `{"seq":${seq},${payload}`);
       if (firstSeq < 0) firstSeq = lastSeq;
     }
     hub.notify();

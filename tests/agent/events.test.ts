@@ -163,7 +163,7 @@ describe('normaliseRecord tracking calls', () => {
         ttftMs: 80,
         promptTokens: 12
       },
-      0
+      { receivedAt: 0 }
     );
     const byName = Object.fromEntries(r.points.map((p) => [p.name, p.v]));
     expect(byName).toEqual({
@@ -189,7 +189,7 @@ describe('normaliseRecord tracking calls', () => {
   it('model_process keeps a given tokensPerSecond and skips tokens/J without energy', () => {
     const r = normaliseRecord(
       { type: 'model_process', tokens: 10, durationMs: 1000, tokensPerSecond: 7 },
-      5
+      { receivedAt: 5 }
     );
     expect(r.points.find((p) => p.name === 'model_tokens_per_second')?.v).toBe(7);
     expect(r.points.some((p) => p.name === 'model_tokens_per_joule')).toBe(false);
@@ -201,13 +201,16 @@ describe('normaliseRecord tracking calls', () => {
     [404, 'client_error', '4xx'],
     [500, 'error', '5xx']
   ])('api_request %i → status %s, class %s', (status, eventStatus, cls) => {
-    const r = normaliseRecord({ type: 'api_request', route: '/x', status, durationMs: 3 }, 0);
+    const r = normaliseRecord(
+      { type: 'api_request', route: '/x', status, durationMs: 3 },
+      { receivedAt: 0 }
+    );
     expect(r.event?.status).toBe(eventStatus);
     expect(r.points[0].labels).toEqual({ method: 'GET', route: '/x', status_class: cls });
   });
 
   it('action defaults to success and zero duration', () => {
-    expect(normaliseRecord({ type: 'action', name: 'click' }, 3).event).toEqual({
+    expect(normaliseRecord({ type: 'action', name: 'click' }, { receivedAt: 3 }).event).toEqual({
       t: 3,
       actionType: 'click',
       status: 'success',
@@ -216,7 +219,9 @@ describe('normaliseRecord tracking calls', () => {
   });
 
   it('error keeps the stack in context', () => {
-    expect(normaliseRecord({ type: 'error', message: 'm', stack: 's' }, 1).event).toEqual({
+    expect(
+      normaliseRecord({ type: 'error', message: 'm', stack: 's' }, { receivedAt: 1 }).event
+    ).toEqual({
       t: 1,
       actionType: 'error',
       status: 'error',
@@ -229,7 +234,7 @@ describe('normaliseRecord tracking calls', () => {
   it('system_metrics single metric form with unit', () => {
     const r = normaliseRecord(
       { type: 'system_metrics', name: 'fan_rpm', value: 900, unit: 'rpm' },
-      2
+      { receivedAt: 2 }
     );
     expect(r.event).toBeUndefined();
     expect(r.points).toEqual([
