@@ -111,7 +111,8 @@ export class StreamHub {
   private schedule(client: Client): void {
     if (client.timer || client.blockedSince !== undefined) return;
     if (client.lastSent >= this.options.ring.lastSeq) return;
-    const wait = Math.max(0, client.lastWriteAt + this.minGapMs - this.options.now());
+    // Rounded up: timers fire on whole milliseconds, and rounding down would exceed the cap.
+    const wait = Math.max(0, Math.ceil(client.lastWriteAt + this.minGapMs - this.options.now()));
     client.timer = setTimeout(() => {
       client.timer = undefined;
       this.flush(client);
