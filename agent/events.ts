@@ -8,8 +8,10 @@ import type { AgentPoint, ResultEvent } from '../src/lib/types';
 export const EventLimits = {
   /** Longer strings are cut so one client cannot bloat every page's event table. */
   maxStringLength: 4096,
-  /** Nesting guard for `context`: serialised size rather than depth, which is cheaper. */
-  maxContextBytes: 16 * 1024
+  /** Serialised size cap for `context`. */
+  maxContextBytes: 16 * 1024,
+  /** Nesting cap for `context`: deeper values would overflow JSON.stringify's stack later. */
+  maxContextDepth: 32
 } as const;
 
 /** One normalised record: an event and/or points. */
@@ -246,6 +248,9 @@ function readContext(r: Json, ctx: Ctx): Record<string, unknown> | undefined {
   const c = r.context;
   if (c === undefined || c === null) return undefined;
   if (typeof c !== 'object' || Array.isArray(c)) throw new RecordError('context must be an object');
+  if (!isShallow(c, EventLimits.maxContextDepth)) {
+    throw new RecordError(`context nested deeper than ${EventLimits.maxContextDepth}`);
+  }
   // A context cannot be longer than the source text it came from, so short records skip
   // the re-serialisation that measuring it would cost.
   if (
@@ -263,6 +268,20 @@ function readContext(r: Json, ctx: Ctx): Record<string, unknown> | undefined {
  */
 interface Ctx {
   sourceLength: number;
+}
+
+/** Iterative depth check, so a hostile value cannot overflow the stack while being checked. */
+function isShallow(value: object, maxDepth: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > maxDepth) return false;
+    for (const child of Object.values(v)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return true;
 }
 
 function measureJson(value: unknown): number {

@@ -164,13 +164,15 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
     if (parsed.records.length === 0) {
       return sendJson(res, 202, { accepted: 0, firstSeq: null, lastSeq: null });
     }
+    // Serialise everything before touching the ring, so a body is all-or-nothing.
+    const payloads = parsed.records.map((r) =>
+      r.event
+        ? `"kind":"event","t":${r.t},"event":${JSON.stringify(r.event)},"points":${JSON.stringify(r.points)}}`
+        : `"kind":"point","t":${r.t},"points":${JSON.stringify(r.points)}}`
+    );
     let firstSeq = -1;
     let lastSeq = -1;
-    for (const r of parsed.records) {
-      // Built by hand around the one stringify of the payload: this runs per event.
-      const payload = r.event
-        ? `"kind":"event","t":${r.t},"event":${JSON.stringify(r.event)},"points":${JSON.stringify(r.points)}}`
-        : `"kind":"point","t":${r.t},"points":${JSON.stringify(r.points)}}`;
+    for (const payload of payloads) {
       lastSeq = options.ring.push((seq) => `{"seq":${seq},${payload}`);
       if (firstSeq < 0) firstSeq = lastSeq;
     }

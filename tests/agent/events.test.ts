@@ -102,6 +102,32 @@ describe('parseEventsBody', () => {
     expect(r).toMatchObject({ ok: false, line: 3 });
   });
 
+  it.each([
+    ['nested 40 deep', '{"a":'.repeat(40) + '1' + '}'.repeat(40), 'nested deeper'],
+    [
+      'nested 5000 deep (would overflow JSON.stringify)',
+      '{"a":'.repeat(5000) + '1' + '}'.repeat(5000),
+      'nested deeper'
+    ],
+    [
+      'over 16 KiB',
+      JSON.stringify({ blob: 'x'.repeat(EventLimits.maxContextBytes) }),
+      'context over'
+    ]
+  ])('refuses a context %s', (_, context, message) => {
+    const r = parse(`{"actionType":"a","status":"ok","durationMs":1,"context":${context}}`);
+    expect(r).toMatchObject({ ok: false, line: 1 });
+    if (!r.ok) expect(r.message).toContain(message);
+  });
+
+  it('accepts a context nested exactly maxContextDepth deep', () => {
+    const d = EventLimits.maxContextDepth;
+    const r = parse(
+      `{"actionType":"a","status":"ok","durationMs":1,"context":${'{"a":'.repeat(d)}1${'}'.repeat(d)}}`
+    );
+    expect(r.ok).toBe(true);
+  });
+
   it('cuts over-long strings', () => {
     const long = 'x'.repeat(EventLimits.maxStringLength + 10);
     const r = parse(

@@ -214,6 +214,15 @@ describe('POST /v1/events', () => {
       2
     ],
     ['unknown type on line 1', '{"type":"nope"}', 1],
+    ['JSON bomb', '['.repeat(1_000_000), 1],
+    [
+      'deep context on line 2',
+      '\n{"actionType":"a","status":"ok","durationMs":1,"context":' +
+        '{"a":'.repeat(3000) +
+        '1' +
+        '}'.repeat(3001),
+      2
+    ],
     [
       'negative duration in an array',
       '[\n{"actionType":"a","status":"ok","durationMs":1},\n{"actionType":"a","status":"ok","durationMs":-1}\n]',
