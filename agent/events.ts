@@ -19,6 +19,12 @@ export interface NormalisedRecord {
   t: number;
   event?: ResultEvent;
   points: AgentPoint[];
+  /**
+   * JSON text equivalent to `event`, when the source line already was exactly that (a plain
+   * result event with every field valid and nothing to fill in or cut), so it need not be
+   * serialised again.
+   */
+  eventJson?: string;
 }
 
 export type ParseEventsResult =
@@ -34,6 +40,8 @@ export interface NormaliseOptions {
   receivedAt: number;
   /** Length of the text the record came from; bounds its context's size for free. */
   sourceLength?: number;
+  /** The record's own JSON text (one NDJSON line), reused when it needs no changes. */
+  sourceText?: string;
 }
 
 /**
@@ -69,7 +77,9 @@ function parseNdjson(body: string, receivedAt: number): ParseEventsResult {
       return fail(line, records.length + 1, `invalid JSON: ${(err as Error).message}`);
     }
     try {
-      records.push(normaliseRecord(value, { receivedAt, sourceLength: text.length }));
+      records.push(
+        normaliseRecord(value, { receivedAt, sourceLength: text.length, sourceText: text })
+      );
     } catch (err) {
       if (!(err instanceof RecordError)) throw err;
       return fail(line, records.length + 1, err.message);
@@ -179,7 +189,10 @@ function fail(line: number, record: number, message: string): ParseEventsResult 
  * @example normaliseRecord({ type: 'error', message: 'boom' }, { receivedAt: 1000 })
  */
 export function normaliseRecord(value: unknown, options: NormaliseOptions): NormalisedRecord {
-  const ctx: Ctx = { sourceLength: options.sourceLength ?? Infinity };
+  const ctx: Ctx = {
+    sourceLength: options.sourceLength ?? Infinity,
+    sourceText: options.sourceText
+  };
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new RecordError('record must be a JSON object');
   }
@@ -268,6 +281,34 @@ function readContext(r: Json, ctx: Ctx): Record<string, unknown> | undefined {
  */
 interface Ctx {
   sourceLength: number;
+  sourceText?: string;
+}
+
+const ResultEventKeys = new Set([
+  't',
+  'actionType',
+  'status',
+  'durationMs',
+  'triggerId',
+  'organisationId',
+  'retries',
+  'errorMessage',
+  'context'
+]);
+
+/**
+ * True when the decoded record already is its normalised event: numeric `t`, only known
+ * keys, no nulls, no string that was cut. Then the source text can stand for the event.
+ */
+function isCanonicalResultEvent(r: Json): boolean {
+  if (typeof r.t !== 'number') return false;
+  for (const key in r) {
+    if (!ResultEventKeys.has(key)) return false;
+    const v = r[key];
+    if (v === null) return false;
+    if (typeof v === 'string' && v.length > EventLimits.maxStringLength) return false;
+  }
+  return true;
 }
 
 /** Iterative depth check, so a hostile value cannot overflow the stack while being checked. */
@@ -319,6 +360,9 @@ function normaliseResultEvent(r: Json, t: number, ctx: Ctx): NormalisedRecord {
   );
   const context = readContext(r, ctx);
   if (context) event.context = context;
+  if (ctx.sourceText !== undefined && isCanonicalResultEvent(r)) {
+    return { t, event, points: [], eventJson: ctx.sourceText.trim() };
+  }
   return { t, event, points: [] };
 }
 

@@ -167,7 +167,7 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
     // Serialise everything before touching the ring, so a body is all-or-nothing.
     const payloads = parsed.records.map((r) =>
       r.event
-        ? `"kind":"event","t":${r.t},"event":${JSON.stringify(r.event)},"points":${JSON.stringify(r.points)}}`
+        ? `"kind":"event","t":${r.t},"event":${r.eventJson ?? JSON.stringify(r.event)},"points":${JSON.stringify(r.points)}}`
         : `"kind":"point","t":${r.t},"points":${JSON.stringify(r.points)}}`
     );
     let firstSeq = -1;

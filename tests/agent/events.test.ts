@@ -3,7 +3,22 @@ import { describe, expect, it } from 'vitest';
 import { EventLimits, normaliseRecord, parseEventsBody } from '../../agent/events';
 
 const Received = 1_700_000_000_000;
-const parse = (body: string) => parseEventsBody(body, { receivedAt: Received });
+/**
+ * Parses, checks that any reused source text stands for exactly the normalised event, and
+ * drops it so the remaining assertions compare plain records.
+ */
+const parse = (body: string) => {
+  const result = parseEventsBody(body, { receivedAt: Received });
+  if (result.ok) {
+    for (const r of result.records) {
+      if (r.eventJson !== undefined) {
+        expect(JSON.parse(r.eventJson)).toEqual(JSON.parse(JSON.stringify(r.event)));
+        delete r.eventJson;
+      }
+    }
+  }
+  return result;
+};
 
 describe('parseEventsBody', () => {
   it.each([
@@ -126,6 +141,48 @@ describe('parseEventsBody', () => {
       `{"actionType":"a","status":"ok","durationMs":1,"context":${'{"a":'.repeat(d)}1${'}'.repeat(d)}}`
     );
     expect(r.ok).toBe(true);
+  });
+
+  it.each([
+    ['plain result event', '{"t":1,"actionType":"a","status":"ok","durationMs":2}', true],
+    [
+      'with context',
+      '{"t":1,"actionType":"a","status":"ok","durationMs":2,"context":{"k":[1]}}',
+      true
+    ],
+    ['missing t (filled in)', '{"actionType":"a","status":"ok","durationMs":2}', false],
+    [
+      'ISO t (converted)',
+      '{"t":"2024-01-01T00:00:00Z","actionType":"a","status":"ok","durationMs":2}',
+      false
+    ],
+    [
+      'null field (dropped)',
+      '{"t":1,"actionType":"a","status":"ok","durationMs":2,"errorMessage":null}',
+      false
+    ],
+    [
+      'unknown key (dropped)',
+      '{"t":1,"actionType":"a","status":"ok","durationMs":2,"extra":1}',
+      false
+    ],
+    [
+      '__proto__ key',
+      '{"t":1,"actionType":"a","status":"ok","durationMs":2,"__proto__":{"x":1}}',
+      false
+    ],
+    ['tracking call', '{"type":"action","name":"a"}', false]
+  ])('reuses the source line only when it is already normal: %s', (_, line, reused) => {
+    const result = parseEventsBody(line, { receivedAt: Received });
+    expect(result.ok).toBe(true);
+    if (result.ok) expect(result.records[0].eventJson !== undefined).toBe(reused);
+  });
+
+  it('never reuses text for JSON array elements', () => {
+    const result = parseEventsBody('[{"t":1,"actionType":"a","status":"ok","durationMs":2}]', {
+      receivedAt: 0
+    });
+    expect(result.ok && result.records[0].eventJson).toBeUndefined();
   });
 
   it('cuts over-long strings', () => {
