@@ -34,11 +34,18 @@ export function makeTempDir(): string {
  * `token: null` runs without the env token (the file token is then printed and parsed).
  */
 export function startAgent(
-  options: { args?: string[]; token?: string | null; tokenFile?: string } = {}
+  options: {
+    args?: string[];
+    token?: string | null;
+    tokenFile?: string;
+    /** Look for nvidia-smi (off by default so tests do not depend on the machine). */
+    gpu?: boolean;
+    env?: NodeJS.ProcessEnv;
+  } = {}
 ): Promise<RunningAgent> {
   const tokenFile = options.tokenFile ?? path.join(makeTempDir(), 'agent-token');
   const envToken = options.token === undefined ? makeToken() : options.token;
-  const env: NodeJS.ProcessEnv = { ...process.env };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
   delete env.TIDEMARK_AGENT_TOKEN;
   if (envToken !== null) env.TIDEMARK_AGENT_TOKEN = envToken;
   const proc = spawn(
@@ -47,7 +54,7 @@ export function startAgent(
       'agent/main.ts',
       '--port',
       '0',
-      '--no-gpu',
+      ...(options.gpu ? [] : ['--no-gpu']),
       '--token-file',
       tokenFile,
       ...(options.args ?? [])
