@@ -22,6 +22,8 @@ export const ServerDefaults = {
   maxBodyBytes: 8 * 1024 * 1024,
   /** After a 413 the rest of the upload is discarded for this long so the client can read it. */
   drainAfterRejectMs: 1_000,
+  /** …or until this many caps' worth of bytes were discarded. */
+  maxDiscardFactor: 4,
   preflightMaxAgeS: 600
 } as const;
 
@@ -283,11 +285,27 @@ function readBody(
 }
 
 function tooLarge(req: IncomingMessage, res: ServerResponse, cap: number): void {
-  res.setHeader('Connection', 'close');
-  sendJson(res, 413, { error: `body over ${cap} bytes` });
-  // Discard (never buffer) what is still in flight, then cut the connection.
+  // The rest of the upload is read and discarded (never buffered) before answering: a client
+  // that is still writing when the server answers and closes sees a reset, not the 413.
+  // Unbounded uploads are cut after a short time or a few caps' worth of bytes.
+  let discarded = 0;
+  let answered = false;
+  const answer = (cut: boolean): void => {
+    if (answered) return;
+    answered = true;
+    clearTimeout(timer);
+    req.off('data', onData);
+    if (cut) res.setHeader('Connection', 'close');
+    sendJson(res, 413, { error: `body over ${cap} bytes` });
+    if (cut) res.once('finish', () => req.socket.destroy());
+  };
+  const onData = (chunk: Buffer): void => {
+    discarded += chunk.length;
+    if (discarded > ServerDefaults.maxDiscardFactor * cap) answer(true);
+  };
+  const timer = setTimeout(() => answer(true), ServerDefaults.drainAfterRejectMs);
+  req.on('data', onData);
+  req.once('end', () => answer(false));
+  req.once('close', () => clearTimeout(timer));
   req.resume();
-  const timer = setTimeout(() => req.socket.destroy(), ServerDefaults.drainAfterRejectMs);
-  timer.unref();
-  req.socket.once('close', () => clearTimeout(timer));
 }

@@ -147,14 +147,16 @@ export function request(options: {
       setHost: false,
       agent: options.keepAlive ? keepAlive : false
     });
+    let answered: RawResponse | undefined;
     req.on('response', (res) => {
-      let body = '';
+      answered = { status: res.statusCode ?? 0, headers: res.headers, body: '' };
       res.setEncoding('utf8');
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      res.on('error', reject);
+      res.on('data', (c) => ((answered as RawResponse).body += c));
+      res.on('end', () => resolve(answered as RawResponse));
+      // A server that answered early (413) may cut the upload; the answer is what counts.
+      res.on('error', () => resolve(answered as RawResponse));
     });
-    req.on('error', reject);
+    req.on('error', (err) => (answered ? resolve(answered) : reject(err)));
     if (options.body !== undefined && options.chunked) {
       const buf = Buffer.isBuffer(options.body) ? options.body : Buffer.from(options.body);
       const step = 64 * 1024;

@@ -2,6 +2,7 @@
  * RELIABILITY.md rows 11–14 against the real agent process: Host allow-list, Origin
  * allow-list and private-network preflight, stream hijack, token checks, body cap.
  */
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, openStream, request, startAgent, type RunningAgent } from './helpers';
 
@@ -261,6 +262,35 @@ describe('request body cap', () => {
       chunked: true
     });
     expect(res.status).toBe(413);
+  });
+
+  it('answers 413 and cuts an upload that never ends', async () => {
+    const result = await new Promise<{ status: number; closed: boolean }>((resolve, reject) => {
+      const req = http.request({
+        host: '127.0.0.1',
+        port: agent.port,
+        method: 'POST',
+        path: '/v1/events',
+        headers: { Host: `127.0.0.1:${agent.port}`, ...bearer(agent.token) },
+        setHost: false,
+        agent: false
+      });
+      const chunk = Buffer.alloc(256 * 1024, 0x20);
+      const pump = setInterval(() => req.write(chunk), 5);
+      req.on('error', () => {});
+      req.on('response', (res) => {
+        res.resume();
+        req.socket?.once('close', () => {
+          clearInterval(pump);
+          resolve({ status: res.statusCode ?? 0, closed: true });
+        });
+      });
+      setTimeout(() => {
+        clearInterval(pump);
+        reject(new Error('no answer within 10 s'));
+      }, 10_000);
+    });
+    expect(result).toEqual({ status: 413, closed: true });
   });
 
   it('accepts a body just under the cap', async () => {
