@@ -141,3 +141,46 @@ export type ChangeNotice =
   | { kind: 'series' }
   | { kind: 'cleared' }
   | { kind: 'settings' };
+
+/**
+ * Localhost agent stream protocol (agent/README.md). One point of a host sample or of a
+ * normalised tracking call; `source` is implicitly 'agent'.
+ */
+export interface AgentPoint {
+  name: string;
+  labels: Record<string, string>;
+  unit: string;
+  kind: SeriesKind;
+  category: SeriesCategory;
+  t: number;
+  v: number;
+}
+
+/** One ring-buffer message of the agent, as it appears in a stream `batch`. */
+export type AgentMessage =
+  | { seq: number; kind: 'sample'; t: number; points: AgentPoint[] }
+  | { seq: number; kind: 'event'; t: number; event: ResultEvent; points: AgentPoint[] }
+  | { seq: number; kind: 'point'; t: number; points: AgentPoint[] }
+  | { seq: number; kind: 'metrics'; t: number; format: 'prometheus' | 'influx'; text: string };
+
+/** Named server-sent events on `GET /v1/stream`. */
+export type AgentStreamEvent =
+  | { event: 'hello'; data: AgentStatus }
+  | { event: 'batch'; data: { messages: AgentMessage[] } }
+  | { event: 'gap'; data: { after: number; firstAvailableSeq: number } }
+  | { event: 'heartbeat'; data: { t: number; lastSeq: number } };
+
+/** `GET /v1/status` body. */
+export interface AgentStatus {
+  version: string;
+  bootId: string;
+  startedAt: number;
+  uptimeMs: number;
+  intervalMs: number;
+  firstSeq: number;
+  lastSeq: number;
+  hostname: string;
+  platform: string;
+  samples: string[];
+  bufferSize: number;
+}

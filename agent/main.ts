@@ -1,0 +1,176 @@
+/**
+ * Entry point: `npm run agent` (tsx agent/main.ts). Parses flags, loads or creates the
+ * pairing token, binds the server (loopback unless told otherwise), samples the host on a
+ * drift-free timer, and shuts down cleanly on SIGINT/SIGTERM.
+ */
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import pkg from '../package.json' with { type: 'json' };
+import type { AgentStatus } from '../src/lib/types';
+import { ConfigError, HelpText, parseAgentArgs, type AgentConfig } from './config';
+import { RingBuffer } from './ring-buffer';
+import { HostSampler } from './sampler';
+import {
+  buildHostAllowList,
+  digestToken,
+  isLoopbackAddress,
+  loadOrCreateToken,
+  TokenDefaults
+} from './security';
+import { createAgentServer } from './server';
+
+const ExitCodes = { ok: 0, failure: 1, usage: 2 } as const;
+/** Shutdown waits this long for streams to close before exiting anyway. */
+const ShutdownGraceMs = 2_000;
+/**
+ * Sequence numbers start at boot time × 1000, so they keep increasing across restarts (as
+ * long as fewer than 1000 messages per millisecond were made) and a page's `after` from an
+ * earlier run never hides new messages.
+ */
+const SeqPerMs = 1000;
+
+function log(line: string): void {
+  process.stdout.write(line + '\n');
+}
+
+function warn(line: string): void {
+  process.stderr.write(`warning: ${line}\n`);
+}
+
+async function runAgent(config: AgentConfig): Promise<void> {
+  const { token, source } = loadOrCreateToken({
+    file: config.tokenFile,
+    env: process.env,
+    warn
+  });
+  const startedAt = Date.now();
+  const bootId = randomUUID();
+  const version = pkg.version;
+  const ring = new RingBuffer({
+    firstSeq: startedAt * SeqPerMs,
+    capacity: config.bufferSize,
+    maxBytes: config.bufferBytes
+  });
+  const sampler = new HostSampler({
+    intervalMs: config.intervalMs,
+    gpu: config.gpu,
+    onWarning: warn
+  });
+  const hostAllowList = new Set<string>();
+  const status = (): AgentStatus => ({
+    version,
+    bootId,
+    startedAt,
+    uptimeMs: Date.now() - startedAt,
+    intervalMs: config.intervalMs,
+    firstSeq: ring.firstSeq,
+    lastSeq: ring.lastSeq,
+    hostname: os.hostname(),
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    samples: sampler.sampled,
+    bufferSize: ring.capacity
+  });
+  const agent = createAgentServer({
+    ring,
+    tokenDigest: digestToken(token),
+    origins: config.origins,
+    hostAllowList,
+    maxBodyBytes: config.maxBodyBytes,
+    status,
+    now: Date.now
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    agent.server.once('error', reject);
+    agent.server.listen(config.port, config.host, () => resolve());
+  });
+  const address = agent.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  for (const h of buildHostAllowList({ port, extraHosts: extraHostNames(config.host) })) {
+    hostAllowList.add(h);
+  }
+
+  // Drift-free ticks: each is scheduled from the start time, not from the previous tick.
+  let tick = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const firstTick = Date.now();
+  const takeSample = (): void => {
+    const t = Date.now();
+    const points = sampler.sample(t);
+    if (points.length > 0) {
+      ring.push((seq) => JSON.stringify({ seq, kind: 'sample', t, points }));
+      agent.hub.notify();
+    }
+    tick++;
+    const due = firstTick + tick * config.intervalMs;
+    timer = setTimeout(takeSample, Math.max(0, due - Date.now()));
+  };
+  takeSample();
+
+  const urlHost = config.host.includes(':') ? `[${config.host}]` : config.host;
+  log(`Tidemark agent ${version} listening on http://${urlHost}:${port}`);
+  log(`Allowed origins: ${config.origins.join(', ')}`);
+  if (source === 'env') {
+    log(`Pairing token: from ${TokenDefaults.envVar}`);
+  } else {
+    // Printed for the user at the terminal, like Jupyter's; never written anywhere else.
+    log(`Pairing token: ${token}`);
+    log(`Token file: ${config.tokenFile}${source === 'created' ? ' (created, mode 0600)' : ''}`);
+  }
+  log(`Open ${config.origins[0]}/settings and paste the token to pair.`);
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log(`received ${signal}, shutting down`);
+    if (timer) clearTimeout(timer);
+    sampler.stop();
+    const force = setTimeout(() => process.exit(ExitCodes.ok), ShutdownGraceMs);
+    force.unref();
+    agent.close().then(() => process.exit(ExitCodes.ok));
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+/** Host names a request may carry when the operator bound a non-loopback address. */
+function extraHostNames(host: string): string[] {
+  if (isLoopbackAddress(host)) return [];
+  if (host !== '0.0.0.0' && host !== '::') return [host, os.hostname()];
+  const names = [os.hostname()];
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const a of list ?? []) names.push(a.address);
+  }
+  return names;
+}
+
+async function main(): Promise<void> {
+  let config: AgentConfig | 'help';
+  try {
+    config = parseAgentArgs(process.argv.slice(2), process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`error: ${err.message}\nRun with --help for the options.\n`);
+    process.exit(ExitCodes.usage);
+  }
+  if (config === 'help') {
+    process.stdout.write(HelpText);
+    process.exit(ExitCodes.ok);
+  }
+  try {
+    await runAgent(config);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const reason =
+      e.code === 'EADDRINUSE'
+        ? `port ${config.port} is in use (another agent running? try --port)`
+        : e.message;
+    process.stderr.write(`error: ${reason}\n`);
+    process.exit(
+      e.code === 'EADDRINUSE' || e instanceof ConfigError ? ExitCodes.usage : ExitCodes.failure
+    );
+  }
+}
+
+main();
