@@ -45,6 +45,34 @@ export interface StoredEvent extends ResultEvent {
   id?: number;
 }
 
+/**
+ * Progress of one imported file: `id` is the file's content hash. A batch of points and the
+ * checkpoint that says it is stored commit in one transaction, so a re-import adds nothing
+ * twice and an interrupted import resumes at `offset`.
+ */
+export interface ImportRecord {
+  id: string;
+  name: string;
+  size: number;
+  format: string;
+  offset: number;
+  rows: number;
+  points: number;
+  events: number;
+  errors: number;
+  done: boolean;
+  startedAt: number;
+  updatedAt: number;
+}
+
+/** Online state of a detector (anomaly or alert) for one series, kept between passes. */
+export interface DetectorRecord {
+  key: string;
+  seriesId: number | null;
+  upTo: number;
+  state: unknown;
+}
+
 export interface MetaRecord {
   key: string;
   value: unknown;
@@ -63,6 +91,8 @@ export class TidemarkDb extends Dexie {
   rollups!: Dexie.Table<RollupRecord, [number, TierName, number]>;
   late!: EntityTable<LateRecord, 'id'>;
   anomalies!: EntityTable<StoredAnomaly, 'id'>;
+  imports!: EntityTable<ImportRecord, 'id'>;
+  detectors!: EntityTable<DetectorRecord, 'key'>;
 
   constructor(
     options: { name?: string; indexedDB?: IDBFactory; IDBKeyRange?: typeof IDBKeyRange } = {}
@@ -86,6 +116,11 @@ export class TidemarkDb extends Dexie {
       rollups: '[seriesId+tier+t0], [tier+t1]',
       late: '++id, seriesId',
       anomalies: '++id, [seriesKey+t], t'
+    });
+    // v3: import checkpoints (file hash → byte offset) and online detector state per series.
+    this.version(3).stores({
+      imports: '&id, updatedAt',
+      detectors: '&key, seriesId'
     });
   }
 }

@@ -56,6 +56,33 @@ export interface EngineCounts {
 
 export type Progress = (done: number, total: number, label: string) => void;
 
+/** The stores, once the database is open. */
+export interface EngineStores {
+  db: TidemarkDb;
+  metrics: MetricStore;
+  events: EventStore;
+  rollups: RollupStore;
+}
+
+/**
+ * What an engine module (import, analytics, anomalies…) is given: each lives in its own
+ * `engine-<area>.ts`, exports `create<Area>Api(ctx)` returning plain methods, and is spread
+ * into the API below, so areas grow without editing each other's code.
+ */
+export interface EngineContext {
+  ready: () => Promise<EngineStores>;
+  broadcast: (notice: ChangeNotice) => void;
+  now: () => number;
+  timeZone: () => string;
+  ingest: (batches: PointBatch[]) => Promise<{ points: number }>;
+  ingestEvents: (list: ResultEvent[]) => Promise<{ events: number }>;
+  /**
+   * Run on the leader after each background rollup pass with the series it rolled up, in
+   * order; a hook that throws is skipped for that pass and retried on the next.
+   */
+  afterRollup: Array<(pass: { seriesIds: number[]; now: number }) => Promise<void>>;
+}
+
 /**
  * The engine: everything that reads or writes the store runs here, in a worker in the
  * browser and directly in Node tests. Only plain data and transferable typed arrays go in
@@ -101,12 +128,7 @@ export function createEngineApi(deps: EngineDeps = {}) {
     for (const listener of lifecycleListeners) listener(e);
   };
 
-  async function ready(): Promise<{
-    db: TidemarkDb;
-    metrics: MetricStore;
-    events: EventStore;
-    rollups: RollupStore;
-  }> {
+  async function ready(): Promise<EngineStores> {
     dbPromise ??= openDb(onLifecycle).then((db) => {
       metrics = new MetricStore(db);
       events = new EventStore(db);
@@ -125,7 +147,7 @@ export function createEngineApi(deps: EngineDeps = {}) {
   }
 
   /** One rollup pass over every series with new or late points. */
-  async function rollupPass(): Promise<{ series: number; points: number }> {
+  async function rollupPass(): Promise<{ series: number; points: number; seriesIds: number[] }> {
     const { db, metrics, rollups } = await ready();
     const started = now();
     const lateIds = new Set((await db.late.toArray()).map((r) => r.seriesId));
@@ -154,7 +176,7 @@ export function createEngineApi(deps: EngineDeps = {}) {
     stats.rolledPoints += points;
     stats.rollupMs += now() - started;
     stats.lastRollupAt = now();
-    return { series: due.length, points };
+    return { series: due.length, points, seriesIds: due.map((s) => s.id) };
   }
 
   /** Retention over every series and the events, each tier in its own small transaction. */
@@ -185,7 +207,14 @@ export function createEngineApi(deps: EngineDeps = {}) {
     passRunning = (async () => {
       try {
         await queue.drain();
-        await rollupPass();
+        const pass = await rollupPass();
+        for (const hook of ctx.afterRollup) {
+          try {
+            await hook({ seriesIds: pass.seriesIds, now: now() });
+          } catch {
+            // One module's failure must not stop rollups or retention; it retries next pass.
+          }
+        }
         // Retention at start, daily at 02:00 local, and every 10 minutes in between so fine
         // tiers (kept an hour) never pile up under heavy load.
         const due =
@@ -207,6 +236,23 @@ export function createEngineApi(deps: EngineDeps = {}) {
     })();
     await passRunning;
   }
+
+  async function ingestEvents(list: ResultEvent[]): Promise<{ events: number }> {
+    const { events } = await ready();
+    const count = await events.add(list);
+    broadcast({ kind: 'events', count });
+    return { events: count };
+  }
+
+  const ctx: EngineContext = {
+    ready,
+    broadcast,
+    now,
+    timeZone: () => timeZone,
+    ingest,
+    ingestEvents,
+    afterRollup: []
+  };
 
   const api = {
     /** Opens the store; resolves with the lifecycle state (so the page can show "blocked"). */
@@ -282,12 +328,7 @@ export function createEngineApi(deps: EngineDeps = {}) {
 
     ingest,
 
-    async ingestEvents(list: ResultEvent[]): Promise<{ events: number }> {
-      const { events } = await ready();
-      const count = await events.add(list);
-      broadcast({ kind: 'events', count });
-      return { events: count };
-    },
+    ingestEvents,
 
     async listSeries(): Promise<SeriesRecord[]> {
       const { metrics } = await ready();
@@ -332,7 +373,7 @@ export function createEngineApi(deps: EngineDeps = {}) {
         points += (await ingest(slice)).points;
         onProgress?.(i + slice.length, total, 'metrics');
       }
-      const { events } = await api.ingestEvents(data.events);
+      const { events } = await ingestEvents(data.events);
       onProgress?.(total, total, 'events');
       return { points, events };
     },
@@ -347,6 +388,7 @@ export function createEngineApi(deps: EngineDeps = {}) {
       metrics.resetCache();
       broadcast({ kind: 'cleared' });
     }
+    // Engine modules (one line each): ...createXApi(ctx),
   };
   return api;
 }
