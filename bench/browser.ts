@@ -29,7 +29,10 @@ export interface BenchBrowser {
 
 let server: ChildProcess | null = null;
 
-export async function openBenchPage(route: string, port = 4399): Promise<BenchBrowser> {
+export async function openBenchPage(
+  route: string,
+  port = Number(process.env.BENCH_PORT ?? 4399)
+): Promise<BenchBrowser> {
   if (!process.env.BENCH_NO_BUILD) {
     const b = spawnSync('npx', ['vite', 'build', '--logLevel', 'error'], { stdio: 'inherit' });
     if (b.status !== 0) throw new Error('build failed');

@@ -72,4 +72,22 @@ describe('engine api', () => {
     expect(seen.map((e) => e.kind)).toEqual(['open', 'versionchange']);
     newer.close();
   });
+
+  it('lists stored anomalies newest first, by series and time range', async () => {
+    const { api, name } = engine();
+    await api.init();
+    const db = await openDatabase(() => {}, { name });
+    await db.anomalies.bulkAdd([
+      { seriesKey: 'cpu', t: 1000, value: 9, score: 0.9, detector: 'ensemble' },
+      { seriesKey: 'cpu', t: 3000, value: 8, score: 0.7, detector: 'ensemble' },
+      { seriesKey: 'mem', t: 2000, value: 1, score: 0.6, detector: 'ensemble' }
+    ]);
+    db.close();
+    expect((await api.listAnomalies()).map((a) => a.t)).toEqual([3000, 2000, 1000]);
+    expect((await api.listAnomalies({ seriesKey: 'cpu' })).map((a) => a.t)).toEqual([3000, 1000]);
+    expect((await api.listAnomalies({ from: 1500, to: 2500 })).map((a) => a.seriesKey)).toEqual([
+      'mem'
+    ]);
+    expect(await api.listAnomalies({ seriesKey: 'cpu', limit: 1 })).toHaveLength(1);
+  });
 });

@@ -1,7 +1,12 @@
 import { transfer } from 'comlink';
 import { nextCleanupTime } from '$lib/analytics/retention';
 import { generateDemoData } from '$lib/demo/generate';
-import { openDatabase, type DbLifecycle, type TidemarkDb } from '$lib/db/database';
+import {
+  openDatabase,
+  type DbLifecycle,
+  type StoredAnomaly,
+  type TidemarkDb
+} from '$lib/db/database';
 import { EventStore } from '$lib/db/event-store';
 import { MetricStore } from '$lib/db/metric-store';
 import { resultBuffers, runQuery } from '$lib/db/query';
@@ -81,6 +86,8 @@ export interface EngineContext {
    * order; a hook that throws is skipped for that pass and retried on the next.
    */
   afterRollup: Array<(pass: { seriesIds: number[]; now: number }) => Promise<void>>;
+  /** Run after events are stored (in this tab's engine), with the stored events. */
+  afterEvents: Array<(stored: ResultEvent[]) => Promise<void>>;
 }
 
 /**
@@ -241,6 +248,13 @@ export function createEngineApi(deps: EngineDeps = {}) {
     const { events } = await ready();
     const count = await events.add(list);
     broadcast({ kind: 'events', count });
+    for (const hook of ctx.afterEvents) {
+      try {
+        await hook(list);
+      } catch {
+        // Derived views catch up from the table on their next refresh.
+      }
+    }
     return { events: count };
   }
 
@@ -251,7 +265,8 @@ export function createEngineApi(deps: EngineDeps = {}) {
     timeZone: () => timeZone,
     ingest,
     ingestEvents,
-    afterRollup: []
+    afterRollup: [],
+    afterEvents: []
   };
 
   const api = {
@@ -341,6 +356,23 @@ export function createEngineApi(deps: EngineDeps = {}) {
       const r = await metrics.readRaw(seriesId, from, to);
       const out = { t: r.t.slice(), v: r.v.slice() };
       return transfer(out, [out.t.buffer, out.v.buffer]);
+    },
+
+    /** Stored anomalies, newest first, optionally of one series and a time range. */
+    async listAnomalies(
+      options: { seriesKey?: string; from?: number; to?: number; limit?: number } = {}
+    ): Promise<StoredAnomaly[]> {
+      const { db } = await ready();
+      const from = options.from ?? -Infinity;
+      const to = options.to ?? Infinity;
+      const limit = options.limit ?? 500;
+      const found =
+        options.seriesKey !== undefined
+          ? db.anomalies
+              .where('[seriesKey+t]')
+              .between([options.seriesKey, from], [options.seriesKey, to], true, true)
+          : db.anomalies.where('t').between(from, to, true, true);
+      return found.reverse().limit(limit).toArray();
     },
 
     async recentEvents(limit: number): Promise<ResultEvent[]> {
