@@ -138,6 +138,7 @@ export interface StorageStatus {
 export type ChangeNotice =
   | { kind: 'points'; seriesIds: number[]; to: number }
   | { kind: 'events'; count: number }
+  | { kind: 'anomalies'; count: number }
   | { kind: 'series' }
   | { kind: 'cleared' }
   | { kind: 'settings' };

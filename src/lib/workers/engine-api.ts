@@ -23,6 +23,8 @@ import {
   type SeriesRecord
 } from '$lib/types';
 import { IngestQueue } from './ingest-queue';
+import { createAnalyticsApi } from './engine-analytics';
+import { createAnomalyApi } from './engine-anomaly';
 
 /** How often the leader rolls up new points, and when it cleans up. */
 export const EngineDefaults = { rollupIntervalMs: 5_000, cleanupHour: 2, cleanupEveryMs: 600_000 };
@@ -419,8 +421,10 @@ export function createEngineApi(deps: EngineDeps = {}) {
       });
       metrics.resetCache();
       broadcast({ kind: 'cleared' });
-    }
+    },
     // Engine modules (one line each): ...createXApi(ctx),
+    ...createAnomalyApi(ctx),
+    ...createAnalyticsApi(ctx)
   };
   return api;
 }

@@ -1,0 +1,189 @@
+import { aggregateColumns, countBuckets } from '$lib/analytics/rollup';
+import type { AnomalyRecord } from '$lib/types';
+import type { DetectorRecord, StoredAnomaly, StoredEvent, TidemarkDb } from './database';
+import { blockStartOf, type RollupStore } from './rollup-store';
+
+/** Width of the buckets the detectors read: the 1-minute rollup tier. */
+export const MINUTE_MS = 60_000;
+
+/** An anomaly as stored by the engine: the record plus why the detector fired. */
+export interface DetectedAnomaly extends AnomalyRecord {
+  /** Which seasonal profile predicted the value, when the seasonal member fired. */
+  model?: 'level' | 'daily' | 'weekly';
+  /** How far the point was from the prediction, in the model's σ. */
+  evidence?: number;
+  /** The score at which the detector reports (the score is compared with this). */
+  threshold?: number;
+}
+
+export interface StoredDetectedAnomaly extends DetectedAnomaly {
+  id?: number;
+}
+
+export interface ClosedBuckets {
+  /** Bucket starts, ascending. */
+  t: Float64Array;
+  /** Bucket means (NaN for a bucket without a finite point). */
+  v: Float64Array;
+  /** Where the next read starts: everything before it has been read (or holds no data). */
+  next: number;
+}
+
+/**
+ * Reads up to `maxBuckets` closed 1-minute buckets of a series starting at `from`, ending
+ * before `closedEnd` (minute-aligned). A gap (no blocks) is skipped in one index lookup, so
+ * a series with a long hole, or whose old buckets retention removed, costs no empty reads.
+ */
+export async function readClosedBuckets(options: {
+  db: TidemarkDb;
+  rollups: RollupStore;
+  seriesId: number;
+  from: number;
+  closedEnd: number;
+  maxBuckets: number;
+}): Promise<ClosedBuckets> {
+  const { db, rollups, seriesId, closedEnd } = options;
+  let from = await findDataStart({ db, seriesId, from: options.from, closedEnd });
+  if (from >= closedEnd) return { t: new Float64Array(0), v: new Float64Array(0), next: closedEnd };
+  from = Math.floor(from / MINUTE_MS) * MINUTE_MS;
+  const to = Math.min(closedEnd, from + options.maxBuckets * MINUTE_MS);
+  const cols = await rollups.read(seriesId, '1m', from, to - 1);
+  const avg = aggregateColumns(cols, ['avg']).avg!;
+  const keep: number[] = [];
+  for (let i = 0; i < countBuckets(cols); i++) {
+    if (cols.start[i] >= from && cols.start[i] < to) keep.push(i);
+  }
+  return {
+    t: Float64Array.from(keep, (i) => cols.start[i]),
+    v: Float64Array.from(keep, (i) => avg[i]),
+    next: to
+  };
+}
+
+/** The first time ≥ `from` where a 1-minute block of the series may hold data; `closedEnd` when none. */
+async function findDataStart(options: {
+  db: TidemarkDb;
+  seriesId: number;
+  from: number;
+  closedEnd: number;
+}): Promise<number> {
+  const { db, seriesId, from, closedEnd } = options;
+  const lo = Number.isFinite(from) ? blockStartOf(from, '1m') : -Infinity;
+  const blocks = await db.rollups
+    .where('[seriesId+tier+t0]')
+    .between([seriesId, '1m', lo], [seriesId, '1m', closedEnd], true, false)
+    .limit(4)
+    .toArray();
+  for (const b of blocks) {
+    if (b.t1 >= from) return Math.max(from, b.t0);
+  }
+  if (blocks.length < 4) return closedEnd;
+  // Four blocks all before `from` cannot happen with aligned blocks; stay safe and read on.
+  return Math.max(from, blocks[blocks.length - 1].t0);
+}
+
+/**
+ * Saves detector states and the anomalies they produced in one transaction, so a crash can
+ * neither duplicate nor skip anomalies: either state, position and anomalies are all stored
+ * or none is. `expectedUpTo` is the position the caller started from; when a record moved
+ * since (another engine ran the same pass), nothing is written and false is returned.
+ * Afterwards each touched series keeps at most `maxPerSeries` anomalies, the newest.
+ */
+export async function commitDetections(options: {
+  db: TidemarkDb;
+  detectors: { record: DetectorRecord; expectedUpTo: number }[];
+  anomalies: DetectedAnomaly[];
+  maxPerSeries: number;
+}): Promise<boolean> {
+  const { db, detectors, anomalies, maxPerSeries } = options;
+  return db.transaction('rw', [db.detectors, db.anomalies], async () => {
+    const current = await db.detectors.bulkGet(detectors.map((d) => d.record.key));
+    for (let i = 0; i < detectors.length; i++) {
+      const upTo = current[i]?.upTo ?? -Infinity;
+      if (upTo !== detectors[i].expectedUpTo) return false;
+    }
+    await db.detectors.bulkPut(detectors.map((d) => d.record));
+    if (anomalies.length) await db.anomalies.bulkAdd(anomalies.map((a) => ({ ...a })));
+    for (const key of new Set(anomalies.map((a) => a.seriesKey))) {
+      const range = db.anomalies
+        .where('[seriesKey+t]')
+        .between([key, -Infinity], [key, Infinity], true, true);
+      const excess = (await range.count()) - maxPerSeries;
+      if (excess > 0) await db.anomalies.bulkDelete(await range.limit(excess).primaryKeys());
+    }
+    return true;
+  });
+}
+
+/** Detector records whose key starts with `prefix`. */
+export async function listDetectorRecords(
+  db: TidemarkDb,
+  prefix: string
+): Promise<DetectorRecord[]> {
+  return db.detectors.where('key').startsWith(prefix).toArray();
+}
+
+/** One stored anomaly by id. */
+export async function readAnomaly(
+  db: TidemarkDb,
+  id: number
+): Promise<StoredDetectedAnomaly | undefined> {
+  return (await db.anomalies.get(id)) as StoredDetectedAnomaly | undefined;
+}
+
+/** Anomaly counts per series key and per detector, and the newest anomaly time. */
+export async function countAnomalies(db: TidemarkDb): Promise<{
+  total: number;
+  bySeries: Record<string, number>;
+  byDetector: Record<string, number>;
+  newest: number | null;
+}> {
+  const bySeries: Record<string, number> = {};
+  const byDetector: Record<string, number> = {};
+  let total = 0;
+  let newest: number | null = null;
+  await db.anomalies.each((a: StoredAnomaly) => {
+    total++;
+    bySeries[a.seriesKey] = (bySeries[a.seriesKey] ?? 0) + 1;
+    byDetector[a.detector] = (byDetector[a.detector] ?? 0) + 1;
+    if (newest === null || a.t > newest) newest = a.t;
+  });
+  return { total, bySeries, byDetector, newest };
+}
+
+/** Anomalies of a series around `t` (for an explanation's context). */
+export async function readAnomaliesNear(options: {
+  db: TidemarkDb;
+  seriesKey: string;
+  from: number;
+  to: number;
+}): Promise<StoredDetectedAnomaly[]> {
+  const { db, seriesKey, from, to } = options;
+  return (await db.anomalies
+    .where('[seriesKey+t]')
+    .between([seriesKey, from], [seriesKey, to], true, true)
+    .toArray()) as StoredDetectedAnomaly[];
+}
+
+/** The time of the newest stored event, or null with none. */
+export async function readNewestEventTime(db: TidemarkDb): Promise<number | null> {
+  const last = await db.events.orderBy('t').last();
+  return last ? last.t : null;
+}
+
+/** The time of the oldest stored event at or after `from`, or null with none. */
+export async function readFirstEventTime(db: TidemarkDb, from: number): Promise<number | null> {
+  const first = await db.events.where('t').aboveOrEqual(from).first();
+  return first ? first.t : null;
+}
+
+/** Events with from ≤ t < to, at most `limit`. */
+export async function readEventsBetween(options: {
+  db: TidemarkDb;
+  from: number;
+  to: number;
+  limit: number;
+}): Promise<StoredEvent[]> {
+  const { db, from, to, limit } = options;
+  return db.events.where('t').between(from, to, true, false).limit(limit).toArray();
+}

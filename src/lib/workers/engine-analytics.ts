@@ -1,0 +1,726 @@
+/**
+ * The analytics core wired into the engine: result-log views kept current incrementally,
+ * the analyst questions, per-entity usage analytics, and insights, trends, forecasts and
+ * a health score over stored series and events. Everything heavy runs here in the worker;
+ * pages get plain data.
+ *
+ * Incremental views: events have an auto-increment id, so the views fold in only events
+ * with an id above the last one seen. That covers this tab's writes (the after-events hook)
+ * and other tabs' writes alike (the page calls `refreshAnalytics` on their change notice).
+ * When the stored count no longer matches what was folded in (retention, "clear", another
+ * tab's clear) or the time zone changed, the views are rebuilt from the table.
+ */
+import { generateInsights, type Insight, type InsightSeries } from '$lib/analytics/insights';
+import { computeHealthScore, type HealthKpi, type HealthScore } from '$lib/analytics/health';
+import { forecastExhaustion, forecastLinear, type Exhaustion } from '$lib/analytics/forecast';
+import {
+  ResultLogViews,
+  type DistributionRow,
+  type FailureRow,
+  type HourlyMetricRow,
+  type RefreshStatus,
+  type ResultLogViewName,
+  type TriggerSummaryRow
+} from '$lib/analytics/resultlog';
+import { checkSuccess, readActionType, readDuration } from '$lib/analytics/resultlog-common';
+import {
+  computeErrorsByTrigger,
+  computeFailureRateByActionType,
+  computeHourlyThroughput,
+  computeLatencyHistogram,
+  computeOrganisationUsage,
+  computeOverallHealth,
+  computeSuccessRateOverTime,
+  computeWeekOverWeekGrowth,
+  findHighRetryTriggers,
+  findIdleTriggers,
+  findLowSuccessTriggers,
+  findMostActiveTriggers,
+  findPeakHours,
+  findSlaViolations,
+  findSlowestTriggers,
+  findTopErrorMessages,
+  type ScopeOptions
+} from '$lib/analytics/resultlog-queries';
+import { computeFrameBudgetCompliance } from '$lib/analytics/stats';
+import { analyzeTrend, type TrendPattern } from '$lib/analytics/trends';
+import {
+  compareUsage,
+  computeUsageAnalytics,
+  type Execution,
+  type UsageComparisonRow,
+  type UsageGranularity,
+  type UsageInclude,
+  type UsageInput,
+  type UsageResult,
+  type UsageWindowType
+} from '$lib/analytics/usage';
+import {
+  readEventsAfterId,
+  readEventWatermark,
+  readInsights,
+  readInsightsGeneratedAt,
+  storeInsights
+} from '$lib/db/analytics-store';
+import type { StoredAnomaly, StoredEvent } from '$lib/db/database';
+import { runQuery } from '$lib/db/query';
+import { DAY_MS, DefaultRetention, HOUR_MS, type ResultEvent, type SeriesRecord } from '$lib/types';
+import type { EngineContext } from './engine-api';
+
+export const AnalyticsDefaults = {
+  /** Events read from the table per page while (re)building the views. */
+  pageEvents: 20_000,
+  /** Insights, trends and health look back this far. */
+  windowMs: DAY_MS,
+  /** The leader regenerates insights this often (after a rollup pass). */
+  insightsEveryMs: HOUR_MS,
+  /** Stored insights kept at most. */
+  maxInsights: 500,
+  /** Recent failures returned to the page at most (newest first). */
+  failureRows: 200,
+  /** p95 latency the health score measures against when the page gives no SLA. */
+  slaMs: 60_000
+};
+
+/** Window lengths of the usage window types; `all_time` takes every stored event. */
+export const UsageWindowMs: Record<Exclude<UsageWindowType, 'all_time'>, number> = {
+  hourly: HOUR_MS,
+  daily: DAY_MS,
+  weekly: 7 * DAY_MS,
+  monthly: 30 * DAY_MS,
+  quarterly: 91 * DAY_MS,
+  yearly: 365 * DAY_MS
+};
+
+export type UsageEntityKind = 'trigger' | 'actionType';
+
+export interface AnalyticsStatus {
+  state: 'idle' | 'building' | 'ready' | 'error';
+  /** Events folded into the views. */
+  events: number;
+  rebuilds: number;
+  /** Incremental syncs that folded in new events. */
+  increments: number;
+  lastSyncAt: number | null;
+  /** Wall time of the last sync (rebuild or increment), ms. */
+  lastSyncMs: number;
+  error: string | null;
+  views: RefreshStatus[];
+}
+
+interface QueryContext {
+  scope: ScopeOptions;
+  now: number;
+  timeZone: string;
+}
+
+/**
+ * The analyst questions of resultlog-queries.ts by name: each takes the events (already
+ * restricted to the organisation and time range asked for), its own parameters and the
+ * context. Adding one is one line.
+ */
+const Queries = {
+  successRateOverTime: (
+    e: readonly ResultEvent[],
+    p: { interval?: 'hour' | 'day'; actionType?: string },
+    c: QueryContext
+  ) =>
+    computeSuccessRateOverTime(e, {
+      ...c.scope,
+      interval: p.interval ?? 'hour',
+      actionType: p.actionType,
+      timeZone: c.timeZone
+    }),
+  slowestTriggers: (e: readonly ResultEvent[], p: { limit?: number }, c: QueryContext) =>
+    findSlowestTriggers(e, { ...c.scope, limit: p.limit }),
+  latencyHistogram: (e: readonly ResultEvent[], _p: object, c: QueryContext) =>
+    computeLatencyHistogram(e, c.scope),
+  slaViolations: (
+    e: readonly ResultEvent[],
+    p: { thresholdsMs?: Record<string, number>; defaultThresholdMs?: number; limit?: number },
+    c: QueryContext
+  ) =>
+    findSlaViolations(e, {
+      ...c.scope,
+      thresholdsMs: p.thresholdsMs ?? {},
+      defaultThresholdMs: p.defaultThresholdMs,
+      limit: p.limit
+    }),
+  errorsByTrigger: (e: readonly ResultEvent[], p: { limit?: number }, c: QueryContext) =>
+    computeErrorsByTrigger(e, { ...c.scope, limit: p.limit }),
+  topErrorMessages: (e: readonly ResultEvent[], p: { limit?: number }, c: QueryContext) =>
+    findTopErrorMessages(e, { ...c.scope, limit: p.limit }),
+  failureRateByActionType: (e: readonly ResultEvent[], _p: object, c: QueryContext) =>
+    computeFailureRateByActionType(e, c.scope),
+  lowSuccessTriggers: (
+    e: readonly ResultEvent[],
+    p: { threshold?: number; limit?: number },
+    c: QueryContext
+  ) => findLowSuccessTriggers(e, { ...c.scope, threshold: p.threshold, limit: p.limit }),
+  mostActiveTriggers: (e: readonly ResultEvent[], p: { limit?: number }, c: QueryContext) =>
+    findMostActiveTriggers(e, { ...c.scope, limit: p.limit }),
+  idleTriggers: (e: readonly ResultEvent[], p: { idleDays?: number }, c: QueryContext) =>
+    findIdleTriggers(e, { ...c.scope, now: c.now, idleDays: p.idleDays }),
+  highRetryTriggers: (
+    e: readonly ResultEvent[],
+    p: { minAvgRetries?: number; limit?: number },
+    c: QueryContext
+  ) => findHighRetryTriggers(e, { ...c.scope, minAvgRetries: p.minAvgRetries, limit: p.limit }),
+  hourlyThroughput: (e: readonly ResultEvent[], _p: object, c: QueryContext) =>
+    computeHourlyThroughput(e, { ...c.scope, timeZone: c.timeZone }),
+  peakHours: (e: readonly ResultEvent[], p: { limit?: number }, c: QueryContext) =>
+    findPeakHours(e, { ...c.scope, timeZone: c.timeZone, limit: p.limit }),
+  weekOverWeekGrowth: (e: readonly ResultEvent[], _p: object, c: QueryContext) =>
+    computeWeekOverWeekGrowth(e, { ...c.scope, now: c.now }),
+  organisationUsage: (e: readonly ResultEvent[], p: { limit?: number }, c: QueryContext) =>
+    computeOrganisationUsage(e, { ...c.scope, limit: p.limit }),
+  overallHealth: (
+    e: readonly ResultEvent[],
+    p: { windowMs?: number; slaMs?: number },
+    c: QueryContext
+  ) => computeOverallHealth(e, { ...c.scope, now: c.now, windowMs: p.windowMs, slaMs: p.slaMs })
+};
+
+export type AnalyticsQueryName = keyof typeof Queries;
+export type AnalyticsQueryParams<N extends AnalyticsQueryName> = Parameters<
+  (typeof Queries)[N]
+>[1] & {
+  /** Only this organisation's events; events of others (or of none) never count. */
+  organisationId?: string;
+  /** Only events with from ≤ t ≤ to. */
+  from?: number;
+  to?: number;
+};
+export type AnalyticsQueryResult<N extends AnalyticsQueryName> = ReturnType<(typeof Queries)[N]>;
+
+/** Names of the analyst questions, for pickers and validation. */
+export const AnalyticsQueryNames = Object.keys(Queries) as AnalyticsQueryName[];
+
+export interface ResultLogSnapshot {
+  hourly: HourlyMetricRow[];
+  triggers: TriggerSummaryRow[];
+  /** Newest first, at most `failureRows`. */
+  recentFailures: FailureRow[];
+  /** Failures in the window before the cut to `failureRows`. */
+  recentFailureCount: number;
+  distribution: DistributionRow[];
+  status: AnalyticsStatus;
+}
+
+export interface UsageRequest {
+  entityKind: UsageEntityKind;
+  entityId: string;
+  windowType: UsageWindowType;
+  granularity: UsageGranularity;
+  include?: UsageInclude;
+  organisationId?: string;
+}
+
+export interface UsageEntities {
+  organisations: { id: string; events: number }[];
+  triggers: { id: string; organisationId: string | undefined; events: number }[];
+  actionTypes: { id: string; events: number }[];
+}
+
+export interface SeriesTrendRow {
+  seriesKey: string;
+  seriesId: number;
+  unit: string;
+  category: string;
+  points: number;
+  pattern: TrendPattern;
+  changePercent: number;
+  pValue: number;
+  slopePerHour: number;
+  direction: 'up' | 'down' | 'flat';
+  last: number;
+  /** Linear forecast 24 h after the window's end, with a 95 % prediction interval. */
+  forecast: { t: number; value: number; lower: number; upper: number } | null;
+}
+
+export interface CapacityForecastRow {
+  seriesKey: string;
+  capacity: number;
+  unit: string;
+  exhaustion: Exhaustion | null;
+}
+
+export interface InsightsOverview {
+  now: number;
+  window: { start: number; end: number };
+  insights: Insight[];
+  generatedAt: number | null;
+  health: HealthScore;
+  /** The KPI values the score was computed from. */
+  kpis: Partial<Record<HealthKpi, number>> & { slaMs: number; p95Ms: number };
+  trends: SeriesTrendRow[];
+  capacity: CapacityForecastRow[];
+  anomalies: StoredAnomaly[];
+}
+
+/**
+ * Maps a result-log event to a usage execution: the action type is the context type, the
+ * context's `agent` (or `host`) the agent, the organisation the project, the context's
+ * `userId` (or the organisation) the user; "timeout" is a timeout and an error mentioning a
+ * quality gate a quality-gate failure.
+ */
+export function mapEventToExecution(e: ResultEvent): Execution {
+  const c = (e.context ?? {}) as Record<string, unknown>;
+  const text = (x: unknown) => (typeof x === 'string' && x !== '' ? x : undefined);
+  const quality = c.qualityScore;
+  return {
+    t: e.t,
+    success: checkSuccess(e),
+    durationMs: readDuration(e),
+    qualityScore: typeof quality === 'number' && Number.isFinite(quality) ? quality : undefined,
+    contextType: text(c.contextType) ?? readActionType(e),
+    agent: text(c.agent) ?? text(c.host),
+    project: text(c.project) ?? text(e.organisationId),
+    fileType: text(c.fileType),
+    timedOut: String(e.status).toLowerCase() === 'timeout',
+    qualityGateFailed: /quality gate/i.test(e.errorMessage ?? ''),
+    userId: text(c.userId) ?? text(e.organisationId)
+  };
+}
+
+/** Series whose name ends in `_used_<unit>` pair with `_total_<unit>` of the same labels. */
+function findCapacityKey(s: SeriesRecord): string | null {
+  if (!/_used_/.test(s.name)) return null;
+  return s.key.replace(s.name, s.name.replace('_used_', '_total_'));
+}
+
+/**
+ * Creates the analytics module: registers its hooks (after-events: fold new events in;
+ * after-rollup on the leader: regenerate insights hourly) and returns the engine methods.
+ */
+export function createAnalyticsApi(ctx: EngineContext) {
+  const config = { ...AnalyticsDefaults };
+  let views: ResultLogViews | null = null;
+  let cache: StoredEvent[] = [];
+  let lastId = 0;
+  let builtZone = '';
+  let syncing: Promise<void> = Promise.resolve();
+  const status: Omit<AnalyticsStatus, 'views'> = {
+    state: 'idle',
+    events: 0,
+    rebuilds: 0,
+    increments: 0,
+    lastSyncAt: null,
+    lastSyncMs: 0,
+    error: null
+  };
+
+  // Refresh durations come from the wall clock: this is the worker, not pure code.
+  const clock = () => performance.now();
+
+  async function rebuild(): Promise<void> {
+    const { db } = await ctx.ready();
+    status.state = 'building';
+    const zone = ctx.timeZone();
+    const next = new ResultLogViews({ timeZone: zone, clock });
+    const all: StoredEvent[] = [];
+    let after = 0;
+    for (;;) {
+      const page = await readEventsAfterId({ db, afterId: after, limit: config.pageEvents });
+      if (page.length === 0) break;
+      next.apply(page, { now: ctx.now() });
+      for (const e of page) all.push(e);
+      after = page[page.length - 1].id!;
+      if (page.length < config.pageEvents) break;
+    }
+    if (all.length === 0) next.apply([], { now: ctx.now() });
+    views = next;
+    cache = all;
+    lastId = after;
+    builtZone = zone;
+    status.rebuilds++;
+  }
+
+  async function syncOnce(): Promise<void> {
+    const { db } = await ctx.ready();
+    const started = clock();
+    try {
+      const mark = await readEventWatermark(db);
+      if (
+        !views ||
+        builtZone !== ctx.timeZone() ||
+        mark.count < cache.length ||
+        mark.maxId < lastId
+      ) {
+        await rebuild();
+      } else if (mark.maxId > lastId) {
+        const fresh: StoredEvent[] = [];
+        for (;;) {
+          const page = await readEventsAfterId({
+            db,
+            afterId: lastId,
+            limit: config.pageEvents
+          });
+          if (page.length === 0) break;
+          for (const e of page) fresh.push(e);
+          lastId = page[page.length - 1].id!;
+          if (page.length < config.pageEvents) break;
+        }
+        if (cache.length + fresh.length !== mark.count) {
+          // Something was deleted as well as added: only a rebuild is exact.
+          await rebuild();
+        } else {
+          views.apply(fresh, { now: ctx.now() });
+          for (const e of fresh) cache.push(e);
+          status.increments++;
+        }
+      }
+      status.state = 'ready';
+      status.error = null;
+    } catch (e) {
+      status.state = 'error';
+      status.error = (e as Error)?.message ?? String(e);
+      throw e;
+    } finally {
+      status.events = cache.length;
+      status.lastSyncAt = ctx.now();
+      status.lastSyncMs = clock() - started;
+    }
+  }
+
+  /** Serialised: overlapping syncs would fold the same events twice. */
+  function sync(): Promise<void> {
+    const run = syncing.catch(() => {}).then(syncOnce);
+    syncing = run;
+    return run;
+  }
+
+  function readStatus(): AnalyticsStatus {
+    const now = ctx.now();
+    const names: ResultLogViewName[] = ['hourly', 'triggers', 'recentFailures', 'distribution'];
+    return { ...status, views: views ? names.map((v) => views!.readStatus(v, now)) : [] };
+  }
+
+  function selectEvents(o: { organisationId?: string; from?: number; to?: number }) {
+    const from = o.from ?? -Infinity;
+    const to = o.to ?? Infinity;
+    const org = o.organisationId;
+    if (org === undefined && from === -Infinity && to === Infinity) return cache;
+    return cache.filter(
+      (e) => e.t >= from && e.t <= to && (org === undefined || e.organisationId === org)
+    );
+  }
+
+  function buildUsageInput(request: UsageRequest, now: number): UsageInput {
+    const { entityKind, entityId, windowType, organisationId } = request;
+    const executions: Execution[] = [];
+    for (const e of cache) {
+      if (organisationId !== undefined && e.organisationId !== organisationId) continue;
+      const id = entityKind === 'trigger' ? e.triggerId : readActionType(e);
+      if (id === entityId) executions.push(mapEventToExecution(e));
+    }
+    const span = windowType === 'all_time' ? 0 : UsageWindowMs[windowType];
+    if (span === undefined) throw new Error(`Unknown usage window type "${windowType}"`);
+    return {
+      entityId,
+      // The window ends just after now so an event stamped exactly now is inside.
+      windowStart: now - span,
+      windowEnd: now + 1,
+      windowType,
+      granularity: request.granularity,
+      include: request.include,
+      executions,
+      now,
+      timeZone: ctx.timeZone(),
+      clock
+    };
+  }
+
+  async function readSeriesWindow(s: SeriesRecord, from: number, to: number) {
+    const { db, metrics, rollups } = await ctx.ready();
+    const r = await runQuery({
+      db,
+      metrics,
+      rollups,
+      request: { seriesId: s.id, from, to, maxPoints: 5_000, aggregates: ['avg'], tier: '1m' },
+      timeZone: ctx.timeZone()
+    });
+    return { t: r.t, v: r.columns.avg ?? new Float64Array(r.t.length) };
+  }
+
+  async function collectSeries(now: number, windowMs: number) {
+    const { db } = await ctx.ready();
+    const all = await db.series.toArray();
+    const byKey = new Map(all.map((s) => [s.key, s]));
+    const out: { record: SeriesRecord; input: InsightSeries }[] = [];
+    for (const s of all) {
+      if (s.lastT === undefined || s.lastT < now - windowMs) continue;
+      const data = await readSeriesWindow(s, now - windowMs, now);
+      if (data.t.length === 0) continue;
+      const capKey = findCapacityKey(s);
+      const cap = capKey ? byKey.get(capKey)?.lastV : undefined;
+      out.push({
+        record: s,
+        input: {
+          key: s.key,
+          category: s.category,
+          t: data.t,
+          v: data.v,
+          unit: s.unit,
+          ...(cap !== undefined && Number.isFinite(cap) && cap > 0 ? { capacity: cap } : {})
+        }
+      });
+    }
+    return out;
+  }
+
+  async function generateAndStore(now: number, windowMs: number) {
+    const { db } = await ctx.ready();
+    const series = await collectSeries(now, windowMs);
+    const previous = await readInsights(db);
+    const events = await readRecentEvents(now - windowMs, now);
+    const fresh = generateInsights({
+      now,
+      window: windowMs,
+      series: series.map((s) => s.input),
+      events,
+      previous
+    });
+    const stored = await storeInsights({
+      db,
+      insights: fresh,
+      keepAfter: now - DefaultRetention.insights,
+      maxKept: config.maxInsights,
+      generatedAt: now
+    });
+    return { series, stored, events };
+  }
+
+  /** Events of a window: from the in-memory cache when built, else from the table. */
+  async function readRecentEvents(from: number, to: number): Promise<ResultEvent[]> {
+    if (views) return selectEvents({ from, to });
+    const { events } = await ctx.ready();
+    return events.range(from, to);
+  }
+
+  ctx.afterEvents.push(async () => {
+    // Only keep views current once someone has read them; a background engine never builds.
+    if (views) await sync();
+  });
+
+  ctx.afterRollup.push(async ({ now }) => {
+    const { db } = await ctx.ready();
+    const last = await readInsightsGeneratedAt(db);
+    if (last !== null && now - last < config.insightsEveryMs) return;
+    if ((await db.series.count()) === 0 && (await db.events.count()) === 0) return;
+    await generateAndStore(now, config.windowMs);
+  });
+
+  return {
+    /** Folds in events stored since the last call (any tab's), or rebuilds; resolves with the status. */
+    async refreshAnalytics(): Promise<AnalyticsStatus> {
+      await sync();
+      return readStatus();
+    },
+
+    /** Views' refresh status without syncing. */
+    analyticsStatus(): AnalyticsStatus {
+      return readStatus();
+    },
+
+    /**
+     * The four result-log views, optionally for one organisation only (never another's
+     * rows), after folding in new events.
+     */
+    async resultLogViews(options: { organisationId?: string } = {}): Promise<ResultLogSnapshot> {
+      await sync();
+      const v = views!;
+      const now = ctx.now();
+      const scope = { organisationId: options.organisationId };
+      const failures = v.readRecentFailures({ ...scope, now });
+      return {
+        hourly: v.readHourly(scope),
+        triggers: v.readTriggers(scope),
+        recentFailures: failures.slice(-config.failureRows).reverse(),
+        recentFailureCount: failures.length,
+        distribution: v.readDistribution({ ...scope, now }),
+        status: readStatus()
+      };
+    },
+
+    /**
+     * One analyst question by name (see `AnalyticsQueryNames`) with its parameters;
+     * `organisationId` strictly scopes, `from`/`to` restrict the time range.
+     */
+    async analyticsQuery<N extends AnalyticsQueryName>(
+      name: N,
+      params: AnalyticsQueryParams<N> = {} as AnalyticsQueryParams<N>
+    ): Promise<AnalyticsQueryResult<N>> {
+      const run = Queries[name] as unknown as (
+        e: readonly ResultEvent[],
+        p: object,
+        c: QueryContext
+      ) => AnalyticsQueryResult<N>;
+      if (!run) throw new Error(`Unknown analytics query "${String(name)}"`);
+      await sync();
+      const events = selectEvents(params);
+      return run(events, params, {
+        scope: { organisationId: params.organisationId },
+        now: ctx.now(),
+        timeZone: ctx.timeZone()
+      });
+    },
+
+    /** Organisations, triggers and action types seen in the stored events, most used first. */
+    async listAnalyticsEntities(): Promise<UsageEntities> {
+      await sync();
+      const orgs = new Map<string, number>();
+      const triggers = new Map<string, { org: string | undefined; n: number }>();
+      const actions = new Map<string, number>();
+      for (const e of cache) {
+        if (e.organisationId) orgs.set(e.organisationId, (orgs.get(e.organisationId) ?? 0) + 1);
+        if (e.triggerId) {
+          const t = triggers.get(e.triggerId) ?? { org: e.organisationId, n: 0 };
+          t.n++;
+          triggers.set(e.triggerId, t);
+        }
+        const a = readActionType(e);
+        actions.set(a, (actions.get(a) ?? 0) + 1);
+      }
+      const byCount = <T extends { events: number; id: string }>(a: T, b: T) =>
+        b.events - a.events || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+      return {
+        organisations: [...orgs].map(([id, events]) => ({ id, events })).sort(byCount),
+        triggers: [...triggers]
+          .map(([id, t]) => ({ id, organisationId: t.org, events: t.n }))
+          .sort(byCount),
+        actionTypes: [...actions].map(([id, events]) => ({ id, events })).sort(byCount)
+      };
+    },
+
+    /** computeUsageAnalytics for one trigger or action type over the stored events. */
+    async usageAnalytics(request: UsageRequest): Promise<UsageResult> {
+      await sync();
+      return computeUsageAnalytics(buildUsageInput(request, ctx.now()));
+    },
+
+    /** compareUsage over several entities of one kind (same window and granularity). */
+    async compareUsageEntities(
+      request: Omit<UsageRequest, 'entityId'> & { entityIds: string[] }
+    ): Promise<UsageComparisonRow[]> {
+      await sync();
+      const now = ctx.now();
+      return compareUsage(
+        request.entityIds.map((entityId) => buildUsageInput({ ...request, entityId }, now))
+      );
+    },
+
+    /**
+     * Insights (generated now and stored, de-duplicated), the health score with what pulled
+     * it down, per-series trends with a 24 h forecast, capacity forecasts and recent
+     * anomalies — over the last `windowMs` of stored series (1-minute tier) and events.
+     */
+    async insightsOverview(
+      options: {
+        windowMs?: number;
+        slaMs?: number;
+        weights?: Partial<Record<HealthKpi, number>>;
+      } = {}
+    ): Promise<InsightsOverview> {
+      await sync();
+      const { db, metrics } = await ctx.ready();
+      const now = ctx.now();
+      const windowMs = options.windowMs ?? config.windowMs;
+      const slaMs = options.slaMs ?? config.slaMs;
+      const { series, stored, events } = await generateAndStore(now, windowMs);
+      const horizon = now + DAY_MS;
+
+      const trends: SeriesTrendRow[] = series.map(({ record, input }) => {
+        const f = analyzeTrend(input, { window: { start: now - windowMs, end: now } });
+        const fc = forecastLinear(input, { at: [horizon] }).points[0];
+        return {
+          seriesKey: record.key,
+          seriesId: record.id,
+          unit: record.unit,
+          category: record.category,
+          points: f.n,
+          pattern: f.pattern,
+          changePercent: f.changePercent,
+          pValue: f.pValue,
+          slopePerHour: f.slopePerHour,
+          direction: f.direction,
+          last: input.v[input.v.length - 1],
+          forecast: Number.isFinite(fc.value) ? fc : null
+        };
+      });
+      const capacity: CapacityForecastRow[] = series
+        .filter((s) => s.input.capacity !== undefined)
+        .map(({ record, input }) => ({
+          seriesKey: record.key,
+          capacity: input.capacity!,
+          unit: record.unit,
+          exhaustion: forecastExhaustion({
+            series: input,
+            capacity: input.capacity!,
+            now,
+            label: record.name.includes('disk') ? 'Disk full' : `${record.key} reaches capacity`
+          })
+        }));
+
+      const overall = computeOverallHealth(events, { now, windowMs, slaMs });
+      const headrooms = capacity
+        .map((c) => {
+          const s = series.find((x) => x.record.key === c.seriesKey)!;
+          return 1 - s.input.v[s.input.v.length - 1] / c.capacity;
+        })
+        .filter(Number.isFinite);
+      const frames = series.find((s) => s.record.name === 'frame_time_ms');
+      let frameCompliance = NaN;
+      if (frames) {
+        // Budget compliance needs individual frames: raw points (kept an hour by default).
+        const raw = await metrics.readRaw(frames.record.id, now - windowMs, now);
+        frameCompliance = computeFrameBudgetCompliance(raw.v);
+      }
+      const recent = await db.anomalies
+        .where('t')
+        .between(now - windowMs, now, true, true)
+        .reverse()
+        .toArray();
+      const buckets = series.reduce((s, x) => s + x.input.t.length, 0);
+      const seriesAnomalies = recent.filter((a) => !a.seriesKey.startsWith('events:')).length;
+      const kpis = {
+        successRate: overall.events ? overall.successRate : NaN,
+        errorRate: overall.events ? overall.errorRate : NaN,
+        latencyMs: overall.p95Ms,
+        slaMs,
+        p95Ms: overall.p95Ms,
+        resourceHeadroom: headrooms.length ? Math.min(...headrooms) : NaN,
+        frameBudgetCompliance: frameCompliance,
+        anomalyRate: buckets ? seriesAnomalies / buckets : NaN
+      };
+      const health = computeHealthScore(kpis, options.weights);
+      const inWindow = stored.filter((i) => i.generatedAt >= now - windowMs);
+      return {
+        now,
+        window: { start: now - windowMs, end: now },
+        insights: inWindow,
+        generatedAt: now,
+        health,
+        kpis: {
+          successRate: kpis.successRate,
+          errorRate: kpis.errorRate,
+          resourceHeadroom: kpis.resourceHeadroom,
+          frameBudgetCompliance: kpis.frameBudgetCompliance,
+          anomalyRate: kpis.anomalyRate,
+          latency: kpis.latencyMs / slaMs,
+          slaMs,
+          p95Ms: kpis.p95Ms
+        },
+        trends,
+        capacity,
+        anomalies: recent.slice(0, 200)
+      };
+    },
+
+    /** Stored insights, newest first. */
+    async listInsights(): Promise<Insight[]> {
+      const { db } = await ctx.ready();
+      return readInsights(db);
+    }
+  };
+}

@@ -1,0 +1,237 @@
+import 'fake-indexeddb/auto';
+import Dexie from 'dexie';
+import { afterEach, describe, expect, it } from 'vitest';
+import { detectAnomalies } from '$lib/analytics/anomaly';
+import { openDatabase } from '$lib/db/database';
+import type { ChangeNotice, PointBatch, ResultEvent, SeriesDescriptor } from '$lib/types';
+import { createEngineApi } from '$lib/workers/engine-api';
+import { describeEventSeries } from '$lib/workers/engine-anomaly';
+
+const MIN = 60_000;
+const BASE = Date.UTC(2026, 10, 20, 0, 0);
+const series: SeriesDescriptor = {
+  name: 'latency_ms',
+  labels: { host: 'a' },
+  unit: 'ms',
+  kind: 'gauge',
+  source: 'api',
+  category: 'app'
+};
+const KEY = 'latency_ms{host="a"}';
+
+let k = 0;
+const names: string[] = [];
+function engine(name = `anomaly-test-${k++}`, now = BASE + 2 * 86_400_000) {
+  if (!names.includes(name)) names.push(name);
+  const notices: ChangeNotice[] = [];
+  const api = createEngineApi({
+    openDb: (cb) => openDatabase(cb, { name }),
+    broadcast: (n) => notices.push(n),
+    now: () => now,
+    timeZone: 'UTC'
+  });
+  return { api, notices, name };
+}
+afterEach(async () => {
+  for (const name of names.splice(0)) await Dexie.delete(name);
+});
+
+/** Deterministic noise: a small LCG, so the oracle and the engine see identical values. */
+function makeValues(n: number, spikeAt: number[]): Float64Array {
+  let seed = 12345;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
+  return Float64Array.from({ length: n }, (_, i) =>
+    spikeAt.includes(i) ? 400 : 100 + 10 * Math.sin(i / 30) + 3 * rand()
+  );
+}
+
+/** One point in the middle of each minute, so each 1-minute bucket's mean is that point. */
+function batch(values: Float64Array, from: number, to: number): PointBatch {
+  const t = Float64Array.from({ length: to - from }, (_, j) => BASE + (from + j) * MIN + 30_000);
+  return { series, t, v: values.slice(from, to) };
+}
+
+/** The oracle: the batch detector over the closed buckets (the newest bucket is still open). */
+function expectedAnomalyTimes(values: Float64Array, closed: number): number[] {
+  const t = Float64Array.from({ length: closed }, (_, i) => BASE + i * MIN);
+  const r = detectAnomalies({ t, v: values.subarray(0, closed) });
+  return r.anomalies.map((i) => t[i]);
+}
+
+async function storedTimes(api: ReturnType<typeof createEngineApi>, key = KEY) {
+  const list = await api.listAnomalies({ seriesKey: key, limit: 10_000 });
+  return list.map((a) => a.t).sort((a, b) => a - b);
+}
+
+describe('anomaly wiring', () => {
+  it('finds an injected spike after a rollup pass, as the batch detector does', async () => {
+    const n = 600;
+    const values = makeValues(n, [420]);
+    const { api, notices } = engine();
+    await api.ingest([batch(values, 0, n)]);
+    await api.rollupPass();
+    const stats = await api.runAnomalyPass();
+    const expected = expectedAnomalyTimes(values, n - 1);
+    expect(expected).toContain(BASE + 420 * MIN);
+    expect(await storedTimes(api)).toEqual(expected);
+    expect(stats.pending).toBe(0);
+    const [spike] = await api.listAnomalies({ seriesKey: KEY, from: BASE + 420 * MIN });
+    expect(spike.value).toBe(400);
+    expect(spike.score).toBeGreaterThanOrEqual(0.5);
+    expect(spike.detector).toBe('seasonal');
+    expect(notices.some((x) => x.kind === 'anomalies')).toBe(true);
+    const explained = await api.explainAnomaly(spike.id!);
+    expect(explained?.context.t).toContain(BASE + 420 * MIN);
+    expect(explained?.text).toMatch(/seasonal detector/);
+    const s = await api.anomalyStats();
+    expect(s.bySeries[KEY]).toBe(expected.length);
+  });
+
+  it('runs after each background rollup pass on the leader', async () => {
+    const n = 400;
+    const values = makeValues(n, [300]);
+    let tick: (() => void) | null = null;
+    const name = `anomaly-test-${k++}`;
+    names.push(name);
+    const api = createEngineApi({
+      openDb: (cb) => openDatabase(cb, { name }),
+      now: () => BASE + 2 * 86_400_000,
+      timeZone: 'UTC',
+      setInterval: (fn) => (tick = fn),
+      clearInterval: () => {}
+    });
+    await api.ingest([batch(values, 0, n)]);
+    await api.setLeader(true);
+    for (let i = 0; i < 200 && (await api.anomalyStats()).pass.passes === 0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(tick).not.toBeNull();
+    expect(await storedTimes(api)).toEqual(expectedAnomalyTimes(values, n - 1));
+    await api.setLeader(false);
+  });
+
+  it('stores nothing twice when the pass runs again, with or without new data', async () => {
+    const n = 500;
+    const values = makeValues(n, [300, 450]);
+    const { api } = engine();
+    await api.ingest([batch(values, 0, n)]);
+    await api.rollupPass();
+    await api.runAnomalyPass();
+    const first = await storedTimes(api);
+    await api.runAnomalyPass();
+    await api.rollupPass();
+    await api.runAnomalyPass();
+    expect(await storedTimes(api)).toEqual(first);
+    expect(first).toEqual(expectedAnomalyTimes(values, n - 1));
+  });
+
+  it('two engines running the same pass at once store each anomaly once', async () => {
+    const n = 500;
+    const values = makeValues(n, [320]);
+    const a = engine();
+    const b = engine(a.name);
+    await a.api.ingest([batch(values, 0, n)]);
+    await a.api.rollupPass();
+    await Promise.all([a.api.runAnomalyPass(), b.api.runAnomalyPass()]);
+    await b.api.runAnomalyPass();
+    expect(await storedTimes(a.api)).toEqual(expectedAnomalyTimes(values, n - 1));
+  });
+
+  it('keeps detector state across an engine restart', async () => {
+    const n = 600;
+    // The spike comes 100 buckets after the restart: a detector that lost its state would
+    // still be learning (150 points) and miss it.
+    const values = makeValues(n, [450]);
+    const a = engine();
+    await a.api.ingest([batch(values, 0, 350)]);
+    await a.api.rollupPass();
+    await a.api.runAnomalyPass();
+    const b = engine(a.name);
+    await b.api.ingest([batch(values, 350, n)]);
+    await b.api.rollupPass();
+    await b.api.runAnomalyPass();
+    const expected = expectedAnomalyTimes(values, n - 1);
+    expect(expected).toContain(BASE + 450 * MIN);
+    expect(await storedTimes(b.api)).toEqual(expected);
+  });
+
+  it('catches up in bounded slices over several passes', async () => {
+    const n = 700;
+    const values = makeValues(n, [200, 610]);
+    const { api } = engine();
+    api.configureAnomalies({ sliceBuckets: 100, passBuckets: 150 });
+    await api.ingest([batch(values, 0, n)]);
+    await api.rollupPass();
+    const buckets: number[] = [];
+    let stats = await api.runAnomalyPass();
+    buckets.push(stats.buckets);
+    for (let i = 0; i < 20 && stats.pending > 0; i++) {
+      stats = await (api as typeof api).runAnomalyPass();
+      buckets.push(stats.buckets);
+    }
+    // Each pass fed at most one slice of 100 buckets.
+    for (let i = 1; i < buckets.length; i++)
+      expect(buckets[i] - buckets[i - 1]).toBeLessThanOrEqual(100);
+    expect(buckets[0]).toBeLessThanOrEqual(100);
+    expect(stats.pending).toBe(0);
+    expect(buckets.at(-1)).toBe(n - 1);
+    expect(await storedTimes(api)).toEqual(expectedAnomalyTimes(values, n - 1));
+  });
+
+  it('caps stored anomalies per series, keeping the newest', async () => {
+    const n = 600;
+    const values = makeValues(n, [300, 520]);
+    const { api } = engine();
+    api.configureAnomalies({ maxAnomaliesPerSeries: 1 });
+    await api.ingest([batch(values, 0, n)]);
+    await api.rollupPass();
+    await api.runAnomalyPass();
+    const expected = expectedAnomalyTimes(values, n - 1);
+    expect(expected.length).toBeGreaterThan(1);
+    expect(await storedTimes(api)).toEqual([expected.at(-1)]);
+  });
+
+  it('detects event latency and failure-rate anomalies per action type', async () => {
+    const minutes = 400;
+    const events: ResultEvent[] = [];
+    let seed = 7;
+    const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    for (let m = 0; m < minutes; m++) {
+      for (let j = 0; j < 6; j++) {
+        const slow = m === 300;
+        events.push({
+          t: BASE + m * MIN + j * 9_000,
+          actionType: 'build',
+          status: m >= 350 && m < 380 ? 'failure' : rand() < 0.3 ? 'failure' : 'success',
+          durationMs: Math.round((slow ? 20_000 : 1_000) + 100 * rand())
+        });
+      }
+    }
+    const { api } = engine();
+    await api.ingestEvents(events);
+    await api.runAnomalyPass();
+    // Oracle: per-minute p95 (type 7) and failure rate, over the closed minutes.
+    const closed = minutes - 1;
+    const t = Float64Array.from({ length: closed }, (_, m) => BASE + m * MIN);
+    const p95 = new Float64Array(closed);
+    const fail = new Float64Array(closed);
+    for (let m = 0; m < closed; m++) {
+      const group = events.slice(m * 6, m * 6 + 6);
+      const d = group.map((e) => e.durationMs).sort((a, b) => a - b);
+      const h = (d.length - 1) * 0.95;
+      p95[m] = d[Math.floor(h)] + (h - Math.floor(h)) * (d[Math.ceil(h)] - d[Math.floor(h)]);
+      fail[m] = group.filter((e) => e.status !== 'success').length / group.length;
+    }
+    const keys = describeEventSeries('build');
+    expect(keys.latency).toBe('events:latency_p95{actionType="build"}');
+    const expLatency = detectAnomalies({ t, v: p95 }).anomalies.map((i) => t[i]);
+    const expFailure = detectAnomalies({ t, v: fail }).anomalies.map((i) => t[i]);
+    expect(expLatency).toContain(BASE + 300 * MIN);
+    expect(expFailure.some((x) => x >= BASE + 350 * MIN && x < BASE + 360 * MIN)).toBe(true);
+    expect(await storedTimes(api, keys.latency)).toEqual(expLatency);
+    expect(await storedTimes(api, keys.failure)).toEqual(expFailure);
+    // Again: nothing new.
+    await api.runAnomalyPass();
+    expect(await storedTimes(api, keys.latency)).toEqual(expLatency);
+  });
+});
