@@ -1,0 +1,261 @@
+import 'fake-indexeddb/auto';
+import Dexie from 'dexie';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '$lib/db/database';
+import { generateDemoData } from '$lib/demo/generate';
+import type { ResultEvent } from '$lib/types';
+import { createEngineApi } from '$lib/workers/engine-api';
+import { AnalyticsQueryNames, mapEventToExecution } from '$lib/workers/engine-analytics';
+
+const HOUR = 3_600_000;
+const NOW = Date.UTC(2026, 10, 23, 12);
+
+let k = 0;
+const names: string[] = [];
+function engine(name = `analytics-test-${k++}`, now = NOW) {
+  if (!names.includes(name)) names.push(name);
+  const api = createEngineApi({
+    openDb: (cb) => openDatabase(cb, { name }),
+    now: () => now,
+    timeZone: 'UTC'
+  });
+  return { api, name };
+}
+afterEach(async () => {
+  for (const name of names.splice(0)) await Dexie.delete(name);
+});
+
+/** Events of two organisations with disjoint triggers, action types' shares and messages. */
+function makeEvents(count: number, offset = 0): ResultEvent[] {
+  const out: ResultEvent[] = [];
+  for (let i = 0; i < count; i++) {
+    const j = i + offset;
+    const org = j % 3 === 0 ? 'org-b' : 'org-a';
+    const failed = j % 7 === 0;
+    out.push({
+      t: NOW - 20 * HOUR + j * 60_000,
+      actionType: j % 2 === 0 ? 'build' : 'deploy',
+      status: failed ? 'failure' : 'success',
+      durationMs: 100 + (j % 50) * 10,
+      triggerId: `${org}-trigger-${j % 4}`,
+      organisationId: org,
+      retries: j % 5 === 0 ? 2 : 0,
+      ...(failed
+        ? {
+            errorMessage: `${org === 'org-b' ? 'Bravo secret' : 'Alpha'} failure ${j}`,
+            context: { host: `h${j % 3}` }
+          }
+        : {})
+    });
+  }
+  return out;
+}
+
+function countBy<T>(list: T[], key: (x: T) => string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const x of list) out[key(x)] = (out[key(x)] ?? 0) + 1;
+  return out;
+}
+
+describe('analytics wiring', () => {
+  it('keeps the four views current incrementally as events arrive', async () => {
+    const { api } = engine();
+    const first = makeEvents(300);
+    await api.ingestEvents(first);
+    const a = await api.resultLogViews();
+    expect(a.status.rebuilds).toBe(1);
+    expect(a.status.events).toBe(300);
+    expect(Object.fromEntries(a.distribution.map((r) => [r.actionType, r.count]))).toEqual(
+      countBy(first, (e) => e.actionType)
+    );
+    expect(a.status.views.map((v) => v.view).sort()).toEqual(
+      ['distribution', 'hourly', 'recentFailures', 'triggers'].sort()
+    );
+
+    const second = makeEvents(200, 300);
+    await api.ingestEvents(second);
+    const b = await api.resultLogViews();
+    const all = [...first, ...second];
+    expect(b.status.rebuilds).toBe(1);
+    expect(b.status.increments).toBeGreaterThanOrEqual(1);
+    expect(b.status.events).toBe(500);
+    expect(Object.fromEntries(b.distribution.map((r) => [r.actionType, r.count]))).toEqual(
+      countBy(all, (e) => e.actionType)
+    );
+    const perTrigger = countBy(all, (e) => e.triggerId!);
+    expect(Object.fromEntries(b.triggers.map((r) => [r.triggerId, r.executions]))).toEqual(
+      perTrigger
+    );
+    const failures = all.filter((e) => e.status !== 'success' && e.t >= NOW - 24 * HOUR);
+    expect(b.recentFailureCount).toBe(failures.length);
+    // Newest first, with error and context.
+    expect(b.recentFailures[0].t).toBe(Math.max(...failures.map((e) => e.t)));
+    expect(b.recentFailures[0].errorMessage).toMatch(/failure/);
+    expect(b.recentFailures[0].context).toHaveProperty('host');
+    const hourlyTotal = b.hourly.reduce((s, r) => s + r.count, 0);
+    expect(hourlyTotal).toBe(500);
+  });
+
+  it("picks up another tab's events, and rebuilds after a clear", async () => {
+    const a = engine();
+    const b = engine(a.name);
+    await a.api.ingestEvents(makeEvents(100));
+    expect((await a.api.resultLogViews()).status.events).toBe(100);
+    await b.api.ingestEvents(makeEvents(50, 100));
+    const status = await a.api.refreshAnalytics();
+    expect(status.events).toBe(150);
+    expect(status.rebuilds).toBe(1);
+    await b.api.clearAll();
+    await b.api.ingestEvents(makeEvents(10, 1000));
+    const after = await a.api.refreshAnalytics();
+    expect(after.events).toBe(10);
+    expect(after.rebuilds).toBe(2);
+  });
+
+  it('never lets an organisation see another organisation’s rows', async () => {
+    const { api } = engine();
+    const events = makeEvents(600);
+    await api.ingestEvents(events);
+    const views = await api.resultLogViews({ organisationId: 'org-a' });
+    const forbidden = /org-b|Bravo secret/;
+    expect(JSON.stringify(views.triggers)).not.toMatch(forbidden);
+    expect(JSON.stringify(views.recentFailures)).not.toMatch(forbidden);
+    const onlyA = events.filter((e) => e.organisationId === 'org-a');
+    expect(views.triggers.reduce((s, r) => s + r.executions, 0)).toBe(onlyA.length);
+    expect(views.distribution.reduce((s, r) => s + r.count, 0)).toBe(onlyA.length);
+    expect(views.hourly.reduce((s, r) => s + r.count, 0)).toBe(onlyA.length);
+    for (const name of AnalyticsQueryNames) {
+      const result = await api.analyticsQuery(name, {
+        organisationId: 'org-a',
+        thresholdsMs: { build: 200, deploy: 200 }
+      } as never);
+      expect(JSON.stringify(result), name).not.toMatch(forbidden);
+    }
+    const top = await api.analyticsQuery('topErrorMessages', { organisationId: 'org-a' });
+    expect(top.reduce((s, r) => s + r.count, 0)).toBe(
+      onlyA.filter((e) => e.status !== 'success').length
+    );
+    // Numbers are normalised away: every Alpha failure is one message.
+    expect(top).toHaveLength(1);
+    const none = await api.analyticsQuery('mostActiveTriggers', { organisationId: 'org-z' });
+    expect(none).toEqual([]);
+  });
+
+  it('answers SLA and failure-rate questions with configurable thresholds', async () => {
+    const { api } = engine();
+    const events = makeEvents(400);
+    await api.ingestEvents(events);
+    const sla = await api.analyticsQuery('slaViolations', { thresholdsMs: { build: 400 } });
+    const builds = events.filter((e) => e.actionType === 'build');
+    expect(sla).toHaveLength(1);
+    expect(sla[0].violations).toBe(builds.filter((e) => e.durationMs > 400).length);
+    expect(sla[0].total).toBe(builds.length);
+    const rates = await api.analyticsQuery('failureRateByActionType', {});
+    const deploy = rates.find((r) => r.actionType === 'deploy')!;
+    const deploys = events.filter((e) => e.actionType === 'deploy');
+    expect(deploy.failureRate).toBeCloseTo(
+      deploys.filter((e) => e.status !== 'success').length / deploys.length,
+      12
+    );
+    const windowed = await api.analyticsQuery('mostActiveTriggers', {
+      from: NOW - 20 * HOUR,
+      to: NOW - 20 * HOUR + 9 * 60_000
+    });
+    expect(windowed.reduce((s, r) => s + r.executions, 0)).toBe(10);
+  });
+
+  it('computes usage analytics for a trigger over the stored events', async () => {
+    const { api } = engine();
+    const events = makeEvents(500);
+    await api.ingestEvents(events);
+    const entities = await api.listAnalyticsEntities();
+    expect(entities.organisations.map((o) => o.id).sort()).toEqual(['org-a', 'org-b']);
+    expect(entities.triggers[0].events).toBe(
+      Math.max(...Object.values(countBy(events, (e) => e.triggerId!)))
+    );
+    const id = 'org-a-trigger-1';
+    const mine = events.filter((e) => e.triggerId === id);
+    const r = await api.usageAnalytics({
+      entityKind: 'trigger',
+      entityId: id,
+      windowType: 'daily',
+      granularity: 'comprehensive'
+    });
+    expect(r.usage.total).toBe(mine.length);
+    const ok = mine.filter((e) => e.status === 'success').length;
+    expect(r.success.successCount).toBe(ok);
+    expect(r.success.successRate).toBeCloseTo(ok / mine.length, 12);
+    const sorted = mine.map((e) => e.durationMs).sort((a, b) => a - b);
+    expect(r.performance!.maxMs).toBe(sorted.at(-1));
+    expect(r.performance!.minMs).toBe(sorted[0]);
+    expect(r.trend).not.toBeNull();
+    expect(r.distribution!.byContextType).toEqual(countBy(mine, (e) => e.actionType));
+    // An hourly window sees only the last hour (none of these events).
+    const hourly = await api.usageAnalytics({
+      entityKind: 'trigger',
+      entityId: id,
+      windowType: 'hourly',
+      granularity: 'summary'
+    });
+    expect(hourly.usage.total).toBe(mine.filter((e) => e.t >= NOW - HOUR && e.t <= NOW).length);
+    const compared = await api.compareUsageEntities({
+      entityKind: 'actionType',
+      entityIds: ['build', 'deploy'],
+      windowType: 'all_time',
+      granularity: 'summary'
+    });
+    expect(compared.map((c) => c.result.usage.total)).toEqual([
+      events.filter((e) => e.actionType === 'build').length,
+      events.filter((e) => e.actionType === 'deploy').length
+    ]);
+  });
+
+  it('maps events to executions (timeouts, quality gates, context)', () => {
+    const x = mapEventToExecution({
+      t: 1,
+      actionType: 'test',
+      status: 'Timeout',
+      durationMs: 5,
+      organisationId: 'o',
+      errorMessage: 'Quality gate failed: coverage',
+      context: { host: 'w1', fileType: 'ts' }
+    });
+    expect(x).toMatchObject({
+      success: false,
+      timedOut: true,
+      qualityGateFailed: true,
+      agent: 'w1',
+      project: 'o',
+      fileType: 'ts',
+      contextType: 'test'
+    });
+  });
+
+  it('builds insights, trends, capacity forecasts and a health score from the demo day', async () => {
+    const { api } = engine();
+    await api.loadDemo();
+    await api.rollupPass();
+    await api.runAnomalyPass();
+    const o = await api.insightsOverview({ slaMs: 120_000 });
+    const demo = generateDemoData({ end: NOW });
+    expect(o.trends.length).toBe(demo.batches.length);
+    const mem = o.trends.find((t) => t.seriesKey === 'memory_used_bytes')!;
+    expect(mem.points).toBeGreaterThan(1_000);
+    expect(o.capacity.map((c) => c.seriesKey).sort()).toEqual(
+      ['disk_used_bytes{mount="/"}', 'memory_used_bytes'].sort()
+    );
+    expect(o.capacity.find((c) => c.seriesKey.startsWith('disk'))!.capacity).toBe(1000e9);
+    expect(o.insights.length).toBeGreaterThan(0);
+    for (const i of o.insights) expect(i.recommendations[0].description.length).toBeGreaterThan(10);
+    expect(o.health.score).toBeGreaterThanOrEqual(0);
+    expect(o.health.score).toBeLessThanOrEqual(100);
+    const ok = demo.events.filter((e) => e.status === 'success').length;
+    expect(o.kpis.successRate).toBeCloseTo(ok / demo.events.length, 12);
+    expect(o.anomalies.some((a) => a.seriesKey.startsWith('cpu_usage_percent'))).toBe(true);
+    // Generating again the same day adds no duplicates.
+    const again = await api.insightsOverview({ slaMs: 120_000 });
+    expect(again.insights.map((i) => i.insightId).sort()).toEqual(
+      o.insights.map((i) => i.insightId).sort()
+    );
+  });
+});
