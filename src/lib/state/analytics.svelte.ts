@@ -1,0 +1,348 @@
+/**
+ * Rune state for the Events, Usage and Insights pages. Every figure is computed in the
+ * engine worker; these classes only ask for it, keep the latest answer, and drop answers
+ * that arrive after a newer request (a slow query must not overwrite a newer filter's).
+ */
+import type {
+  ErrorMessageCount,
+  SlaViolationSummary,
+  ActionTypeRate
+} from '$lib/analytics/resultlog-queries';
+import type { UsageGranularity, UsageResult, UsageWindowType } from '$lib/analytics/usage';
+import type { ResultEvent } from '$lib/types';
+import type {
+  AnalyticsQueryName,
+  AnalyticsQueryParams,
+  AnalyticsQueryResult,
+  InsightsOverview,
+  ResultLogSnapshot,
+  UsageEntities,
+  UsageEntityKind
+} from '$lib/workers/engine-analytics';
+import type { AppState } from './app.svelte';
+
+/** SLA defaults: a p95 budget per action type, editable on the Events page and kept locally. */
+export const SlaDefaults = {
+  defaultThresholdMs: 60_000,
+  storageKey: 'tidemark:sla-thresholds'
+} as const;
+
+/** How long to wait after a change notice before re-querying (notices come in bursts). */
+export const RefreshDebounceMs = 750;
+
+export interface SlaSettings {
+  defaultThresholdMs: number;
+  thresholdsMs: Record<string, number>;
+}
+
+/** Reads the SLA thresholds saved in this browser; defaults when none or unreadable. */
+export function loadSlaSettings(
+  storage: Storage | undefined = globalThis.localStorage
+): SlaSettings {
+  try {
+    const raw = storage?.getItem(SlaDefaults.storageKey);
+    if (raw) {
+      const parsed = JSON.parse(raw) as Partial<SlaSettings>;
+      const thresholds: Record<string, number> = {};
+      for (const [k, v] of Object.entries(parsed.thresholdsMs ?? {})) {
+        if (typeof v === 'number' && v > 0 && Number.isFinite(v)) thresholds[k] = v;
+      }
+      const d = parsed.defaultThresholdMs;
+      return {
+        defaultThresholdMs:
+          typeof d === 'number' && d > 0 && Number.isFinite(d) ? d : SlaDefaults.defaultThresholdMs,
+        thresholdsMs: thresholds
+      };
+    }
+  } catch {
+    // Unreadable or disabled storage: fall back to the defaults.
+  }
+  return { defaultThresholdMs: SlaDefaults.defaultThresholdMs, thresholdsMs: {} };
+}
+
+/**
+ * Checks an SLA threshold typed in seconds; returns the milliseconds or a message saying
+ * what is wrong with it.
+ */
+export function parseSlaSeconds(text: string): { ms: number } | { error: string } {
+  const trimmed = text.trim();
+  if (trimmed === '') return { error: 'Enter a threshold in seconds, for example 30.' };
+  const value = Number(trimmed.replace(',', '.'));
+  if (!Number.isFinite(value)) return { error: `"${trimmed}" is not a number of seconds.` };
+  if (value <= 0) return { error: 'The threshold must be more than 0 seconds.' };
+  if (value > 86_400) return { error: 'The threshold must be at most 86,400 seconds (one day).' };
+  return { ms: Math.round(value * 1000) };
+}
+
+/** Runs `fn` and keeps only the newest call's answer. */
+function createLatest() {
+  let seq = 0;
+  return async <T>(fn: () => Promise<T>, apply: (value: T) => void): Promise<void> => {
+    const mine = ++seq;
+    const value = await fn();
+    if (mine === seq) apply(value);
+  };
+}
+
+/** A typed call of one analyst question (Comlink's Remote type loses the generic). */
+function runQuery<N extends AnalyticsQueryName>(
+  app: AppState,
+  name: N,
+  params: AnalyticsQueryParams<N>
+): Promise<AnalyticsQueryResult<N>> {
+  return app.engine.analyticsQuery(name, params as never) as Promise<AnalyticsQueryResult<N>>;
+}
+
+/** The Events page: the four views, filters, SLA thresholds, top errors. */
+export class EventsPageState {
+  organisationId = $state('');
+  actionType = $state('');
+  sla = $state.raw<SlaSettings>(loadSlaSettings());
+  snapshot = $state.raw<ResultLogSnapshot | null>(null);
+  topErrors = $state.raw<ErrorMessageCount[]>([]);
+  violations = $state.raw<SlaViolationSummary[]>([]);
+  failureRates = $state.raw<ActionTypeRate[]>([]);
+  organisations = $state.raw<string[]>([]);
+  recent = $state.raw<ResultEvent[]>([]);
+  loading = $state(false);
+  error = $state<string | null>(null);
+  #latest = createLatest();
+
+  readonly app: AppState;
+
+  constructor(app: AppState) {
+    this.app = app;
+  }
+
+  /** Action types seen in the distribution (for the filter and the SLA table). */
+  actionTypes = $derived(
+    (this.snapshot?.distribution ?? []).map((d) => d.actionType).sort((a, b) => a.localeCompare(b))
+  );
+
+  hourly = $derived(
+    (this.snapshot?.hourly ?? []).filter(
+      (r) => !this.actionType || r.actionType === this.actionType
+    )
+  );
+
+  triggers = $derived(this.snapshot?.triggers ?? []);
+
+  failures = $derived(
+    (this.snapshot?.recentFailures ?? []).filter(
+      (r) => !this.actionType || r.actionType === this.actionType
+    )
+  );
+
+  async load(): Promise<void> {
+    if (this.app.lifecycle?.kind !== 'open') return;
+    this.loading = true;
+    const organisationId = this.organisationId || undefined;
+    const actionFilter = this.actionType;
+    const sla = this.sla;
+    try {
+      await this.#latest(
+        async () => {
+          const engine = this.app.engine;
+          const [snapshot, entities, recent] = await Promise.all([
+            engine.resultLogViews({ organisationId }),
+            engine.listAnalyticsEntities(),
+            engine.recentEvents(100)
+          ]);
+          const scoped = (events: readonly { actionType: string }[]) =>
+            actionFilter ? events.filter((e) => e.actionType === actionFilter) : events;
+          const [topErrors, violations, failureRates] = await Promise.all([
+            runQuery(this.app, 'topErrorMessages', { organisationId, limit: 10 }),
+            runQuery(this.app, 'slaViolations', {
+              organisationId,
+              thresholdsMs: sla.thresholdsMs,
+              defaultThresholdMs: sla.defaultThresholdMs,
+              limit: 3
+            }),
+            runQuery(this.app, 'failureRateByActionType', { organisationId })
+          ]);
+          return {
+            snapshot,
+            organisations: entities.organisations.map((o) => o.id),
+            recent: recent as ResultEvent[],
+            topErrors: actionFilter
+              ? topErrors.filter((t) => t.actionTypes.includes(actionFilter))
+              : topErrors,
+            violations: scoped(violations) as SlaViolationSummary[],
+            failureRates: scoped(failureRates) as ActionTypeRate[]
+          };
+        },
+        (r) => {
+          this.snapshot = r.snapshot;
+          this.organisations = r.organisations;
+          this.recent = r.recent;
+          this.topErrors = r.topErrors;
+          this.violations = r.violations;
+          this.failureRates = r.failureRates;
+          this.error = null;
+        }
+      );
+    } catch (e) {
+      this.error = (e as Error).message;
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  /** Saves SLA thresholds (ms) in this browser and re-runs the SLA question. */
+  async setSla(next: SlaSettings): Promise<void> {
+    this.sla = next;
+    try {
+      globalThis.localStorage?.setItem(SlaDefaults.storageKey, JSON.stringify(next));
+    } catch {
+      // Private mode or full storage: the thresholds still apply to this session.
+    }
+    await this.load();
+  }
+}
+
+/** The Usage page: which entity, window and granularity, and the engine's answer. */
+export class UsagePageState {
+  entities = $state.raw<UsageEntities | null>(null);
+  kind = $state<UsageEntityKind>('trigger');
+  entityId = $state('');
+  windowType = $state<UsageWindowType>('weekly');
+  granularity = $state<UsageGranularity>('comprehensive');
+  result = $state.raw<UsageResult | null>(null);
+  loading = $state(false);
+  error = $state<string | null>(null);
+  #latest = createLatest();
+
+  readonly app: AppState;
+
+  constructor(app: AppState) {
+    this.app = app;
+  }
+
+  /** The entities of the chosen kind, most used first. */
+  choices = $derived(
+    this.kind === 'trigger'
+      ? (this.entities?.triggers ?? []).map((t) => ({
+          id: t.id,
+          label: `${t.id}${t.organisationId ? ` (${t.organisationId})` : ''} — ${t.events} events`
+        }))
+      : (this.entities?.actionTypes ?? []).map((a) => ({
+          id: a.id,
+          label: `${a.id} — ${a.events} events`
+        }))
+  );
+
+  async loadEntities(): Promise<void> {
+    if (this.app.lifecycle?.kind !== 'open') return;
+    try {
+      this.entities = await this.app.engine.listAnalyticsEntities();
+      if (!this.choices.some((c) => c.id === this.entityId)) {
+        this.entityId = this.choices[0]?.id ?? '';
+      }
+      await this.compute();
+    } catch (e) {
+      this.error = (e as Error).message;
+    }
+  }
+
+  async compute(): Promise<void> {
+    if (!this.entityId) {
+      this.result = null;
+      return;
+    }
+    this.loading = true;
+    const request = {
+      entityKind: this.kind,
+      entityId: this.entityId,
+      windowType: this.windowType,
+      granularity: this.granularity
+    };
+    try {
+      await this.#latest(
+        () => this.app.engine.usageAnalytics(request),
+        (r) => {
+          this.result = r;
+          this.error = null;
+        }
+      );
+    } catch (e) {
+      this.error = (e as Error).message;
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  async setKind(kind: UsageEntityKind): Promise<void> {
+    this.kind = kind;
+    this.entityId = this.choices[0]?.id ?? '';
+    await this.compute();
+  }
+}
+
+/** The Insights page: insights, health, trends, forecasts and recent anomalies. */
+export class InsightsPageState {
+  overview = $state.raw<InsightsOverview | null>(null);
+  slaMs = $state<number>(SlaDefaults.defaultThresholdMs);
+  loading = $state(false);
+  error = $state<string | null>(null);
+  /** Data changed since the overview was computed (the page offers a refresh). */
+  stale = $state(false);
+  #latest = createLatest();
+
+  readonly app: AppState;
+
+  constructor(app: AppState) {
+    this.app = app;
+    this.slaMs = loadSlaSettings().defaultThresholdMs;
+  }
+
+  async load(): Promise<void> {
+    if (this.app.lifecycle?.kind !== 'open') return;
+    this.loading = true;
+    const slaMs = this.slaMs;
+    try {
+      await this.#latest(
+        () => this.app.engine.insightsOverview({ slaMs }),
+        (r) => {
+          this.overview = r;
+          this.stale = false;
+          this.error = null;
+        }
+      );
+    } catch (e) {
+      this.error = (e as Error).message;
+    } finally {
+      this.loading = false;
+    }
+  }
+}
+
+/** Calls `fn` once `ms` after the last call (notices arrive in bursts while data streams). */
+export function createDebounce(fn: () => void, ms = RefreshDebounceMs) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return {
+    schedule(): void {
+      clearTimeout(timer);
+      timer = setTimeout(fn, ms);
+    },
+    cancel(): void {
+      clearTimeout(timer);
+    }
+  };
+}
+
+const percentFormat = new Intl.NumberFormat(undefined, {
+  style: 'percent',
+  maximumFractionDigits: 1
+});
+
+/** A share 0..1 as "12.5 %" in the user's locale; "—" when undefined or not finite. */
+export function formatShare(x: number | null | undefined): string {
+  return x === null || x === undefined || !Number.isFinite(x) ? '—' : percentFormat.format(x);
+}
+
+/** A change in percent (already × 100) with its sign: "+12.5 %". */
+export function formatChange(percent: number | null | undefined): string {
+  if (percent === null || percent === undefined || !Number.isFinite(percent)) return '—';
+  const sign = percent > 0 ? '+' : percent < 0 ? '−' : '';
+  return `${sign}${Math.abs(percent).toFixed(1)} %`;
+}
