@@ -5,7 +5,11 @@ import { openDatabase } from '$lib/db/database';
 import { generateDemoData } from '$lib/demo/generate';
 import type { ResultEvent } from '$lib/types';
 import { createEngineApi } from '$lib/workers/engine-api';
-import { AnalyticsQueryNames, mapEventToExecution } from '$lib/workers/engine-analytics';
+import {
+  AnalyticsQueryNames,
+  computeLatencyAgainstSla,
+  mapEventToExecution
+} from '$lib/workers/engine-analytics';
 
 const HOUR = 3_600_000;
 const NOW = Date.UTC(2026, 10, 23, 12);
@@ -210,6 +214,31 @@ describe('analytics wiring', () => {
     ]);
   });
 
+  it('measures each action type against its own SLA threshold', () => {
+    const ev = (actionType: string, durationMs: number): ResultEvent => ({
+      t: 1,
+      actionType,
+      status: 'success',
+      durationMs
+    });
+    // a: durations 1..21 s → type-7 p95 = 20 s (h = 19); b: 5 × 1 s → p95 = 1 s.
+    const events = [
+      ...Array.from({ length: 21 }, (_, i) => ev('a', (i + 1) * 1000)),
+      ...Array.from({ length: 5 }, () => ev('b', 1000)),
+      { ...ev('b', 1000), durationMs: Number.NaN }
+    ];
+    const r = computeLatencyAgainstSla(events, {
+      defaultThresholdMs: 2000,
+      thresholdsMs: { a: 10_000 }
+    });
+    expect(r.rows).toEqual([
+      { actionType: 'a', events: 21, p95Ms: 20_000, thresholdMs: 10_000, ratio: 2 },
+      { actionType: 'b', events: 5, p95Ms: 1000, thresholdMs: 2000, ratio: 0.5 }
+    ]);
+    expect(r.ratio).toBeCloseTo((2 * 21 + 0.5 * 5) / 26, 12);
+    expect(computeLatencyAgainstSla([], { defaultThresholdMs: 1 }).ratio).toBeNaN();
+  });
+
   it('maps events to executions (timeouts, quality gates, context)', () => {
     const x = mapEventToExecution({
       t: 1,
@@ -236,7 +265,7 @@ describe('analytics wiring', () => {
     await api.loadDemo();
     await api.rollupPass();
     await api.runAnomalyPass();
-    const o = await api.insightsOverview({ slaMs: 120_000 });
+    const o = await api.insightsOverview({ sla: { defaultThresholdMs: 120_000 } });
     const demo = generateDemoData({ end: NOW });
     expect(o.trends.length).toBe(demo.batches.length);
     const mem = o.trends.find((t) => t.seriesKey === 'memory_used_bytes')!;
@@ -251,9 +280,12 @@ describe('analytics wiring', () => {
     expect(o.health.score).toBeLessThanOrEqual(100);
     const ok = demo.events.filter((e) => e.status === 'success').length;
     expect(o.kpis.successRate).toBeCloseTo(ok / demo.events.length, 12);
+    expect(o.latency.find((l) => l.actionType === 'backup')!.thresholdMs).toBe(120_000);
+    const memAnomaly = o.anomalies.find((a) => a.seriesKey === 'memory_used_bytes');
+    expect(memAnomaly?.unit).toBe('bytes');
     expect(o.anomalies.some((a) => a.seriesKey.startsWith('cpu_usage_percent'))).toBe(true);
     // Generating again the same day adds no duplicates.
-    const again = await api.insightsOverview({ slaMs: 120_000 });
+    const again = await api.insightsOverview({ sla: { defaultThresholdMs: 120_000 } });
     expect(again.insights.map((i) => i.insightId).sort()).toEqual(
       o.insights.map((i) => i.insightId).sort()
     );

@@ -60,6 +60,18 @@ export function loadSlaSettings(
   return { defaultThresholdMs: SlaDefaults.defaultThresholdMs, thresholdsMs: {} };
 }
 
+/** Saves the SLA thresholds in this browser; a failure (private mode, full) keeps them for the session. */
+export function saveSlaSettings(
+  sla: SlaSettings,
+  storage: Storage | undefined = globalThis.localStorage
+): void {
+  try {
+    storage?.setItem(SlaDefaults.storageKey, JSON.stringify(sla));
+  } catch {
+    // The thresholds still apply to this session.
+  }
+}
+
 /**
  * Checks an SLA threshold typed in seconds; returns the milliseconds or a message saying
  * what is wrong with it.
@@ -191,11 +203,7 @@ export class EventsPageState {
   /** Saves SLA thresholds (ms) in this browser and re-runs the SLA question. */
   async setSla(next: SlaSettings): Promise<void> {
     this.sla = next;
-    try {
-      globalThis.localStorage?.setItem(SlaDefaults.storageKey, JSON.stringify(next));
-    } catch {
-      // Private mode or full storage: the thresholds still apply to this session.
-    }
+    saveSlaSettings(next);
     await this.load();
   }
 }
@@ -281,27 +289,26 @@ export class UsagePageState {
 /** The Insights page: insights, health, trends, forecasts and recent anomalies. */
 export class InsightsPageState {
   overview = $state.raw<InsightsOverview | null>(null);
-  slaMs = $state<number>(SlaDefaults.defaultThresholdMs);
+  /** SLA thresholds the latency KPI uses: the Events page's, with the default editable here. */
+  sla = $state.raw<SlaSettings>(loadSlaSettings());
   loading = $state(false);
   error = $state<string | null>(null);
   /** Data changed since the overview was computed (the page offers a refresh). */
   stale = $state(false);
   #latest = createLatest();
-
   readonly app: AppState;
 
   constructor(app: AppState) {
     this.app = app;
-    this.slaMs = loadSlaSettings().defaultThresholdMs;
   }
 
   async load(): Promise<void> {
     if (this.app.lifecycle?.kind !== 'open') return;
     this.loading = true;
-    const slaMs = this.slaMs;
+    const sla = this.sla;
     try {
       await this.#latest(
-        () => this.app.engine.insightsOverview({ slaMs }),
+        () => this.app.engine.insightsOverview({ sla }),
         (r) => {
           this.overview = r;
           this.stale = false;
@@ -313,6 +320,13 @@ export class InsightsPageState {
     } finally {
       this.loading = false;
     }
+  }
+
+  /** Changes the default SLA threshold (kept with the Events page's) and recomputes. */
+  async setDefaultSla(ms: number): Promise<void> {
+    this.sla = { ...loadSlaSettings(), defaultThresholdMs: ms };
+    saveSlaSettings(this.sla);
+    await this.load();
   }
 }
 

@@ -42,7 +42,7 @@ import {
   findTopErrorMessages,
   type ScopeOptions
 } from '$lib/analytics/resultlog-queries';
-import { computeFrameBudgetCompliance } from '$lib/analytics/stats';
+import { computeFrameBudgetCompliance, computeQuantileSorted } from '$lib/analytics/stats';
 import { analyzeTrend, type TrendPattern } from '$lib/analytics/trends';
 import {
   compareUsage,
@@ -251,11 +251,63 @@ export interface InsightsOverview {
   insights: Insight[];
   generatedAt: number | null;
   health: HealthScore;
-  /** The KPI values the score was computed from. */
-  kpis: Partial<Record<HealthKpi, number>> & { slaMs: number; p95Ms: number };
+  /** The KPI values the score was computed from (latency: event-weighted p95 ÷ SLA). */
+  kpis: Partial<Record<HealthKpi, number>>;
+  /** Per action type: p95 against its SLA threshold, the latency KPI's evidence. */
+  latency: LatencyAgainstSla[];
   trends: SeriesTrendRow[];
   capacity: CapacityForecastRow[];
-  anomalies: StoredAnomaly[];
+  /** Newest first, each with the unit of its series ('' when unknown). */
+  anomalies: (StoredAnomaly & { unit: string })[];
+}
+
+export interface LatencyAgainstSla {
+  actionType: string;
+  events: number;
+  p95Ms: number;
+  thresholdMs: number;
+  /** p95 ÷ threshold: ≤ 1 meets the SLA. */
+  ratio: number;
+}
+
+/** SLA thresholds: one per action type, else the default. */
+export interface SlaThresholds {
+  defaultThresholdMs: number;
+  thresholdsMs?: Record<string, number>;
+}
+
+/**
+ * p95 duration per action type against its threshold, and the events-weighted mean of
+ * p95 ÷ threshold: one SLA for every action would call a 4-minute backup a breach and a
+ * 3-second notify healthy, so each action type is measured against its own.
+ */
+export function computeLatencyAgainstSla(
+  events: readonly ResultEvent[],
+  sla: SlaThresholds
+): { rows: LatencyAgainstSla[]; ratio: number } {
+  const groups = new Map<string, number[]>();
+  for (const e of events) {
+    const d = readDuration(e);
+    if (Number.isNaN(d)) continue;
+    const a = readActionType(e);
+    let g = groups.get(a);
+    if (!g) groups.set(a, (g = []));
+    g.push(d);
+  }
+  const rows: LatencyAgainstSla[] = [];
+  let weighted = 0;
+  let n = 0;
+  for (const [actionType, d] of groups) {
+    d.sort((a, b) => a - b);
+    const p95Ms = computeQuantileSorted(d, 0.95);
+    const thresholdMs = sla.thresholdsMs?.[actionType] ?? sla.defaultThresholdMs;
+    const ratio = p95Ms / thresholdMs;
+    rows.push({ actionType, events: d.length, p95Ms, thresholdMs, ratio });
+    weighted += ratio * d.length;
+    n += d.length;
+  }
+  rows.sort((a, b) => b.ratio - a.ratio || (a.actionType < b.actionType ? -1 : 1));
+  return { rows, ratio: n === 0 ? NaN : weighted / n };
 }
 
 /**
@@ -618,7 +670,7 @@ export function createAnalyticsApi(ctx: EngineContext) {
     async insightsOverview(
       options: {
         windowMs?: number;
-        slaMs?: number;
+        sla?: SlaThresholds;
         weights?: Partial<Record<HealthKpi, number>>;
       } = {}
     ): Promise<InsightsOverview> {
@@ -626,7 +678,7 @@ export function createAnalyticsApi(ctx: EngineContext) {
       const { db, metrics } = await ctx.ready();
       const now = ctx.now();
       const windowMs = options.windowMs ?? config.windowMs;
-      const slaMs = options.slaMs ?? config.slaMs;
+      const sla = options.sla ?? { defaultThresholdMs: config.slaMs };
       const { series, stored, events } = await generateAndStore(now, windowMs);
       const horizon = now + DAY_MS;
 
@@ -662,7 +714,11 @@ export function createAnalyticsApi(ctx: EngineContext) {
           })
         }));
 
-      const overall = computeOverallHealth(events, { now, windowMs, slaMs });
+      const overall = computeOverallHealth(events, { now, windowMs });
+      const latency = computeLatencyAgainstSla(
+        events.filter((e) => e.t >= now - windowMs && e.t <= now),
+        sla
+      );
       const headrooms = capacity
         .map((c) => {
           const s = series.find((x) => x.record.key === c.seriesKey)!;
@@ -686,14 +742,18 @@ export function createAnalyticsApi(ctx: EngineContext) {
       const kpis = {
         successRate: overall.events ? overall.successRate : NaN,
         errorRate: overall.events ? overall.errorRate : NaN,
-        latencyMs: overall.p95Ms,
-        slaMs,
-        p95Ms: overall.p95Ms,
+        latency: latency.ratio,
         resourceHeadroom: headrooms.length ? Math.min(...headrooms) : NaN,
         frameBudgetCompliance: frameCompliance,
         anomalyRate: buckets ? seriesAnomalies / buckets : NaN
       };
-      const health = computeHealthScore(kpis, options.weights);
+      // The score takes latency as latencyMs ÷ slaMs: pass the ratio over an SLA of 1.
+      const health = computeHealthScore(
+        { ...kpis, latencyMs: latency.ratio, slaMs: 1 },
+        options.weights
+      );
+      const units = new Map(series.map((x) => [x.record.key, x.record.unit]));
+      for (const s of await db.series.toArray()) if (!units.has(s.key)) units.set(s.key, s.unit);
       const inWindow = stored.filter((i) => i.generatedAt >= now - windowMs);
       return {
         now,
@@ -701,19 +761,18 @@ export function createAnalyticsApi(ctx: EngineContext) {
         insights: inWindow,
         generatedAt: now,
         health,
-        kpis: {
-          successRate: kpis.successRate,
-          errorRate: kpis.errorRate,
-          resourceHeadroom: kpis.resourceHeadroom,
-          frameBudgetCompliance: kpis.frameBudgetCompliance,
-          anomalyRate: kpis.anomalyRate,
-          latency: kpis.latencyMs / slaMs,
-          slaMs,
-          p95Ms: kpis.p95Ms
-        },
+        kpis,
+        latency: latency.rows,
         trends,
         capacity,
-        anomalies: recent.slice(0, 200)
+        anomalies: recent.slice(0, 200).map((a) => ({
+          ...a,
+          unit: a.seriesKey.startsWith('events:latency')
+            ? 'ms'
+            : a.seriesKey.startsWith('events:failure')
+              ? ''
+              : (units.get(a.seriesKey) ?? '')
+        }))
       };
     },
 
