@@ -75,7 +75,8 @@ async function findDataStart(options: {
     .limit(4)
     .toArray();
   for (const b of blocks) {
-    if (b.t1 >= from) return Math.max(from, b.t0);
+    // A block holds n buckets ending at t1, so none starts before t1 − (n − 1) minutes.
+    if (b.t1 >= from) return Math.max(from, b.t0, b.t1 - (b.n - 1) * MINUTE_MS);
   }
   if (blocks.length < 4) return closedEnd;
   // Four blocks all before `from` cannot happen with aligned blocks; stay safe and read on.
