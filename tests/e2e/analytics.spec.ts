@@ -140,9 +140,9 @@ test('Events, Usage and Insights show figures computed from the demo day', async
     hi: after - DAY + to * DAY + 2 * MIN
   });
   const rowTimes = async (prefix: string) =>
-    (await table.locator(`tr[data-series^="${prefix}"]`).evaluateAll((rows) =>
-      rows.map((r) => Number(r.getAttribute('data-t')))
-    )) as number[];
+    (await table
+      .locator(`tr[data-series^="${prefix}"]`)
+      .evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-t'))))) as number[];
   const cpu = window(0.7, 0.71);
   expect((await rowTimes('cpu_usage_percent')).some((t) => t >= cpu.lo && t <= cpu.hi)).toBe(true);
   const model = window(0.62, 0.65);
@@ -151,7 +151,16 @@ test('Events, Usage and Insights show figures computed from the demo day', async
   ).toBe(true);
   const link = table.locator('tr[data-series^="cpu_usage_percent"] a').first();
   await expect(link).toHaveAttribute('href', /^\/explore\?series=cpu_usage_percent/);
-  await expect(table.locator('tr[data-series^="cpu_usage_percent"]').first()).toContainText(
-    'seasonal'
+  const cpuRow = table.locator('tr[data-series^="cpu_usage_percent"]').first();
+  await expect(cpuRow).toContainText('seasonal');
+  // "Why?" explains the detector's evidence and shows the buckets around the anomaly.
+  await cpuRow.getByRole('button', { name: 'Why?' }).click();
+  await expect(cpuRow.getByRole('button', { name: 'Why?' })).toHaveAttribute(
+    'aria-expanded',
+    'true'
   );
+  await expect(table.locator('tr.explain')).toContainText(
+    /seasonal detector .* σ from its prediction/
+  );
+  await expect(table.locator('tr.explain svg[role="img"]')).toBeVisible();
 });

@@ -19,6 +19,7 @@ import type {
   UsageEntities,
   UsageEntityKind
 } from '$lib/workers/engine-analytics';
+import type { AnomalyExplanationView } from '$lib/workers/engine-anomaly';
 import type { AppState } from './app.svelte';
 
 /** SLA defaults: a p95 budget per action type, editable on the Events page and kept locally. */
@@ -319,6 +320,22 @@ export class InsightsPageState {
       this.error = (e as Error).message;
     } finally {
       this.loading = false;
+    }
+  }
+
+  /** Why an anomaly fired, by anomaly id, once asked for. */
+  explanations = $state.raw<Record<number, AnomalyExplanationView | { error: string }>>({});
+
+  /** Fetches the explanation of one anomaly (detector, model, evidence, the buckets around it). */
+  async explain(id: number): Promise<void> {
+    try {
+      const view = await this.app.engine.explainAnomaly(id);
+      this.explanations = {
+        ...this.explanations,
+        [id]: view ?? { error: 'This anomaly is no longer stored (the per-series cap removed it).' }
+      };
+    } catch (e) {
+      this.explanations = { ...this.explanations, [id]: { error: (e as Error).message } };
     }
   }
 

@@ -386,7 +386,7 @@ export function createAnomalyApi(ctx: EngineContext) {
           ? `${anomaly.evidence.toFixed(1)} σ from its prediction`
           : 'far from its prediction';
       const text =
-        `The ${anomaly.detector} detector${model} found the 1-minute value ${anomaly.value} ` +
+        `The ${anomaly.detector} detector${model} found the 1-minute mean ${Number(anomaly.value.toPrecision(4))} ` +
         `${sigma}; its calibrated score ${anomaly.score.toFixed(2)} reached the threshold ` +
         `${(anomaly.threshold ?? DEFAULT_ANOMALY_THRESHOLD).toFixed(2)}.`;
       return { anomaly, context, neighbours: Math.max(0, neighbours), text };
