@@ -1,4 +1,5 @@
-import { expect, test } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Page } from '@playwright/test';
 import { formatCount, formatDuration } from '../../src/lib/components/format';
 import { generateDemoData } from '../../src/lib/demo/generate';
 import { loadDemo } from './helpers';
@@ -32,6 +33,28 @@ const quantile = (sorted: number[], q: number) => {
   const lo = Math.floor(h);
   return sorted[lo] + (h - lo) * (sorted[Math.ceil(h)] - sorted[lo]);
 };
+
+/**
+ * WCAG 2 A/AA violations in the page's main content in the light theme, and with
+ * `dark: true` also contrast (the only theme-dependent rule) in the dark theme. Rows past
+ * the fifth of each table repeat the same markup and are left out, to keep the scan quick.
+ */
+async function checkAccessibility(page: Page, options: { dark?: boolean } = {}): Promise<void> {
+  const themes = options.dark ? (['light', 'dark'] as const) : (['light'] as const);
+  for (const theme of themes) {
+    await page.evaluate((t) => (document.documentElement.dataset.theme = t), theme);
+    const builder = new AxeBuilder({ page }).include('main').exclude('tbody tr:nth-child(n+6)');
+    const r = await (
+      theme === 'light'
+        ? builder.withTags(['wcag2a', 'wcag2aa'])
+        : builder.withRules(['color-contrast'])
+    ).analyze();
+    expect(
+      r.violations.map((v) => `${theme}: ${v.id} ${v.nodes.map((n) => n.target).join(' ')}`)
+    ).toEqual([]);
+  }
+  await page.evaluate(() => (document.documentElement.dataset.theme = 'auto'));
+}
 
 const share = (x: number) =>
   new Intl.NumberFormat('en-US', { style: 'percent', maximumFractionDigits: 1 }).format(x);
@@ -95,6 +118,8 @@ test('Events, Usage and Insights show figures computed from the demo day', async
     );
   }
 
+  await checkAccessibility(page);
+
   // --- Usage: one trigger over the whole day ------------------------------------------------
   await page.goto('/usage');
   await expect(page.getByTestId('usage-entity')).toBeVisible({ timeout: 30_000 });
@@ -117,6 +142,8 @@ test('Events, Usage and Insights show figures computed from the demo day', async
   );
   await expect(page.getByTestId('usage-prediction')).toContainText('executions');
   await expect(page.getByRole('img', { name: /Executions by hour of day/ })).toBeVisible();
+
+  await checkAccessibility(page);
 
   // --- Insights: health, insights, and the demo's injected incidents as anomalies -----------
   await page.goto('/insights');
@@ -163,4 +190,5 @@ test('Events, Usage and Insights show figures computed from the demo day', async
     /seasonal detector .* σ from its prediction/
   );
   await expect(table.locator('tr.explain svg[role="img"]')).toBeVisible();
+  await checkAccessibility(page, { dark: true });
 });
