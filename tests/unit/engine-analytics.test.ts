@@ -1,15 +1,19 @@
 import 'fake-indexeddb/auto';
 import Dexie from 'dexie';
-import { afterEach, describe, expect, it } from 'vitest';
+import type { Remote } from 'comlink';
+import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { openDatabase } from '$lib/db/database';
 import { generateDemoData } from '$lib/demo/generate';
 import type { ResultEvent } from '$lib/types';
-import { createEngineApi } from '$lib/workers/engine-api';
+import { createEngineApi, type EngineApi } from '$lib/workers/engine-api';
 import {
   AnalyticsQueryNames,
   computeLatencyAgainstSla,
-  mapEventToExecution
+  mapEventToExecution,
+  type InsightsOverview,
+  type ResultLogSnapshot
 } from '$lib/workers/engine-analytics';
+import type { AnomalyPassStats } from '$lib/workers/engine-anomaly';
 
 const HOUR = 3_600_000;
 const NOW = Date.UTC(2026, 10, 23, 12);
@@ -98,6 +102,16 @@ describe('analytics wiring', () => {
     expect(b.recentFailures[0].context).toHaveProperty('host');
     const hourlyTotal = b.hourly.reduce((s, r) => s + r.count, 0);
     expect(hourlyTotal).toBe(500);
+    // The newest 3 hours only: the events of the 3 newest distinct local hours.
+    const hourOf = (t: number) => Math.floor(t / HOUR) * HOUR;
+    const newest = [...new Set(all.map((e) => hourOf(e.t)))].sort((x, y) => y - x).slice(0, 3);
+    const recent = await api.resultLogViews({ hours: 3 });
+    expect([...new Set(recent.hourly.map((r) => r.hourStart))].sort((x, y) => y - x)).toEqual(
+      newest
+    );
+    expect(recent.hourly.reduce((s, r) => s + r.count, 0)).toBe(
+      all.filter((e) => newest.includes(hourOf(e.t))).length
+    );
   });
 
   it("picks up another tab's events, and rebuilds after a clear", async () => {
@@ -237,6 +251,16 @@ describe('analytics wiring', () => {
     ]);
     expect(r.ratio).toBeCloseTo((2 * 21 + 0.5 * 5) / 26, 12);
     expect(computeLatencyAgainstSla([], { defaultThresholdMs: 1 }).ratio).toBeNaN();
+  });
+
+  it('crosses Comlink as promises of plain data (compile-time check)', () => {
+    type R = Remote<EngineApi>;
+    expectTypeOf<ReturnType<R['resultLogViews']>>().toEqualTypeOf<Promise<ResultLogSnapshot>>();
+    expectTypeOf<ReturnType<R['insightsOverview']>>().toEqualTypeOf<Promise<InsightsOverview>>();
+    expectTypeOf<ReturnType<R['runAnomalyPass']>>().toEqualTypeOf<Promise<AnomalyPassStats>>();
+    expectTypeOf<Parameters<R['analyticsQuery']>[0]>().toEqualTypeOf<
+      (typeof AnalyticsQueryNames)[number]
+    >();
   });
 
   it('maps events to executions (timeouts, quality gates, context)', () => {

@@ -28,6 +28,9 @@ export const SlaDefaults = {
   storageKey: 'tidemark:sla-thresholds'
 } as const;
 
+/** Hours of the hourly view the Events page shows. */
+export const HourlyHoursShown = 24;
+
 /** How long to wait after a change notice before re-querying (notices come in bursts). */
 export const RefreshDebounceMs = 750;
 
@@ -157,7 +160,7 @@ export class EventsPageState {
         async () => {
           const engine = this.app.engine;
           const [snapshot, entities, recent] = await Promise.all([
-            engine.resultLogViews({ organisationId }),
+            engine.resultLogViews({ organisationId, hours: HourlyHoursShown }),
             engine.listAnalyticsEntities(),
             engine.recentEvents(100)
           ]);

@@ -335,6 +335,15 @@ export function mapEventToExecution(e: ResultEvent): Execution {
   };
 }
 
+/** The rows of the newest `hours` distinct hours (all when undefined); rows stay in order. */
+function selectNewestHours(rows: HourlyMetricRow[], hours: number | undefined): HourlyMetricRow[] {
+  if (hours === undefined || rows.length === 0) return rows;
+  const starts = [...new Set(rows.map((r) => r.hourStart))].sort((a, b) => b - a);
+  if (starts.length <= hours) return rows;
+  const cut = hours <= 0 ? Infinity : starts[hours - 1];
+  return rows.filter((r) => r.hourStart >= cut);
+}
+
 /** Series whose name ends in `_used_<unit>` pair with `_total_<unit>` of the same labels. */
 function findCapacityKey(s: SeriesRecord): string | null {
   if (!/_used_/.test(s.name)) return null;
@@ -577,16 +586,19 @@ export function createAnalyticsApi(ctx: EngineContext) {
 
     /**
      * The four result-log views, optionally for one organisation only (never another's
-     * rows), after folding in new events.
+     * rows), after folding in new events. `hours` keeps only the newest hours of the hourly
+     * view (the page shows a day; months of hours need not cross to it).
      */
-    async resultLogViews(options: { organisationId?: string } = {}): Promise<ResultLogSnapshot> {
+    async resultLogViews(
+      options: { organisationId?: string; hours?: number } = {}
+    ): Promise<ResultLogSnapshot> {
       await sync();
       const v = views!;
       const now = ctx.now();
       const scope = { organisationId: options.organisationId };
       const failures = v.readRecentFailures({ ...scope, now });
       return {
-        hourly: v.readHourly(scope),
+        hourly: selectNewestHours(v.readHourly(scope), options.hours),
         triggers: v.readTriggers(scope),
         recentFailures: failures.slice(-config.failureRows).reverse(),
         recentFailureCount: failures.length,
