@@ -142,6 +142,12 @@ test('Events, Usage and Insights show figures computed from the demo day', async
   );
   await expect(page.getByTestId('usage-prediction')).toContainText('executions');
   await expect(page.getByRole('img', { name: /Executions by hour of day/ })).toBeVisible();
+  // Compared with the next most used triggers over the same window.
+  const compare = page.getByTestId('usage-compare');
+  await expect(compare.locator('tbody tr')).toHaveCount(5);
+  await expect(compare.locator('tr', { hasText: 'trigger-002' })).toContainText(
+    formatCount(perTrigger.get('trigger-002')!)
+  );
 
   await checkAccessibility(page);
 

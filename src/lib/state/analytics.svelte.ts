@@ -8,7 +8,12 @@ import type {
   SlaViolationSummary,
   ActionTypeRate
 } from '$lib/analytics/resultlog-queries';
-import type { UsageGranularity, UsageResult, UsageWindowType } from '$lib/analytics/usage';
+import type {
+  UsageComparisonRow,
+  UsageGranularity,
+  UsageResult,
+  UsageWindowType
+} from '$lib/analytics/usage';
 import type { ResultEvent } from '$lib/types';
 import type {
   AnalyticsQueryName,
@@ -27,6 +32,9 @@ export const SlaDefaults = {
   defaultThresholdMs: 60_000,
   storageKey: 'tidemark:sla-thresholds'
 } as const;
+
+/** Entities the Usage page compares (the selected one and the most used others). */
+export const UsageCompareCount = 5;
 
 /** Hours of the hourly view the Events page shows. */
 export const HourlyHoursShown = 24;
@@ -220,6 +228,8 @@ export class UsagePageState {
   windowType = $state<UsageWindowType>('weekly');
   granularity = $state<UsageGranularity>('comprehensive');
   result = $state.raw<UsageResult | null>(null);
+  /** The selected entity beside the most used others of its kind, same window. */
+  comparison = $state.raw<UsageComparisonRow[]>([]);
   loading = $state(false);
   error = $state<string | null>(null);
   #latest = createLatest();
@@ -268,11 +278,25 @@ export class UsagePageState {
       windowType: this.windowType,
       granularity: this.granularity
     };
+    const others = this.choices
+      .map((c) => c.id)
+      .filter((id) => id !== this.entityId)
+      .slice(0, UsageCompareCount - 1);
     try {
       await this.#latest(
-        () => this.app.engine.usageAnalytics(request),
-        (r) => {
+        () =>
+          Promise.all([
+            this.app.engine.usageAnalytics(request),
+            this.app.engine.compareUsageEntities({
+              entityKind: request.entityKind,
+              entityIds: [request.entityId, ...others],
+              windowType: request.windowType,
+              granularity: 'summary'
+            })
+          ]),
+        ([r, comparison]) => {
           this.result = r;
+          this.comparison = comparison;
           this.error = null;
         }
       );
