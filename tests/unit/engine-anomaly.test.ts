@@ -178,6 +178,27 @@ describe('anomaly wiring', () => {
     expect(await storedTimes(api)).toEqual(expectedAnomalyTimes(values, n - 1));
   });
 
+  it('skips a series whose blocks cannot be read, and still serves the others', async () => {
+    const n = 500;
+    const values = makeValues(n, [320]);
+    const { api, name } = engine();
+    const other = { ...series, labels: { host: 'b' } };
+    await api.ingest([batch(values, 0, n), { ...batch(values, 0, n), series: other }]);
+    await api.rollupPass();
+    const db = await openDatabase(() => {}, { name });
+    const broken = (await api.listSeries()).find((s) => s.key === 'latency_ms{host="b"}')!;
+    await db.rollups
+      .where('[seriesId+tier+t0]')
+      .between([broken.id, '1m', -Infinity], [broken.id, '1m', Infinity])
+      .modify({ data: Uint8Array.of(255, 1, 2, 3) });
+    db.close();
+    const stats = await api.runAnomalyPass();
+    expect(await storedTimes(api)).toEqual(expectedAnomalyTimes(values, n - 1));
+    expect(await storedTimes(api, 'latency_ms{host="b"}')).toEqual([]);
+    expect(stats.lastError).toContain('latency_ms{host="b"}');
+    expect(stats.pending).toBe(0);
+  });
+
   it('caps stored anomalies per series, keeping the newest', async () => {
     const n = 600;
     const values = makeValues(n, [300, 520]);

@@ -279,6 +279,7 @@ export function createAnomalyApi(ctx: EngineContext) {
       checkedAll = true;
     }
     let budget = config.passBuckets;
+    const failures: string[] = [];
     let found = 0;
     let changed = false;
     for (const id of [...pending].sort((a, b) => a - b)) {
@@ -288,7 +289,16 @@ export function createAnomalyApi(ctx: EngineContext) {
         continue;
       }
       if (budget <= 0) break;
-      const r = await runSeries(s, budget);
+      let r: { fed: number; more: boolean; found: number };
+      try {
+        r = await runSeries(s, budget);
+      } catch (e) {
+        // One unreadable series must not stall every other one: skip it until it gets new
+        // data (its position is unchanged, so nothing is lost or repeated).
+        failures.push(`${s.key}: ${(e as Error)?.message ?? String(e)}`);
+        pending.delete(id);
+        continue;
+      }
       budget -= r.fed;
       stats.buckets += r.fed;
       found += r.found;
@@ -303,7 +313,7 @@ export function createAnomalyApi(ctx: EngineContext) {
     stats.anomalies += found;
     stats.pending = pending.size + (ev.more ? 1 : 0);
     stats.lastPassAt = ctx.now();
-    stats.lastError = null;
+    stats.lastError = failures.length ? failures.join('; ') : null;
     if (found > 0 || changed) ctx.broadcast({ kind: 'anomalies', count: found });
     return { ...stats };
   }
