@@ -722,7 +722,7 @@ export function createAnalyticsApi(ctx: EngineContext) {
             series: input,
             capacity: input.capacity!,
             now,
-            label: record.name.includes('disk') ? 'Disk full' : `${record.key} reaches capacity`
+            label: record.name.includes('disk') ? 'Disk full' : 'Capacity reached'
           })
         }));
 

@@ -2,7 +2,8 @@
  * Anomaly detection wired into the engine. On the leader, after each rollup pass, every
  * series' newly closed 1-minute buckets are fed to the default (ensemble) detector, whose
  * state lives in `db.detectors` between passes; result-log events become two derived series
- * per action type (1-minute p95 latency and failure rate) fed the same way.
+ * per action type (1-minute p95 latency and failure rate) fed the same way, reported only
+ * above their running level (high is bad for both).
  *
  * Exactly-once: a detector's state, its position (`upTo`, the end of the last bucket it
  * learnt) and the anomalies it produced commit in one transaction, and the commit checks
@@ -56,6 +57,24 @@ export const AnomalyWiringDefaults = {
 /** Prefixes of `db.detectors` keys, so alert detectors can share the table. */
 export const DetectorKeyPrefix = { series: 'anomaly:', events: 'anomaly-events:' } as const;
 const EVENTS_CURSOR_KEY = `${DetectorKeyPrefix.events}cursor`;
+
+/**
+ * Event series keep, beside the detector, an exponential mean of their values: an anomaly
+ * is reported only above it (latency and failure rate are one-sided).
+ */
+export interface EventDetectorState {
+  detector: AnomalyDetectorState;
+  level: number;
+}
+
+/** Weight of the newest minute in an event series' level. */
+export const EVENT_LEVEL_RATE = 0.05;
+
+/** The next exponential mean of an event series (NaN until the first finite value). */
+export function updateLevel(level: number, value: number): number {
+  if (!Number.isFinite(value)) return level;
+  return Number.isNaN(level) ? value : level + EVENT_LEVEL_RATE * (value - level);
+}
 
 /** Series keys of the derived event series of one action type. */
 export function describeEventSeries(actionType: string): { latency: string; failure: string } {
@@ -214,10 +233,20 @@ export function createAnomalyApi(ctx: EngineContext) {
       return [k.latency, k.failure];
     });
     const records = await db.detectors.bulkGet(keys.map((k) => DetectorKeyPrefix.events + k));
-    const detectors = new Map<string, { d: StreamingAnomalyDetector; upTo: number }>();
-    keys.forEach((k, i) =>
-      detectors.set(k, { d: restore(records[i]), upTo: records[i]?.upTo ?? -Infinity })
-    );
+    const detectors = new Map<
+      string,
+      { d: StreamingAnomalyDetector; upTo: number; level: number }
+    >();
+    keys.forEach((k, i) => {
+      const saved = records[i]?.state as EventDetectorState | undefined;
+      detectors.set(k, {
+        d: saved?.detector
+          ? createDetector({ state: saved.detector })
+          : createDetector({ detector: DEFAULT_DETECTOR }),
+        upTo: records[i]?.upTo ?? -Infinity,
+        level: saved?.level ?? NaN
+      });
+    });
     const found: DetectedAnomaly[] = [];
     let fed = 0;
     const feed = (key: string, t: number, value: number) => {
@@ -225,8 +254,11 @@ export function createAnomalyApi(ctx: EngineContext) {
       const score = entry.d.push(t, value);
       entry.upTo = t + MINUTE_MS;
       fed++;
-      if (score >= entry.d.threshold)
+      // Latency and failure rate are only bad when high: a quiet minute is not an incident.
+      if (score >= entry.d.threshold && !(value <= entry.level)) {
         found.push(describe(entry.d, { seriesKey: key, t, value, score }));
+      }
+      entry.level = updateLevel(entry.level, value);
     };
     for (const m of [...minutes.keys()].sort((a, b) => a - b)) {
       for (const [action, g] of minutes.get(m)!) {
@@ -248,7 +280,7 @@ export function createAnomalyApi(ctx: EngineContext) {
             key: DetectorKeyPrefix.events + k,
             seriesId: null,
             upTo: entry.upTo,
-            state: entry.d.state()
+            state: { detector: entry.d.state(), level: entry.level } satisfies EventDetectorState
           },
           expectedUpTo: records[i]?.upTo ?? -Infinity
         }))
