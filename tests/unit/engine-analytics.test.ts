@@ -2,6 +2,7 @@ import 'fake-indexeddb/auto';
 import Dexie from 'dexie';
 import type { Remote } from 'comlink';
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
+import { INSIGHTS_AT_META_KEY } from '$lib/db/analytics-store';
 import { openDatabase } from '$lib/db/database';
 import { generateDemoData } from '$lib/demo/generate';
 import type { ResultEvent } from '$lib/types';
@@ -282,6 +283,66 @@ describe('analytics wiring', () => {
       fileType: 'ts',
       contextType: 'test'
     });
+  });
+
+  it('the leader generates insights after a rollup pass at most hourly', async () => {
+    let clock = NOW;
+    let tick: (() => void) | null = null;
+    const name = `analytics-test-${k++}`;
+    names.push(name);
+    const api = createEngineApi({
+      openDb: (cb) => openDatabase(cb, { name }),
+      now: () => clock,
+      timeZone: 'UTC',
+      setInterval: (fn) => (tick = fn),
+      clearInterval: () => {}
+    });
+    const db = await openDatabase(() => {}, { name });
+    const generatedAt = async () => (await db.meta.get(INSIGHTS_AT_META_KEY))?.value;
+    const waitFor = async (check: () => Promise<boolean>) => {
+      for (let i = 0; i < 1000 && !(await check()); i++)
+        await new Promise((r) => setTimeout(r, 10));
+    };
+    // Ten hours of a steadily growing memory series: enough for a finding, quick to roll up.
+    const n = 600;
+    const t = Float64Array.from({ length: n }, (_, i) => NOW - (n - i) * 60_000);
+    const v = Float64Array.from(t, (_, i) => 4e9 + i * 2e6 + ((i * 7919) % 13) * 1e5);
+    await api.ingest([
+      {
+        series: {
+          name: 'memory_used_bytes',
+          labels: {},
+          unit: 'bytes',
+          kind: 'gauge',
+          source: 'api',
+          category: 'system'
+        },
+        t,
+        v
+      }
+    ]);
+    api.configureBackground({ cleanupEveryMs: 30 * 24 * HOUR });
+    await api.setLeader(true);
+    await waitFor(async () => (await generatedAt()) === NOW);
+    // The first pass ends with retention; a tick while a pass runs is skipped, so wait.
+    await waitFor(async () => api.backgroundStats().lastCleanup !== null);
+    await new Promise((r) => setTimeout(r, 50));
+    const first = await api.listInsights();
+    expect(first.length).toBeGreaterThan(0);
+    expect(new Set(first.map((i) => i.insightId)).size).toBe(first.length);
+    // Ten minutes later a pass runs (the anomaly hook sees it) but insights are not redone.
+    clock = NOW + 600_000;
+    tick!();
+    await waitFor(async () => (await api.anomalyStats()).pass.passes >= 2);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await generatedAt()).toBe(NOW);
+    // Two hours later they are.
+    clock = NOW + 2 * HOUR;
+    tick!();
+    await waitFor(async () => (await generatedAt()) === NOW + 2 * HOUR);
+    expect(await generatedAt()).toBe(NOW + 2 * HOUR);
+    await api.setLeader(false);
+    db.close();
   });
 
   it('builds insights, trends, capacity forecasts and a health score from the demo day', async () => {
