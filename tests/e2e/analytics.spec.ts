@@ -120,6 +120,14 @@ test('Events, Usage and Insights show figures computed from the demo day', async
 
   await checkAccessibility(page);
 
+  // Analyst questions, scoped to the same organisation.
+  await page.getByTestId('question-pick').selectOption('mostActiveTriggers');
+  const answer = page.getByTestId('question-table');
+  const topAcme = [...acmeTriggers].sort((a, b) => b[1] - a[1])[0];
+  await expect(answer.locator('tbody tr').first()).toContainText(topAcme[0]);
+  await expect(answer.locator('tbody tr').first()).toContainText(formatCount(topAcme[1]));
+  await expect(answer).not.toContainText('globex');
+
   // --- Usage: one trigger over the whole day ------------------------------------------------
   await page.goto('/usage');
   await expect(page.getByTestId('usage-entity')).toBeVisible({ timeout: 30_000 });

@@ -220,6 +220,83 @@ export class EventsPageState {
   }
 }
 
+/** Analyst questions offered on the Events page, with a label each (all of resultlog-queries). */
+export const AnalystQuestions: { name: AnalyticsQueryName; label: string }[] = [
+  { name: 'slowestTriggers', label: 'Slowest triggers by p95' },
+  { name: 'errorsByTrigger', label: 'Errors by trigger' },
+  { name: 'lowSuccessTriggers', label: 'Triggers with low success' },
+  { name: 'mostActiveTriggers', label: 'Most active triggers' },
+  { name: 'idleTriggers', label: 'Idle triggers (unused for 7 days)' },
+  { name: 'highRetryTriggers', label: 'Triggers with many retries' },
+  { name: 'failureRateByActionType', label: 'Failure rate by action type' },
+  { name: 'successRateOverTime', label: 'Success rate by action type per day' },
+  { name: 'latencyHistogram', label: 'Latency distribution by action type' },
+  { name: 'hourlyThroughput', label: 'Hourly throughput' },
+  { name: 'peakHours', label: 'Peak hours' },
+  { name: 'weekOverWeekGrowth', label: 'Week-over-week growth' },
+  { name: 'organisationUsage', label: 'Usage by organisation' },
+  { name: 'overallHealth', label: 'Overall health (last 24 h)' }
+];
+
+/** One analyst question's answer as rows of plain values, for a generic table. */
+export class QuestionState {
+  name = $state<AnalyticsQueryName>('slowestTriggers');
+  rows = $state.raw<Record<string, unknown>[] | null>(null);
+  loading = $state(false);
+  error = $state<string | null>(null);
+  #latest = createLatest();
+  readonly app: AppState;
+
+  constructor(app: AppState) {
+    this.app = app;
+  }
+
+  /** Asks the chosen question, scoped to the organisation when one is given. */
+  async ask(organisationId: string | undefined): Promise<void> {
+    if (this.app.lifecycle?.kind !== 'open') return;
+    this.loading = true;
+    const name = this.name;
+    const params = {
+      organisationId,
+      ...(name === 'successRateOverTime' ? { interval: 'day' } : {})
+    };
+    try {
+      await this.#latest(
+        () => runQuery(this.app, name, params as AnalyticsQueryParams<typeof name>),
+        (result) => {
+          const list = Array.isArray(result) ? result : [result];
+          this.rows = list.map((r) => flattenRow(r as Record<string, unknown>));
+          this.error = null;
+        }
+      );
+    } catch (e) {
+      this.error = (e as Error).message;
+    } finally {
+      this.loading = false;
+    }
+  }
+}
+
+/** Nested objects become dotted columns one level deep; arrays of plain values are joined. */
+export function flattenRow(row: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) {
+    if (Array.isArray(v)) {
+      out[k] = v.every((x) => typeof x !== 'object' || x === null)
+        ? v.join(', ')
+        : `${v.length} items`;
+    } else if (v && typeof v === 'object') {
+      for (const [k2, v2] of Object.entries(v as Record<string, unknown>)) {
+        out[`${k}.${k2}`] =
+          v2 && typeof v2 === 'object' ? (Array.isArray(v2) ? `${v2.length} items` : '…') : v2;
+      }
+    } else {
+      out[k] = v;
+    }
+  }
+  return out;
+}
+
 /** The Usage page: which entity, window and granularity, and the engine's answer. */
 export class UsagePageState {
   entities = $state.raw<UsageEntities | null>(null);
