@@ -35,24 +35,22 @@ const quantile = (sorted: number[], q: number) => {
 };
 
 /**
- * WCAG 2 A/AA violations in the page's main content in the light theme, and with
- * `dark: true` also contrast (the only theme-dependent rule) in the dark theme. Rows past
- * the fifth of each table repeat the same markup and are left out, to keep the scan quick.
+ * WCAG 2 A/AA violations in the page's main content. Contrast, the slow rule, is checked
+ * where `contrast` is set (Insights, which uses every colour token the three pages share),
+ * in both themes; elsewhere the structural rules run in the light theme. Rows past the
+ * fifth of each table repeat the same markup and are left out.
  */
-async function checkAccessibility(page: Page, options: { dark?: boolean } = {}): Promise<void> {
-  const themes = options.dark ? (['light', 'dark'] as const) : (['light'] as const);
-  for (const theme of themes) {
-    await page.evaluate((t) => (document.documentElement.dataset.theme = t), theme);
-    const builder = new AxeBuilder({ page }).include('main').exclude('tbody tr:nth-child(n+6)');
-    const r = await (
-      theme === 'light'
-        ? builder.withTags(['wcag2a', 'wcag2aa'])
-        : builder.withRules(['color-contrast'])
-    ).analyze();
-    expect(
-      r.violations.map((v) => `${theme}: ${v.id} ${v.nodes.map((n) => n.target).join(' ')}`)
-    ).toEqual([]);
-  }
+async function checkAccessibility(page: Page, options: { contrast?: boolean } = {}) {
+  const scan = () => new AxeBuilder({ page }).include('main').exclude('tbody tr:nth-child(n+6)');
+  const report = (theme: string, r: Awaited<ReturnType<AxeBuilder['analyze']>>) =>
+    r.violations.map((v) => `${theme}: ${v.id} ${v.nodes.map((n) => n.target).join(' ')}`);
+  const structural = options.contrast
+    ? scan().withTags(['wcag2a', 'wcag2aa'])
+    : scan().withTags(['wcag2a', 'wcag2aa']).disableRules(['color-contrast']);
+  expect(report('light', await structural.analyze())).toEqual([]);
+  if (!options.contrast) return;
+  await page.evaluate(() => (document.documentElement.dataset.theme = 'dark'));
+  expect(report('dark', await scan().withRules(['color-contrast']).analyze())).toEqual([]);
   await page.evaluate(() => (document.documentElement.dataset.theme = 'auto'));
 }
 
@@ -204,5 +202,5 @@ test('Events, Usage and Insights show figures computed from the demo day', async
     /seasonal detector .* σ from its prediction/
   );
   await expect(table.locator('tr.explain svg[role="img"]')).toBeVisible();
-  await checkAccessibility(page, { dark: true });
+  await checkAccessibility(page, { contrast: true });
 });
