@@ -78,6 +78,8 @@ export const AnalyticsDefaults = {
   maxInsights: 500,
   /** Recent failures returned to the page at most (newest first). */
   failureRows: 200,
+  /** Series analysed for insights, trends and forecasts at most (the most recent first). */
+  maxSeries: 300,
   /** p95 latency the health score measures against when the page gives no SLA. */
   slaMs: 60_000
 };
@@ -509,8 +511,12 @@ export function createAnalyticsApi(ctx: EngineContext) {
     const all = await db.series.toArray();
     const byKey = new Map(all.map((s) => [s.key, s]));
     const out: { record: SeriesRecord; input: InsightSeries }[] = [];
-    for (const s of all) {
-      if (s.lastT === undefined || s.lastT < now - windowMs) continue;
+    // Mann–Kendall is quadratic per series: the most recently active ones are analysed.
+    const active = all
+      .filter((s) => s.lastT !== undefined && s.lastT >= now - windowMs)
+      .sort((a, b) => b.lastT! - a.lastT! || a.id - b.id)
+      .slice(0, config.maxSeries);
+    for (const s of active.sort((a, b) => a.id - b.id)) {
       const data = await readSeriesWindow(s, now - windowMs, now);
       if (data.t.length === 0) continue;
       const capKey = findCapacityKey(s);
