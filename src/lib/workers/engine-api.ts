@@ -22,6 +22,7 @@ import {
   type RetentionKey,
   type SeriesRecord
 } from '$lib/types';
+import { createAgentApi } from './engine-agent';
 import { IngestQueue } from './ingest-queue';
 
 /** How often the leader rolls up new points, and when it cleans up. */
@@ -419,8 +420,9 @@ export function createEngineApi(deps: EngineDeps = {}) {
       });
       metrics.resetCache();
       broadcast({ kind: 'cleared' });
-    }
+    },
     // Engine modules (one line each): ...createXApi(ctx),
+    ...createAgentApi(ctx)
   };
   return api;
 }
