@@ -14,6 +14,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { buildAgentBundle } from '../agent/build';
+import { openBenchPage } from './browser';
 import { emit, percentile, skip } from './lib';
 
 const Root = path.resolve(new URL('..', import.meta.url).pathname);
@@ -73,7 +74,12 @@ function startProcess(args: string[], env: NodeJS.ProcessEnv): Promise<Proc> {
   });
 }
 
-function startAgent(intervalMs: number, token: string, bundle?: string): Promise<Proc> {
+function startAgent(
+  intervalMs: number,
+  token: string,
+  bundle?: string,
+  extraArgs: string[] = []
+): Promise<Proc> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tidemark-agent-bench-'));
   // `node --import tsx` (not the tsx CLI) so the measured pid is the agent itself.
   const entry = bundle ? [bundle] : ['--import', 'tsx', 'agent/main.ts'];
@@ -85,7 +91,8 @@ function startAgent(intervalMs: number, token: string, bundle?: string): Promise
       '--interval',
       String(intervalMs),
       '--token-file',
-      path.join(dir, 'token')
+      path.join(dir, 'token'),
+      ...extraArgs
     ],
     { ...process.env, TIDEMARK_AGENT_TOKEN: token }
   );
@@ -346,7 +353,55 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  skip('agent', (err as Error).message);
-  process.exitCode = 1;
-});
+/** Page side: how long the page needs from a sample taken to it stored (10 Hz, headless). */
+const PageWindowS = Number(process.env.AGENT_BENCH_PAGE_WINDOW_S ?? 30);
+
+/**
+ * `agent.stream_latency_ms`: sample taken by the agent → stored in the page's IndexedDB (the
+ * engine's transaction completed), p95 over live samples, measured by the page's agent client
+ * and read from Settings. Baseline in the same run: a Node SSE client on the same agent
+ * (sample → received, nothing stored).
+ */
+async function benchPageLatency(): Promise<void> {
+  const token = randomBytes(32).toString('base64url');
+  const bench = await openBenchPage('/settings');
+  const agent = await startAgent(100, token, undefined, ['--origin', bench.origin, '--no-gpu']);
+  const base: number[] = [];
+  const close = measureLatency(agent.port, token, base);
+  try {
+    const { page } = bench;
+    await page.getByTestId('db-status').filter({ hasText: 'ready' }).waitFor();
+    await page.getByLabel('Agent URL').fill(`http://127.0.0.1:${agent.port}`);
+    await page.getByLabel('Pairing token').fill(token);
+    await page.getByRole('button', { name: 'Pair', exact: true }).click();
+    await page.locator('[data-testid="agent-state"][data-state="connected"]').waitFor();
+    base.length = 0;
+    await sleep(PageWindowS * 1000);
+    const figure = page.getByTestId('agent-latency');
+    const p95 = Number(await figure.getAttribute('data-p95'));
+    const samples = Number(await figure.getAttribute('data-samples'));
+    emit({
+      name: 'agent.stream_latency_ms',
+      value: p95,
+      unit: 'ms (p95, sample → stored in the page)',
+      baseline: percentile(base, 95),
+      baseline_is: 'Node SSE client on the same agent, sample → received',
+      samples,
+      rate_hz: 10,
+      window_s: PageWindowS,
+      target: 100
+    });
+  } finally {
+    close();
+    agent.child.kill('SIGTERM');
+    await bench.close();
+  }
+}
+
+const only = process.env.AGENT_BENCH_ONLY;
+(only === 'page' ? Promise.resolve() : main())
+  .then(() => (only === 'process' ? undefined : benchPageLatency()))
+  .catch((err: unknown) => {
+    skip('agent', (err as Error).message);
+    process.exitCode = 1;
+  });

@@ -16,7 +16,11 @@ export const BackoffDefaults = { initialMs: 500, maxMs: 15_000, factor: 2 };
 export const AgentClientDefaults = {
   url: 'http://127.0.0.1:9470',
   /** Delivery latencies kept for the p95 shown in Settings. */
-  latencyWindow: 600
+  latencyWindow: 600,
+  /** At most this many messages per storage transaction (a resumed backlog is split). */
+  maxMessagesPerStore: 2_000,
+  /** Stop reading the stream while this many messages wait for storage. */
+  maxQueuedMessages: 20_000
 };
 
 export type AgentConnectionState = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'error';
@@ -302,41 +306,63 @@ export class AgentClient {
     }
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
     const parser = createSseParser();
-    // Seqs within one stream strictly increase; anything at or below this was stored already.
-    let streamLast = after;
+    // Seqs within one stream strictly increase; anything at or below this was queued already.
+    let lastQueued = after;
     let bootId: string | null = null;
+    // Only messages made after we connected count for latency, not the backlog we resumed.
+    let liveAfter = Infinity;
+    // Group commit: the stream is read while the previous run is being stored, and whatever
+    // arrived meanwhile is stored in the next transaction, so a slow disk adds one
+    // transaction of delay instead of a growing queue.
+    const queue: AgentMessage[] = [];
+    let writer: Promise<void> | null = null;
+    let writeError: StreamEnd | null = null;
+    const startWriter = (): void => {
+      if (writer || writeError || queue.length === 0 || bootId === null) return;
+      const id = bootId;
+      const live = liveAfter;
+      writer = (async () => {
+        while (queue.length > 0) {
+          const run = queue.splice(0, AgentClientDefaults.maxMessagesPerStore);
+          await this.#deliver(run, id, live);
+        }
+      })()
+        .catch((e: unknown) => {
+          writeError = e instanceof StreamEnd ? e : new StreamEnd('storage', String(e));
+          abort.abort();
+        })
+        .finally(() => {
+          writer = null;
+          startWriter();
+        });
+    };
+    const drain = async (): Promise<void> => {
+      while (writer) await writer;
+      if (writeError) throw writeError;
+    };
     try {
       for (;;) {
         const { value, done } = await reader.read();
-        if (done) return;
+        if (done) {
+          // Store what was read before the agent went away.
+          await drain();
+          return;
+        }
         this.#update({ lastSeen: this.#now() });
-        const events = parser.push(value);
-        let pending: AgentMessage[] = [];
-        const flush = async (): Promise<void> => {
-          if (pending.length === 0 || bootId === null) return;
-          const messages = pending;
-          pending = [];
-          await this.#deliver(messages, bootId);
-          streamLast = messages[messages.length - 1].seq;
-        };
-        for (const e of events) {
+        for (const e of parser.push(value)) {
           if (e.event === 'batch') {
             const list = parseJson<{ messages: AgentMessage[] }>(e)?.messages ?? [];
             for (const m of list) {
-              if (
-                m.seq > streamLast &&
-                (pending.length === 0 || m.seq > pending[pending.length - 1].seq)
-              ) {
-                pending.push(m);
+              if (m.seq > lastQueued) {
+                queue.push(m);
+                lastQueued = m.seq;
               }
             }
-            continue;
-          }
-          await flush();
-          if (e.event === 'hello') {
+          } else if (e.event === 'hello') {
             const hello = parseJson<AgentStatus>(e);
             if (!hello) throw new StreamEnd('protocol', 'The agent sent an unreadable hello');
             bootId = hello.bootId;
+            liveAfter = hello.lastSeq;
             const cursor = this.#cursor;
             if (
               cursor &&
@@ -350,7 +376,7 @@ export class AgentClient {
               this.#resumeAfter = hello.firstSeq - 1;
               throw new StreamEnd('resume', 'resume from the new boot');
             }
-            if (cursor && cursor.bootId !== hello.bootId) streamLast = -Infinity;
+            if (cursor && cursor.bootId !== hello.bootId) lastQueued = -Infinity;
             onHello();
             this.#update({ state: 'connected', error: null, agent: hello, retryAt: null });
           } else if (e.event === 'gap') {
@@ -368,9 +394,12 @@ export class AgentClient {
             }
           }
         }
-        await flush();
+        startWriter();
+        // Backpressure: while storage is far behind, stop reading (the agent then holds it).
+        if (queue.length >= AgentClientDefaults.maxQueuedMessages) await drain();
       }
     } catch (e) {
+      if (writeError) throw writeError;
       if (e instanceof StreamEnd) throw e;
       if (this.#stopped) throw new StreamEnd('closed', 'stopped');
       throw new StreamEnd('closed', `The stream broke: ${(e as Error)?.message ?? e}`);
@@ -380,7 +409,7 @@ export class AgentClient {
     }
   }
 
-  async #deliver(messages: AgentMessage[], bootId: string): Promise<void> {
+  async #deliver(messages: AgentMessage[], bootId: string, liveAfter: number): Promise<void> {
     const converted = convertAgentMessages(messages);
     const last = messages[messages.length - 1].seq;
     const checkpoint = { bootId, seq: last };
@@ -400,7 +429,7 @@ export class AgentClient {
     this.#cursor = checkpoint;
     const stored = this.#now();
     for (const m of messages) {
-      if (m.kind === 'sample') this.#latencies.push(stored - m.t);
+      if (m.kind === 'sample' && m.seq > liveAfter) this.#latencies.push(stored - m.t);
     }
     if (this.#latencies.length > AgentClientDefaults.latencyWindow) {
       this.#latencies.splice(0, this.#latencies.length - AgentClientDefaults.latencyWindow);
