@@ -1,0 +1,111 @@
+/**
+ * In-page collectors: switching frame timing on makes browser series appear and grow;
+ * switching it off stops them. Read straight from the page's IndexedDB.
+ */
+import { expect, test, type Page } from '@playwright/test';
+import { waitForStore } from './helpers';
+
+/** Browser series and how many points each has stored (sum of its chunks). */
+async function browserSeries(page: Page): Promise<Record<string, number>> {
+  return page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open('tidemark');
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    const tx = db.transaction(['series', 'chunks']);
+    const get = <T>(name: string) =>
+      new Promise<T[]>((resolve, reject) => {
+        const req = tx.objectStore(name).getAll();
+        req.onsuccess = () => resolve(req.result as T[]);
+        req.onerror = () => reject(req.error);
+      });
+    const [series, chunks] = await Promise.all([
+      get<{ id: number; key: string; source: string }>('series'),
+      get<{ seriesId: number; n: number }>('chunks')
+    ]);
+    db.close();
+    const out: Record<string, number> = {};
+    for (const s of series.filter((x) => x.source === 'browser')) {
+      out[s.key] = chunks.filter((c) => c.seriesId === s.id).reduce((a, c) => a + c.n, 0);
+    }
+    return out;
+  });
+}
+
+const frameKey = (store: Record<string, number>) =>
+  Object.keys(store).find((k) => k.startsWith('frame_time_ms{'));
+
+test('frame timing on → browser series appear and grow; off → they stop', async ({ page }) => {
+  await page.goto('/settings');
+  await waitForStore(page);
+  expect(await browserSeries(page)).toEqual({});
+  const frames = page.getByTestId('collector-frames');
+  await frames.getByRole('checkbox', { name: 'Frame timing' }).check();
+  await expect(frames).toHaveAttribute('data-running', 'true');
+
+  await expect.poll(async () => frameKey(await browserSeries(page))).toBeTruthy();
+  const store = await browserSeries(page);
+  const key = frameKey(store)!;
+  expect(key).toMatch(/^frame_time_ms\{tab="\d+"\}$/);
+  for (const name of ['frames_per_second', 'frames_over_16ms', 'frames_over_33ms']) {
+    expect(
+      Object.keys(store).some((k) => k.startsWith(`${name}{`)),
+      name
+    ).toBe(true);
+  }
+  const first = store[key];
+  await expect.poll(async () => (await browserSeries(page))[key]).toBeGreaterThan(first + 1);
+  // Its own cost is measured and shown.
+  await expect(frames.getByTestId('collector-frames-overhead')).toContainText('/s');
+  await expect(page.getByTestId('collectors-overhead')).toContainText('of the main thread');
+
+  // The choice is remembered across a reload.
+  await page.reload();
+  await waitForStore(page);
+  await expect(frames.getByRole('checkbox', { name: 'Frame timing' })).toBeChecked();
+  await expect(frames).toHaveAttribute('data-running', 'true');
+
+  await frames.getByRole('checkbox', { name: 'Frame timing' }).uncheck();
+  await expect(frames).toHaveAttribute('data-running', 'false');
+  // Let the last second already aggregated reach the store, then nothing more arrives.
+  await page.waitForTimeout(1_500);
+  const stopped = (await browserSeries(page))[key];
+  await page.waitForTimeout(2_500);
+  expect((await browserSeries(page))[key]).toBe(stopped);
+});
+
+test('the other collectors record where the browser supports them', async ({ page }) => {
+  await page.goto('/settings');
+  await waitForStore(page);
+  for (const name of ['Long animation frames', 'Event timing', 'Memory', 'Storage use']) {
+    await page.getByRole('checkbox', { name }).check();
+  }
+  // A main-thread stall of ~200 ms: a long animation frame and a slow click.
+  await page.evaluate(() => {
+    const button = document.createElement('button');
+    button.textContent = 'stall';
+    button.addEventListener('click', () => {
+      const until = performance.now() + 200;
+      while (performance.now() < until) {
+        // busy on purpose
+      }
+    });
+    document.body.append(button);
+  });
+  await page.getByRole('button', { name: 'stall' }).click();
+  await expect
+    .poll(async () => Object.keys(await browserSeries(page)).map((k) => k.split('{')[0]), {
+      timeout: 15_000
+    })
+    .toEqual(
+      expect.arrayContaining([
+        'long_animation_frames',
+        'long_animation_frame_max_ms',
+        'slow_events',
+        'event_duration_max_ms',
+        'js_heap_used_bytes',
+        'storage_usage_bytes'
+      ])
+    );
+});
