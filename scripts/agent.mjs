@@ -3,7 +3,6 @@
 // changed, then the bundle runs in this process — without the tsx loader, whose extra thread
 // and esbuild service cost ~35 MiB of resident memory (bench/agent.bench.ts, agent.rss_mb).
 // Flags pass through: npm run agent -- --port 9470 --origin http://127.0.0.1:4173
-import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -30,6 +29,8 @@ function newestMtime(entry) {
 const stale =
   !existsSync(bundle) || Math.max(...sources.map(newestMtime)) > statSync(bundle).mtimeMs;
 if (stale) {
+  // Loaded only when building, so the running agent does not carry it.
+  const { spawnSync } = await import('node:child_process');
   const esbuild = path.join(root, 'node_modules', '.bin', 'esbuild');
   const r = spawnSync(
     esbuild,

@@ -69,7 +69,8 @@ export interface AgentClientStatus {
   lastGap: AgentGapInfo | null;
   /** When the next connection attempt starts, while waiting. */
   retryAt: number | null;
-  /** Sample taken → stored, p95 over the recent window (ms), and how many samples. */
+  /** Sample taken → stored, median and p95 over the recent window (ms), and how many samples. */
+  latencyP50: number | null;
   latencyP95: number | null;
   latencySamples: number;
 }
@@ -170,6 +171,7 @@ export class AgentClient {
     lastSeq: null,
     lastGap: null,
     retryAt: null,
+    latencyP50: null,
     latencyP95: null,
     latencySamples: 0
   };
@@ -442,7 +444,8 @@ export class AgentClient {
         points: r.points + converted.points,
         events: r.events + converted.events.length
       },
-      latencyP95: p95(this.#latencies),
+      latencyP50: quantile(this.#latencies, 0.5),
+      latencyP95: quantile(this.#latencies, 0.95),
       latencySamples: this.#latencies.length
     });
   }
@@ -527,8 +530,9 @@ function parseJson<T>(e: SseEvent): T | null {
   }
 }
 
-function p95(xs: number[]): number | null {
+/** Nearest-rank quantile; null when empty. */
+function quantile(xs: number[], q: number): number | null {
   if (xs.length === 0) return null;
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil(0.95 * s.length) - 1)];
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
 }

@@ -23,6 +23,7 @@ const IdleStatus: AgentClientStatus = {
   lastSeq: null,
   lastGap: null,
   retryAt: null,
+  latencyP50: null,
   latencyP95: null,
   latencySamples: 0
 };
