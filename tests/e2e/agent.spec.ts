@@ -278,3 +278,39 @@ test('a wrong token is refused with a 401 message', async ({ page, baseURL }) =>
     await expect(page.getByTestId('agent-form-error')).toContainText('this machine only');
   }
 });
+
+test('only the leader tab streams; the next leader resumes from the stored seq', async ({
+  context,
+  baseURL
+}) => {
+  const origin = new URL(baseURL!).origin;
+  const token = randomBytes(32).toString('base64url');
+  const agent = await startAgent(token, origin);
+  const a = await context.newPage();
+  await pair(a, token);
+  await expect(a.getByTestId('agent-state')).toHaveAttribute('data-state', 'connected');
+  await expect(a.locator('html')).toHaveAttribute('data-leader', 'true');
+  const b = await context.newPage();
+  await b.goto('/settings');
+  await waitForStore(b);
+  await expect(b.locator('html')).toHaveAttribute('data-leader', 'false');
+  // The follower shows the leader's connection, and opens none of its own.
+  await expect(b.getByTestId('agent-state')).toHaveAttribute('data-state', 'connected');
+  await expect(
+    b.getByText('The connection runs in the tab that does background work.')
+  ).toBeVisible();
+  await postModelEvents(token, 0, 3);
+  await expect.poll(async () => (await readStore(b)).events).toBe(3);
+
+  await a.close();
+  await expect(b.locator('html')).toHaveAttribute('data-leader', 'true');
+  await postModelEvents(token, 3, 3);
+  await expect.poll(async () => (await readStore(b)).events).toBe(6);
+  await expect
+    .poll(async () => Number(await b.getByTestId('agent-received').getAttribute('data-points')))
+    .toBeGreaterThan(0);
+  const store = await readStore(b);
+  const probe = store.series.find((s) => s.key === Probe)!;
+  expect(missingSamples(probe.t, streamedTimes(agent))).toEqual([]);
+  for (const s of store.series) expect(s.appended, s.key).toBe(s.t.length);
+});

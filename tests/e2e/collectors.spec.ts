@@ -75,24 +75,33 @@ test('frame timing on → browser series appear and grow; off → they stop', as
   expect((await browserSeries(page))[key]).toBe(stopped);
 });
 
-test('the other collectors record where the browser supports them', async ({ page }) => {
+test('the other collectors record where the browser supports them', async ({ page, context }) => {
   await page.goto('/settings');
   await waitForStore(page);
-  for (const name of ['Long animation frames', 'Event timing', 'Memory', 'Storage use']) {
+  for (const name of [
+    'Long animation frames',
+    'Event timing',
+    'Memory',
+    'Storage use',
+    'Web vitals'
+  ]) {
     await page.getByRole('checkbox', { name }).check();
   }
-  // A main-thread stall of ~200 ms: a long animation frame and a slow click.
-  await page.evaluate(() => {
-    const button = document.createElement('button');
-    button.textContent = 'stall';
-    button.addEventListener('click', () => {
-      const until = performance.now() + 200;
-      while (performance.now() < until) {
-        // busy on purpose
-      }
-    });
-    document.body.append(button);
-  });
+  // A main-thread stall of ~200 ms in a same-origin script file (the CSP allows no inline
+  // script, and long-frame attribution names script files): a long frame and a slow click.
+  await context.route('**/e2e-stall.js', (route) =>
+    route.fulfill({
+      contentType: 'text/javascript',
+      body: `const button = document.createElement('button');
+button.textContent = 'stall';
+button.addEventListener('click', function stallOnPurpose() {
+  const until = performance.now() + 200;
+  while (performance.now() < until) {}
+});
+document.body.append(button);`
+    })
+  );
+  await page.addScriptTag({ url: '/e2e-stall.js' });
   await page.getByRole('button', { name: 'stall' }).click();
   await expect
     .poll(async () => Object.keys(await browserSeries(page)).map((k) => k.split('{')[0]), {
@@ -105,7 +114,33 @@ test('the other collectors record where the browser supports them', async ({ pag
         'slow_events',
         'event_duration_max_ms',
         'js_heap_used_bytes',
-        'storage_usage_bytes'
+        'storage_usage_bytes',
+        'web_vitals_ttfb_ms',
+        'web_vitals_fcp_ms'
       ])
     );
+  // Long frames keep their script attribution as events.
+  const loaf = await page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open('tidemark');
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    const events = await new Promise<
+      { actionType: string; durationMs: number; context?: Record<string, unknown> }[]
+    >((resolve, reject) => {
+      const req = db.transaction('events').objectStore('events').getAll();
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    db.close();
+    return events.filter((e) => e.actionType === 'long_animation_frame');
+  });
+  expect(loaf.length).toBeGreaterThan(0);
+  const longest = loaf.reduce((a, b) => (b.durationMs > a.durationMs ? b : a));
+  expect(longest.durationMs).toBeGreaterThanOrEqual(200);
+  expect(longest.context).toMatchObject({ page: '/settings' });
+  const scripts = longest.context?.scripts as { sourceURL: string; durationMs: number }[];
+  expect(scripts[0].sourceURL).toContain('/e2e-stall.js');
+  expect(scripts[0].durationMs).toBeGreaterThanOrEqual(190);
 });
