@@ -2,6 +2,7 @@
  * In-page collectors: switching frame timing on makes browser series appear and grow;
  * switching it off stops them. Read straight from the page's IndexedDB.
  */
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { waitForStore } from './helpers';
 
@@ -143,4 +144,20 @@ document.body.append(button);`
   const scripts = longest.context?.scripts as { sourceURL: string; durationMs: number }[];
   expect(scripts[0].sourceURL).toContain('/e2e-stall.js');
   expect(scripts[0].durationMs).toBeGreaterThanOrEqual(190);
+});
+
+test('the collector and agent panels are accessible in both themes', async ({ page }) => {
+  await page.goto('/settings');
+  await waitForStore(page);
+  await page.getByRole('checkbox', { name: 'Frame timing' }).check();
+  await expect(page.getByTestId('collectors-overhead')).toBeVisible();
+  for (const theme of ['light', 'dark']) {
+    await page.getByLabel('Theme').selectOption(theme);
+    await expect(page.locator('html')).toHaveAttribute('data-theme', theme);
+    const result = await new AxeBuilder({ page })
+      .include('section[aria-labelledby="collectors-title"]')
+      .include('section[aria-labelledby="agent-title"]')
+      .analyze();
+    expect(result.violations.map((v) => `${theme}: ${v.id} ${v.help}`)).toEqual([]);
+  }
 });
