@@ -30,7 +30,7 @@ interface Agent {
   output: () => string;
 }
 
-function startAgent(token: string, origin: string): Promise<Agent> {
+function startAgent(token: string, origin: string, port = AgentPort): Promise<Agent> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tidemark-e2e-agent-'));
   // `node --import tsx`, not the tsx CLI: one process, so SIGKILL really kills the agent.
   const proc = spawn(
@@ -40,7 +40,7 @@ function startAgent(token: string, origin: string): Promise<Agent> {
       'tsx',
       'agent/main.ts',
       '--port',
-      String(AgentPort),
+      String(port),
       '--origin',
       origin,
       '--interval',
@@ -65,7 +65,7 @@ function startAgent(token: string, origin: string): Promise<Agent> {
       if (!/listening on/.test(out)) return void setTimeout(check, 50);
       clearTimeout(timer);
       // The oracle: everything this boot streams, from its first message.
-      const listener = await openStream({ port: AgentPort, token, path: '/v1/stream?after=0' });
+      const listener = await openStream({ port, token, path: '/v1/stream?after=0' });
       const agent = { proc, listener, output: () => out };
       running.push(agent);
       resolve(agent);
@@ -180,10 +180,10 @@ async function postModelEvents(token: string, from: number, count: number): Prom
   expect(res.status).toBe(202);
 }
 
-async function pair(page: Page, token: string): Promise<void> {
+async function pair(page: Page, token: string, port = AgentPort): Promise<void> {
   await page.goto('/settings');
   await waitForStore(page);
-  await page.getByLabel('Agent URL').fill(`http://127.0.0.1:${AgentPort}`);
+  await page.getByLabel('Agent URL').fill(`http://127.0.0.1:${port}`);
   await page.getByLabel('Pairing token').fill(token);
   await page.getByRole('button', { name: 'Pair', exact: true }).click();
 }
@@ -313,4 +313,20 @@ test('only the leader tab streams; the next leader resumes from the stored seq',
   const probe = store.series.find((s) => s.key === Probe)!;
   expect(missingSamples(probe.t, streamedTimes(agent))).toEqual([]);
   for (const s of store.series) expect(s.appended, s.key).toBe(s.t.length);
+});
+
+test('an agent that refuses this origin, and no agent at all, are told apart', async ({ page }) => {
+  const token = randomBytes(32).toString('base64url');
+  // Paired with another origin: the browser's CORS preflight fails.
+  await startAgent(token, 'http://127.0.0.1:1', 9472);
+  await pair(page, token, 9472);
+  await expect(page.getByTestId('agent-error')).toHaveAttribute('data-kind', 'forbidden');
+  await expect(page.getByTestId('agent-error')).toContainText(
+    `--origin ${new URL(page.url()).origin}`
+  );
+  // Nothing listens on 9479.
+  await pair(page, token, 9479);
+  await expect(page.getByTestId('agent-error')).toHaveAttribute('data-kind', 'unreachable');
+  await expect(page.getByTestId('agent-error')).toContainText('npm run agent');
+  await expect(page.getByTestId('agent-status')).toContainText('unreachable');
 });
