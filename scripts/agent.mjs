@@ -43,7 +43,8 @@ if (stale) {
       `--outfile=${bundle}`,
       '--log-level=warning'
     ],
-    { stdio: 'inherit' }
+    // On Windows .bin/esbuild is a .cmd shim, which needs a shell.
+    { stdio: 'inherit', shell: process.platform === 'win32' }
   );
   if (r.status !== 0) {
     process.stderr.write(
