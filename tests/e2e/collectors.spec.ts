@@ -121,29 +121,35 @@ document.body.append(button);`
       ])
     );
   // Long frames keep their script attribution as events.
-  const loaf = await page.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const req = indexedDB.open('tidemark');
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error);
+  const readLongFrames = () =>
+    page.evaluate(async () => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const req = indexedDB.open('tidemark');
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
+      });
+      const events = await new Promise<
+        { actionType: string; durationMs: number; context?: Record<string, unknown> }[]
+      >((resolve, reject) => {
+        const req = db.transaction('events').objectStore('events').getAll();
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
+      });
+      db.close();
+      return events.filter((e) => e.actionType === 'long_animation_frame');
     });
-    const events = await new Promise<
-      { actionType: string; durationMs: number; context?: Record<string, unknown> }[]
-    >((resolve, reject) => {
-      const req = db.transaction('events').objectStore('events').getAll();
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error);
-    });
-    db.close();
-    return events.filter((e) => e.actionType === 'long_animation_frame');
-  });
-  expect(loaf.length).toBeGreaterThan(0);
-  const longest = loaf.reduce((a, b) => (b.durationMs > a.durationMs ? b : a));
-  expect(longest.durationMs).toBeGreaterThanOrEqual(200);
-  expect(longest.context).toMatchObject({ page: '/settings' });
-  const scripts = longest.context?.scripts as { sourceURL: string; durationMs: number }[];
-  expect(scripts[0].sourceURL).toContain('/e2e-stall.js');
-  expect(scripts[0].durationMs).toBeGreaterThanOrEqual(190);
+  // On a busy machine other frames may be long too; the stall's frame is the one naming it.
+  type Script = { sourceURL: string; sourceFunctionName: string; durationMs: number };
+  type Loaf = Awaited<ReturnType<typeof readLongFrames>>[number];
+  const scriptsOf = (e: Loaf) => (e.context?.scripts ?? []) as Script[];
+  const findStall = (list: Loaf[]) =>
+    list.find((e) => scriptsOf(e).some((s) => s.sourceURL.endsWith('/e2e-stall.js')));
+  await expect.poll(async () => findStall(await readLongFrames()) !== undefined).toBe(true);
+  const stall = findStall(await readLongFrames());
+  expect(stall!.durationMs).toBeGreaterThanOrEqual(200);
+  expect(stall!.context).toMatchObject({ page: '/settings', tab: expect.any(String) });
+  const script = scriptsOf(stall!).find((s) => s.sourceURL.endsWith('/e2e-stall.js'))!;
+  expect(script.durationMs).toBeGreaterThanOrEqual(190);
 });
 
 test('the collector and agent panels are accessible in both themes', async ({ page }) => {
