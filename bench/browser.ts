@@ -37,9 +37,10 @@ export async function openBenchPage(
     const b = spawnSync('npx', ['vite', 'build', '--logLevel', 'error'], { stdio: 'inherit' });
     if (b.status !== 0) throw new Error('build failed');
   }
+  // vite's own bin, not npx: npx forks it, and killing npx would leave the server running.
   server = spawn(
-    'npx',
-    ['vite', 'preview', '--port', String(port), '--strictPort', '--host', '127.0.0.1'],
+    path.join('node_modules', '.bin', 'vite'),
+    ['preview', '--port', String(port), '--strictPort', '--host', '127.0.0.1'],
     {
       stdio: 'ignore'
     }

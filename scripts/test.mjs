@@ -1,5 +1,6 @@
 // `npm test`: every check and test a change must pass, in the order CI runs them:
-// types + lint + format, unit tests (Vitest, Node), the production build, then end-to-end
+// types + lint + format, unit tests (Vitest, Node), the agent's tests (real agent processes),
+// the production build, then end-to-end
 // tests (Playwright in Debian's Chromium against the built site).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
@@ -17,6 +18,15 @@ function run(label, cmd, args, env = {}) {
 
 const steps = [];
 steps.push(['check', run('types, lint and format', 'npm', ['run', '--silent', 'check'])]);
+/** Adds a Vitest JSON report to the totals. */
+function countVitest(file) {
+  if (!existsSync(file)) return;
+  const r = JSON.parse(readFileSync(file, 'utf8'));
+  totals.passed += r.numPassedTests ?? 0;
+  totals.failed += r.numFailedTests ?? 0;
+  totals.skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+}
+
 const unitOk = run('unit tests', 'npx', [
   'vitest',
   'run',
@@ -25,12 +35,19 @@ const unitOk = run('unit tests', 'npx', [
   '--outputFile.json=test-results/vitest.json'
 ]);
 steps.push(['unit', unitOk]);
-if (existsSync('test-results/vitest.json')) {
-  const r = JSON.parse(readFileSync('test-results/vitest.json', 'utf8'));
-  totals.passed += r.numPassedTests ?? 0;
-  totals.failed += r.numFailedTests ?? 0;
-  totals.skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
-}
+countVitest('test-results/vitest.json');
+// The agent's tests spawn real agent processes on loopback (own config, see its comment).
+const agentOk = run('agent tests', 'npx', [
+  'vitest',
+  'run',
+  '--config',
+  'tests/agent/vitest.config.ts',
+  '--reporter=default',
+  '--reporter=json',
+  '--outputFile.json=test-results/vitest-agent.json'
+]);
+steps.push(['agent', agentOk]);
+countVitest('test-results/vitest-agent.json');
 const buildOk = run('build', 'npx', ['vite', 'build']);
 steps.push(['build', buildOk]);
 if (buildOk) {

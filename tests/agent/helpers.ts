@@ -13,6 +13,18 @@ import type { AgentMessage, AgentPoint } from '../../src/lib/types';
 export const RepoRoot = path.resolve(new URL('../..', import.meta.url).pathname);
 const TsxBin = path.join(RepoRoot, 'node_modules', '.bin', 'tsx');
 
+/**
+ * How to run the agent: the bundle global-setup.ts built (what `npm run agent` runs), else
+ * the sources through tsx (a single test file run without the config).
+ */
+function agentCommand(args: string[]): [string, string[]] {
+  const bundle = process.env.TIDEMARK_AGENT_BUNDLE;
+  return bundle ? [process.execPath, [bundle, ...args]] : [TsxBin, ['agent/main.ts', ...args]];
+}
+
+/** Generous: a loaded two-core machine can take seconds to start even a small process. */
+const AgentStartTimeoutMs = 45_000;
+
 export interface RunningAgent {
   port: number;
   token: string;
@@ -48,25 +60,24 @@ export function startAgent(
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
   delete env.TIDEMARK_AGENT_TOKEN;
   if (envToken !== null) env.TIDEMARK_AGENT_TOKEN = envToken;
-  const proc = spawn(
-    TsxBin,
-    [
-      'agent/main.ts',
-      '--port',
-      '0',
-      ...(options.gpu ? [] : ['--no-gpu']),
-      '--token-file',
-      tokenFile,
-      ...(options.args ?? [])
-    ],
-    { cwd: RepoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] }
-  );
+  const [cmd, argv] = agentCommand([
+    '--port',
+    '0',
+    ...(options.gpu ? [] : ['--no-gpu']),
+    '--token-file',
+    tokenFile,
+    ...(options.args ?? [])
+  ]);
+  const proc = spawn(cmd, argv, { cwd: RepoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout?.setEncoding('utf8');
   proc.stderr?.setEncoding('utf8');
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`agent did not start:\n${out}`)), 20_000);
+    const timer = setTimeout(
+      () => reject(new Error(`agent did not start:\n${out}`)),
+      AgentStartTimeoutMs
+    );
     const onData = (chunk: string): void => {
       out += chunk;
       const m = /listening on http:\/\/[^:]+:(\d+)/.exec(out);
@@ -101,7 +112,8 @@ export function runAgentToExit(
 ): Promise<{ code: number | null; output: string }> {
   const fullEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
   if (!('TIDEMARK_AGENT_TOKEN' in env)) delete fullEnv.TIDEMARK_AGENT_TOKEN;
-  const proc = spawn(TsxBin, ['agent/main.ts', ...args], {
+  const [cmd, argv] = agentCommand(args);
+  const proc = spawn(cmd, argv, {
     cwd: RepoRoot,
     env: fullEnv,
     stdio: ['ignore', 'pipe', 'pipe']

@@ -12,6 +12,8 @@ export interface Settings {
   theme: Theme;
   timeZone: string | null;
   agentUrl: string;
+  /** Pairing token of the local agent (sent only to it, as a bearer header). */
+  agentToken: string;
   retentionOverrides: Record<string, number>;
   collectors: Record<string, boolean>;
 }
@@ -20,8 +22,10 @@ export const DefaultSettings: Settings = {
   theme: 'auto',
   timeZone: null,
   agentUrl: 'http://127.0.0.1:9470',
+  agentToken: '',
   retentionOverrides: {},
-  collectors: { frames: true, longFrames: true, webVitals: true, memory: true, storage: true }
+  // Opt-in: measuring costs a little of every frame, so the user turns each one on.
+  collectors: {}
 };
 
 let defaultStore: UseStore | undefined;

@@ -22,6 +22,7 @@ import {
   type RetentionKey,
   type SeriesRecord
 } from '$lib/types';
+import { createAgentApi } from './engine-agent';
 import { IngestQueue } from './ingest-queue';
 import { createAnalyticsApi } from './engine-analytics';
 import { createAnomalyApi } from './engine-anomaly';
@@ -424,7 +425,8 @@ export function createEngineApi(deps: EngineDeps = {}) {
     },
     // Engine modules (one line each): ...createXApi(ctx),
     ...createAnomalyApi(ctx),
-    ...createAnalyticsApi(ctx)
+    ...createAnalyticsApi(ctx),
+    ...createAgentApi(ctx)
   };
   return api;
 }

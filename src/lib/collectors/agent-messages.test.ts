@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import type { AgentMessage, AgentPoint } from '$lib/types';
+import { convertAgentMessages } from './agent-messages';
+
+const point = (
+  name: string,
+  t: number,
+  v: number,
+  labels: Record<string, string> = {}
+): AgentPoint => ({
+  name,
+  labels,
+  unit: '%',
+  kind: 'gauge',
+  category: 'system',
+  t,
+  v
+});
+
+describe('convertAgentMessages', () => {
+  it('returns nothing for no messages', () => {
+    expect(convertAgentMessages([])).toEqual({ batches: [], events: [], points: 0, errors: 0 });
+  });
+
+  it('groups points per series (labels in any order), sorted by time, source agent', () => {
+    const messages: AgentMessage[] = [
+      {
+        seq: 2,
+        kind: 'sample',
+        t: 2000,
+        points: [point('cpu', 2000, 20, { cpu: '0', host: 'a' }), point('load', 2000, 1)]
+      },
+      {
+        seq: 1,
+        kind: 'sample',
+        t: 1000,
+        points: [point('cpu', 1000, 10, { host: 'a', cpu: '0' })]
+      }
+    ];
+    const out = convertAgentMessages(messages);
+    expect(out.points).toBe(3);
+    const cpu = out.batches.find((b) => b.series.name === 'cpu')!;
+    expect([...cpu.t]).toEqual([1000, 2000]);
+    expect([...cpu.v]).toEqual([10, 20]);
+    expect(cpu.series).toMatchObject({ source: 'agent', category: 'system', unit: '%' });
+    expect(out.batches).toHaveLength(2);
+  });
+
+  it('keeps events and their points, and the category the agent gave', () => {
+    const out = convertAgentMessages([
+      {
+        seq: 5,
+        kind: 'event',
+        t: 3000,
+        event: { t: 3000, actionType: 'model_process', status: 'success', durationMs: 840 },
+        points: [
+          { ...point('model_tokens_per_second', 3000, 42, { model: 'm' }), category: 'model' }
+        ]
+      }
+    ]);
+    expect(out.events).toEqual([
+      { t: 3000, actionType: 'model_process', status: 'success', durationMs: 840 }
+    ]);
+    expect(out.batches[0].series).toMatchObject({
+      name: 'model_tokens_per_second',
+      category: 'model'
+    });
+  });
+
+  it('parses forwarded Prometheus and Influx texts; samples without time take the message time', () => {
+    const out = convertAgentMessages([
+      {
+        seq: 7,
+        kind: 'metrics',
+        t: 5000,
+        format: 'prometheus',
+        text: '# TYPE tokens_per_second gauge\ntokens_per_second{model="m"} 41.5\n'
+      },
+      {
+        seq: 8,
+        kind: 'metrics',
+        t: 6000,
+        format: 'influx',
+        text: 'gpu,gpu=0 power_watts=120 1700000006000000000\n'
+      }
+    ]);
+    const tps = out.batches.find((b) => b.series.name === 'tokens_per_second')!;
+    expect([...tps.t]).toEqual([5000]);
+    expect([...tps.v]).toEqual([41.5]);
+    expect(tps.series.source).toBe('agent');
+    const power = out.batches.find((b) => b.series.name.includes('power_watts'))!;
+    expect([...power.t]).toEqual([1_700_000_006_000]);
+    expect([...power.v]).toEqual([120]);
+    expect(out.points).toBe(2);
+  });
+});

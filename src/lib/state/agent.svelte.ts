@@ -1,0 +1,206 @@
+import { getContext, setContext, untrack } from 'svelte';
+import {
+  AgentClient,
+  AgentClientDefaults,
+  normaliseAgentUrl,
+  type AgentClientStatus
+} from '$lib/collectors/agent-client';
+import { loadSettings, saveSettings } from '$lib/db/settings';
+import type { AppState } from './app.svelte';
+
+/** BroadcastChannel on which the leader tab shares the agent connection's status. */
+export const AGENT_CHANNEL = 'tidemark-agent';
+
+type AgentNotice =
+  { kind: 'status'; status: AgentClientStatus } | { kind: 'config' } | { kind: 'ask' };
+
+const IdleStatus: AgentClientStatus = {
+  state: 'idle',
+  error: null,
+  lastSeen: null,
+  agent: null,
+  received: { messages: 0, points: 0, events: 0 },
+  lastSeq: null,
+  lastGap: null,
+  retryAt: null,
+  latencyP50: null,
+  latencyP95: null,
+  latencySamples: 0
+};
+
+/**
+ * The agent pairing as the pages see it. Only the leader tab (Web Locks, `app.leader`)
+ * holds the stream, so two tabs never ingest the same samples; it shares its status with
+ * the other tabs over a BroadcastChannel. A new leader starts from the checkpoint stored with
+ * the data, so a hand-over neither skips nor repeats a message.
+ *
+ * Create it during a component's initialisation (the layout): its effect lives as long as
+ * that component.
+ */
+export class AgentState {
+  url = $state(AgentClientDefaults.url);
+  /** The stored token; the UI shows only whether one is set. */
+  token = $state('');
+  status = $state.raw<AgentClientStatus>(IdleStatus);
+  /** True while this tab holds the connection. */
+  here = $state(false);
+  #loaded = $state(false);
+  #app: AppState;
+  #client: AgentClient | null = null;
+  #clientKey = '';
+  #channel: BroadcastChannel | null = null;
+
+  constructor(app: AppState) {
+    this.#app = app;
+    $effect(() => {
+      this.#channel = new BroadcastChannel(AGENT_CHANNEL);
+      this.#channel.onmessage = (ev: MessageEvent<AgentNotice>) => this.#noticed(ev.data);
+      void this.#load().then(() => this.#post({ kind: 'ask' }));
+      return () => {
+        this.#channel?.close();
+        this.#channel = null;
+        void this.#client?.stop();
+        this.#client = null;
+      };
+    });
+    $effect(() => {
+      const key = this.#runKey();
+      untrack(() => this.#reconcile(key));
+    });
+  }
+
+  get paired(): boolean {
+    return this.token !== '';
+  }
+
+  /**
+   * Checks and stores the agent URL and token, then (re)connects. Throws an Error with a
+   * user-facing reason when the URL or token cannot be right.
+   */
+  async pair(input: { url: string; token: string }): Promise<void> {
+    const url = normaliseAgentUrl(input.url);
+    const token = input.token.trim();
+    if (token.length < 24 || /\s/.test(token)) {
+      throw new Error(
+        'That is not a pairing token: the agent prints one of 43 characters after “Pairing token:”.'
+      );
+    }
+    await saveSettings({ agentUrl: url, agentToken: token });
+    this.url = url;
+    this.token = token;
+    this.#restart();
+    this.#post({ kind: 'config' });
+  }
+
+  /** Forgets the token and closes the connection. */
+  async unpair(): Promise<void> {
+    await saveSettings({ agentToken: '' });
+    this.token = '';
+    this.#post({ kind: 'config' });
+  }
+
+  /** Reconnects now instead of waiting for the backoff (or after fixing the agent). */
+  retry(): void {
+    this.#client?.retryNow();
+  }
+
+  async #load(): Promise<void> {
+    const settings = await loadSettings().catch(() => null);
+    if (settings) {
+      this.url = settings.agentUrl || AgentClientDefaults.url;
+      this.token = settings.agentToken ?? '';
+    }
+    this.#loaded = true;
+  }
+
+  /** What the connection should be: '' for none, else URL and token. */
+  #runKey(): string {
+    const run =
+      this.#loaded && this.#app.leader && this.#app.lifecycle?.kind === 'open' && this.token !== '';
+    return run ? `${this.url}\n${this.token}` : '';
+  }
+
+  /** Reconnects even when URL and token are unchanged (re-pairing after a 401 retries at once). */
+  #restart(): void {
+    const key = untrack(() => this.#runKey());
+    if (key === '' && this.#client === null) return;
+    this.#reconcile(key, true);
+  }
+
+  #reconcile(key: string, force = false): void {
+    if (!force && key === this.#clientKey) return;
+    const old = this.#client;
+    this.#client = null;
+    this.#clientKey = key;
+    const previous = old ? old.stop() : Promise.resolve();
+    if (key === '') {
+      this.here = false;
+      void previous.then(() => {
+        if (this.#client === null) this.#setStatus(IdleStatus, this.#app.leader);
+      });
+      return;
+    }
+    const engine = this.#app.engine;
+    const client = new AgentClient({
+      url: this.url,
+      token: this.token,
+      origin: location.origin,
+      loadCheckpoint: async () => {
+        const c = await engine.agentCheckpoint();
+        return c ? { bootId: c.bootId, seq: c.seq } : null;
+      },
+      deliver: async (d) => {
+        await engine.storeAgentBatch({
+          batches: d.batches,
+          events: d.events,
+          checkpoint: d.checkpoint
+        });
+      },
+      onStatus: (s) => {
+        if (this.#client === client) this.#setStatus(s, true);
+      }
+    });
+    this.#client = client;
+    this.here = true;
+    // The old stream must be closed before the new one reads the checkpoint.
+    void previous.then(() => {
+      if (this.#client === client) void client.start();
+    });
+  }
+
+  #setStatus(status: AgentClientStatus, share: boolean): void {
+    this.status = status;
+    if (share) this.#post({ kind: 'status', status });
+  }
+
+  #post(notice: AgentNotice): void {
+    try {
+      this.#channel?.postMessage(notice);
+    } catch {
+      // Closed channel during teardown.
+    }
+  }
+
+  #noticed(notice: AgentNotice): void {
+    if (notice.kind === 'status') {
+      if (!this.here) this.status = notice.status;
+    } else if (notice.kind === 'ask') {
+      if (this.here) this.#post({ kind: 'status', status: this.status });
+    } else if (notice.kind === 'config') {
+      void this.#load().then(() => {
+        this.#restart();
+        if (!this.here && !this.paired) this.status = IdleStatus;
+      });
+    }
+  }
+}
+
+const KEY = Symbol('tidemark-agent');
+
+export function setAgentContext(agent: AgentState): AgentState {
+  return setContext(KEY, agent);
+}
+
+export function getAgentContext(): AgentState {
+  return getContext<AgentState>(KEY);
+}
