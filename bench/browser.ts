@@ -40,9 +40,9 @@ export async function openBenchPage(
   server = spawn(
     'npx',
     ['vite', 'preview', '--port', String(port), '--strictPort', '--host', '127.0.0.1'],
-    {
-      stdio: 'ignore'
-    }
+    // Its own process group, so close() stops vite itself and not only the npx wrapper
+    // (a stray server kept the port and served a stale build to the next run).
+    { stdio: 'ignore', detached: true }
   );
   const origin = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
@@ -67,7 +67,13 @@ export async function openBenchPage(
     origin,
     async close() {
       await context.close();
-      server?.kill();
+      if (server?.pid) {
+        try {
+          process.kill(-server.pid);
+        } catch {
+          server.kill();
+        }
+      }
       rmSync(dir, { recursive: true, force: true });
     }
   };

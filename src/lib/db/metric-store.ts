@@ -146,10 +146,13 @@ export class MetricStore {
 
   /** Raw points of one series in [from, to], sorted by time. */
   async readRaw(seriesId: number, from: number, to: number): Promise<Columnar> {
+    // Chunks never span more than ChunkLimits.maxSpanMs, so those meeting [from, to] start
+    // in [from - maxSpanMs, to]: a bounded key range instead of every chunk after `from`.
+    if (!(from <= to)) return { t: new Float64Array(0), v: new Float64Array(0) };
     const chunks = await this.db.chunks
-      .where('[seriesId+t1]')
-      .between([seriesId, from], [seriesId, Dexie.maxKey], true, true)
-      .filter((c) => c.t0 <= to)
+      .where('[seriesId+t0]')
+      .between([seriesId, from - ChunkLimits.maxSpanMs], [seriesId, to], true, true)
+      .filter((c) => c.t1 >= from)
       .toArray();
     chunks.sort((a, b) => a.t0 - b.t0);
     const parts = chunks.map((c) => sliceRange(decodeChunk(c.data), from, to));

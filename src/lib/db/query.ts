@@ -1,4 +1,5 @@
 import { aggregateColumns, countBuckets, rollupPoints } from '$lib/analytics/rollup';
+import { computeBucketRates, computePointRates } from '$lib/analytics/rate';
 import { mergeColumns } from '$lib/analytics/rollup-columns';
 import {
   TierNames,
@@ -42,7 +43,9 @@ export function chooseQueryTier(options: {
 
 /**
  * Answers a query from the store: picks the tier, reads its buckets, and stitches in raw
- * points newer than the rollup watermark so the newest seconds are never missing. Every
+ * points newer than the rollup watermark so the newest seconds are never missing. With
+ * `rate`, counters also get per-second, reset-aware rates (per point for raw data, per
+ * bucket from the partials otherwise; see analytics/rate.ts). Every
  * column is a Float64Array aligned with `t` (bucket starts, or point times for raw).
  */
 export async function runQuery(options: {
@@ -85,7 +88,14 @@ export async function runQuery(options: {
             ? raw.v.map((x) => (Number.isNaN(x) ? NaN : 0))
             : raw.v.slice();
     }
-    return { seriesId, tier, stepMs: 0, t: raw.t, columns };
+    return {
+      seriesId,
+      tier,
+      stepMs: 0,
+      t: raw.t,
+      columns,
+      ...(request.rate ? { rate: computePointRates(raw) } : {})
+    };
   }
   if (tier === '1s' && plan.virtualOneSecond) {
     // Served from raw points on the fly (see rollupPlan).
@@ -96,10 +106,12 @@ export async function runQuery(options: {
       tier,
       stepMs: 1000,
       t: cols.start,
-      columns: aggregateColumns(cols, aggregates)
+      columns: aggregateColumns(cols, aggregates),
+      ...(request.rate ? { rate: computeBucketRates(cols) } : {})
     };
   }
-  let cols = await rollups.read(seriesId, tier, from, to);
+  const sketches = aggregates.some((a) => a === 'p50' || a === 'p95' || a === 'p99');
+  let cols = await rollups.read(seriesId, tier, from, to, { sketches });
   const watermark = s.rolledUntil ?? -Infinity;
   if (s.lastT > watermark && to > watermark) {
     // Not yet rolled up: roll the newest raw points on the fly, into the same buckets.
@@ -118,7 +130,8 @@ export async function runQuery(options: {
     tier,
     stepMs: TierWidthMs[tier],
     t: cols.start,
-    columns: aggregateColumns(cols, aggregates)
+    columns: aggregateColumns(cols, aggregates),
+    ...(request.rate ? { rate: computeBucketRates(cols) } : {})
   };
 }
 
@@ -129,12 +142,13 @@ function emptyResult(
 ): QueryResult {
   const columns: Partial<Record<Aggregate, Float64Array>> = {};
   for (const a of aggregates) columns[a] = new Float64Array(0);
-  return { seriesId, tier, stepMs: 0, t: new Float64Array(0), columns };
+  return { seriesId, tier, stepMs: 0, t: new Float64Array(0), columns, rate: new Float64Array(0) };
 }
 
 /** The buffers of a result, for Comlink's transfer list. */
 export function resultBuffers(result: QueryResult): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>([result.t.buffer as ArrayBuffer]);
   for (const c of Object.values(result.columns)) if (c) out.add(c.buffer as ArrayBuffer);
+  if (result.rate) out.add(result.rate.buffer as ArrayBuffer);
   return [...out];
 }

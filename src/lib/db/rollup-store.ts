@@ -73,8 +73,17 @@ type SeriesWithHorizons = SeriesRecord & { horizons?: Horizons };
 export class RollupStore {
   constructor(private readonly db: TidemarkDb) {}
 
-  /** Buckets of one tier whose span meets [from, to], ascending. */
-  async read(seriesId: number, tier: TierName, from: number, to: number): Promise<RollupColumns> {
+  /**
+   * Buckets of one tier whose span meets [from, to], ascending. `sketches: false` skips the
+   * quantile sketches (placeholders, see decodeRollupBlock) for reads without percentiles.
+   */
+  async read(
+    seriesId: number,
+    tier: TierName,
+    from: number,
+    to: number,
+    options: { sketches?: boolean } = {}
+  ): Promise<RollupColumns> {
     const lo = blockStartOf(from - TierWidthMs[tier], tier);
     const records = await this.db.rollups
       .where('[seriesId+tier+t0]')
@@ -83,7 +92,7 @@ export class RollupStore {
     records.sort((a, b) => a.t0 - b.t0);
     const all = concatColumns(
       tier,
-      records.map((r) => decodeRollupBlock(r.data))
+      records.map((r) => decodeRollupBlock(r.data, options))
     );
     const first = lowerBound(all, from - TierWidthMs[tier] * 1.2);
     let a = first;

@@ -148,6 +148,28 @@ const api = {
     };
   },
 
+  /**
+   * Live-rate ingest for `seconds` of wall time: one point per series each second, stamped
+   * from `start` on (right after the bulk ingest), as a running monitor sends them.
+   */
+  async steady(options: { seconds: number; start: number }) {
+    const engine = createEngineApi({
+      openDb: (cb) => openDatabase(cb, { name: 'tidemark-bench' }),
+      timeZone: 'UTC'
+    });
+    await engine.init();
+    const state = new Float64Array(SERIES);
+    let points = 0;
+    const t0 = performance.now();
+    for (let i = 0; i < options.seconds; i++) {
+      await engine.ingest(makeBatch(options.start + i * 1000, 1, 1_000_000 + i, state));
+      points += SERIES;
+      const wait = t0 + (i + 1) * 1000 - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+    return { points };
+  },
+
   /** Query latencies against the store filled by `ingest` (after rollups caught up). */
   async queries(options: { start: number; end: number; runs: number }) {
     const engine = createEngineApi({
@@ -197,36 +219,53 @@ const api = {
       aggregates: ['p95'] as Aggregate[],
       tier: '1m' as const
     }));
-    // Sketch error: 1-minute p95 from sketches against exact p95 from the raw points.
+    // Sketch error, like with like: each 1-minute bucket's p50/p95/p99 from its sketch
+    // against the exact lower quantile x[floor(q·(n-1))] (the sketch's rank definition) of
+    // exactly the raw points that bucket holds — read over the bucket's whole span, and
+    // only for buckets whose stored count equals the raw count (a bucket cut by the query
+    // range or by retention would compare different data).
     let maxRelError = 0;
-    const s0 = series[0].id;
-    const raw = await engine.readRaw(s0, options.end - 6 * 3_600_000, options.end);
-    const fromSketch = await engine.query({
-      seriesId: s0,
-      from: options.end - 6 * 3_600_000,
-      to: options.end,
-      maxPoints: 1e6,
-      aggregates: ['p50', 'p95', 'p99'],
-      tier: '1m'
-    });
-    for (let b = 0; b < fromSketch.t.length; b++) {
-      const lo = fromSketch.t[b];
-      const xs: number[] = [];
-      for (let k = 0; k < raw.t.length; k++)
-        if (raw.t[k] >= lo && raw.t[k] < lo + 60_000) xs.push(raw.v[k]);
-      if (xs.length === 0) continue;
-      xs.sort((a, c) => a - c);
-      for (const [q, col] of [
-        [0.5, fromSketch.columns.p50!],
-        [0.95, fromSketch.columns.p95!],
-        [0.99, fromSketch.columns.p99!]
-      ] as const) {
-        const exact = xs[Math.floor(q * (xs.length - 1))];
-        if (exact !== 0)
-          maxRelError = Math.max(maxRelError, Math.abs(col[b] - exact) / Math.abs(exact));
+    let compared = 0;
+    let countMismatches = 0;
+    for (const s of series.slice(0, 4)) {
+      const lo = Math.floor((options.end - 6 * 3_600_000) / 60_000) * 60_000;
+      const raw = await engine.readRaw(s.id, lo, options.end);
+      const fromSketch = await engine.query({
+        seriesId: s.id,
+        from: lo,
+        to: options.end,
+        maxPoints: 1e6,
+        aggregates: ['p50', 'p95', 'p99', 'count'],
+        tier: '1m'
+      });
+      let k = 0;
+      for (let b = 0; b < fromSketch.t.length; b++) {
+        const b0 = fromSketch.t[b];
+        const xs: number[] = [];
+        while (k < raw.t.length && raw.t[k] < b0) k++;
+        while (k < raw.t.length && raw.t[k] < b0 + 60_000) {
+          if (Number.isFinite(raw.v[k])) xs.push(raw.v[k]);
+          k++;
+        }
+        if (xs.length === 0) continue;
+        if (xs.length !== fromSketch.columns.count![b]) {
+          countMismatches++;
+          continue;
+        }
+        xs.sort((a, c) => a - c);
+        for (const [q, col] of [
+          [0.5, fromSketch.columns.p50!],
+          [0.95, fromSketch.columns.p95!],
+          [0.99, fromSketch.columns.p99!]
+        ] as const) {
+          const exact = xs[Math.floor(q * (xs.length - 1))];
+          compared++;
+          if (exact !== 0)
+            maxRelError = Math.max(maxRelError, Math.abs(col[b] - exact) / Math.abs(exact));
+        }
       }
     }
-    return { hour, month, day: dayP95, maxRelError };
+    return { hour, month, day: dayP95, maxRelError, compared, countMismatches };
   }
 };
 
