@@ -144,7 +144,8 @@ export type ChangeNotice =
   | { kind: 'events'; count: number }
   | { kind: 'series' }
   | { kind: 'cleared' }
-  | { kind: 'settings' };
+  | { kind: 'settings' }
+  | { kind: 'storage-full'; message: string };
 
 /**
  * Localhost agent stream protocol (agent/README.md). One point of a host sample or of a
