@@ -56,6 +56,20 @@ export async function runQuery(options: {
   timeZone: string;
   retention?: Partial<Record<RetentionKey, number>>;
 }): Promise<QueryResult> {
+  // One read transaction for the series record and every chunk and block read: a query is a
+  // consistent snapshot, and pays for one transaction instead of one per read.
+  const { db } = options;
+  return db.transaction('r', [db.series, db.chunks, db.rollups], () => answerQuery(options));
+}
+
+async function answerQuery(options: {
+  db: TidemarkDb;
+  metrics: MetricStore;
+  rollups: RollupStore;
+  request: QueryRequest;
+  timeZone: string;
+  retention?: Partial<Record<RetentionKey, number>>;
+}): Promise<QueryResult> {
   const { db, metrics, rollups, request, timeZone } = options;
   const plan = rollupPlan(options.retention);
   const { seriesId, from, to, maxPoints, aggregates } = request;
@@ -111,11 +125,16 @@ export async function runQuery(options: {
     };
   }
   const sketches = aggregates.some((a) => a === 'p50' || a === 'p95' || a === 'p99');
-  let cols = await rollups.read(seriesId, tier, from, to, { sketches });
   const watermark = s.rolledUntil ?? -Infinity;
-  if (s.lastT > watermark && to > watermark) {
+  const stitch = s.lastT > watermark && to > watermark;
+  // Both reads are issued at once; IndexedDB runs them within the one transaction.
+  const [stored, tail] = await Promise.all([
+    rollups.read(seriesId, tier, from, to, { sketches }),
+    stitch ? metrics.readRaw(seriesId, Math.max(from, watermark), to) : null
+  ]);
+  let cols = stored;
+  if (tail) {
     // Not yet rolled up: roll the newest raw points on the fly, into the same buckets.
-    const tail = await metrics.readRaw(seriesId, Math.max(from, watermark), to);
     const keep = tail.t.length && tail.t[0] === watermark ? 1 : 0;
     const fresh = rollupPoints({
       t: tail.t.subarray(keep),
