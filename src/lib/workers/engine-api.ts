@@ -172,7 +172,8 @@ export function createEngineApi(deps: EngineDeps = {}) {
   async function rollupPass(): Promise<{ series: number; points: number; seriesIds: number[] }> {
     const { db, metrics, rollups } = await ready();
     const started = now();
-    const lateIds = new Set((await db.late.toArray()).map((r) => r.seriesId));
+    // Only the ids: late records carry their points, which this check does not need.
+    const lateIds = new Set((await db.late.orderBy('seriesId').uniqueKeys()) as number[]);
     const due = (await db.series.toArray()).filter(
       (s) =>
         lateIds.has(s.id) ||
