@@ -14,22 +14,24 @@ type EngineHandle = {
 };
 type W = typeof globalThis & { tidemarkEngine: EngineHandle };
 
-const QuotaBytes = 1536 * 1024;
-const PointsPerBatch = 25_000;
+const QuotaBytes = 3 * 1024 * 1024;
+const PointsPerBatch = 100_000;
 
 test('a full quota gives a clear storage-full message and keeps what was stored', async ({
   page,
   baseURL
 }) => {
   test.setTimeout(60_000);
-  await page.goto('/');
-  await waitForStore(page);
-  await page.waitForFunction(() => (globalThis as Partial<W>).tidemarkEngine !== undefined);
+  // The override goes in before the origin's first use: set later, Chromium kept checking
+  // writes against its cached usage and refused them only ~30 s later.
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Storage.overrideQuotaForOrigin', {
     origin: new URL(baseURL!).origin,
     quotaSize: QuotaBytes
   });
+  await page.goto('/');
+  await waitForStore(page);
+  await page.waitForFunction(() => (globalThis as Partial<W>).tidemarkEngine !== undefined);
 
   const outcome = await page.evaluate(
     async ({ n }) => {
