@@ -37,13 +37,12 @@ export async function openBenchPage(
     const b = spawnSync('npx', ['vite', 'build', '--logLevel', 'error'], { stdio: 'inherit' });
     if (b.status !== 0) throw new Error('build failed');
   }
-  // vite's own bin, not npx: npx forks it, and killing npx would leave the server running.
   server = spawn(
-    path.join('node_modules', '.bin', 'vite'),
-    ['preview', '--port', String(port), '--strictPort', '--host', '127.0.0.1'],
-    {
-      stdio: 'ignore'
-    }
+    'npx',
+    ['vite', 'preview', '--port', String(port), '--strictPort', '--host', '127.0.0.1'],
+    // Its own process group, so close() stops vite itself and not only the npx wrapper
+    // (a stray server kept the port and served a stale build to the next run).
+    { stdio: 'ignore', detached: true }
   );
   const origin = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
@@ -68,7 +67,13 @@ export async function openBenchPage(
     origin,
     async close() {
       await context.close();
-      server?.kill();
+      if (server?.pid) {
+        try {
+          process.kill(-server.pid);
+        } catch {
+          server.kill();
+        }
+      }
       rmSync(dir, { recursive: true, force: true });
     }
   };

@@ -1,4 +1,5 @@
 import 'fake-indexeddb/auto';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TidemarkDb } from '$lib/db/database';
 import { ChunkLimits, MetricStore, mergeLastWins, normalisePoints } from '$lib/db/metric-store';
@@ -110,5 +111,68 @@ describe('mergeLastWins', () => {
     );
     expect(Array.from(out.t)).toEqual([1, 2, 3, 5, 6]);
     expect(Array.from(out.v)).toEqual([1, 20, 30, 5, 60]);
+  });
+});
+
+describe('MetricStore appends in any order', () => {
+  it('match a last-write-wins oracle, keep chunk limits and track the head chunk', async () => {
+    const other: SeriesDescriptor = { ...cpu, labels: { cpu: '1', host: 'a' } };
+    const [a, b] = await store.registerSeries([cpu, other]);
+    // Each step appends a run to one of two series: mostly after what is stored (the
+    // batched path), sometimes overlapping or before it (the general path), with NaN.
+    const step = fc.record({
+      series: fc.integer({ min: 0, max: 1 }),
+      start: fc.integer({ min: 0, max: 40_000 }),
+      gap: fc.constantFrom(1, 250, 1000, 1500),
+      count: fc.integer({ min: 1, max: 3000 }),
+      after: fc.boolean(),
+      seed: fc.integer({ min: 0, max: 1000 })
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 8 }), async (steps) => {
+        await db.chunks.clear();
+        await db.late.clear();
+        await db.series.toCollection().modify((r) => {
+          for (const key of ['firstT', 'lastT', 'lastV', 'points', 'headT0', 'headN']) {
+            delete (r as unknown as Record<string, unknown>)[key];
+          }
+        });
+        const oracle = [new Map<number, number>(), new Map<number, number>()];
+        const last = [0, 0];
+        for (const st of steps) {
+          const t0 = st.after ? last[st.series] + st.gap : st.start;
+          const t = new Float64Array(st.count);
+          const v = new Float64Array(st.count);
+          for (let i = 0; i < st.count; i++) {
+            t[i] = t0 + i * st.gap;
+            v[i] = (i + st.seed) % 13 === 0 ? NaN : st.seed + i / 8;
+            oracle[st.series].set(t[i], v[i]);
+          }
+          last[st.series] = Math.max(last[st.series], t[st.count - 1]);
+          await store.append([{ seriesId: st.series === 0 ? a : b, t, v }]);
+        }
+        for (const [k, id] of [a, b].entries()) {
+          const want = [...oracle[k].entries()].sort((x, y) => x[0] - y[0]);
+          const got = await store.readRaw(id, -Infinity, Infinity);
+          expect(Array.from(got.t)).toEqual(want.map((p) => p[0]));
+          expect(Array.from(got.v)).toEqual(want.map((p) => p[1]));
+          const chunks = await db.chunks
+            .where('[seriesId+t0]')
+            .between([id, -Infinity], [id, Infinity])
+            .toArray();
+          for (const c of chunks) {
+            expect(c.n).toBeLessThanOrEqual(ChunkLimits.maxPoints);
+            expect(c.t1 - c.t0).toBeLessThan(ChunkLimits.maxSpanMs);
+          }
+          const rec = (await db.series.get(id)) as unknown as { headT0?: number; headN?: number };
+          if (chunks.length) {
+            const head = chunks[chunks.length - 1];
+            expect(rec.headT0).toBe(head.t0);
+            expect(rec.headN).toBe(head.n);
+          }
+        }
+      }),
+      { numRuns: 40 }
+    );
   });
 });

@@ -93,3 +93,88 @@ export function computeAverageRate(series: Columnar): number {
   const seconds = (last - first) / 1000;
   return seconds > 0 ? increase / seconds : NaN;
 }
+
+/**
+ * Per-second rate at each point, aligned with the input: out[i] is the reset-aware increase
+ * from the previous valid point to point i divided by the time between them. The first valid
+ * point, NaN points (gaps) and points sharing the previous point's timestamp are NaN (a
+ * duplicate's increase is carried to the next point, as in computeRate). Input sorted by
+ * time. O(n).
+ *
+ * @example
+ * computePointRates({ t: new Float64Array([0, 1000, 2000]), v: new Float64Array([10, 20, 5]) });
+ * // [NaN, 10, 5] — the drop to 5 is a reset: +5 over 1 s
+ */
+export function computePointRates(series: Columnar): Float64Array {
+  const { t, v } = series;
+  const out = new Float64Array(t.length).fill(NaN);
+  let prevV = NaN;
+  let lastT = NaN;
+  let pending = 0;
+  for (let i = 0; i < t.length; i++) {
+    const x = v[i];
+    const ti = t[i];
+    if (Number.isNaN(x) || !Number.isFinite(ti)) continue;
+    if (Number.isNaN(prevV)) {
+      prevV = x;
+      lastT = ti;
+      continue;
+    }
+    pending += stepIncrease(prevV, x);
+    prevV = x;
+    const dt = ti - lastT;
+    if (dt > 0) {
+      out[i] = (pending * 1000) / dt;
+      pending = 0;
+      lastT = ti;
+    }
+  }
+  return out;
+}
+
+/** The partial fields of rollup buckets that a counter rate needs, ascending by start. */
+export interface CounterBuckets {
+  count: Float64Array;
+  min: Float64Array;
+  first: Float64Array;
+  firstT: Float64Array;
+  last: Float64Array;
+  lastT: Float64Array;
+}
+
+/**
+ * Per-second rate of a counter in each rollup bucket, from its mergeable partials: the
+ * increase from the previous bucket's last value (or, for the first bucket, from its own
+ * first value) to this bucket's last value, over the time between those two samples.
+ * Resets: a bucket whose minimum is below the previous value saw the counter restart, and
+ * counts its last value as the increase (Prometheus' rule). That is exact when the bucket
+ * holds one reset and no pre-reset rise; otherwise a lower bound, since partials do not keep
+ * the pre-reset peak. Empty buckets (count 0) are NaN and do not break the chain.
+ * O(buckets).
+ *
+ * @example
+ * computeBucketRates({ count: [2, 2], min: [0, 5], first: [0, 5], firstT: [0, 60_000],
+ *   last: [30, 90], lastT: [30_000, 90_000] }); // [1, 1] (per second)
+ */
+export function computeBucketRates(buckets: CounterBuckets): Float64Array {
+  const n = buckets.count.length;
+  const out = new Float64Array(n).fill(NaN);
+  let prevV = NaN;
+  let prevT = NaN;
+  for (let i = 0; i < n; i++) {
+    if (!(buckets.count[i] > 0) || Number.isNaN(buckets.last[i])) continue;
+    let fromV = prevV;
+    let fromT = prevT;
+    if (Number.isNaN(fromV)) {
+      fromV = buckets.first[i];
+      fromT = buckets.firstT[i];
+    }
+    const reset = buckets.min[i] < fromV;
+    const increase = reset ? buckets.last[i] : buckets.last[i] - fromV;
+    const dt = buckets.lastT[i] - fromT;
+    if (dt > 0) out[i] = (increase * 1000) / dt;
+    prevV = buckets.last[i];
+    prevT = buckets.lastT[i];
+  }
+  return out;
+}

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { DefaultRetention, type RetentionKey } from '$lib/types';
-import { nextCleanupTime, planRetention } from './retention';
+import {
+  describeRetention,
+  nextCleanupTime,
+  planRetention,
+  splitRetention,
+  validateRetention
+} from './retention';
 
 const U = Date.UTC;
 const H = 3_600_000;
@@ -76,5 +82,62 @@ describe('nextCleanupTime', () => {
 
   it('non-finite now → NaN', () => {
     expect(nextCleanupTime({ now: NaN, timeZone: 'UTC' })).toBeNaN();
+  });
+});
+
+describe('validateRetention', () => {
+  it('accepts the defaults', () => {
+    expect(validateRetention({ ...DefaultRetention })).toEqual({});
+  });
+
+  it('rejects a coarser tier kept shorter than the finer one, naming both', () => {
+    const errors = validateRetention({ ...DefaultRetention, '5m': 12 * H });
+    expect(errors).toEqual({
+      '5m': '5 min buckets must be kept at least as long as 1 min buckets (1 day).'
+    });
+  });
+
+  it('checks raw against the 1 s tier and the whole ladder in order', () => {
+    const errors = validateRetention({ ...DefaultRetention, raw: 2 * H });
+    expect(Object.keys(errors)).toEqual(['1s']);
+    expect(errors['1s']).toContain('raw points (2 hours)');
+  });
+
+  it.each([
+    ['not a number', NaN, 'enter a number'],
+    ['under an hour', 30 * 60_000, 'at least 1 hour'],
+    ['over a century', 101 * 365 * D, 'at most 100 years']
+  ])('rejects events %s', (_label, ms, message) => {
+    const errors = validateRetention({ ...DefaultRetention, events: ms });
+    expect(Object.keys(errors)).toEqual(['events']);
+    expect(errors.events).toContain(message);
+  });
+
+  it('does not pile ladder errors on a tier that is itself invalid', () => {
+    const errors = validateRetention({ ...DefaultRetention, '1m': NaN });
+    expect(Object.keys(errors)).toEqual(['1m']);
+  });
+
+  it('allows equal neighbours (1 s and raw both an hour)', () => {
+    expect(validateRetention({ ...DefaultRetention, '10s': H })).toEqual({});
+  });
+});
+
+describe('splitRetention and describeRetention', () => {
+  it.each([
+    [H, 1, 'hours', '1 hour'],
+    [36 * H, 36, 'hours', '36 hours'],
+    [7 * D, 7, 'days', '7 days'],
+    [30 * D, 1, 'months', '1 month'],
+    [90 * D, 3, 'months', '3 months'],
+    [2 * 365 * D, 2, 'years', '2 years']
+  ])('%d ms → %d %s', (ms, amount, unit, text) => {
+    expect(splitRetention(ms)).toEqual({ amount, unit });
+    expect(describeRetention(ms)).toBe(text);
+  });
+
+  it('gives NaN hours for a negative or non-finite duration', () => {
+    expect(splitRetention(-1)).toEqual({ amount: NaN, unit: 'hours' });
+    expect(splitRetention(Infinity)).toEqual({ amount: NaN, unit: 'hours' });
   });
 });

@@ -82,3 +82,101 @@ export function nextCleanupTime(options: { now: number; timeZone: string; hour?:
   }
   return NaN;
 }
+
+/** Units the retention settings are edited in; a month is 30 days, a year 365. */
+export type RetentionUnit = 'hours' | 'days' | 'months' | 'years';
+
+export const RetentionUnitMs: Record<RetentionUnit, number> = {
+  hours: HOUR_MS,
+  days: DAY_MS,
+  months: 30 * DAY_MS,
+  years: 365 * DAY_MS
+};
+
+/** Finest to coarsest: each must be kept at least as long as the one before it. */
+export const RetentionLadder = ['raw', ...TierNames] as const;
+
+/** Bounds of an editable retention: at least an hour, at most a century. */
+export const RetentionLimits = { minMs: HOUR_MS, maxMs: 100 * 365 * DAY_MS } as const;
+
+const LadderLabels: Record<(typeof RetentionLadder)[number], string> = {
+  raw: 'Raw points',
+  '1s': '1 s buckets',
+  '10s': '10 s buckets',
+  '1m': '1 min buckets',
+  '5m': '5 min buckets',
+  '15m': '15 min buckets',
+  '1h': '1 h buckets',
+  '1d': '1 day buckets',
+  '1w': '1 week buckets',
+  '1M': '1 month buckets'
+};
+
+/** A human label for each retention key, as the settings show it. */
+export const RetentionLabels: Record<RetentionKey, string> = {
+  ...LadderLabels,
+  events: 'Events',
+  insights: 'Insights'
+};
+
+/**
+ * Expresses a duration in the largest unit that holds it exactly (hours when none does),
+ * for editing. Non-finite or negative input → { amount: NaN, unit: 'hours' }. O(1).
+ *
+ * @example
+ * splitRetention(2 * 365 * 86_400_000); // { amount: 2, unit: 'years' }
+ * splitRetention(36 * 3_600_000); // { amount: 36, unit: 'hours' }
+ */
+export function splitRetention(ms: number): { amount: number; unit: RetentionUnit } {
+  if (!Number.isFinite(ms) || ms < 0) return { amount: NaN, unit: 'hours' };
+  for (const unit of ['years', 'months', 'days'] as const) {
+    const amount = ms / RetentionUnitMs[unit];
+    if (ms > 0 && Number.isInteger(amount)) return { amount, unit };
+  }
+  return { amount: ms / HOUR_MS, unit: 'hours' };
+}
+
+/**
+ * Checks a full retention policy and says what is wrong with each key, in words a user can
+ * act on: every value a number of at least an hour and at most a century, and along the
+ * ladder raw → 1 s → … → 1 month no coarser tier kept shorter than a finer one (its buckets
+ * are built from the finer tier, and a query falls back to coarser tiers for older data).
+ * Events and insights only need to be within the bounds. Returns {} when valid. O(keys).
+ *
+ * @example
+ * validateRetention({ ...DefaultRetention, '5m': 3_600_000 });
+ * // { '5m': '5 min buckets must be kept at least as long as 1 min buckets (1 day).' }
+ */
+export function validateRetention(
+  values: Record<RetentionKey, number>
+): Partial<Record<RetentionKey, string>> {
+  const errors: Partial<Record<RetentionKey, string>> = {};
+  for (const key of Object.keys(RetentionLabels) as RetentionKey[]) {
+    const ms = values[key];
+    if (typeof ms !== 'number' || !Number.isFinite(ms)) {
+      errors[key] = `${RetentionLabels[key]}: enter a number.`;
+    } else if (ms < RetentionLimits.minMs) {
+      errors[key] = `${RetentionLabels[key]} must be kept for at least 1 hour.`;
+    } else if (ms > RetentionLimits.maxMs) {
+      errors[key] = `${RetentionLabels[key]} can be kept for at most 100 years.`;
+    }
+  }
+  for (let i = 1; i < RetentionLadder.length; i++) {
+    const finer = RetentionLadder[i - 1];
+    const key = RetentionLadder[i];
+    if (errors[key] || errors[finer]) continue;
+    if (values[key] < values[finer]) {
+      errors[key] =
+        `${RetentionLabels[key]} must be kept at least as long as ` +
+        `${RetentionLabels[finer].toLowerCase()} (${describeRetention(values[finer])}).`;
+    }
+  }
+  return errors;
+}
+
+/** "1 day", "36 hours", "2 years": a duration as the settings show it. */
+export function describeRetention(ms: number): string {
+  const { amount, unit } = splitRetention(ms);
+  const n = Math.round(amount * 100) / 100;
+  return `${n} ${n === 1 ? unit.slice(0, -1) : unit}`;
+}

@@ -321,10 +321,36 @@ function readStore(c: ByteCursor, store: BinStore): void {
   const span = readVarint(c);
   const z = readVarint(c);
   const lo = z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+  if (span === 1) {
+    const count = readVarint(c);
+    if (count > 0) store.add(lo, count);
+    return;
+  }
+  // Fill the dense run in one allocation: adding bin by bin regrew the array many times and
+  // made sketch decoding the largest cost of a percentile query.
+  const counts = new Float64Array(span);
+  let total = 0;
+  let first = -1;
+  let last = -1;
   for (let k = 0; k < span; k++) {
     const count = readVarint(c);
-    if (count > 0) store.add(lo + k, count);
+    if (count > 0) {
+      counts[k] = count;
+      total += count;
+      if (first < 0) first = k;
+      last = k;
+    }
   }
+  if (total === 0) return;
+  if (first === last) {
+    store.add(lo + first, total);
+    return;
+  }
+  store.counts = counts;
+  store.offset = lo;
+  store.total = total;
+  store.lo = lo + first;
+  store.hi = lo + last;
 }
 
 /**

@@ -59,6 +59,14 @@ export class MetricStore {
    * Appends points of several series in ONE transaction; resolves after it completes, i.e.
    * after Chromium has flushed it (strict durability). Points are sorted; a timestamp that
    * already exists is replaced (last write wins); NaN is kept as a gap.
+   *
+   * Why it is shaped like this: IndexedDB requests inside a transaction are cheap in bytes
+   * but each sequential round trip to the browser's storage process costs, so the common
+   * case — every series' batch lies after its stored points — is done with four bulk
+   * requests for the whole transaction whatever the number of series (read the series
+   * records, read the head chunks that still have room, write the chunks, write the series
+   * records). Each series record remembers its head chunk (`headT0`, `headN`) for that.
+   * Overlapping or late batches take the general path, a series at a time.
    */
   async append(batches: SeriesPoints[]): Promise<void> {
     const bySeries = new Map<number, SeriesPoints[]>();
@@ -71,10 +79,48 @@ export class MetricStore {
     if (bySeries.size === 0) return;
     try {
       await this.db.transaction('rw', [this.db.chunks, this.db.series, this.db.late], async () => {
-        for (const [seriesId, list] of bySeries) {
-          const incoming = normalisePoints(concatColumnar(list));
-          await this.appendSeries(seriesId, incoming);
+        const ids = [...bySeries.keys()];
+        const records = (await this.db.series.bulkGet(ids)) as (HeadedSeries | undefined)[];
+        const incoming = ids.map((id) => normalisePoints(concatColumnar(bySeries.get(id)!)));
+        const fast: number[] = [];
+        const headKeys: [number, number][] = [];
+        for (let k = 0; k < ids.length; k++) {
+          const r = records[k];
+          if (!r) continue;
+          const minT = incoming[k].t[0];
+          const empty = r.lastT === undefined;
+          if (!empty && !(r.headT0 !== undefined && minT > r.lastT!)) continue;
+          fast.push(k);
+          if (
+            !empty &&
+            r.headN! < ChunkLimits.maxPoints &&
+            minT - r.headT0! < ChunkLimits.maxSpanMs
+          ) {
+            headKeys.push([ids[k], r.headT0!]);
+          }
         }
+        const heads = new Map<number, ChunkRecord>();
+        if (headKeys.length) {
+          for (const c of await this.db.chunks.bulkGet(headKeys)) if (c) heads.set(c.seriesId, c);
+        }
+        const puts: ChunkRecord[] = [];
+        for (const k of fast) {
+          const id = ids[k];
+          const head = heads.get(id);
+          const merged = head ? concatColumnar([decodeChunk(head.data), incoming[k]]) : incoming[k];
+          const chunks = splitIntoChunks(id, merged);
+          // The head's key is its t0, which the merge keeps: the put replaces it in place.
+          puts.push(...chunks);
+          updateRecord(records[k]!, incoming[k], chunks[chunks.length - 1]);
+        }
+        if (puts.length) await this.db.chunks.bulkPut(puts);
+        const fastSet = new Set(fast);
+        for (let k = 0; k < ids.length; k++) {
+          if (fastSet.has(k) || !records[k]) continue;
+          await this.appendGeneral(records[k]!, incoming[k]);
+        }
+        const changed = records.filter((r): r is HeadedSeries => r !== undefined);
+        if (changed.length) await this.db.series.bulkPut(changed);
       });
     } catch (error) {
       throw asStorageFull(
@@ -84,10 +130,11 @@ export class MetricStore {
     }
   }
 
-  private async appendSeries(seriesId: number, incoming: Columnar): Promise<void> {
+  /** Any batch: merges with every stored chunk it may overlap, records late points. */
+  private async appendGeneral(series: HeadedSeries, incoming: Columnar): Promise<void> {
+    const seriesId = series.id;
     const n = incoming.t.length;
     const minT = incoming.t[0];
-    const maxT = incoming.t[n - 1];
     // Every stored chunk that could hold a timestamp ≥ minT must be merged with the batch.
     const overlapping = await this.db.chunks
       .where('[seriesId+t1]')
@@ -96,7 +143,7 @@ export class MetricStore {
     let merged: Columnar;
     let keepKey: number | null = null;
     if (overlapping.length === 0) {
-      // Common case: the batch lies after everything stored. Extend the head chunk if it has room.
+      // The batch lies after everything stored. Extend the head chunk if it has room.
       const head = await this.db.chunks
         .where('[seriesId+t0]')
         .between([seriesId, Dexie.minKey], [seriesId, Dexie.maxKey])
@@ -121,35 +168,29 @@ export class MetricStore {
       await this.db.chunks.delete([seriesId, keepKey]);
     }
     await this.db.chunks.bulkPut(chunks);
-    const series = await this.db.series.get(seriesId);
-    if (series) {
-      const lastIdx = incoming.t.length - 1;
-      const update: Partial<SeriesRecord> = { points: (series.points ?? 0) + n };
-      // Points at or before the rollup watermark are late: the next rollup pass merges them.
-      if (series.rolledUntil !== undefined && minT <= series.rolledUntil) {
-        let k = 0;
-        while (k < n && incoming.t[k] <= series.rolledUntil) k++;
-        await this.db.late.add({
-          seriesId,
-          t: incoming.t.slice(0, k),
-          v: incoming.v.slice(0, k)
-        });
-      }
-      if (series.firstT === undefined || minT < series.firstT) update.firstT = minT;
-      if (series.lastT === undefined || maxT >= series.lastT) {
-        update.lastT = maxT;
-        update.lastV = incoming.v[lastIdx];
-      }
-      await this.db.series.update(seriesId, update);
+    // Points at or before the rollup watermark are late: the next rollup pass merges them.
+    if (series.rolledUntil !== undefined && minT <= series.rolledUntil) {
+      let k = 0;
+      while (k < n && incoming.t[k] <= series.rolledUntil) k++;
+      await this.db.late.add({
+        seriesId,
+        t: incoming.t.slice(0, k),
+        v: incoming.v.slice(0, k)
+      });
     }
+    // Every chunk from minT on was rewritten, so the last one written is the series' head.
+    updateRecord(series, incoming, chunks[chunks.length - 1]);
   }
 
   /** Raw points of one series in [from, to], sorted by time. */
   async readRaw(seriesId: number, from: number, to: number): Promise<Columnar> {
+    // Chunks never span more than ChunkLimits.maxSpanMs, so those meeting [from, to] start
+    // in [from - maxSpanMs, to]: a bounded key range instead of every chunk after `from`.
+    if (!(from <= to)) return { t: new Float64Array(0), v: new Float64Array(0) };
     const chunks = await this.db.chunks
-      .where('[seriesId+t1]')
-      .between([seriesId, from], [seriesId, Dexie.maxKey], true, true)
-      .filter((c) => c.t0 <= to)
+      .where('[seriesId+t0]')
+      .between([seriesId, from - ChunkLimits.maxSpanMs], [seriesId, to], true, true)
+      .filter((c) => c.t1 >= from)
       .toArray();
     chunks.sort((a, b) => a.t0 - b.t0);
     const parts = chunks.map((c) => sliceRange(decodeChunk(c.data), from, to));
@@ -172,6 +213,26 @@ export class MetricStore {
     });
     return { points, bytes, chunks };
   }
+}
+
+/** A series record with its head chunk (the newest), kept up to date by every append. */
+type HeadedSeries = SeriesRecord & { headT0?: number; headN?: number };
+
+/** Folds an appended, sorted batch into the series record (counts, range, last value, head). */
+function updateRecord(series: HeadedSeries, incoming: Columnar, head: ChunkRecord): void {
+  const n = incoming.t.length;
+  const minT = incoming.t[0];
+  const maxT = incoming.t[n - 1];
+  series.points = (series.points ?? 0) + n;
+  if (series.firstT === undefined || minT < series.firstT) series.firstT = minT;
+  if (series.lastT === undefined || maxT >= series.lastT) {
+    series.lastT = maxT;
+    series.lastV = incoming.v[n - 1];
+  }
+  // Callers pass the newest chunk they wrote, which is the head: every stored chunk from the
+  // batch's start on was rewritten, and nothing is stored after it.
+  series.headT0 = head.t0;
+  series.headN = head.n;
 }
 
 /**

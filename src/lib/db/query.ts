@@ -1,4 +1,5 @@
 import { aggregateColumns, countBuckets, rollupPoints } from '$lib/analytics/rollup';
+import { computeBucketRates, computePointRates } from '$lib/analytics/rate';
 import { mergeColumns } from '$lib/analytics/rollup-columns';
 import {
   TierNames,
@@ -42,10 +43,26 @@ export function chooseQueryTier(options: {
 
 /**
  * Answers a query from the store: picks the tier, reads its buckets, and stitches in raw
- * points newer than the rollup watermark so the newest seconds are never missing. Every
+ * points newer than the rollup watermark so the newest seconds are never missing. With
+ * `rate`, counters also get per-second, reset-aware rates (per point for raw data, per
+ * bucket from the partials otherwise; see analytics/rate.ts). Every
  * column is a Float64Array aligned with `t` (bucket starts, or point times for raw).
  */
 export async function runQuery(options: {
+  db: TidemarkDb;
+  metrics: MetricStore;
+  rollups: RollupStore;
+  request: QueryRequest;
+  timeZone: string;
+  retention?: Partial<Record<RetentionKey, number>>;
+}): Promise<QueryResult> {
+  // One read transaction for the series record and every chunk and block read: a query is a
+  // consistent snapshot, and pays for one transaction instead of one per read.
+  const { db } = options;
+  return db.transaction('r', [db.series, db.chunks, db.rollups], () => answerQuery(options));
+}
+
+async function answerQuery(options: {
   db: TidemarkDb;
   metrics: MetricStore;
   rollups: RollupStore;
@@ -85,7 +102,14 @@ export async function runQuery(options: {
             ? raw.v.map((x) => (Number.isNaN(x) ? NaN : 0))
             : raw.v.slice();
     }
-    return { seriesId, tier, stepMs: 0, t: raw.t, columns };
+    return {
+      seriesId,
+      tier,
+      stepMs: 0,
+      t: raw.t,
+      columns,
+      ...(request.rate ? { rate: computePointRates(raw) } : {})
+    };
   }
   if (tier === '1s' && plan.virtualOneSecond) {
     // Served from raw points on the fly (see rollupPlan).
@@ -96,14 +120,21 @@ export async function runQuery(options: {
       tier,
       stepMs: 1000,
       t: cols.start,
-      columns: aggregateColumns(cols, aggregates)
+      columns: aggregateColumns(cols, aggregates),
+      ...(request.rate ? { rate: computeBucketRates(cols) } : {})
     };
   }
-  let cols = await rollups.read(seriesId, tier, from, to);
+  const sketches = aggregates.some((a) => a === 'p50' || a === 'p95' || a === 'p99');
   const watermark = s.rolledUntil ?? -Infinity;
-  if (s.lastT > watermark && to > watermark) {
+  const stitch = s.lastT > watermark && to > watermark;
+  // Both reads are issued at once; IndexedDB runs them within the one transaction.
+  const [stored, tail] = await Promise.all([
+    rollups.read(seriesId, tier, from, to, { sketches }),
+    stitch ? metrics.readRaw(seriesId, Math.max(from, watermark), to) : null
+  ]);
+  let cols = stored;
+  if (tail) {
     // Not yet rolled up: roll the newest raw points on the fly, into the same buckets.
-    const tail = await metrics.readRaw(seriesId, Math.max(from, watermark), to);
     const keep = tail.t.length && tail.t[0] === watermark ? 1 : 0;
     const fresh = rollupPoints({
       t: tail.t.subarray(keep),
@@ -118,7 +149,8 @@ export async function runQuery(options: {
     tier,
     stepMs: TierWidthMs[tier],
     t: cols.start,
-    columns: aggregateColumns(cols, aggregates)
+    columns: aggregateColumns(cols, aggregates),
+    ...(request.rate ? { rate: computeBucketRates(cols) } : {})
   };
 }
 
@@ -129,12 +161,13 @@ function emptyResult(
 ): QueryResult {
   const columns: Partial<Record<Aggregate, Float64Array>> = {};
   for (const a of aggregates) columns[a] = new Float64Array(0);
-  return { seriesId, tier, stepMs: 0, t: new Float64Array(0), columns };
+  return { seriesId, tier, stepMs: 0, t: new Float64Array(0), columns, rate: new Float64Array(0) };
 }
 
 /** The buffers of a result, for Comlink's transfer list. */
 export function resultBuffers(result: QueryResult): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>([result.t.buffer as ArrayBuffer]);
   for (const c of Object.values(result.columns)) if (c) out.add(c.buffer as ArrayBuffer);
+  if (result.rate) out.add(result.rate.buffer as ArrayBuffer);
   return [...out];
 }

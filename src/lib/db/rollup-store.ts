@@ -73,8 +73,17 @@ type SeriesWithHorizons = SeriesRecord & { horizons?: Horizons };
 export class RollupStore {
   constructor(private readonly db: TidemarkDb) {}
 
-  /** Buckets of one tier whose span meets [from, to], ascending. */
-  async read(seriesId: number, tier: TierName, from: number, to: number): Promise<RollupColumns> {
+  /**
+   * Buckets of one tier whose span meets [from, to], ascending. `sketches: false` skips the
+   * quantile sketches (placeholders, see decodeRollupBlock) for reads without percentiles.
+   */
+  async read(
+    seriesId: number,
+    tier: TierName,
+    from: number,
+    to: number,
+    options: { sketches?: boolean } = {}
+  ): Promise<RollupColumns> {
     const lo = blockStartOf(from - TierWidthMs[tier], tier);
     const records = await this.db.rollups
       .where('[seriesId+tier+t0]')
@@ -83,7 +92,7 @@ export class RollupStore {
     records.sort((a, b) => a.t0 - b.t0);
     const all = concatColumns(
       tier,
-      records.map((r) => decodeRollupBlock(r.data))
+      records.map((r) => decodeRollupBlock(r.data, options))
     );
     const first = lowerBound(all, from - TierWidthMs[tier] * 1.2);
     let a = first;
@@ -105,38 +114,14 @@ export class RollupStore {
   ): Promise<void> {
     const tier = cols.tier;
     const n = countBuckets(cols);
-    let i = 0;
-    const puts: RollupRecord[] = [];
-    while (i < n) {
+    const keys: [number, TierName, number][] = [];
+    for (let i = 0; i < n; i++) {
       const b0 = blockStartOf(cols.start[i], tier);
-      const span = TierWidthMs[tier] * BlockBuckets;
-      let j = i;
-      while (j < n && cols.start[j] < b0 + span) j++;
-      const part = sliceColumns(cols, i, j);
-      const existing = await this.db.rollups.get([seriesId, tier, b0]);
-      const base = existing ? decodeRollupBlock(existing.data) : createEmptyColumns(tier);
-      const next =
-        mode.kind === 'merge'
-          ? mergeColumns(base, part)
-          : spliceColumns({
-              base,
-              replacement: part,
-              from: Math.max(mode.from, b0),
-              to: Math.min(mode.to, b0 + span - 1)
-            });
-      const m = countBuckets(next);
-      if (m > 0) {
-        puts.push({
-          seriesId,
-          tier,
-          t0: b0,
-          t1: next.start[m - 1],
-          n: m,
-          data: encodeRollupBlock(next)
-        });
-      }
-      i = j;
+      if (keys.length === 0 || keys[keys.length - 1][2] !== b0) keys.push([seriesId, tier, b0]);
     }
+    const existing = new Map<number, RollupRecord>();
+    for (const r of await this.db.rollups.bulkGet(keys)) if (r) existing.set(r.t0, r);
+    const puts = planBlockWrites({ seriesId, cols, mode, existing });
     if (puts.length) await this.db.rollups.bulkPut(puts);
   }
 
@@ -150,6 +135,55 @@ export class RollupStore {
     });
     return { records, bytes };
   }
+}
+
+/**
+ * The block records that writing `cols` produces, given the stored blocks it touches (keyed
+ * by block start): `replace` swaps stored buckets with starts in [from, to] for the new ones,
+ * `merge` adds the new partials to the stored ones. A block left empty is not written.
+ */
+export function planBlockWrites(options: {
+  seriesId: number;
+  cols: RollupColumns;
+  mode: { kind: 'replace'; from: number; to: number } | { kind: 'merge' };
+  existing: Map<number, RollupRecord>;
+}): RollupRecord[] {
+  const { seriesId, cols, mode, existing } = options;
+  const tier = cols.tier;
+  const n = countBuckets(cols);
+  const span = TierWidthMs[tier] * BlockBuckets;
+  const puts: RollupRecord[] = [];
+  let i = 0;
+  while (i < n) {
+    const b0 = blockStartOf(cols.start[i], tier);
+    let j = i;
+    while (j < n && cols.start[j] < b0 + span) j++;
+    const part = sliceColumns(cols, i, j);
+    const stored = existing.get(b0);
+    const base = stored ? decodeRollupBlock(stored.data) : createEmptyColumns(tier);
+    const next =
+      mode.kind === 'merge'
+        ? mergeColumns(base, part)
+        : spliceColumns({
+            base,
+            replacement: part,
+            from: Math.max(mode.from, b0),
+            to: Math.min(mode.to, b0 + span - 1)
+          });
+    const m = countBuckets(next);
+    if (m > 0) {
+      puts.push({
+        seriesId,
+        tier,
+        t0: b0,
+        t1: next.start[m - 1],
+        n: m,
+        data: encodeRollupBlock(next)
+      });
+    }
+    i = j;
+  }
+  return puts;
 }
 
 function nominalWidth(tier: TierName): number {
@@ -199,6 +233,23 @@ export async function rollupSeries(options: {
     const sliceEnd = Math.max(rolled, start) + sliceMs;
     const end = s.lastT <= sliceEnd ? s.lastT : sliceEnd;
     const horizons = s.horizons ?? {};
+    if (late.t.length === 0) {
+      const points = await rollupBatched({
+        db,
+        metrics,
+        rollups,
+        seriesId,
+        timeZone,
+        plan,
+        horizons,
+        start,
+        end
+      });
+      await db.series.update(seriesId, { rolledUntil: end });
+      return { points, late: 0, more: end < s.lastT };
+    }
+    // Late points: tier by tier, since a tier may take late points directly that the next
+    // tier then reads back from the store.
     let points = 0;
     // What this pass computed per tier, so the next tier merges it without reading it back.
     const computed = new Map<TierName, { from: number; cols: RollupColumns }>();
@@ -251,6 +302,119 @@ export async function rollupSeries(options: {
     if (lateRecords.length) await db.late.bulkDelete(lateRecords.map((r) => r.id!));
     return { points, late: late.t.length, more: end < s.lastT };
   });
+}
+
+/** The first bucket start of `tier` a pass recomputes, given the source tier's horizon. */
+function recomputeFrom(options: {
+  tier: TierName;
+  timeZone: string;
+  sourceHorizon: number;
+  start: number;
+}): { from: number; complete: number } {
+  const { tier, timeZone, sourceHorizon: h, start } = options;
+  const spec = { tier, timeZone };
+  // Buckets at or after `complete` can be rebuilt wholly from the source tier.
+  const complete =
+    h === -Infinity
+      ? -Infinity
+      : bucketStart(h, spec) >= h
+        ? bucketStart(h, spec)
+        : nextBucketStart(h, spec);
+  return { from: Math.max(bucketStart(start, spec), complete), complete };
+}
+
+/**
+ * The rollup pass without late points, in three steps so the transaction waits on
+ * IndexedDB only twice: read at once everything the pass needs (raw points, stored source
+ * buckets older than what the pass recomputes, the blocks it will rewrite), compute every
+ * tier from finer partials in memory, then write all blocks with one bulkPut.
+ */
+async function rollupBatched(options: {
+  db: TidemarkDb;
+  metrics: MetricStore;
+  rollups: RollupStore;
+  seriesId: number;
+  timeZone: string;
+  plan: ReturnType<typeof rollupPlan>;
+  horizons: Horizons;
+  start: number;
+  end: number;
+}): Promise<number> {
+  const { db, metrics, rollups, seriesId, timeZone, plan, horizons, start, end } = options;
+  const tiers = plan.tiers
+    .map((tier) => {
+      const source = plan.source[tier];
+      const { from } = recomputeFrom({
+        tier,
+        timeZone,
+        sourceHorizon: horizons[source] ?? -Infinity,
+        start
+      });
+      return { tier, source, from };
+    })
+    .filter((p) => p.from <= end);
+  const fromOf = new Map(tiers.map((p) => [p.tier as TierName | 'raw', p.from]));
+  const keys: [number, TierName, number][] = [];
+  for (const p of tiers) {
+    const span = TierWidthMs[p.tier] * BlockBuckets;
+    for (let b = blockStartOf(p.from, p.tier); b <= end; b += span)
+      keys.push([seriesId, p.tier, b]);
+  }
+  const [inputs, stored] = await Promise.all([
+    Promise.all(
+      tiers.map((p) => {
+        if (p.source === 'raw') return metrics.readRaw(seriesId, p.from, end);
+        const fresh = fromOf.get(p.source);
+        if (fresh !== undefined && fresh <= p.from) return null;
+        return rollups.read(seriesId, p.source, p.from, fresh ?? end);
+      })
+    ),
+    keys.length ? db.rollups.bulkGet(keys) : Promise.resolve([])
+  ]);
+  const existing = new Map<TierName, Map<number, RollupRecord>>();
+  for (const r of stored) {
+    if (!r) continue;
+    if (!existing.has(r.tier)) existing.set(r.tier, new Map());
+    existing.get(r.tier)!.set(r.t0, r);
+  }
+  let points = 0;
+  const computed = new Map<TierName, { from: number; cols: RollupColumns }>();
+  const puts: RollupRecord[] = [];
+  tiers.forEach((p, k) => {
+    const input = inputs[k];
+    let cols: RollupColumns;
+    if (p.source === 'raw') {
+      const raw = input as Columnar;
+      points += raw.t.length;
+      cols = rollupPoints({ t: raw.t, v: raw.v, tier: p.tier, timeZone });
+    } else {
+      const fresh = computed.get(p.source);
+      let src: RollupColumns;
+      if (fresh && fresh.from <= p.from) {
+        src = clip(fresh.cols, p.from);
+      } else if (fresh) {
+        const older = input as RollupColumns;
+        src = concatColumns(p.source, [
+          sliceColumns(older, lowerBound(older, p.from), lowerBound(older, fresh.from)),
+          fresh.cols
+        ]);
+      } else {
+        src = clip(input as RollupColumns, p.from);
+      }
+      cols = rollupPartials({ columns: src, tier: p.tier, timeZone });
+    }
+    puts.push(
+      ...planBlockWrites({
+        seriesId,
+        cols,
+        mode: { kind: 'replace', from: p.from, to: Infinity },
+        existing: existing.get(p.tier) ?? new Map()
+      })
+    );
+    computed.set(p.tier, { from: p.from, cols });
+  });
+  if (puts.length) await db.rollups.bulkPut(puts);
+  return points;
 }
 
 function clip(cols: RollupColumns, from: number): RollupColumns {

@@ -1,7 +1,7 @@
 import { getContext, setContext } from 'svelte';
 import type { DbLifecycle } from '$lib/db/database';
 import { loadSettings, saveSettings, type Settings, type Theme } from '$lib/db/settings';
-import type { ChangeNotice, StorageStatus } from '$lib/types';
+import type { ChangeNotice, RetentionKey, StorageStatus } from '$lib/types';
 import { CHANGES_CHANNEL } from '$lib/workers/channels';
 import {
   disposeBackgroundEngine,
@@ -26,6 +26,8 @@ export class AppState {
   /** Bumps on every change notice, so pages can re-query. */
   changes = $state(0);
   lastNotice = $state.raw<ChangeNotice | null>(null);
+  /** Set when the browser refused a write for lack of space (any tab): what to tell the user. */
+  storageFull = $state<string | null>(null);
 
   #engine: EngineRemote | null = null;
   #channel: BroadcastChannel | null = null;
@@ -41,9 +43,13 @@ export class AppState {
     this.settings = await loadSettings().catch(() => null);
     applyTheme(this.settings?.theme ?? 'auto');
     const engine = this.engine;
+    // Browser tests (crash, quota) drive this tab's own engine; only under automation.
+    if (navigator.webdriver)
+      (globalThis as { tidemarkEngine?: EngineRemote }).tidemarkEngine = engine;
     await engine.onLifecycle(proxy((e: DbLifecycle) => (this.lifecycle = e)));
     this.#channel = new BroadcastChannel(CHANGES_CHANNEL);
     this.#channel.onmessage = (ev: MessageEvent<ChangeNotice>) => this.#noticed(ev.data);
+    await engine.setRetention(this.settings?.retentionOverrides ?? {});
     const lifecycle = await engine.init();
     this.lifecycle = lifecycle;
     document.documentElement.dataset.leader = 'false';
@@ -62,7 +68,7 @@ export class AppState {
     const bg = getBackgroundEngine();
     const zone = this.settings?.timeZone;
     if (zone) await bg.setTimeZone(zone);
-    if (this.settings?.retentionOverrides) await bg.setRetention(this.settings.retentionOverrides);
+    await bg.setRetention(this.settings?.retentionOverrides ?? {});
     await bg.init();
     await bg.setLeader(true);
   }
@@ -70,6 +76,20 @@ export class AppState {
   /** Background figures for Settings (the leader tab only). */
   async backgroundStats() {
     return this.leader ? getBackgroundEngine().backgroundStats() : null;
+  }
+
+  /** Applies retention now (on the leader's background engine when this tab leads). */
+  async runCleanup() {
+    const engine = this.leader ? getBackgroundEngine() : this.engine;
+    const freed = await engine.cleanup();
+    await this.refreshCounts();
+    await this.refreshStorage();
+    return freed;
+  }
+
+  /** What the last cleanup freed, whichever tab ran it. */
+  async lastCleanup() {
+    return this.engine.lastCleanup();
   }
 
   stop(): void {
@@ -80,6 +100,9 @@ export class AppState {
   /** The engine of this tab posts on its own channel object, so its notices arrive here too. */
   #noticed(notice: ChangeNotice): void {
     this.lastNotice = notice;
+    if (notice.kind === 'storage-full') this.storageFull = notice.message;
+    if (notice.kind === 'settings') void this.#reloadSettings();
+    if (notice.kind === 'cleared') this.storageFull = null;
     this.changes++;
     void this.refreshCounts();
     // Storage estimates are cheap but not free: at most one every 2 s.
@@ -110,6 +133,27 @@ export class AppState {
     const granted = (await navigator.storage?.persist?.()) ?? false;
     await this.refreshStorage();
     return granted;
+  }
+
+  /**
+   * Saves retention overrides (ms per tier; missing = default) and applies them in every tab:
+   * this tab's engines now, the others when the settings notice reaches them.
+   */
+  async setRetention(overrides: Partial<Record<RetentionKey, number>>): Promise<void> {
+    this.settings = await saveSettings({ retentionOverrides: { ...overrides } });
+    await this.#applyRetention();
+    this.#channel?.postMessage({ kind: 'settings' } satisfies ChangeNotice);
+  }
+
+  async #reloadSettings(): Promise<void> {
+    this.settings = await loadSettings().catch(() => this.settings);
+    await this.#applyRetention();
+  }
+
+  async #applyRetention(): Promise<void> {
+    const overrides = this.settings?.retentionOverrides ?? {};
+    await this.engine.setRetention(overrides);
+    if (this.leader) await getBackgroundEngine().setRetention(overrides);
   }
 
   async setTheme(theme: Theme): Promise<void> {

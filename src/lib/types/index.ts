@@ -105,6 +105,8 @@ export interface QueryRequest {
   aggregates: Aggregate[];
   /** Force a tier instead of the automatic choice. */
   tier?: TierName | 'raw';
+  /** Counters: also return per-second, reset-aware rates in `QueryResult.rate`. */
+  rate?: boolean;
 }
 
 export interface QueryResult {
@@ -116,6 +118,8 @@ export interface QueryResult {
   t: Float64Array;
   /** One column per requested aggregate, aligned with `t`. */
   columns: Partial<Record<Aggregate, Float64Array>>;
+  /** Per-second rates aligned with `t` when the request asked for `rate` (NaN: unknown). */
+  rate?: Float64Array;
 }
 
 /** Anomaly as stored and shown. */
@@ -141,7 +145,8 @@ export type ChangeNotice =
   | { kind: 'anomalies'; count: number }
   | { kind: 'series' }
   | { kind: 'cleared' }
-  | { kind: 'settings' };
+  | { kind: 'settings' }
+  | { kind: 'storage-full'; message: string };
 
 /**
  * Localhost agent stream protocol (agent/README.md). One point of a host sample or of a

@@ -8,7 +8,7 @@ import {
   type TidemarkDb
 } from '$lib/db/database';
 import { EventStore } from '$lib/db/event-store';
-import { MetricStore } from '$lib/db/metric-store';
+import { asStorageFull, MetricStore, StorageFullError } from '$lib/db/metric-store';
 import { resultBuffers, runQuery } from '$lib/db/query';
 import { applySeriesRetention, rollupSeries, RollupStore } from '$lib/db/rollup-store';
 import {
@@ -127,11 +127,26 @@ export function createEngineApi(deps: EngineDeps = {}) {
   };
   const queue = new IngestQueue(async (batches) => {
     const { metrics } = await ready();
-    const ids = await metrics.registerSeries(batches.map((b) => b.series));
-    await metrics.append(batches.map((b, i) => ({ seriesId: ids[i], t: b.t, v: b.v })));
-    const to = batches.reduce((m, b) => Math.max(m, b.t[b.t.length - 1]), -Infinity);
-    broadcast({ kind: 'points', seriesIds: [...new Set(ids)], to });
+    try {
+      const ids = await metrics.registerSeries(batches.map((b) => b.series));
+      await metrics.append(batches.map((b, i) => ({ seriesId: ids[i], t: b.t, v: b.v })));
+      const to = batches.reduce((m, b) => Math.max(m, b.t[b.t.length - 1]), -Infinity);
+      broadcast({ kind: 'points', seriesIds: [...new Set(ids)], to });
+    } catch (error) {
+      reportStorageFull(error);
+      throw asStorageFull(
+        error,
+        'The batch was not stored; everything stored before it is intact.'
+      );
+    }
   });
+
+  /** Every tab shows a full disk, not only the caller whose batch was refused. */
+  function reportStorageFull(error: unknown): void {
+    const full = asStorageFull(error, 'Everything stored before it is intact.');
+    if (full instanceof StorageFullError)
+      broadcast({ kind: 'storage-full', message: full.message });
+  }
 
   const onLifecycle = (e: DbLifecycle) => {
     lastLifecycle = e;
@@ -160,7 +175,8 @@ export function createEngineApi(deps: EngineDeps = {}) {
   async function rollupPass(): Promise<{ series: number; points: number; seriesIds: number[] }> {
     const { db, metrics, rollups } = await ready();
     const started = now();
-    const lateIds = new Set((await db.late.toArray()).map((r) => r.seriesId));
+    // Only the ids: late records carry their points, which this check does not need.
+    const lateIds = new Set((await db.late.orderBy('seriesId').uniqueKeys()) as number[]);
     const due = (await db.series.toArray()).filter(
       (s) =>
         lateIds.has(s.id) ||
@@ -249,7 +265,16 @@ export function createEngineApi(deps: EngineDeps = {}) {
 
   async function ingestEvents(list: ResultEvent[]): Promise<{ events: number }> {
     const { events } = await ready();
-    const count = await events.add(list);
+    let count: number;
+    try {
+      count = await events.add(list);
+    } catch (error) {
+      reportStorageFull(error);
+      throw asStorageFull(
+        error,
+        'These events were not stored; everything stored before is intact.'
+      );
+    }
     broadcast({ kind: 'events', count });
     for (const hook of ctx.afterEvents) {
       try {
@@ -310,6 +335,14 @@ export function createEngineApi(deps: EngineDeps = {}) {
 
     /** Applies retention now. */
     cleanup,
+
+    /** What the last cleanup (in any tab) freed, from the store. */
+    async lastCleanup(): Promise<BackgroundStats['lastCleanup']> {
+      const { db } = await ready();
+      return (
+        ((await db.meta.get('retention:last'))?.value as BackgroundStats['lastCleanup']) ?? null
+      );
+    },
 
     backgroundStats(): BackgroundStats {
       return { ...stats };
