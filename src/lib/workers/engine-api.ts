@@ -23,6 +23,7 @@ import {
   type SeriesRecord
 } from '$lib/types';
 import { IngestQueue } from './ingest-queue';
+import { createImportApi } from './engine-import';
 
 /** How often the leader rolls up new points, and when it cleans up. */
 export const EngineDefaults = { rollupIntervalMs: 5_000, cleanupHour: 2, cleanupEveryMs: 600_000 };
@@ -419,8 +420,9 @@ export function createEngineApi(deps: EngineDeps = {}) {
       });
       metrics.resetCache();
       broadcast({ kind: 'cleared' });
-    }
+    },
     // Engine modules (one line each): ...createXApi(ctx),
+    ...createImportApi(ctx)
   };
   return api;
 }
