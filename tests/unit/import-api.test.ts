@@ -30,7 +30,7 @@ afterEach(async () => {
 /** A Node File whose stream yields fixed-size chunks, like a browser's File.stream(). */
 function fileOf(name: string, text: string | Uint8Array, chunk = 4096): ImportFile {
   const bytes = typeof text === 'string' ? enc.encode(text) : text;
-  const file = new File([bytes], name, { lastModified: T0 });
+  const file = new File([bytes as Uint8Array<ArrayBuffer>], name, { lastModified: T0 });
   return {
     name,
     size: file.size,
