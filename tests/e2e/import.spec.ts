@@ -162,17 +162,27 @@ test.describe('import', () => {
       `bad.prom,5,${byteOf(4)}`
     ]);
 
+    // Several files at once from the picker: an image is refused, the line-protocol file imports.
     const png = Buffer.alloc(4096);
     png.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-    await page.getByTestId('file-input').setInputFiles({
-      name: 'photo.png',
-      mimeType: 'image/png',
-      buffer: png
-    });
-    const refused = page.getByTestId('import-job').first();
+    const lp = readFileSync(path.join(metrics, 'collectd-5.12-influx-line-protocol.lp'), 'utf8');
+    // Points = fields per line (the field set is the second space-separated part here).
+    const lpPoints = lp
+      .split('\n')
+      .filter((l) => l.trim() !== '' && !l.startsWith('#'))
+      .reduce((n, l) => n + l.split(' ')[1].split(',').length, 0);
+    await page.getByTestId('file-input').setInputFiles([
+      { name: 'photo.png', mimeType: 'image/png', buffer: png },
+      { name: 'collectd.lp', mimeType: 'text/plain', buffer: Buffer.from(lp) }
+    ]);
+    const refused = page.getByTestId('import-job').filter({ hasText: 'photo.png' });
     await expect(refused).toHaveAttribute('data-status', 'refused');
     await expect(refused.getByTestId('job-message')).toContainText('PNG');
     await expect(refused.getByTestId('job-message')).toContainText('expected Prometheus text');
+    const collectd = page.getByTestId('import-job').filter({ hasText: 'collectd.lp' });
+    await expect(collectd).toHaveAttribute('data-status', 'done');
+    await expect(collectd.getByTestId('summary-format')).toHaveText('influx');
+    await expect(collectd.getByTestId('summary-points')).toHaveText(String(lpPoints));
   });
 
   test('pasted text and a CSV with a mapping preview import', async ({ page }) => {

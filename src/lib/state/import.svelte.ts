@@ -174,6 +174,14 @@ export class ImportState {
     await this.refreshUnfinished();
   }
 
+  /** Unfinished imports that no job of this tab is working on now (those can be resumed). */
+  get resumable(): ImportCheckpoint[] {
+    const active = this.jobs
+      .filter((j) => ['inspecting', 'review', 'queued', 'running'].includes(j.status))
+      .map((j) => j.inspection?.id);
+    return this.unfinished.filter((c) => !active.includes(c.id));
+  }
+
   get busy(): boolean {
     return this.jobs.some((j) => ['inspecting', 'queued', 'running'].includes(j.status));
   }

@@ -42,7 +42,12 @@ export const ImportDefaults = {
   /** More malformed lines than this stop the import: the file is probably not what it seems. */
   stopAfterErrors: 10_000,
   /** Per-line errors kept for the table and the CSV download. */
-  listedErrors: 10_000
+  listedErrors: 10_000,
+  /**
+   * Series counts written with each checkpoint (for a resumed import's summary); a file with
+   * more series keeps the rest in memory only, so a checkpoint write stays small.
+   */
+  checkpointSeries: 5_000
 };
 
 export const HashMethod = 'sha256(first 1 MiB + last 1 MiB + size)';
@@ -306,8 +311,11 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
       updatedAt: started,
       hashMethod: HashMethod,
       options: { ...runOptions, defaultTimestamp, resume: undefined },
-      series: [...seriesCounts.values()]
+      series: [...seriesCounts.values()].slice(0, tuning.checkpointSeries)
     };
+    const listSeries = () => [...seriesCounts.values()].map((s) => ({ ...s }));
+    /** Series counts of what the store holds: updated when a commit completes. */
+    let committedSeries = listSeries();
     const errors: IngestLineError[] = [];
     const stopAfter = runOptions.stopAfterErrors ?? tuning.stopAfterErrors;
     let bytesRead = 0;
@@ -381,16 +389,22 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
         events: totals.events,
         errors: totals.errors,
         done,
-        series: [...seriesCounts.values()].map((s) => ({ ...s }))
+        series: [] as ImportSeriesCount[]
       });
+      const full = listSeries();
+      checkpoint.series = full.slice(0, tuning.checkpointSeries);
       committedOffset = checkpoint.offset;
       // One commit in flight while the next batch is parsed: parsing and storing overlap.
       if (inflight) await inflight;
-      inflight = store.commitImport({
-        checkpoint: { ...checkpoint },
-        batches: batch.batches,
-        events: batch.events
-      });
+      inflight = store
+        .commitImport({
+          checkpoint: { ...checkpoint },
+          batches: batch.batches,
+          events: batch.events
+        })
+        .then(() => {
+          committedSeries = full;
+        });
       // Handled where it is awaited; this only keeps a failure from counting as unhandled.
       inflight.catch(() => {});
     };
@@ -464,7 +478,8 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
       errorCount: Math.max(after.errors, totals.errors),
       errors,
       skipped: totals.skipped,
-      series: after.series ?? [],
+      // Every series stored (a checkpoint keeps only the first `checkpointSeries`).
+      series: committedSeries,
       durationMs: now() - started,
       resumedFrom,
       offset: after.offset
