@@ -282,6 +282,8 @@ async function main(): Promise<void> {
       const summary = job.getByTestId('import-summary');
       const ms = Number(await summary.getAttribute('data-duration-ms'));
       const points = Number(await summary.getAttribute('data-points'));
+      const parseMs = Number(await summary.getAttribute('data-parse-ms'));
+      const storeWaitMs = Number(await summary.getAttribute('data-store-wait-ms'));
       emit({
         name: `import.${kind}_mb_per_s`,
         value: built.size / MB / (ms / 1000),
@@ -293,7 +295,10 @@ async function main(): Promise<void> {
         lines: built.lines,
         points,
         pointsPerS: points / (ms / 1000),
-        seconds: ms / 1000
+        seconds: ms / 1000,
+        // In the import worker: time parsing, and time blocked on the engine storing.
+        parseSeconds: parseMs / 1000,
+        storeWaitSeconds: storeWaitMs / 1000
       });
       await page.getByRole('button', { name: 'Clear finished' }).click();
     }

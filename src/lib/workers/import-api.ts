@@ -110,6 +110,8 @@ export interface ImportSummary {
   resumedFrom: number;
   /** Byte offset up to which the file is stored. */
   offset: number;
+  /** Where this run's time went: parsing, and waiting for the engine to store batches. */
+  timings?: { parseMs: number; storeWaitMs: number };
   /** Why the import stopped early, in words a user can act on. */
   message?: string;
   fatal?: { code: IngestErrorCode | 'storage_full' | 'store_failed'; line: number; byte: number };
@@ -395,7 +397,7 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
       checkpoint.series = full.slice(0, tuning.checkpointSeries);
       committedOffset = checkpoint.offset;
       // One commit in flight while the next batch is parsed: parsing and storing overlap.
-      if (inflight) await inflight;
+      if (inflight) await waitStore(inflight);
       inflight = store
         .commitImport({
           checkpoint: { ...checkpoint },
@@ -415,6 +417,15 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
         pending.bytes >= tuning.commitBytes ||
         pending.events.length >= tuning.commitEvents);
 
+    const timings = { parseMs: 0, storeWaitMs: 0 };
+    const waitStore = async (p: Promise<unknown>) => {
+      const t0 = now();
+      try {
+        await p;
+      } finally {
+        timings.storeWaitMs += now() - t0;
+      }
+    };
     let failure: unknown = null;
     let tooManyErrors = false;
     const reader = file.stream().getReader();
@@ -436,7 +447,9 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
         for (let o = 0; o < value.length && !job.cancelled; o += tuning.chunkBytes) {
           const piece = value.subarray(o, o + tuning.chunkBytes);
           bytesRead += piece.length;
+          const t0 = now();
           absorb(parser.push(piece));
+          timings.parseMs += now() - t0;
           format = parser.format;
           if (totals.errors > stopAfter) {
             tooManyErrors = true;
@@ -456,7 +469,7 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
         // Too many errors: keep what parsed cleanly up to the checkpoint.
         await commit(false);
       }
-      if (inflight) await inflight;
+      if (inflight) await waitStore(inflight);
     } catch (e) {
       failure = e;
       // Whatever was sent before the failure either committed or did not; the store knows.
@@ -482,7 +495,8 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
       series: committedSeries,
       durationMs: now() - started,
       resumedFrom,
-      offset: after.offset
+      offset: after.offset,
+      timings
     };
     if (!after.done && (failure || job.cancelled || tooManyErrors)) {
       let stopReason = 'cancelled';
