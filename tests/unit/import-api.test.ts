@@ -98,7 +98,8 @@ async function storedValues(api: ReturnType<typeof engine>, key: string): Promis
 // Files must be larger than the parser's 64 KiB sniffing head to produce several commits.
 const small = { commitPoints: 1000, commitBytes: 1 << 30, chunkBytes: 8192, progressMs: 0 };
 
-describe('import worker api', () => {
+// Generous timeouts: fake-indexeddb on a shared, loaded machine; nothing asserts on time.
+describe('import worker api', { timeout: 60_000 }, () => {
   it('imports a file with exact series and point counts, and reports progress', async () => {
     const api = engine();
     const S = 3;
@@ -156,7 +157,7 @@ describe('import worker api', () => {
       defaults: small
     });
     void dying.importFile(fileOf('big.prom', text), { jobId: 'x' });
-    await expect.poll(() => stalled).toBe(true);
+    await expect.poll(() => stalled, { timeout: 30_000 }).toBe(true);
     const id = await hashFile(fileOf('big.prom', text));
     const cp = await api.importCheckpoint(id);
     expect(cp?.done).toBe(false);
@@ -189,7 +190,7 @@ describe('import worker api', () => {
       defaults: { ...small, commitEvents: 400 }
     });
     void dying.importFile(fileOf('log.ndjson', text), { jobId: 'x' });
-    await expect.poll(() => stalled).toBe(true);
+    await expect.poll(() => stalled, { timeout: 30_000 }).toBe(true);
     const stored = (await api.counts()).events;
     expect(stored).toBeGreaterThanOrEqual(800);
     expect(stored).toBeLessThan(N);
