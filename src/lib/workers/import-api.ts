@@ -284,9 +284,10 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
     }
     const resume = stored !== undefined && options.resume !== false && stored.offset > 0;
     // A resume parses the rest exactly as the first run did: its stored options win.
+    const { jobId: _jobId, ...chosen } = options;
     const runOptions: ImportOptions = resume
       ? { ...(stored.options as ImportOptions | undefined), resume: true }
-      : options;
+      : chosen;
     const defaultTimestamp = runOptions.defaultTimestamp ?? file.lastModified;
     const seriesCounts = new Map<string, ImportSeriesCount>();
     for (const s of resume ? (stored.series ?? []) : []) seriesCounts.set(s.key, { ...s });
