@@ -281,4 +281,29 @@ test.describe('import', () => {
     await expect(page).toHaveURL(/\/explore\?series=node_load1/);
     await expect(page.locator('main')).toContainText('node_load1');
   });
+
+  test('a full disk stops the import with a clear message and keeps what was stored', async ({
+    page
+  }) => {
+    await page.goto('/import');
+    await waitForStore(page);
+    // RELIABILITY.md #3: a tiny quota for this origin, then a file far bigger than it.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Storage.overrideQuotaForOrigin', {
+      origin: new URL(page.url()).origin,
+      quotaSize: 64 * 1024
+    });
+    await dropGenerated(page, {
+      series: 10,
+      samples: 200_000,
+      t0: Date.now() - 2_100_000,
+      stepMs: 10
+    });
+    const job = page.getByTestId('import-job').first();
+    await expect(job).toHaveAttribute('data-status', 'failed', { timeout: 45_000 });
+    await expect(job.getByTestId('job-message')).toContainText('Storage is full');
+    // What the summary says is stored is what the store holds.
+    const kept = (await job.getByTestId('summary-points').innerText()).trim();
+    await expect(page.getByTestId('store-summary')).toContainText(`${kept} points`);
+  });
 });

@@ -1,4 +1,5 @@
 import { expose } from 'comlink';
+import { asStorageFull } from '$lib/db/metric-store';
 import {
   commitImportBatch,
   deleteImportCheckpoint,
@@ -36,7 +37,16 @@ export function createImportApi(ctx: EngineContext) {
   async function writeCommit(commit: ImportCommit): Promise<{ points: number; events: number }> {
     const { db, metrics } = await ctx.ready();
     const batches = commit.batches.filter((b) => b.t.length > 0);
-    const ids = batches.length ? await metrics.registerSeries(batches.map((b) => b.series)) : [];
+    let ids: number[] = [];
+    try {
+      // Registering new series is its own small transaction (idempotent, so safe to repeat).
+      if (batches.length) ids = await metrics.registerSeries(batches.map((b) => b.series));
+    } catch (error) {
+      throw asStorageFull(
+        error,
+        'The batch was not stored; everything stored before it is intact and the import can be resumed.'
+      );
+    }
     const points = batches.map((b, i) => ({ seriesId: ids[i], t: b.t, v: b.v }));
     await commitImportBatch({
       db,
@@ -95,7 +105,11 @@ export function createImportApi(ctx: EngineContext) {
     async saveImportCheckpoint(checkpoint: ImportCheckpoint): Promise<void> {
       const { db } = await ctx.ready();
       chains.delete(checkpoint.id);
-      await saveImportCheckpoint(db, { ...checkpoint, updatedAt: ctx.now() });
+      try {
+        await saveImportCheckpoint(db, { ...checkpoint, updatedAt: ctx.now() });
+      } catch (error) {
+        throw asStorageFull(error, 'Nothing of this file was stored.');
+      }
     }
   };
 

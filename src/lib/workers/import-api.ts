@@ -181,9 +181,15 @@ function describeFailure(e: unknown): { message: string; fatal: ImportSummary['f
     return { message: `${e.message}${where}`, fatal: { code: e.code, line: e.line, byte: e.byte } };
   }
   const err = e as { name?: string; message?: string };
-  const full = err?.name === 'StorageFullError';
+  const full =
+    err?.name === 'StorageFullError' ||
+    err?.name === 'QuotaExceededError' ||
+    /QuotaExceeded/.test(err?.message ?? '');
   return {
-    message: err?.message ?? String(e),
+    message:
+      full && err?.name !== 'StorageFullError'
+        ? 'Storage is full: the browser refused more data. Everything stored before this batch is intact; free space (or export and delete old data) and resume.'
+        : (err?.message ?? String(e)),
     fatal: { code: full ? 'storage_full' : 'store_failed', line: 0, byte: 0 }
   };
 }
@@ -351,7 +357,6 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
       });
     };
 
-    await store.saveImportCheckpoint({ ...checkpoint });
     report(true);
 
     // What has been parsed but not yet committed.
@@ -434,6 +439,9 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
     let tooManyErrors = false;
     const reader = file.stream().getReader();
     try {
+      // Lists the import as unfinished from the start, so a tab closed before the first
+      // commit still shows up (and remembers the options chosen).
+      await store.saveImportCheckpoint({ ...checkpoint });
       const parser = createStreamParser({
         fileName: file.name,
         format: runOptions.format,
@@ -518,7 +526,8 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
         summary.status = 'cancelled';
         summary.message = `Cancelled at byte ${after.offset} of ${file.size}; everything before it is stored. Import the same file again to resume.`;
       }
-      await store.saveImportCheckpoint({ ...(after as ImportCheckpoint), stopReason });
+      // Best effort: on a full disk even this small write may be refused.
+      await store.saveImportCheckpoint({ ...after, stopReason }).catch(() => {});
     }
     return summary;
   }
