@@ -26,6 +26,7 @@ import { createAgentApi } from './engine-agent';
 import { IngestQueue } from './ingest-queue';
 import { createAnalyticsApi } from './engine-analytics';
 import { createAnomalyApi } from './engine-anomaly';
+import { createImportApi } from './engine-import';
 
 /** How often the leader rolls up new points, and when it cleans up. */
 export const EngineDefaults = { rollupIntervalMs: 5_000, cleanupHour: 2, cleanupEveryMs: 600_000 };
@@ -459,7 +460,8 @@ export function createEngineApi(deps: EngineDeps = {}) {
     // Engine modules (one line each): ...createXApi(ctx),
     ...createAnomalyApi(ctx),
     ...createAnalyticsApi(ctx),
-    ...createAgentApi(ctx)
+    ...createAgentApi(ctx),
+    ...createImportApi(ctx)
   };
   return api;
 }

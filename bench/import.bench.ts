@@ -1,0 +1,324 @@
+/**
+ * Import throughput and memory through the real import path in headless Chromium: a file
+ * generated in the page (a Blob built from many 4 MiB chunks, default 1 GB) is dropped on
+ * the Import page; the import worker streams it, the engine worker stores it (batch +
+ * checkpoint per transaction) while the leader's background engine rolls up as in real use.
+ *
+ * Figures (JSON lines):
+ * - import.csv_mb_per_s, import.prom_mb_per_s: file MB / import duration (hash + parse +
+ *   store, from the summary). Baseline: the same parser, parse only, on the same generated
+ *   bytes in Node in this run (the ceiling the import could reach with free storage).
+ *   Also reported: the page streaming the Blob and counting lines (the I/O floor).
+ * - import.peak_heap_mb: the largest sum of JS heap in use over the page and its workers
+ *   (CDP Runtime.getHeapUsage per target, sampled every 250 ms) during the imports;
+ *   baseline: the same sum before the imports started.
+ *
+ * Run: BENCH_PORT=4402 npx tsx bench/import.bench.ts   (BENCH_IMPORT_MB=50 for a quick pass)
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { createStreamParser } from '../src/lib/ingest';
+import type { IngestFormat } from '../src/lib/ingest';
+import { openBenchPage } from './browser';
+import { emit } from './lib';
+
+const MB = 1e6;
+const TARGET_MB = Number(process.env.BENCH_IMPORT_MB ?? 1000);
+/** Node parse-only baseline size: enough for a stable rate without doubling the run. */
+const BASELINE_MB = Math.min(TARGET_MB, 100);
+const CHUNK_CHARS = 4 * 1024 * 1024;
+const SAMPLE_MS = 250;
+
+/**
+ * The generator, as source text so the page and Node run the very same code (the page's
+ * CSP forbids eval, but Playwright's evaluate of a string does not go through it).
+ * Rows step 1 ms per row group and end near `end`, so the raw points are inside the raw
+ * retention (1 h) and are stored, not cleaned away mid-run.
+ */
+const GENERATOR = `(kind, row, chars, end, totalRows) => {
+  const modes = ['user', 'system', 'idle', 'iowait', 'irq', 'softirq', 'steal', 'nice'];
+  let s = '';
+  if (row === 0) s += kind === 'csv' ? 'time,host,cpu_pct,mem,load1,load5\\n' : '# TYPE node_cpu_seconds_total counter\\n';
+  while (s.length < chars) {
+    if (kind === 'csv') {
+      const t = end - Math.floor((totalRows - row) / 8);
+      s += t + ',host' + (row % 8) + ',' + (row % 1000) / 10 + ',' + ((row * 7) % 65536) + ',' + (row % 400) / 100 + ',' + (row % 350) / 100 + '\\n';
+    } else {
+      const series = row % 64;
+      const t = end - Math.floor((totalRows - row) / 64);
+      s += 'node_cpu_seconds_total{cpu="' + (series >> 3) + '",mode="' + modes[series & 7] + '"} ' + (row * 0.37).toFixed(2) + ' ' + t + '\\n';
+    }
+    row++;
+  }
+  return { text: s, row };
+}`;
+
+type Generate = (
+  kind: string,
+  row: number,
+  chars: number,
+  end: number,
+  totalRows: number
+) => { text: string; row: number };
+
+interface HeapUsage {
+  usedSize: number;
+  /** ArrayBuffer backing stores (typed arrays live there), when Chromium reports it. */
+  backingStorageSize?: number;
+}
+
+/** JS heap in use plus ArrayBuffer backing stores: parsed columns are typed arrays. */
+function heapBytes(u: HeapUsage): number {
+  return u.usedSize + (u.backingStorageSize ?? 0);
+}
+
+/** Bytes per row, to spread the rows' timestamps over the last hour. */
+const ROW_BYTES: Record<string, number> = { csv: 40, prom: 72 };
+
+function nodeBaseline(kind: 'csv' | 'prom', end: number): number {
+  const gen = new Function(`return ${GENERATOR}`)() as Generate;
+  const totalRows = Math.ceil((BASELINE_MB * MB) / ROW_BYTES[kind]);
+  const enc = new TextEncoder();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let row = 0;
+  while (size < BASELINE_MB * MB) {
+    const r = gen(kind, row, CHUNK_CHARS / 4, end, totalRows);
+    row = r.row;
+    const b = enc.encode(r.text);
+    chunks.push(b);
+    size += b.length;
+  }
+  const format: IngestFormat = kind === 'csv' ? 'csv' : 'prometheus';
+  const parser = createStreamParser({ fileName: `bench.${kind}`, format });
+  const t0 = performance.now();
+  let points = 0;
+  for (const c of chunks) {
+    for (let o = 0; o < c.length; o += 1024 * 1024)
+      for (const b of parser.push(c.subarray(o, o + 1024 * 1024)).batches) points += b.t.length;
+  }
+  for (const b of parser.finish().batches) points += b.t.length;
+  const ms = performance.now() - t0;
+  if (points === 0) throw new Error('baseline parsed nothing');
+  return size / MB / (ms / 1000);
+}
+
+/** Proportional memory (PSS) of the Chromium processes of this profile (browser and children), bytes. */
+function chromiumPss(profileDir: string): number {
+  const parent = new Map<number, number>();
+  const rss = new Map<number, number>();
+  let root = -1;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const pid = Number(name);
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // Fields after the parenthesised command: state, ppid, …
+      parent.set(pid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      // PSS, not RSS: Chromium's processes share many pages, and RSS would count them each time.
+      const m = /Pss:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+      rss.set(pid, m ? Number(m[1]) * 1024 : 0);
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (root < 0 && cmd.includes(`--user-data-dir=${profileDir}`) && !cmd.includes('--type='))
+        root = pid;
+    } catch {
+      // The process ended between listing and reading.
+    }
+  }
+  if (root < 0) return 0;
+  let total = 0;
+  for (const [pid, bytes] of rss) {
+    let p: number | undefined = pid;
+    while (p !== undefined && p > 1 && p !== root) p = parent.get(p);
+    if (p === root) total += bytes;
+  }
+  return total;
+}
+
+async function main(): Promise<void> {
+  const end = Date.now();
+  const baselines = {
+    csv: nodeBaseline('csv', end),
+    prom: nodeBaseline('prom', end)
+  };
+  const bench = await openBenchPage('/import', Number(process.env.BENCH_PORT ?? 4402));
+  const { page } = bench;
+  try {
+    await page.getByTestId('db-status').filter({ hasText: 'ready' }).waitFor({ timeout: 60_000 });
+    const cdp = await page.context().newCDPSession(page);
+    // Dedicated workers (engine, background engine, import) are attached as child targets;
+    // non-flat sessions let this one CDP session ask each of them for its heap.
+    const workers = new Map<string, string>();
+    const pending = new Map<number, (used: number) => void>();
+    let msgId = 1;
+    cdp.on(
+      'Target.attachedToTarget',
+      (e: { sessionId: string; targetInfo: { type: string; title: string } }) => {
+        if (e.targetInfo.type === 'worker') workers.set(e.sessionId, e.targetInfo.title);
+      }
+    );
+    cdp.on('Target.detachedFromTarget', (e: { sessionId: string }) => workers.delete(e.sessionId));
+    cdp.on('Target.receivedMessageFromTarget', (e: { message: string }) => {
+      const m = JSON.parse(e.message) as { id?: number; result?: HeapUsage };
+      if (m.id !== undefined) pending.get(m.id)?.(m.result ? heapBytes(m.result) : 0);
+      if (m.id !== undefined) pending.delete(m.id);
+    });
+    await cdp.send('Target.setAutoAttach', {
+      autoAttach: true,
+      waitForDebuggerOnStart: false,
+      flatten: false
+    });
+    const workerHeap = (sessionId: string) =>
+      new Promise<number>((resolve) => {
+        const id = msgId++;
+        pending.set(id, resolve);
+        void cdp
+          .send('Target.sendMessageToTarget', {
+            sessionId,
+            message: JSON.stringify({ id, method: 'Runtime.getHeapUsage' })
+          })
+          .catch(() => resolve(0));
+        setTimeout(() => resolve(0), 2000);
+      });
+    const sampleHeap = async (): Promise<{ total: number; parts: Record<string, number> }> => {
+      const parts: Record<string, number> = {};
+      const pageHeap = (await cdp.send('Runtime.getHeapUsage')) as HeapUsage;
+      parts.page = heapBytes(pageHeap);
+      for (const [sid, title] of workers)
+        parts[title || sid] = (parts[title || sid] ?? 0) + (await workerHeap(sid));
+      return { total: Object.values(parts).reduce((a, b) => a + b, 0), parts };
+    };
+
+    await page.evaluate(`window.__gen = ${GENERATOR}`);
+    const collectGarbage = async () => {
+      await cdp.send('HeapProfiler.collectGarbage');
+      for (const sid of workers.keys())
+        await cdp
+          .send('Target.sendMessageToTarget', {
+            sessionId: sid,
+            message: JSON.stringify({ id: msgId++, method: 'HeapProfiler.collectGarbage' })
+          })
+          .catch(() => {});
+    };
+    await collectGarbage();
+    const idle = await sampleHeap();
+    const idleRss = chromiumPss(bench.profileDir);
+    let peak = idle;
+    let peakRss = idleRss;
+    let sampling = false;
+    const timer = setInterval(() => {
+      if (!sampling) return;
+      peakRss = Math.max(peakRss, chromiumPss(bench.profileDir));
+      void sampleHeap().then((s) => {
+        if (s.total > peak.total) peak = s;
+      });
+    }, SAMPLE_MS);
+
+    for (const kind of ['csv', 'prom'] as const) {
+      const built = (await page.evaluate(
+        `(async () => {
+          const target = ${TARGET_MB * MB};
+          const totalRows = Math.ceil(target / ${ROW_BYTES[kind]});
+          const parts = [];
+          let size = 0, row = 0;
+          while (size < target) {
+            const r = window.__gen('${kind}', row, ${CHUNK_CHARS}, ${end}, totalRows);
+            row = r.row;
+            const blob = new Blob([r.text]);
+            parts.push(blob);
+            size += blob.size;
+          }
+          window.__benchFile = new File(parts, 'bench-${kind}.${kind === 'csv' ? 'csv' : 'prom'}', { lastModified: ${end} });
+          // I/O floor: stream the Blob and count lines, nothing else.
+          const t0 = performance.now();
+          let lines = 0;
+          const reader = window.__benchFile.stream().getReader();
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) break;
+            for (let i = 0; i < value.length; i++) if (value[i] === 10) lines++;
+          }
+          return { size: window.__benchFile.size, lines, readMs: performance.now() - t0 };
+        })()`
+      )) as { size: number; lines: number; readMs: number };
+
+      // The generator's strings are garbage now; collect them so the peak is the import's.
+      await collectGarbage();
+      sampling = true;
+      const before = await page.getByTestId('import-job').count();
+      await page.evaluate(`(() => {
+        const dt = new DataTransfer();
+        dt.items.add(window.__benchFile);
+        window.__benchFile = null;
+        for (const type of ['dragenter', 'dragover', 'drop'])
+          document.body.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
+      })()`);
+      const settled = () =>
+        page.waitForFunction(
+          (n) => {
+            const jobs = document.querySelectorAll('[data-testid="import-job"]');
+            if (jobs.length <= n) return false;
+            const s = jobs[0].getAttribute('data-status');
+            return s !== 'inspecting' && s !== 'queued' && s !== 'running';
+          },
+          before,
+          { timeout: 0, polling: 500 }
+        );
+      await settled();
+      // A CSV waits for its column mapping: accept the detected one.
+      if ((await page.getByTestId('import-job').first().getAttribute('data-status')) === 'review') {
+        await page.getByTestId('csv-confirm').click();
+        await settled();
+      }
+      sampling = false;
+      const job = page.getByTestId('import-job').first();
+      const status = await job.getAttribute('data-status');
+      if (status !== 'done') {
+        const message = await job
+          .getByTestId('job-message')
+          .innerText()
+          .catch(() => '');
+        throw new Error(`${kind} import ended ${status}: ${message}`);
+      }
+      const summary = job.getByTestId('import-summary');
+      const ms = Number(await summary.getAttribute('data-duration-ms'));
+      const points = Number(await summary.getAttribute('data-points'));
+      const parseMs = Number(await summary.getAttribute('data-parse-ms'));
+      const storeWaitMs = Number(await summary.getAttribute('data-store-wait-ms'));
+      emit({
+        name: `import.${kind}_mb_per_s`,
+        value: built.size / MB / (ms / 1000),
+        unit: 'MB/s',
+        baseline: baselines[kind],
+        baselineKind: `parse only, same parser and generator, Node, ${BASELINE_MB} MB`,
+        readOnlyMbPerS: built.size / MB / (built.readMs / 1000),
+        fileMb: built.size / MB,
+        lines: built.lines,
+        points,
+        pointsPerS: points / (ms / 1000),
+        seconds: ms / 1000,
+        // In the import worker: time parsing, and time blocked on the engine storing.
+        parseSeconds: parseMs / 1000,
+        storeWaitSeconds: storeWaitMs / 1000
+      });
+      await page.getByRole('button', { name: 'Clear finished' }).click();
+    }
+    clearInterval(timer);
+    emit({
+      name: 'import.peak_heap_mb',
+      value: peak.total / MB,
+      unit: 'MB',
+      baseline: idle.total / MB,
+      baselineKind: 'same targets before the imports',
+      targets: Object.fromEntries(
+        Object.entries(peak.parts).map(([k, v]) => [k, Math.round(v / MB)])
+      ),
+      peakPssMb: peakRss / MB,
+      idlePssMb: idleRss / MB,
+      note: 'heap: JS heap + ArrayBuffer backing stores of page + workers (Blob bytes are outside it); pss: all Chromium processes of the profile, including the generated Blob held by the browser'
+    });
+  } finally {
+    await bench.close();
+  }
+}
+
+await main();

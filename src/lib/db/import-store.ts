@@ -1,0 +1,82 @@
+import type { ResultEvent } from '$lib/types';
+import type { ImportRecord, TidemarkDb } from './database';
+import { asStorageFull, type MetricStore, type SeriesPoints } from './metric-store';
+
+/** Points per series counted in a checkpoint, so a resumed import can still summarise all of it. */
+export interface ImportSeriesCount {
+  key: string;
+  name: string;
+  labels: Record<string, string>;
+  points: number;
+}
+
+/**
+ * What is stored per imported file. The v3 `imports` table indexes only `id` and
+ * `updatedAt`, so the extra fields here need no schema change: the options an import ran
+ * with (a resume must parse the rest of the file the same way) and per-series counts.
+ */
+export interface ImportCheckpoint extends ImportRecord {
+  /** How `id` was computed, e.g. 'sha256(first 1 MiB + last 1 MiB + size)'. */
+  hashMethod?: string;
+  options?: Record<string, unknown>;
+  series?: ImportSeriesCount[];
+  /** Why an unfinished import stopped ('cancelled', or the fatal error's message). */
+  stopReason?: string;
+}
+
+/**
+ * Stores one import batch — points of registered series and result-log events — together
+ * with the checkpoint that says they are stored, in ONE transaction: either all of it is
+ * there after a crash or none of it is, so resuming at `checkpoint.offset` never adds a row
+ * twice (RELIABILITY.md #2). `MetricStore.append` opens a transaction over a subset of these
+ * tables, which Dexie runs inside this one.
+ *
+ * Empty batches and events: only the checkpoint is written. Resolves after `complete`.
+ */
+export async function commitImportBatch(options: {
+  db: TidemarkDb;
+  metrics: MetricStore;
+  points: SeriesPoints[];
+  events: ResultEvent[];
+  checkpoint: ImportCheckpoint;
+}): Promise<void> {
+  const { db, metrics, points, events, checkpoint } = options;
+  try {
+    await db.transaction('rw', [db.chunks, db.series, db.late, db.events, db.imports], async () => {
+      if (points.length > 0) await metrics.append(points);
+      if (events.length > 0) await db.events.bulkAdd(events.map((e) => ({ ...e })));
+      await db.imports.put(checkpoint);
+    });
+  } catch (error) {
+    throw asStorageFull(
+      error,
+      `The import stopped at byte ${checkpoint.offset}; everything before it is stored and it can be resumed.`
+    );
+  }
+}
+
+/** The checkpoint of a file by content hash, or undefined when it was never imported. */
+export async function readImportCheckpoint(
+  db: TidemarkDb,
+  id: string
+): Promise<ImportCheckpoint | undefined> {
+  return (await db.imports.get(id)) as ImportCheckpoint | undefined;
+}
+
+/** Every checkpoint, most recently updated first. */
+export async function listImportCheckpoints(db: TidemarkDb): Promise<ImportCheckpoint[]> {
+  return (await db.imports.orderBy('updatedAt').reverse().toArray()) as ImportCheckpoint[];
+}
+
+/** Writes a checkpoint alone (a new import's first record, or why it stopped). */
+export async function saveImportCheckpoint(
+  db: TidemarkDb,
+  checkpoint: ImportCheckpoint
+): Promise<void> {
+  await db.imports.put(checkpoint);
+}
+
+/** Forgets a checkpoint; the data it stored stays. A later import of the file starts over. */
+export async function deleteImportCheckpoint(db: TidemarkDb, id: string): Promise<void> {
+  await db.imports.delete(id);
+}

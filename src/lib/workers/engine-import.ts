@@ -1,0 +1,142 @@
+import { expose } from 'comlink';
+import { asStorageFull } from '$lib/db/metric-store';
+import {
+  commitImportBatch,
+  deleteImportCheckpoint,
+  listImportCheckpoints,
+  readImportCheckpoint,
+  saveImportCheckpoint,
+  type ImportCheckpoint
+} from '$lib/db/import-store';
+import type { PointBatch, ResultEvent } from '$lib/types';
+import type { EngineContext } from './engine-api';
+
+/** One batch of an import and the checkpoint that records it. */
+export interface ImportCommit {
+  checkpoint: ImportCheckpoint;
+  batches: PointBatch[];
+  events: ResultEvent[];
+}
+
+/** The part of the engine the import worker talks to (over a MessagePort in the browser). */
+export interface ImportStoreApi {
+  importCheckpoint(id: string): Promise<ImportCheckpoint | undefined>;
+  commitImport(commit: ImportCommit): Promise<{ points: number; events: number }>;
+  saveImportCheckpoint(checkpoint: ImportCheckpoint): Promise<void>;
+}
+
+/**
+ * The engine's import module: stores import batches with their checkpoints and lists or
+ * forgets checkpoints. Commits of one file are chained: a batch is written only after the
+ * previous batch of that file committed, and never after it failed — otherwise a later
+ * checkpoint could cover a batch that was lost, and a resume would skip it.
+ */
+export function createImportApi(ctx: EngineContext) {
+  const chains = new Map<string, Promise<unknown>>();
+
+  async function writeCommit(commit: ImportCommit): Promise<{ points: number; events: number }> {
+    const { db, metrics } = await ctx.ready();
+    const batches = commit.batches.filter((b) => b.t.length > 0);
+    let ids: number[] = [];
+    try {
+      // Registering new series is its own small transaction (idempotent, so safe to repeat).
+      if (batches.length) ids = await metrics.registerSeries(batches.map((b) => b.series));
+    } catch (error) {
+      throw asStorageFull(
+        error,
+        'The batch was not stored; everything stored before it is intact and the import can be resumed.'
+      );
+    }
+    const points = batches.map((b, i) => ({ seriesId: ids[i], t: b.t, v: b.v }));
+    await commitImportBatch({
+      db,
+      metrics,
+      points,
+      events: commit.events,
+      checkpoint: { ...commit.checkpoint, updatedAt: ctx.now() }
+    });
+    const count = points.reduce((s, p) => s + p.t.length, 0);
+    if (count > 0) {
+      let to = -Infinity;
+      for (const b of batches) for (let i = 0; i < b.t.length; i++) if (b.t[i] > to) to = b.t[i];
+      ctx.broadcast({ kind: 'points', seriesIds: [...new Set(ids)], to });
+    }
+    if (commit.events.length > 0) {
+      ctx.broadcast({ kind: 'events', count: commit.events.length });
+      for (const hook of ctx.afterEvents) {
+        try {
+          await hook(commit.events);
+        } catch {
+          // Derived views catch up from the table on their next refresh.
+        }
+      }
+    }
+    return { points: count, events: commit.events.length };
+  }
+
+  const store: ImportStoreApi = {
+    /** The stored checkpoint of a file (by content hash), if any. */
+    async importCheckpoint(id: string): Promise<ImportCheckpoint | undefined> {
+      const { db } = await ctx.ready();
+      return readImportCheckpoint(db, id);
+    },
+
+    /**
+     * Stores a batch of points and events with its checkpoint in one transaction; resolves
+     * after it completed. Rejects if an earlier commit of the same file failed.
+     */
+    commitImport(commit: ImportCommit): Promise<{ points: number; events: number }> {
+      const id = commit.checkpoint.id;
+      const previous = chains.get(id) ?? Promise.resolve();
+      const next = previous.then(() => writeCommit(commit));
+      chains.set(id, next);
+      // Drop the chain once idle so finished imports hold nothing; a failed chain stays until
+      // the importer saves a new checkpoint (it restarts from the stored one).
+      void next.then(
+        () => {
+          if (chains.get(id) === next) chains.delete(id);
+        },
+        () => {}
+      );
+      return next;
+    },
+
+    /** Writes a checkpoint without data (start of an import, or why it stopped). */
+    async saveImportCheckpoint(checkpoint: ImportCheckpoint): Promise<void> {
+      const { db } = await ctx.ready();
+      chains.delete(checkpoint.id);
+      try {
+        await saveImportCheckpoint(db, { ...checkpoint, updatedAt: ctx.now() });
+      } catch (error) {
+        throw asStorageFull(error, 'Nothing of this file was stored.');
+      }
+    }
+  };
+
+  return {
+    ...store,
+
+    /** Every import checkpoint, newest first (the Import page lists unfinished ones). */
+    async listImports(): Promise<ImportCheckpoint[]> {
+      const { db } = await ctx.ready();
+      return listImportCheckpoints(db);
+    },
+
+    /** Forgets a file's checkpoint; its stored data stays. */
+    async forgetImport(id: string): Promise<void> {
+      const { db } = await ctx.ready();
+      chains.delete(id);
+      await deleteImportCheckpoint(db, id);
+    },
+
+    /**
+     * Serves the import store on a MessagePort so the import worker talks to this engine
+     * directly: batches go worker → worker, transferred, without a hop through the page.
+     */
+    connectImportPort(port: MessagePort): void {
+      expose(store, port);
+    }
+  };
+}
+
+export type ImportApi = ReturnType<typeof createImportApi>;

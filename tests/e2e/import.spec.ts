@@ -1,0 +1,309 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, test, type Page } from '@playwright/test';
+import { waitForStore } from './helpers';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+// ../shared/fixtures from the repository; a worktree under wt/ finds it one level further up.
+const fixtures =
+  process.env.TIDEMARK_FIXTURES ??
+  [
+    path.resolve(repoRoot, '..', 'shared', 'fixtures'),
+    path.resolve(repoRoot, '..', '..', 'shared', 'fixtures')
+  ].find((d) => existsSync(d)) ??
+  path.resolve(repoRoot, '..', 'shared', 'fixtures');
+const metrics = path.join(fixtures, 'metrics');
+const haveFixtures = existsSync(metrics);
+
+/** Drops a file on the page the way a user's drag does: dragenter, dragover, drop. */
+async function dropFile(page: Page, name: string, bytes: Buffer): Promise<void> {
+  await page.evaluate(
+    async ({ name, b64 }) => {
+      const bin = atob(b64);
+      const data = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) data[i] = bin.charCodeAt(i);
+      const dt = new DataTransfer();
+      dt.items.add(new File([data], name, { lastModified: Date.now() }));
+      const target = document.querySelector('main') ?? document.body;
+      for (const type of ['dragenter', 'dragover', 'drop'])
+        target.dispatchEvent(
+          new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true })
+        );
+    },
+    { name, b64: bytes.toString('base64') }
+  );
+}
+
+/**
+ * Drops a generated Prometheus file of `series` × `samples` points (values i*series+s,
+ * timestamps `stepMs` apart from `t0`) built in the page from many chunks; the same options
+ * give the same bytes, so a second drop is recognised as the same file.
+ */
+async function dropGenerated(
+  page: Page,
+  o: { series: number; samples: number; t0: number; stepMs: number }
+): Promise<void> {
+  await page.evaluate(({ series, samples, t0, stepMs }) => {
+    const parts: string[] = ['# TYPE load gauge\n'];
+    let block = '';
+    for (let i = 0; i < samples; i++) {
+      for (let s = 0; s < series; s++)
+        block += `load{host="h${s}"} ${i * series + s} ${t0 + i * stepMs}\n`;
+      if (block.length > 1 << 20) {
+        parts.push(block);
+        block = '';
+      }
+    }
+    parts.push(block);
+    const dt = new DataTransfer();
+    dt.items.add(new File(parts, 'generated.prom', { lastModified: t0 }));
+    for (const type of ['dragenter', 'dragover', 'drop'])
+      document.body.dispatchEvent(
+        new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true })
+      );
+  }, o);
+}
+
+/** Sample lines of a Prometheus text file → series key (name + labels as written) → count. */
+function countPromSamples(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line.trim() === '' || line.startsWith('#')) continue;
+    const key = line.replace(/\s+\S+(\s+-?\d+)?\s*$/, '');
+    out.set(key, (out.get(key) ?? 0) + 1);
+  }
+  return out;
+}
+
+test.describe('import', () => {
+  test.skip(!haveFixtures, `fixtures not found at ${metrics}; set TIDEMARK_FIXTURES`);
+
+  test('a file dropped anywhere imports and lists its series; dropping it again adds nothing', async ({
+    page
+  }) => {
+    const bytes = readFileSync(path.join(metrics, 'node-exporter-1.5.0-scrape-1.prom'));
+    const expected = countPromSamples(bytes.toString('utf8'));
+    const points = [...expected.values()].reduce((a, b) => a + b, 0);
+    await page.goto('/events');
+    await waitForStore(page);
+    await dropFile(page, 'node-exporter.prom', bytes);
+    await expect(page).toHaveURL(/\/import$/);
+    const job = page.getByTestId('import-job').first();
+    await expect(job).toHaveAttribute('data-status', 'done', { timeout: 30_000 });
+    await expect(job.getByTestId('summary-format')).toHaveText('prometheus');
+    await expect(job.getByTestId('summary-points')).toHaveText(points.toLocaleString('en-US'));
+    await expect(job.getByText(`${expected.size}`, { exact: true }).first()).toBeVisible();
+    // The series table lists the first 100 series by key, each with its own count.
+    const rows = job.getByTestId('summary-series').locator('tbody tr');
+    await expect(rows).toHaveCount(Math.min(100, expected.size));
+    await job.getByTestId('summary-filter').fill('node_load');
+    await expect(rows).toHaveCount(
+      [...expected.keys()].filter((k) => k.includes('node_load')).length
+    );
+    await expect(job.locator('[data-series="node_load1"] td.num')).toHaveText(
+      String(expected.get('node_load1'))
+    );
+    await expect(page.getByTestId('store-summary')).toContainText(
+      `${points.toLocaleString('en-US')} points`
+    );
+    // Dropping the same file again adds nothing.
+    await dropFile(page, 'node-exporter.prom', bytes);
+    await expect(page.getByTestId('import-job').first()).toHaveAttribute(
+      'data-status',
+      'already-imported'
+    );
+    await expect(page.getByTestId('store-summary')).toContainText(
+      `${points.toLocaleString('en-US')} points`
+    );
+    await expect(page.getByTestId('import-job').first().getByTestId('job-message')).toContainText(
+      'nothing was added'
+    );
+  });
+
+  test('a bad file shows per-line errors and a CSV of them; an image is refused', async ({
+    page
+  }) => {
+    const lines = [
+      '# TYPE up gauge',
+      'up{job="a"} 1 1700000000000',
+      'up{job="a"} x 1700000001000',
+      'up{job="a"} 3 1700000002000',
+      'up{job="a" 4 1700000003000'
+    ];
+    const text = lines.join('\n') + '\n';
+    const byteOf = (i: number) => Buffer.byteLength(lines.slice(0, i).join('\n') + '\n');
+    await page.goto('/import');
+    await waitForStore(page);
+    await page.getByTestId('file-input').setInputFiles({
+      name: 'bad.prom',
+      mimeType: 'text/plain',
+      buffer: Buffer.from(text)
+    });
+    const job = page.getByTestId('import-job').first();
+    await expect(job).toHaveAttribute('data-status', 'done');
+    await expect(job.getByTestId('summary-points')).toHaveText('2');
+    const table = job.getByTestId('import-errors').locator('tbody tr');
+    await expect(table).toHaveCount(2);
+    await expect(table.nth(0).locator('td').nth(1)).toHaveText('3');
+    await expect(table.nth(0).locator('td').nth(2)).toHaveText(String(byteOf(2)));
+    await expect(table.nth(1).locator('td').nth(1)).toHaveText('5');
+    await expect(table.nth(1).locator('td').nth(2)).toHaveText(String(byteOf(4)));
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      job.getByTestId('download-errors').click()
+    ]);
+    const csv = readFileSync(await download.path(), 'utf8')
+      .trim()
+      .split('\r\n');
+    expect(csv[0]).toBe('file,line,byte,reason');
+    expect(csv.slice(1).map((r) => r.split(',').slice(0, 3).join(','))).toEqual([
+      `bad.prom,3,${byteOf(2)}`,
+      `bad.prom,5,${byteOf(4)}`
+    ]);
+
+    // Several files at once from the picker: an image is refused, the line-protocol file imports.
+    const png = Buffer.alloc(4096);
+    png.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    const lp = readFileSync(path.join(metrics, 'collectd-5.12-influx-line-protocol.lp'), 'utf8');
+    // Points = fields per line (the field set is the second space-separated part here).
+    const lpPoints = lp
+      .split('\n')
+      .filter((l) => l.trim() !== '' && !l.startsWith('#'))
+      .reduce((n, l) => n + l.split(' ')[1].split(',').length, 0);
+    await page.getByTestId('file-input').setInputFiles([
+      { name: 'photo.png', mimeType: 'image/png', buffer: png },
+      { name: 'collectd.lp', mimeType: 'text/plain', buffer: Buffer.from(lp) }
+    ]);
+    const refused = page.getByTestId('import-job').filter({ hasText: 'photo.png' });
+    await expect(refused).toHaveAttribute('data-status', 'refused');
+    await expect(refused.getByTestId('job-message')).toContainText('PNG');
+    await expect(refused.getByTestId('job-message')).toContainText('expected Prometheus text');
+    const collectd = page.getByTestId('import-job').filter({ hasText: 'collectd.lp' });
+    await expect(collectd).toHaveAttribute('data-status', 'done');
+    await expect(collectd.getByTestId('summary-format')).toHaveText('influx');
+    await expect(collectd.getByTestId('summary-points')).toHaveText(String(lpPoints));
+  });
+
+  test('pasted text and a CSV with a mapping preview import', async ({ page }) => {
+    await page.goto('/import');
+    await waitForStore(page);
+    const influx = [
+      'cpu,host=a usage=1.5,idle=90 1700000000000000000',
+      'cpu,host=a usage=2.5,idle=80 1700000001000000000',
+      'cpu,host=b usage=3.5,idle=70 1700000000000000000'
+    ].join('\n');
+    await page.getByTestId('paste-box').fill(influx);
+    await page.getByTestId('paste-import').click();
+    const pasted = page.getByTestId('import-job').first();
+    await expect(pasted).toHaveAttribute('data-status', 'done');
+    await expect(pasted.getByTestId('summary-format')).toHaveText('influx');
+    // 3 lines × 2 fields.
+    await expect(pasted.getByTestId('summary-points')).toHaveText('6');
+
+    const csvText = readFileSync(path.join(metrics, 'influxdb-1.6-load-rfc3339.csv'), 'utf8');
+    const csvLines = csvText.trim().split('\n');
+    const header = csvLines[0].split(',');
+    const valueColumns = ['longterm', 'midterm', 'shortterm'].filter((c) => header.includes(c));
+    await page
+      .getByTestId('file-input')
+      .setInputFiles(path.join(metrics, 'influxdb-1.6-load-rfc3339.csv'));
+    const job = page.getByTestId('import-job').first();
+    await expect(job).toHaveAttribute('data-status', 'review');
+    const roles = job.getByTestId('csv-role');
+    await expect(roles).toHaveCount(header.length);
+    await expect(roles.nth(header.indexOf('time'))).toHaveValue('time');
+    for (const c of valueColumns) await expect(roles.nth(header.indexOf(c))).toHaveValue('value');
+    // Ignore one value column: the import must leave it out.
+    await roles.nth(header.indexOf('midterm')).selectOption('ignored');
+    await expect(roles.nth(header.indexOf('midterm'))).toHaveValue('ignored');
+    await job.getByTestId('csv-confirm').click();
+    await expect(job).toHaveAttribute('data-status', 'done');
+    await expect(job.getByTestId('summary-points')).toHaveText(
+      String((csvLines.length - 1) * (valueColumns.length - 1))
+    );
+    await expect(job.getByTestId('summary-series')).not.toContainText('midterm');
+  });
+
+  test('a large import shows progress, cancels with a consistent checkpoint, and resumes exactly', async ({
+    page,
+    context
+  }) => {
+    // Recent timestamps: raw points older than the raw retention (1 h) would be rolled up and
+    // deleted by the leader's cleanup, and the store's point count would no longer match.
+    const big = { series: 10, samples: 200_000, t0: Date.now() - 2_100_000, stepMs: 10 };
+    const total = big.series * big.samples;
+    const fmt = (n: number) => n.toLocaleString('en-US');
+    await page.goto('/import');
+    await waitForStore(page);
+    await dropGenerated(page, big);
+    const job = page.getByTestId('import-job').first();
+    const progress = job.getByTestId('import-progress');
+    await expect(progress).toBeVisible();
+    await expect(progress.getByRole('progressbar')).toBeVisible();
+    await expect(job.getByTestId('progress-rows')).not.toHaveText('0', { timeout: 20_000 });
+    await job.getByTestId('import-cancel').click();
+    await expect(job).toHaveAttribute('data-status', 'cancelled', { timeout: 20_000 });
+    await expect(job.getByTestId('job-message')).toContainText('Cancelled at byte');
+    const kept = Number((await job.getByTestId('summary-points').innerText()).replace(/\D/g, ''));
+    expect(kept).toBeLessThan(total);
+    // What the checkpoint says is stored is exactly what the store holds.
+    await expect(page.getByTestId('store-summary')).toContainText(`${fmt(kept)} points`);
+    await expect(page.getByTestId('unfinished-imports')).toContainText('generated.prom');
+
+    // Close the tab mid-import; a new tab resumes from the checkpoint when the file comes back.
+    await job.getByTestId('job-resume').click();
+    await expect(job.getByTestId('import-progress')).toBeVisible();
+    await page.close();
+    const next = await context.newPage();
+    await next.goto('/import');
+    await waitForStore(next);
+    await expect(next.getByTestId('unfinished-imports')).toContainText('generated.prom');
+    await dropGenerated(next, big);
+    const resumed = next.getByTestId('import-job').first();
+    await expect(resumed).toHaveAttribute('data-status', 'done', { timeout: 40_000 });
+    await expect(resumed.getByTestId('summary-points')).toHaveText(fmt(total));
+    await expect(next.getByTestId('store-summary')).toContainText(`${fmt(total)} points`);
+    await expect(next.getByTestId('unfinished-imports')).toHaveCount(0);
+  });
+
+  // Passes once Explore (another branch) reads `?series=` and names the series on its page.
+  test('an imported series opens in Explore from the summary', async ({ page }) => {
+    await page.goto('/import');
+    await waitForStore(page);
+    await page
+      .getByTestId('file-input')
+      .setInputFiles(path.join(metrics, 'node-exporter-1.5.0-scrape-2.prom'));
+    const again = page.getByTestId('import-job').first();
+    await expect(again).toHaveAttribute('data-status', 'done', { timeout: 30_000 });
+    await again.getByTestId('summary-filter').fill('node_load1');
+    await again.locator('[data-series="node_load1"] a').click();
+    await expect(page).toHaveURL(/\/explore\?series=node_load1/);
+    await expect(page.locator('main')).toContainText('node_load1');
+  });
+
+  test('a full disk stops the import with a clear message and keeps what was stored', async ({
+    page
+  }) => {
+    await page.goto('/import');
+    await waitForStore(page);
+    // RELIABILITY.md #3: a tiny quota for this origin, then a file far bigger than it.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Storage.overrideQuotaForOrigin', {
+      origin: new URL(page.url()).origin,
+      quotaSize: 64 * 1024
+    });
+    await dropGenerated(page, {
+      series: 10,
+      samples: 200_000,
+      t0: Date.now() - 2_100_000,
+      stepMs: 10
+    });
+    const job = page.getByTestId('import-job').first();
+    await expect(job).toHaveAttribute('data-status', 'failed', { timeout: 45_000 });
+    await expect(job.getByTestId('job-message')).toContainText('Storage is full');
+    // What the summary says is stored is what the store holds.
+    const kept = (await job.getByTestId('summary-points').innerText()).trim();
+    await expect(page.getByTestId('store-summary')).toContainText(`${kept} points`);
+  });
+});

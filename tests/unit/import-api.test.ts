@@ -1,0 +1,348 @@
+import 'fake-indexeddb/auto';
+import Dexie from 'dexie';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '$lib/db/database';
+import { StorageFullError } from '$lib/db/metric-store';
+import { seriesKey } from '$lib/types/series-key';
+import { createEngineApi } from '$lib/workers/engine-api';
+import type { ImportCommit, ImportStoreApi } from '$lib/workers/engine-import';
+import {
+  createImportWorkerApi,
+  hashFile,
+  type ImportFile,
+  type ImportProgress
+} from '$lib/workers/import-api';
+
+const T0 = 1_700_000_000_000;
+const enc = new TextEncoder();
+
+let k = 0;
+const names: string[] = [];
+function engine() {
+  const name = `import-test-${k++}`;
+  names.push(name);
+  return createEngineApi({ openDb: (cb) => openDatabase(cb, { name }), now: () => T0 });
+}
+afterEach(async () => {
+  for (const name of names.splice(0)) await Dexie.delete(name);
+});
+
+/** A Node File whose stream yields fixed-size chunks, like a browser's File.stream(). */
+function fileOf(name: string, text: string | Uint8Array, chunk = 4096): ImportFile {
+  const bytes = typeof text === 'string' ? enc.encode(text) : text;
+  const file = new File([bytes as Uint8Array<ArrayBuffer>], name, { lastModified: T0 });
+  return {
+    name,
+    size: file.size,
+    lastModified: T0,
+    slice: (a, b) => file.slice(a, b),
+    stream: () =>
+      new ReadableStream<Uint8Array>({
+        start(c) {
+          for (let o = 0; o < bytes.length; o += chunk) c.enqueue(bytes.slice(o, o + chunk));
+          c.close();
+        }
+      })
+  };
+}
+
+/** S series × N samples of Prometheus text with timestamps; values are i*S+s. */
+function promText(S: number, N: number): string {
+  const lines = ['# TYPE load gauge'];
+  for (let i = 0; i < N; i++)
+    for (let s = 0; s < S; s++) lines.push(`load{host="h${s}"} ${i * S + s} ${T0 + i * 1000}`);
+  return lines.join('\n') + '\n';
+}
+
+/** N result-log events as NDJSON. */
+function eventsText(N: number): string {
+  const out: string[] = [];
+  for (let i = 0; i < N; i++)
+    out.push(
+      JSON.stringify({
+        t: T0 + i * 500,
+        actionType: i % 2 ? 'email' : 'sms',
+        status: i % 5 ? 'success' : 'failure',
+        durationMs: i
+      })
+    );
+  return out.join('\n') + '\n';
+}
+
+/** A store that forwards to `inner` but lets a test act on the n-th commit. */
+function interceptStore(
+  inner: ImportStoreApi,
+  onCommit: (n: number, c: ImportCommit) => 'pass' | 'drop' | 'fail-storage'
+): ImportStoreApi {
+  let n = 0;
+  return {
+    importCheckpoint: (id) => inner.importCheckpoint(id),
+    saveImportCheckpoint: (c) => inner.saveImportCheckpoint(c),
+    async commitImport(c) {
+      const action = onCommit(++n, c);
+      if (action === 'drop') return new Promise(() => {}); // the tab closed mid-transaction
+      if (action === 'fail-storage')
+        throw new StorageFullError('Storage is full: the browser refused more data.');
+      return inner.commitImport(c);
+    }
+  };
+}
+
+async function storedValues(api: ReturnType<typeof engine>, key: string): Promise<number[]> {
+  const s = (await api.listSeries()).find((r) => r.key === key);
+  if (!s) return [];
+  const raw = await api.readRaw(s.id, -Infinity, Infinity);
+  return Array.from(raw.v);
+}
+
+// Files must be larger than the parser's 64 KiB sniffing head to produce several commits.
+const small = { commitPoints: 1000, commitBytes: 1 << 30, chunkBytes: 8192, progressMs: 0 };
+
+// Generous timeouts: fake-indexeddb on a shared, loaded machine; nothing asserts on time.
+describe('import worker api', { timeout: 60_000 }, () => {
+  it('imports a file with exact series and point counts, and reports progress', async () => {
+    const api = engine();
+    const S = 3;
+    const N = 2000;
+    const worker = createImportWorkerApi({ store: api, defaults: small });
+    const progress: ImportProgress[] = [];
+    const r = await worker.importFile(fileOf('load.prom', promText(S, N)), { jobId: 'a' }, (p) =>
+      progress.push(p)
+    );
+    expect(r.status).toBe('done');
+    expect(r.format).toBe('prometheus');
+    expect(r.points).toBe(S * N);
+    expect(r.rows).toBe(S * N);
+    expect(r.series.map((s) => [s.key, s.points]).sort()).toEqual(
+      Array.from({ length: S }, (_, s) => [seriesKey('load', { host: `h${s}` }), N]).sort()
+    );
+    expect((await api.counts()).points).toBe(S * N);
+    for (let s = 0; s < S; s++)
+      expect(await storedValues(api, seriesKey('load', { host: `h${s}` }))).toEqual(
+        Array.from({ length: N }, (_, i) => i * S + s)
+      );
+    // Several commits happened, and progress ended at the file size.
+    expect(progress.length).toBeGreaterThan(3);
+    expect(progress.at(-1)).toMatchObject({ phase: 'done', bytes: r.size, points: S * N });
+    const cp = await api.importCheckpoint(r.id);
+    expect(cp).toMatchObject({ done: true, offset: r.size, points: S * N, name: 'load.prom' });
+  });
+
+  it('re-importing the same file adds nothing', async () => {
+    const api = engine();
+    const worker = createImportWorkerApi({ store: api, defaults: small });
+    const text = promText(2, 100) + '';
+    await worker.importFile(fileOf('a.prom', text), { jobId: '1' });
+    const events = eventsText(30);
+    await worker.importFile(fileOf('e.ndjson', events), { jobId: '2' });
+    const before = await api.counts();
+    const again = await worker.importFile(fileOf('renamed.prom', text), { jobId: '3' });
+    const againEvents = await worker.importFile(fileOf('e.ndjson', events), { jobId: '4' });
+    expect(again.status).toBe('already-imported');
+    expect(again.points).toBe(200);
+    expect(againEvents.status).toBe('already-imported');
+    expect(await api.counts()).toEqual(before);
+    expect(before.events).toBe(30);
+  });
+
+  it('resumes an interrupted import at its checkpoint without duplicates', async () => {
+    const api = engine();
+    const S = 4;
+    const N = 2500;
+    const text = promText(S, N);
+    // The tab "closes" during the 4th commit: commits 1–3 are stored, the 4th never is.
+    let stalled = false;
+    const dying = createImportWorkerApi({
+      store: interceptStore(api, (n) => (n >= 4 ? ((stalled = true), 'drop') : 'pass')),
+      defaults: small
+    });
+    void dying.importFile(fileOf('big.prom', text), { jobId: 'x' });
+    await expect.poll(() => stalled, { timeout: 30_000 }).toBe(true);
+    const id = await hashFile(fileOf('big.prom', text));
+    const cp = await api.importCheckpoint(id);
+    expect(cp?.done).toBe(false);
+    expect(cp!.offset).toBeGreaterThan(0);
+    // What the checkpoint claims is exactly what is stored.
+    expect((await api.counts()).points).toBe(cp!.points);
+    expect(cp!.points).toBeGreaterThanOrEqual(3 * small.commitPoints);
+
+    const worker = createImportWorkerApi({ store: api, defaults: small });
+    const r = await worker.importFile(fileOf('big.prom', text), { jobId: 'y' });
+    expect(r.status).toBe('done');
+    expect(r.resumedFrom).toBe(cp!.offset);
+    expect(r.points).toBe(S * N);
+    expect((await api.counts()).points).toBe(S * N);
+    const series = await api.listSeries();
+    expect(series.map((s) => s.points)).toEqual(Array(S).fill(N));
+    for (let s = 0; s < S; s++)
+      expect(await storedValues(api, seriesKey('load', { host: `h${s}` }))).toEqual(
+        Array.from({ length: N }, (_, i) => i * S + s)
+      );
+  });
+
+  it('resumes result-log events without storing any twice', async () => {
+    const api = engine();
+    const N = 3000;
+    const text = eventsText(N);
+    let stalled = false;
+    const dying = createImportWorkerApi({
+      store: interceptStore(api, (n) => (n >= 3 ? ((stalled = true), 'drop') : 'pass')),
+      defaults: { ...small, commitEvents: 400 }
+    });
+    void dying.importFile(fileOf('log.ndjson', text), { jobId: 'x' });
+    await expect.poll(() => stalled, { timeout: 30_000 }).toBe(true);
+    const stored = (await api.counts()).events;
+    expect(stored).toBeGreaterThanOrEqual(800);
+    expect(stored).toBeLessThan(N);
+    const worker = createImportWorkerApi({ store: api, defaults: { ...small, commitEvents: 400 } });
+    const r = await worker.importFile(fileOf('log.ndjson', text), { jobId: 'y' });
+    expect(r.status).toBe('done');
+    expect(r.events).toBe(N);
+    expect((await api.counts()).events).toBe(N);
+    const all = await api.recentEvents(N + 10);
+    expect(new Set(all.map((e) => e.t)).size).toBe(N);
+  });
+
+  it('cancel stops between chunks, leaves a consistent checkpoint, and resume finishes', async () => {
+    const api = engine();
+    const S = 2;
+    const N = 8000;
+    const text = promText(S, N);
+    const worker = createImportWorkerApi({
+      store: interceptStore(api, (n) => {
+        if (n === 2) worker.cancel('job');
+        return 'pass';
+      }),
+      defaults: small
+    });
+    const r = await worker.importFile(fileOf('c.prom', text), { jobId: 'job' });
+    expect(r.status).toBe('cancelled');
+    expect(r.message).toMatch(/Cancelled at byte \d+/);
+    const cp = await api.importCheckpoint(r.id);
+    expect(cp).toMatchObject({ done: false, stopReason: 'cancelled' });
+    expect(r.points).toBe(cp!.points);
+    expect((await api.counts()).points).toBe(cp!.points);
+    expect(cp!.points).toBeLessThan(S * N);
+    // The cancelled import's byte offset is a line boundary of the file.
+    expect(text[cp!.offset - 1]).toBe('\n');
+    const done = await createImportWorkerApi({ store: api, defaults: small }).importFile(
+      fileOf('c.prom', text),
+      { jobId: 'again' }
+    );
+    expect(done.status).toBe('done');
+    expect((await api.counts()).points).toBe(S * N);
+  });
+
+  it('reports malformed lines with file, line and byte offset', async () => {
+    const api = engine();
+    const lines = [
+      '# TYPE up gauge',
+      `up{job="a"} 1 ${T0}`,
+      `up{job="a"} notanumber ${T0 + 1000}`,
+      `up{job="a"} 3 ${T0 + 2000}`,
+      `up{job="a" 4 ${T0 + 3000}`,
+      `up{job="a"} 5 ${T0 + 4000}`
+    ];
+    const text = lines.join('\n') + '\n';
+    const byteOf = (i: number) => enc.encode(lines.slice(0, i).join('\n') + '\n').length;
+    const r = await createImportWorkerApi({ store: api }).importFile(fileOf('bad.prom', text), {
+      jobId: 'e'
+    });
+    expect(r.status).toBe('done');
+    expect(r.points).toBe(3);
+    expect(r.errorCount).toBe(2);
+    expect(r.errors.map((e) => [e.file, e.line, e.byte])).toEqual([
+      ['bad.prom', 3, byteOf(2)],
+      ['bad.prom', 5, byteOf(4)]
+    ]);
+    for (const e of r.errors) expect(e.message.length).toBeGreaterThan(5);
+  });
+
+  it('refuses an image, saying what was expected, and stores nothing', async () => {
+    const api = engine();
+    const png = new Uint8Array(2048);
+    png.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    const worker = createImportWorkerApi({ store: api });
+    const look = await worker.inspectFile(fileOf('photo.png', png));
+    expect(look.error?.code).toBe('not_metrics');
+    expect(look.error?.message).toMatch(/PNG/);
+    expect(look.error?.message).toMatch(/expected Prometheus text/);
+    const r = await worker.importFile(fileOf('photo.png', png), { jobId: 'p' });
+    expect(r.status).toBe('failed');
+    expect(r.fatal?.code).toBe('not_metrics');
+    expect(r.message).toMatch(/expected/);
+    expect((await api.counts()).points).toBe(0);
+  });
+
+  it('stops at a limit with a clear message and keeps what was stored before it', async () => {
+    const api = engine();
+    const good = promText(1, 1000);
+    const text = good + `up ${'9'.repeat(5000)}\n` + promText(1, 10);
+    const r = await createImportWorkerApi({ store: api, defaults: small }).importFile(
+      fileOf('long.prom', text),
+      { jobId: 'l', limits: { maxLineBytes: 2048 } }
+    );
+    expect(r.status).toBe('failed');
+    expect(r.fatal).toMatchObject({ code: 'line_too_long', byte: enc.encode(good).length });
+    expect(r.message).toMatch(/byte/);
+    const cp = await api.importCheckpoint(r.id);
+    expect(cp!.done).toBe(false);
+    expect(cp!.offset).toBeLessThanOrEqual(enc.encode(good).length);
+    expect((await api.counts()).points).toBe(cp!.points);
+  });
+
+  it('a full disk stops the import with a typed error; earlier batches stay', async () => {
+    const api = engine();
+    const store = interceptStore(api, (n) => (n === 3 ? 'fail-storage' : 'pass'));
+    const r = await createImportWorkerApi({ store, defaults: small }).importFile(
+      fileOf('q.prom', promText(2, 5000)),
+      { jobId: 'q' }
+    );
+    expect(r.status).toBe('failed');
+    expect(r.fatal?.code).toBe('storage_full');
+    expect(r.message).toMatch(/Storage is full/);
+    const cp = await api.importCheckpoint(r.id);
+    expect(cp!.points).toBeGreaterThan(0);
+    expect((await api.counts()).points).toBe(cp!.points);
+  });
+
+  it('stops after too many malformed lines', async () => {
+    const api = engine();
+    const text = promText(1, 3000) + Array.from({ length: 3000 }, () => 'up{ 1\n').join('');
+    const r = await createImportWorkerApi({ store: api, defaults: small }).importFile(
+      fileOf('junk.prom', text),
+      { jobId: 'j', stopAfterErrors: 10 }
+    );
+    expect(r.status).toBe('failed');
+    expect(r.message).toMatch(/malformed lines/);
+    // The clean part before the junk is stored and resumable.
+    expect(r.points).toBe(3000);
+    expect((await api.counts()).points).toBe(3000);
+  });
+
+  it('inspects a CSV with a column-mapping preview and imports with overrides', async () => {
+    const api = engine();
+    const rows = ['time,host,busy,mem'];
+    for (let i = 0; i < 50; i++) rows.push(`${T0 + i * 1000},h${i % 2},${i},${i * 2}`);
+    const file = fileOf('m.csv', rows.join('\n') + '\n');
+    const worker = createImportWorkerApi({ store: api });
+    const look = await worker.inspectFile(file);
+    expect(look.format).toBe('csv');
+    expect(look.csv?.header).toEqual(['time', 'host', 'busy', 'mem']);
+    expect(look.csv?.mapping.columns.map((c) => c.role)).toEqual([
+      'time',
+      'label',
+      'value',
+      'value'
+    ]);
+    // Ignore `mem`: only busy series remain.
+    const r = await worker.importFile(file, {
+      jobId: 'c',
+      csv: { roles: { time: 'time', host: 'label', busy: 'value', mem: 'ignored' } }
+    });
+    expect(r.status).toBe('done');
+    expect(r.points).toBe(50);
+    expect(r.series.map((s) => s.points).sort()).toEqual([25, 25]);
+    expect(r.series.every((s) => s.name.includes('busy'))).toBe(true);
+  });
+});
