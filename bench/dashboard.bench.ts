@@ -1,0 +1,163 @@
+/**
+ * Live dashboard and Explore benchmarks in headless Chromium (issue 8).
+ *
+ * - dashboard.fps_mean / dashboard.frame_p95_ms: requestAnimationFrame on the main thread
+ *   over BENCH_DASH_SECONDS (default 30) on Live at `/?load=10000` with its 10 live charts
+ *   all on screen; baseline: the same two figures on an empty page in the same browser.
+ * - dashboard.heap_mb: the page's JS heap (after a forced GC) after BENCH_DASH_MINUTES
+ *   (default 10) of that load; the engine worker's heap is reported beside it.
+ * - explore.render_1m_points_ms: first paint of 1,000,000 points with Tidemark's chart path
+ *   (typed arrays → min/max per pixel column → Chart.js), baseline the naive Chart.js way
+ *   (build {x, y} objects, default parsing, no decimation), and Chart.js's own LTTB
+ *   decimation with parsing off as a second reference.
+ */
+import type { CDPSession, Page } from '@playwright/test';
+import { openBenchPage } from './browser';
+import { emit, percentile } from './lib';
+
+const seconds = Number(process.env.BENCH_DASH_SECONDS ?? 30);
+const minutes = Number(process.env.BENCH_DASH_MINUTES ?? 10);
+const rate = 10_000;
+
+/** rAF deltas (ms) over `ms` on the page's main thread. */
+async function sampleFrames(page: Page, ms: number): Promise<{ fps: number; p95: number }> {
+  const deltas = await page.evaluate(
+    (duration) =>
+      new Promise<number[]>((resolve) => {
+        const out: number[] = [];
+        let last = performance.now();
+        const start = last;
+        const step = (now: number) => {
+          out.push(now - last);
+          last = now;
+          if (now - start < duration) requestAnimationFrame(step);
+          else resolve(out);
+        };
+        requestAnimationFrame((now) => {
+          last = now;
+          requestAnimationFrame(step);
+        });
+      }),
+    ms
+  );
+  const total = deltas.reduce((s, d) => s + d, 0);
+  return { fps: (deltas.length / total) * 1000, p95: percentile(deltas, 95) };
+}
+
+async function heapMb(cdp: CDPSession): Promise<number> {
+  await cdp.send('HeapProfiler.collectGarbage');
+  const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+  return usedSize / 1024 / 1024;
+}
+
+const b = await openBenchPage('/explore?bench=1');
+const { page } = b;
+page.setDefaultTimeout(0);
+await page.setViewportSize({ width: 1600, height: 1100 });
+
+// --- explore.render_1m_points_ms ---
+await page.getByTestId('chart-bench-ready').waitFor();
+type RenderBench = (how: 'tidemark' | 'naive' | 'chartjs-lttb', n: number) => Promise<number>;
+const render = (how: Parameters<RenderBench>[0]) =>
+  page.evaluate(
+    ([h, n]) =>
+      (globalThis as unknown as { tidemarkChartBench: RenderBench }).tidemarkChartBench(
+        h as Parameters<RenderBench>[0],
+        n as number
+      ),
+    [how, 1_000_000] as const
+  );
+const runs = { tidemark: [] as number[], naive: [] as number[], lttb: [] as number[] };
+for (let i = 0; i < 5; i++) {
+  runs.tidemark.push(await render('tidemark'));
+  runs.lttb.push(await render('chartjs-lttb'));
+  if (i < 3) runs.naive.push(await render('naive'));
+}
+const med = (xs: number[]) => [...xs].sort((a, c) => a - c)[xs.length >> 1];
+emit({
+  name: 'explore.render_1m_points_ms',
+  value: med(runs.tidemark),
+  unit: 'ms',
+  baseline: med(runs.naive),
+  target: 100,
+  chartjsLttbMs: med(runs.lttb),
+  runs: runs.tidemark.length
+});
+
+// --- baseline: an empty page in the same browser ---
+await page.goto('about:blank');
+const empty = await sampleFrames(page, seconds * 1000);
+
+// --- Live with 10 charts at /?load=10000 ---
+await page.goto(`${b.origin}/?load=${rate}`);
+const charts = page.locator('[data-testid="series-tile"] [data-points]');
+await page.waitForFunction(
+  () =>
+    [...document.querySelectorAll('[data-testid="series-tile"] [data-points]')].filter(
+      (el) => Number(el.getAttribute('data-points')) > 0
+    ).length >= 10,
+  null,
+  { timeout: 60_000, polling: 500 }
+);
+const chartCount = await charts.count();
+await page.waitForTimeout(5_000);
+const storedAt = async () =>
+  Number(
+    ((await page.getByTestId('load-status').textContent()) ?? '')
+      .match(/· ([\d,]+) stored/)?.[1]
+      .replace(/,/g, '') ?? 0
+  );
+const stored0 = await storedAt();
+const t0 = Date.now();
+const live = await sampleFrames(page, seconds * 1000);
+const stored1 = await storedAt();
+const storedRate = ((stored1 - stored0) / (Date.now() - t0)) * 1000;
+emit({
+  name: 'dashboard.fps_mean',
+  value: live.fps,
+  unit: 'fps',
+  baseline: empty.fps,
+  target: 58,
+  charts: chartCount,
+  loadPerS: rate,
+  storedPerS: Math.round(storedRate),
+  seconds
+});
+emit({
+  name: 'dashboard.frame_p95_ms',
+  value: live.p95,
+  unit: 'ms',
+  baseline: empty.p95,
+  target: 16.7,
+  charts: chartCount,
+  seconds
+});
+
+// --- heap after `minutes` of the load ---
+const cdp = await page.context().newCDPSession(page);
+const heapStart = await heapMb(cdp);
+const waitMs = Math.max(0, minutes * 60_000 - seconds * 1000 - 5_000);
+await page.waitForTimeout(waitMs);
+const heap = await heapMb(cdp);
+const workers = page.workers();
+let workerMb: number | null = null;
+for (const w of workers) {
+  if (!w.url().includes('engine')) continue;
+  const used = await w.evaluate(
+    () =>
+      (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ??
+      null
+  );
+  if (used !== null) workerMb = (workerMb ?? 0) + used / 1024 / 1024;
+}
+emit({
+  name: 'dashboard.heap_mb',
+  value: heap,
+  unit: 'MB',
+  baseline: heapStart,
+  target: 100,
+  minutes,
+  engineWorkerHeapMb: workerMb,
+  storedPoints: await storedAt()
+});
+await b.close();
