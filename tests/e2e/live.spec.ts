@@ -1,25 +1,35 @@
 import { expect, test, type Locator } from '@playwright/test';
 import { loadDemo, waitForStore } from './helpers';
 
-/** Pixels of the canvas drawn in (about) the given colour: proof the series line is drawn. */
+/**
+ * Pixels of the chart drawn in (about) the series colour, read from a screenshot of the
+ * element: live charts draw in a worker (OffscreenCanvas), so the page cannot read their
+ * canvas; the screenshot is what the user sees.
+ */
 async function countLinePixels(chart: Locator): Promise<number> {
-  return chart.evaluate((el) => {
-    const hex = el.getAttribute('data-color') ?? '#000000';
-    const want = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
-    const canvas = el.querySelector('canvas')!;
-    const ctx = canvas.getContext('2d')!;
-    const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
-    let n = 0;
-    for (let i = 0; i < data.length; i += 4) {
-      if (data[i + 3] < 200) continue;
-      const d =
-        Math.abs(data[i] - want[0]) +
-        Math.abs(data[i + 1] - want[1]) +
-        Math.abs(data[i + 2] - want[2]);
-      if (d < 40) n++;
-    }
-    return n;
-  });
+  const hex = (await chart.getAttribute('data-color')) ?? '#000000';
+  const png = await chart.screenshot();
+  return chart.page().evaluate(
+    async ({ b64, hex }) => {
+      const want = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const bitmap = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+      const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+      const ctx = canvas.getContext('2d')!;
+      ctx.drawImage(bitmap, 0, 0);
+      const { data } = ctx.getImageData(0, 0, bitmap.width, bitmap.height);
+      let n = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        const d =
+          Math.abs(data[i] - want[0]) +
+          Math.abs(data[i + 1] - want[1]) +
+          Math.abs(data[i + 2] - want[2]);
+        if (d < 40) n++;
+      }
+      return n;
+    },
+    { b64: png.toString('base64'), hex }
+  );
 }
 
 test('demo data: live charts are drawn, current values and the health score shown', async ({
@@ -42,6 +52,15 @@ test('demo data: live charts are drawn, current values and the health score show
   const rows = tile.getByTestId('data-table').locator('tbody tr');
   await expect.poll(() => rows.count()).toBeGreaterThan(10);
   await expect(rows.first()).toContainText('%');
+});
+
+test('main-thread drawing (/?charts=main) draws the same charts', async ({ page }) => {
+  await loadDemo(page);
+  await page.goto('/?charts=main');
+  const tile = page.getByTestId('series-tile').filter({ hasText: 'cpu_usage_percent (cpu=0)' });
+  const chart = tile.locator('[data-color]');
+  await expect.poll(() => chart.getAttribute('data-points').then(Number)).toBeGreaterThan(10);
+  await expect.poll(() => countLinePixels(chart)).toBeGreaterThan(100);
 });
 
 test('/?load=1000 drives points through the store into live charts', async ({ page }) => {

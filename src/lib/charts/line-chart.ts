@@ -21,8 +21,9 @@ import { withAlpha } from './colors';
 import type { ChartPoint } from './decimate';
 import { chooseTimeLabelStyle, computeTimeTicks, formatTimeTick } from './time-axis';
 
-// Only the pieces used, so the rest of Chart.js is tree-shaken away.
-Chart.register(LineController, LineElement, PointElement, LinearScale, Filler, Decimation, Tooltip);
+// Only the pieces used, so the rest of Chart.js is tree-shaken away. Filler and Tooltip are
+// given per chart (below), so live charts run none of their hooks on 60 updates a second.
+Chart.register(LineController, LineElement, PointElement, LinearScale, Decimation);
 
 /** How a dataset is drawn. */
 export type SeriesRole = 'line' | 'band-low' | 'band-high' | 'previous' | 'markers';
@@ -52,7 +53,8 @@ export function readChartTheme(element: Element): ChartTheme {
 }
 
 export interface LineChartSpec {
-  canvas: HTMLCanvasElement;
+  /** A page canvas, or an OffscreenCanvas in a worker (then sized by the caller). */
+  canvas: HTMLCanvasElement | OffscreenCanvas;
   series: ChartSeriesSpec[];
   theme: ChartTheme;
   /** Formats a y value with its unit (ticks and tooltips). */
@@ -61,6 +63,8 @@ export interface LineChartSpec {
   unit?: string;
   /** Tooltips and pointer events; off for live charts, where hover work costs frames. */
   interactive?: boolean;
+  /** Set for an OffscreenCanvas (a worker has no window.devicePixelRatio). */
+  devicePixelRatio?: number;
 }
 
 export interface LineChartHandle {
@@ -120,22 +124,31 @@ export function createLineChart(spec: LineChartSpec): LineChartHandle {
   const interactive = spec.interactive ?? false;
   let xMin = 0;
   let xMax = 1;
-  const chart = new Chart<'line', ChartPoint[]>(spec.canvas, {
+  const offscreen =
+    typeof OffscreenCanvas !== 'undefined' && spec.canvas instanceof OffscreenCanvas;
+  // Chart.js accepts an OffscreenCanvas at run time (its BasicPlatform); its types do not say so.
+  const item = spec.canvas as HTMLCanvasElement;
+  const chart = new Chart<'line', ChartPoint[]>(item, {
     type: 'line',
     data: { datasets: spec.series.map(buildDataset) },
+    plugins: [
+      ...(interactive ? [Tooltip] : []),
+      ...(spec.series.some((s) => s.role === 'band-high') ? [Filler] : [])
+    ],
     options: {
       parsing: false,
       normalized: true,
       animation: false,
-      responsive: true,
+      // An OffscreenCanvas cannot watch its size: the page posts resizes instead.
+      responsive: !offscreen,
       maintainAspectRatio: false,
+      devicePixelRatio: spec.devicePixelRatio,
       spanGaps: false,
       events: interactive ? ['mousemove', 'mouseout', 'click', 'touchstart', 'touchmove'] : [],
       interaction: { mode: 'nearest', axis: 'x', intersect: false },
       plugins: {
         decimation: { enabled: true, algorithm: 'lttb' },
         tooltip: {
-          enabled: interactive,
           callbacks: {
             title: (items) =>
               items.length ? formatTimeTick(items[0].parsed.x ?? 0, 'seconds') : '',

@@ -6,8 +6,11 @@
  */
 import type { ChartPoint, PointSink } from './decimate';
 
-/** Defaults of the live window: the last 5 minutes in 600 columns of 500 ms. */
-export const LiveWindowDefaults = { windowMs: 300_000, bucketCount: 600 };
+/**
+ * Defaults of the live window: the last 5 minutes in 300 columns of 1 s, about one per
+ * pixel column of a dashboard tile (two points each: min and max).
+ */
+export const LiveWindowDefaults = { windowMs: 300_000, bucketCount: 300 };
 
 export class LiveBuffer {
   readonly windowMs: number;

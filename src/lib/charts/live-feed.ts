@@ -8,7 +8,8 @@
 import type { Columnar } from '$lib/types';
 import { LiveBuffer, LiveWindowDefaults } from './live-buffer';
 
-type Listener = () => void;
+/** Called with the points just appended (views into the read; copy to keep them). */
+type Listener = (t: Float64Array, v: Float64Array) => void;
 
 export interface LiveFeedOptions {
   /** Reads stored raw points of a series in [from, to] (the engine's readRaw). */
@@ -116,9 +117,11 @@ export class LiveFeed {
       let start = 0;
       while (start < t.length && t[start] <= since) start++;
       if (start === t.length) return;
-      buffer.append(t.subarray(start), v.subarray(start));
-      this.stats.points += t.length - start;
-      for (const l of listeners) l();
+      const tNew = t.subarray(start);
+      const vNew = v.subarray(start);
+      buffer.append(tNew, vNew);
+      this.stats.points += tNew.length;
+      for (const l of listeners) l(tNew, vNew);
     } catch {
       // A closed database (upgrade) or a cleared store: the next notice reads again.
     }

@@ -8,6 +8,7 @@ import { computeHealthScore, type HealthScore } from '$lib/analytics/health';
 import { computeQuantile } from '$lib/analytics/stats';
 import { FrameScheduler } from '$lib/charts/frame-scheduler';
 import { LiveFeed } from '$lib/charts/live-feed';
+import { OffscreenLiveCharts } from '$lib/charts/offscreen-client';
 import { LiveWindowDefaults } from '$lib/charts/live-buffer';
 import type { AnomalyRecord, ChangeNotice, PointBatch, SeriesRecord } from '$lib/types';
 import { CHANGES_CHANNEL } from '$lib/workers/channels';
@@ -51,8 +52,19 @@ export class LiveState {
   #load: SyntheticLoad | null = null;
   #stopped = false;
 
-  constructor(engine: () => EngineRemote) {
+  /** Draws the charts in a worker (OffscreenCanvas); null: on the main thread. */
+  readonly offscreen: OffscreenLiveCharts | null;
+
+  /**
+   * `drawing: 'main'` keeps Chart.js on the main thread (`/?charts=main`, for comparison);
+   * by default charts are drawn in a worker where the browser supports OffscreenCanvas.
+   */
+  constructor(engine: () => EngineRemote, options: { drawing?: 'auto' | 'main' } = {}) {
     this.#engine = engine;
+    this.offscreen =
+      options.drawing !== 'main' && OffscreenLiveCharts.isSupported()
+        ? new OffscreenLiveCharts()
+        : null;
     this.feed = new LiveFeed({
       readRaw: (id, from, to) => this.#engine().readRaw(id, from, to),
       now: () => Date.now()
@@ -82,6 +94,7 @@ export class LiveState {
     this.stopLoad();
     this.feed.stop();
     this.scheduler.dispose();
+    this.offscreen?.dispose();
   }
 
   /** Starts `/?load=N`: N points/s over 10 series through ingest, store and notices. */
@@ -150,6 +163,7 @@ export class LiveState {
   #noticed(notice: ChangeNotice): void {
     if (notice.kind === 'cleared') {
       this.feed.clear();
+      this.offscreen?.clear();
       this.#scheduleSeries(0);
       return;
     }
