@@ -32,10 +32,6 @@ for (const theme of ['light', 'dark'] as const) {
       await page.getByTestId('table-toggle').first().click();
       await expect(page.getByTestId('data-table').first()).toBeVisible();
       expect(await seriousViolations(page)).toEqual([]);
-
-      await page.goto(
-        '/explore?series=cpu_usage_percent%7Bcpu%3D%22total%22%7D&agg=avg,band&cmp=1'
-      );
       await page.goto('/explore');
       await page.getByTestId('series-option').first().click();
       await expect(page.getByTestId('tier')).toBeVisible();
