@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseLoadRate, startSyntheticLoad, SyntheticLoadDefaults } from '$lib/state/load';
 import type { PointBatch } from '$lib/types';
 
@@ -27,10 +27,12 @@ describe('startSyntheticLoad', () => {
       now: () => (clock += 50),
       ingest: async (b) => void got.push(b)
     });
-    await new Promise((r) => setTimeout(r, 60));
+    await vi.waitFor(() => expect(got.length).toBeGreaterThanOrEqual(3), { timeout: 5_000 });
     load.stop();
-    await new Promise((r) => setTimeout(r, 10));
-    expect(got.length).toBeGreaterThan(2);
+    const sent = got.length;
+    await new Promise((r) => setTimeout(r, 20));
+    // Stopped means stopped: nothing is sent afterwards.
+    expect(got.length).toBe(sent);
     // Each batch covers 50 ms of the fake clock: 2000/s × 0.05 s = 100 points over 10 series.
     for (const batch of got) {
       expect(batch).toHaveLength(10);
