@@ -22,7 +22,8 @@ export const ExploreDefaults = {
   /** Series shown in the list before the search narrows it. */
   listLimit: 200,
   /** Raw points shown for one drilled-down bucket. */
-  drillLimit: 5_000
+  drillLimit: 1_000,
+  seriesRefreshMs: 2_000
 };
 
 export interface DrillDown {
@@ -48,9 +49,26 @@ export class ExploreState {
 
   #engine: () => EngineRemote;
   #request = 0;
+  #seriesTimer: ReturnType<typeof setTimeout> | undefined;
+  #seriesAt = -Infinity;
 
   constructor(engine: () => EngineRemote) {
     this.#engine = engine;
+  }
+
+  /**
+   * Reloads the series list now, or — when it was read within the last
+   * `seriesRefreshMs` — once that time has passed: change notices can arrive many times a
+   * second under load.
+   */
+  refreshSeriesSoon(): void {
+    if (this.#seriesTimer !== undefined) return;
+    const wait = Math.max(0, this.#seriesAt + ExploreDefaults.seriesRefreshMs - Date.now());
+    this.#seriesTimer = setTimeout(() => {
+      this.#seriesTimer = undefined;
+      this.#seriesAt = Date.now();
+      void this.loadSeries();
+    }, wait);
   }
 
   async loadSeries(): Promise<void> {
