@@ -55,6 +55,17 @@ test('search, select, change range (URL, tier), table, drill-down, back button',
   await expect.poll(() => rows.count()).toBeGreaterThanOrEqual(1000);
   await expect(rows.first()).toContainText('%');
 
+  // From the keyboard: the newest bucket's "Raw points" button shows the points behind it.
+  const lastRow = rows.last();
+  const lastTime = (await lastRow.locator('td').first().textContent())!.trim();
+  await lastRow.getByRole('button', { name: /Raw points/ }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('drill')).toContainText(lastTime);
+  await expect
+    .poll(() => page.getByTestId('drill-table').locator('tbody tr').count())
+    .toBeGreaterThanOrEqual(1);
+  await page.getByTestId('table-toggle').click();
+
   // A click on the newest bucket drills down to the raw points behind it (6 per minute).
   const box = (await chart.boundingBox())!;
   await page.mouse.click(box.x + box.width - 4, box.y + box.height / 2);

@@ -82,3 +82,10 @@ test('/?load=1000 drives points through the store into live charts', async ({ pa
     timeout: 15_000
   });
 });
+
+test('a bad ?load value is refused with a message', async ({ page }) => {
+  await page.goto('/?load=lots');
+  await waitForStore(page);
+  await expect(page.getByTestId('load-error')).toContainText('not “lots”');
+  await expect(page.getByTestId('load-status')).toHaveCount(0);
+});

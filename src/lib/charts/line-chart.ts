@@ -65,6 +65,8 @@ export interface LineChartSpec {
   interactive?: boolean;
   /** Set for an OffscreenCanvas (a worker has no window.devicePixelRatio). */
   devicePixelRatio?: number;
+  /** Points of each dataset and the x range for the first draw, so it is the only one. */
+  initial?: { points: ChartPoint[][]; xRange: { min: number; max: number } };
 }
 
 export interface LineChartHandle {
@@ -122,15 +124,19 @@ function buildDataset(spec: ChartSeriesSpec): ChartDataset<'line', ChartPoint[]>
  */
 export function createLineChart(spec: LineChartSpec): LineChartHandle {
   const interactive = spec.interactive ?? false;
-  let xMin = 0;
-  let xMax = 1;
+  let xMin = spec.initial?.xRange.min ?? 0;
+  let xMax = spec.initial?.xRange.max ?? 1;
+  const datasets = spec.series.map(buildDataset);
+  spec.initial?.points.forEach((points, i) => {
+    if (datasets[i]) datasets[i].data = points;
+  });
   const offscreen =
     typeof OffscreenCanvas !== 'undefined' && spec.canvas instanceof OffscreenCanvas;
   // Chart.js accepts an OffscreenCanvas at run time (its BasicPlatform); its types do not say so.
   const item = spec.canvas as HTMLCanvasElement;
   const chart = new Chart<'line', ChartPoint[]>(item, {
     type: 'line',
-    data: { datasets: spec.series.map(buildDataset) },
+    data: { datasets },
     plugins: [
       ...(interactive ? [Tooltip] : []),
       ...(spec.series.some((s) => s.role === 'band-high') ? [Filler] : [])
@@ -159,6 +165,8 @@ export function createLineChart(spec: LineChartSpec): LineChartHandle {
       scales: {
         x: {
           type: 'linear',
+          min: spec.initial?.xRange.min,
+          max: spec.initial?.xRange.max,
           afterBuildTicks: (axis: Scale) => {
             const offsetMs = -new Date(axis.min).getTimezoneOffset() * 60_000;
             axis.ticks = computeTimeTicks({ min: axis.min, max: axis.max, offsetMs }).map(

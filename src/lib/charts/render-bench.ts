@@ -41,15 +41,14 @@ export async function renderOnce(host: HTMLElement, how: RenderHow, n: number): 
   if (how === 'tidemark') {
     const pool = new PointPool();
     const count = decimateMinMax(pool, { t, v, buckets: 1200 });
+    // Data and range go in with the chart, so its first draw is the only one.
     const chart = createLineChart({
       canvas,
       series: [{ label: 'bench', color: '#0e8a7e' }],
       theme: { text: '#444', grid: '#ddd', marker: '#c00' },
-      formatY: (y) => y.toFixed(1)
+      formatY: (y) => y.toFixed(1),
+      initial: { points: [pool.view(count, [])], xRange: { min: t[0], max: t[n - 1] } }
     });
-    chart.setPoints(0, pool.view(count, []));
-    chart.setXRange(t[0], t[n - 1]);
-    chart.render();
     destroy = () => chart.destroy();
   } else {
     const data = Array.from(t, (x, i) => ({ x, y: v[i] }));
