@@ -27,8 +27,15 @@ function generate(n: number): { t: Float64Array; v: Float64Array } {
   return { t, v };
 }
 
-/** Renders `n` points in a fresh 1200×340 chart and returns ms until the first frame. */
-export async function renderOnce(host: HTMLElement, how: RenderHow, n: number): Promise<number> {
+/**
+ * Renders `n` points in a fresh 1200×340 chart; returns ms until the first frame, and the
+ * part of it spent preparing the data (decimating, or building `{x, y}` objects).
+ */
+export async function renderOnce(
+  host: HTMLElement,
+  how: RenderHow,
+  n: number
+): Promise<{ ms: number; prepareMs: number }> {
   const { t, v } = generate(n);
   const box = document.createElement('div');
   box.style.cssText = 'position:relative;width:1200px;height:340px';
@@ -37,10 +44,12 @@ export async function renderOnce(host: HTMLElement, how: RenderHow, n: number): 
   host.append(box);
   await nextFrame();
   const t0 = performance.now();
+  let prepareMs: number;
   let destroy: () => void;
   if (how === 'tidemark') {
     const pool = new PointPool();
     const count = decimateMinMax(pool, { t, v, buckets: 1200 });
+    prepareMs = performance.now() - t0;
     // Data and range go in with the chart, so its first draw is the only one.
     const chart = createLineChart({
       canvas,
@@ -52,6 +61,7 @@ export async function renderOnce(host: HTMLElement, how: RenderHow, n: number): 
     destroy = () => chart.destroy();
   } else {
     const data = Array.from(t, (x, i) => ({ x, y: v[i] }));
+    prepareMs = performance.now() - t0;
     const lttb = how === 'chartjs-lttb';
     const chart = new Chart(canvas, {
       type: 'line',
@@ -71,7 +81,7 @@ export async function renderOnce(host: HTMLElement, how: RenderHow, n: number): 
   const t1 = await nextFrame();
   destroy();
   box.remove();
-  return t1 - t0;
+  return { ms: t1 - t0, prepareMs };
 }
 
 /** Exposes `tidemarkChartBench(how, n)` on the window and shows a ready marker. */
