@@ -3,9 +3,11 @@
  *
  * - dashboard.fps_mean / dashboard.frame_p95_ms: requestAnimationFrame on the main thread
  *   over BENCH_DASH_SECONDS (default 30) on Live at `/?load=10000` with its 10 live charts
- *   all on screen; baseline: the same two figures on an empty page in the same browser.
+ *   all on screen, drawn in a worker; the same with Chart.js on the main thread beside it;
+ *   baseline: the same two figures on an empty page in the same browser. The three are
+ *   interleaved in BENCH_DASH_ROUNDS (default 2) rounds.
  * - dashboard.heap_mb: the page's JS heap (after a forced GC) after BENCH_DASH_MINUTES
- *   (default 10) of that load; the engine worker's heap is reported beside it.
+ *   (default 10) of that load, from a fresh page; baseline: right after the page settled.
  * - explore.render_1m_points_ms: first paint of 1,000,000 points with Tidemark's chart path
  *   (typed arrays → min/max per pixel column → Chart.js), baseline the naive Chart.js way
  *   (build {x, y} objects, default parsing, no decimation), and Chart.js's own LTTB
@@ -20,7 +22,7 @@ const minutes = Number(process.env.BENCH_DASH_MINUTES ?? 10);
 const rate = 10_000;
 
 /** rAF deltas (ms) over `ms` on the page's main thread. */
-async function sampleFrames(page: Page, ms: number): Promise<{ fps: number; p95: number }> {
+async function frameDeltas(page: Page, ms: number): Promise<number[]> {
   // A string, not a function: tsx would wrap named inner functions in a helper the page lacks.
   const deltas = (await page.evaluate(`new Promise((resolve) => {
     const out = [];
@@ -37,6 +39,11 @@ async function sampleFrames(page: Page, ms: number): Promise<{ fps: number; p95:
       requestAnimationFrame(step);
     });
   })`)) as number[];
+  return deltas;
+}
+
+/** Mean fps (frames / time) and p95 frame time of a set of rAF deltas. */
+function summarize(deltas: number[]): { fps: number; p95: number } {
   const total = deltas.reduce((s, d) => s + d, 0);
   return { fps: (deltas.length / total) * 1000, p95: percentile(deltas, 95) };
 }
@@ -90,11 +97,9 @@ emit({
   runs: runs.tidemark.length
 });
 
-// --- baseline: an empty page in the same browser ---
-await page.goto('about:blank');
-const empty = await sampleFrames(page, seconds * 1000);
-
-// --- Live with 10 charts at /?load=10000: drawn in a worker (default) and on the main thread ---
+// --- Live with 10 charts at /?load=10000, drawn in a worker (the default) and on the main
+// thread (/?charts=main), and an empty page as the baseline: interleaved in rounds so that
+// load from outside (the machine is shared) falls on all three alike.
 const storedAt = async () =>
   Number(
     ((await page.getByTestId('load-status').textContent()) ?? '')
@@ -102,7 +107,7 @@ const storedAt = async () =>
       .replace(/,/g, '') ?? 0
   );
 
-async function measureLive(query: string) {
+async function openLive(query: string): Promise<number> {
   await page.goto(`${b.origin}/?load=${rate}${query}`);
   await page.waitForFunction(
     () =>
@@ -112,29 +117,46 @@ async function measureLive(query: string) {
     null,
     { timeout: 60_000, polling: 500 }
   );
-  const charts = await page.locator('[data-testid="series-tile"] [data-points]').count();
   await page.waitForTimeout(5_000);
-  const stored0 = await storedAt();
-  const t0 = Date.now();
-  const frames = await sampleFrames(page, seconds * 1000);
-  const storedPerS = ((await storedAt()) - stored0) / ((Date.now() - t0) / 1000);
-  return { ...frames, charts, storedPerS: Math.round(storedPerS) };
+  return page.locator('[data-testid="series-tile"] [data-points]').count();
 }
 
-const mainThread = await measureLive('&charts=main');
-const live = await measureLive('');
+const rounds = Number(process.env.BENCH_DASH_ROUNDS ?? 2);
+const sliceMs = (seconds * 1000) / rounds;
+const frames = { empty: [] as number[], main: [] as number[], worker: [] as number[] };
+const stored = { points: 0, ms: 0 };
+let charts = 0;
+for (let r = 0; r < rounds; r++) {
+  await page.goto('about:blank');
+  frames.empty.push(...(await frameDeltas(page, sliceMs)));
+  const order = r % 2 ? (['worker', 'main'] as const) : (['main', 'worker'] as const);
+  for (const mode of order) {
+    charts = await openLive(mode === 'main' ? '&charts=main' : '');
+    const s0 = await storedAt();
+    const t0 = Date.now();
+    frames[mode].push(...(await frameDeltas(page, sliceMs)));
+    if (mode === 'worker') {
+      stored.points += (await storedAt()) - s0;
+      stored.ms += Date.now() - t0;
+    }
+  }
+}
+const empty = summarize(frames.empty);
+const live = summarize(frames.worker);
+const mainThread = summarize(frames.main);
 emit({
   name: 'dashboard.fps_mean',
   value: live.fps,
   unit: 'fps',
   baseline: empty.fps,
   target: 58,
-  charts: live.charts,
+  charts,
   drawing: 'worker (OffscreenCanvas)',
   mainThreadDrawingFps: Math.round(mainThread.fps * 10) / 10,
   loadPerS: rate,
-  storedPerS: live.storedPerS,
-  seconds
+  storedPerS: Math.round((stored.points / stored.ms) * 1000),
+  seconds,
+  rounds
 });
 emit({
   name: 'dashboard.frame_p95_ms',
@@ -142,17 +164,18 @@ emit({
   unit: 'ms',
   baseline: empty.p95,
   target: 16.7,
-  charts: live.charts,
+  charts,
   drawing: 'worker (OffscreenCanvas)',
   mainThreadDrawingP95Ms: Math.round(mainThread.p95 * 10) / 10,
-  seconds
+  seconds,
+  rounds
 });
 
 // --- heap after `minutes` of the load ---
+await openLive('');
 const cdp = await page.context().newCDPSession(page);
 const heapStart = await heapMb(cdp);
-const waitMs = Math.max(0, minutes * 60_000 - seconds * 1000 - 5_000);
-await page.waitForTimeout(waitMs);
+await page.waitForTimeout(Math.max(0, minutes * 60_000 - 5_000));
 const heap = await heapMb(cdp);
 const workers = page.workers();
 let workerMb: number | null = null;
