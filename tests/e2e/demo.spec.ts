@@ -10,7 +10,8 @@ test('demo data loads and the Live page shows it', async ({ page }) => {
   await expect(page.getByRole('heading', { name: 'System', exact: true })).toBeVisible();
   await expect(page.getByRole('heading', { name: 'Model', exact: true })).toBeVisible();
   await expect(tiles.filter({ hasText: 'cpu_usage_percent (cpu=0)' })).toContainText('%');
-  await expect(page.locator('svg[role="img"]').first()).toBeVisible();
+  // Each tile draws its series on a canvas chart (live.spec.ts reads its pixels).
+  await expect(page.getByTestId('live-canvas').first()).toBeVisible();
   await page.goto('/events');
   await expect(page.getByTestId('events-table').locator('tbody tr')).toHaveCount(100);
   // The data is still there after a reload: it lives in IndexedDB.

@@ -33,6 +33,7 @@ export class AppState {
   #channel: BroadcastChannel | null = null;
   #resign: (() => void) | null = null;
   #storageTimer: ReturnType<typeof setTimeout> | undefined;
+  #countsTimer: ReturnType<typeof setTimeout> | undefined;
 
   get engine(): EngineRemote {
     this.#engine ??= getEngine();
@@ -104,7 +105,12 @@ export class AppState {
     if (notice.kind === 'settings') void this.#reloadSettings();
     if (notice.kind === 'cleared') this.storageFull = null;
     this.changes++;
-    void this.refreshCounts();
+    // counts() scans every chunk: at most once a second however many notices arrive.
+    if (this.#countsTimer === undefined)
+      this.#countsTimer = setTimeout(() => {
+        this.#countsTimer = undefined;
+        void this.refreshCounts();
+      }, 1000);
     // Storage estimates are cheap but not free: at most one every 2 s.
     clearTimeout(this.#storageTimer);
     this.#storageTimer = setTimeout(() => void this.refreshStorage(), 2000);
