@@ -19,7 +19,12 @@ import {
 } from 'chart.js';
 import { withAlpha } from './colors';
 import type { ChartPoint } from './decimate';
-import { chooseTimeLabelStyle, computeTimeTicks, formatTimeTick } from './time-axis';
+import {
+  chooseTimeLabelStyle,
+  computeTimeTicks,
+  DefaultMaxTicks,
+  formatTimeTick
+} from './time-axis';
 
 // Only the pieces used, so the rest of Chart.js is tree-shaken away. Filler and Tooltip are
 // given per chart (below), so live charts run none of their hooks on 60 updates a second.
@@ -169,7 +174,10 @@ export function createLineChart(spec: LineChartSpec): LineChartHandle {
           max: spec.initial?.xRange.max,
           afterBuildTicks: (axis: Scale) => {
             const offsetMs = -new Date(axis.min).getTimezoneOffset() * 60_000;
-            axis.ticks = computeTimeTicks({ min: axis.min, max: axis.max, offsetMs }).map(
+            // A label such as "14:09:00" needs about 70 px; narrow live charts get fewer ticks.
+            const room = axis.width || axis.maxWidth || 600;
+            const maxTicks = Math.max(2, Math.min(DefaultMaxTicks, Math.floor(room / 72)));
+            axis.ticks = computeTimeTicks({ min: axis.min, max: axis.max, offsetMs, maxTicks }).map(
               (value) => ({ value })
             );
           },
