@@ -107,18 +107,7 @@ async function runAgent(config: AgentConfig): Promise<void> {
   };
   takeSample();
 
-  const urlHost = config.host.includes(':') ? `[${config.host}]` : config.host;
-  log(`Tidemark agent ${version} listening on http://${urlHost}:${port}`);
-  log(`Allowed origins: ${config.origins.join(', ')}`);
-  if (source === 'env') {
-    log(`Pairing token: from ${TokenDefaults.envVar}`);
-  } else {
-    // Printed for the user at the terminal, like Jupyter's; never written anywhere else.
-    log(`Pairing token: ${token}`);
-    log(`Token file: ${config.tokenFile}${source === 'created' ? ' (created, mode 0600)' : ''}`);
-  }
-  log(`Open ${config.origins[0]}/settings and paste the token to pair.`);
-
+  // Handlers before the listening line: whoever reads that line may signal at once.
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) return;
@@ -132,6 +121,18 @@ async function runAgent(config: AgentConfig): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+
+  const urlHost = config.host.includes(':') ? `[${config.host}]` : config.host;
+  log(`Tidemark agent ${version} listening on http://${urlHost}:${port}`);
+  log(`Allowed origins: ${config.origins.join(', ')}`);
+  if (source === 'env') {
+    log(`Pairing token: from ${TokenDefaults.envVar}`);
+  } else {
+    // Printed for the user at the terminal, like Jupyter's; never written anywhere else.
+    log(`Pairing token: ${token}`);
+    log(`Token file: ${config.tokenFile}${source === 'created' ? ' (created, mode 0600)' : ''}`);
+  }
+  log(`Open ${config.origins[0]}/settings and paste the token to pair.`);
 }
 
 /** Host names a request may carry when the operator bound a non-loopback address. */
