@@ -211,6 +211,9 @@ test('pairs, survives an agent restart without duplicates, and catches up after 
     await postModelEvents(token, 0, 5);
     await expect.poll(async () => (await readStore(page)).events).toBe(5);
 
+    // Enough samples from this boot that "none missing" means something (a fast machine gets
+    // here within a few seconds of pairing).
+    await expect.poll(() => streamedTimes(agent).length, { timeout: 20_000 }).toBeGreaterThan(10);
     // Kill the agent; the page notices and keeps retrying.
     await killAgent(agent);
     await expect(page.getByTestId('agent-state')).not.toHaveAttribute('data-state', 'connected');
