@@ -23,31 +23,12 @@ function stepIncrease(a: number, b: number): number {
  * // { t: [1000, 2000, 3000], v: [10, 5, 10] } — the drop to 5 is a reset: +5 over 1 s
  */
 export function computeRate(series: Columnar): Columnar {
-  const { t, v } = series;
   const outT: number[] = [];
   const outV: number[] = [];
-  let prevV = NaN;
-  let lastT = NaN;
-  let pending = 0;
-  for (let i = 0; i < t.length; i++) {
-    const x = v[i];
-    const ti = t[i];
-    if (Number.isNaN(x) || !Number.isFinite(ti)) continue;
-    if (Number.isNaN(prevV)) {
-      prevV = x;
-      lastT = ti;
-      continue;
-    }
-    pending += stepIncrease(prevV, x);
-    prevV = x;
-    const dt = ti - lastT;
-    if (dt > 0) {
-      outT.push(ti);
-      outV.push((pending * 1000) / dt);
-      pending = 0;
-      lastT = ti;
-    }
-  }
+  visitRates(series, (i, rate) => {
+    outT.push(series.t[i]);
+    outV.push(rate);
+  });
   return { t: Float64Array.from(outT), v: Float64Array.from(outV) };
 }
 
@@ -106,8 +87,17 @@ export function computeAverageRate(series: Columnar): number {
  * // [NaN, 10, 5] — the drop to 5 is a reset: +5 over 1 s
  */
 export function computePointRates(series: Columnar): Float64Array {
+  const out = new Float64Array(series.t.length).fill(NaN);
+  visitRates(series, (i, rate) => (out[i] = rate));
+  return out;
+}
+
+/**
+ * The one walk behind computeRate and computePointRates: calls `emit(i, rate)` for each point
+ * that closes an interval (dt > 0), carrying the increase of same-timestamp points forward.
+ */
+function visitRates(series: Columnar, emit: (i: number, rate: number) => void): void {
   const { t, v } = series;
-  const out = new Float64Array(t.length).fill(NaN);
   let prevV = NaN;
   let lastT = NaN;
   let pending = 0;
@@ -124,12 +114,11 @@ export function computePointRates(series: Columnar): Float64Array {
     prevV = x;
     const dt = ti - lastT;
     if (dt > 0) {
-      out[i] = (pending * 1000) / dt;
+      emit(i, (pending * 1000) / dt);
       pending = 0;
       lastT = ti;
     }
   }
-  return out;
 }
 
 /** The partial fields of rollup buckets that a counter rate needs, ascending by start. */
