@@ -80,6 +80,31 @@ export async function openBenchPage(
 }
 
 /** Bytes of every file below `dir` whose path contains `match` (e.g. the IndexedDB folders). */
+/** Bytes of the IndexedDB files by kind: LevelDB log, sorted tables, blob files, other. */
+export function diskBreakdown(dir: string): Record<string, number> {
+  const out: Record<string, number> = { log: 0, ldb: 0, blob: 0, other: 0 };
+  const walk = (d: string, inside: boolean) => {
+    for (const name of readdirSync(d)) {
+      const p = path.join(d, name);
+      const st = statSync(p, { throwIfNoEntry: false });
+      if (!st) continue;
+      if (st.isDirectory()) walk(p, inside || p.includes('IndexedDB'));
+      else if (inside) {
+        const kind = p.includes('.blob')
+          ? 'blob'
+          : name.endsWith('.log')
+            ? 'log'
+            : name.endsWith('.ldb')
+              ? 'ldb'
+              : 'other';
+        out[kind] += st.size;
+      }
+    }
+  };
+  walk(dir, false);
+  return out;
+}
+
 export function diskBytes(dir: string, match = 'IndexedDB'): number {
   let total = 0;
   const walk = (d: string, inside: boolean) => {

@@ -4,7 +4,7 @@
  * BENCH_DAYS (default 30) sets how many days of 20 one-second series are ingested.
  */
 import { emit } from './lib';
-import { diskBytes, openBenchPage } from './browser';
+import { diskBreakdown, diskBytes, openBenchPage } from './browser';
 
 type W = typeof globalThis & {
   tidemarkBench: {
@@ -64,6 +64,13 @@ const catchUp = (await page.evaluate(async () => {
   return { waited, stats: await bg.backgroundStats() };
 })) as { waited: number; stats: { rolledPoints: number; rollupMs: number } };
 const diskAfterRollups = diskBytes(b.profileDir);
+const filesAfterRollups = diskBreakdown(b.profileDir);
+const stored = (await page.evaluate(() => (globalThis as W).tidemarkBench.background.counts())) as {
+  points: number;
+  bytes: number;
+  rollupBlocks: number;
+  rollupBytes: number;
+};
 
 phase('steady');
 // Steady state: live data as a monitor produces it (20 series, one point a second each,
@@ -138,12 +145,20 @@ emit({
 });
 emit({
   name: 'store.bytes_per_point',
-  value: (diskAfterIngest - diskBefore) / ingest.points,
+  value: (diskAfterRollups - diskBefore) / ingest.points,
   unit: 'B/point',
   baseline: naive.bytesPerPoint,
-  note: 'IndexedDB files in the Chromium profile after ingest (raw chunks, rollups so far, indexes); baseline from storage.estimate()',
-  after_rollups_caught_up: (diskAfterRollups - diskBefore) / ingest.points,
+  note: 'IndexedDB files in the Chromium profile once every point is rolled up (raw chunks kept 40 days, every tier at its default retention, indexes, LevelDB overhead); baseline from storage.estimate()',
+  after_ingest: (diskAfterIngest - diskBefore) / ingest.points,
   encoded_chunk_bytes_per_point: ingest.encodedBytesPerPoint,
+  after_rollups_record_bytes_per_point: {
+    chunks: stored.bytes / ingest.points,
+    rollups: stored.rollupBytes / ingest.points,
+    rollup_blocks: stored.rollupBlocks
+  },
+  after_rollups_files_bytes_per_point: Object.fromEntries(
+    Object.entries(filesAfterRollups).map(([k, v]) => [k, v / ingest.points])
+  ),
   days,
   series: 20
 });

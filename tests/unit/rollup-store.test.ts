@@ -215,6 +215,69 @@ describe('retention', () => {
     expect(auto.tier).toBe('1m');
   });
 
+  it('does not write blocks retention would drop at once, and coarse tiers stay exact', async () => {
+    // 30 hours of 1 s data rolled up in one go, 2 h after its end: the 10 s tier (6 h) and
+    // the 1 min tier (24 h) would lose their oldest blocks at the next cleanup.
+    const hours = 30;
+    const now = T0 + (hours + 2) * 3_600_000;
+    const eager = engine(() => now).api;
+    const plain = engine(() => T0 + 3_600_000).api; // sees nothing expired
+    const b = series(T0, hours * 3600, 8);
+    for (const api of [eager, plain]) {
+      await api.setRetention({ raw: 90 * 86_400_000 });
+      await api.ingest([b]);
+      while ((await api.rollupPass()).series > 0);
+    }
+    const [s] = await eager.listSeries();
+    const span10s = TierWidthMs['10s'] * 256;
+    const r10 = await eager.query({
+      seriesId: s.id,
+      from: T0,
+      to: now,
+      maxPoints: 1e9,
+      aggregates: ['count'],
+      tier: '10s'
+    });
+    // Nothing older than a block before the 6 h cut was written…
+    expect(r10.t[0]).toBeGreaterThanOrEqual(now - 6 * 3_600_000 - 2 * span10s);
+    // …while the plain store holds them all, and is bigger for it.
+    const eagerCounts = await eager.counts();
+    const plainCounts = await plain.counts();
+    expect(eagerCounts.rollupBytes).toBeLessThan(plainCounts.rollupBytes * 0.7);
+    expect(eagerCounts.bytes).toBe(plainCounts.bytes);
+    // The lost range is recorded, so a query over it picks a tier that still has it.
+    const auto = await eager.query({
+      seriesId: s.id,
+      from: T0,
+      to: T0 + 3_600_000,
+      maxPoints: 300,
+      aggregates: ['count']
+    });
+    expect(auto.tier).toBe('5m'); // 1 min lost T0 (24 h), 5 min keeps 7 days
+    // Coarse tiers were computed from every point: exact, and equal to the plain store's.
+    await expectTierMatches(eager, merged([b]), '15m');
+    await expectTierMatches(eager, merged([b]), '1h');
+    const [ps] = await plain.listSeries();
+    for (const tier of ['5m', '1h', '1d'] as TierName[]) {
+      const q = {
+        from: T0,
+        to: now,
+        maxPoints: 1e9,
+        aggregates: ['count', 'sum'] as Aggregate[],
+        tier
+      };
+      const x = await eager.query({ seriesId: s.id, ...q });
+      const y = await plain.query({ seriesId: ps.id, ...q });
+      expect(Array.from(x.columns.count!)).toEqual(Array.from(y.columns.count!));
+      expect(Array.from(x.columns.sum!)).toEqual(Array.from(y.columns.sum!));
+    }
+    // Live data continues: a later pass still finds the source buckets it recomputes from.
+    const more = series(T0 + hours * 3_600_000, 600, 9);
+    await eager.ingest([more]);
+    await eager.rollupPass();
+    await expectTierMatches(eager, merged([b, more]), '1h');
+  });
+
   it('never deletes raw points that are not rolled up yet', async () => {
     let now = T0 + 3_600_000;
     const { api } = engine(() => now);

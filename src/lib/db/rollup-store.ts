@@ -212,8 +212,13 @@ export async function rollupSeries(options: {
   seriesId: number;
   timeZone: string;
   retention?: Partial<Record<RetentionKey, number>>;
+  /**
+   * The time retention is measured from. Given, blocks that retention would drop at once
+   * (a backfill or import of old data) are not written, only marked lost in the horizons.
+   */
+  now?: number;
 }): Promise<{ points: number; late: number; more: boolean }> {
-  const { db, metrics, rollups, seriesId, timeZone } = options;
+  const { db, metrics, rollups, seriesId, timeZone, now } = options;
   const plan = rollupPlan(options.retention);
   return db.transaction('rw', [db.series, db.chunks, db.rollups, db.late], async () => {
     const s = (await db.series.get(seriesId)) as SeriesWithHorizons | undefined;
@@ -234,7 +239,7 @@ export async function rollupSeries(options: {
     const end = s.lastT <= sliceEnd ? s.lastT : sliceEnd;
     const horizons = s.horizons ?? {};
     if (late.t.length === 0) {
-      const points = await rollupBatched({
+      const { points, expired } = await rollupBatched({
         db,
         metrics,
         rollups,
@@ -243,9 +248,22 @@ export async function rollupSeries(options: {
         plan,
         horizons,
         start,
-        end
+        end,
+        cuts:
+          now === undefined
+            ? undefined
+            : retentionCuts({
+                series: s,
+                now,
+                timeZone,
+                retention: { ...DefaultRetention, ...options.retention },
+                rolled: end
+              })
       });
-      await db.series.update(seriesId, { rolledUntil: end });
+      await db.series.update(seriesId, {
+        rolledUntil: end,
+        ...(expired ? { horizons: expired } : {})
+      } as Partial<SeriesRecord>);
       return { points, late: 0, more: end < s.lastT };
     }
     // Late points: tier by tier, since a tier may take late points directly that the next
@@ -339,8 +357,10 @@ async function rollupBatched(options: {
   horizons: Horizons;
   start: number;
   end: number;
-}): Promise<number> {
-  const { db, metrics, rollups, seriesId, timeZone, plan, horizons, start, end } = options;
+  /** Retention cuts at the end of this pass: blocks wholly before them are not written. */
+  cuts?: Record<'raw' | TierName, number>;
+}): Promise<{ points: number; expired: Horizons | null }> {
+  const { db, metrics, rollups, seriesId, timeZone, plan, horizons, start, end, cuts } = options;
   const tiers = plan.tiers
     .map((tier) => {
       const source = plan.source[tier];
@@ -413,8 +433,25 @@ async function rollupBatched(options: {
     );
     computed.set(p.tier, { from: p.from, cols });
   });
-  if (puts.length) await db.rollups.bulkPut(puts);
-  return points;
+  // Blocks retention would delete at once are neither written nor kept: a backfill of a
+  // month of 1 s data would otherwise write every 10 s bucket of it, only for the next
+  // cleanup to delete all but the last 6 hours (most of the store's bytes and writes).
+  let expired: Horizons | null = null;
+  const kept: RollupRecord[] = [];
+  const dropped: [number, TierName, number][] = [];
+  for (const r of puts) {
+    const span = TierWidthMs[r.tier] * BlockBuckets;
+    if (cuts && r.t0 + span < cuts[r.tier]) {
+      expired ??= { ...horizons };
+      expired[r.tier] = Math.max(expired[r.tier] ?? -Infinity, r.t0 + span);
+      if (existing.get(r.tier)?.has(r.t0)) dropped.push([r.seriesId, r.tier, r.t0]);
+    } else kept.push(r);
+  }
+  await Promise.all([
+    kept.length ? db.rollups.bulkPut(kept) : null,
+    dropped.length ? db.rollups.bulkDelete(dropped) : null
+  ]);
+  return { points, expired };
 }
 
 function clip(cols: RollupColumns, from: number): RollupColumns {
@@ -431,6 +468,40 @@ function pick(points: Columnar, keep: (t: number) => boolean): Columnar {
     }
   }
   return { t: Float64Array.from(t), v: Float64Array.from(v) };
+}
+
+/**
+ * Per tier (and raw), the time before which retention may drop data: expired (older than
+ * `now` − retention, or for imported series than their newest point − retention, so an
+ * imported file from last year keeps its own recent data) and safe (the next rollup pass
+ * recomputes the buckets that hold `rolled` from their source tier, so a source keeps
+ * everything from the start of its dependants' current buckets). Whichever is earlier.
+ */
+export function retentionCuts(options: {
+  series: SeriesRecord;
+  now: number;
+  timeZone: string;
+  retention: Record<RetentionKey, number>;
+  rolled: number | undefined;
+}): Record<'raw' | TierName, number> {
+  const { series: s, now, timeZone, retention } = options;
+  const base = s.source === 'import' && s.lastT !== undefined ? Math.min(now, s.lastT) : now;
+  const plan = rollupPlan(retention);
+  const rolled = options.rolled ?? -Infinity;
+  const guard = (key: 'raw' | TierName): number => {
+    if (rolled === -Infinity) return -Infinity;
+    let g = Infinity;
+    for (const t of plan.tiers) {
+      if (plan.source[t] === key) g = Math.min(g, bucketStart(rolled, { tier: t, timeZone }));
+    }
+    return g;
+  };
+  const cuts = { raw: Math.min(base - retention.raw, guard('raw')) } as Record<
+    'raw' | TierName,
+    number
+  >;
+  for (const t of TierNames) cuts[t] = Math.min(base - retention[t], guard(t));
+  return cuts;
 }
 
 export interface RetentionResult {
@@ -458,23 +529,9 @@ export async function applySeriesRetention(options: {
   const result: RetentionResult = { chunks: 0, blocks: 0, events: 0, bytes: 0 };
   const s = (await db.series.get(seriesId)) as SeriesWithHorizons | undefined;
   if (!s || s.lastT === undefined) return result;
-  const base = s.source === 'import' ? Math.min(now, s.lastT) : now;
   const plan = rollupPlan(retention);
-  const rolled = s.rolledUntil ?? -Infinity;
-  /**
-   * The next rollup pass recomputes the buckets that hold `rolledUntil` from their source
-   * tier, so a source keeps everything from the start of its dependants' current buckets.
-   */
-  const guard = (key: 'raw' | TierName): number => {
-    if (rolled === -Infinity) return -Infinity;
-    let g = Infinity;
-    for (const t of plan.tiers) {
-      if (plan.source[t] === key) g = Math.min(g, bucketStart(rolled, { tier: t, timeZone }));
-    }
-    return g;
-  };
-  // Expired (t < base − retention) and safe to drop (before the guard): whichever is earlier.
-  const rawCut = Math.min(base - retention.raw, guard('raw'));
+  const cuts = retentionCuts({ series: s, now, timeZone, retention, rolled: s.rolledUntil });
+  const rawCut = cuts.raw;
   const rawCutInclusive = false;
   const horizons: Horizons = { ...(s.horizons ?? {}) };
   if (Number.isFinite(rawCut)) {
@@ -493,7 +550,7 @@ export async function applySeriesRetention(options: {
     });
   }
   for (const tier of plan.tiers) {
-    const cut = Math.min(base - retention[tier], guard(tier));
+    const cut = cuts[tier];
     const span = TierWidthMs[tier] * BlockBuckets;
     await db.transaction('rw', db.rollups, async () => {
       // Whole blocks only: a block goes once its last possible bucket is older than the cut.

@@ -193,7 +193,8 @@ export function createEngineApi(deps: EngineDeps = {}) {
           rollups,
           seriesId: s.id,
           timeZone,
-          retention
+          retention,
+          now: now()
         });
         points += r.points;
         if (!r.more) break;
