@@ -187,11 +187,14 @@ export class MetricStore {
     // Chunks never span more than ChunkLimits.maxSpanMs, so those meeting [from, to] start
     // in [from - maxSpanMs, to]: a bounded key range instead of every chunk after `from`.
     if (!(from <= to)) return { t: new Float64Array(0), v: new Float64Array(0) };
-    const chunks = await this.db.chunks
-      .where('[seriesId+t0]')
-      .between([seriesId, from - ChunkLimits.maxSpanMs], [seriesId, to], true, true)
-      .filter((c) => c.t1 >= from)
-      .toArray();
+    // No Dexie .filter(): it walks a cursor record by record, where a plain key range is
+    // one getAll; the few chunks that end before `from` are dropped here instead.
+    const chunks = (
+      await this.db.chunks
+        .where('[seriesId+t0]')
+        .between([seriesId, from - ChunkLimits.maxSpanMs], [seriesId, to], true, true)
+        .toArray()
+    ).filter((c) => c.t1 >= from);
     chunks.sort((a, b) => a.t0 - b.t0);
     const parts = chunks.map((c) => sliceRange(decodeChunk(c.data), from, to));
     return concatColumnar(parts);
