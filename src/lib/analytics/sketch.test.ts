@@ -125,9 +125,26 @@ describe('QuantileSketch', () => {
     fc.assert(
       fc.property(fc.array(fc.double({ noNaN: true }), { maxLength: 200 }), (values) => {
         const s = createSketch(values);
-        const back = QuantileSketch.deserialize(s.serialize());
+        const bytes = s.serialize();
+        // Read from bytes (the stored form, answered without unpacking the bins)…
+        const back = QuantileSketch.deserialize(bytes);
+        for (const q of [...quantiles, 0.37, 1e-9]) {
+          expect(Object.is(back.quantile(q), s.quantile(q))).toBe(true);
+        }
+        expect(back.serialize()).toEqual(bytes);
+        // …and unpacked (count reads the bins), then changed: still the same sketch.
         expect(back.count).toBe(s.count);
         for (const q of quantiles) expect(Object.is(back.quantile(q), s.quantile(q))).toBe(true);
+        const lazy = QuantileSketch.deserialize(bytes);
+        const copy = lazy.clone();
+        lazy.add(42);
+        s.add(42);
+        for (const q of quantiles) expect(Object.is(lazy.quantile(q), s.quantile(q))).toBe(true);
+        expect(copy.serialize()).toEqual(bytes);
+        const sum = createSketch([-3, 0, 7]);
+        sum.merge(QuantileSketch.deserialize(bytes));
+        const want = createSketch([-3, 0, 7, ...values]);
+        for (const q of quantiles) expect(Object.is(sum.quantile(q), want.quantile(q))).toBe(true);
       }),
       { numRuns: 200 }
     );

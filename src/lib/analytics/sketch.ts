@@ -165,9 +165,28 @@ export class QuantileSketch {
   /** Memo of the last value's bin: steady gauges skip the logarithm. */
   private lastValue = NaN;
   private lastIndex = 0;
+  /**
+   * A sketch read from a stored block keeps its serialized bytes until something needs
+   * its bins: a percentile query reads 1,440 sketches per day of minutes and asks each for
+   * one quantile, which quantileOfEncoded answers from the bytes without allocating.
+   */
+  private encoded: Uint8Array | null = null;
+
+  /** Turns the serialized form into bins (before anything reads or changes them). */
+  private unpack(): void {
+    const bytes = this.encoded;
+    if (bytes === null) return;
+    this.encoded = null;
+    const c: ByteCursor = { bytes, pos: 1 };
+    const head = bytes[0];
+    if (head & 1) this.zeros = readVarint(c);
+    if (head & 2) readStore(c, (this.pos = new BinStore()));
+    if (head & 4) readStore(c, (this.neg = new BinStore()));
+  }
 
   /** Number of values counted (NaN and ±Infinity excluded). */
   get count(): number {
+    this.unpack();
     return this.pos.total + this.soloCount + this.neg.total + this.zeros;
   }
 
@@ -192,12 +211,14 @@ export class QuantileSketch {
 
   /** Bins spanned by the positive and negative stores (each ≤ SketchDefaults.maxBins). */
   get binSpan(): { positive: number; negative: number } {
+    this.unpack();
     const span = (b: BinStore) => (b.total > 0 ? b.hi - b.lo + 1 : 0);
     return { positive: this.soloCount > 0 ? 1 : span(this.pos), negative: span(this.neg) };
   }
 
   /** Adds one value in O(1) amortised; NaN and ±Infinity are ignored. */
   add(x: number): void {
+    if (this.encoded !== null) this.unpack();
     if (x > 0) {
       if (x === Infinity) return;
       if (x !== this.lastValue) {
@@ -216,6 +237,8 @@ export class QuantileSketch {
 
   /** Adds all counts of `other` into this sketch (other unchanged). O(bins of other). */
   merge(other: QuantileSketch): void {
+    this.unpack();
+    other.unpack();
     if (other.soloCount > 0) this.addPositive(other.soloIndex, other.soloCount);
     if (other.pos.total > 0) {
       if (this.pos === EmptyStore) this.materialise();
@@ -230,6 +253,11 @@ export class QuantileSketch {
 
   clone(): QuantileSketch {
     const s = new QuantileSketch();
+    if (this.encoded !== null) {
+      // The bytes are never written to: the clone may share them.
+      s.encoded = this.encoded;
+      return s;
+    }
     s.pos = this.pos === EmptyStore ? EmptyStore : this.pos.copy();
     s.neg = this.neg === EmptyStore ? EmptyStore : this.neg.copy();
     s.zeros = this.zeros;
@@ -243,6 +271,7 @@ export class QuantileSketch {
    * error. NaN when empty or q outside [0, 1]. O(bins).
    */
   quantile(q: number): number {
+    if (this.encoded !== null) return quantileOfEncoded(this.encoded, q);
     const n = this.count;
     if (n === 0 || !(q >= 0 && q <= 1)) return NaN;
     const rank = q * (n - 1);
@@ -267,6 +296,12 @@ export class QuantileSketch {
 
   /** Appends the compact binary form to `sink` (see serialize). */
   writeTo(sink: ByteSink): void {
+    if (this.encoded !== null) {
+      sink.ensure(this.encoded.length);
+      sink.bytes.set(this.encoded, sink.pos);
+      sink.pos += this.encoded.length;
+      return;
+    }
     const hasPos = this.pos.total > 0 || this.soloCount > 0;
     const flags = (this.zeros > 0 ? 1 : 0) | (hasPos ? 2 : 0) | (this.neg.total > 0 ? 4 : 0);
     sink.writeU8((SketchFormatVersion << 4) | flags);
@@ -294,14 +329,17 @@ export class QuantileSketch {
 
   /** Reads a sketch at `c.pos`, advancing it. Throws RangeError on a bad version. */
   static readFrom(c: ByteCursor): QuantileSketch {
+    const start = c.pos;
     const head = c.bytes[c.pos++];
     if (head >> 4 !== SketchFormatVersion) {
       throw new RangeError(`QuantileSketch: unknown format version ${head >> 4}`);
     }
+    // Only walked over here (RangeError when truncated); the bins are read on first use.
+    if (head & 1) readVarint(c);
+    if (head & 2) skipStore(c);
+    if (head & 4) skipStore(c);
     const s = new QuantileSketch();
-    if (head & 1) s.zeros = readVarint(c);
-    if (head & 2) readStore(c, (s.pos = new BinStore()));
-    if (head & 4) readStore(c, (s.neg = new BinStore()));
+    s.encoded = c.bytes.subarray(start, c.pos);
     return s;
   }
 
@@ -315,6 +353,70 @@ function writeStore(sink: ByteSink, store: BinStore): void {
   writeVarint(sink, span);
   writeVarint(sink, store.lo >= 0 ? 2 * store.lo : -2 * store.lo - 1);
   for (let i = store.lo; i <= store.hi; i++) writeVarint(sink, store.countAt(i));
+}
+
+function skipStore(c: ByteCursor): void {
+  const span = readVarint(c);
+  readVarint(c);
+  const { bytes } = c;
+  for (let k = 0; k < span; k++) {
+    while (c.pos < bytes.length && bytes[c.pos] >= 0x80) c.pos++;
+    if (c.pos++ >= bytes.length) throw new RangeError('QuantileSketch: truncated input');
+  }
+}
+
+/** Sum of a serialized store's counts; leaves the cursor after it. */
+function sumStore(c: ByteCursor): number {
+  const span = readVarint(c);
+  readVarint(c);
+  let total = 0;
+  for (let k = 0; k < span; k++) total += readVarint(c);
+  return total;
+}
+
+function readLowIndex(c: ByteCursor): number {
+  const z = readVarint(c);
+  return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+}
+
+/**
+ * QuantileSketch.quantile straight from the serialized form (see writeTo): the same walk
+ * over the same bins, without building the stores. Negative bins are stored ascending by
+ * magnitude, so the descending walk becomes "the largest bin whose suffix exceeds rank".
+ */
+function quantileOfEncoded(bytes: Uint8Array, q: number): number {
+  const head = bytes[0];
+  const c: ByteCursor = { bytes, pos: 1 };
+  const zeros = head & 1 ? readVarint(c) : 0;
+  const posAt = c.pos;
+  const posTotal = head & 2 ? sumStore(c) : 0;
+  const negAt = c.pos;
+  const negTotal = head & 4 ? sumStore(c) : 0;
+  const n = posTotal + negTotal + zeros;
+  if (n === 0 || !(q >= 0 && q <= 1)) return NaN;
+  const rank = q * (n - 1);
+  if (negTotal > rank) {
+    c.pos = negAt;
+    const span = readVarint(c);
+    const lo = readLowIndex(c);
+    let suffix = negTotal;
+    let found = lo;
+    for (let k = 0; k < span && suffix > rank; k++) {
+      found = lo + k;
+      suffix -= readVarint(c);
+    }
+    return -valueOf(found);
+  }
+  let cum = negTotal + zeros;
+  if (cum > rank) return 0;
+  c.pos = posAt;
+  const span = readVarint(c);
+  const lo = readLowIndex(c);
+  for (let k = 0; k < span; k++) {
+    cum += readVarint(c);
+    if (cum > rank) return valueOf(lo + k);
+  }
+  return valueOf(lo + span - 1);
 }
 
 function readStore(c: ByteCursor, store: BinStore): void {

@@ -204,8 +204,9 @@ const api = {
       const times: number[] = [];
       let tier: TierName | 'raw' = 'raw';
       let n = 0;
-      // Three untimed runs first (at other offsets) so JIT warm-up is not counted as latency.
-      for (let i = 0; i < 3; i++) await engine.query(make(options.runs + 1 + i));
+      // Ten untimed runs first (at other offsets, so other blocks) so JIT warm-up of the
+      // query path is not counted as latency.
+      for (let i = 0; i < 10; i++) await engine.query(make(options.runs + 1 + i));
       for (let i = 0; i < options.runs; i++) {
         const q0 = performance.now();
         const r = await engine.query(make(i));
