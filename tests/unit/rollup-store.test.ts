@@ -167,6 +167,45 @@ describe('rollup tiers in the store', () => {
     await expectTierMatches(api, merged([a, b]), '10s');
   });
 
+  it('answer a repeated query right when the watermark moved in between', async () => {
+    // A query starts the reads of the previous plan of the same question before it has read
+    // the series record: the raw tail read from the old watermark must lose what was rolled
+    // up since, or those points would count twice.
+    const { api } = engine(() => T0 + 3 * 3_600_000);
+    const parts = [
+      series(T0, 600, 10),
+      series(T0 + 600_000, 95, 11),
+      series(T0 + 695_000, 200, 12),
+      series(T0 + 895_000, 77, 13)
+    ];
+    const ask = async (upTo: number) => {
+      const [s] = await api.listSeries();
+      const r = await api.query({
+        seriesId: s.id,
+        from: T0,
+        to: T0 + 1_200_000,
+        maxPoints: 1e9,
+        aggregates: ['count', 'sum'],
+        tier: '1m'
+      });
+      const want = oracle(merged(parts.slice(0, upTo)), 60_000);
+      expect(Array.from(r.t)).toEqual(want.map((b) => b.start));
+      expect(Array.from(r.columns.count!)).toEqual(want.map((b) => b.count));
+      r.columns.sum!.forEach((x, i) => expect(x).toBeCloseTo(want[i].sum, 6));
+    };
+    await api.ingest([parts[0]]);
+    await api.rollupPass();
+    await api.ingest([parts[1]]);
+    await ask(2); // stitched: watermark at the end of part 0
+    await api.ingest([parts[2]]);
+    await api.rollupPass(); // the watermark moves past parts 1 and 2
+    await api.ingest([parts[3]]);
+    await ask(4);
+    await ask(4);
+    await api.rollupPass(); // nothing left to stitch
+    await ask(4);
+  });
+
   it('are safe when two tabs run passes at once', async () => {
     const name = `rollup-two-tabs-${k++}`;
     names.push(name);
@@ -193,6 +232,15 @@ describe('retention', () => {
     const b = series(T0, 7200, 6);
     await api.ingest([b]);
     await api.rollupPass();
+    const [before] = await api.listSeries();
+    const ask = {
+      seriesId: before.id,
+      from: T0,
+      to: T0 + 7200_000,
+      maxPoints: 100_000,
+      aggregates: ['avg'] as Aggregate[]
+    };
+    expect((await api.query(ask)).tier).toBe('raw');
     now = T0 + 20 * 3_600_000; // raw (1 h), 1 s (1 h) and 10 s (6 h) are past retention, 1 min (24 h) not
     const freed = await api.cleanup();
     expect(freed.chunks).toBeGreaterThan(0);
@@ -205,14 +253,10 @@ describe('retention', () => {
     expect(raw.t[raw.t.length - 1]).toBe(T0 + 7199_000);
     // 1 min buckets are kept for 24 h: still exact.
     await expectTierMatches(api, merged([b]), '1m');
-    const auto = await api.query({
-      seriesId: s.id,
-      from: T0,
-      to: T0 + 7200_000,
-      maxPoints: 100_000,
-      aggregates: ['avg']
-    });
+    // The same question as before cleanup: its remembered plan (raw) no longer holds.
+    const auto = await api.query(ask);
     expect(auto.tier).toBe('1m');
+    expect(auto.t.length).toBe(120);
   });
 
   it('does not write blocks retention would drop at once, and coarse tiers stay exact', async () => {

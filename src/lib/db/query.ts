@@ -5,6 +5,7 @@ import {
   TierNames,
   TierWidthMs,
   type Aggregate,
+  type Columnar,
   type QueryRequest,
   type QueryResult,
   type RetentionKey,
@@ -62,24 +63,35 @@ export async function runQuery(options: {
   return db.transaction('r', [db.series, db.chunks, db.rollups], () => answerQuery(options));
 }
 
-async function answerQuery(options: {
+type QueryOptions = {
   db: TidemarkDb;
   metrics: MetricStore;
   rollups: RollupStore;
   request: QueryRequest;
   timeZone: string;
   retention?: Partial<Record<RetentionKey, number>>;
-}): Promise<QueryResult> {
-  const { db, metrics, rollups, request, timeZone } = options;
-  const plan = rollupPlan(options.retention);
-  const { seriesId, from, to, maxPoints, aggregates } = request;
-  const s = (await db.series.get(seriesId)) as SeriesWithHorizons | undefined;
-  if (!s || s.lastT === undefined || s.firstT === undefined || !(from <= to)) {
-    return emptyResult(seriesId, request.tier ?? 'raw', aggregates);
-  }
-  const spanStored = Math.max(1, s.lastT - s.firstT);
+};
+
+/** What a query reads, decided from the series record alone. */
+interface QueryPlan {
+  tier: TierName | 'raw';
+  /** Virtual 1 s tier: rolled up from raw points on the fly. */
+  virtual: boolean;
+  /** Rollup watermark: raw points after it are rolled on the fly (−∞ when none are). */
+  watermark: number;
+  stitch: boolean;
+}
+
+function planQuery(
+  s: SeriesWithHorizons,
+  request: QueryRequest,
+  retention: QueryOptions['retention']
+): QueryPlan {
+  const plan = rollupPlan(retention);
+  const { from, to, maxPoints } = request;
+  const spanStored = Math.max(1, s.lastT! - s.firstT!);
   const density = (s.points ?? 0) / spanStored;
-  const overlap = Math.max(0, Math.min(to, s.lastT) - Math.max(from, s.firstT));
+  const overlap = Math.max(0, Math.min(to, s.lastT!) - Math.max(from, s.firstT!));
   const tier =
     request.tier ??
     chooseQueryTier({
@@ -91,54 +103,97 @@ async function answerQuery(options: {
         ? { ...s.horizons, '1s': s.horizons?.raw }
         : (s.horizons ?? {})
     });
-  if (tier === 'raw') {
-    const raw = await metrics.readRaw(seriesId, from, to);
-    const columns: Partial<Record<Aggregate, Float64Array>> = {};
-    for (const a of aggregates) {
-      columns[a] =
-        a === 'count'
-          ? raw.v.map((x) => (Number.isNaN(x) ? 0 : 1))
-          : a === 'stddev'
-            ? raw.v.map((x) => (Number.isNaN(x) ? NaN : 0))
-            : raw.v.slice();
-    }
-    return {
-      seriesId,
-      tier,
-      stepMs: 0,
-      t: raw.t,
-      columns,
-      ...(request.rate ? { rate: computePointRates(raw) } : {})
-    };
+  const virtual = tier === '1s' && plan.virtualOneSecond;
+  const watermark = s.rolledUntil ?? -Infinity;
+  const stitch = tier !== 'raw' && !virtual && s.lastT! > watermark && to > watermark;
+  return { tier, virtual, watermark, stitch };
+}
+
+/** The reads a plan needs, issued at once (IndexedDB runs them within one transaction). */
+function startReads(options: QueryOptions, plan: QueryPlan) {
+  const { metrics, rollups, request } = options;
+  const { seriesId, from, to, aggregates } = request;
+  if (plan.tier === 'raw' || plan.virtual) {
+    return { raw: metrics.readRaw(seriesId, from, to), stored: null, tail: null };
   }
-  if (tier === '1s' && plan.virtualOneSecond) {
-    // Served from raw points on the fly (see rollupPlan).
-    const raw = await metrics.readRaw(seriesId, from, to);
-    const cols = rollupPoints({ t: raw.t, v: raw.v, tier, timeZone });
+  const sketches = aggregates.some((a) => a === 'p50' || a === 'p95' || a === 'p99');
+  return {
+    raw: null,
+    stored: rollups.read(seriesId, plan.tier, from, to, { sketches }),
+    tail: plan.stitch ? metrics.readRaw(seriesId, Math.max(from, plan.watermark), to) : null
+  };
+}
+
+/**
+ * Plans seen per database and series: a query starts the reads of the last plan of its
+ * series together with reading the series record, so it waits on IndexedDB once instead
+ * of twice. The record read in the same transaction decides; a plan it changes is read
+ * again (a later watermark only trims the raw tail that was read).
+ */
+const lastPlans = new WeakMap<TidemarkDb, Map<string, QueryPlan>>();
+
+function samePlanKey(request: QueryRequest): string {
+  const r = request;
+  return `${r.seriesId}|${r.from}|${r.to}|${r.maxPoints}|${r.tier ?? ''}|${r.aggregates.join()}`;
+}
+
+async function answerQuery(options: QueryOptions): Promise<QueryResult> {
+  const { db, request, timeZone } = options;
+  const { seriesId, from, to, aggregates } = request;
+  let plans = lastPlans.get(db);
+  if (!plans) lastPlans.set(db, (plans = new Map()));
+  // Keyed by series and range class: a dashboard re-asks the same question every tick.
+  const key = samePlanKey({ ...request, from: 0, to: to - from });
+  const guess = plans.get(key);
+  const guessed = guess ? startReads(options, guess) : null;
+  const s = (await db.series.get(seriesId)) as SeriesWithHorizons | undefined;
+  if (!s || s.lastT === undefined || s.firstT === undefined || !(from <= to)) {
+    if (guessed) await settle(guessed);
+    return emptyResult(seriesId, request.tier ?? 'raw', aggregates);
+  }
+  const plan = planQuery(s, request, options.retention);
+  plans.set(key, plan);
+  if (plans.size > MaxRememberedPlans) plans.delete(plans.keys().next().value!);
+  let reads: ReturnType<typeof startReads>;
+  let tailFrom = Math.max(from, plan.watermark);
+  if (
+    guessed &&
+    guess!.tier === plan.tier &&
+    guess!.virtual === plan.virtual &&
+    (!plan.stitch || (guess!.stitch && guess!.watermark <= plan.watermark))
+  ) {
+    reads = guessed;
+  } else {
+    if (guessed) await settle(guessed);
+    reads = startReads(options, plan);
+    tailFrom = -Infinity;
+  }
+  if (reads.raw) {
+    const raw = await reads.raw;
+    if (plan.tier === 'raw') return rawResult(request, raw);
+    // Virtual 1 s tier: served from raw points on the fly (see rollupPlan).
+    const cols = rollupPoints({ t: raw.t, v: raw.v, tier: '1s', timeZone });
     return {
       seriesId,
-      tier,
+      tier: '1s',
       stepMs: 1000,
       t: cols.start,
       columns: aggregateColumns(cols, aggregates),
       ...(request.rate ? { rate: computeBucketRates(cols) } : {})
     };
   }
-  const sketches = aggregates.some((a) => a === 'p50' || a === 'p95' || a === 'p99');
-  const watermark = s.rolledUntil ?? -Infinity;
-  const stitch = s.lastT > watermark && to > watermark;
-  // Both reads are issued at once; IndexedDB runs them within the one transaction.
-  const [stored, tail] = await Promise.all([
-    rollups.read(seriesId, tier, from, to, { sketches }),
-    stitch ? metrics.readRaw(seriesId, Math.max(from, watermark), to) : null
-  ]);
+  const tier = plan.tier as TierName;
+  const [stored, tailRead] = await Promise.all([reads.stored!, reads.tail]);
   let cols = stored;
-  if (tail) {
-    // Not yet rolled up: roll the newest raw points on the fly, into the same buckets.
-    const keep = tail.t.length && tail.t[0] === watermark ? 1 : 0;
+  if (plan.stitch && tailRead) {
+    // Not yet rolled up: roll the newest raw points on the fly, into the same buckets. A
+    // tail read from an older watermark starts earlier: what is rolled up since is cut off.
+    let keep = 0;
+    while (keep < tailRead.t.length && tailRead.t[keep] < tailFrom) keep++;
+    if (keep < tailRead.t.length && tailRead.t[keep] === plan.watermark) keep++;
     const fresh = rollupPoints({
-      t: tail.t.subarray(keep),
-      v: tail.v.subarray(keep),
+      t: tailRead.t.subarray(keep),
+      v: tailRead.v.subarray(keep),
       tier,
       timeZone
     });
@@ -151,6 +206,34 @@ async function answerQuery(options: {
     t: cols.start,
     columns: aggregateColumns(cols, aggregates),
     ...(request.rate ? { rate: computeBucketRates(cols) } : {})
+  };
+}
+
+/** Plans remembered per database (a dashboard's worth of panels and ranges). */
+const MaxRememberedPlans = 256;
+
+/** Waits for reads that will not be used, so none fails unobserved. */
+async function settle(reads: ReturnType<typeof startReads>): Promise<void> {
+  await Promise.allSettled([reads.raw, reads.stored, reads.tail]);
+}
+
+function rawResult(request: QueryRequest, raw: Columnar): QueryResult {
+  const columns: Partial<Record<Aggregate, Float64Array>> = {};
+  for (const a of request.aggregates) {
+    columns[a] =
+      a === 'count'
+        ? raw.v.map((x) => (Number.isNaN(x) ? 0 : 1))
+        : a === 'stddev'
+          ? raw.v.map((x) => (Number.isNaN(x) ? NaN : 0))
+          : raw.v.slice();
+  }
+  return {
+    seriesId: request.seriesId,
+    tier: 'raw',
+    stepMs: 0,
+    t: raw.t,
+    columns,
+    ...(request.rate ? { rate: computePointRates(raw) } : {})
   };
 }
 
