@@ -11,7 +11,10 @@
  * nor skips a bucket. A bucket is closed when the series' rolled-up data is past its end;
  * late points for a bucket already scored are not re-scored (online detection has no
  * look-back). Catch-up after a long import is bounded per pass (see AnomalyWiringDefaults):
- * a series left behind stays pending and continues next pass.
+ * a series left behind stays pending and continues next pass. Live data that arrives
+ * older than the 1-minute tier's retention (24 h by default) is not scored: the store does
+ * not write those buckets (imports count retention from their own newest point, so an old
+ * file is scored).
  */
 import {
   createDetector,
