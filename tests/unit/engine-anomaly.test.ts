@@ -157,6 +157,53 @@ describe('anomaly wiring', () => {
     expect(await storedTimes(b.api)).toEqual(expected);
   });
 
+  it('stores a state when it finds something, else every few minutes, and replays after a restart', async () => {
+    const n = 600;
+    const values = makeValues(n, [300, 450]);
+    let now = BASE + 86_400_000;
+    const name = `anomaly-test-${k++}`;
+    names.push(name);
+    const mk = () =>
+      createEngineApi({
+        openDb: (cb) => openDatabase(cb, { name }),
+        now: () => now,
+        timeZone: 'UTC'
+      });
+    const position = async () => {
+      const db = await openDatabase(() => {}, { name });
+      const r = await db.detectors.get(`anomaly:${KEY}`);
+      db.close();
+      return r?.upTo;
+    };
+    const step = async (api: ReturnType<typeof mk>, from: number, to: number) => {
+      await api.ingest([batch(values, from, to)]);
+      await api.rollupPass();
+      await api.runAnomalyPass();
+    };
+    const a = mk();
+    await step(a, 0, 250); // nothing found, no checkpoint due: nothing written
+    expect(await position()).toBeUndefined();
+    await step(a, 250, 350); // the spike at 300 is stored with the state that found it
+    expect(await position()).toBe(BASE + 349 * MIN);
+    expect(await storedTimes(a)).toEqual(expectedAnomalyTimes(values, 349));
+    now += MIN;
+    await step(a, 350, 380); // quiet, a minute later: kept in memory only
+    expect(await position()).toBe(BASE + 349 * MIN);
+    now += 5 * MIN;
+    await step(a, 380, 400); // the checkpoint is due
+    expect(await position()).toBe(BASE + 399 * MIN);
+    now += MIN;
+    await step(a, 400, 420); // progress the restart loses
+    expect(await position()).toBe(BASE + 399 * MIN);
+    // "Restart": a new engine replays from the stored state; nothing found twice or missed.
+    const b = mk();
+    await step(b, 420, n);
+    const expected = expectedAnomalyTimes(values, n - 1);
+    expect(expected.filter((t) => t > BASE + 420 * MIN)).toHaveLength(1); // the 450 spike
+    expect(await storedTimes(b)).toEqual(expected);
+    expect(await position()).toBe(BASE + (n - 1) * MIN);
+  });
+
   it('catches up in bounded slices over several passes', async () => {
     const n = 700;
     const values = makeValues(n, [200, 610]);

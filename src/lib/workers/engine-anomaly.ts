@@ -54,7 +54,15 @@ export const AnomalyWiringDefaults = {
   /** Most events read in one pass; a denser slice is cut at a minute boundary. */
   eventSliceEvents: 100_000,
   /** Stored anomalies kept per series; the oldest go first (retention-like). */
-  maxAnomaliesPerSeries: 500
+  maxAnomaliesPerSeries: 500,
+  /**
+   * A series detector's state (~40 KB with its daily and weekly profiles) is stored when it
+   * found an anomaly, else at most this often: writing it every minute per series was the
+   * store's largest steady write load.
+   */
+  checkpointMs: 5 * 60_000,
+  /** Series detectors kept in memory between passes (the oldest are dropped beyond). */
+  maxLiveDetectors: 512
 };
 
 /** Prefixes of `db.detectors` keys, so alert detectors can share the table. */
@@ -130,6 +138,24 @@ export function createAnomalyApi(ctx: EngineContext) {
 
   const detectorKey = (s: SeriesRecord) => `${DetectorKeyPrefix.series}${s.key}`;
 
+  /**
+   * Series detectors between passes, ahead of their stored position by the buckets fed
+   * since the last checkpoint. Safe to lose (a restart, a new leader, eviction): the stored
+   * state replays those buckets to the same scores, and they found nothing, since a pass
+   * that finds an anomaly commits state, position and anomaly together. A commit expects the
+   * position last committed here; when another engine moved it, the entry is dropped.
+   */
+  const live = new Map<
+    string,
+    {
+      seriesId: number;
+      detector: StreamingAnomalyDetector;
+      upTo: number;
+      committedUpTo: number;
+      committedAt: number;
+    }
+  >();
+
   const restore = (record: DetectorRecord | undefined): StreamingAnomalyDetector =>
     record?.state
       ? createDetector({ state: record.state as AnomalyDetectorState })
@@ -152,8 +178,23 @@ export function createAnomalyApi(ctx: EngineContext) {
     if (s.rolledUntil === undefined) return { fed: 0, more: false, found: 0 };
     const closedEnd = Math.floor(s.rolledUntil / MINUTE_MS) * MINUTE_MS;
     const key = detectorKey(s);
-    const record = await db.detectors.get(key);
-    const from = record?.upTo ?? -Infinity;
+    let entry = live.get(key);
+    // A cleared store re-creates its series under new ids: an entry of the old one is stale.
+    if (!entry || entry.seriesId !== s.id) {
+      const record = await db.detectors.get(key);
+      const upTo = record?.upTo ?? -Infinity;
+      entry = {
+        seriesId: s.id,
+        detector: restore(record),
+        upTo,
+        committedUpTo: upTo,
+        committedAt: ctx.now()
+      };
+      live.delete(key);
+      live.set(key, entry);
+      if (live.size > config.maxLiveDetectors) live.delete(live.keys().next().value!);
+    }
+    const from = entry.upTo;
     if (from >= closedEnd) return { fed: 0, more: false, found: 0 };
     const buckets = await readClosedBuckets({
       db,
@@ -163,7 +204,7 @@ export function createAnomalyApi(ctx: EngineContext) {
       closedEnd,
       maxBuckets: Math.max(1, Math.min(config.sliceBuckets, budget))
     });
-    const detector = restore(record);
+    const detector = entry.detector;
     const found: DetectedAnomaly[] = [];
     for (let i = 0; i < buckets.t.length; i++) {
       const score = detector.push(buckets.t[i], buckets.v[i]);
@@ -173,19 +214,27 @@ export function createAnomalyApi(ctx: EngineContext) {
         );
       }
     }
+    entry.upTo = buckets.next;
+    const result = { fed: buckets.t.length, more: buckets.next < closedEnd, found: found.length };
+    if (found.length === 0 && ctx.now() - entry.committedAt < config.checkpointMs) return result;
     const committed = await commitDetections({
       db,
       detectors: [
         {
-          record: { key, seriesId: s.id, upTo: buckets.next, state: detector.state() },
-          expectedUpTo: from
+          record: { key, seriesId: s.id, upTo: entry.upTo, state: detector.state() },
+          expectedUpTo: entry.committedUpTo
         }
       ],
       anomalies: found,
       maxPerSeries: config.maxAnomaliesPerSeries
     });
-    if (!committed) return { fed: 0, more: true, found: 0 };
-    return { fed: buckets.t.length, more: buckets.next < closedEnd, found: found.length };
+    if (!committed) {
+      live.delete(key);
+      return { fed: 0, more: true, found: 0 };
+    }
+    entry.committedUpTo = entry.upTo;
+    entry.committedAt = ctx.now();
+    return result;
   }
 
   /**
