@@ -283,16 +283,20 @@ test.describe('import', () => {
   });
 
   test('a full disk stops the import with a clear message and keeps what was stored', async ({
-    page
+    page,
+    baseURL
   }) => {
-    await page.goto('/import');
-    await waitForStore(page);
-    // RELIABILITY.md #3: a tiny quota for this origin, then a file far bigger than it.
+    // RELIABILITY.md #3: a tiny quota for this origin, then a file far bigger than it. The
+    // override goes in before the origin's first use: set after the store opened, Chromium
+    // kept checking writes against its cached usage and a loaded machine finished the whole
+    // import before it refused one (see quota.spec.ts).
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Storage.overrideQuotaForOrigin', {
-      origin: new URL(page.url()).origin,
+      origin: new URL(baseURL!).origin,
       quotaSize: 64 * 1024
     });
+    await page.goto('/import');
+    await waitForStore(page);
     await dropGenerated(page, {
       series: 10,
       samples: 200_000,
@@ -305,5 +309,7 @@ test.describe('import', () => {
     // What the summary says is stored is what the store holds.
     const kept = (await job.getByTestId('summary-points').innerText()).trim();
     await expect(page.getByTestId('store-summary')).toContainText(`${kept} points`);
+    // The override outlives the context: lift it for the tests after this one.
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(baseURL!).origin });
   });
 });
