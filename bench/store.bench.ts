@@ -82,21 +82,29 @@ const steady = (await page.evaluate(
     await bg.setLeader(true);
     // Let the first pass (and cleanup at start) finish before measuring.
     await new Promise((r) => setTimeout(r, 3000));
-    const before = (await bg.backgroundStats()) as { rollupMs: number; rollupPasses: number };
+    type Stats = { rollupMs: number; rollupPasses: number; rollupBytesWritten: number };
+    const before = (await bg.backgroundStats()) as Stats;
     const t0 = performance.now();
     const r = (await bench.steady(o)) as { points: number };
     const wallMs = performance.now() - t0;
-    const after = (await bg.backgroundStats()) as { rollupMs: number; rollupPasses: number };
+    const after = (await bg.backgroundStats()) as Stats;
     await bg.setLeader(false);
     return {
       wallMs,
       rollupMs: after.rollupMs - before.rollupMs,
       passes: after.rollupPasses - before.rollupPasses,
+      bytesWritten: after.rollupBytesWritten - before.rollupBytesWritten,
       points: r.points
     };
   },
   { seconds: Number(process.env.BENCH_STEADY_S ?? 30), start: ingest.end }
-)) as { wallMs: number; rollupMs: number; passes: number; points: number };
+)) as {
+  wallMs: number;
+  rollupMs: number;
+  passes: number;
+  bytesWritten: number;
+  points: number;
+};
 
 phase('queries');
 const q = (await page.evaluate((o) => (globalThis as W).tidemarkBench.bench.queries(o), {
@@ -140,6 +148,8 @@ emit({
   note: 'steady state: 20 live 1 s series, rollup every 5 s; busy ms of the rollup passes / wall ms (an upper bound on CPU: it includes waiting for IndexedDB)',
   passes: steady.passes,
   points: steady.points,
+  rollup_bytes_written_per_s: steady.bytesWritten / (steady.wallMs / 1000),
+  rollup_bytes_written_per_point: steady.bytesWritten / steady.points,
   under_sustained_ingest: ingestStats.rollupMs / (ingest.seconds * 1000),
   rolled_during_ingest: ingestStats.rolledPoints
 });

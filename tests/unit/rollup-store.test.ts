@@ -206,6 +206,47 @@ describe('rollup tiers in the store', () => {
     await ask(4);
   });
 
+  it('rewrite only the head bucket of each tier while no bucket closes', async () => {
+    // Steady state: a pass every few seconds. Blocks hold closed buckets and change only
+    // when one closes; the bucket being filled lives in a small head record per tier.
+    const { api, name } = engine(() => T0 + 3 * 3_600_000);
+    const all = [series(T0, 3605, 14)]; // up to 01:00:05
+    await api.ingest(all);
+    await api.rollupPass();
+    const db = await openDatabase(() => {}, { name });
+    const blocks = async () =>
+      new Map(
+        (await db.rollups.toArray())
+          .filter((r) => r.t0 !== Infinity)
+          .map((r) => [`${r.tier}@${r.t0}`, Array.from(r.data).join()])
+      );
+    const heads = async () =>
+      new Map(
+        (await db.rollups.toArray()).filter((r) => r.t0 === Infinity).map((r) => [r.tier, r.t1])
+      );
+    const before = await blocks();
+    expect((await heads()).get('1h')).toBe(T0 + 3_600_000);
+    // 3 more seconds: inside the same 10 s bucket, so no bucket of any tier closes.
+    const more = series(T0 + 3605_000, 3, 15);
+    all.push(more);
+    await api.ingest([more]);
+    await api.rollupPass();
+    expect(await blocks()).toEqual(before);
+    // Then past the 10 s boundary: only the 10 s tier's block changes.
+    const next = series(T0 + 3608_000, 5, 16);
+    all.push(next);
+    await api.ingest([next]);
+    await api.rollupPass();
+    const after = await blocks();
+    for (const [k, v] of after) if (!k.startsWith('10s@')) expect(v).toBe(before.get(k));
+    expect([...after].some(([k, v]) => k.startsWith('10s@') && v !== before.get(k))).toBe(true);
+    db.close();
+    // Every tier still answers exactly, the open buckets included.
+    for (const tier of ['10s', '1m', '5m', '1h'] as TierName[]) {
+      await expectTierMatches(api, merged(all), tier);
+    }
+  });
+
   it('are safe when two tabs run passes at once', async () => {
     const name = `rollup-two-tabs-${k++}`;
     names.push(name);

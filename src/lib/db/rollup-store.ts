@@ -61,6 +61,15 @@ export function blockStartOf(start: number, tier: TierName): number {
   return Math.floor(start / span) * span;
 }
 
+/**
+ * Block start of a tier's head record: the bucket that holds the series' rollup watermark,
+ * the only one a steady pass changes. Kept apart from the blocks so that a pass rewrites a
+ * ~100-byte record per tier and a block only when a bucket closes, instead of every tier's
+ * current block (up to ~50 KB each) every few seconds. Past every real key, so block range
+ * reads and retention never meet it.
+ */
+export const HeadT0 = Infinity;
+
 /** Per-series times before which a tier may have lost data to retention. */
 export type Horizons = Partial<Record<'raw' | TierName, number>>;
 
@@ -85,15 +94,23 @@ export class RollupStore {
     options: { sketches?: boolean } = {}
   ): Promise<RollupColumns> {
     const lo = blockStartOf(from - TierWidthMs[tier], tier);
-    const records = await this.db.rollups
-      .where('[seriesId+tier+t0]')
-      .between([seriesId, tier, lo], [seriesId, tier, to], true, true)
-      .toArray();
+    const [records, head] = await Promise.all([
+      this.db.rollups
+        .where('[seriesId+tier+t0]')
+        .between([seriesId, tier, lo], [seriesId, tier, to], true, true)
+        .toArray(),
+      this.db.rollups.get([seriesId, tier, HeadT0])
+    ]);
     records.sort((a, b) => a.t0 - b.t0);
-    const all = concatColumns(
+    let all = concatColumns(
       tier,
       records.map((r) => decodeRollupBlock(r.data, options))
     );
+    if (head && head.t1 <= to) {
+      // The head bucket is the newest; it replaces an older copy a block may still hold.
+      const h = decodeRollupBlock(head.data, options);
+      all = spliceColumns({ base: all, replacement: h, from: head.t1, to: Infinity });
+    }
     const first = lowerBound(all, from - TierWidthMs[tier] * 1.2);
     let a = first;
     while (a < countBuckets(all) && !(all.start[a] + nominalWidth(tier) > from)) a++;
@@ -217,17 +234,19 @@ export async function rollupSeries(options: {
    * (a backfill or import of old data) are not written, only marked lost in the horizons.
    */
   now?: number;
-}): Promise<{ points: number; late: number; more: boolean }> {
+}): Promise<{ points: number; late: number; more: boolean; bytes: number }> {
   const { db, metrics, rollups, seriesId, timeZone, now } = options;
   const plan = rollupPlan(options.retention);
   return db.transaction('rw', [db.series, db.chunks, db.rollups, db.late], async () => {
     const s = (await db.series.get(seriesId)) as SeriesWithHorizons | undefined;
     if (!s || s.lastT === undefined || s.firstT === undefined) {
-      return { points: 0, late: 0, more: false };
+      return { points: 0, late: 0, more: false, bytes: 0 };
     }
     const lateRecords = await db.late.where('seriesId').equals(seriesId).toArray();
     const rolled = s.rolledUntil ?? -Infinity;
-    if (s.lastT <= rolled && lateRecords.length === 0) return { points: 0, late: 0, more: false };
+    if (s.lastT <= rolled && lateRecords.length === 0) {
+      return { points: 0, late: 0, more: false, bytes: 0 };
+    }
     const late = concatColumnar(lateRecords.map((r) => ({ t: r.t, v: r.v })));
     let minLate = Infinity;
     for (let i = 0; i < late.t.length; i++) if (late.t[i] < minLate) minLate = late.t[i];
@@ -239,7 +258,7 @@ export async function rollupSeries(options: {
     const end = s.lastT <= sliceEnd ? s.lastT : sliceEnd;
     const horizons = s.horizons ?? {};
     if (late.t.length === 0) {
-      const { points, expired } = await rollupBatched({
+      const { points, expired, bytes } = await rollupBatched({
         db,
         metrics,
         rollups,
@@ -264,7 +283,7 @@ export async function rollupSeries(options: {
         rolledUntil: end,
         ...(expired ? { horizons: expired } : {})
       } as Partial<SeriesRecord>);
-      return { points, late: 0, more: end < s.lastT };
+      return { points, late: 0, more: end < s.lastT, bytes };
     }
     // Late points: tier by tier, since a tier may take late points directly that the next
     // tier then reads back from the store.
@@ -316,9 +335,13 @@ export async function rollupSeries(options: {
         });
       }
     }
+    // This path writes whole buckets, open ones included, to the blocks: no head may
+    // override them with an older copy.
+    await db.rollups.bulkDelete(plan.tiers.map((t) => [seriesId, t, HeadT0]));
     await db.series.update(seriesId, { rolledUntil: end });
     if (lateRecords.length) await db.late.bulkDelete(lateRecords.map((r) => r.id!));
-    return { points, late: late.t.length, more: end < s.lastT };
+    // (Bytes of this rare path are not counted.)
+    return { points, late: late.t.length, more: end < s.lastT, bytes: 0 };
   });
 }
 
@@ -359,7 +382,7 @@ async function rollupBatched(options: {
   end: number;
   /** Retention cuts at the end of this pass: blocks wholly before them are not written. */
   cuts?: Record<'raw' | TierName, number>;
-}): Promise<{ points: number; expired: Horizons | null }> {
+}): Promise<{ points: number; expired: Horizons | null; bytes: number }> {
   const { db, metrics, rollups, seriesId, timeZone, plan, horizons, start, end, cuts } = options;
   const tiers = plan.tiers
     .map((tier) => {
@@ -374,10 +397,15 @@ async function rollupBatched(options: {
     })
     .filter((p) => p.from <= end);
   const fromOf = new Map(tiers.map((p) => [p.tier as TierName | 'raw', p.from]));
+  // Buckets before the one holding `end` are closed and go to blocks; that one is the head.
+  const headStart = new Map(
+    tiers.map((p) => [p.tier, bucketStart(end, { tier: p.tier, timeZone })])
+  );
   const keys: [number, TierName, number][] = [];
   for (const p of tiers) {
     const span = TierWidthMs[p.tier] * BlockBuckets;
-    for (let b = blockStartOf(p.from, p.tier); b <= end; b += span)
+    const lastClosed = headStart.get(p.tier)! - 1;
+    for (let b = blockStartOf(p.from, p.tier); b <= lastClosed; b += span)
       keys.push([seriesId, p.tier, b]);
   }
   const [inputs, stored] = await Promise.all([
@@ -400,6 +428,9 @@ async function rollupBatched(options: {
   let points = 0;
   const computed = new Map<TierName, { from: number; cols: RollupColumns }>();
   const puts: RollupRecord[] = [];
+  const heads: RollupRecord[] = [];
+  /** Tiers left without a head (no finite point in the bucket holding `end`). */
+  const headless: [number, TierName, number][] = [];
   tiers.forEach((p, k) => {
     const input = inputs[k];
     let cols: RollupColumns;
@@ -423,14 +454,28 @@ async function rollupBatched(options: {
       }
       cols = rollupPartials({ columns: src, tier: p.tier, timeZone });
     }
-    puts.push(
-      ...planBlockWrites({
+    const h = lowerBound(cols, headStart.get(p.tier)!);
+    if (h > 0) {
+      puts.push(
+        ...planBlockWrites({
+          seriesId,
+          cols: sliceColumns(cols, 0, h),
+          mode: { kind: 'replace', from: p.from, to: headStart.get(p.tier)! - 1 },
+          existing: existing.get(p.tier) ?? new Map()
+        })
+      );
+    }
+    const n = countBuckets(cols);
+    if (h < n) {
+      heads.push({
         seriesId,
-        cols,
-        mode: { kind: 'replace', from: p.from, to: Infinity },
-        existing: existing.get(p.tier) ?? new Map()
-      })
-    );
+        tier: p.tier,
+        t0: HeadT0,
+        t1: cols.start[h],
+        n: n - h,
+        data: encodeRollupBlock(sliceColumns(cols, h, n))
+      });
+    } else headless.push([seriesId, p.tier, HeadT0]);
     computed.set(p.tier, { from: p.from, cols });
   });
   // Blocks retention would delete at once are neither written nor kept: a backfill of a
@@ -447,11 +492,15 @@ async function rollupBatched(options: {
       if (existing.get(r.tier)?.has(r.t0)) dropped.push([r.seriesId, r.tier, r.t0]);
     } else kept.push(r);
   }
+  kept.push(...heads);
+  dropped.push(...headless);
   await Promise.all([
     kept.length ? db.rollups.bulkPut(kept) : null,
     dropped.length ? db.rollups.bulkDelete(dropped) : null
   ]);
-  return { points, expired };
+  let bytes = 0;
+  for (const r of kept) bytes += r.data.byteLength;
+  return { points, expired, bytes };
 }
 
 function clip(cols: RollupColumns, from: number): RollupColumns {

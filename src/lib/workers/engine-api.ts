@@ -35,6 +35,8 @@ export interface BackgroundStats {
   rollupPasses: number;
   rolledPoints: number;
   rollupMs: number;
+  /** Bytes of rollup records written (blocks and heads), all passes. */
+  rollupBytesWritten: number;
   lastRollupAt: number | null;
   lastCleanup: { at: number; chunks: number; blocks: number; events: number; bytes: number } | null;
   nextCleanupAt: number | null;
@@ -122,6 +124,7 @@ export function createEngineApi(deps: EngineDeps = {}) {
     rollupPasses: 0,
     rolledPoints: 0,
     rollupMs: 0,
+    rollupBytesWritten: 0,
     lastRollupAt: null,
     lastCleanup: null,
     nextCleanupAt: null
@@ -197,6 +200,7 @@ export function createEngineApi(deps: EngineDeps = {}) {
           now: now()
         });
         points += r.points;
+        stats.rollupBytesWritten += r.bytes;
         if (!r.more) break;
       }
     }
