@@ -19,6 +19,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createStreamParser } from '../src/lib/ingest';
 import type { IngestFormat } from '../src/lib/ingest';
 import { openBenchPage } from './browser';
+import { GENERATOR, generateBenchChunks, ROW_BYTES } from './ingest-generator';
 import { emit } from './lib';
 
 const MB = 1e6;
@@ -27,38 +28,6 @@ const TARGET_MB = Number(process.env.BENCH_IMPORT_MB ?? 1000);
 const BASELINE_MB = Math.min(TARGET_MB, 100);
 const CHUNK_CHARS = 4 * 1024 * 1024;
 const SAMPLE_MS = 250;
-
-/**
- * The generator, as source text so the page and Node run the very same code (the page's
- * CSP forbids eval, but Playwright's evaluate of a string does not go through it).
- * Rows step 1 ms per row group and end near `end`, so the raw points are inside the raw
- * retention (1 h) and are stored, not cleaned away mid-run.
- */
-const GENERATOR = `(kind, row, chars, end, totalRows) => {
-  const modes = ['user', 'system', 'idle', 'iowait', 'irq', 'softirq', 'steal', 'nice'];
-  let s = '';
-  if (row === 0) s += kind === 'csv' ? 'time,host,cpu_pct,mem,load1,load5\\n' : '# TYPE node_cpu_seconds_total counter\\n';
-  while (s.length < chars) {
-    if (kind === 'csv') {
-      const t = end - Math.floor((totalRows - row) / 8);
-      s += t + ',host' + (row % 8) + ',' + (row % 1000) / 10 + ',' + ((row * 7) % 65536) + ',' + (row % 400) / 100 + ',' + (row % 350) / 100 + '\\n';
-    } else {
-      const series = row % 64;
-      const t = end - Math.floor((totalRows - row) / 64);
-      s += 'node_cpu_seconds_total{cpu="' + (series >> 3) + '",mode="' + modes[series & 7] + '"} ' + (row * 0.37).toFixed(2) + ' ' + t + '\\n';
-    }
-    row++;
-  }
-  return { text: s, row };
-}`;
-
-type Generate = (
-  kind: string,
-  row: number,
-  chars: number,
-  end: number,
-  totalRows: number
-) => { text: string; row: number };
 
 interface HeapUsage {
   usedSize: number;
@@ -71,23 +40,9 @@ function heapBytes(u: HeapUsage): number {
   return u.usedSize + (u.backingStorageSize ?? 0);
 }
 
-/** Bytes per row, to spread the rows' timestamps over the last hour. */
-const ROW_BYTES: Record<string, number> = { csv: 40, prom: 72 };
-
 function nodeBaseline(kind: 'csv' | 'prom', end: number): number {
-  const gen = new Function(`return ${GENERATOR}`)() as Generate;
-  const totalRows = Math.ceil((BASELINE_MB * MB) / ROW_BYTES[kind]);
-  const enc = new TextEncoder();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  let row = 0;
-  while (size < BASELINE_MB * MB) {
-    const r = gen(kind, row, CHUNK_CHARS / 4, end, totalRows);
-    row = r.row;
-    const b = enc.encode(r.text);
-    chunks.push(b);
-    size += b.length;
-  }
+  const chunks = generateBenchChunks({ kind, mb: BASELINE_MB, end, chunkChars: CHUNK_CHARS / 4 });
+  const size = chunks.reduce((s, c) => s + c.length, 0);
   const format: IngestFormat = kind === 'csv' ? 'csv' : 'prometheus';
   const parser = createStreamParser({ fileName: `bench.${kind}`, format });
   const t0 = performance.now();
