@@ -652,30 +652,32 @@ export function createCsvHandler(options: CsvHandlerOptions): LineHandler & {
   let lastTimeValue = NaN;
   const encoder = new TextEncoder();
 
-  /** Epoch ms of the time cell `b[range]`, through the text path's rules when not plain. */
+  /**
+   * Epoch ms of the time cell `b[range]`: a plain integer epoch straight from its bytes (the
+   * exact fast path equals Number(text), and a safe integer is what parseCsvTime keeps);
+   * anything else through parseCsvTime, cached on the cell's bytes as rows share times.
+   */
   const timeOfBytes = (
     b: Uint8Array,
     range: { start: number; end: number },
     m: CsvMapping
   ): number => {
+    const format = m.timeFormat ?? 'rfc3339';
+    if (format === 'epoch-ms' || format === 'epoch-s') {
+      // Parsing a plain epoch costs no more than comparing it with the previous one.
+      const v = parseDecimalBytes(b, range);
+      if (Number.isSafeInteger(v)) return format === 'epoch-s' ? v * 1000 : v;
+    }
     const length = range.end - range.start;
     if (lastTimeMapping === m && length === lastTimeLength) {
       let i = 0;
       while (i < length && b[range.start + i] === lastTimeBytes[i]) i++;
       if (i === length) return lastTimeValue;
     }
-    const format = m.timeFormat ?? 'rfc3339';
-    let t = NaN;
-    if (format === 'epoch-ms' || format === 'epoch-s') {
-      // The exact fast path equals Number(text); a safe integer is what parseCsvTime keeps.
-      const v = parseDecimalBytes(b, range);
-      if (Number.isSafeInteger(v)) t = format === 'epoch-s' ? v * 1000 : v;
-    }
-    if (t !== t)
-      t = parseCsvTime(decodeLine({ bytes: b, start: range.start, end: range.end }), {
-        format,
-        timeZone
-      });
+    const t = parseCsvTime(decodeLine({ bytes: b, start: range.start, end: range.end }), {
+      format,
+      timeZone
+    });
     if (length > lastTimeBytes.length) lastTimeBytes = new Uint8Array(length * 2);
     lastTimeBytes.set(b.subarray(range.start, range.end));
     lastTimeLength = length;
