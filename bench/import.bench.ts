@@ -13,9 +13,12 @@
  *   (CDP Runtime.getHeapUsage per target, sampled every 250 ms) during the imports;
  *   baseline: the same sum before the imports started.
  *
- * Run: BENCH_PORT=4402 npx tsx bench/import.bench.ts   (BENCH_IMPORT_MB=50 for a quick pass)
+ * Run: BENCH_PORT=4402 npx tsx bench/import.bench.ts   (BENCH_IMPORT_MB=50 for a quick pass;
+ * BENCH_IMPORT_KINDS=prom for one format; BENCH_IMPORT_PROFILE=dir writes each worker's CPU
+ * profile — build with `npx vite build --minify false` and BENCH_NO_BUILD=1 for names)
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { createStreamParser } from '../src/lib/ingest';
 import type { IngestFormat } from '../src/lib/ingest';
 import { openBenchPage } from './browser';
@@ -28,6 +31,9 @@ const TARGET_MB = Number(process.env.BENCH_IMPORT_MB ?? 1000);
 const BASELINE_MB = Math.min(TARGET_MB, 100);
 const CHUNK_CHARS = 4 * 1024 * 1024;
 const SAMPLE_MS = 250;
+/** When set, each worker's CPU profile over the imports is written there (.cpuprofile). */
+const PROFILE_DIR = process.env.BENCH_IMPORT_PROFILE;
+const KINDS = (process.env.BENCH_IMPORT_KINDS ?? 'csv,prom').split(',') as ('csv' | 'prom')[];
 
 interface HeapUsage {
   usedSize: number;
@@ -91,10 +97,8 @@ function chromiumPss(profileDir: string): number {
 
 async function main(): Promise<void> {
   const end = Date.now();
-  const baselines = {
-    csv: nodeBaseline('csv', end),
-    prom: nodeBaseline('prom', end)
-  };
+  const baselines: Partial<Record<'csv' | 'prom', number>> = {};
+  for (const kind of KINDS) baselines[kind] = nodeBaseline(kind, end);
   const bench = await openBenchPage('/import', Number(process.env.BENCH_PORT ?? 4402));
   const { page } = bench;
   try {
@@ -108,15 +112,39 @@ async function main(): Promise<void> {
     cdp.on(
       'Target.attachedToTarget',
       (e: { sessionId: string; targetInfo: { type: string; title: string } }) => {
-        if (e.targetInfo.type === 'worker') workers.set(e.sessionId, e.targetInfo.title);
+        if (e.targetInfo.type !== 'worker') return;
+        workers.set(e.sessionId, e.targetInfo.title);
+        // The import worker starts with the first import: profile it from its start.
+        if (profiling) void startProfiler(e.sessionId);
       }
     );
     cdp.on('Target.detachedFromTarget', (e: { sessionId: string }) => workers.delete(e.sessionId));
+    const replies = new Map<number, (result: unknown) => void>();
     cdp.on('Target.receivedMessageFromTarget', (e: { message: string }) => {
       const m = JSON.parse(e.message) as { id?: number; result?: HeapUsage };
       if (m.id !== undefined) pending.get(m.id)?.(m.result ? heapBytes(m.result) : 0);
+      if (m.id !== undefined) replies.get(m.id)?.(m.result);
       if (m.id !== undefined) pending.delete(m.id);
+      if (m.id !== undefined) replies.delete(m.id);
     });
+    let profiling = false;
+    const startProfiler = async (sid: string) => {
+      await sendToWorker(sid, 'Profiler.enable');
+      await sendToWorker(sid, 'Profiler.setSamplingInterval', { interval: 200 });
+      await sendToWorker(sid, 'Profiler.start');
+    };
+    /** Sends one CDP command to a worker and resolves with its result. */
+    const sendToWorker = (sessionId: string, method: string, params: object = {}) =>
+      new Promise<unknown>((resolve) => {
+        const id = msgId++;
+        replies.set(id, resolve);
+        void cdp
+          .send('Target.sendMessageToTarget', {
+            sessionId,
+            message: JSON.stringify({ id, method, params })
+          })
+          .catch(() => resolve(undefined));
+      });
     await cdp.send('Target.setAutoAttach', {
       autoAttach: true,
       waitForDebuggerOnStart: false,
@@ -168,7 +196,12 @@ async function main(): Promise<void> {
       });
     }, SAMPLE_MS);
 
-    for (const kind of ['csv', 'prom'] as const) {
+    if (PROFILE_DIR) {
+      profiling = true;
+      for (const sid of workers.keys()) await startProfiler(sid);
+    }
+
+    for (const kind of KINDS) {
       const built = (await page.evaluate(
         `(async () => {
           const target = ${TARGET_MB * MB};
@@ -258,6 +291,17 @@ async function main(): Promise<void> {
       await page.getByRole('button', { name: 'Clear finished' }).click();
     }
     clearInterval(timer);
+    if (PROFILE_DIR) {
+      mkdirSync(PROFILE_DIR, { recursive: true });
+      for (const [sid, title] of workers) {
+        const r = (await sendToWorker(sid, 'Profiler.stop')) as { profile?: unknown } | undefined;
+        if (r?.profile)
+          writeFileSync(
+            path.join(PROFILE_DIR, `${title || sid}.cpuprofile`),
+            JSON.stringify(r.profile)
+          );
+      }
+    }
     emit({
       name: 'import.peak_heap_mb',
       value: peak.total / MB,
