@@ -2,7 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ByteKeyMap } from '../../src/lib/ingest/byte-keys';
 import { createCsvHandler } from '../../src/lib/ingest/csv';
-import { parseDecimalAt, parseDecimalBytes } from '../../src/lib/ingest/fast-number';
+import {
+  parseDecimalAt,
+  parseDecimalBytes,
+  parseDecimalToken
+} from '../../src/lib/ingest/fast-number';
 import { LineSplitter } from '../../src/lib/ingest/lines';
 import { formatSeriesKey } from '../../src/lib/ingest/naming';
 import { createPrometheusHandler } from '../../src/lib/ingest/prometheus';
@@ -31,6 +35,24 @@ describe('parseDecimalBytes', () => {
         if (v === v) expect(Object.is(v, Number(text))).toBe(true);
       }),
       { numRuns: 3000 }
+    );
+  });
+
+  it('parseDecimalToken reads the token up to a blank exactly as parseDecimalBytes reads it', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(decimalText, fc.double().map(String), fc.constantFrom('1x', '#', '')),
+        fc.constantFrom(' 17', '\t1', '', ' '),
+        (token, rest) => {
+          const bytes = enc(`k ${token}${rest}`);
+          const range = { start: 2, end: bytes.length };
+          const v = parseDecimalToken(bytes, range);
+          const whole = parseDecimalBytes(bytes, { start: 2, end: 2 + enc(token).length });
+          expect(Object.is(v, whole)).toBe(true);
+          if (v === v) expect(range.end).toBe(2 + enc(token).length);
+        }
+      ),
+      { numRuns: 2000 }
     );
   });
 

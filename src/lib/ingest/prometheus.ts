@@ -1,7 +1,7 @@
 import type { SeriesKind } from '../types';
 import { IngestError } from './errors';
 import { ByteKeyMap, startsWithBytes } from './byte-keys';
-import { parseDecimalAt, parseDecimalBytes } from './fast-number';
+import { parseDecimalAt, parseDecimalToken } from './fast-number';
 import { decodeLine } from './lines';
 import { guessCategory, guessUnit, formatSeriesKey } from './naming';
 import type { BatchSink, SeriesSlot } from './sink';
@@ -79,12 +79,6 @@ export function parsePromFloat(token: string): number | undefined {
 function skipBlankBytes(b: Uint8Array, from: number, end: number): number {
   let i = from;
   while (i < end && (b[i] === 32 || b[i] === 9)) i++;
-  return i;
-}
-
-function tokenEndBytes(b: Uint8Array, from: number, end: number): number {
-  let i = from;
-  while (i < end && b[i] !== 32 && b[i] !== 9) i++;
   return i;
 }
 
@@ -414,16 +408,16 @@ export function createPrometheusHandler(options: PrometheusHandlerOptions): Line
     }
     let i = skipBlankBytes(b, start + entry.keyBytes.length, end);
     range.start = i;
-    range.end = tokenEndBytes(b, i, end);
-    const v = parseDecimalBytes(b, range);
+    range.end = end;
+    const v = parseDecimalToken(b, range);
     if (v !== v) return fallback(view);
     i = skipBlankBytes(b, range.end, end);
     let t: number;
     if (i < end && b[i] !== 35) {
       if (openMetrics) return fallback(view);
       range.start = i;
-      range.end = tokenEndBytes(b, i, end);
-      t = parseDecimalBytes(b, range);
+      range.end = end;
+      t = parseDecimalToken(b, range);
       if (!(Number.isInteger(t) && Math.abs(t) >= EpochMagnitude.s)) return fallback(view);
       i = skipBlankBytes(b, range.end, end);
       if (i < end && b[i] !== 35) return fallback(view);
