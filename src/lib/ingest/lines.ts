@@ -20,8 +20,9 @@ export function decodeLine(view: Pick<LineBytes, 'bytes' | 'start' | 'end'>): st
  * Lines are cut on the byte 0x0A, which never occurs inside a multi-byte UTF-8 sequence, so a
  * character split across chunks always ends up whole inside one line's bytes: this is the
  * same guarantee `TextDecoder` with `stream: true` gives, while keeping each line's byte
- * offset exact (needed for errors and resume checkpoints). All complete lines of a chunk are
- * decoded with one `decode` call and split on '\n', which is what keeps this fast.
+ * offset exact (needed for errors and resume checkpoints). In text mode all complete lines of
+ * a chunk are decoded with one `decode` call and split on '\n'; in byte mode (`onLineBytes`)
+ * nothing is decoded and each line is a view into the chunk, for handlers that read bytes.
  * Only the current partial line is buffered, and never more than `maxLineBytes` of it.
  */
 export class LineSplitter {

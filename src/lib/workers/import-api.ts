@@ -139,6 +139,7 @@ export interface ImportFile {
   readonly size: number;
   readonly lastModified: number;
   slice(start?: number, end?: number): { arrayBuffer(): Promise<ArrayBuffer> };
+  /** Not used by the import itself (it reads slices, see `ImportDefaults.readBytes`). */
   stream(): ReadableStream<Uint8Array>;
 }
 
