@@ -13,12 +13,16 @@
  *   (CDP Runtime.getHeapUsage per target, sampled every 250 ms) during the imports;
  *   baseline: the same sum before the imports started.
  *
- * Run: BENCH_PORT=4402 npx tsx bench/import.bench.ts   (BENCH_IMPORT_MB=50 for a quick pass)
+ * Run: BENCH_PORT=4402 npx tsx bench/import.bench.ts   (BENCH_IMPORT_MB=50 for a quick pass;
+ * BENCH_IMPORT_KINDS=prom for one format; BENCH_IMPORT_PROFILE=dir writes each worker's CPU
+ * profile — build with `npx vite build --minify false` and BENCH_NO_BUILD=1 for names)
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { createStreamParser } from '../src/lib/ingest';
 import type { IngestFormat } from '../src/lib/ingest';
 import { openBenchPage } from './browser';
+import { GENERATOR, generateBenchChunks, ROW_BYTES } from './ingest-generator';
 import { emit } from './lib';
 
 const MB = 1e6;
@@ -27,38 +31,9 @@ const TARGET_MB = Number(process.env.BENCH_IMPORT_MB ?? 1000);
 const BASELINE_MB = Math.min(TARGET_MB, 100);
 const CHUNK_CHARS = 4 * 1024 * 1024;
 const SAMPLE_MS = 250;
-
-/**
- * The generator, as source text so the page and Node run the very same code (the page's
- * CSP forbids eval, but Playwright's evaluate of a string does not go through it).
- * Rows step 1 ms per row group and end near `end`, so the raw points are inside the raw
- * retention (1 h) and are stored, not cleaned away mid-run.
- */
-const GENERATOR = `(kind, row, chars, end, totalRows) => {
-  const modes = ['user', 'system', 'idle', 'iowait', 'irq', 'softirq', 'steal', 'nice'];
-  let s = '';
-  if (row === 0) s += kind === 'csv' ? 'time,host,cpu_pct,mem,load1,load5\\n' : '# TYPE node_cpu_seconds_total counter\\n';
-  while (s.length < chars) {
-    if (kind === 'csv') {
-      const t = end - Math.floor((totalRows - row) / 8);
-      s += t + ',host' + (row % 8) + ',' + (row % 1000) / 10 + ',' + ((row * 7) % 65536) + ',' + (row % 400) / 100 + ',' + (row % 350) / 100 + '\\n';
-    } else {
-      const series = row % 64;
-      const t = end - Math.floor((totalRows - row) / 64);
-      s += 'node_cpu_seconds_total{cpu="' + (series >> 3) + '",mode="' + modes[series & 7] + '"} ' + (row * 0.37).toFixed(2) + ' ' + t + '\\n';
-    }
-    row++;
-  }
-  return { text: s, row };
-}`;
-
-type Generate = (
-  kind: string,
-  row: number,
-  chars: number,
-  end: number,
-  totalRows: number
-) => { text: string; row: number };
+/** When set, each worker's CPU profile over the imports is written there (.cpuprofile). */
+const PROFILE_DIR = process.env.BENCH_IMPORT_PROFILE;
+const KINDS = (process.env.BENCH_IMPORT_KINDS ?? 'csv,prom').split(',') as ('csv' | 'prom')[];
 
 interface HeapUsage {
   usedSize: number;
@@ -71,23 +46,9 @@ function heapBytes(u: HeapUsage): number {
   return u.usedSize + (u.backingStorageSize ?? 0);
 }
 
-/** Bytes per row, to spread the rows' timestamps over the last hour. */
-const ROW_BYTES: Record<string, number> = { csv: 40, prom: 72 };
-
 function nodeBaseline(kind: 'csv' | 'prom', end: number): number {
-  const gen = new Function(`return ${GENERATOR}`)() as Generate;
-  const totalRows = Math.ceil((BASELINE_MB * MB) / ROW_BYTES[kind]);
-  const enc = new TextEncoder();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  let row = 0;
-  while (size < BASELINE_MB * MB) {
-    const r = gen(kind, row, CHUNK_CHARS / 4, end, totalRows);
-    row = r.row;
-    const b = enc.encode(r.text);
-    chunks.push(b);
-    size += b.length;
-  }
+  const chunks = generateBenchChunks({ kind, mb: BASELINE_MB, end, chunkChars: CHUNK_CHARS / 4 });
+  const size = chunks.reduce((s, c) => s + c.length, 0);
   const format: IngestFormat = kind === 'csv' ? 'csv' : 'prometheus';
   const parser = createStreamParser({ fileName: `bench.${kind}`, format });
   const t0 = performance.now();
@@ -136,10 +97,8 @@ function chromiumPss(profileDir: string): number {
 
 async function main(): Promise<void> {
   const end = Date.now();
-  const baselines = {
-    csv: nodeBaseline('csv', end),
-    prom: nodeBaseline('prom', end)
-  };
+  const baselines: Partial<Record<'csv' | 'prom', number>> = {};
+  for (const kind of KINDS) baselines[kind] = nodeBaseline(kind, end);
   const bench = await openBenchPage('/import', Number(process.env.BENCH_PORT ?? 4402));
   const { page } = bench;
   try {
@@ -153,15 +112,39 @@ async function main(): Promise<void> {
     cdp.on(
       'Target.attachedToTarget',
       (e: { sessionId: string; targetInfo: { type: string; title: string } }) => {
-        if (e.targetInfo.type === 'worker') workers.set(e.sessionId, e.targetInfo.title);
+        if (e.targetInfo.type !== 'worker') return;
+        workers.set(e.sessionId, e.targetInfo.title);
+        // The import worker starts with the first import: profile it from its start.
+        if (profiling) void startProfiler(e.sessionId);
       }
     );
     cdp.on('Target.detachedFromTarget', (e: { sessionId: string }) => workers.delete(e.sessionId));
+    const replies = new Map<number, (result: unknown) => void>();
     cdp.on('Target.receivedMessageFromTarget', (e: { message: string }) => {
       const m = JSON.parse(e.message) as { id?: number; result?: HeapUsage };
       if (m.id !== undefined) pending.get(m.id)?.(m.result ? heapBytes(m.result) : 0);
+      if (m.id !== undefined) replies.get(m.id)?.(m.result);
       if (m.id !== undefined) pending.delete(m.id);
+      if (m.id !== undefined) replies.delete(m.id);
     });
+    let profiling = false;
+    const startProfiler = async (sid: string) => {
+      await sendToWorker(sid, 'Profiler.enable');
+      await sendToWorker(sid, 'Profiler.setSamplingInterval', { interval: 200 });
+      await sendToWorker(sid, 'Profiler.start');
+    };
+    /** Sends one CDP command to a worker and resolves with its result. */
+    const sendToWorker = (sessionId: string, method: string, params: object = {}) =>
+      new Promise<unknown>((resolve) => {
+        const id = msgId++;
+        replies.set(id, resolve);
+        void cdp
+          .send('Target.sendMessageToTarget', {
+            sessionId,
+            message: JSON.stringify({ id, method, params })
+          })
+          .catch(() => resolve(undefined));
+      });
     await cdp.send('Target.setAutoAttach', {
       autoAttach: true,
       waitForDebuggerOnStart: false,
@@ -213,7 +196,12 @@ async function main(): Promise<void> {
       });
     }, SAMPLE_MS);
 
-    for (const kind of ['csv', 'prom'] as const) {
+    if (PROFILE_DIR) {
+      profiling = true;
+      for (const sid of workers.keys()) await startProfiler(sid);
+    }
+
+    for (const kind of KINDS) {
       const built = (await page.evaluate(
         `(async () => {
           const target = ${TARGET_MB * MB};
@@ -303,6 +291,17 @@ async function main(): Promise<void> {
       await page.getByRole('button', { name: 'Clear finished' }).click();
     }
     clearInterval(timer);
+    if (PROFILE_DIR) {
+      mkdirSync(PROFILE_DIR, { recursive: true });
+      for (const [sid, title] of workers) {
+        const r = (await sendToWorker(sid, 'Profiler.stop')) as { profile?: unknown } | undefined;
+        if (r?.profile)
+          writeFileSync(
+            path.join(PROFILE_DIR, `${title || sid}.cpuprofile`),
+            JSON.stringify(r.profile)
+          );
+      }
+    }
     emit({
       name: 'import.peak_heap_mb',
       value: peak.total / MB,

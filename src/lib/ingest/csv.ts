@@ -1,6 +1,8 @@
 import type { ResultEvent } from '../types';
 import { IngestError } from './errors';
-import { parseDecimalAt } from './fast-number';
+import { ByteKeyMap, equalBytesAt } from './byte-keys';
+import { parseDecimalAt, parseDecimalBytes } from './fast-number';
+import { decodeLine } from './lines';
 import { formatSeriesKey, guessCategory, guessUnit } from './naming';
 import { parsePromFloat } from './prometheus';
 import type { BatchSink, SeriesSlot } from './sink';
@@ -9,6 +11,7 @@ import type {
   CsvColumnRole,
   CsvOverrides,
   CsvTimeFormat,
+  LineBytes,
   LineContext,
   LineHandler,
   TimePrecision
@@ -432,6 +435,8 @@ export function createCsvHandler(options: CsvHandlerOptions): LineHandler & {
     metricName: string;
     slots: (SeriesSlot | null | undefined)[];
     next: RowGroup | undefined;
+    /** `key` as UTF-8 once the byte path has met the group. */
+    keyBytes: Uint8Array | undefined;
   }
   let previousGroup: RowGroup | undefined;
   let rowCounted = false;
@@ -440,6 +445,8 @@ export function createCsvHandler(options: CsvHandlerOptions): LineHandler & {
     nameIdx: number;
     valueIdx: number[];
     groups: Map<string, RowGroup>;
+    /** The same groups by the bytes of their one label cell (byte path). */
+    byteGroups: ByteKeyMap<RowGroup>;
   }
   let plan: RowPlan | undefined;
   let lastTimeText = '';
@@ -455,7 +462,7 @@ export function createCsvHandler(options: CsvHandlerOptions): LineHandler & {
       else if (c.role === 'value') valueIdx.push(i);
       else if (c.role === 'name' && nameIdx < 0) nameIdx = i;
     });
-    return { labelIdx, nameIdx, valueIdx, groups: new Map() };
+    return { labelIdx, nameIdx, valueIdx, groups: new Map(), byteGroups: new ByteKeyMap() };
   };
 
   const seriesName = (m: CsvMapping, group: RowGroup, column: string): string =>
@@ -517,7 +524,8 @@ export function createCsvHandler(options: CsvHandlerOptions): LineHandler & {
         labels,
         metricName: nameIdx < 0 ? '' : clean(fields[nameIdx]),
         slots: new Array(valueIdx.length),
-        next: undefined
+        next: undefined,
+        keyBytes: undefined
       };
       groups.set(key, group);
     }
@@ -631,6 +639,164 @@ export function createCsvHandler(options: CsvHandlerOptions): LineHandler & {
       }
       if (slot === null) {
         sink.error(ctx, 'empty metric name');
+        continue;
+      }
+      sink.point(slot, t, v);
+    }
+  };
+
+  /** The byte path's own time cache (the text path's is keyed on text, this one on bytes). */
+  let lastTimeBytes = new Uint8Array(32);
+  let lastTimeLength = -1;
+  let lastTimeMapping: CsvMapping | undefined;
+  let lastTimeValue = NaN;
+  const encoder = new TextEncoder();
+
+  /**
+   * Epoch ms of the time cell `b[range]`: a plain integer epoch straight from its bytes (the
+   * exact fast path equals Number(text), and a safe integer is what parseCsvTime keeps);
+   * anything else through parseCsvTime, cached on the cell's bytes as rows share times.
+   */
+  const timeOfBytes = (
+    b: Uint8Array,
+    range: { start: number; end: number },
+    m: CsvMapping
+  ): number => {
+    const format = m.timeFormat ?? 'rfc3339';
+    if (format === 'epoch-ms' || format === 'epoch-s') {
+      // Parsing a plain epoch costs no more than comparing it with the previous one.
+      const v = parseDecimalBytes(b, range);
+      if (Number.isSafeInteger(v)) return format === 'epoch-s' ? v * 1000 : v;
+    }
+    const length = range.end - range.start;
+    if (lastTimeMapping === m && length === lastTimeLength) {
+      let i = 0;
+      while (i < length && b[range.start + i] === lastTimeBytes[i]) i++;
+      if (i === length) return lastTimeValue;
+    }
+    const t = parseCsvTime(decodeLine({ bytes: b, start: range.start, end: range.end }), {
+      format,
+      timeZone
+    });
+    if (length > lastTimeBytes.length) lastTimeBytes = new Uint8Array(length * 2);
+    lastTimeBytes.set(b.subarray(range.start, range.end));
+    lastTimeLength = length;
+    lastTimeMapping = m;
+    lastTimeValue = t;
+    return t;
+  };
+
+  const fallback = (view: LineBytes): void =>
+    handler.onLine(decodeLine(view), { line: view.line, byte: view.byte });
+  const cell = { start: 0, end: 0 };
+
+  /**
+   * The byte path for quote-free rows of a known mapping with at most one label column: cells
+   * are found by scanning bytes for the delimiter, numbers parsed from bytes, the label group
+   * interned by bytes. Nothing is decoded unless a cell is off the fast path. It changes no
+   * state before it knows the row is on its path; anything else goes to `onLine` as text.
+   */
+  const onLineBytes = (view: LineBytes): void => {
+    const m = mapping;
+    const r = reader;
+    if (
+      r === undefined ||
+      r.pending ||
+      m === undefined ||
+      m.layout === 'events' ||
+      m.timeIndex < 0 ||
+      delimiter === undefined
+    )
+      return fallback(view);
+    const b = view.bytes;
+    const start = view.start;
+    let end = view.end;
+    if (end > start && b[end - 1] === 13) end--;
+    // Empty, comment and blank-led (maybe blank-only: `trim` knows more blanks than ASCII)
+    // lines take the text path.
+    const c0 = b[start];
+    if (end === start || c0 === 35 || c0 <= 32 || c0 >= 0x80) return fallback(view);
+    plan ??= makePlan(m);
+    const { labelIdx, nameIdx, valueIdx } = plan;
+    if (nameIdx >= 0 || labelIdx.length > 1) return fallback(view);
+    const cols = m.columns;
+    const ncols = cols.length;
+    const d = delimiter.charCodeAt(0);
+    let count = 0;
+    let from = start;
+    for (let i = start; i < end; i++) {
+      const c = b[i];
+      if (c === d) {
+        if (count + 1 >= ncols) return fallback(view);
+        cellStart[count] = from;
+        cellEnd[count] = i;
+        count++;
+        from = i + 1;
+      } else if (c === 34) return fallback(view);
+    }
+    cellStart[count] = from;
+    cellEnd[count] = end;
+    count++;
+    if (count !== ncols) return fallback(view);
+    let group: RowGroup | undefined;
+    if (labelIdx.length === 0) group = plan.groups.get('');
+    else {
+      cell.start = cellStart[labelIdx[0]];
+      cell.end = cellEnd[labelIdx[0]];
+      const guess = previousGroup?.next;
+      if (guess?.keyBytes !== undefined && equalBytesAt(b, cell, guess.keyBytes)) group = guess;
+      else group = plan.byteGroups.get(b, cell);
+      if (group === undefined) {
+        // A group the text path created: index it by its bytes from now on.
+        group = plan.groups.get(decodeLine({ bytes: b, start: cell.start, end: cell.end }));
+        if (group === undefined) return fallback(view);
+        group.keyBytes = encoder.encode(group.key);
+        plan.byteGroups.set(group.keyBytes, group);
+        if (!equalBytesAt(b, cell, group.keyBytes)) return fallback(view);
+      }
+    }
+    if (group === undefined) return fallback(view);
+    recordCtx = undefined;
+    sink.emitting = view.byte >= skipFrom;
+    cell.start = cellStart[m.timeIndex];
+    cell.end = cellEnd[m.timeIndex];
+    const t = timeOfBytes(b, cell, m);
+    sink.row();
+    if (!Number.isFinite(t)) {
+      const text = decodeLine({ bytes: b, start: cell.start, end: cell.end });
+      return sink.error(
+        { line: view.line, byte: view.byte },
+        `invalid time "${text.slice(0, 40)}"`
+      );
+    }
+    if (previousGroup !== undefined && previousGroup !== group) previousGroup.next = group;
+    previousGroup = group;
+    for (let j = 0; j < valueIdx.length; j++) {
+      const i = valueIdx[j];
+      cell.start = cellStart[i];
+      cell.end = cellEnd[i];
+      if (cell.start === cell.end) continue;
+      let v: number | undefined = parseDecimalBytes(b, cell);
+      if (v !== v) {
+        const text = decodeLine({ bytes: b, start: cell.start, end: cell.end });
+        if (text.trim() === '') continue;
+        v = parseCsvNumber(text);
+        if (v === undefined) {
+          sink.error(
+            { line: view.line, byte: view.byte },
+            `column ${cols[i].name}: "${text.slice(0, 40)}" is not a number`
+          );
+          continue;
+        }
+      }
+      let slot = group.slots[j];
+      if (slot === undefined) {
+        const name = seriesName(m, group, cols[i].name);
+        slot = name === '' ? null : slotFor(name, group.labels, group.key);
+        group.slots[j] = slot;
+      }
+      if (slot === null) {
+        sink.error({ line: view.line, byte: view.byte }, 'empty metric name');
         continue;
       }
       sink.point(slot, t, v);
@@ -779,6 +945,7 @@ export function createCsvHandler(options: CsvHandlerOptions): LineHandler & {
   };
 
   const handler = {
+    onLineBytes,
     onLine(text: string, ctx: LineContext): void {
       if (reader !== undefined) return processLine(text, ctx);
       probe.push({ text, ctx });

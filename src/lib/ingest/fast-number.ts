@@ -41,3 +41,86 @@ export function parseDecimalAt(text: string, range: { start: number; end: number
   const v = frac > 0 ? m / POW10[frac] : m;
   return negative ? -v : v;
 }
+
+/**
+ * Parses the bytes `bytes[start, end)` (ASCII digits, sign, one '.') as a plain decimal,
+ * exactly as `Number` parses the same text: the same Clinger fast path as `parseDecimalAt`,
+ * read straight from the file's bytes so a number never becomes a string first.
+ *
+ * Empty range or anything outside the fast path (exponents, more than 2^53 in the digits,
+ * more than 22 fraction digits, NaN/Inf spellings, blanks, non-ASCII): NaN — the caller
+ * decodes the text and falls back. Complexity O(end - start).
+ * @example
+ * parseDecimalBytes(new TextEncoder().encode('v=12.5 x'), { start: 2, end: 6 }) // 12.5
+ */
+export function parseDecimalBytes(
+  bytes: Uint8Array,
+  range: { start: number; end: number }
+): number {
+  let i = range.start;
+  const end = range.end;
+  if (i >= end) return NaN;
+  let negative = false;
+  const first = bytes[i];
+  if (first === 45 || first === 43) {
+    negative = first === 45;
+    i++;
+  }
+  let m = 0;
+  let digits = 0;
+  let frac = -1;
+  for (; i < end; i++) {
+    const c = bytes[i];
+    if (c >= 48 && c <= 57) {
+      m = m * 10 + (c - 48);
+      digits++;
+      if (frac >= 0) frac++;
+    } else if (c === 46 && frac < 0) frac = 0;
+    else return NaN;
+  }
+  if (digits === 0 || m >= MAX_EXACT || frac > 22) return NaN;
+  const v = frac > 0 ? m / POW10[frac] : m;
+  return negative ? -v : v;
+}
+
+/**
+ * `parseDecimalBytes` over the token that starts at `range.start` and ends at the first blank
+ * (space or tab) or at `range.end`, in one pass; sets `range.end` to the token's end. The
+ * line formats' hot paths read a value and find where it ends at once.
+ *
+ * Empty token or anything outside the fast path: NaN (and `range.end` is then unspecified).
+ * Complexity O(token length).
+ * @example
+ * const r = { start: 3, end: 12 };
+ * parseDecimalToken(new TextEncoder().encode('up 12.5 170'), r); // 12.5, r.end === 7
+ */
+export function parseDecimalToken(
+  bytes: Uint8Array,
+  range: { start: number; end: number }
+): number {
+  let i = range.start;
+  const end = range.end;
+  let negative = false;
+  const first = bytes[i];
+  if (i < end && (first === 45 || first === 43)) {
+    negative = first === 45;
+    i++;
+  }
+  let m = 0;
+  let digits = 0;
+  let frac = -1;
+  for (; i < end; i++) {
+    const c = bytes[i];
+    if (c >= 48 && c <= 57) {
+      m = m * 10 + (c - 48);
+      digits++;
+      if (frac >= 0) frac++;
+    } else if (c === 32 || c === 9) break;
+    else if (c === 46 && frac < 0) frac = 0;
+    else return NaN;
+  }
+  range.end = i;
+  if (digits === 0 || m >= MAX_EXACT || frac > 22) return NaN;
+  const v = frac > 0 ? m / POW10[frac] : m;
+  return negative ? -v : v;
+}

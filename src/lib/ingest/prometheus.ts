@@ -1,10 +1,12 @@
 import type { SeriesKind } from '../types';
 import { IngestError } from './errors';
-import { parseDecimalAt } from './fast-number';
+import { ByteKeyMap, startsWithBytes } from './byte-keys';
+import { parseDecimalAt, parseDecimalToken } from './fast-number';
+import { decodeLine } from './lines';
 import { guessCategory, guessUnit, formatSeriesKey } from './naming';
 import type { BatchSink, SeriesSlot } from './sink';
 import { detectEpochPrecision, EpochMagnitude, parseEpoch, shiftDecimal } from './time';
-import type { LineContext, LineHandler } from './types';
+import type { LineBytes, LineContext, LineHandler } from './types';
 
 /**
  * Prometheus text exposition 0.0.4 and OpenMetrics 1.0 sample lines
@@ -72,6 +74,12 @@ export function parsePromFloat(token: string): number | undefined {
       return -Infinity;
   }
   return undefined;
+}
+
+function skipBlankBytes(b: Uint8Array, from: number, end: number): number {
+  let i = from;
+  while (i < end && (b[i] === 32 || b[i] === 9)) i++;
+  return i;
 }
 
 function skipBlanks(line: string, from: number): number {
@@ -177,10 +185,14 @@ export function createPrometheusHandler(options: PrometheusHandlerOptions): Line
   /** Known series by their exact text; `next` predicts the series of the following line. */
   interface CacheEntry {
     key: string;
+    /** `key` as UTF-8, for the byte path. */
+    keyBytes: Uint8Array;
     slot: SeriesSlot | null;
     next: CacheEntry | undefined;
   }
   const cache = new Map<string, CacheEntry>();
+  const byteCache = new ByteKeyMap<CacheEntry>();
+  const encoder = new TextEncoder();
   let previous: CacheEntry | undefined;
   const range = { start: 0, end: 0 };
   let eofSeen = false;
@@ -295,8 +307,9 @@ export function createPrometheusHandler(options: PrometheusHandlerOptions): Line
           return sink.error(ctx, parsed);
         }
         const key = line.slice(0, parsed.end);
-        entry = { key, slot: resolve(parsed), next: undefined };
+        entry = { key, keyBytes: encoder.encode(key), slot: resolve(parsed), next: undefined };
         cache.set(key, entry);
+        byteCache.set(entry.keyBytes, entry);
       }
       if (previous !== undefined) previous.next = entry;
     }
@@ -357,5 +370,65 @@ export function createPrometheusHandler(options: PrometheusHandlerOptions): Line
     sink.point(slot, t, v);
   };
 
-  return { onLine, onEnd: () => undefined };
+  const fallback = (view: LineBytes): void =>
+    onLine(decodeLine(view), { line: view.line, byte: view.byte });
+  const keyRange = { start: 0, end: 0 };
+
+  /**
+   * The byte path: a sample of a known series with a plain decimal value and an integer ms
+   * timestamp (or none) is stored without decoding anything. It changes no state until it
+   * knows the line is on that path; every other line goes to `onLine` as text.
+   */
+  const onLineBytes = (view: LineBytes): void => {
+    const b = view.bytes;
+    const start = view.start;
+    let end = view.end;
+    if (end > start && b[end - 1] === 13) end--;
+    if (end === start || b[start] === 35 || eofSeen) return fallback(view);
+    let entry: CacheEntry | undefined;
+    const guess = previous?.next;
+    keyRange.start = start;
+    keyRange.end = end;
+    if (guess !== undefined && startsWithBytes(b, keyRange, guess.keyBytes)) {
+      const c = b[start + guess.keyBytes.length];
+      if (c === 32 || c === 9) entry = guess;
+    }
+    if (entry === undefined) {
+      // Same keys as the text path: up to the last '}' with labels, else up to a space.
+      let i = start;
+      while (i < end && b[i] !== 123 && b[i] !== 32) i++;
+      if (i < end && b[i] === 123) {
+        let close = end - 1;
+        while (close > i && b[close] !== 125) close--;
+        if (close === i) return fallback(view);
+        keyRange.end = close + 1;
+      } else keyRange.end = i;
+      entry = byteCache.get(b, keyRange);
+      if (entry === undefined) return fallback(view);
+    }
+    let i = skipBlankBytes(b, start + entry.keyBytes.length, end);
+    range.start = i;
+    range.end = end;
+    const v = parseDecimalToken(b, range);
+    if (v !== v) return fallback(view);
+    i = skipBlankBytes(b, range.end, end);
+    let t: number;
+    if (i < end && b[i] !== 35) {
+      if (openMetrics) return fallback(view);
+      range.start = i;
+      range.end = end;
+      t = parseDecimalToken(b, range);
+      if (!(Number.isInteger(t) && Math.abs(t) >= EpochMagnitude.s)) return fallback(view);
+      i = skipBlankBytes(b, range.end, end);
+      if (i < end && b[i] !== 35) return fallback(view);
+    } else if (defaultTimestamp !== undefined) t = defaultTimestamp;
+    else return fallback(view);
+    if (entry !== guess && previous !== undefined) previous.next = entry;
+    previous = entry;
+    sink.row();
+    if (entry.slot === null) return sink.skip();
+    sink.point(entry.slot, t, v);
+  };
+
+  return { onLine, onLineBytes, onEnd: () => undefined };
 }

@@ -99,8 +99,15 @@ export class BatchSink {
   drain(checkpoint: number, bytes: number): ParseStep {
     const batches: PointBatch[] = [];
     for (const s of this.active) {
-      // slice() gives each batch its own buffer, so it can be transferred to another thread.
-      batches.push({ series: s.series, t: s.t.slice(0, s.n), v: s.v.slice(0, s.n) });
+      // Each batch gets buffers of its own, so it can be transferred to another thread. A
+      // well-filled slot hands its columns over as views and starts new ones (no copy); a
+      // sparse one copies out what it holds, so little memory travels unused.
+      const n = s.n;
+      if (n * 2 >= s.t.length) {
+        batches.push({ series: s.series, t: s.t.subarray(0, n), v: s.v.subarray(0, n) });
+        s.t = new Float64Array(s.t.length);
+        s.v = new Float64Array(s.v.length);
+      } else batches.push({ series: s.series, t: s.t.slice(0, n), v: s.v.slice(0, n) });
       s.n = 0;
       s.active = false;
     }

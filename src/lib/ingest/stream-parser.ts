@@ -32,6 +32,7 @@ function createLineEngine(
   options: { file: string; limits: IngestLimits; sink: BatchSink; skipToOffset: number }
 ): Engine {
   const { sink, skipToOffset } = options;
+  const onBytes = handler.onLineBytes?.bind(handler);
   const splitter = new LineSplitter({
     file: options.file,
     maxLineBytes: options.limits.maxLineBytes,
@@ -41,7 +42,14 @@ function createLineEngine(
             sink.emitting = ctx.byte >= skipToOffset;
             handler.onLine(text, ctx);
           }
-        : (text, ctx) => handler.onLine(text, ctx)
+        : (text, ctx) => handler.onLine(text, ctx),
+    onLineBytes:
+      onBytes === undefined || skipToOffset <= 0
+        ? onBytes
+        : (view) => {
+            sink.emitting = view.byte >= skipToOffset;
+            onBytes(view);
+          }
   });
   return {
     push: (chunk) => splitter.push(chunk),

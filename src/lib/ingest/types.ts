@@ -109,10 +109,28 @@ export interface LineContext {
   byte: number;
 }
 
+/**
+ * One line as bytes, `bytes[start, end)` without its '\n' (a leading BOM already skipped).
+ * The stream parser reuses one object for every line: read it, never keep it.
+ */
+export interface LineBytes {
+  bytes: Uint8Array;
+  start: number;
+  end: number;
+  line: number;
+  byte: number;
+}
+
 /** A format module seen from the stream parser: it gets whole lines. */
 export interface LineHandler {
   onLine(text: string, ctx: LineContext): void;
   onEnd(): void;
+  /**
+   * Optional byte-level entry: when present the stream parser hands lines over as bytes
+   * (no decoding, no string per line) and the handler decodes only what it must, falling
+   * back to `onLine(decodeLine(view), ctx)` for anything off its fast path.
+   */
+  onLineBytes?(view: LineBytes): void;
 }
 
 export type { PointBatch, ResultEvent, SeriesDescriptor };
