@@ -1,0 +1,89 @@
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Page } from '@playwright/test';
+import { generateDemoData } from '../../src/lib/demo/generate';
+import { loadDemo } from './helpers';
+
+test.use({ locale: 'en-US' });
+
+/**
+ * The demo values depend only on the seed, not on when the day ends, so the last quarter
+ * hour of the total CPU series is known here. A rule whose window max must exceed the
+ * smallest of those values fires on any part of that quarter hour the window covers; one
+ * above the largest cannot fire.
+ */
+const demo = generateDemoData({ end: Date.UTC(2026, 0, 1) });
+const cpuTotal = demo.batches.find(
+  (b) => b.series.name === 'cpu_usage_percent' && b.series.labels.cpu === 'total'
+)!;
+const lastQuarter = Array.from(cpuTotal.v.subarray(cpuTotal.v.length - 90));
+const low = Math.min(...lastQuarter);
+const high = Math.max(...lastQuarter);
+const tripping = `alert "Demo CPU"\n  when max(cpu_usage_percent{cpu="total"}) over 15m > ${(low - 0.05).toFixed(2)}\n  severity critical`;
+const quiet = `alert "Quiet CPU" when max(cpu_usage_percent{cpu="total"}) over 15m > ${(high + 1).toFixed(1)}`;
+
+async function addRule(page: Page, text: string) {
+  await page.getByTestId('rule-text').fill(text);
+  await expect(page.getByTestId('rule-ok')).toBeVisible();
+  await page.getByTestId('rule-save').click();
+  await expect(page.getByTestId('rule-text')).toHaveValue('');
+}
+
+async function checkAccessibility(page: Page) {
+  const scan = () => new AxeBuilder({ page }).include('main').withTags(['wcag2a', 'wcag2aa']);
+  const report = (theme: string, r: Awaited<ReturnType<AxeBuilder['analyze']>>) =>
+    r.violations.map((v) => `${theme}: ${v.id} ${v.nodes.map((n) => n.target).join(' ')}`);
+  expect(report('light', await scan().analyze())).toEqual([]);
+  await page.evaluate(() => (document.documentElement.dataset.theme = 'dark'));
+  expect(report('dark', await scan().analyze())).toEqual([]);
+  await page.evaluate(() => (document.documentElement.dataset.theme = 'auto'));
+}
+
+test('a threshold rule the demo day trips fires, shows in the status bar, snoozes, and is in the history', async ({
+  page
+}) => {
+  test.setTimeout(90_000);
+  await loadDemo(page);
+  await page.goto('/alerts');
+  await expect(page.getByTestId('alert-summary')).toContainText('0 firing');
+
+  // An invalid rule: the error names the position of the bad duration.
+  const bad = 'avg(cpu_usage_percent) over 5x > 90';
+  await page.getByTestId('rule-text').fill(bad);
+  await expect(page.getByTestId('rule-error')).toContainText(
+    `line 1, column ${bad.indexOf('5x') + 1}: expected a duration after 'over'`
+  );
+  await expect(page.getByTestId('rule-save')).toBeDisabled();
+
+  await addRule(page, tripping);
+  await addRule(page, quiet);
+  const demoRule = page.getByTestId('alert-rule').filter({ hasText: 'Demo CPU' });
+  const quietRule = page.getByTestId('alert-rule').filter({ hasText: 'Quiet CPU' });
+  await expect(demoRule.getByTestId('rule-status')).toHaveText('Firing');
+  await expect(quietRule.getByTestId('rule-status')).toHaveText('OK');
+  // The value shown is the window max: one of the last quarter hour's values, above the line.
+  const shown = Number(await demoRule.getByTestId('instance-value').textContent());
+  expect(shown).toBeGreaterThan(low - 0.05);
+  expect(lastQuarter).toContain(shown);
+
+  // Status bar, toast and history.
+  await expect(page.getByTestId('alert-count')).toHaveText('1 alert firing');
+  await expect(page.getByTestId('alert-toast')).toContainText('Critical: Demo CPU');
+  const firing = page.getByTestId('alert-history').locator('tr[data-kind="firing"]');
+  await expect(firing).toHaveCount(1);
+  await expect(firing).toContainText('Demo CPU');
+
+  // Snooze for an hour: still firing, but no longer asking for attention.
+  await demoRule.getByTestId('rule-snooze').selectOption({ label: 'for 1 h' });
+  await expect(demoRule.getByTestId('rule-snoozed')).toContainText('Snoozed until');
+  await expect(page.getByTestId('alert-summary')).toContainText(
+    '1 firing, 0 pending (1 acknowledged or snoozed)'
+  );
+
+  // Another tab sees the same state (it is in the store, not in this page).
+  const other = await page.context().newPage();
+  await other.goto('/alerts');
+  await expect(other.getByTestId('alert-count')).toHaveText('1 alert firing');
+  await other.close();
+
+  await checkAccessibility(page);
+});
