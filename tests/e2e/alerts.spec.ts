@@ -85,5 +85,17 @@ test('a threshold rule the demo day trips fires, shows in the status bar, snooze
   await expect(other.getByTestId('alert-count')).toHaveText('1 alert firing');
   await other.close();
 
+  // Absence of a series never seen: nothing on the page evaluates it after saving, so its
+  // firing comes from the leader's background passes (every 5 s), toast included.
+  await addRule(page, 'alert "Agent silent" when absent(agent_cpu_percent) over 1s for 2s');
+  const silent = page.getByTestId('alert-rule').filter({ hasText: 'Agent silent' });
+  await expect(silent.getByTestId('rule-status')).toHaveText('Firing', { timeout: 30_000 });
+  await expect(page.getByTestId('alert-count')).toHaveText('2 alerts firing');
+  const toast = page.getByTestId('alert-toast').filter({ hasText: 'Agent silent' });
+  await expect(toast).toContainText('agent_cpu_percent is firing');
+  await toast.getByRole('button', { name: 'Acknowledge' }).click();
+  await expect(toast).toHaveCount(0);
+  await expect(silent.getByTestId('alert-instance')).toContainText('(acknowledged)');
+
   await checkAccessibility(page);
 });

@@ -50,13 +50,19 @@ export const RuleExamples = [
 export interface AlertToast {
   key: string;
   ruleId: string;
-  seriesKey: string;
+  seriesKeys: string[];
   title: string;
   body: string;
   severity: AlertSeverity;
 }
 
 type Permission = NotificationPermission | 'unsupported';
+
+const SeverityLabels: Record<AlertSeverity, string> = {
+  info: 'Info',
+  warning: 'Warning',
+  critical: 'Critical'
+};
 
 /**
  * Alerts as every page sees them: the overview for the status bar, toasts for new firing
@@ -171,14 +177,24 @@ export class AlertsState {
     const snoozed = (id: string) => (rules.find((r) => r.id === id)?.snoozedUntil ?? 0) > now;
     const firing = fresh.filter((e) => e.kind === 'firing' && !snoozed(e.ruleId)).reverse();
     if (firing.length === 0) return;
-    const toasts = firing.map((e) => ({
-      key: e.key,
-      ruleId: e.ruleId,
-      seriesKey: e.seriesKey,
-      title: `${e.severity === 'critical' ? 'Critical' : e.severity === 'warning' ? 'Warning' : 'Info'}: ${e.ruleName}`,
-      body: `${e.seriesKey} is firing (value ${formatShort(e.value)}).`,
-      severity: e.severity
-    }));
+    // One toast per rule: a selector matching many series fires them together.
+    const toasts: AlertToast[] = [];
+    for (const e of firing) {
+      const same = toasts.find((t) => t.ruleId === e.ruleId);
+      if (same) {
+        same.seriesKeys.push(e.seriesKey);
+        same.body = `${same.seriesKeys.length} series are firing: ${same.seriesKeys.join(', ')}.`;
+        continue;
+      }
+      toasts.push({
+        key: e.key,
+        ruleId: e.ruleId,
+        seriesKeys: [e.seriesKey],
+        title: `${SeverityLabels[e.severity]}: ${e.ruleName}`,
+        body: `${e.seriesKey} is firing (value ${formatShort(e.value)}).`,
+        severity: e.severity
+      });
+    }
     this.toasts = [...this.toasts, ...toasts].slice(-AlertsUiDefaults.maxToasts);
     if (!this.#app.leader) return;
     if (overview.prefs.sound) {
@@ -197,9 +213,11 @@ export class AlertsState {
     this.toasts = this.toasts.filter((t) => t.key !== key);
   }
 
-  async acknowledge(ruleId: string, seriesKey: string): Promise<void> {
-    await this.#app.engine.acknowledgeAlert(ruleId, seriesKey);
-    this.toasts = this.toasts.filter((t) => !(t.ruleId === ruleId && t.seriesKey === seriesKey));
+  async acknowledge(ruleId: string, seriesKeys: readonly string[]): Promise<void> {
+    for (const key of seriesKeys) await this.#app.engine.acknowledgeAlert(ruleId, key);
+    this.toasts = this.toasts.filter(
+      (t) => !(t.ruleId === ruleId && t.seriesKeys.every((k) => seriesKeys.includes(k)))
+    );
     await this.refreshPage();
   }
 
