@@ -54,7 +54,7 @@ export const AlertWiringDefaults = {
   /** …and for at most this long. */
   maxHistoryAgeMs: 90 * 86_400_000,
   /** An unchanged state is rewritten (value, time) at most this often. */
-  stateRefreshMs: 30_000,
+  stateRefreshMs: 10_000,
   /** Most rules a user may keep. */
   maxRules: 200
 };
