@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchSelector, selectSeries, validateRuleAgainst } from './match';
+import { matchSelector, selectSeries, validateRuleAgainst, type SeriesInfo } from './match';
 import { parseRule } from './parse';
 import type { AlertRuleSpec } from './types';
 
@@ -8,7 +8,7 @@ function spec(text: string): AlertRuleSpec {
   if (!r.ok) throw new Error(r.error.message);
   return r.spec;
 }
-const series = [
+const series: SeriesInfo[] = [
   { key: 'cpu{cpu="0"}', name: 'cpu', labels: { cpu: '0' }, kind: 'gauge' },
   { key: 'cpu{cpu="1"}', name: 'cpu', labels: { cpu: '1' }, kind: 'gauge' },
   { key: 'cpu{cpu="total"}', name: 'cpu', labels: { cpu: 'total' }, kind: 'gauge' },

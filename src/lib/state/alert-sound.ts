@@ -18,9 +18,14 @@ export async function unlockAlertSound(): Promise<boolean> {
   return context.state === 'running';
 }
 
-/** Plays the tone for a severity; silently does nothing when audio is unavailable. */
-export function playAlertTone(severity: AlertSeverity): void {
-  if (!context || context.state !== 'running') return;
+/**
+ * Plays the tone for a severity; silently does nothing when audio is unavailable or the
+ * browser still refuses it (a tab the user never interacted with).
+ */
+export async function playAlertTone(severity: AlertSeverity): Promise<void> {
+  // The leader may be another tab than the one where sound was turned on: unlock here too,
+  // which succeeds once the user has interacted with this tab.
+  if (!(await unlockAlertSound()) || !context) return;
   const { frequencyHz, beepMs, gapMs, volume } = AlertToneDefaults;
   const beeps = severity === 'critical' ? 3 : 1;
   let at = context.currentTime;

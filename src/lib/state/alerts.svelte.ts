@@ -170,10 +170,10 @@ export class AlertsState {
     });
     if (fresh.length === 0) return;
     this.#cursor = fresh[0].key;
-    const overview = this.overview ?? (await engine.alertOverview());
+    // Fresh, not cached: a snooze or silence may have been set in another tab a moment ago.
+    const [overview, rules] = await Promise.all([engine.alertOverview(), engine.listAlertRules()]);
     const now = Date.now();
     if (overview.silencedUntil !== null && overview.silencedUntil > now) return;
-    const rules = this.rules ?? (await engine.listAlertRules());
     const snoozed = (id: string) => (rules.find((r) => r.id === id)?.snoozedUntil ?? 0) > now;
     const firing = fresh.filter((e) => e.kind === 'firing' && !snoozed(e.ruleId)).reverse();
     if (firing.length === 0) return;
@@ -199,7 +199,7 @@ export class AlertsState {
     if (!this.#app.leader) return;
     if (overview.prefs.sound) {
       const worst = firing.some((e) => e.severity === 'critical') ? 'critical' : 'warning';
-      playAlertTone(worst);
+      void playAlertTone(worst);
     }
     if (overview.prefs.system && readPermission() === 'granted') {
       for (const t of toasts) {
@@ -267,7 +267,7 @@ export class AlertsState {
     if (on) await unlockAlertSound();
     await this.#app.engine.setAlertPrefs({ sound: on });
     await this.refreshOverview();
-    if (on) playAlertTone('info');
+    if (on) void playAlertTone('info');
   }
 
   /**
