@@ -100,5 +100,38 @@ test('a threshold rule the demo day trips fires, shows in the status bar, snooze
   await expect(toast).toHaveCount(0);
   await expect(silent.getByTestId('alert-instance')).toContainText('(acknowledged)');
 
+  // The series arrives (stamped a minute ahead, so it stays present for the rest of the
+  // test): the leader resolves the alert, every tab is told, the history has it.
+  await page.evaluate(() =>
+    (
+      globalThis as unknown as {
+        tidemarkEngine: { ingest(b: unknown[]): Promise<unknown> };
+      }
+    ).tidemarkEngine.ingest([
+      {
+        series: {
+          name: 'agent_cpu_percent',
+          labels: {},
+          unit: '%',
+          kind: 'gauge',
+          source: 'api',
+          category: 'system'
+        },
+        t: Float64Array.of(Date.now() + 60_000),
+        v: Float64Array.of(12)
+      }
+    ])
+  );
+  await expect(
+    page.getByTestId('alert-toast').filter({ hasText: 'Resolved: Agent silent' })
+  ).toBeVisible({
+    timeout: 30_000
+  });
+  await expect(silent.getByTestId('rule-status')).toHaveText('OK');
+  await expect(page.getByTestId('alert-count')).toHaveText('1 alert firing');
+  await expect(page.getByTestId('alert-history').locator('tr[data-kind="resolved"]')).toContainText(
+    'Agent silent'
+  );
+
   await checkAccessibility(page);
 });

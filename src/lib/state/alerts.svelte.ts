@@ -49,6 +49,7 @@ export const RuleExamples = [
 
 export interface AlertToast {
   key: string;
+  kind: 'firing' | 'resolved';
   ruleId: string;
   seriesKeys: string[];
   title: string;
@@ -84,6 +85,8 @@ export class AlertsState {
   #cursor: string | null = null;
   #started = false;
   #watchers = 0;
+  /** Announcements run one after another, so two quick notices never read the same cursor. */
+  #announcing: Promise<void> = Promise.resolve();
 
   constructor(app: AppState) {
     this.#app = app;
@@ -122,7 +125,9 @@ export class AlertsState {
     if (notice.kind === 'cleared') this.#cursor = null;
     void this.refreshOverview();
     if (this.#watchers > 0) void this.refreshPage();
-    if (notice.kind === 'alerts' && notice.transitions > 0) void this.#announce();
+    if (notice.kind === 'alerts' && notice.transitions > 0) {
+      this.#announcing = this.#announcing.then(() => this.#announce()).catch(() => {});
+    }
   }
 
   async refreshOverview(): Promise<void> {
@@ -161,7 +166,11 @@ export class AlertsState {
     };
   }
 
-  /** New firing transitions since the cursor: toasts here, sound and system notice on the leader. */
+  /**
+   * New transitions since the cursor: a toast per rule for those that fired (and a quieter
+   * one for those that resolved) in every tab; the sound and the system notification only
+   * on the leader, for firing ones.
+   */
   async #announce(): Promise<void> {
     const engine = this.#app.engine;
     const fresh = await engine.listAlertHistory({
@@ -175,34 +184,33 @@ export class AlertsState {
     const now = Date.now();
     if (overview.silencedUntil !== null && overview.silencedUntil > now) return;
     const snoozed = (id: string) => (rules.find((r) => r.id === id)?.snoozedUntil ?? 0) > now;
-    const firing = fresh.filter((e) => e.kind === 'firing' && !snoozed(e.ruleId)).reverse();
-    if (firing.length === 0) return;
-    // One toast per rule: a selector matching many series fires them together.
-    const toasts: AlertToast[] = [];
-    for (const e of firing) {
-      const same = toasts.find((t) => t.ruleId === e.ruleId);
-      if (same) {
-        same.seriesKeys.push(e.seriesKey);
-        same.body = `${same.seriesKeys.length} series are firing: ${same.seriesKeys.join(', ')}.`;
-        continue;
-      }
-      toasts.push({
-        key: e.key,
-        ruleId: e.ruleId,
-        seriesKeys: [e.seriesKey],
-        title: `${SeverityLabels[e.severity]}: ${e.ruleName}`,
-        body: `${e.seriesKey} is firing (value ${formatShort(e.value)}).`,
-        severity: e.severity
-      });
-    }
-    this.toasts = [...this.toasts, ...toasts].slice(-AlertsUiDefaults.maxToasts);
-    if (!this.#app.leader) return;
+    const news = fresh
+      .filter((e) => (e.kind === 'firing' || e.kind === 'resolved') && !snoozed(e.ruleId))
+      .reverse();
+    if (news.length === 0) return;
+    const toasts = groupToasts(news);
+    // A resolved series no longer needs its firing toast.
+    const resolved = news.filter((e) => e.kind === 'resolved');
+    const kept = this.toasts
+      .map((t) =>
+        t.kind === 'firing'
+          ? {
+              ...t,
+              seriesKeys: t.seriesKeys.filter(
+                (k) => !resolved.some((r) => r.ruleId === t.ruleId && r.seriesKey === k)
+              )
+            }
+          : t
+      )
+      .filter((t) => t.seriesKeys.length > 0);
+    this.toasts = [...kept, ...toasts].slice(-AlertsUiDefaults.maxToasts);
+    const firing = toasts.filter((t) => t.kind === 'firing');
+    if (!this.#app.leader || firing.length === 0) return;
     if (overview.prefs.sound) {
-      const worst = firing.some((e) => e.severity === 'critical') ? 'critical' : 'warning';
-      void playAlertTone(worst);
+      void playAlertTone(firing.some((t) => t.severity === 'critical') ? 'critical' : 'warning');
     }
     if (overview.prefs.system && readPermission() === 'granted') {
-      for (const t of toasts) {
+      for (const t of firing) {
         // The tag makes the browser replace rather than stack a repeat of the same alert.
         new Notification(t.title, { body: t.body, tag: t.key });
       }
@@ -283,6 +291,31 @@ export class AlertsState {
     await this.refreshOverview();
     return this.permission;
   }
+}
+
+/** One toast per rule and kind: a selector matching many series fires them together. */
+function groupToasts(entries: readonly AlertHistoryEntry[]): AlertToast[] {
+  const toasts: AlertToast[] = [];
+  for (const e of entries) {
+    const kind = e.kind as AlertToast['kind'];
+    const verb = kind === 'firing' ? 'firing' : 'back to normal';
+    const same = toasts.find((t) => t.ruleId === e.ruleId && t.kind === kind);
+    if (same) {
+      same.seriesKeys.push(e.seriesKey);
+      same.body = `${same.seriesKeys.length} series are ${verb}: ${same.seriesKeys.join(', ')}.`;
+      continue;
+    }
+    toasts.push({
+      key: e.key,
+      kind,
+      ruleId: e.ruleId,
+      seriesKeys: [e.seriesKey],
+      title: `${kind === 'firing' ? SeverityLabels[e.severity] : 'Resolved'}: ${e.ruleName}`,
+      body: `${e.seriesKey} is ${verb} (value ${formatShort(e.value)}).`,
+      severity: kind === 'firing' ? e.severity : 'info'
+    });
+  }
+  return toasts;
 }
 
 function readPermission(): Permission {
