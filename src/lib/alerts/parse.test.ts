@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { formatRuleError, parseDuration, parseRule } from './parse';
 
 function error(text: string) {
@@ -58,6 +59,11 @@ describe('parseRule', () => {
     expect(p).toMatchObject({ kind: 'percentile', windowMs: 3_600_000 });
     expect((p as { quantile: number }).quantile).toBeCloseTo(0.999, 12);
     expect(spec('anomaly(x) > 0.5').condition).toMatchObject({ windowMs: 300_000 });
+  });
+
+  it('keeps a name that looks like anything', () => {
+    expect(spec('alert "12:34" when last(x) over 1m > 1').name).toBe('12:34');
+    expect(spec('max(x)\n  over   1m > 1 # c').name).toBe('max(x) over 1m > 1');
   });
 
   it('parses absence with its for duration and a default grace', () => {
@@ -189,4 +195,56 @@ describe('parseDuration', () => {
   it.each(['', '5', 'm5', '5x', '5 m'])('%s is not a duration', (text) =>
     expect(parseDuration(text)).toBeNull()
   );
+});
+
+describe('parseRule on arbitrary text', () => {
+  const pieces = [
+    'alert',
+    '"x"',
+    'when',
+    'avg',
+    'p95',
+    'rate',
+    'absent',
+    '(',
+    ')',
+    '{',
+    '}',
+    'a="b"',
+    ',',
+    'over',
+    '5m',
+    '1e6',
+    '>',
+    '<=',
+    'for',
+    'clear',
+    'severity',
+    'critical',
+    '\n',
+    '#c',
+    '-',
+    '0.8',
+    'x'
+  ];
+  it('never throws, and every error points inside the text', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 80 }),
+          fc.array(fc.constantFrom(...pieces), { maxLength: 20 }).map((p) => p.join(' '))
+        ),
+        (text) => {
+          const r = parseRule(text);
+          if (r.ok) return;
+          const lines = text.split('\n');
+          expect(r.error.offset).toBeGreaterThanOrEqual(0);
+          expect(r.error.offset).toBeLessThanOrEqual(text.length);
+          expect(r.error.line).toBeLessThanOrEqual(lines.length);
+          expect(r.error.column).toBeLessThanOrEqual(lines[r.error.line - 1].length + 1);
+        }
+      ),
+      { numRuns: 2000 }
+    );
+  });
 });

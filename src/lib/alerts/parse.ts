@@ -206,7 +206,10 @@ const describeToken = (t: Token) => (t.kind === 'eof' ? 'the end of the rule' : 
 
 class Parser {
   private i = 0;
-  constructor(private readonly tokens: Token[]) {}
+  constructor(
+    private readonly tokens: Token[],
+    private readonly text: string
+  ) {}
 
   peek(): Token {
     return this.tokens[this.i];
@@ -244,7 +247,10 @@ class Parser {
     const condStart = this.peek().offset;
     const condition = this.parseCondition();
     const condEnd = this.tokens[this.i - 1];
-    const conditionText = condEnd ? `${condStart}:${condEnd.offset + condEnd.text.length}` : '';
+    // A rule without `alert "…"` is named after its condition as written.
+    const conditionText = this.text
+      .slice(condStart, condEnd.offset + condEnd.text.length)
+      .replace(/\s+/g, ' ');
     let forMs: number | null = null;
     let clear: AlertRuleSpec['clear'] = null;
     let severity: AlertSeverity | null = null;
@@ -533,12 +539,7 @@ export function parseRule(text: string): ParseResult {
         'the rule is empty: expected a condition, e.g. avg(cpu_usage_percent) over 5m > 90',
         0
       );
-    const spec = new Parser(tokens).parseRule();
-    // A rule without `alert "…"` is named after its condition as written.
-    if (/^\d+:\d+$/.test(spec.name)) {
-      const [from, to] = spec.name.split(':').map(Number);
-      spec.name = text.slice(from, to).replace(/\s+/g, ' ');
-    }
+    const spec = new Parser(tokens, text).parseRule();
     return { ok: true, spec };
   } catch (e) {
     if (e instanceof RuleSyntaxError) return at(e.message, e.offset);
