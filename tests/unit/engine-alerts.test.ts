@@ -109,6 +109,37 @@ describe('engine alerts', () => {
     ]);
   });
 
+  it('computes p95 and counter rates over the window like an independent oracle', async () => {
+    const { api, clock } = engine();
+    // 60 points at 1 s: latency i² mod 97 (scrambled), a counter that resets once.
+    const secs = Array.from({ length: 60 }, (_, i) => i + 1);
+    const latency = secs.map((i) => (i * i) % 97);
+    const counter = secs.map((i) => (i <= 30 ? 1000 + 50 * i : 20 * (i - 30)));
+    await api.ingest(points({ ...cpu('a'), name: 'latency_ms', labels: {} }, secs, latency));
+    await api.ingest(
+      points({ ...cpu('a'), name: 'rx_bytes_total', labels: {}, kind: 'counter' }, secs, counter)
+    );
+    await save(api, 'p95(latency_ms) over 30s > 1000');
+    await save(api, 'rate(rx_bytes_total) over 40s > 1e9');
+    clock.now = BASE + 60 * S;
+    await api.runAlertPass();
+    const [p95Rule, rateRule] = await api.listAlertRules();
+    // p95 over [30 s, 60 s]: the type-7 quantile of the points at 30..60 s.
+    const inWindow = latency.slice(29).sort((a, b) => a - b);
+    const h = (inWindow.length - 1) * 0.95;
+    const lo = Math.floor(h);
+    const p95 = inWindow[lo] + (h - lo) * (inWindow[lo + 1] - inWindow[lo]);
+    expect(p95Rule.instances[0].value).toBeCloseTo(p95, 9);
+    // Rate over [20 s, 60 s]: 20→30 s +500, reset at 31 s (+20), 31→60 s +580: 1100 / 40 s.
+    let increase = 0;
+    for (let i = 20; i < 60; i++) {
+      const d = counter[i] - counter[i - 1];
+      increase += d >= 0 ? d : counter[i];
+    }
+    expect(increase).toBe(1100);
+    expect(rateRule.instances[0].value).toBeCloseTo(increase / 40, 9);
+  });
+
   it('runs after each background rollup pass on the leader and tells every tab', async () => {
     const { api, clock, notices, tick } = engine();
     await api.ingest(points(cpu('a'), [1, 2, 3], [99, 99, 99]));
