@@ -142,12 +142,3 @@ function stepInstance(
     return { state: { ...base, status: 'pending', since: pendingSince }, kind: null };
   return { state: { ...base, status: 'pending', since: pendingSince }, kind: 'pending' };
 }
-
-/** Counts of instances by status, for the status bar and the page summary. */
-export function countStatuses(
-  states: readonly AlertInstanceState[]
-): Record<AlertInstanceState['status'], number> {
-  const out = { ok: 0, pending: 0, firing: 0 };
-  for (const s of states) out[s.status]++;
-  return out;
-}

@@ -58,6 +58,7 @@ const padTime = (t: number) => String(Math.max(0, Math.floor(t))).padStart(16, '
 const historyKey = (x: AlertTransition) =>
   `${AlertKeys.history}${padTime(x.t)}:${x.ruleId}:${x.seriesKey}:${x.kind}`;
 
+/** The stored rules, in the order they were added ([] when none). */
 export async function readAlertRules(db: TidemarkDb): Promise<StoredAlertRule[]> {
   return ((await db.meta.get(AlertKeys.rules))?.value as StoredAlertRule[] | undefined) ?? [];
 }
@@ -83,10 +84,12 @@ export async function updateAlertRules<T>(
   });
 }
 
+/** One `meta` value, or `fallback` when it was never written. */
 export async function readMetaValue<T>(db: TidemarkDb, key: string, fallback: T): Promise<T> {
   return ((await db.meta.get(key))?.value as T | undefined) ?? fallback;
 }
 
+/** Writes one `meta` value. */
 export async function writeMetaValue(db: TidemarkDb, key: string, value: unknown): Promise<void> {
   await db.meta.put({ key, value });
 }
