@@ -69,6 +69,8 @@ export interface AlertRuleView extends StoredAlertRule {
   name: string;
   severity: AlertRuleSpec['severity'] | null;
   kind: AlertCondition['kind'] | null;
+  /** How long the condition must hold before firing (null when the text does not parse). */
+  forMs: number | null;
   /** Set when the stored text no longer parses (it is then not evaluated). */
   error: RuleError | null;
   instances: AlertInstanceView[];
@@ -287,6 +289,7 @@ export function createAlertsApi(ctx: EngineContext) {
           name: parsed.ok ? parsed.spec.name : r.text.slice(0, 60),
           severity: parsed.ok ? parsed.spec.severity : null,
           kind: parsed.ok ? parsed.spec.condition.kind : null,
+          forMs: parsed.ok ? parsed.spec.forMs : null,
           error: parsed.ok ? null : parsed.error,
           instances: r.enabled ? instances : [],
           status: r.enabled ? status : 'ok'
