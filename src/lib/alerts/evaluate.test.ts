@@ -149,6 +149,9 @@ describe('evaluateRule', () => {
       ['cpu{cpu="1"}', 'pending'],
       ['cpu{cpu="0"}', 'cancelled']
     ]);
+    // Its instance, now ok without a series, can be forgotten.
+    expect(b.dropped).toEqual(['cpu{cpu="0"}']);
+    expect(Object.keys(b.states)).toEqual(['cpu{cpu="1"}']);
   });
 
   describe('absent()', () => {
@@ -194,6 +197,7 @@ describe('evaluateRule', () => {
         ['never_seen', 'resolved']
       ]);
       expect(back.states['never_seen{a="1"}'].status).toBe('ok');
+      expect(back.dropped).toEqual(['never_seen']);
     });
   });
 

@@ -24,6 +24,11 @@ export interface EvaluationResult {
   states: Record<string, AlertInstanceState>;
   /** Status changes, in input order. */
   transitions: AlertTransition[];
+  /**
+   * Instances without input that ended up ok (their series is gone, or an absent() rule's
+   * placeholder is no longer needed): the caller may forget them; they are not in `states`.
+   */
+  dropped: string[];
 }
 
 /** The rule fields evaluation reads (a stored rule or a bare spec with an id). */
@@ -47,6 +52,7 @@ export function evaluateRule(
 ): EvaluationResult {
   const states: Record<string, AlertInstanceState> = {};
   const transitions: AlertTransition[] = [];
+  const dropped: string[] = [];
   const seen = new Set<string>();
   const step = (key: string, input: AlertInput | null) => {
     const prev = previous[key];
@@ -55,7 +61,8 @@ export function evaluateRule(
       return;
     }
     const { state, kind } = stepInstance(rule, input, prev, now);
-    states[key] = state;
+    if (input === null && state.status === 'ok') dropped.push(key);
+    else states[key] = state;
     if (kind) {
       transitions.push({
         ruleId: rule.id,
@@ -74,7 +81,7 @@ export function evaluateRule(
     step(input.seriesKey, input);
   }
   for (const key of Object.keys(previous)) if (!seen.has(key)) step(key, null);
-  return { states, transitions };
+  return { states, transitions, dropped };
 }
 
 function stepInstance(

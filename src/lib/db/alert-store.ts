@@ -134,6 +134,7 @@ export async function commitAlertEvaluation(options: {
   evaluate: (previous: Record<string, AlertInstanceState>) => {
     states: Record<string, AlertInstanceState>;
     transitions: AlertTransition[];
+    dropped: string[];
   };
   now: number;
   maxHistory: number;
@@ -147,7 +148,8 @@ export async function commitAlertEvaluation(options: {
   const { db, ruleId, seriesIds } = options;
   return db.transaction('rw', db.detectors, async () => {
     const previous = await readRuleStates(db, ruleId);
-    const { states, transitions } = options.evaluate(previous);
+    const { states, transitions, dropped } = options.evaluate(previous);
+    if (dropped.length) await db.detectors.bulkDelete(dropped.map((k) => stateKey(ruleId, k)));
     const records: DetectorRecord[] = [];
     for (const [seriesKey, state] of Object.entries(states)) {
       const prev = previous[seriesKey];
