@@ -261,6 +261,44 @@ describe('engine alerts', () => {
     expect([inst.status, inst.value]).toEqual(['firing', 0.85]);
   });
 
+  it('watches the anomalies of derived event series', async () => {
+    const { api, name } = engine();
+    const key = 'events:latency_p95{actionType="build"}';
+    const db = await openDatabase(() => {}, { name });
+    // As the anomaly module leaves them: a detector record per event series, an anomaly.
+    await db.detectors.bulkPut([
+      { key: `anomaly-events:${key}`, seriesId: null, upTo: BASE, state: null },
+      {
+        key: 'anomaly-events:events:latency_p95{actionType="test"}',
+        seriesId: null,
+        upTo: BASE,
+        state: null
+      },
+      { key: 'anomaly-events:cursor', seriesId: null, upTo: BASE, state: null }
+    ]);
+    await db.anomalies.add({
+      seriesKey: key,
+      t: BASE - 60 * S,
+      value: 9e4,
+      score: 0.9,
+      detector: 'x'
+    });
+    db.close();
+    const text = 'anomaly(events:latency_p95{actionType=~"build|test"}) >= 0.8';
+    expect(await api.validateAlertRule(text)).toEqual({
+      ok: true,
+      name: text,
+      warnings: ['Matches 2 series: one alert per series.']
+    });
+    await save(api, text);
+    await api.runAlertPass();
+    const instances = (await api.listAlertRules())[0].instances;
+    expect(instances.map((i) => [i.seriesKey, i.status, i.value])).toEqual([
+      [key, 'firing', 0.9],
+      ['events:latency_p95{actionType="test"}', 'ok', 0]
+    ]);
+  });
+
   it('snoozes, silences and acknowledges without changing states', async () => {
     const { api, clock } = engine();
     await api.ingest(points(cpu('a'), [1], [99]));

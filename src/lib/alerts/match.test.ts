@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { matchSelector, selectSeries, validateRuleAgainst, type SeriesInfo } from './match';
+import {
+  matchSelector,
+  parseSeriesKey,
+  selectSeries,
+  validateRuleAgainst,
+  type SeriesInfo
+} from './match';
+import { seriesKey } from '$lib/types/series-key';
 import { parseRule } from './parse';
 import type { AlertRuleSpec } from './types';
 
@@ -59,4 +66,18 @@ describe('validateRuleAgainst', () => {
     ],
     ['avg(cpu{cpu=~"0|1"}) over 1m > 1', ['Matches 2 series: one alert per series.']]
   ])('%s', (text, warnings) => expect(validateRuleAgainst(spec(text), series)).toEqual(warnings));
+});
+
+describe('parseSeriesKey', () => {
+  it.each([
+    ['up', {}],
+    ['events:latency_p95', { actionType: 'build' }],
+    ['m', { a: 'x,y', b: 'quote " and \\ back', c: 'line\nbreak' }]
+  ])('round-trips seriesKey(%s, …)', (name, labels) => {
+    const key = seriesKey(name, labels);
+    expect(parseSeriesKey(key)).toEqual({ key, name, labels });
+  });
+  it.each(['', 'm{a=1}', 'm{a="x"', 'm{a="x" b="y"}'])('%s is not a key', (key) =>
+    expect(parseSeriesKey(key)).toBeNull()
+  );
 });

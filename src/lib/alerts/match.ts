@@ -74,3 +74,27 @@ export function validateRuleAgainst(spec: AlertRuleSpec, series: readonly Series
   }
   return out;
 }
+
+/**
+ * The name and labels of a canonical series key (`name{a="x",b="y"}`, see
+ * types/series-key.ts); null when the text is not one. O(length).
+ *
+ * @example parseSeriesKey('up{job="node"}') // { key: 'up{job="node"}', name: 'up', labels: { job: 'node' } }
+ */
+export function parseSeriesKey(key: string): SeriesInfo | null {
+  const brace = key.indexOf('{');
+  if (brace < 0) return key.length > 0 ? { key, name: key, labels: {} } : null;
+  if (!key.endsWith('}')) return null;
+  const labels: Record<string, string> = {};
+  const body = key.slice(brace + 1, -1);
+  const re = /([A-Za-z_][A-Za-z0-9_]*)="((?:[^"\\]|\\.)*)"(,|$)/y;
+  let i = 0;
+  while (i < body.length) {
+    re.lastIndex = i;
+    const m = re.exec(body);
+    if (!m) return null;
+    labels[m[1]] = m[2].replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+    i = re.lastIndex;
+  }
+  return { key, name: key.slice(0, brace), labels };
+}

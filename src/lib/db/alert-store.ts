@@ -241,3 +241,9 @@ export async function readAnomalyScores(
     .toArray();
   return rows.map((r) => r.score);
 }
+
+/** Keys of `detectors` records under a prefix, the prefix cut off (keys only, no states). */
+export async function listDetectorKeySuffixes(db: TidemarkDb, prefix: string): Promise<string[]> {
+  const keys = (await db.detectors.where('key').startsWith(prefix).primaryKeys()) as string[];
+  return keys.map((k) => k.slice(prefix.length));
+}

@@ -7,7 +7,12 @@
  * Every tab hears of transitions through a change notice and notifies from the history.
  */
 import { evaluateRule, type EvaluableRule } from '$lib/alerts/evaluate';
-import { selectSeries, validateRuleAgainst } from '$lib/alerts/match';
+import {
+  parseSeriesKey,
+  selectSeries,
+  validateRuleAgainst,
+  type SeriesInfo
+} from '$lib/alerts/match';
 import { parseRule } from '$lib/alerts/parse';
 import type {
   AlertCondition,
@@ -31,6 +36,7 @@ import {
   commitAlertEvaluation,
   DefaultAlertPrefs,
   deleteAlertStates,
+  listDetectorKeySuffixes,
   readAlertHistory,
   readAlertRules,
   readAllAlertStates,
@@ -45,6 +51,17 @@ import {
 import { runQuery } from '$lib/db/query';
 import type { Aggregate, QueryResult, SeriesRecord } from '$lib/types';
 import type { EngineContext, EngineStores } from './engine-api';
+import { DetectorKeyPrefix } from './engine-anomaly';
+
+/**
+ * Series an anomaly rule may watch besides the stored ones: the detector's derived event
+ * series (`events:latency_p95{actionType="…"}`, `events:failure_rate{…}`), known by their
+ * detector records.
+ */
+async function listEventSeries(stores: EngineStores): Promise<SeriesInfo[]> {
+  const keys = await listDetectorKeySuffixes(stores.db, `${DetectorKeyPrefix.events}events:`);
+  return keys.map((k) => parseSeriesKey(`events:${k}`)).filter((s): s is SeriesInfo => s !== null);
+}
 
 export const AlertWiringDefaults = {
   /** Most points one window query may return before the store answers from rollups. */
@@ -128,11 +145,22 @@ export function createAlertsApi(ctx: EngineContext) {
   async function readInputs(
     stores: EngineStores,
     spec: AlertRuleSpec,
-    series: SeriesRecord[],
+    series: { stored: SeriesRecord[]; events: () => Promise<SeriesInfo[]> },
     now: number
   ): Promise<{ inputs: AlertInput[]; reads: number }> {
     const c = spec.condition;
-    const matched = selectSeries(c.selector, series);
+    if (c.kind === 'anomaly') {
+      const watched = [...series.stored, ...(await series.events())];
+      const matched = selectSeries(c.selector, watched);
+      const inputs = await Promise.all(
+        matched.map(async (s) => {
+          const scores = await readAnomalyScores(stores.db, s.key, now - c.windowMs, now);
+          return { seriesKey: s.key, value: computeAnomalyScore(scores) };
+        })
+      );
+      return { inputs, reads: matched.length };
+    }
+    const matched = selectSeries(c.selector, series.stored);
     if (c.kind === 'absent') {
       if (matched.length === 0) {
         return { inputs: [{ seriesKey: c.selector.text, value: NaN, lastSeen: null }], reads: 0 };
@@ -145,10 +173,6 @@ export function createAlertsApi(ctx: EngineContext) {
     const from = now - c.windowMs;
     const inputs = await Promise.all(
       matched.map(async (s): Promise<AlertInput> => {
-        if (c.kind === 'anomaly') {
-          const scores = await readAnomalyScores(stores.db, s.key, from, now);
-          return { seriesKey: s.key, value: computeAnomalyScore(scores) };
-        }
         const aggregates: Aggregate[] =
           c.kind === 'threshold'
             ? listNeededColumns('threshold', c.aggregate)
@@ -198,6 +222,9 @@ export function createAlertsApi(ctx: EngineContext) {
     const rules = (await readAlertRules(db)).filter((r) => r.enabled);
     const series = rules.length ? await db.series.toArray() : [];
     const ids = new Map(series.map((s) => [s.key, s.id]));
+    // Read once per pass, and only when an anomaly rule asks.
+    let events: Promise<SeriesInfo[]> | null = null;
+    const watched = { stored: series, events: () => (events ??= listEventSeries(stores)) };
     let reads = 0;
     let transitions = 0;
     const failures: string[] = [];
@@ -211,7 +238,7 @@ export function createAlertsApi(ctx: EngineContext) {
         createdAt: stored.updatedAt
       };
       try {
-        const r = await readInputs(stores, parsed.spec, series, now);
+        const r = await readInputs(stores, parsed.spec, watched, now);
         reads += r.reads;
         const written = await commitAlertEvaluation({
           db,
@@ -256,8 +283,9 @@ export function createAlertsApi(ctx: EngineContext) {
   async function checkText(text: string): Promise<RuleCheck> {
     const parsed = parseRule(text);
     if (!parsed.ok) return { ok: false, error: parsed.error, warnings: [] };
-    const { db } = await ctx.ready();
-    const series = await db.series.toArray();
+    const stores = await ctx.ready();
+    const series: SeriesInfo[] = await stores.db.series.toArray();
+    if (parsed.spec.condition.kind === 'anomaly') series.push(...(await listEventSeries(stores)));
     return { ok: true, name: parsed.spec.name, warnings: validateRuleAgainst(parsed.spec, series) };
   }
 
