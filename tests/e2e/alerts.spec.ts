@@ -135,3 +135,41 @@ test('a threshold rule the demo day trips fires, shows in the status bar, snooze
 
   await checkAccessibility(page);
 });
+
+test('a firing alert is toasted in every tab and shown as a system notification once, by the leader', async ({
+  context
+}) => {
+  // Count notifications instead of showing them: a stand-in Notification, permission granted.
+  await context.addInitScript(() => {
+    const shown: string[] = [];
+    class CountingNotification {
+      static permission = 'granted';
+      static requestPermission = async () => 'granted';
+      constructor(title: string) {
+        shown.push(title);
+      }
+    }
+    Object.assign(globalThis, { Notification: CountingNotification, shownNotifications: shown });
+  });
+  const shown = (p: Page) =>
+    p.evaluate(
+      () => (globalThis as unknown as { shownNotifications: string[] }).shownNotifications
+    );
+  const leader = await context.newPage();
+  await leader.goto('/alerts');
+  await expect(leader.locator('html')).toHaveAttribute('data-leader', 'true');
+  await leader.getByLabel('Show system notifications').check();
+  const follower = await context.newPage();
+  await follower.goto('/alerts');
+  await expect(follower.locator('html')).toHaveAttribute('data-leader', 'false');
+  await expect(follower.getByLabel('Show system notifications')).toBeChecked();
+
+  await addRule(follower, 'alert "Nobody home" when absent(never_sent_metric) over 1s for 1s');
+  for (const p of [leader, follower]) {
+    await expect(p.getByTestId('alert-toast')).toContainText('Warning: Nobody home', {
+      timeout: 30_000
+    });
+  }
+  expect(await shown(leader)).toEqual(['Warning: Nobody home']);
+  expect(await shown(follower)).toEqual([]);
+});
