@@ -61,7 +61,10 @@ test('a threshold rule the demo day trips fires, shows in the status bar, snooze
   await expect(demoRule.getByTestId('rule-status')).toHaveText('Firing');
   await expect(quietRule.getByTestId('rule-status')).toHaveText('OK');
   // The value shown is the window max: one of the last quarter hour's values, above the line.
-  const shown = Number(await demoRule.getByTestId('instance-value').textContent());
+  // Shown in the series' unit: "23.1 %".
+  const shownText = (await demoRule.getByTestId('instance-value').textContent()) ?? '';
+  expect(shownText).toMatch(/^[\d.]+ %$/);
+  const shown = Number(shownText.replace(' %', ''));
   expect(shown).toBeGreaterThan(low - 0.05);
   expect(lastQuarter).toContain(shown);
 

@@ -77,6 +77,7 @@ describe('engine alerts', () => {
     const a = rules[0].instances.find((i) => i.seriesKey === 'cpu_usage_percent{host="a"}')!;
     expect(a.value).toBeCloseTo((70 + 75 + 80 + 85 + 90 + 95) / 6, 12);
     expect(a.status).toBe('pending');
+    expect(a.unit).toBe('%');
     // Host b has no point in the window: no data, stays ok.
     const b = rules[0].instances.find((i) => i.seriesKey === 'cpu_usage_percent{host="b"}')!;
     expect(b.value).toBeNaN();
@@ -138,6 +139,8 @@ describe('engine alerts', () => {
     }
     expect(increase).toBe(1100);
     expect(rateRule.instances[0].value).toBeCloseTo(increase / 40, 9);
+    // The value's unit: the series' own for p95, per second for a counter's rate.
+    expect([p95Rule.instances[0].unit, rateRule.instances[0].unit]).toEqual(['%', '%/s']);
   });
 
   it('runs after each background rollup pass on the leader and tells every tab', async () => {

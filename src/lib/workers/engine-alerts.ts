@@ -79,6 +79,17 @@ export const AlertWiringDefaults = {
 /** One alert instance as the page shows it. */
 export interface AlertInstanceView extends AlertInstanceState {
   seriesKey: string;
+  /** Unit of the value ('' when it has none): the series' unit, per second for rate(). */
+  unit: string;
+}
+
+/** The unit of a rule's value on a series of unit `unit`. */
+function describeValueUnit(spec: AlertRuleSpec | null, unit: string): string {
+  const c = spec?.condition;
+  if (!c || c.kind === 'anomaly' || c.kind === 'absent') return '';
+  if (c.kind === 'rate') return unit ? `${unit}/s` : '';
+  if (c.kind === 'threshold' && c.aggregate === 'count') return '';
+  return unit;
 }
 
 /** A rule as the page shows it: stored fields, what it parsed to, and its instances. */
@@ -298,12 +309,21 @@ export function createAlertsApi(ctx: EngineContext) {
     /** Every rule with its parsed name, severity, instances and worst status. */
     async listAlertRules(): Promise<AlertRuleView[]> {
       const { db } = await ctx.ready();
-      const [rules, states] = await Promise.all([readAlertRules(db), readAllAlertStates(db)]);
+      const [rules, states, series] = await Promise.all([
+        readAlertRules(db),
+        readAllAlertStates(db),
+        db.series.toArray()
+      ]);
+      const units = new Map(series.map((s) => [s.key, s.unit]));
       return rules.map((r) => {
         const parsed = parseRule(r.text);
+        const spec = parsed.ok ? parsed.spec : null;
         const instances = states
           .filter((s) => s.ruleId === r.id)
-          .map(({ ruleId: _r, ...s }) => s)
+          .map(({ ruleId: _r, ...s }) => ({
+            ...s,
+            unit: describeValueUnit(spec, units.get(s.seriesKey) ?? '')
+          }))
           .sort(
             (a, b) =>
               statusRank[b.status] - statusRank[a.status] || a.seriesKey.localeCompare(b.seriesKey)
