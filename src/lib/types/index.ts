@@ -143,6 +143,7 @@ export type ChangeNotice =
   | { kind: 'points'; seriesIds: number[]; to: number }
   | { kind: 'events'; count: number }
   | { kind: 'anomalies'; count: number }
+  | { kind: 'alerts'; transitions: number }
   | { kind: 'series' }
   | { kind: 'cleared' }
   | { kind: 'settings' }

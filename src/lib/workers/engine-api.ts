@@ -23,6 +23,7 @@ import {
   type SeriesRecord
 } from '$lib/types';
 import { createAgentApi } from './engine-agent';
+import { createAlertsApi } from './engine-alerts';
 import { IngestQueue } from './ingest-queue';
 import { createAnalyticsApi } from './engine-analytics';
 import { createAnomalyApi } from './engine-anomaly';
@@ -463,6 +464,7 @@ export function createEngineApi(deps: EngineDeps = {}) {
       broadcast({ kind: 'cleared' });
     },
     // Engine modules (one line each): ...createXApi(ctx),
+    ...createAlertsApi(ctx),
     ...createAnomalyApi(ctx),
     ...createAnalyticsApi(ctx),
     ...createAgentApi(ctx),
