@@ -60,6 +60,22 @@ const kinds = (h: { kind: string; seriesKey: string }[]) =>
   h.map((x) => `${x.seriesKey} ${x.kind}`).reverse();
 
 describe('engine alerts', () => {
+  it('keeps the rules when all data is deleted, and drops states and history', async () => {
+    const { api, clock } = engine();
+    await api.ingest(points(cpu('a'), [1, 2, 3], [95, 95, 95]));
+    const id = await save(api, 'alert "Hot" when avg(cpu_usage_percent) over 5s > 80');
+    clock.now = BASE + 3_500;
+    await api.runAlertPass();
+    expect((await api.listAlertRules())[0].status).toBe('firing');
+    expect((await api.listAlertHistory({ ruleId: id })).length).toBeGreaterThan(0);
+    await api.clearAll();
+    const rules = await api.listAlertRules();
+    expect(rules.map((r) => r.id)).toEqual([id]);
+    expect(rules[0].status).not.toBe('firing');
+    expect(await api.listAlertHistory({ ruleId: id })).toEqual([]);
+    expect((await api.counts()).series).toBe(0);
+  });
+
   it('computes the window value from the stored points and fires after `for`', async () => {
     const { api, clock } = engine();
     // Host a: 10 points at 1 s; values 50..95 step 5.

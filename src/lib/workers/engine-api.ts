@@ -458,7 +458,14 @@ export function createEngineApi(deps: EngineDeps = {}) {
       const { db, metrics } = await ready();
       await queue.drain();
       await db.transaction('rw', db.tables, async () => {
-        await Promise.all(db.tables.map((t) => t.clear()));
+        // Data goes; configuration kept in meta (alert rules and their switches) stays.
+        await Promise.all(
+          db.tables.map((t) =>
+            t.name === db.meta.name
+              ? db.meta.filter((m) => !m.key.startsWith(KeptMetaPrefix)).delete()
+              : t.clear()
+          )
+        );
       });
       metrics.resetCache();
       broadcast({ kind: 'cleared' });
@@ -474,3 +481,6 @@ export function createEngineApi(deps: EngineDeps = {}) {
 }
 
 export type EngineApi = ReturnType<typeof createEngineApi>;
+
+/** Meta keys that "delete all data" keeps: configuration, not data. */
+const KeptMetaPrefix = 'alerts:';
