@@ -128,6 +128,34 @@ describe('import worker api', { timeout: 60_000 }, () => {
     expect(cp).toMatchObject({ done: true, offset: r.size, points: S * N, name: 'load.prom' });
   });
 
+  it('reads the file in slices whose edges fall mid-line, and sends one batch per series per commit', async () => {
+    const api = engine();
+    const S = 4;
+    const N = 1500;
+    const commits: ImportCommit[] = [];
+    const store = interceptStore(api, (_n, c) => {
+      commits.push(c);
+      return 'pass';
+    });
+    // Odd sizes: slice and step edges cut lines and fall on no line boundary.
+    const worker = createImportWorkerApi({
+      store,
+      defaults: { ...small, readBytes: 10_007, chunkBytes: 3_001 }
+    });
+    const r = await worker.importFile(fileOf('load.prom', promText(S, N)), { jobId: 's' });
+    expect(r.status).toBe('done');
+    expect(r.points).toBe(S * N);
+    for (let s = 0; s < S; s++)
+      expect(await storedValues(api, seriesKey('load', { host: `h${s}` }))).toEqual(
+        Array.from({ length: N }, (_, i) => i * S + s)
+      );
+    expect(commits.length).toBeGreaterThan(3);
+    for (const c of commits) {
+      const keys = c.batches.map((b) => seriesKey(b.series.name, b.series.labels));
+      expect(new Set(keys).size).toBe(keys.length);
+    }
+  });
+
   it('re-importing the same file adds nothing', async () => {
     const api = engine();
     const worker = createImportWorkerApi({ store: api, defaults: small });
