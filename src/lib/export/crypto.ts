@@ -347,3 +347,30 @@ export async function decryptArchive(
   }
   return new Blob(parts, { type: options.type ?? 'application/octet-stream' });
 }
+
+/**
+ * The import path's hook: a file that starts with the archive magic is decrypted (all of
+ * it authenticated first) into a plain `File` named without `.tmenc`; any other file is
+ * returned as it is. An encrypted file without a password is an `ArchiveError`
+ * 'bad_password' that asks for one.
+ *
+ * Empty input: returned as it is. Complexity O(bytes) for an archive, O(1) otherwise.
+ * @example
+ * const plain = await openEncryptedImport(file, password); // then parse `plain` as usual
+ */
+export async function openEncryptedImport<
+  F extends BlobLike & { name: string; lastModified: number }
+>(file: F, password: string | undefined): Promise<F | File> {
+  const head = new Uint8Array(await file.slice(0, ArchiveFormat.magic.length).arrayBuffer());
+  if (!isEncryptedArchive(head)) return file;
+  if (password === undefined || password === '')
+    throw new ArchiveError(
+      'bad_password',
+      `${file.name} is an encrypted Tidemark archive: enter its password to import it.`
+    );
+  const plain = await decryptArchive(file, password);
+  const name = file.name.endsWith(ArchiveFormat.extension)
+    ? file.name.slice(0, -ArchiveFormat.extension.length)
+    : file.name;
+  return new File([plain], name, { lastModified: file.lastModified });
+}
