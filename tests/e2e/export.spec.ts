@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { loadDemo, waitForStore } from './helpers';
 
@@ -164,5 +165,43 @@ test.describe('export', () => {
     const restored = await rawCounts(fresh, { from: -8.64e15, to: 8.64e15 });
     expect(restored).toEqual(expected);
     await context.close();
+  });
+
+  test('report with grouped events: keyboard only, axe clean in both themes, self-contained', async ({
+    page
+  }) => {
+    await loadDemo(page);
+    await page.getByRole('link', { name: 'Export' }).first().click();
+    await expect(page.getByText('Reading the series list…')).toHaveCount(0);
+    await chooseRecentRange(page);
+    await page.getByTestId('export-format-report-html').check();
+    await page.getByLabel('Events grouped (k-anonymous)').check();
+    await page.getByTestId('export-prepare').click();
+    await expect(page.getByTestId('export-preview')).toBeVisible({ timeout: 30_000 });
+    await expect(page.getByTestId('export-file')).toHaveCount(2);
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      const results = await new AxeBuilder({ page })
+        .withTags(['wcag2a', 'wcag2aa', 'wcag21aa'])
+        .analyze();
+      const serious = results.violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join('; ')}`);
+      expect(serious, scheme).toEqual([]);
+    }
+    // Keyboard: Space ticks the consent box, Enter on Save downloads.
+    await page.getByTestId('export-consent').focus();
+    await page.keyboard.press('Space');
+    const save = page.getByTestId('export-save').first();
+    await expect(save).toBeEnabled();
+    await save.focus();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.keyboard.press('Enter')
+    ]);
+    expect(download.suggestedFilename()).toMatch(/report\.html$/);
+    const html = readFileSync(await download.path(), 'utf8');
+    expect(html).toContain('<table>');
+    expect(html).not.toMatch(/<script|<link|src="http|href="http/);
   });
 });
