@@ -34,6 +34,29 @@ function formatCsvTime(t: number, timeFormat: 'rfc3339' | 'epoch-ms'): string {
 }
 
 /**
+ * RFC 3339 times for a run of points: consecutive points mostly share their second, so the
+ * `YYYY-MM-DDTHH:MM:SS.` prefix is formatted once per second and only the milliseconds are
+ * appended (toISOString per point was most of the CSV writer's time). Same text as
+ * `formatCsvTime`.
+ */
+function createTimeFormatter(timeFormat: 'rfc3339' | 'epoch-ms'): (t: number) => string {
+  if (timeFormat === 'epoch-ms') return (t) => String(t);
+  let second = NaN;
+  let prefix = '';
+  return (t) => {
+    if (!Number.isInteger(t) || Math.abs(t) > MAX_DATE_MS || t < 0)
+      return formatCsvTime(t, timeFormat);
+    const ms = t % 1000;
+    const s = t - ms;
+    if (s !== second) {
+      second = s;
+      prefix = new Date(s).toISOString().slice(0, -4);
+    }
+    return `${prefix}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z`;
+  };
+}
+
+/**
  * Label keys of the long CSV layout: the sorted union over every series of the export, so
  * the header can be written before the first point.
  *
@@ -71,6 +94,7 @@ export function createPointWriter(
       const column = (k: string): string =>
         CsvWriterDefaults.reservedColumns.has(k.toLowerCase()) ? `label_${k}` : k;
       const timeHeader = timeFormat === 'epoch-ms' ? 'time_ms' : 'timestamp';
+      const time = createTimeFormatter(timeFormat);
       return {
         begin: () =>
           [timeHeader, 'name', ...keys.map(column), 'value']
@@ -83,9 +107,7 @@ export function createPointWriter(
           ].join(d);
           const out: string[] = [];
           for (let i = 0; i < b.t.length; i++)
-            out.push(
-              `${formatCsvTime(b.t[i], timeFormat)}${d}${middle}${d}${formatPromValue(b.v[i])}\r\n`
-            );
+            out.push(`${time(b.t[i])}${d}${middle}${d}${formatPromValue(b.v[i])}\r\n`);
           return out.join('');
         },
         end: () => ''
