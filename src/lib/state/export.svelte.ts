@@ -247,6 +247,11 @@ export class ExportState {
     this.#invalidate();
   }
 
+  /** Drops a prepared export after an input outside `choices` changed (the password). */
+  touch(): void {
+    this.#invalidate();
+  }
+
   toggle(id: number, on: boolean): void {
     this.selected = on ? unique([...this.selected, id]) : this.selected.filter((x) => x !== id);
     this.#invalidate();

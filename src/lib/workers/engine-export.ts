@@ -159,7 +159,8 @@ class FileSink {
   private parts: BlobPart[] = [];
   private pendingChars = 0;
   private headChars = 0;
-  private blob: Blob = new Blob([]);
+  /** Compacted pieces, each a Blob of a few MiB; never nested, so no piece is copied twice. */
+  private blobs: Blob[] = [];
   private partial = '';
   constructor(
     readonly name: string,
@@ -203,7 +204,7 @@ class FileSink {
   }
 
   private compact(): void {
-    this.blob = new Blob([this.blob, ...this.parts]);
+    if (this.parts.length > 0) this.blobs.push(new Blob(this.parts));
     this.parts = [];
     this.pendingChars = 0;
   }
@@ -211,7 +212,7 @@ class FileSink {
   /** Puts `prefix` before everything written so far (a manifest known only at the end). */
   prepend(prefix: string): void {
     this.compact();
-    this.blob = new Blob([prefix, this.blob]);
+    this.blobs.unshift(new Blob([prefix]));
     this.head = [];
     this.headChars = 0;
     this.partial = '';
@@ -221,7 +222,7 @@ class FileSink {
     this.compact();
     if (this.partial !== '' && this.head.length < ExportDefaults.headLines)
       this.head.push(this.partial);
-    return new Blob([this.blob], { type: this.type });
+    return new Blob(this.blobs, { type: this.type });
   }
 }
 
@@ -936,11 +937,16 @@ export function createExportApi(ctx: EngineContext) {
       const encrypted = spec.password !== undefined && spec.password !== '';
       if (encrypted) {
         report(`Encrypting ${name}`, 'encrypting', true);
-        blob = await encryptArchive(blob, {
-          password: spec.password!,
-          iterations: spec.iterations,
-          cancelled: () => jobs.get(spec.jobId)?.cancelled ?? false
-        });
+        const cancelled = () => jobs.get(spec.jobId)?.cancelled ?? false;
+        try {
+          blob = await encryptArchive(blob, {
+            password: spec.password!,
+            iterations: spec.iterations,
+            cancelled
+          });
+        } catch (e) {
+          throw cancelled() ? new ExportCancelledError() : e;
+        }
         name += ArchiveFormat.extension;
         type = 'application/octet-stream';
       }
