@@ -276,7 +276,10 @@ export class ImportState {
       );
       this.#update(jobId, { status: summary.status, summary, message: summary.message });
     } catch (e) {
-      this.#update(jobId, { status: 'failed', message: (e as Error).message });
+      const message = (e as Error).message;
+      // A wrong password imported nothing: ask again instead of ending the job.
+      const retry = job.inspection?.encrypted && /password/i.test(message);
+      this.#update(jobId, { status: retry ? 'password' : 'failed', message });
     }
   }
 }
