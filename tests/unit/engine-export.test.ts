@@ -25,6 +25,8 @@ beforeEach(() => {
   // Tiny slices, so every series is read and written in several pieces.
   ExportDefaults.slicePoints = 7;
   ExportDefaults.sliceBuckets = 4;
+  // Events in pages of 5: PII pseudonyms and counts must agree across pages.
+  ExportDefaults.eventPage = 5;
 });
 afterEach(async () => {
   Object.assign(ExportDefaults, saved);
@@ -226,7 +228,7 @@ describe('export → import round-trips exactly (engine, sliced reads)', () => {
         seriesIds: ids,
         resolution: '10s',
         aggregates: ['max'],
-        events: 'none'
+        events: 'raw'
       })
     );
     const lines = strFromU8(await bytesOf(out.files[0].blob))
@@ -262,6 +264,14 @@ describe('export → import round-trips exactly (engine, sliced reads)', () => {
         Number.isNaN(x) ? 'NaN' : x === Infinity ? '+Inf' : x === -Infinity ? '-Inf' : String(x)
       )
     );
+    // Raw events travel beside the wide CSV in their own file.
+    const ev = out.files.find((f) => f.name.endsWith('-events.csv'))!;
+    expect(ev.rows).toBe(events.length);
+    expect(
+      strFromU8(await bytesOf(ev.blob))
+        .trim()
+        .split('\r\n')
+    ).toHaveLength(events.length + 1);
   });
 
   it('refuses a wide CSV of raw points with a clear message', async () => {

@@ -184,6 +184,66 @@ function dimensionValue(e: ResultEvent, d: EventDimension): string {
   return e[d] ?? '';
 }
 
+/** Groups events page by page; `finish` applies the k threshold. */
+export interface EventGrouper {
+  add(events: ResultEvent[]): void;
+  finish(): { groups: EventGroup[]; suppressedGroups: number; suppressedEvents: number };
+}
+
+/**
+ * An incremental `groupEventsKAnonymous`: only the group accumulators stay in memory, so
+ * an export can feed events a page at a time.
+ *
+ * Empty input: no groups, nothing suppressed. Complexity O(events × dims + groups log groups).
+ * @example
+ * const g = createEventGrouper({ by: ['status'], k: 5 }); g.add(page1); g.add(page2); g.finish();
+ */
+export function createEventGrouper(options: { by: EventDimension[]; k?: number }): EventGrouper {
+  const k = Math.max(1, Math.floor(options.k ?? KAnonymityDefaults.k));
+  const acc = new Map<string, EventGroup & { durSum: number; durN: number }>();
+  return {
+    add(events) {
+      for (const e of events) {
+        const values = options.by.map((d) => dimensionValue(e, d));
+        const id = JSON.stringify(values);
+        let g = acc.get(id);
+        if (g === undefined) {
+          const key: Partial<Record<EventDimension, string>> = {};
+          options.by.forEach((d, i) => (key[d] = values[i]));
+          g = { key, count: 0, meanDurationMs: NaN, failures: 0, durSum: 0, durN: 0 };
+          acc.set(id, g);
+        }
+        g.count++;
+        if (FAILED.test(e.status)) g.failures++;
+        if (Number.isFinite(e.durationMs)) {
+          g.durSum += e.durationMs;
+          g.durN++;
+        }
+      }
+    },
+    finish() {
+      const groups: EventGroup[] = [];
+      let suppressedGroups = 0;
+      let suppressedEvents = 0;
+      for (const id of [...acc.keys()].sort()) {
+        const g = acc.get(id)!;
+        if (g.count < k) {
+          suppressedGroups++;
+          suppressedEvents += g.count;
+          continue;
+        }
+        groups.push({
+          key: g.key,
+          count: g.count,
+          meanDurationMs: g.durN > 0 ? g.durSum / g.durN : NaN,
+          failures: g.failures
+        });
+      }
+      return { groups, suppressedGroups, suppressedEvents };
+    }
+  };
+}
+
 /**
  * Groups events by the chosen dimensions and suppresses every group of fewer than `k`
  * events (k-anonymity over those quasi-identifiers: each released row stands for at least
@@ -197,44 +257,9 @@ export function groupEventsKAnonymous(
   events: ResultEvent[],
   options: { by: EventDimension[]; k?: number }
 ): { groups: EventGroup[]; suppressedGroups: number; suppressedEvents: number } {
-  const k = Math.max(1, Math.floor(options.k ?? KAnonymityDefaults.k));
-  const acc = new Map<string, EventGroup & { durSum: number; durN: number }>();
-  for (const e of events) {
-    const values = options.by.map((d) => dimensionValue(e, d));
-    const id = JSON.stringify(values);
-    let g = acc.get(id);
-    if (g === undefined) {
-      const key: Partial<Record<EventDimension, string>> = {};
-      options.by.forEach((d, i) => (key[d] = values[i]));
-      g = { key, count: 0, meanDurationMs: NaN, failures: 0, durSum: 0, durN: 0 };
-      acc.set(id, g);
-    }
-    g.count++;
-    if (FAILED.test(e.status)) g.failures++;
-    if (Number.isFinite(e.durationMs)) {
-      g.durSum += e.durationMs;
-      g.durN++;
-    }
-  }
-  const groups: EventGroup[] = [];
-  let suppressedGroups = 0;
-  let suppressedEvents = 0;
-  const ids = [...acc.keys()].sort();
-  for (const id of ids) {
-    const g = acc.get(id)!;
-    if (g.count < k) {
-      suppressedGroups++;
-      suppressedEvents += g.count;
-      continue;
-    }
-    groups.push({
-      key: g.key,
-      count: g.count,
-      meanDurationMs: g.durN > 0 ? g.durSum / g.durN : NaN,
-      failures: g.failures
-    });
-  }
-  return { groups, suppressedGroups, suppressedEvents };
+  const g = createEventGrouper(options);
+  g.add(events);
+  return g.finish();
 }
 
 export const OutlierDefaults = { factor: 3 };

@@ -13,6 +13,7 @@ import {
 } from '$lib/export/privacy';
 import {
   TierNames,
+  TierWidthMs,
   type Aggregate,
   type SeriesCategory,
   type SeriesRecord,
@@ -135,6 +136,21 @@ export interface ExportChoices {
 }
 
 export type ExportPhaseUi = 'idle' | 'running' | 'ready' | 'failed' | 'cancelled';
+
+/**
+ * Typical output bytes per raw point, measured on the demo data (bench/export.bench.ts
+ * prints the real sizes): only for the estimate shown before an export is prepared.
+ */
+export const BytesPerPoint: Record<ExportFormat, number> = {
+  'bundle-ndjson': 20,
+  'bundle-zip': 5,
+  'csv-long': 46,
+  'csv-wide': 12,
+  ndjson: 60,
+  openmetrics: 45,
+  'report-html': 0,
+  diagnostic: 0
+};
 
 /** Minimum password length for an encrypted export (PBKDF2 slows guessing, not short passwords). */
 export const MinPasswordLength = 8;
@@ -268,6 +284,34 @@ export class ExportState {
     const shown = this.filtered.map((s) => s.id);
     this.selected = this.selected.filter((id) => !shown.includes(id));
     this.#invalidate();
+  }
+
+  /**
+   * Points in scope and the output size they suggest, from each series' stored density
+   * (raw points; a rollup tier has one value per bucket and aggregate instead). An estimate:
+   * retention may have dropped older raw points.
+   */
+  get estimate(): { points: number; bytes: number } | null {
+    const r = this.#range(Date.now());
+    if ('error' in r) return null;
+    const c = this.choices;
+    let points = 0;
+    for (const s of this.catalog) {
+      if (!this.selected.includes(s.id) || s.firstT === undefined || s.lastT === undefined)
+        continue;
+      const overlap = Math.max(0, Math.min(r.to, s.lastT) - Math.max(r.from, s.firstT));
+      if (c.resolution === 'raw') {
+        const span = s.lastT - s.firstT;
+        points +=
+          span > 0
+            ? ((s.points ?? 0) * overlap) / span
+            : r.from <= s.lastT && s.lastT <= r.to
+              ? (s.points ?? 0)
+              : 0;
+      } else points += Math.ceil(overlap / TierWidthMs[c.resolution]) * c.aggregates.length;
+    }
+    points = Math.round(points);
+    return { points, bytes: points * BytesPerPoint[c.format] };
   }
 
   /** Why Prepare cannot run yet, in words; null when it can. */

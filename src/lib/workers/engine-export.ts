@@ -8,7 +8,7 @@ import { writeDiagnostic, type DiagnosticInput } from '$lib/export/diagnostic';
 import { encodeJsonNumber } from '$lib/export/encode';
 import {
   computeFences,
-  groupEventsKAnonymous,
+  createEventGrouper,
   KAnonymityDefaults,
   PiiDefaults,
   stripEventPii,
@@ -67,6 +67,8 @@ export const ExportDefaults = {
   headLines: 8,
   headChars: 4_000,
   progressMs: 100,
+  /** Events read per page. */
+  eventPage: 5_000,
   /** Anomalies listed at most (newest first). */
   maxAnomalies: 2_000
 };
@@ -414,49 +416,90 @@ export function createExportApi(ctx: EngineContext) {
     };
     report('Starting', 'reading', true);
 
-    // Events first: small next to points, and the bundle formats need their count.
-    let events: ResultEvent[] = [];
-    let groupsText: { csv: string; ndjson: string; rows: number } | null = null;
-    if (spec.events !== 'none' && spec.format !== 'diagnostic') {
-      const stored = await stores.events.range(spec.from, spec.to);
-      events = stored.map(({ id: _id, ...e }) => e);
-      const stripped = await stripEventPii(events, {
+    // Events are read a page at a time, so a long result log never sits in memory whole;
+    // one salt for every page keeps an id's pseudonym the same across pages.
+    const wantEvents = spec.events !== 'none' && spec.format !== 'diagnostic';
+    const eventSalt = randomHex(16);
+    const eventTally = new Map<string, PrivacyRemoval>();
+    let eventFences: Fences | null = null;
+    let eventsOutlying = 0;
+    let eventsWritten = 0;
+    const forEachEventPage = async (fn: (page: ResultEvent[]) => void | Promise<void>) => {
+      for (let offset = 0; ; offset += ExportDefaults.eventPage) {
+        check();
+        const page = await db.events
+          .where('t')
+          .between(spec.from, spec.to, true, true)
+          .offset(offset)
+          .limit(ExportDefaults.eventPage)
+          .toArray();
+        if (page.length > 0) await fn(page.map(({ id: _id, ...e }) => e));
+        if (page.length < ExportDefaults.eventPage) break;
+      }
+    };
+    const cleanEvents = async (page: ResultEvent[]): Promise<ResultEvent[]> => {
+      const stripped = await stripEventPii(page, {
         policy: spec.pii ?? PiiDefaults,
-        salt: randomHex(16)
+        salt: eventSalt
       });
-      events = stripped.events;
-      removed.push(...stripped.removed);
-      if (spec.outliers && events.length > 0) {
-        const d = Float64Array.from(events, (e) => e.durationMs);
-        const sk = createSketch(d);
-        const fences = computeFences({ q1: sk.quantile(0.25), q3: sk.quantile(0.75) });
-        const before = events.length;
-        events = events.filter((e) => !(e.durationMs < fences.low || e.durationMs > fences.high));
-        if (before > events.length)
-          removed.push({
-            field: 'events.durationMs',
-            action: 'suppressed',
-            count: before - events.length,
-            detail: `events with a duration outside ${fences.low.toFixed(1)}…${fences.high.toFixed(1)} ms (Tukey far-out fences) left out`
-          });
+      for (const r of stripped.removed) {
+        const key = `${r.field}\u0000${r.action}`;
+        const seen = eventTally.get(key);
+        if (seen) seen.count += r.count;
+        else eventTally.set(key, { ...r });
       }
-      if (spec.events === 'grouped') {
-        const by = spec.groupBy.length > 0 ? spec.groupBy : KAnonymityDefaults.by;
-        const g = groupEventsKAnonymous(events, { by, k: spec.k });
-        if (g.suppressedGroups > 0)
-          removed.push({
-            field: 'event groups',
-            action: 'suppressed',
-            count: g.suppressedGroups,
-            detail: `groups of fewer than ${spec.k} events (${g.suppressedEvents} events) suppressed for k-anonymity`
-          });
-        groupsText = {
-          csv: writeEventGroups(g.groups, { by, format: 'csv' }),
-          ndjson: writeEventGroups(g.groups, { by, format: 'ndjson' }),
-          rows: g.groups.length
-        };
-        events = [];
-      }
+      const f = eventFences;
+      if (f === null) return stripped.events;
+      const kept = stripped.events.filter((e) => !(e.durationMs < f.low || e.durationMs > f.high));
+      eventsOutlying += stripped.events.length - kept.length;
+      return kept;
+    };
+    /** Every raw event in scope, cleaned, handed over a page at a time. */
+    const writeEvents = async (write: (page: ResultEvent[]) => void) => {
+      if (!wantEvents || spec.events !== 'raw') return;
+      await forEachEventPage(async (page) => {
+        const clean = await cleanEvents(page);
+        eventsWritten += clean.length;
+        if (clean.length > 0) write(clean);
+      });
+    };
+    /** Adds what the event filters removed to the preview's list (once, at the end). */
+    const noteEventRemovals = () => {
+      removed.push(...eventTally.values());
+      if (eventsOutlying > 0 && eventFences)
+        removed.push({
+          field: 'events.durationMs',
+          action: 'suppressed',
+          count: eventsOutlying,
+          detail: `events with a duration outside ${eventFences.low.toFixed(1)}…${eventFences.high.toFixed(1)} ms (Tukey far-out fences) left out`
+        });
+    };
+    if (wantEvents && spec.outliers) {
+      const sk = createSketch();
+      await forEachEventPage((page) => {
+        for (const e of page) sk.add(e.durationMs);
+      });
+      if (sk.count > 0)
+        eventFences = computeFences({ q1: sk.quantile(0.25), q3: sk.quantile(0.75) });
+    }
+    let groupsText: { csv: string; ndjson: string; rows: number } | null = null;
+    if (wantEvents && spec.events === 'grouped') {
+      const by = spec.groupBy.length > 0 ? spec.groupBy : KAnonymityDefaults.by;
+      const grouper = createEventGrouper({ by, k: spec.k });
+      await forEachEventPage(async (page) => grouper.add(await cleanEvents(page)));
+      const g = grouper.finish();
+      if (g.suppressedGroups > 0)
+        removed.push({
+          field: 'event groups',
+          action: 'suppressed',
+          count: g.suppressedGroups,
+          detail: `groups of fewer than ${spec.k} events (${g.suppressedEvents} events) suppressed for k-anonymity`
+        });
+      groupsText = {
+        csv: writeEventGroups(g.groups, { by, format: 'csv' }),
+        ndjson: writeEventGroups(g.groups, { by, format: 'ndjson' }),
+        rows: g.groups.length
+      };
     }
 
     const anomalies =
@@ -593,6 +636,8 @@ export function createExportApi(ctx: EngineContext) {
         });
         summaries.push(...accs.values());
       }
+      await writeEvents(() => {});
+      noteEventRemovals();
       const privacy = removed.map((r) => `${r.field}: ${r.action} (${r.count}) — ${r.detail}`);
       if (outliersRemoved > 0)
         privacy.push(
@@ -621,7 +666,7 @@ export function createExportApi(ctx: EngineContext) {
                   ? 'not included'
                   : spec.events === 'grouped'
                     ? `grouped, k = ${spec.k}`
-                    : `${events.length} events`
+                    : `${eventsWritten} events (counted, not listed)`
             }
           ],
           series: summaries.map((s) => s.finish()),
@@ -663,11 +708,13 @@ export function createExportApi(ctx: EngineContext) {
         notes,
         series: records.length,
         points: pointsWritten,
-        events: events.length,
+        events: eventsWritten,
         report
       });
     }
 
+    let inBundle = false;
+    let inZip = false;
     if (spec.format === 'csv-wide') {
       const sink = new FileSink(`${prefix}-metrics-wide.csv`, 'text/csv');
       const names = outputs.map(
@@ -801,22 +848,20 @@ export function createExportApi(ctx: EngineContext) {
       }
       emit(writer.end());
       const bundle = pointFormat === 'bundle-ndjson' || pointFormat === 'bundle-zip';
+      inBundle = bundle;
+      inZip = zip !== null;
       if (bundle) {
         if (zip) {
           zip.close();
           zip.open('events.ndjson');
         }
-        for (let i = 0; i < events.length; i += 5_000)
-          emit(
-            writeEventLines(events.slice(i, i + 5_000), !zip),
-            Math.min(5_000, events.length - i)
-          );
+        await writeEvents((page) => emit(writeEventLines(page, !zip), page.length));
         const manifest = {
           ...BundleFormat,
           createdAt: new Date(createdAt).toISOString(),
           seriesCount: seriesWithPoints.size,
           pointCount: pointsWritten,
-          eventCount: events.length
+          eventCount: eventsWritten
         };
         if (zip) {
           zip.close();
@@ -851,54 +896,54 @@ export function createExportApi(ctx: EngineContext) {
         }
       }
       files.push({ sink });
-      if (!bundle && spec.events === 'raw') {
-        const csv = spec.format === 'csv-long';
-        const e = new FileSink(
-          `${prefix}-events.${csv ? 'csv' : 'ndjson'}`,
-          csv ? 'text/csv' : 'application/x-ndjson'
-        );
-        if (csv) e.write(writeEventsCsv([], { header: true }));
-        for (let i = 0; i < events.length; i += 5_000) {
-          const part = events.slice(i, i + 5_000);
-          e.write(
-            csv ? writeEventsCsv(part, { header: false }) : writeEventLines(part, false),
-            part.length
-          );
-        }
-        files.push({ sink: e });
-      }
-      if (groupsText && !(bundle && zip)) {
-        const csv = spec.format === 'csv-long';
-        const g = new FileSink(
-          `${prefix}-events-grouped.${csv ? 'csv' : 'ndjson'}`,
-          csv ? 'text/csv' : 'application/x-ndjson'
-        );
-        g.write(csv ? groupsText.csv : groupsText.ndjson, groupsText.rows);
-        files.push({ sink: g });
-      }
-      if (!zip && (spec.anomalies || spec.insights)) {
-        if (spec.anomalies) {
-          const a = new FileSink(`${prefix}-anomalies.ndjson`, 'application/x-ndjson');
-          a.write(
-            anomalies
-              .map(
-                (x) =>
-                  JSON.stringify({ ...x, id: undefined, value: encodeJsonNumber(x.value) }) + '\n'
-              )
-              .join(''),
-            anomalies.length
-          );
-          files.push({ sink: a });
-        }
-        if (spec.insights) {
-          const n = new FileSink(`${prefix}-insights.ndjson`, 'application/x-ndjson');
-          n.write(insights.map((x) => JSON.stringify(x) + '\n').join(''), insights.length);
-          files.push({ sink: n });
-        }
-      }
       if (spec.format === 'openmetrics' && spec.events === 'raw')
         notes.push('OpenMetrics carries no events: they are in a separate NDJSON file.');
     }
+    if (!inBundle && spec.events === 'raw') {
+      const csv = spec.format === 'csv-long' || spec.format === 'csv-wide';
+      const e = new FileSink(
+        `${prefix}-events.${csv ? 'csv' : 'ndjson'}`,
+        csv ? 'text/csv' : 'application/x-ndjson'
+      );
+      if (csv) e.write(writeEventsCsv([], { header: true }));
+      await writeEvents((page) =>
+        e.write(
+          csv ? writeEventsCsv(page, { header: false }) : writeEventLines(page, false),
+          page.length
+        )
+      );
+      files.push({ sink: e });
+    }
+    if (groupsText && !inZip) {
+      const csv = spec.format === 'csv-long' || spec.format === 'csv-wide';
+      const g = new FileSink(
+        `${prefix}-events-grouped.${csv ? 'csv' : 'ndjson'}`,
+        csv ? 'text/csv' : 'application/x-ndjson'
+      );
+      g.write(csv ? groupsText.csv : groupsText.ndjson, groupsText.rows);
+      files.push({ sink: g });
+    }
+    if (!inZip && (spec.anomalies || spec.insights)) {
+      if (spec.anomalies) {
+        const a = new FileSink(`${prefix}-anomalies.ndjson`, 'application/x-ndjson');
+        a.write(
+          anomalies
+            .map(
+              (x) =>
+                JSON.stringify({ ...x, id: undefined, value: encodeJsonNumber(x.value) }) + '\n'
+            )
+            .join(''),
+          anomalies.length
+        );
+        files.push({ sink: a });
+      }
+      if (spec.insights) {
+        const n = new FileSink(`${prefix}-insights.ndjson`, 'application/x-ndjson');
+        n.write(insights.map((x) => JSON.stringify(x) + '\n').join(''), insights.length);
+        files.push({ sink: n });
+      }
+    }
+    noteEventRemovals();
     if (outliersRemoved > 0)
       removed.push({
         field: 'values',
@@ -913,7 +958,7 @@ export function createExportApi(ctx: EngineContext) {
       notes,
       series: seriesWithPoints.size,
       points: pointsWritten,
-      events: events.length,
+      events: eventsWritten,
       report
     });
   }
