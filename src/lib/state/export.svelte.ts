@@ -138,8 +138,9 @@ export interface ExportChoices {
 export type ExportPhaseUi = 'idle' | 'running' | 'ready' | 'failed' | 'cancelled';
 
 /**
- * Typical output bytes per raw point, measured on the demo data (bench/export.bench.ts
- * prints the real sizes): only for the estimate shown before an export is prepared.
+ * Typical output bytes per raw point, only for the estimate shown before an export is
+ * prepared: the bundle, zip and long-CSV figures are what bench/export.bench.ts measured
+ * (10M points, short labels); the others are approximate. Long labels make files larger.
  */
 export const BytesPerPoint: Record<ExportFormat, number> = {
   'bundle-ndjson': 20,
