@@ -69,7 +69,14 @@ function describe(s: SeriesDescriptor): SeriesDescriptor {
   return d;
 }
 
-function seriesLine(b: PointBatch, type: boolean): string {
+/**
+ * One `series` line of a bundle (`type: 'series'` in the single-file form).
+ *
+ * Empty input: a line with empty `t` and `v`. Complexity O(points).
+ * @example
+ * formatBundleSeriesLine(batch, true) // '{"type":"series","series":{…},"t":[…],"v":[…]}'
+ */
+export function formatBundleSeriesLine(b: PointBatch, type: boolean): string {
   return JSON.stringify({
     ...(type ? { type: 'series' } : {}),
     series: describe(b.series),
@@ -87,7 +94,7 @@ function seriesLine(b: PointBatch, type: boolean): string {
  */
 export function writeBundleZip(content: BundleContent): Uint8Array {
   const merged = mergeBatches(content.series);
-  const series = merged.map((b) => seriesLine(b, false) + '\n').join('');
+  const series = merged.map((b) => formatBundleSeriesLine(b, false) + '\n').join('');
   const events = content.events.map((e) => JSON.stringify(encodeEvent(e)) + '\n').join('');
   return zipSync({
     'manifest.json': strToU8(JSON.stringify(createManifest(content), null, 2)),
@@ -106,7 +113,7 @@ export function writeBundleZip(content: BundleContent): Uint8Array {
 export function writeBundleNdjson(content: BundleContent): string {
   const merged = mergeBatches(content.series);
   const lines = [JSON.stringify({ type: 'manifest', ...createManifest(content) })];
-  for (const b of merged) lines.push(seriesLine(b, true));
+  for (const b of merged) lines.push(formatBundleSeriesLine(b, true));
   for (const e of content.events)
     lines.push(JSON.stringify({ type: 'event', event: encodeEvent(e) }));
   return lines.join('\n') + '\n';

@@ -6,3 +6,36 @@ export { writeBundleZip, writeBundleNdjson, createManifest, BundleFormat } from 
 export type { BundleContent, BundleManifest } from './bundle';
 export { encodeJsonNumber, formatPromValue, formatMsAsSeconds } from './encode';
 export { mergeBatches } from './merge';
+export {
+  createPointWriter,
+  orderSeriesForFormat,
+  writeEventsCsv,
+  writeEventLines,
+  writeEventGroups,
+  writeWideCsv
+} from './stream';
+export type { PointStreamFormat, PointStreamWriter, WideColumn } from './stream';
+export { createZipStream, ZipStreamDefaults } from './zip-stream';
+export {
+  ArchiveDefaults,
+  ArchiveError,
+  ArchiveFormat,
+  decryptArchive,
+  encryptArchive,
+  isEncryptedArchive,
+  openEncryptedImport,
+  readArchiveHeader
+} from './crypto';
+export {
+  computeFences,
+  groupEventsKAnonymous,
+  KAnonymityDefaults,
+  PiiDefaults,
+  pseudonymize,
+  redactText,
+  stripEventPii,
+  suppressOutliers
+} from './privacy';
+export type { EventDimension, EventGroup, PiiPolicy, PrivacyRemoval } from './privacy';
+export { createSummaryAccumulator, escapeHtml, renderSparkline, writeReportHtml } from './report';
+export { writeDiagnostic, DiagnosticFormat } from './diagnostic';

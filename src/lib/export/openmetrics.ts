@@ -1,4 +1,4 @@
-import type { PointBatch } from '../types';
+import type { PointBatch, SeriesDescriptor } from '../types';
 import { formatMsAsSeconds, formatPromValue } from './encode';
 import { mergeBatches } from './merge';
 
@@ -28,13 +28,56 @@ interface Family {
   members: PointBatch[];
 }
 
-function familyOf(b: PointBatch): { name: string; type: FamilyType } {
+function familyOf(b: { series: SeriesDescriptor }): { name: string; type: FamilyType } {
   const { name, kind } = b.series;
   if (kind === 'histogram_bucket' && name.endsWith('_bucket'))
     return { name: name.slice(0, -7), type: 'histogram' };
   if (kind === 'counter' && name.endsWith('_total'))
     return { name: name.slice(0, -6), type: 'counter' };
   return { name, type: kind === 'counter' ? 'unknown' : 'gauge' };
+}
+
+/**
+ * The OpenMetrics family a series is written under, given every series of the export (a
+ * histogram's `_sum`/`_count` counters join the histogram family). Streaming writers order
+ * series by this key so each family's samples are contiguous, as the format requires.
+ *
+ * Empty input: not applicable. Complexity O(series) per call.
+ * @example
+ * openMetricsFamily(desc, all) // { name: 'req', type: 'counter', key: 'counter\u0000req' }
+ */
+export function openMetricsFamily(
+  series: SeriesDescriptor,
+  all: SeriesDescriptor[]
+): { name: string; type: FamilyType; key: string } {
+  let f = familyOf({ series });
+  const m = /^(.*)_(sum|count)$/.exec(series.name);
+  if (
+    m !== null &&
+    series.kind !== 'histogram_bucket' &&
+    all.some(
+      (s) => familyOf({ series: s }).type === 'histogram' && familyOf({ series: s }).name === m[1]
+    )
+  )
+    f = { name: m[1], type: 'histogram' };
+  return { ...f, key: `${f.type}\u0000${f.name}` };
+}
+
+/** Escapes a label value for the text formats. */
+export function formatOpenMetricsLabels(labels: Record<string, string>): string {
+  const keys = Object.keys(labels);
+  return keys.length === 0
+    ? ''
+    : `{${keys.map((k) => `${k}="${escapeLabelValue(labels[k])}"`).join(',')}}`;
+}
+
+/** The `# TYPE`/`# HELP` lines that open a family. */
+export function formatOpenMetricsFamilyHead(f: {
+  name: string;
+  type: string;
+  help?: string;
+}): string {
+  return `# TYPE ${f.name} ${f.type}\n${f.help !== undefined ? `# HELP ${f.name} ${escapeHelp(f.help)}\n` : ''}`;
 }
 
 /**

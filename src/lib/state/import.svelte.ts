@@ -14,6 +14,7 @@ import { getImporter, type ImportRemote } from '$lib/workers/import-client';
 export type ImportJobStatus =
   | 'inspecting'
   | 'review'
+  | 'password'
   | 'queued'
   | 'running'
   | 'done'
@@ -37,6 +38,8 @@ export interface ImportJob {
   options?: ImportOptions;
   /** Set when the job is a resume of an unfinished import chosen from the list. */
   expectedId?: string;
+  /** Password of an encrypted archive, held in memory until the job runs. */
+  password?: string;
 }
 
 export type TimestampMode = 'file' | 'chosen';
@@ -126,6 +129,12 @@ export class ImportState {
     void this.#pump();
   }
 
+  /** Gives an encrypted archive its password and queues it (checked when it runs). */
+  unlock(jobId: string, password: string): void {
+    this.#update(jobId, { password, status: 'queued', message: undefined });
+    void this.#pump();
+  }
+
   /** Re-runs the CSV preview with new choices (delimiter, header, time format). */
   async previewCsv(jobId: string, csv: CsvOverrides): Promise<void> {
     const job = this.#job(jobId);
@@ -139,7 +148,7 @@ export class ImportState {
     const job = this.#job(jobId);
     if (!job) return;
     if (job.status === 'running') await this.#importer.cancel(jobId);
-    else if (['inspecting', 'review', 'queued'].includes(job.status))
+    else if (['inspecting', 'review', 'password', 'queued'].includes(job.status))
       this.#update(jobId, { status: 'cancelled', message: 'Removed before it started.' });
   }
 
@@ -223,6 +232,8 @@ export class ImportState {
         this.#update(jobId, { inspection, status: 'refused', message: inspection.error.message });
         return;
       }
+      if (inspection.encrypted)
+        return this.#update(jobId, { inspection, options, status: 'password' });
       const review = inspection.format === 'csv' && !inspection.checkpoint;
       this.#update(jobId, { inspection, options, status: review ? 'review' : 'queued' });
       void this.#pump();
@@ -253,8 +264,10 @@ export class ImportState {
     const options: ImportOptions & { jobId: string } = {
       ...(job.options ?? this.#options()),
       ...(job.csv ? { csv: job.csv } : {}),
+      ...(job.password ? { password: job.password } : {}),
       jobId
     };
+    this.#update(jobId, { password: undefined });
     try {
       const summary = await this.#importer.importFile(
         job.file,
@@ -263,7 +276,10 @@ export class ImportState {
       );
       this.#update(jobId, { status: summary.status, summary, message: summary.message });
     } catch (e) {
-      this.#update(jobId, { status: 'failed', message: (e as Error).message });
+      const message = (e as Error).message;
+      // A wrong password imported nothing: ask again instead of ending the job.
+      const retry = job.inspection?.encrypted && /password/i.test(message);
+      this.#update(jobId, { status: retry ? 'password' : 'failed', message });
     }
   }
 }

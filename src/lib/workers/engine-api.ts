@@ -28,6 +28,7 @@ import { IngestQueue } from './ingest-queue';
 import { createAnalyticsApi } from './engine-analytics';
 import { createAnomalyApi } from './engine-anomaly';
 import { createImportApi } from './engine-import';
+import { createExportApi } from './engine-export';
 
 /** How often the leader rolls up new points, and when it cleans up. */
 export const EngineDefaults = { rollupIntervalMs: 5_000, cleanupHour: 2, cleanupEveryMs: 600_000 };
@@ -475,7 +476,8 @@ export function createEngineApi(deps: EngineDeps = {}) {
     ...createAnomalyApi(ctx),
     ...createAnalyticsApi(ctx),
     ...createAgentApi(ctx),
-    ...createImportApi(ctx)
+    ...createImportApi(ctx),
+    ...createExportApi(ctx)
   };
   return api;
 }

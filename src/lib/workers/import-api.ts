@@ -15,6 +15,7 @@ import {
   type ParseStep,
   type TimePrecision
 } from '$lib/ingest';
+import { isEncryptedArchive, openEncryptedImport } from '$lib/export/crypto';
 import { seriesKey } from '$lib/types/series-key';
 import type { PointBatch, ResultEvent } from '$lib/types';
 import type { ImportStoreApi } from './engine-import';
@@ -69,6 +70,8 @@ export interface ImportOptions {
   resume?: boolean;
   limits?: Partial<IngestLimits>;
   stopAfterErrors?: number;
+  /** Password of an encrypted Tidemark archive (export/crypto.ts); never stored. */
+  password?: string;
 }
 
 export type ImportPhase = 'hashing' | 'parsing' | 'committing' | 'done';
@@ -131,6 +134,8 @@ export interface FileInspection {
   error?: { code: IngestErrorCode; message: string };
   csv?: CsvPreview;
   checkpoint?: ImportCheckpoint;
+  /** An encrypted Tidemark archive: the import needs its password. */
+  encrypted?: boolean;
 }
 
 /** A file as the import reads it: a DOM `File` in the browser, a Node `File`/`Blob` in tests. */
@@ -237,6 +242,7 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
     );
     const head = bytes.subarray(0, SniffDefaults.headBytes);
     const out: FileInspection = { id, size: file.size, format: null, checkpoint };
+    if (isEncryptedArchive(head)) return { ...out, encrypted: true };
     try {
       if (file.size === 0)
         throw new IngestError({
@@ -263,7 +269,9 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
     const job: Job = { cancelled: false };
     jobs.set(options.jobId, job);
     try {
-      return await runImport(file, options, job, onProgress);
+      // An encrypted archive is decrypted and authenticated whole before parsing starts.
+      const { password, ...rest } = options;
+      return await runImport(await openEncryptedImport(file, password), rest, job, onProgress);
     } finally {
       jobs.delete(options.jobId);
     }
