@@ -10,7 +10,8 @@
  *   bytes in Node in this run (the ceiling the import could reach with free storage).
  *   Also reported: the page streaming the Blob and counting lines (the I/O floor).
  * - import.peak_heap_mb: the largest sum of JS heap in use over the page and its workers
- *   (CDP Runtime.getHeapUsage per target, sampled every 250 ms) during the imports;
+ *   (CDP Runtime.getHeapUsage per target, sampled every 250 ms) during the imports (and,
+ *   reported beside it, while the leader rolls the imported series up afterwards);
  *   baseline: the same sum before the imports started.
  *
  * Run: BENCH_PORT=4402 npx tsx bench/import.bench.ts   (BENCH_IMPORT_MB=50 for a quick pass;
@@ -188,11 +189,15 @@ async function main(): Promise<void> {
     let peak = idle;
     let peakRss = idleRss;
     let sampling = false;
+    /** Peak while the rollups of the imported series catch up, after the imports. */
+    let rollupPeak: typeof idle | null = null;
     const timer = setInterval(() => {
       if (!sampling) return;
       peakRss = Math.max(peakRss, chromiumPss(bench.profileDir));
       void sampleHeap().then((s) => {
-        if (s.total > peak.total) peak = s;
+        if (rollupPeak) {
+          if (s.total > rollupPeak.total) rollupPeak = s;
+        } else if (s.total > peak.total) peak = s;
       });
     }, SAMPLE_MS);
 
@@ -290,6 +295,28 @@ async function main(): Promise<void> {
       });
       await page.getByRole('button', { name: 'Clear finished' }).click();
     }
+    // The leader rolls imported series up once no import is running (engine rollupPass):
+    // how long that takes after the last import, and the heap it needs meanwhile.
+    rollupPeak = idle;
+    sampling = true;
+    const r0 = Date.now();
+    await page.waitForFunction(
+      async () => {
+        const engine = (
+          globalThis as unknown as {
+            tidemarkEngine: {
+              listSeries(): Promise<{ source: string; lastT?: number; rolledUntil?: number }[]>;
+            };
+          }
+        ).tidemarkEngine;
+        const series = await engine.listSeries();
+        return series.every((x) => x.source !== 'import' || x.rolledUntil === x.lastT);
+      },
+      undefined,
+      { timeout: 0, polling: 1000 }
+    );
+    const rollupSeconds = (Date.now() - r0) / 1000;
+    sampling = false;
     clearInterval(timer);
     if (PROFILE_DIR) {
       mkdirSync(PROFILE_DIR, { recursive: true });
@@ -313,6 +340,13 @@ async function main(): Promise<void> {
       ),
       peakPssMb: peakRss / MB,
       idlePssMb: idleRss / MB,
+      after_imports: {
+        rollup_catch_up_s: rollupSeconds,
+        peak_heap_mb: rollupPeak!.total / MB,
+        targets: Object.fromEntries(
+          Object.entries(rollupPeak!.parts).map(([k, v]) => [k, Math.round(v / MB)])
+        )
+      },
       note: 'heap: JS heap + ArrayBuffer backing stores of page + workers (Blob bytes are outside it); pss: all Chromium processes of the profile, including the generated Blob held by the browser'
     });
   } finally {

@@ -266,6 +266,66 @@ describe('rollup tiers in the store', () => {
   });
 });
 
+describe('rollups during an import', () => {
+  it('wait for imported series while an import runs, and catch up when it is done or gone', async () => {
+    let now = T0 + 3_600_000;
+    const { api, name } = engine(() => now);
+    const imported: PointBatch = {
+      ...series(T0, 600, 17),
+      series: { ...gauge, labels: { sensor: 'file' }, source: 'import' }
+    };
+    const live = series(T0, 600, 18);
+    await api.ingest([imported, live]);
+    const db = await openDatabase(() => {}, { name });
+    const checkpoint = {
+      id: 'file-hash',
+      name: 'big.prom',
+      size: 1e9,
+      format: 'prometheus',
+      offset: 1e6,
+      rows: 1,
+      points: 600,
+      events: 0,
+      errors: 0,
+      done: false,
+      startedAt: now - 1000,
+      updatedAt: now - 1000
+    };
+    await db.imports.put(checkpoint);
+    const rolled = async () =>
+      new Map((await api.listSeries()).map((s) => [s.source, s.rolledUntil]));
+    const pass = await api.rollupPass();
+    expect(pass.series).toBe(1); // the live one only
+    expect((await rolled()).get('api')).toBe(T0 + 599_000);
+    expect((await rolled()).get('import')).toBeUndefined();
+    expect((await api.backgroundStats()).rollupsDeferredForImport).toBe(true);
+    // Queries of the imported series still see every point (stitched from raw).
+    const [imp] = (await api.listSeries()).filter((s) => s.source === 'import');
+    const q = await api.query({
+      seriesId: imp.id,
+      from: T0,
+      to: T0 + 600_000,
+      maxPoints: 100,
+      aggregates: ['count'],
+      tier: '1m'
+    });
+    expect(q.columns.count!.reduce((a, b) => a + b, 0)).toBe(
+      Array.from(imported.v).filter((x) => !Number.isNaN(x)).length
+    );
+    // A tab closed mid-import: its checkpoint goes stale and the rollups catch up…
+    now += 20_000;
+    await api.rollupPass();
+    expect((await rolled()).get('import')).toBe(T0 + 599_000);
+    // …as they do at once when the import says it is done.
+    const more: PointBatch = { ...series(T0 + 600_000, 60, 19), series: imported.series };
+    await api.ingest([more]);
+    await db.imports.put({ ...checkpoint, updatedAt: now, done: true });
+    await api.rollupPass();
+    expect((await rolled()).get('import')).toBe(T0 + 659_000);
+    db.close();
+  });
+});
+
 describe('retention', () => {
   it('drops old raw chunks and fine tiers, keeps coarse tiers, and queries fall back', async () => {
     let now = T0 + 2 * 3_600_000;

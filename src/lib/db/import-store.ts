@@ -80,3 +80,19 @@ export async function saveImportCheckpoint(
 export async function deleteImportCheckpoint(db: TidemarkDb, id: string): Promise<void> {
   await db.imports.delete(id);
 }
+
+/**
+ * Whether an import is running somewhere (any tab): a checkpoint not done and written within
+ * `windowMs` of `now`. An import commits every few seconds at most, so a tab closed mid-import
+ * stops counting after the window.
+ */
+export async function isImportActive(
+  db: TidemarkDb,
+  options: { now: number; windowMs: number }
+): Promise<boolean> {
+  const recent = await db.imports
+    .where('updatedAt')
+    .above(options.now - options.windowMs)
+    .toArray();
+  return recent.some((r) => !r.done);
+}
