@@ -197,7 +197,7 @@ export function createEngineApi(deps: EngineDeps = {}) {
     // took the CPU the import needs (on two cores the 1 GB import bench spent most of its
     // time waiting on the store). Their raw points are stored and queries stitch them; the
     // rollups catch up once the import is done or has stopped. Live series go on as usual.
-    const importing = await isImportActive(db, {
+    let importing = await isImportActive(db, {
       now: started,
       windowMs: EngineDefaults.importActiveWindowMs
     });
@@ -209,9 +209,20 @@ export function createEngineApi(deps: EngineDeps = {}) {
     );
     stats.rollupsDeferredForImport = importing;
     let points = 0;
+    let checkedAt = started;
     for (const s of due) {
       // A series far behind (a big import) is rolled up in slices, a transaction each.
       for (;;) {
+        if (s.source === 'import' && now() - checkedAt > 1000) {
+          // A long catch-up of imported series stops when the next import starts.
+          checkedAt = now();
+          importing = await isImportActive(db, {
+            now: checkedAt,
+            windowMs: EngineDefaults.importActiveWindowMs
+          });
+          stats.rollupsDeferredForImport = importing;
+        }
+        if (importing && s.source === 'import') break;
         const r = await rollupSeries({
           db,
           metrics,
