@@ -326,6 +326,41 @@ describe('rollups during an import', () => {
   });
 });
 
+describe('counts during an import', () => {
+  it('answer the last scan again while an import runs, and are exact once it is done', async () => {
+    const now = T0 + 3_600_000;
+    const { api, name } = engine(() => now);
+    await api.ingest([series(T0, 600, 20)]);
+    const db = await openDatabase(() => {}, { name });
+    const checkpoint = {
+      id: 'h',
+      name: 'f.csv',
+      size: 1,
+      format: 'csv',
+      offset: 0,
+      rows: 0,
+      points: 0,
+      events: 0,
+      errors: 0,
+      done: false,
+      startedAt: now,
+      updatedAt: now
+    };
+    expect((await api.counts()).points).toBe(600);
+    await db.imports.put(checkpoint);
+    await api.ingest([series(T0 + 600_000, 100, 21)]);
+    expect((await api.counts()).points).toBe(600); // the scan before, not a new one
+    await db.imports.put({ ...checkpoint, stopReason: 'cancelled' });
+    expect((await api.counts()).points).toBe(700);
+    await db.imports.put({ ...checkpoint, updatedAt: now });
+    await api.ingest([series(T0 + 700_000, 50, 22)]);
+    expect((await api.counts()).points).toBe(700);
+    await db.imports.put({ ...checkpoint, done: true });
+    expect((await api.counts()).points).toBe(750);
+    db.close();
+  });
+});
+
 describe('retention', () => {
   it('drops old raw chunks and fine tiers, keeps coarse tiers, and queries fall back', async () => {
     let now = T0 + 2 * 3_600_000;

@@ -82,17 +82,18 @@ export async function deleteImportCheckpoint(db: TidemarkDb, id: string): Promis
 }
 
 /**
- * Whether an import is running somewhere (any tab): a checkpoint not done and written within
- * `windowMs` of `now`. An import commits every few seconds at most, so a tab closed mid-import
+ * Whether an import is running somewhere (any tab): a checkpoint not done, not stopped, and
+ * written within `windowMs` of `now`. An import commits every few seconds at most, so a tab closed mid-import
  * stops counting after the window.
  */
 export async function isImportActive(
   db: TidemarkDb,
   options: { now: number; windowMs: number }
 ): Promise<boolean> {
-  const recent = await db.imports
+  const recent = (await db.imports
     .where('updatedAt')
     .above(options.now - options.windowMs)
-    .toArray();
-  return recent.some((r) => !r.done);
+    .toArray()) as ImportCheckpoint[];
+  // A cancelled or failed import says why it stopped: it is not running.
+  return recent.some((r) => !r.done && !r.stopReason);
 }

@@ -13,9 +13,6 @@ import {
 import type { EngineCounts } from '$lib/workers/engine-api';
 import { electLeader } from '$lib/workers/leader';
 
-/** counts() may take at most 1/CountsDutyFactor of the time between notices. */
-const CountsDutyFactor = 20;
-
 /**
  * What every page reads: the engine of this tab, whether this tab leads, the database's
  * lifecycle, storage figures and a change counter that bumps whenever any tab writes data.
@@ -37,8 +34,6 @@ export class AppState {
   #resign: (() => void) | null = null;
   #storageTimer: ReturnType<typeof setTimeout> | undefined;
   #countsTimer: ReturnType<typeof setTimeout> | undefined;
-  /** How long the last counts() took. */
-  #countsMs = 0;
 
   get engine(): EngineRemote {
     this.#engine ??= getEngine();
@@ -110,17 +105,12 @@ export class AppState {
     if (notice.kind === 'settings') void this.#reloadSettings();
     if (notice.kind === 'cleared') this.storageFull = null;
     this.changes++;
-    // counts() reads every chunk in this tab's engine, the worker that also stores imports
-    // and live data: at most once a second, and never more than a twentieth of the time
-    // (a scan of 100 M stored points took seconds, and once a second it starved an import).
+    // counts() scans every chunk: at most once a second however many notices arrive.
     if (this.#countsTimer === undefined)
-      this.#countsTimer = setTimeout(
-        () => {
-          this.#countsTimer = undefined;
-          void this.refreshCounts();
-        },
-        Math.max(1000, CountsDutyFactor * this.#countsMs)
-      );
+      this.#countsTimer = setTimeout(() => {
+        this.#countsTimer = undefined;
+        void this.refreshCounts();
+      }, 1000);
     // Storage estimates are cheap but not free: at most one every 2 s.
     clearTimeout(this.#storageTimer);
     this.#storageTimer = setTimeout(() => void this.refreshStorage(), 2000);
@@ -129,9 +119,7 @@ export class AppState {
   async refreshCounts(): Promise<void> {
     if (this.lifecycle?.kind !== 'open') return;
     try {
-      const t0 = performance.now();
       this.counts = await this.engine.counts();
-      this.#countsMs = performance.now() - t0;
     } catch {
       // The database may have closed for an upgrade; the banner says so.
     }

@@ -37,7 +37,9 @@ export const EngineDefaults = {
   cleanupHour: 2,
   cleanupEveryMs: 600_000,
   /** An import whose checkpoint is this recent counts as running (see rollupPass). */
-  importActiveWindowMs: 15_000
+  importActiveWindowMs: 15_000,
+  /** How stale counts() may be while an import runs. */
+  countsWhileImportingMs: 30_000
 };
 
 export interface BackgroundStats {
@@ -188,6 +190,8 @@ export function createEngineApi(deps: EngineDeps = {}) {
   }
 
   /** One rollup pass over every series with new or late points. */
+  let lastCounts: { at: number; value: EngineCounts } | null = null;
+
   async function rollupPass(): Promise<{ series: number; points: number; seriesIds: number[] }> {
     const { db, metrics, rollups } = await ready();
     const started = now();
@@ -455,11 +459,25 @@ export function createEngineApi(deps: EngineDeps = {}) {
       return events.recent(limit);
     },
 
+    /**
+     * Stored totals. Reads every chunk and block, in the worker that also commits imports:
+     * while an import runs (any tab) a scan younger than EngineDefaults.countsWhileImportingMs
+     * is answered again instead (with 100 M points stored, a scan per change notice starved
+     * the import). Exact again once the import is done or stopped.
+     */
     async counts(): Promise<EngineCounts> {
       const { db, metrics, rollups } = await ready();
+      const at = now();
+      if (
+        lastCounts &&
+        at - lastCounts.at < EngineDefaults.countsWhileImportingMs &&
+        (await isImportActive(db, { now: at, windowMs: EngineDefaults.importActiveWindowMs }))
+      ) {
+        return lastCounts.value;
+      }
       const raw = await metrics.rawFootprint();
       const rolled = await rollups.footprint();
-      return {
+      const value = {
         series: await db.series.count(),
         events: await db.events.count(),
         chunks: raw.chunks,
@@ -468,6 +486,8 @@ export function createEngineApi(deps: EngineDeps = {}) {
         rollupBlocks: rolled.records,
         rollupBytes: rolled.bytes
       };
+      lastCounts = { at, value };
+      return value;
     },
 
     /** Loads the deterministic demo day ending now. */
