@@ -29,7 +29,7 @@ import type { ImportStoreApi } from './engine-import';
  * commit spent 17 s waiting on the store, 1M points / 16 MiB spent 3.4 s.
  */
 export const ImportDefaults = {
-  commitPoints: 1_000_000,
+  commitPoints: 500_000,
   commitBytes: 16 * 1024 * 1024,
   commitEvents: 5_000,
   /**
