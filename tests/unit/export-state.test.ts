@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { resolveExportRange } from '$lib/state/export.svelte';
+import { estimateScopePoints, resolveExportRange } from '$lib/state/export.svelte';
+import type { SeriesRecord } from '$lib/types';
 
 const NOW = Date.UTC(2026, 10, 23, 12);
 
@@ -38,5 +39,43 @@ describe('resolveExportRange', () => {
     expect(custom('2026-01-03T00:00:00Z', '2026-01-02T00:00:00Z')).toEqual({
       error: expect.stringMatching(/starts after it ends/)
     });
+  });
+});
+
+describe('estimateScopePoints', () => {
+  const series = (over: Partial<SeriesRecord>): SeriesRecord =>
+    ({
+      id: 1,
+      key: 'cpu',
+      name: 'cpu',
+      labels: {},
+      unit: '%',
+      kind: 'gauge',
+      source: 'demo',
+      category: 'system',
+      firstT: NOW - 86_400_000,
+      lastT: NOW,
+      points: 8_640,
+      ...over
+    }) as SeriesRecord;
+
+  it('counts raw points only where retention kept them', () => {
+    const day = { from: NOW - 86_400_000, to: NOW, resolution: 'raw' as const, aggregates: 1 };
+    // A day at 10 s is 8,640 points; with raw points kept for the last hour, 360 remain.
+    expect(estimateScopePoints({ ...day, series: [series({})] })).toBe(8_640);
+    const kept = series({ horizons: { raw: NOW - 3_600_000 } } as Partial<SeriesRecord>);
+    expect(estimateScopePoints({ ...day, series: [kept] })).toBe(360);
+  });
+
+  it('counts one value per bucket and aggregate for a tier', () => {
+    expect(
+      estimateScopePoints({
+        series: [series({})],
+        from: NOW - 86_400_000,
+        to: NOW,
+        resolution: '1h',
+        aggregates: 3
+      })
+    ).toBe(72);
   });
 });

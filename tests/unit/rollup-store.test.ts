@@ -350,7 +350,7 @@ describe('counts during an import', () => {
     await db.imports.put(checkpoint);
     await api.ingest([series(T0 + 600_000, 100, 21)]);
     expect((await api.counts()).points).toBe(600); // the scan before, not a new one
-    await db.imports.put({ ...checkpoint, stopReason: 'cancelled' });
+    await db.imports.put({ ...checkpoint, stopReason: 'cancelled' } as typeof checkpoint);
     expect((await api.counts()).points).toBe(700);
     await db.imports.put({ ...checkpoint, updatedAt: now });
     await api.ingest([series(T0 + 700_000, 50, 22)]);

@@ -18,7 +18,8 @@ import {
   type SeriesCategory,
   type SeriesRecord,
   type SeriesSource,
-  type StorageStatus
+  type StorageStatus,
+  type TierName
 } from '$lib/types';
 import type { EngineRemote } from '$lib/workers/engine-client';
 import { proxy } from '$lib/workers/engine-client';
@@ -287,31 +288,18 @@ export class ExportState {
     this.#invalidate();
   }
 
-  /**
-   * Points in scope and the output size they suggest, from each series' stored density
-   * (raw points; a rollup tier has one value per bucket and aggregate instead). An estimate:
-   * retention may have dropped older raw points.
-   */
+  /** Points in scope and the output size they suggest (see estimateScopePoints). */
   get estimate(): { points: number; bytes: number } | null {
     const r = this.#range(Date.now());
     if ('error' in r) return null;
     const c = this.choices;
-    let points = 0;
-    for (const s of this.catalog) {
-      if (!this.selected.includes(s.id) || s.firstT === undefined || s.lastT === undefined)
-        continue;
-      const overlap = Math.max(0, Math.min(r.to, s.lastT) - Math.max(r.from, s.firstT));
-      if (c.resolution === 'raw') {
-        const span = s.lastT - s.firstT;
-        points +=
-          span > 0
-            ? ((s.points ?? 0) * overlap) / span
-            : r.from <= s.lastT && s.lastT <= r.to
-              ? (s.points ?? 0)
-              : 0;
-      } else points += Math.ceil(overlap / TierWidthMs[c.resolution]) * c.aggregates.length;
-    }
-    points = Math.round(points);
+    const points = estimateScopePoints({
+      series: this.catalog.filter((s) => this.selected.includes(s.id)),
+      from: r.from,
+      to: r.to,
+      resolution: c.resolution,
+      aggregates: c.aggregates.length
+    });
     return { points, bytes: points * BytesPerPoint[c.format] };
   }
 
@@ -466,4 +454,36 @@ export class ExportState {
         this.message = `Could not save ${file.name}: ${(e as Error).message}`;
     }
   }
+}
+
+/**
+ * Values an export of these series over [from, to] holds, estimated from the series
+ * records: raw points at each series' density over the part of the range its raw points
+ * still cover (retention records where they were dropped, `horizons.raw`), or one value per
+ * bucket and aggregate for a rollup tier.
+ */
+export function estimateScopePoints(options: {
+  series: SeriesRecord[];
+  from: number;
+  to: number;
+  resolution: 'raw' | TierName;
+  aggregates: number;
+}): number {
+  const { from, to, resolution } = options;
+  let points = 0;
+  for (const s of options.series) {
+    if (s.firstT === undefined || s.lastT === undefined) continue;
+    const overlap = Math.max(0, Math.min(to, s.lastT) - Math.max(from, s.firstT));
+    if (resolution !== 'raw') {
+      points += Math.ceil(overlap / TierWidthMs[resolution]) * options.aggregates;
+      continue;
+    }
+    const kept = (s as SeriesRecord & { horizons?: { raw?: number } }).horizons?.raw;
+    const start = Math.max(from, s.firstT, kept ?? -Infinity);
+    const span = s.lastT - s.firstT;
+    if (span > 0) points += ((s.points ?? 0) * Math.max(0, Math.min(to, s.lastT) - start)) / span;
+    else if (from <= s.lastT && s.lastT <= to && !(kept !== undefined && kept > s.lastT))
+      points += s.points ?? 0;
+  }
+  return Math.round(points);
 }
