@@ -290,6 +290,17 @@ function clip(c: Columnar, a: number, b: number, first: boolean, last: boolean):
 /**
  * The export module of the engine (see EngineContext): `runExport` and `cancelExport`.
  */
+/** Records the values outlier suppression left out, when it left any. */
+function noteOutliers(removed: PrivacyRemoval[], count: number): void {
+  if (count === 0) return;
+  removed.push({
+    field: 'values',
+    action: 'suppressed',
+    count,
+    detail: 'outlying values left out (Tukey far-out fences: Q1 − 3·IQR, Q3 + 3·IQR)'
+  });
+}
+
 export function createExportApi(ctx: EngineContext) {
   const jobs = new Map<string, { cancelled: boolean }>();
 
@@ -694,13 +705,7 @@ export function createExportApi(ctx: EngineContext) {
         g.write(groupsText.csv, groupsText.rows);
         files.push({ sink: g });
       }
-      if (outliersRemoved > 0)
-        removed.push({
-          field: 'values',
-          action: 'suppressed',
-          count: outliersRemoved,
-          detail: 'outlying values left out (Tukey far-out fences: Q1 − 3·IQR, Q3 + 3·IQR)'
-        });
+      noteOutliers(removed, outliersRemoved);
       return finishFiles({
         spec,
         files,
@@ -944,13 +949,7 @@ export function createExportApi(ctx: EngineContext) {
       }
     }
     noteEventRemovals();
-    if (outliersRemoved > 0)
-      removed.push({
-        field: 'values',
-        action: 'suppressed',
-        count: outliersRemoved,
-        detail: 'outlying values left out (Tukey far-out fences: Q1 − 3·IQR, Q3 + 3·IQR)'
-      });
+    noteOutliers(removed, outliersRemoved);
     return finishFiles({
       spec,
       files,
