@@ -46,6 +46,8 @@ export class ExploreState {
   error = $state<string | null>(null);
   drill = $state.raw<DrillDown | null>(null);
   drillLoading = $state(false);
+  /** The view last loaded, to tell a reload from a new view. */
+  #viewKey = '';
 
   #engine: () => EngineRemote;
   #request = 0;
@@ -92,7 +94,10 @@ export class ExploreState {
   async load(view: ExploreView, now: number): Promise<void> {
     const request = ++this.#request;
     const s = this.selected(view);
-    this.drill = null;
+    // A reload of the same view (new data arrived) keeps the drill-down the user opened.
+    const viewKey = JSON.stringify(view);
+    if (viewKey !== this.#viewKey) this.drill = null;
+    this.#viewKey = viewKey;
     if (!s) {
       this.result = this.previous = null;
       this.anomalies = [];
