@@ -345,6 +345,70 @@ describe('analytics wiring', () => {
     db.close();
   });
 
+  it('the leader waits with insights while a file import runs, and makes them once it is done', async () => {
+    let clock = NOW;
+    let tick: (() => void) | null = null;
+    const name = `analytics-test-${k++}`;
+    names.push(name);
+    const api = createEngineApi({
+      openDb: (cb) => openDatabase(cb, { name }),
+      now: () => clock,
+      timeZone: 'UTC',
+      setInterval: (fn) => (tick = fn),
+      clearInterval: () => {}
+    });
+    const db = await openDatabase(() => {}, { name });
+    const generatedAt = async () => (await db.meta.get(INSIGHTS_AT_META_KEY))?.value;
+    const waitFor = async (check: () => Promise<boolean>) => {
+      for (let i = 0; i < 1000 && !(await check()); i++)
+        await new Promise((r) => setTimeout(r, 10));
+    };
+    const n = 600;
+    const t = Float64Array.from({ length: n }, (_, i) => NOW - (n - i) * 60_000);
+    const v = Float64Array.from(t, (_, i) => 4e9 + i * 2e6 + ((i * 7919) % 13) * 1e5);
+    const memory = {
+      name: 'memory_used_bytes',
+      labels: {},
+      unit: 'bytes',
+      kind: 'gauge',
+      source: 'import',
+      category: 'system'
+    } as const;
+    await api.ingest([{ series: memory, t, v }]);
+    // An import of a large file is under way (its last commit a second ago).
+    const checkpoint = {
+      id: 'file-hash',
+      name: 'big.csv',
+      size: 1e9,
+      format: 'csv',
+      offset: 1e6,
+      rows: n,
+      points: n,
+      events: 0,
+      errors: 0,
+      done: false,
+      startedAt: NOW - 60_000,
+      updatedAt: NOW - 1000
+    };
+    await db.imports.put(checkpoint);
+    api.configureBackground({ cleanupEveryMs: 30 * 24 * HOUR });
+    await api.setLeader(true);
+    await waitFor(async () => (await api.anomalyStats()).pass.passes >= 1);
+    await waitFor(async () => api.backgroundStats().lastCleanup !== null);
+    expect(api.backgroundStats().rollupsDeferredForImport).toBe(true);
+    expect(await generatedAt()).toBeUndefined();
+    expect(await api.listInsights()).toEqual([]);
+    // The import finishes; the next pass rolls the file up and describes it.
+    clock = NOW + 60_000;
+    await db.imports.put({ ...checkpoint, done: true, offset: 1e9, updatedAt: clock });
+    tick!();
+    await waitFor(async () => (await generatedAt()) === clock);
+    expect(await generatedAt()).toBe(clock);
+    expect((await api.listInsights()).length).toBeGreaterThan(0);
+    await api.setLeader(false);
+    db.close();
+  });
+
   it('builds insights, trends, capacity forecasts and a health score from the demo day', async () => {
     const { api } = engine();
     await api.loadDemo();

@@ -570,7 +570,11 @@ export function createAnalyticsApi(ctx: EngineContext) {
     if (views) await sync();
   });
 
-  ctx.afterRollup.push(async ({ now }) => {
+  ctx.afterRollup.push(async ({ now, importing }) => {
+    // Insights over a half-imported file would describe the wrong data, and reading every
+    // imported series' raw points took the CPU the import needs (a quarter of a core in the
+    // import bench): they wait until the import is done or stopped.
+    if (importing) return;
     const { db } = await ctx.ready();
     const last = await readInsightsGeneratedAt(db);
     if (last !== null && now - last < config.insightsEveryMs) return;

@@ -102,9 +102,12 @@ export interface EngineContext {
   ingestEvents: (list: ResultEvent[]) => Promise<{ events: number }>;
   /**
    * Run on the leader after each background rollup pass with the series it rolled up, in
-   * order; a hook that throws is skipped for that pass and retried on the next.
+   * order; a hook that throws is skipped for that pass and retried on the next. `importing`:
+   * a file import was running when the pass ended (its series were left for later).
    */
-  afterRollup: Array<(pass: { seriesIds: number[]; now: number }) => Promise<void>>;
+  afterRollup: Array<
+    (pass: { seriesIds: number[]; now: number; importing: boolean }) => Promise<void>
+  >;
   /** Run after events are stored (in this tab's engine), with the stored events. */
   afterEvents: Array<(stored: ResultEvent[]) => Promise<void>>;
 }
@@ -192,7 +195,12 @@ export function createEngineApi(deps: EngineDeps = {}) {
   /** One rollup pass over every series with new or late points. */
   let lastCounts: { at: number; value: EngineCounts } | null = null;
 
-  async function rollupPass(): Promise<{ series: number; points: number; seriesIds: number[] }> {
+  async function rollupPass(): Promise<{
+    series: number;
+    points: number;
+    seriesIds: number[];
+    importing: boolean;
+  }> {
     const { db, metrics, rollups } = await ready();
     const started = now();
     // Only the ids: late records carry their points, which this check does not need.
@@ -245,7 +253,7 @@ export function createEngineApi(deps: EngineDeps = {}) {
     stats.rolledPoints += points;
     stats.rollupMs += now() - started;
     stats.lastRollupAt = now();
-    return { series: due.length, points, seriesIds: due.map((s) => s.id) };
+    return { series: due.length, points, seriesIds: due.map((s) => s.id), importing };
   }
 
   /** Retention over every series and the events, each tier in its own small transaction. */
@@ -279,7 +287,7 @@ export function createEngineApi(deps: EngineDeps = {}) {
         const pass = await rollupPass();
         for (const hook of ctx.afterRollup) {
           try {
-            await hook({ seriesIds: pass.seriesIds, now: now() });
+            await hook({ seriesIds: pass.seriesIds, now: now(), importing: pass.importing });
           } catch {
             // One module's failure must not stop rollups or retention; it retries next pass.
           }
