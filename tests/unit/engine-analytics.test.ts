@@ -35,6 +35,36 @@ afterEach(async () => {
 });
 
 /** Events of two organisations with disjoint triggers, action types' shares and messages. */
+/**
+ * An engine whose clock (`clock.now`) and background timer (`tick()`) the test drives, with
+ * its database open beside it.
+ */
+async function leaderEngine() {
+  const clock = { now: NOW };
+  let timer: (() => void) | null = null;
+  const name = `analytics-test-${k++}`;
+  names.push(name);
+  const api = createEngineApi({
+    openDb: (cb) => openDatabase(cb, { name }),
+    now: () => clock.now,
+    timeZone: 'UTC',
+    setInterval: (fn) => (timer = fn),
+    clearInterval: () => {}
+  });
+  const db = await openDatabase(() => {}, { name });
+  return {
+    api,
+    db,
+    clock,
+    tick: () => timer!(),
+    generatedAt: async () => (await db.meta.get(INSIGHTS_AT_META_KEY))?.value,
+    waitFor: async (check: () => Promise<boolean>) => {
+      for (let i = 0; i < 1000 && !(await check()); i++)
+        await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+}
+
 function makeEvents(count: number, offset = 0): ResultEvent[] {
   const out: ResultEvent[] = [];
   for (let i = 0; i < count; i++) {
@@ -286,23 +316,7 @@ describe('analytics wiring', () => {
   });
 
   it('the leader generates insights after a rollup pass at most hourly', async () => {
-    let clock = NOW;
-    let tick: (() => void) | null = null;
-    const name = `analytics-test-${k++}`;
-    names.push(name);
-    const api = createEngineApi({
-      openDb: (cb) => openDatabase(cb, { name }),
-      now: () => clock,
-      timeZone: 'UTC',
-      setInterval: (fn) => (tick = fn),
-      clearInterval: () => {}
-    });
-    const db = await openDatabase(() => {}, { name });
-    const generatedAt = async () => (await db.meta.get(INSIGHTS_AT_META_KEY))?.value;
-    const waitFor = async (check: () => Promise<boolean>) => {
-      for (let i = 0; i < 1000 && !(await check()); i++)
-        await new Promise((r) => setTimeout(r, 10));
-    };
+    const { api, db, clock, tick, generatedAt, waitFor } = await leaderEngine();
     // Ten hours of a steadily growing memory series: enough for a finding, quick to roll up.
     const n = 600;
     const t = Float64Array.from({ length: n }, (_, i) => NOW - (n - i) * 60_000);
@@ -331,14 +345,14 @@ describe('analytics wiring', () => {
     expect(first.length).toBeGreaterThan(0);
     expect(new Set(first.map((i) => i.insightId)).size).toBe(first.length);
     // Ten minutes later a pass runs (the anomaly hook sees it) but insights are not redone.
-    clock = NOW + 600_000;
-    tick!();
+    clock.now = NOW + 600_000;
+    tick();
     await waitFor(async () => (await api.anomalyStats()).pass.passes >= 2);
     await new Promise((r) => setTimeout(r, 100));
     expect(await generatedAt()).toBe(NOW);
     // Two hours later they are.
-    clock = NOW + 2 * HOUR;
-    tick!();
+    clock.now = NOW + 2 * HOUR;
+    tick();
     await waitFor(async () => (await generatedAt()) === NOW + 2 * HOUR);
     expect(await generatedAt()).toBe(NOW + 2 * HOUR);
     await api.setLeader(false);
@@ -346,23 +360,7 @@ describe('analytics wiring', () => {
   });
 
   it('the leader waits with insights while a file import runs, and makes them once it is done', async () => {
-    let clock = NOW;
-    let tick: (() => void) | null = null;
-    const name = `analytics-test-${k++}`;
-    names.push(name);
-    const api = createEngineApi({
-      openDb: (cb) => openDatabase(cb, { name }),
-      now: () => clock,
-      timeZone: 'UTC',
-      setInterval: (fn) => (tick = fn),
-      clearInterval: () => {}
-    });
-    const db = await openDatabase(() => {}, { name });
-    const generatedAt = async () => (await db.meta.get(INSIGHTS_AT_META_KEY))?.value;
-    const waitFor = async (check: () => Promise<boolean>) => {
-      for (let i = 0; i < 1000 && !(await check()); i++)
-        await new Promise((r) => setTimeout(r, 10));
-    };
+    const { api, db, clock, tick, generatedAt, waitFor } = await leaderEngine();
     const n = 600;
     const t = Float64Array.from({ length: n }, (_, i) => NOW - (n - i) * 60_000);
     const v = Float64Array.from(t, (_, i) => 4e9 + i * 2e6 + ((i * 7919) % 13) * 1e5);
@@ -399,11 +397,11 @@ describe('analytics wiring', () => {
     expect(await generatedAt()).toBeUndefined();
     expect(await api.listInsights()).toEqual([]);
     // The import finishes; the next pass rolls the file up and describes it.
-    clock = NOW + 60_000;
-    await db.imports.put({ ...checkpoint, done: true, offset: 1e9, updatedAt: clock });
-    tick!();
-    await waitFor(async () => (await generatedAt()) === clock);
-    expect(await generatedAt()).toBe(clock);
+    clock.now = NOW + 60_000;
+    await db.imports.put({ ...checkpoint, done: true, offset: 1e9, updatedAt: clock.now });
+    tick();
+    await waitFor(async () => (await generatedAt()) === clock.now);
+    expect(await generatedAt()).toBe(clock.now);
     expect((await api.listInsights()).length).toBeGreaterThan(0);
     await api.setLeader(false);
     db.close();
