@@ -88,20 +88,33 @@ describe('ByteKeyMap', () => {
 
 /**
  * Drives one handler through the splitter in text mode (the reference: `onLine` on every
- * decoded line) or in byte mode (`onLineBytes`), and gathers what its sink produced.
+ * decoded line), in byte mode (`onLineBytes`) or in block mode (`onBlockBytes` first, then
+ * `onLineBytes`), and gathers what its sink produced. Rows before `skipToOffset` are read
+ * but not emitted, as the stream parser does on a resume.
  */
 function drive(
   make: (sink: BatchSink) => LineHandler,
   bytes: Uint8Array,
-  options: { mode: 'text' | 'bytes'; chunk: number }
+  options: { mode: DriveMode; chunk: number; skipToOffset?: number }
 ) {
   const sink = new BatchSink('f');
   const handler = make(sink);
+  const skip = options.skipToOffset ?? 0;
   const splitter = new LineSplitter({
     file: 'f',
     maxLineBytes: 1 << 20,
-    onLine: (text, ctx) => handler.onLine(text, ctx),
-    onLineBytes: options.mode === 'bytes' ? handler.onLineBytes?.bind(handler) : undefined
+    onLine: (text, ctx) => {
+      sink.emitting = ctx.byte >= skip;
+      handler.onLine(text, ctx);
+    },
+    onLineBytes:
+      options.mode === 'text'
+        ? undefined
+        : (view) => {
+            sink.emitting = view.byte >= skip;
+            handler.onLineBytes?.(view);
+          },
+    onBlockBytes: options.mode === 'block' ? handler.onBlockBytes?.bind(handler) : undefined
   });
   const series = new Map<string, { t: number[]; v: number[] }>();
   const out = { errors: [] as unknown[], rows: 0, skipped: 0, series };
@@ -123,9 +136,21 @@ function drive(
     take();
   }
   splitter.finish();
+  sink.emitting = true;
   handler.onEnd();
   take();
   return out;
+}
+
+type DriveMode = 'text' | 'bytes' | 'block';
+
+/** `drive`, or the message it threw (a limit, a fatal error): both paths must agree on it. */
+function driveOrThrown(...args: Parameters<typeof drive>) {
+  try {
+    return drive(...args);
+  } catch (e) {
+    return { thrown: (e as Error).message };
+  }
 }
 
 /** Lines from pieces that sit on and just off the byte paths. */
@@ -169,6 +194,38 @@ const csvLine = fc
   )
   .map(([t, h, a, b, tail, alt]) => (alt !== '' ? alt : `${t},${h},${a},${b}${tail}`));
 
+/** Cells just on and off the block path's number reader. */
+const blockCell = fc.oneof(
+  decimalText,
+  fc.constantFrom(
+    '-0',
+    '+1',
+    '1.',
+    '.5',
+    '-',
+    '+',
+    '.',
+    '1..2',
+    '12345678901234567890',
+    '9007199254740993'
+  ),
+  fc.constantFrom('1e3', ' 1', '1 ', '"1"', '', 'é', '0x10', '1\t')
+);
+const blockTime = fc.oneof(
+  fc.constantFrom('1700000000000', '1700000000001', '1700000000001', '-1700000000000', '-'),
+  fc.constantFrom('1700000000000.5', '17000000000000000000', '+1700000000000', 'nope', '')
+);
+const blockLine = fc
+  .tuple(
+    blockTime,
+    fc.constantFrom('host0', 'host1', 'host1', 'hé', '', '"q"', 'new'),
+    blockCell,
+    blockCell,
+    fc.constantFrom('', '', '', ',', ',9', '\r'),
+    fc.constantFrom('', '', '', '', '# note', ' ', '#1,host0,1,2', '\r')
+  )
+  .map(([t, h, a, b, tail, alt]) => (alt !== '' ? alt : `${t},${h},${a},${b}${tail}`));
+
 const cleanCsvLine = fc
   .tuple(
     fc.constantFrom('1700000000000', '1700000000001', '1700000000002'),
@@ -195,13 +252,7 @@ describe('the byte paths give exactly what the text paths give', () => {
               openMetrics: false,
               defaultTimestamp: withDefault ? 1_600_000_000_000 : undefined
             });
-          const run = (mode: 'text' | 'bytes') => {
-            try {
-              return drive(make, bytes, { mode, chunk });
-            } catch (e) {
-              return { thrown: (e as Error).message };
-            }
-          };
+          const run = (mode: DriveMode) => driveOrThrown(make, bytes, { mode, chunk });
           expect(run('bytes')).toEqual(run('text'));
         }
       ),
@@ -221,17 +272,70 @@ describe('the byte paths give exactly what the text paths give', () => {
           const bytes = enc(header + [...clean, ...lines].join('\n'));
           const make = (sink: BatchSink) =>
             createCsvHandler({ sink, file: 'f.csv', timeZone: 'UTC', maxLineBytes: 1 << 20 });
-          const run = (mode: 'text' | 'bytes') => {
-            try {
-              return drive(make, bytes, { mode, chunk });
-            } catch (e) {
-              return { thrown: (e as Error).message };
-            }
-          };
+          const run = (mode: DriveMode) => driveOrThrown(make, bytes, { mode, chunk });
           expect(run('bytes')).toEqual(run('text'));
+          expect(run('block')).toEqual(run('text'));
         }
       ),
       { numRuns: 500 }
     );
+  });
+
+  it('CSV: the block path gives what the per-line paths give, in any chunking and on a resume', () => {
+    fc.assert(
+      fc.property(
+        fc.array(cleanCsvLine, { minLength: 20, maxLength: 25 }),
+        fc.array(blockLine, { minLength: 0, maxLength: 80 }),
+        fc.oneof(fc.integer({ min: 1, max: 300 }), fc.constant(1 << 20)),
+        fc.constantFrom(
+          'time,host,a,b\n',
+          'time,host,a,b\r\n',
+          '# comment\ntime,host,a,b\n',
+          'time_s,host,a,b\n'
+        ),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (clean, lines, chunk, header, resumeAt) => {
+          const text = header + [...clean, ...lines].join('\n');
+          const bytes = enc(text);
+          // A resume starts at a line start somewhere in the file.
+          const cut = text.lastIndexOf('\n', Math.floor(text.length * resumeAt));
+          const skipToOffset = cut < 0 ? 0 : enc(text.slice(0, cut + 1)).length;
+          const make = (sink: BatchSink) =>
+            createCsvHandler({
+              sink,
+              file: 'f.csv',
+              timeZone: 'UTC',
+              maxLineBytes: 1 << 20,
+              skipToOffset
+            });
+          const run = (mode: DriveMode) =>
+            driveOrThrown(make, bytes, { mode, chunk, skipToOffset });
+          const reference = run('text');
+          expect(run('block')).toEqual(reference);
+          expect(run('bytes')).toEqual(reference);
+        }
+      ),
+      { numRuns: 500 }
+    );
+  });
+
+  it('CSV: the block path reads wide files without a label column and seconds epochs', () => {
+    const rows = ['time,load,used'];
+    for (let i = 0; i < 200; i++) rows.push(`${1_700_000_000 + i},${(i % 17) / 4},${i * 3}`);
+    rows.push('1700000200,-1.5,', '1700000201,,7', '1700000202,x,8', '1700000203,2,9');
+    const bytes = enc(rows.join('\n') + '\n');
+    const make = (sink: BatchSink) =>
+      createCsvHandler({ sink, file: 'f.csv', timeZone: 'UTC', maxLineBytes: 1 << 20 });
+    const block = drive(make, bytes, { mode: 'block', chunk: 1 << 20 });
+    expect(block).toEqual(drive(make, bytes, { mode: 'text', chunk: 7 }));
+    // Independently: 202 load values (one empty, one "x") and 203 used values (one empty).
+    const cpu = block.series.get(formatSeriesKey('load', {}))!;
+    const mem = block.series.get(formatSeriesKey('used', {}))!;
+    expect(cpu.t.length).toBe(202);
+    expect(mem.t.length).toBe(203);
+    expect(cpu.t[0]).toBe(1_700_000_000_000);
+    expect(cpu.v[200]).toBe(-1.5);
+    expect(mem.v[202]).toBe(9);
+    expect(block.errors).toHaveLength(1);
   });
 });

@@ -1,5 +1,5 @@
 import { IngestError } from './errors';
-import type { LineBytes, LineContext } from './types';
+import type { BlockBytes, LineBytes, LineContext } from './types';
 
 const NEWLINE = 10;
 const lineDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
@@ -45,6 +45,11 @@ export class LineSplitter {
        * decoding and no string per line, which is most of a simple format's parse cost.
        */
       onLineBytes?: (view: LineBytes) => void;
+      /**
+       * Byte mode only: offered every run of complete lines first (see `BlockBytes`); lines
+       * it does not take go to `onLineBytes` one at a time.
+       */
+      onBlockBytes?: (block: BlockBytes) => number;
       /** Offset of this stream's first byte in the file (zip entries start at 0). */
       baseOffset?: number;
     }
@@ -77,6 +82,15 @@ export class LineSplitter {
     if (start === 0 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     this.options.onLine(text, { line: ++this.lineNo, byte: start });
   }
+
+  private readonly block: BlockBytes = {
+    bytes: new Uint8Array(0),
+    start: 0,
+    end: 0,
+    line: 0,
+    byte: 0,
+    lines: 0
+  };
 
   private readonly view: LineBytes = {
     bytes: new Uint8Array(0),
@@ -147,12 +161,32 @@ export class LineSplitter {
   private emitLines(chunk: Uint8Array, at: { pos: number; nl: number; base: number }): number {
     const max = this.options.maxLineBytes;
     const onLineBytes = this.options.onLineBytes as (v: LineBytes) => void;
+    const onBlockBytes = this.options.onBlockBytes;
     const view = this.view;
     const base = at.base;
     let pos = at.pos;
     let nl = at.nl;
+    // The block handler gets every complete line at once; the last newline bounds it.
+    const last = onBlockBytes === undefined ? -1 : chunk.lastIndexOf(NEWLINE);
     view.bytes = chunk;
     while (nl >= 0) {
+      if (onBlockBytes !== undefined && base + pos !== 0) {
+        const block = this.block;
+        block.bytes = chunk;
+        block.start = pos;
+        block.end = last + 1;
+        block.line = this.lineNo + 1;
+        block.byte = base + pos;
+        block.lines = 0;
+        const stop = onBlockBytes(block);
+        this.lineNo += block.lines;
+        if (stop > pos) {
+          pos = stop;
+          if (pos > last) break;
+          nl = chunk.indexOf(NEWLINE, pos);
+        }
+        view.bytes = chunk;
+      }
       if (nl - pos > max) throw this.tooLong(base + pos, this.lineNo + 1);
       if (base + pos === 0) {
         this.emitBytes(chunk, { start: pos, end: nl }, 0);

@@ -33,6 +33,8 @@ function createLineEngine(
 ): Engine {
   const { sink, skipToOffset } = options;
   const onBytes = handler.onLineBytes?.bind(handler);
+  // A block handler skips rows before `skipToOffset` itself (it sees every row's offset).
+  const onBlock = onBytes === undefined ? undefined : handler.onBlockBytes?.bind(handler);
   const splitter = new LineSplitter({
     file: options.file,
     maxLineBytes: options.limits.maxLineBytes,
@@ -49,7 +51,8 @@ function createLineEngine(
         : (view) => {
             sink.emitting = view.byte >= skipToOffset;
             onBytes(view);
-          }
+          },
+    onBlockBytes: onBlock
   });
   return {
     push: (chunk) => splitter.push(chunk),

@@ -121,6 +121,17 @@ export interface LineBytes {
   byte: number;
 }
 
+/**
+ * A run of complete lines as bytes: `bytes[start, end)`, where `end` is just after a '\n';
+ * `line` and `byte` are the first line's number and file offset. A handler that parses many
+ * lines in one loop takes as many as it can, sets `lines` to how many it took and returns
+ * the offset after the last one (a line start, `start` when it took none); the stream parser
+ * hands the next line to `onLineBytes` and offers the rest again. Reused: never keep it.
+ */
+export interface BlockBytes extends LineBytes {
+  lines: number;
+}
+
 /** A format module seen from the stream parser: it gets whole lines. */
 export interface LineHandler {
   onLine(text: string, ctx: LineContext): void;
@@ -131,6 +142,8 @@ export interface LineHandler {
    * back to `onLine(decodeLine(view), ctx)` for anything off its fast path.
    */
   onLineBytes?(view: LineBytes): void;
+  /** Optional run-of-lines entry, tried before `onLineBytes` (see `BlockBytes`). */
+  onBlockBytes?(block: BlockBytes): number;
 }
 
 export type { PointBatch, ResultEvent, SeriesDescriptor };
