@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IngestError, previewCsv, sniffFormat } from '../../src/lib/ingest';
+import { createStreamParser, IngestError, previewCsv, sniffFormat } from '../../src/lib/ingest';
 import { parseDateTime } from '../../src/lib/ingest/time';
 import { collect, enc } from './ingest-helpers';
 
@@ -315,6 +315,39 @@ describe('CSV family', () => {
     expect(previewCsv(enc('timestamp,value\n2014-07-01 00:00:00,1\n')).mapping.timeFormat).toBe(
       'datetime-local'
     );
+  });
+});
+
+describe('holding points until they are taken', () => {
+  it('gives one batch per series with every point, in order, however many steps it spans', () => {
+    const rows = ['time,host,load'];
+    for (let i = 0; i < 3000; i++) rows.push(`${1_700_000_000_000 + i},h${i % 3},${i / 4}`);
+    rows.push('1700000009999,h1,oops');
+    const bytes = enc(rows.join('\n') + '\n');
+    const held = createStreamParser({ fileName: 'f.csv', holdPoints: true });
+    let heldPoints = 0;
+    let errors = 0;
+    for (let o = 0; o < bytes.length; o += 997) {
+      const step = held.push(bytes.subarray(o, o + 997));
+      expect(step.batches).toEqual([]);
+      heldPoints += step.heldPoints;
+      errors += step.errors.length;
+    }
+    const last = held.finish();
+    heldPoints += last.heldPoints;
+    errors += last.errors.length;
+    const batches = held.takePoints();
+    expect(heldPoints).toBe(3000);
+    expect(errors).toBe(1);
+    expect(batches.map((b) => b.series.labels.host)).toEqual(['h0', 'h1', 'h2']);
+    for (const [k, b] of batches.entries()) {
+      // Independently: host k has rows i ≡ k (mod 3), time 1.7e12 + i, value i / 4.
+      const i = Array.from({ length: 1000 }, (_, j) => 3 * j + k);
+      expect(Array.from(b.t)).toEqual(i.map((x) => 1_700_000_000_000 + x));
+      expect(Array.from(b.v)).toEqual(i.map((x) => x / 4));
+    }
+    // Taken means gone: a second take is empty.
+    expect(held.takePoints()).toEqual([]);
   });
 });
 

@@ -27,6 +27,9 @@ export class BatchSink {
   private skipped = 0;
   /** False while re-reading lines before `skipToOffset`: metadata is kept, data dropped. */
   emitting = true;
+  /** Points stay here across `drain`s until `takePoints` (see `StreamParserOptions.holdPoints`). */
+  holdPoints = false;
+  private held = 0;
 
   private errorCount = 0;
   private suppressed = 0;
@@ -56,8 +59,17 @@ export class BatchSink {
     return this.slots.get(key);
   }
 
+  /** Adds one point. Small on purpose: the engine inlines it into the parsers' hot loops. */
   point(slot: SeriesSlot, t: number, v: number): void {
     if (!this.emitting) return;
+    if (!slot.active || slot.n === slot.t.length) this.prepare(slot);
+    slot.t[slot.n] = t;
+    slot.v[slot.n] = v;
+    slot.n++;
+  }
+
+  /** Lists a slot as having points, and doubles its columns when full. */
+  private prepare(slot: SeriesSlot): void {
     if (!slot.active) {
       slot.active = true;
       this.active.push(slot);
@@ -71,9 +83,6 @@ export class BatchSink {
       slot.t = t2;
       slot.v = v2;
     }
-    slot.t[slot.n] = t;
-    slot.v[slot.n] = v;
-    slot.n++;
   }
 
   event(e: ResultEvent): void {
@@ -97,6 +106,34 @@ export class BatchSink {
   }
 
   drain(checkpoint: number, bytes: number): ParseStep {
+    let heldPoints = 0;
+    if (this.holdPoints) {
+      let total = 0;
+      for (const s of this.active) total += s.n;
+      heldPoints = total - this.held;
+      this.held = total;
+    }
+    const step: ParseStep = {
+      batches: this.holdPoints ? [] : this.takePoints(),
+      events: this.events,
+      errors: this.errors,
+      checkpoint,
+      rows: this.rows,
+      bytes,
+      skipped: this.skipped,
+      suppressedErrors: this.suppressed,
+      heldPoints
+    };
+    this.suppressed = 0;
+    this.events = [];
+    this.errors = [];
+    this.rows = 0;
+    this.skipped = 0;
+    return step;
+  }
+
+  /** Every point gathered (held or since the last drain), one batch per series, in order. */
+  takePoints(): PointBatch[] {
     const batches: PointBatch[] = [];
     for (const s of this.active) {
       // Each batch gets buffers of its own, so it can be transferred to another thread. A
@@ -111,22 +148,8 @@ export class BatchSink {
       s.n = 0;
       s.active = false;
     }
-    const step: ParseStep = {
-      batches,
-      events: this.events,
-      errors: this.errors,
-      checkpoint,
-      rows: this.rows,
-      bytes,
-      skipped: this.skipped,
-      suppressedErrors: this.suppressed
-    };
-    this.suppressed = 0;
     this.active = [];
-    this.events = [];
-    this.errors = [];
-    this.rows = 0;
-    this.skipped = 0;
-    return step;
+    this.held = 0;
+    return batches;
   }
 }

@@ -189,6 +189,7 @@ export function createStreamParser(options: StreamParserOptions): StreamParser {
   if (!(limits.maxLineBytes > 0) || !(limits.maxJsonDepth > 0))
     throw new IngestError({ code: 'invalid_option', message: 'limits must be positive', file });
   const sink = new BatchSink(file, limits.maxErrors);
+  sink.holdPoints = options.holdPoints === true;
   let engine: Engine | undefined;
   let format: IngestFormat | '' = '';
   let head: Uint8Array[] = [];
@@ -250,6 +251,7 @@ export function createStreamParser(options: StreamParserOptions): StreamParser {
         if (engine === undefined) start();
         (engine as Engine).finish();
       });
-    }
+    },
+    takePoints: () => sink.takePoints()
   };
 }

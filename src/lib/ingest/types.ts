@@ -76,6 +76,12 @@ export interface StreamParserOptions {
   /** Resume: data rows starting before this byte are not emitted again (metadata is re-read). */
   skipToOffset?: number;
   limits?: Partial<IngestLimits>;
+  /**
+   * Keep points in the parser across steps (each step then has no `batches`, only
+   * `heldPoints`) until `takePoints()`: a caller that stores many steps at once gets one batch
+   * per series instead of joining a piece per step.
+   */
+  holdPoints?: boolean;
 }
 
 /** What one `push` or `finish` produced. */
@@ -94,11 +100,15 @@ export interface ParseStep {
   skipped: number;
   /** Line errors beyond `limits.maxErrors`, counted but not listed, in this step. */
   suppressedErrors: number;
+  /** With `holdPoints`: points this step added to those held (else 0; they are in `batches`). */
+  heldPoints: number;
 }
 
 export interface StreamParser {
   push(chunk: Uint8Array): ParseStep;
   finish(): ParseStep;
+  /** With `holdPoints`: every held point, one batch per series; the parser holds none after. */
+  takePoints(): PointBatch[];
   /** The detected (or forced) format; '' until enough bytes arrived to sniff. */
   readonly format: IngestFormat | '';
 }

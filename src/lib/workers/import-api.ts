@@ -206,22 +206,6 @@ interface Job {
   cancelled: boolean;
 }
 
-/** One series' pieces from several parse steps as one batch (in input order). */
-function joinBatches(pieces: PointBatch[]): PointBatch {
-  if (pieces.length === 1) return pieces[0];
-  let n = 0;
-  for (const p of pieces) n += p.t.length;
-  const t = new Float64Array(n);
-  const v = new Float64Array(n);
-  let o = 0;
-  for (const p of pieces) {
-    t.set(p.t, o);
-    v.set(p.v, o);
-    o += p.t.length;
-  }
-  return { series: pieces[0].series, t, v };
-}
-
 /**
  * The import worker's logic, testable in Node: streams a file through the parser, commits
  * batches with their checkpoints to the engine, resumes from a stored checkpoint, cancels
@@ -386,35 +370,34 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
 
     report(true);
 
-    // What has been parsed but not yet committed; points gathered per series, so a commit
-    // sends one batch per series however many parse steps it spans.
-    const emptyPending = () => ({
-      series: new Map<string, PointBatch[]>(),
-      events: [] as ResultEvent[],
-      points: 0,
-      bytes: 0
-    });
+    // What has been parsed but not yet committed. The points stay in the parser (it is
+    // created with `holdPoints`) until the commit takes them, one batch per series however
+    // many parse steps it spans.
+    const emptyPending = () => ({ events: [] as ResultEvent[], points: 0, bytes: 0 });
     let pending = emptyPending();
     let pendingOffset = resumedFrom;
     let committedOffset = resumedFrom;
     let inflight: Promise<unknown> | null = null;
+    let takePoints: () => PointBatch[] = () => [];
 
-    const absorb = (step: ParseStep) => {
-      for (const b of step.batches) {
-        if (b.t.length === 0) continue;
-        pending.points += b.t.length;
+    /** Takes the parser's points for a commit and counts them per series. */
+    const takeBatches = (): PointBatch[] => {
+      const batches = takePoints().filter((b) => b.t.length > 0);
+      for (const b of batches) {
         const key = seriesKey(b.series.name, b.series.labels);
-        const pieces = pending.series.get(key);
-        if (pieces === undefined) pending.series.set(key, [b]);
-        else pieces.push(b);
         let s = seriesCounts.get(key);
         if (s === undefined) {
           s = { key, name: b.series.name, labels: b.series.labels, points: 0 };
           seriesCounts.set(key, s);
         }
         s.points += b.t.length;
-        totals.points += b.t.length;
       }
+      return batches;
+    };
+
+    const absorb = (step: ParseStep) => {
+      pending.points += step.heldPoints;
+      totals.points += step.heldPoints;
       for (const e of step.events) pending.events.push(e);
       totals.events += step.events.length;
       totals.rows += step.rows;
@@ -428,6 +411,7 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
     const commit = async (done: boolean) => {
       const batch = pending;
       pending = emptyPending();
+      const batches = takeBatches();
       Object.assign(checkpoint, {
         format,
         offset: done ? file.size : pendingOffset,
@@ -446,7 +430,7 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
       inflight = store
         .commitImport({
           checkpoint: { ...checkpoint },
-          batches: [...batch.series.values()].map(joinBatches),
+          batches,
           events: batch.events
         })
         .then(() => {
@@ -485,8 +469,10 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
         precision: runOptions.precision,
         csv: runOptions.csv,
         limits: runOptions.limits,
-        skipToOffset: resumedFrom
+        skipToOffset: resumedFrom,
+        holdPoints: true
       });
+      takePoints = () => parser.takePoints();
       const parseStep = async (piece: Uint8Array): Promise<void> => {
         bytesRead += piece.length;
         const t0 = now();
