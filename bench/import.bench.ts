@@ -13,6 +13,8 @@
  *   (CDP Runtime.getHeapUsage per target, sampled every 250 ms) during the imports (and,
  *   reported beside it, while the leader rolls the imported series up afterwards);
  *   baseline: the same sum before the imports started.
+ * - Beside each rate, `cpu`: CPU seconds per Chromium thread over the import (from /proc),
+ *   which says where the two cores went whatever else ran on the machine.
  *
  * Run: BENCH_PORT=4402 npx tsx bench/import.bench.ts   (BENCH_IMPORT_MB=50 for a quick pass;
  * BENCH_IMPORT_KINDS=prom for one format; BENCH_IMPORT_PROFILE=dir writes each worker's CPU
@@ -94,6 +96,83 @@ function chromiumPss(profileDir: string): number {
     if (p === root) total += bytes;
   }
   return total;
+}
+
+/**
+ * CPU seconds (user + system) of every thread of this profile's Chromium processes, keyed
+ * `process type/thread name/tid`: two readings around an import say which threads spent the
+ * CPU (the import, engine and leader workers are the renderer's DedicatedWorker threads, the
+ * browser's ThreadPool threads run IndexedDB's LevelDB). CPU time, unlike wall time, is not
+ * inflated when a neighbour holds the cores.
+ */
+function chromiumThreadCpu(profileDir: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const ticks = 100; // USER_HZ on Linux
+  const ours = new Set<number>();
+  const parents = new Map<number, number>();
+  const cmds = new Map<number, string>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      parents.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      cmds.set(Number(name), readFileSync(`/proc/${name}/cmdline`, 'utf8'));
+    } catch {
+      // Gone between listing and reading.
+    }
+  }
+  for (const pid of cmds.keys()) {
+    let p: number | undefined = pid;
+    while (p !== undefined && p > 1) {
+      if (cmds.get(p)?.includes(`--user-data-dir=${profileDir}`)) {
+        ours.add(pid);
+        break;
+      }
+      p = parents.get(p);
+    }
+  }
+  for (const pid of ours) {
+    const type = /--type=([a-z-]+)/.exec(cmds.get(pid) ?? '')?.[1] ?? 'browser';
+    let tids: string[];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const thread = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        out.set(`${type}/${thread}/${tid}`, (Number(f[11]) + Number(f[12])) / ticks);
+      } catch {
+        // Thread ended.
+      }
+    }
+  }
+  return out;
+}
+
+/** The threads that used the most CPU between two readings, summed per process type and thread name. */
+function cpuBetween(before: Map<string, number>, after: Map<string, number>) {
+  const byKind = new Map<string, number>();
+  let total = 0;
+  for (const [key, cpu] of after) {
+    const d = cpu - (before.get(key) ?? 0);
+    if (d <= 0) continue;
+    total += d;
+    // DedicatedWorker threads stay apart (one per worker); pools are summed.
+    const [type, thread, tid] = key.split('/');
+    const kind = thread.startsWith('DedicatedWorker')
+      ? `${type}/worker-${tid}`
+      : `${type}/${thread}`;
+    byKind.set(kind, (byKind.get(kind) ?? 0) + d);
+  }
+  const top = [...byKind].sort((a, b) => b[1] - a[1]).slice(0, 8);
+  return {
+    totalCpuSeconds: Math.round(total * 100) / 100,
+    threads: Object.fromEntries(top.map(([k, v]) => [k, Math.round(v * 100) / 100]))
+  };
 }
 
 async function main(): Promise<void> {
@@ -237,6 +316,7 @@ async function main(): Promise<void> {
       // The generator's strings are garbage now; collect them so the peak is the import's.
       await collectGarbage();
       sampling = true;
+      const cpuBefore = chromiumThreadCpu(bench.profileDir);
       const before = await page.getByTestId('import-job').count();
       await page.evaluate(`(() => {
         const dt = new DataTransfer();
@@ -263,6 +343,7 @@ async function main(): Promise<void> {
         await settled();
       }
       sampling = false;
+      const cpu = cpuBetween(cpuBefore, chromiumThreadCpu(bench.profileDir));
       const job = page.getByTestId('import-job').first();
       const status = await job.getAttribute('data-status');
       if (status !== 'done') {
@@ -291,7 +372,9 @@ async function main(): Promise<void> {
         seconds: ms / 1000,
         // In the import worker: time parsing, and time blocked on the engine storing.
         parseSeconds: parseMs / 1000,
-        storeWaitSeconds: storeWaitMs / 1000
+        storeWaitSeconds: storeWaitMs / 1000,
+        // CPU of the browser's threads from the drop to the end (including the CSV review).
+        cpu
       });
       await page.getByRole('button', { name: 'Clear finished' }).click();
     }

@@ -153,6 +153,23 @@ function driveOrThrown(...args: Parameters<typeof drive>) {
   }
 }
 
+/** Drives `make` in every mode; the byte and block paths must give what the text path gives. */
+function expectModesAgree(
+  make: (sink: BatchSink) => LineHandler,
+  bytes: Uint8Array,
+  options: { chunk: number; skipToOffset?: number }
+): void {
+  const reference = driveOrThrown(make, bytes, { ...options, mode: 'text' });
+  expect(driveOrThrown(make, bytes, { ...options, mode: 'bytes' })).toEqual(reference);
+  expect(driveOrThrown(make, bytes, { ...options, mode: 'block' })).toEqual(reference);
+}
+
+/** A resume point: the byte offset of a line start about `at` (0–1) of the way into `text`. */
+function resumeOffset(text: string, at: number): number {
+  const cut = text.lastIndexOf('\n', Math.floor(text.length * at));
+  return cut < 0 ? 0 : enc(text.slice(0, cut + 1)).length;
+}
+
 /** Lines from pieces that sit on and just off the byte paths. */
 const promLine = fc
   .tuple(
@@ -241,7 +258,7 @@ describe('the byte paths give exactly what the text paths give', () => {
       fc.property(
         promHeader,
         fc.array(promLine, { maxLength: 60 }),
-        fc.integer({ min: 1, max: 97 }),
+        fc.oneof(fc.integer({ min: 1, max: 97 }), fc.constant(1 << 20)),
         fc.boolean(),
         (header, lines, chunk, withDefault) => {
           const bytes = enc('\ufeff' + header + lines.join('\n'));
@@ -252,8 +269,61 @@ describe('the byte paths give exactly what the text paths give', () => {
               openMetrics: false,
               defaultTimestamp: withDefault ? 1_600_000_000_000 : undefined
             });
-          const run = (mode: DriveMode) => driveOrThrown(make, bytes, { mode, chunk });
-          expect(run('bytes')).toEqual(run('text'));
+          expectModesAgree(make, bytes, { chunk });
+        }
+      ),
+      { numRuns: 500 }
+    );
+  });
+
+  it('Prometheus: the block path gives what the per-line paths give on repeated scrapes, any chunking, on a resume', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(
+          fc.constantFrom(
+            'up',
+            'up{job="a"}',
+            'x_total{cpu="0",mode="idle"}',
+            'x_total{cpu="1"}',
+            'm{a="}"}'
+          ),
+          { minLength: 1, maxLength: 5 }
+        ),
+        fc.array(
+          fc.tuple(
+            fc.oneof(decimalText, fc.constantFrom('NaN', '1e3', '-0', '+1', '.5', '')),
+            fc.constantFrom(
+              ' 1700000000000',
+              ' 1700000000001',
+              '',
+              ' 1700000000.5',
+              ' -1700000000000',
+              ' 17'
+            ),
+            fc.constantFrom('', '', '', ' ', '\r', ' # {a="b"} 1', '\t'),
+            fc.constantFrom('', '', '', '', '# HELP up Up.', '', 'junk line')
+          ),
+          { maxLength: 120 }
+        ),
+        fc.oneof(fc.integer({ min: 1, max: 300 }), fc.constant(1 << 20)),
+        fc.boolean(),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (series, samples, chunk, withDefault, resumeAt) => {
+          const lines = samples.map(([v, ts, tail, alt], i) =>
+            alt !== '' ? alt : `${series[i % series.length]} ${v}${ts}${tail}`
+          );
+          const text = '# TYPE x_total counter\n' + lines.join('\n') + '\n';
+          const bytes = enc(text);
+          const skipToOffset = resumeOffset(text, resumeAt);
+          const make = (sink: BatchSink) =>
+            createPrometheusHandler({
+              sink,
+              file: 'f',
+              openMetrics: false,
+              defaultTimestamp: withDefault ? 1_600_000_000_000 : undefined,
+              skipToOffset
+            });
+          expectModesAgree(make, bytes, { chunk, skipToOffset });
         }
       ),
       { numRuns: 500 }
@@ -272,9 +342,7 @@ describe('the byte paths give exactly what the text paths give', () => {
           const bytes = enc(header + [...clean, ...lines].join('\n'));
           const make = (sink: BatchSink) =>
             createCsvHandler({ sink, file: 'f.csv', timeZone: 'UTC', maxLineBytes: 1 << 20 });
-          const run = (mode: DriveMode) => driveOrThrown(make, bytes, { mode, chunk });
-          expect(run('bytes')).toEqual(run('text'));
-          expect(run('block')).toEqual(run('text'));
+          expectModesAgree(make, bytes, { chunk });
         }
       ),
       { numRuns: 500 }
@@ -298,8 +366,7 @@ describe('the byte paths give exactly what the text paths give', () => {
           const text = header + [...clean, ...lines].join('\n');
           const bytes = enc(text);
           // A resume starts at a line start somewhere in the file.
-          const cut = text.lastIndexOf('\n', Math.floor(text.length * resumeAt));
-          const skipToOffset = cut < 0 ? 0 : enc(text.slice(0, cut + 1)).length;
+          const skipToOffset = resumeOffset(text, resumeAt);
           const make = (sink: BatchSink) =>
             createCsvHandler({
               sink,
@@ -308,11 +375,7 @@ describe('the byte paths give exactly what the text paths give', () => {
               maxLineBytes: 1 << 20,
               skipToOffset
             });
-          const run = (mode: DriveMode) =>
-            driveOrThrown(make, bytes, { mode, chunk, skipToOffset });
-          const reference = run('text');
-          expect(run('block')).toEqual(reference);
-          expect(run('bytes')).toEqual(reference);
+          expectModesAgree(make, bytes, { chunk, skipToOffset });
         }
       ),
       { numRuns: 500 }

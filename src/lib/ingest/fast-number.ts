@@ -85,7 +85,7 @@ export function parseDecimalBytes(
 
 /**
  * `parseDecimalBytes` over the token that starts at `range.start` and ends at the first blank
- * (space or tab) or at `range.end`, in one pass; sets `range.end` to the token's end. The
+ * (space or tab), line end (CR or LF) or at `range.end`, in one pass; sets `range.end` to the token's end. The
  * line formats' hot paths read a value and find where it ends at once.
  *
  * Empty token or anything outside the fast path: NaN (and `range.end` is then unspecified).
@@ -115,7 +115,7 @@ export function parseDecimalToken(
       m = m * 10 + (c - 48);
       digits++;
       if (frac >= 0) frac++;
-    } else if (c === 32 || c === 9) break;
+    } else if (c === 32 || c === 9 || c === 10 || c === 13) break;
     else if (c === 46 && frac < 0) frac = 0;
     else return NaN;
   }

@@ -89,7 +89,8 @@ export class LineSplitter {
     end: 0,
     line: 0,
     byte: 0,
-    lines: 0
+    lines: 0,
+    maxLineBytes: 0
   };
 
   private readonly view: LineBytes = {
@@ -178,6 +179,7 @@ export class LineSplitter {
         block.line = this.lineNo + 1;
         block.byte = base + pos;
         block.lines = 0;
+        block.maxLineBytes = max;
         const stop = onBlockBytes(block);
         this.lineNo += block.lines;
         if (stop > pos) {

@@ -6,7 +6,7 @@ import { decodeLine } from './lines';
 import { guessCategory, guessUnit, formatSeriesKey } from './naming';
 import type { BatchSink, SeriesSlot } from './sink';
 import { detectEpochPrecision, EpochMagnitude, parseEpoch, shiftDecimal } from './time';
-import type { LineBytes, LineContext, LineHandler } from './types';
+import type { BlockBytes, LineBytes, LineContext, LineHandler } from './types';
 
 /**
  * Prometheus text exposition 0.0.4 and OpenMetrics 1.0 sample lines
@@ -21,6 +21,8 @@ export interface PrometheusHandlerOptions {
   file: string;
   openMetrics: boolean;
   defaultTimestamp?: number;
+  /** Resume: samples on lines starting before this byte are not emitted (see the stream parser). */
+  skipToOffset?: number;
 }
 
 type FamilyType =
@@ -179,6 +181,7 @@ function unescapeHelp(text: string): string {
  */
 export function createPrometheusHandler(options: PrometheusHandlerOptions): LineHandler {
   const { sink, file, openMetrics, defaultTimestamp } = options;
+  const skipFrom = options.skipToOffset ?? 0;
   const types = new Map<string, FamilyType>();
   const units = new Map<string, string>();
   const helps = new Map<string, string>();
@@ -430,5 +433,68 @@ export function createPrometheusHandler(options: PrometheusHandlerOptions): Line
     sink.point(entry.slot, t, v);
   };
 
-  return { onLine, onLineBytes, onEnd: () => undefined };
+  /**
+   * The block path: samples of a run of lines read in one pass, each line checked against the
+   * series predicted by the line before (`next`), its value and integer ms timestamp parsed
+   * as the bytes go by. A line it cannot take whole — a comment, another series order, a
+   * special value, seconds, an exemplar, a long line — ends the block before it, and the
+   * stream parser hands that line to `onLineBytes`. It changes nothing before a line is read.
+   */
+  const onBlockBytes = (block: BlockBytes): number => {
+    const b = block.bytes;
+    const end = block.end;
+    const base = block.byte - block.start;
+    const maxLine = block.maxLineBytes;
+    let row = block.start;
+    let lines = 0;
+    if (eofSeen || openMetrics) return row;
+    while (row < end) {
+      const entry = previous?.next;
+      if (entry === undefined) break;
+      const key = entry.keyBytes;
+      const k = key.length;
+      if (row + k >= end) break;
+      let same = true;
+      for (let j = 0; j < k; j++)
+        if (b[row + j] !== key[j]) {
+          same = false;
+          break;
+        }
+      let i = row + k;
+      if (!same || (b[i] !== 32 && b[i] !== 9)) break;
+      while (b[i] === 32 || b[i] === 9) i++;
+      range.start = i;
+      range.end = end;
+      const v = parseDecimalToken(b, range);
+      if (v !== v) break;
+      i = range.end;
+      while (b[i] === 32 || b[i] === 9) i++;
+      let t: number;
+      if (b[i] === 10 || b[i] === 13) {
+        if (defaultTimestamp === undefined) break;
+        t = defaultTimestamp;
+      } else {
+        range.start = i;
+        range.end = end;
+        t = parseDecimalToken(b, range);
+        if (!(Number.isInteger(t) && Math.abs(t) >= EpochMagnitude.s)) break;
+        i = range.end;
+        while (b[i] === 32 || b[i] === 9) i++;
+      }
+      if (b[i] === 13 && b[i + 1] === 10) i++;
+      if (b[i] !== 10 || i - row > maxLine) break;
+      // Read whole: store it.
+      sink.emitting = base + row >= skipFrom;
+      previous = entry;
+      sink.row();
+      if (entry.slot === null) sink.skip();
+      else sink.point(entry.slot, t, v);
+      row = i + 1;
+      lines++;
+    }
+    block.lines = lines;
+    return row;
+  };
+
+  return { onLine, onLineBytes, onBlockBytes, onEnd: () => undefined };
 }

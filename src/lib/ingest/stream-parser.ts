@@ -84,7 +84,8 @@ function createEngine(
           sink,
           file,
           openMetrics: format === 'openmetrics',
-          defaultTimestamp: options.defaultTimestamp
+          defaultTimestamp: options.defaultTimestamp,
+          skipToOffset
         }),
         lineOptions
       );

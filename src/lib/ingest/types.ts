@@ -140,6 +140,8 @@ export interface LineBytes {
  */
 export interface BlockBytes extends LineBytes {
   lines: number;
+  /** The line length limit: a handler leaves a longer line to the per-line path (which refuses it). */
+  maxLineBytes: number;
 }
 
 /** A format module seen from the stream parser: it gets whole lines. */
