@@ -935,11 +935,13 @@ export function createCsvHandler(options: CsvHandlerOptions): LineHandler & {
           } else if (role === CellRole.label) {
             cell.start = cellStart;
             cell.end = i;
+            // The group that followed the previous row's last time, compared in place.
             const guess = previousGroup?.next;
-            group =
-              guess?.keyBytes !== undefined && equalBytesAt(b, cell, guess.keyBytes)
-                ? guess
-                : p.byteGroups.get(b, cell);
+            const key = guess?.keyBytes;
+            let same = key !== undefined && key.length === i - cellStart;
+            for (let q = 0; same && q < (key as Uint8Array).length; q++)
+              same = b[cellStart + q] === (key as Uint8Array)[q];
+            group = same ? guess : p.byteGroups.get(b, cell);
             if (group === undefined) break rows;
           }
         }
@@ -961,9 +963,18 @@ export function createCsvHandler(options: CsvHandlerOptions): LineHandler & {
       sink.row();
       if (previousGroup !== undefined && previousGroup !== group) previousGroup.next = group;
       previousGroup = group;
+      const emitting = sink.emitting;
       for (let k = 0; k < nvalues; k++) {
         const v = values[k];
-        if (v === v) sink.point(slots[k] as SeriesSlot, t, v);
+        if (v !== v) continue;
+        const slot = slots[k] as SeriesSlot;
+        const n = slot.n;
+        // `sink.point` inlined for an active slot with room (see `SeriesSlot`).
+        if (emitting && slot.active && n < slot.t.length) {
+          slot.t[n] = t;
+          slot.v[n] = v;
+          slot.n = n + 1;
+        } else sink.point(slot, t, v);
       }
       row = i + 1;
       lines++;

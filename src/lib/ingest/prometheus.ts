@@ -487,8 +487,14 @@ export function createPrometheusHandler(options: PrometheusHandlerOptions): Line
       sink.emitting = base + row >= skipFrom;
       previous = entry;
       sink.row();
-      if (entry.slot === null) sink.skip();
-      else sink.point(entry.slot, t, v);
+      const slot = entry.slot;
+      if (slot === null) sink.skip();
+      else if (sink.emitting && slot.active && slot.n < slot.t.length) {
+        // `sink.point` inlined for an active slot with room (see `SeriesSlot`).
+        slot.t[slot.n] = t;
+        slot.v[slot.n] = v;
+        slot.n++;
+      } else sink.point(slot, t, v);
       row = i + 1;
       lines++;
     }

@@ -1,7 +1,12 @@
 import type { PointBatch, ResultEvent, SeriesDescriptor } from '../types';
 import type { IngestLineError, LineContext, ParseStep } from './types';
 
-/** Per-series accumulation for the current step. */
+/**
+ * Per-series accumulation for the current step. A parser's innermost loop may append to an
+ * `active` slot with room itself (`t[n] = …; v[n] = …; n++`) when the sink is `emitting`,
+ * which is all `BatchSink.point` does then: a call per value is a measurable share of a
+ * tight loop that the engine does not always inline.
+ */
 export interface SeriesSlot {
   readonly series: SeriesDescriptor;
   /** Growable columns reused across steps; `n` points are live. */
