@@ -81,6 +81,37 @@ describe('MetricStore', () => {
     expect(Array.from(back.t)).toEqual([2, 3, 4]);
   });
 
+  it('extends a head chunk with small batches, but leaves a large head as it is for a big batch', async () => {
+    const [id] = await store.registerSeries([cpu]);
+    const max = ChunkLimits.maxPoints;
+    const batch = (from: number, count: number) => ({
+      seriesId: id,
+      t: Float64Array.from({ length: count }, (_, i) => from + i),
+      v: Float64Array.from({ length: count }, (_, i) => (from + i) % 97)
+    });
+    // Small batches go into the head: one chunk.
+    await store.append([batch(0, 100)]);
+    await store.append([batch(100, 100)]);
+    expect((await db.chunks.toArray()).map((c) => c.n)).toEqual([200]);
+    // A small head is merged with a big batch rather than left as a sliver.
+    await store.append([batch(200, max)]);
+    expect((await db.chunks.toArray()).map((c) => c.n)).toEqual([max, 200]);
+    // The head (200 points from t = max) takes half a chunk more and is then over a quarter
+    // full: a big batch that does not fit beside it gets chunks of its own, and the head's
+    // bytes are not rewritten.
+    await store.append([batch(200 + max, max / 2)]);
+    const head = (await db.chunks.toArray()).find((c) => c.t0 === max)!;
+    expect(head.n).toBe(200 + max / 2);
+    await store.append([batch(400 + max + max / 2 - 200, max)]);
+    const after = await db.chunks.toArray();
+    expect(after.find((c) => c.t0 === max)!.data).toEqual(head.data);
+    expect(after.map((c) => c.n)).toEqual([max, 200 + max / 2, max]);
+    const back = await store.readRaw(id, -Infinity, Infinity);
+    const total = 200 + max + max / 2 + max;
+    expect(Array.from(back.t)).toEqual(Array.from({ length: total }, (_, i) => i));
+    expect(Array.from(back.v)).toEqual(Array.from({ length: total }, (_, i) => i % 97));
+  });
+
   it('starts a new chunk when the head chunk would span more than an hour', async () => {
     const [id] = await store.registerSeries([cpu]);
     await store.append([{ seriesId: id, t: f([0]), v: f([1]) }]);

@@ -131,7 +131,7 @@ describe('rollup tiers in the store', () => {
     await api.rollupPass();
     const before = await api.counts();
     const again = await api.rollupPass();
-    expect(again).toEqual({ series: 0, points: 0, seriesIds: [] });
+    expect(again).toEqual({ series: 0, points: 0, seriesIds: [], importing: false });
     expect(await api.counts()).toEqual(before);
   });
 
