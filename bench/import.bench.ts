@@ -383,8 +383,9 @@ async function main(): Promise<void> {
     rollupPeak = idle;
     sampling = true;
     const r0 = Date.now();
-    await page.waitForFunction(
-      async () => {
+    // Polled from here: waitForFunction would take the async predicate's promise as truthy.
+    for (;;) {
+      const caughtUp = await page.evaluate(async () => {
         const engine = (
           globalThis as unknown as {
             tidemarkEngine: {
@@ -394,10 +395,11 @@ async function main(): Promise<void> {
         ).tidemarkEngine;
         const series = await engine.listSeries();
         return series.every((x) => x.source !== 'import' || x.rolledUntil === x.lastT);
-      },
-      undefined,
-      { timeout: 0, polling: 1000 }
-    );
+      });
+      if (caughtUp) break;
+      if (Date.now() - r0 > 15 * 60_000) throw new Error('rollups did not catch up in 15 min');
+      await new Promise((r) => setTimeout(r, 500));
+    }
     const rollupSeconds = (Date.now() - r0) / 1000;
     sampling = false;
     clearInterval(timer);
