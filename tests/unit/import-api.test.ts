@@ -6,6 +6,7 @@ import { StorageFullError } from '$lib/db/metric-store';
 import { seriesKey } from '$lib/types/series-key';
 import { createEngineApi } from '$lib/workers/engine-api';
 import type { ImportCommit, ImportStoreApi } from '$lib/workers/engine-import';
+import type { ResultEvent } from '$lib/types';
 import {
   createImportWorkerApi,
   hashFile,
@@ -75,14 +76,19 @@ function interceptStore(
   onCommit: (n: number, c: ImportCommit) => 'pass' | 'drop' | 'fail-storage'
 ): ImportStoreApi {
   let n = 0;
+  let failed = false;
   return {
     importCheckpoint: (id) => inner.importCheckpoint(id),
     saveImportCheckpoint: (c) => inner.saveImportCheckpoint(c),
     async commitImport(c) {
       const action = onCommit(++n, c);
       if (action === 'drop') return new Promise(() => {}); // the tab closed mid-transaction
-      if (action === 'fail-storage')
+      // As the engine does: after a failed commit, the file's later commits (possibly sent
+      // already) are refused too, so no checkpoint can cover a lost batch.
+      if (action === 'fail-storage' || failed) {
+        failed = true;
         throw new StorageFullError('Storage is full: the browser refused more data.');
+      }
       return inner.commitImport(c);
     }
   };
@@ -332,6 +338,49 @@ describe('import worker api', { timeout: 60_000 }, () => {
     const cp = await api.importCheckpoint(r.id);
     expect(cp!.points).toBeGreaterThan(0);
     expect((await api.counts()).points).toBe(cp!.points);
+  });
+
+  it('the engine refuses the commits sent after one that failed, so no checkpoint covers a lost batch', async () => {
+    const api = engine();
+    const series = {
+      name: 'load',
+      labels: {},
+      unit: '',
+      kind: 'gauge' as const,
+      source: 'import' as const,
+      category: 'custom' as const
+    };
+    const checkpoint = (offset: number) => ({
+      id: 'file-1',
+      name: 'f.prom',
+      size: 300,
+      format: 'prometheus',
+      offset,
+      rows: offset,
+      points: offset,
+      events: 0,
+      errors: 0,
+      done: false,
+      startedAt: T0,
+      updatedAt: T0
+    });
+    const batch = (t: number) => ({ series, t: Float64Array.of(t), v: Float64Array.of(1) });
+    await api.saveImportCheckpoint(checkpoint(0));
+    // Three commits sent at once, as the import worker does with commits in flight; the
+    // second cannot be stored (an event that breaks the events table's schema).
+    const sent = [
+      api.commitImport({ checkpoint: checkpoint(100), batches: [batch(T0)], events: [] }),
+      api.commitImport({
+        checkpoint: checkpoint(200),
+        batches: [batch(T0 + 1000)],
+        events: [{ t: Symbol('not storable') } as unknown as ResultEvent]
+      }),
+      api.commitImport({ checkpoint: checkpoint(300), batches: [batch(T0 + 2000)], events: [] })
+    ];
+    const results = await Promise.allSettled(sent);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
+    expect((await api.importCheckpoint('file-1'))!.offset).toBe(100);
+    expect((await api.counts()).points).toBe(1);
   });
 
   it('stops after too many malformed lines', async () => {

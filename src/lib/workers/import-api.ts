@@ -33,6 +33,11 @@ export const ImportDefaults = {
   commitBytes: 16 * 1024 * 1024,
   commitEvents: 5_000,
   /**
+   * Commits sent to the engine and not yet stored before parsing waits: two keep the engine
+   * busy while a third batch is parsed, at the cost of one more batch in memory.
+   */
+  inflightCommits: 2,
+  /**
    * Formats without intermediate checkpoints (JSON documents, zip bundles) commit only at
    * their end; past this many buffered points they commit anyway (points are idempotent:
    * the same timestamp is replaced, so a resume from 0 adds no point twice).
@@ -377,7 +382,8 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
     let pending = emptyPending();
     let pendingOffset = resumedFrom;
     let committedOffset = resumedFrom;
-    let inflight: Promise<unknown> | null = null;
+    /** Commits sent and not yet stored, oldest first (the engine stores them in order). */
+    const inflight: Promise<unknown>[] = [];
     let takePoints: () => PointBatch[] = () => [];
 
     /** Takes the parser's points for a commit and counts them per series. */
@@ -425,9 +431,11 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
       const full = listSeries();
       checkpoint.series = full.slice(0, tuning.checkpointSeries);
       committedOffset = checkpoint.offset;
-      // One commit in flight while the next batch is parsed: parsing and storing overlap.
-      if (inflight) await waitStore(inflight);
-      inflight = store
+      // Up to `inflightCommits` sent while the next batch is parsed: parsing and storing
+      // overlap, and the engine starts the next commit as soon as one is stored instead of
+      // after a round trip to this worker.
+      while (inflight.length >= tuning.inflightCommits) await waitStore(inflight.shift()!);
+      const sent = store
         .commitImport({
           checkpoint: { ...checkpoint },
           batches,
@@ -437,7 +445,8 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
           committedSeries = full;
         });
       // Handled where it is awaited; this only keeps a failure from counting as unhandled.
-      inflight.catch(() => {});
+      sent.catch(() => {});
+      inflight.push(sent);
     };
 
     const due = () =>
@@ -520,11 +529,11 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
         // Too many errors: keep what parsed cleanly up to the checkpoint.
         await commit(false);
       }
-      if (inflight) await waitStore(inflight);
+      while (inflight.length > 0) await waitStore(inflight.shift()!);
     } catch (e) {
       failure = e;
       // Whatever was sent before the failure either committed or did not; the store knows.
-      if (inflight) await (inflight as Promise<unknown>).catch(() => {});
+      for (const p of inflight.splice(0)) await p.catch(() => {});
     }
 
     // What the store holds now, for the summary and for a later resume.
