@@ -348,7 +348,7 @@ describe('import worker api', { timeout: 60_000 }, () => {
       unit: '',
       kind: 'gauge' as const,
       source: 'import' as const,
-      category: 'custom' as const
+      category: 'app' as const
     };
     const checkpoint = (offset: number) => ({
       id: 'file-1',
