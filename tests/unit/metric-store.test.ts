@@ -2,7 +2,14 @@ import 'fake-indexeddb/auto';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TidemarkDb } from '$lib/db/database';
-import { ChunkLimits, MetricStore, mergeLastWins, normalisePoints } from '$lib/db/metric-store';
+import { decodeChunk } from '$lib/analytics/codec';
+import {
+  ChunkLimits,
+  MetricStore,
+  encodeAfterHead,
+  mergeLastWins,
+  normalisePoints
+} from '$lib/db/metric-store';
 import type { SeriesDescriptor } from '$lib/types';
 
 const cpu: SeriesDescriptor = {
@@ -174,5 +181,89 @@ describe('MetricStore appends in any order', () => {
       }),
       { numRuns: 40 }
     );
+  });
+});
+
+describe('encodeAfterHead', () => {
+  /** `count` points from `t0`, `stepMs` apart, with values 0.1·i. */
+  const run = (t0: number, count: number, stepMs: number) => ({
+    t: Float64Array.from({ length: count }, (_, i) => t0 + i * stepMs),
+    v: Float64Array.from({ length: count }, (_, i) => i / 10)
+  });
+
+  it.each([
+    // head points, batch points, step: expected chunk sizes (by hand from ChunkLimits)
+    { name: 'batch fits the head', headN: 100, batchN: 50, step: 1, sizes: [150] },
+    { name: 'batch crosses 4096', headN: 4000, batchN: 5000, step: 1, sizes: [4096, 4096, 808] },
+    { name: 'head just full', headN: 4095, batchN: 1, step: 1, sizes: [4096] },
+    { name: '1 h span limit', headN: 10, batchN: 5000, step: 1000, sizes: [3600, 1410] },
+    { name: 'span reached at once', headN: 3600, batchN: 2, step: 1000, sizes: [3600, 2] },
+    { name: 'no head', headN: 0, batchN: 4097, step: 1, sizes: [4096, 1] }
+  ])('$name → $sizes', ({ headN, batchN, step, sizes }) => {
+    const all = run(1_000_000, headN + batchN, step);
+    const head = headN > 0 ? run(1_000_000, headN, step) : undefined;
+    const batch = { t: all.t.slice(headN), v: all.v.slice(headN) };
+    const before = { t: batch.t.slice(), v: batch.v.slice() };
+    const chunks = encodeAfterHead(7, head, batch);
+    expect(chunks.map((c) => c.n)).toEqual(sizes);
+    let at = 0;
+    for (const c of chunks) {
+      const back = decodeChunk(c.data);
+      expect(c.seriesId).toBe(7);
+      expect(c.t0).toBe(all.t[at]);
+      expect(c.t1).toBe(all.t[at + c.n - 1]);
+      expect(Array.from(back.t)).toEqual(Array.from(all.t.subarray(at, at + c.n)));
+      expect(Array.from(back.v)).toEqual(Array.from(all.v.subarray(at, at + c.n)));
+      at += c.n;
+    }
+    expect(at).toBe(headN + batchN);
+    // The batch is read, never written.
+    expect(batch).toEqual(before);
+  });
+});
+
+describe('MetricStore head chunk', () => {
+  it('extends the head chunk in place, then starts new ones', async () => {
+    const [id] = await store.registerSeries([cpu]);
+    const t = Float64Array.from({ length: 9000 }, (_, i) => 5000 + i);
+    const v = Float64Array.from({ length: 9000 }, (_, i) => (i % 1000) / 10);
+    await store.append([{ seriesId: id, t: t.subarray(0, 1000), v: v.subarray(0, 1000) }]);
+    await store.append([{ seriesId: id, t: t.subarray(1000, 2000), v: v.subarray(1000, 2000) }]);
+    let chunks = await db.chunks.toArray();
+    expect(chunks.map((c) => [c.t0, c.n])).toEqual([[5000, 2000]]);
+    await store.append([{ seriesId: id, t: t.subarray(2000), v: v.subarray(2000) }]);
+    chunks = await db.chunks.orderBy('[seriesId+t0]').toArray();
+    expect(chunks.map((c) => [c.t0, c.n])).toEqual([
+      [5000, 4096],
+      [9096, 4096],
+      [13192, 808]
+    ]);
+    const rec = (await db.series.get(id)) as unknown as { headT0: number; headN: number };
+    expect([rec.headT0, rec.headN]).toEqual([13192, 808]);
+    const back = await store.readRaw(id, -Infinity, Infinity);
+    expect(Array.from(back.t)).toEqual(Array.from(t));
+    expect(Array.from(back.v)).toEqual(Array.from(v));
+  });
+
+  it('stores a sorted batch and the same batch shuffled alike', async () => {
+    const other: SeriesDescriptor = { ...cpu, labels: { cpu: '1', host: 'a' } };
+    const [a, b] = await store.registerSeries([cpu, other]);
+    const t = Float64Array.from({ length: 300 }, (_, i) => 100 + 2 * i);
+    const v = Float64Array.from({ length: 300 }, (_, i) => i * 0.25);
+    // A fixed permutation: i → (i·7) mod 300 (7 and 300 are coprime).
+    const order = Array.from({ length: 300 }, (_, i) => (i * 7) % 300);
+    await store.append([{ seriesId: a, t: f([0, 1]), v: f([9, 9]) }]);
+    await store.append([{ seriesId: b, t: f([0, 1]), v: f([9, 9]) }]);
+    await store.append([
+      { seriesId: a, t, v },
+      { seriesId: b, t: f(order.map((i) => t[i])), v: f(order.map((i) => v[i])) }
+    ]);
+    const ra = await store.readRaw(a, -Infinity, Infinity);
+    const rb = await store.readRaw(b, -Infinity, Infinity);
+    expect(Array.from(ra.t)).toEqual([0, 1, ...t]);
+    expect(Array.from(ra.v)).toEqual([9, 9, ...v]);
+    expect(Array.from(rb.t)).toEqual(Array.from(ra.t));
+    expect(Array.from(rb.v)).toEqual(Array.from(ra.v));
+    expect(await db.chunks.count()).toBe(2);
   });
 });
