@@ -1,0 +1,172 @@
+/**
+ * The engine worker's CPU per stored point of a file import, pure parts only (no IndexedDB):
+ * for each series of a commit, decode its head chunk, merge it with the incoming batch,
+ * split into chunks and encode them — what `MetricStore.append` does between its bulkGet and
+ * its bulkPut. The data has the shape of issue 6's CSV: 32 series, ~15.6k points each per
+ * 500k-point commit, integer-ms timestamps 1 ms apart, values with one decimal.
+ *
+ * Baseline, in the same run: the same work through the code as it was at BaselineRev
+ * (metric-store.ts, codec.ts and codec-bits.ts read from git into bench/out/, which git
+ * ignores), so the figure is a before/after on this machine now, not a number from
+ * elsewhere. Without git history the baseline is skipped.
+ * CPU time of this process (user + system), as store-core.bench.ts measures it.
+ * Run: npx tsx bench/store-append.bench.ts
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { emit, median, skip, timeCpuRuns } from './lib';
+import { decodeChunk, encodeChunk } from '../src/lib/analytics/codec';
+import { encodeAfterHead } from '../src/lib/db/metric-store';
+import type { ChunkRecord } from '../src/lib/db/database';
+import type { Columnar } from '../src/lib/types';
+
+/** The commit before this bench's store and codec changes. */
+const BaselineRev = 'e80adad';
+const SERIES = 32;
+const COMMIT_POINTS = 500_000;
+const PER_SERIES = Math.ceil(COMMIT_POINTS / SERIES);
+const T0 = Date.UTC(2026, 0, 5);
+/** Commits timed per run: each starts from the heads the one before left. */
+const COMMITS = 3;
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Commit `c` of series `s`: rows continue where the previous commit stopped. */
+function makeBatch(s: number, c: number, stepMs: number): Columnar {
+  const t = new Float64Array(PER_SERIES);
+  const v = new Float64Array(PER_SERIES);
+  for (let i = 0; i < PER_SERIES; i++) {
+    const row = c * PER_SERIES + i;
+    t[i] = T0 + row * stepMs;
+    v[i] = (((row + s) * 8) % 1000) / 10;
+  }
+  return { t, v };
+}
+
+interface PathApi {
+  decode: (bytes: Uint8Array) => Columnar;
+  /** Chunks for one series: the head (or none) merged with a batch after it. */
+  append: (seriesId: number, head: ChunkRecord | undefined, batch: Columnar) => ChunkRecord[];
+}
+
+const current: PathApi = {
+  decode: decodeChunk,
+  append: (id, head, batch) => encodeAfterHead(id, head && decodeChunk(head.data), batch)
+};
+
+/** Writes the baseline's files from git into bench/out and imports them; null without git. */
+async function loadBaseline(): Promise<PathApi | null> {
+  const dir = join(root, 'bench', 'out', `baseline-${BaselineRev}`);
+  const show = (path: string) =>
+    execFileSync('git', ['show', `${BaselineRev}:${path}`], { cwd: root, encoding: 'utf8' });
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'codec-bits.ts'), show('src/lib/analytics/codec-bits.ts'));
+    writeFileSync(join(dir, 'codec.ts'), show('src/lib/analytics/codec.ts'));
+    const store = show('src/lib/db/metric-store.ts')
+      .replace("'$lib/analytics/codec'", "'./codec'")
+      .replace(/'\$lib\//g, `'${join(root, 'src', 'lib')}/`)
+      .replace("'./database'", `'${join(root, 'src', 'lib', 'db', 'database')}'`);
+    writeFileSync(join(dir, 'metric-store.ts'), store);
+  } catch (error) {
+    skip('store_append.baseline', `no git history at ${BaselineRev}: ${String(error)}`);
+    return null;
+  }
+  const codec = await import(join(dir, 'codec.ts'));
+  const old = await import(join(dir, 'metric-store.ts'));
+  return {
+    decode: codec.decodeChunk,
+    // The old append: copy head + batch into one array, then split and encode it.
+    append: (id, head, batch) => {
+      const merged = head
+        ? old.concatColumnar([codec.decodeChunk(head.data), old.normalisePoints(batch)])
+        : old.normalisePoints(batch);
+      return old.splitIntoChunks(id, merged);
+    }
+  };
+}
+
+/** Runs COMMITS commits over SERIES series from the given heads; returns the new heads. */
+function runCommits(
+  api: PathApi,
+  heads: (ChunkRecord | undefined)[],
+  batches: Columnar[][]
+): (ChunkRecord | undefined)[] {
+  const next = heads.slice();
+  for (const commit of batches) {
+    for (let s = 0; s < SERIES; s++) {
+      const chunks = api.append(s + 1, next[s], commit[s]);
+      next[s] = chunks[chunks.length - 1];
+    }
+  }
+  return next;
+}
+
+async function main(): Promise<void> {
+  const baseline = await loadBaseline();
+  for (const stepMs of [1, 1000]) {
+    const warm = Array.from({ length: SERIES }, (_, s) => [makeBatch(s, 0, stepMs)]);
+    const batches = Array.from({ length: COMMITS }, (_, c) =>
+      Array.from({ length: SERIES }, (_, s) => makeBatch(s, c + 1, stepMs))
+    );
+    const points = COMMITS * SERIES * PER_SERIES;
+    // Heads after a first commit, so every timed commit extends a part-filled head chunk.
+    const heads = warm.map((w, s) => {
+      const chunks = current.append(s + 1, undefined, w[0]);
+      return chunks[chunks.length - 1];
+    });
+    // Same stored points, chunk by chunk, whichever path wrote them.
+    const check = (api: PathApi) => {
+      const out = runCommits(api, heads, batches);
+      return out.map((h) => (h ? Array.from(api.decode(h.data).v.subarray(0, 4)) : []));
+    };
+    const a = JSON.stringify(check(current));
+    const times = timeCpuRuns(() => runCommits(current, heads, batches), { minMs: 3000 });
+    let baseTimes: number[] | null = null;
+    if (baseline) {
+      if (JSON.stringify(check(baseline)) !== a) throw new Error('baseline stores other points');
+      baseTimes = timeCpuRuns(() => runCommits(baseline, heads, batches), { minMs: 3000 });
+    }
+    emit({
+      name: `store_append.points_per_s.step_${stepMs}ms`,
+      value: points / (median(times) / 1000),
+      unit: 'pt/s',
+      ...(baseTimes ? { baseline: points / (median(baseTimes) / 1000) } : {}),
+      baseline_is: `the same merge + split + encode at ${BaselineRev}`,
+      ns_per_point: (median(times) * 1e6) / points,
+      ...(baseTimes ? { baseline_ns_per_point: (median(baseTimes) * 1e6) / points } : {}),
+      series: SERIES,
+      points_per_commit: SERIES * PER_SERIES
+    });
+  }
+
+  // encodeChunk alone on full chunks of the import shape.
+  const chunk = makeBatch(3, 7, 1);
+  const parts: Columnar[] = [];
+  for (let lo = 0; lo + 4096 <= chunk.t.length; lo += 4096) {
+    parts.push({ t: chunk.t.subarray(lo, lo + 4096), v: chunk.v.subarray(lo, lo + 4096) });
+  }
+  const reps = 40;
+  const encode = (fn: (t: Float64Array, v: Float64Array) => Uint8Array) => () => {
+    for (let r = 0; r < reps; r++) for (const p of parts) fn(p.t, p.v);
+  };
+  const encPoints = reps * parts.length * 4096;
+  const encTimes = timeCpuRuns(encode(encodeChunk), { minMs: 2000 });
+  let baseEnc: number[] | null = null;
+  if (baseline) {
+    const codec = await import(join(root, 'bench', 'out', `baseline-${BaselineRev}`, 'codec.ts'));
+    baseEnc = timeCpuRuns(encode(codec.encodeChunk), { minMs: 2000 });
+  }
+  emit({
+    name: 'codec.encode_points_per_s.import_shape',
+    value: encPoints / (median(encTimes) / 1000),
+    unit: 'pt/s',
+    ...(baseEnc ? { baseline: encPoints / (median(baseEnc) / 1000) } : {}),
+    baseline_is: `encodeChunk at ${BaselineRev}`,
+    ns_per_point: (median(encTimes) * 1e6) / encPoints
+  });
+}
+
+await main();
