@@ -76,11 +76,13 @@ export interface ChunkHeader {
 
 let intScratch = new Float64Array(0);
 let zzScratch = new Float64Array(0);
+let blockMaxScratch = new Float64Array(0);
 
 function ensureScratch(n: number): void {
   if (intScratch.length < n) {
     intScratch = new Float64Array(Math.max(n, 4096));
     zzScratch = new Float64Array(Math.max(n, 4096));
+    blockMaxScratch = new Float64Array(Math.ceil(Math.max(n, 4096) / PackBlockSize));
   }
 }
 
@@ -187,6 +189,84 @@ function encodeXorColumn(sink: ByteSink, x: Float64Array): void {
 }
 
 /**
+ * Fills ints[i] = round(x[i]·p) where that integer gives back x[i] exactly (and is within
+ * maxDecimalInt, and x[i] is not -0); an exception repeats the previous integer, so it
+ * costs no residual bits. Returns the exceptions' indices, or null past maxExceptionShare.
+ */
+function toDecimalInts(x: Float64Array, p: number, ints: Float64Array): number[] | null {
+  const n = x.length;
+  const exceptions: number[] = [];
+  const maxExceptions = Math.floor(n * CodecDefaults.maxExceptionShare);
+  const maxInt = CodecDefaults.maxDecimalInt;
+  let prev = 0;
+  // Two loops rather than a test per value: k = 0 (integer timestamps, byte and packet
+  // counts) needs no multiply or divide.
+  if (p === 1) {
+    for (let i = 0; i < n; i++) {
+      const v = x[i];
+      const m = Math.round(v);
+      if (m === v && m <= maxInt && m >= -maxInt && (m !== 0 || 1 / v > 0)) {
+        ints[i] = prev = m;
+      } else {
+        ints[i] = prev;
+        exceptions.push(i);
+        if (exceptions.length > maxExceptions) return null;
+      }
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const v = x[i];
+      const m = Math.round(v * p);
+      if (m / p === v && m <= maxInt && m >= -maxInt && (m !== 0 || 1 / v > 0)) {
+        ints[i] = prev = m;
+      } else {
+        ints[i] = prev;
+        exceptions.push(i);
+        if (exceptions.length > maxExceptions) return null;
+      }
+    }
+  }
+  return exceptions;
+}
+
+/**
+ * Writes the zigzagged order-0, -1 or -2 residuals of ints[0..n) to zzScratch[0..n-order)
+ * (exact in float arithmetic below 2^52) and each PackBlockSize block's largest one to
+ * `blockMax`, in one pass: packResiduals then skips its own.
+ */
+function zigzagResiduals(ints: Float64Array, n: number, order: number, blockMax: Float64Array) {
+  const zz = zzScratch;
+  const count = n - Math.min(order, n);
+  for (let b = 0, lo = 0; lo < count; b++, lo += BLOCK) {
+    const hi = Math.min(count, lo + BLOCK);
+    let max = 0;
+    if (order === 0) {
+      for (let i = lo; i < hi; i++) {
+        const r = ints[i];
+        const z = r >= 0 ? 2 * r : -2 * r - 1;
+        zz[i] = z;
+        if (z > max) max = z;
+      }
+    } else if (order === 1) {
+      for (let i = lo; i < hi; i++) {
+        const r = ints[i + 1] - ints[i];
+        const z = r >= 0 ? 2 * r : -2 * r - 1;
+        zz[i] = z;
+        if (z > max) max = z;
+      }
+    } else {
+      for (let i = lo; i < hi; i++) {
+        const r = ints[i + 2] - 2 * ints[i + 1] + ints[i];
+        const z = r >= 0 ? 2 * r : -2 * r - 1;
+        zz[i] = z;
+        if (z > max) max = z;
+      }
+    }
+    blockMax[b] = max;
+  }
+}
+
+/**
  * Tries the decimal path; writes it and returns true, or writes nothing and returns false
  * when too many values are exceptions.
  */
@@ -197,30 +277,8 @@ function tryEncodeDecimalColumn(sink: ByteSink, x: Float64Array): boolean {
   const p = Pow10[k];
   ensureScratch(n);
   const ints = intScratch;
-  const exceptions: number[] = [];
-  const maxExceptions = Math.floor(n * CodecDefaults.maxExceptionShare);
-  let prev = 0;
-  const maxInt = CodecDefaults.maxDecimalInt;
-  // k = 0 (integer timestamps, byte and packet counts) needs no multiply or divide.
-  const integral = p === 1;
-  for (let i = 0; i < n; i++) {
-    const v = x[i];
-    const m = integral ? Math.round(v) : Math.round(v * p);
-    if (
-      (integral ? m === v : m / p === v) &&
-      m <= maxInt &&
-      m >= -maxInt &&
-      (v !== 0 || 1 / v > 0)
-    ) {
-      ints[i] = m;
-      prev = m;
-    } else {
-      // Repeat the previous integer so the exception costs no residual bits.
-      ints[i] = prev;
-      exceptions.push(i);
-      if (exceptions.length > maxExceptions) return false;
-    }
-  }
+  const exceptions = toDecimalInts(x, p, ints);
+  if (exceptions === null) return false;
   // A common step (memory in 4 KiB pages, counters in fixed increments) is divided out.
   const base = ints[0];
   const scale = commonStep(ints, n);
@@ -239,23 +297,7 @@ function tryEncodeDecimalColumn(sink: ByteSink, x: Float64Array): boolean {
   const firsts = Math.min(order, n);
   const count = n - firsts;
   const zz = zzScratch;
-  // Zigzag inlined (exact in float arithmetic below 2^52).
-  if (order === 0) {
-    for (let i = 0; i < n; i++) {
-      const r = ints[i];
-      zz[i] = r >= 0 ? 2 * r : -2 * r - 1;
-    }
-  } else if (order === 1) {
-    for (let i = 1; i < n; i++) {
-      const r = ints[i] - ints[i - 1];
-      zz[i - 1] = r >= 0 ? 2 * r : -2 * r - 1;
-    }
-  } else {
-    for (let i = 2; i < n; i++) {
-      const r = ints[i] - 2 * ints[i - 1] + ints[i - 2];
-      zz[i - 2] = r >= 0 ? 2 * r : -2 * r - 1;
-    }
-  }
+  zigzagResiduals(ints, n, order, blockMaxScratch);
   const words = new Uint32Array(x.buffer, x.byteOffset, n * 2);
   sink.writeU8(EncodingCode.decimal);
   sink.writeU8(k);
@@ -267,7 +309,55 @@ function tryEncodeDecimalColumn(sink: ByteSink, x: Float64Array): boolean {
   for (const i of exceptions) sink.writeU32(i);
   for (const i of exceptions) sink.writeRawF64(words, i);
   for (let i = 0; i < firsts; i++) sink.writeF64(ints[i]);
-  packResiduals(sink, zz.subarray(0, count));
+  packResiduals(sink, zz.subarray(0, count), blockMaxScratch);
+  return true;
+}
+
+/** Below this many points the regular-column check does not pay for itself. */
+const MinRegularPoints = 3;
+
+/**
+ * The decimal path's bytes for an arithmetic progression of integers (regular timestamps):
+ * x[i] = x[0] + i·d exactly, d ≠ 0, every value within maxDecimalInt and none -0. For it
+ * the general path finds exponent 0, base x[0], common step |d|, order 2 and residuals
+ * that are all zero, so it writes exactly this, at one compare per point instead of a
+ * dozen passes. Writes nothing and returns false for any other column. O(n).
+ */
+function tryEncodeRegularColumn(sink: ByteSink, x: Float64Array): boolean {
+  const n = x.length;
+  if (n < MinRegularPoints) return false;
+  const first = x[0];
+  const d = x[1] - first;
+  const last = first + (n - 1) * d;
+  const maxInt = CodecDefaults.maxDecimalInt;
+  // Integers below 2^49 add exactly, so the running sum below is the progression itself.
+  if (!Number.isInteger(first) || !Number.isInteger(d) || d === 0) return false;
+  if (Math.abs(first) > maxInt || Math.abs(last) > maxInt) return false;
+  let expected = first;
+  for (let i = 1; i < n; i++) {
+    expected += d;
+    if (x[i] !== expected) return false;
+  }
+  // x[i] === 0 holds for -0 too: the one index whose value is zero, if any, must be +0.
+  const zeroAt = -first / d;
+  if (Number.isInteger(zeroAt) && zeroAt >= 0 && zeroAt < n && 1 / x[zeroAt] < 0) return false;
+  const scale = Math.abs(d);
+  sink.writeU8(EncodingCode.decimal);
+  sink.writeU8(0); // exponent
+  sink.writeU8(2); // order
+  sink.writeU8(0);
+  sink.writeU32(0); // exceptions
+  sink.writeF64(first); // base
+  sink.writeF64(scale);
+  // The first two rebased integers, then width-0 blocks and no words.
+  sink.writeF64(0);
+  sink.writeF64(d / scale);
+  const blocks = Math.ceil((n - 2) / BLOCK);
+  sink.ensure(blocks);
+  sink.bytes.fill(0, sink.pos, sink.pos + blocks);
+  sink.pos += blocks;
+  sink.align4();
+  sink.writeU32(0);
   return true;
 }
 
@@ -283,12 +373,18 @@ export function encodeColumn(sink: ByteSink, x: Float64Array): void {
   const lengthAt = sink.pos;
   sink.writeU32(0);
   const start = sink.pos;
-  if (x.length > 0 && !tryEncodeDecimalColumn(sink, x)) {
+  if (x.length > 0 && !tryEncodeRegularColumn(sink, x) && !tryEncodeDecimalColumn(sink, x)) {
     sink.pos = start;
     encodeXorColumn(sink, x);
   }
   sink.view.setUint32(lengthAt, sink.pos - start, true);
 }
+
+/**
+ * Scratch for encodeChunk, which copies out exactly the bytes written: a sink sized per
+ * chunk was allocated (and zeroed) at several times the chunk's size, then copied anyway.
+ */
+const chunkSink = new ByteSink(64 * 1024);
 
 /**
  * Encodes one chunk of points. Lossless bit for bit for any doubles in either column.
@@ -303,7 +399,8 @@ export function encodeColumn(sink: ByteSink, x: Float64Array): void {
 export function encodeChunk(t: Float64Array, v: Float64Array): Uint8Array {
   if (t.length !== v.length) throw new RangeError('encodeChunk: t and v lengths differ');
   const n = t.length;
-  const sink = new ByteSink(HeaderBytes + n * 2 + 128);
+  const sink = chunkSink;
+  sink.reset();
   let t0 = Infinity;
   let t1 = -Infinity;
   for (let i = 0; i < n; i++) {
