@@ -16,7 +16,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { emit, median, skip, timeCpuRuns } from './lib';
+import { cpuMs, emit, median, skip, timeCpuRuns } from './lib';
 import { decodeChunk, encodeChunk } from '../src/lib/analytics/codec';
 import { encodeAfterHead } from '../src/lib/db/metric-store';
 import type { ChunkRecord } from '../src/lib/db/database';
@@ -33,6 +33,21 @@ const COMMITS = 3;
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
+/**
+ * CPU times of `current` and `baseline` (when there is one) run in turns, so that a
+ * neighbour's load on the shared machine falls on both alike.
+ */
+function timePair(current: () => void, baseline: (() => void) | null, minMs: number) {
+  const a: number[] = [];
+  const b: number[] = [];
+  const start = cpuMs();
+  while (a.length < 5 || cpuMs() - start < minMs) {
+    a.push(...timeCpuRuns(current, { minMs: 0, minRuns: 1 }));
+    if (baseline) b.push(...timeCpuRuns(baseline, { minMs: 0, minRuns: 1 }));
+  }
+  return { current: median(a), baseline: baseline ? median(b) : null };
+}
+
 /** Commit `c` of series `s`: rows continue where the previous commit stopped. */
 function makeBatch(s: number, c: number, stepMs: number): Columnar {
   const t = new Float64Array(PER_SERIES);
@@ -46,12 +61,14 @@ function makeBatch(s: number, c: number, stepMs: number): Columnar {
 }
 
 interface PathApi {
+  encodeChunk: (t: Float64Array, v: Float64Array) => Uint8Array;
   decode: (bytes: Uint8Array) => Columnar;
   /** Chunks for one series: the head (or none) merged with a batch after it. */
   append: (seriesId: number, head: ChunkRecord | undefined, batch: Columnar) => ChunkRecord[];
 }
 
 const current: PathApi = {
+  encodeChunk,
   decode: decodeChunk,
   append: (id, head, batch) => encodeAfterHead(id, head && decodeChunk(head.data), batch)
 };
@@ -77,6 +94,7 @@ async function loadBaseline(): Promise<PathApi | null> {
   const codec = await import(join(dir, 'codec.ts'));
   const old = await import(join(dir, 'metric-store.ts'));
   return {
+    encodeChunk: codec.encodeChunk,
     decode: codec.decodeChunk,
     // The old append: copy head + batch into one array, then split and encode it.
     append: (id, head, batch) => {
@@ -88,16 +106,21 @@ async function loadBaseline(): Promise<PathApi | null> {
   };
 }
 
-/** Runs COMMITS commits over SERIES series from the given heads; returns the new heads. */
+/**
+ * Runs the commits over SERIES series from the given heads; returns the new heads. Every
+ * chunk written goes to `written` when given.
+ */
 function runCommits(
   api: PathApi,
   heads: (ChunkRecord | undefined)[],
-  batches: Columnar[][]
+  batches: Columnar[][],
+  written?: ChunkRecord[]
 ): (ChunkRecord | undefined)[] {
   const next = heads.slice();
   for (const commit of batches) {
     for (let s = 0; s < SERIES; s++) {
       const chunks = api.append(s + 1, next[s], commit[s]);
+      written?.push(...chunks);
       next[s] = chunks[chunks.length - 1];
     }
   }
@@ -117,26 +140,28 @@ async function main(): Promise<void> {
       const chunks = current.append(s + 1, undefined, w[0]);
       return chunks[chunks.length - 1];
     });
-    // Same stored points, chunk by chunk, whichever path wrote them.
-    const check = (api: PathApi) => {
-      const out = runCommits(api, heads, batches);
-      return out.map((h) => (h ? Array.from(api.decode(h.data).v.subarray(0, 4)) : []));
+    // The same records, byte for byte, whichever path wrote them.
+    const written = (api: PathApi) => {
+      const out: ChunkRecord[] = [];
+      runCommits(api, heads, batches, out);
+      return JSON.stringify(out.map((c) => [c.seriesId, c.t0, c.t1, c.n, Array.from(c.data)]));
     };
-    const a = JSON.stringify(check(current));
-    const times = timeCpuRuns(() => runCommits(current, heads, batches), { minMs: 3000 });
-    let baseTimes: number[] | null = null;
-    if (baseline) {
-      if (JSON.stringify(check(baseline)) !== a) throw new Error('baseline stores other points');
-      baseTimes = timeCpuRuns(() => runCommits(baseline, heads, batches), { minMs: 3000 });
+    if (baseline && written(baseline) !== written(current)) {
+      throw new Error('baseline stores other points');
     }
+    const ms = timePair(
+      () => runCommits(current, heads, batches),
+      baseline && (() => runCommits(baseline, heads, batches)),
+      6000
+    );
     emit({
       name: `store_append.points_per_s.step_${stepMs}ms`,
-      value: points / (median(times) / 1000),
+      value: points / (ms.current / 1000),
       unit: 'pt/s',
-      ...(baseTimes ? { baseline: points / (median(baseTimes) / 1000) } : {}),
+      ...(ms.baseline ? { baseline: points / (ms.baseline / 1000) } : {}),
       baseline_is: `the same merge + split + encode at ${BaselineRev}`,
-      ns_per_point: (median(times) * 1e6) / points,
-      ...(baseTimes ? { baseline_ns_per_point: (median(baseTimes) * 1e6) / points } : {}),
+      ns_per_point: (ms.current * 1e6) / points,
+      ...(ms.baseline ? { baseline_ns_per_point: (ms.baseline * 1e6) / points } : {}),
       series: SERIES,
       points_per_commit: SERIES * PER_SERIES
     });
@@ -153,19 +178,15 @@ async function main(): Promise<void> {
     for (let r = 0; r < reps; r++) for (const p of parts) fn(p.t, p.v);
   };
   const encPoints = reps * parts.length * 4096;
-  const encTimes = timeCpuRuns(encode(encodeChunk), { minMs: 2000 });
-  let baseEnc: number[] | null = null;
-  if (baseline) {
-    const codec = await import(join(root, 'bench', 'out', `baseline-${BaselineRev}`, 'codec.ts'));
-    baseEnc = timeCpuRuns(encode(codec.encodeChunk), { minMs: 2000 });
-  }
+  const enc = timePair(encode(encodeChunk), baseline && encode(baseline.encodeChunk), 4000);
   emit({
     name: 'codec.encode_points_per_s.import_shape',
-    value: encPoints / (median(encTimes) / 1000),
+    value: encPoints / (enc.current / 1000),
     unit: 'pt/s',
-    ...(baseEnc ? { baseline: encPoints / (median(baseEnc) / 1000) } : {}),
+    ...(enc.baseline ? { baseline: encPoints / (enc.baseline / 1000) } : {}),
     baseline_is: `encodeChunk at ${BaselineRev}`,
-    ns_per_point: (median(encTimes) * 1e6) / encPoints
+    ns_per_point: (enc.current * 1e6) / encPoints,
+    ...(enc.baseline ? { baseline_ns_per_point: (enc.baseline * 1e6) / encPoints } : {})
   });
 }
 
