@@ -117,21 +117,42 @@ function gcd(a: number, b: number): number {
   return a;
 }
 
-/** Greatest common divisor of all ints[i] - ints[0] (1 when none or all equal). */
+/**
+ * Greatest common divisor of all ints[i] - ints[0] (1 when none or all equal), found as
+ * the GCD of the steps ints[i] - ints[i - 1] (the same number: each set's members are sums
+ * of the other's). A step equal to the one before passed the test already (a divisor of g
+ * stays a divisor as g shrinks), so steady data skips the divide.
+ */
 function commonStep(ints: Float64Array, n: number): number {
-  const base = ints[0];
   let g = 0;
+  let last = 0;
   for (let i = 1; i < n; i++) {
-    const d = Math.abs(ints[i] - base);
+    const d = ints[i] - ints[i - 1];
+    if (d === last) continue;
+    last = d;
     if (d === 0) continue;
     // Divisibility by a pipelined float division: float % is a runtime call and integer
     // division is not pipelined. Exact: for d < 2^50 a non-integer d/g is ≥ 1/g away from
     // an integer, far more than its rounding error.
     if (g !== 0 && Math.floor(d / g) * g === d) continue;
-    g = gcd(d, g);
+    g = gcd(Math.abs(d), g);
     if (g === 1) return 1;
   }
   return g === 0 ? 1 : g;
+}
+
+/**
+ * ints[i] = (ints[i] - base) / scale in place, exact for ints that differ from base by
+ * multiples of scale (what commonStep found). A power-of-two scale (4 KiB pages, a step of
+ * 8) multiplies by its exact inverse instead of dividing.
+ */
+function rebaseInts(ints: Float64Array, n: number, base: number, scale: number): void {
+  const inv = 1 / scale;
+  if (scale === 2 ** Math.round(Math.log2(scale))) {
+    for (let i = 0; i < n; i++) ints[i] = (ints[i] - base) * inv;
+  } else {
+    for (let i = 0; i < n; i++) ints[i] = (ints[i] - base) / scale;
+  }
 }
 
 // Module-local copies: bundlers that emit CommonJS (tsx in Node) turn imported bindings
@@ -144,7 +165,11 @@ const ESTIMATE_STRIDE = 4;
  * Packed bits for residual orders 0, 1, 2 (block max widths) in one pass, over every
  * ESTIMATE_STRIDE-th block for long columns (an estimate; the choice only affects size).
  */
-function estimateOrderBits(ints: Float64Array, n: number): [number, number, number] {
+function estimateOrderBits(
+  ints: Float64Array,
+  n: number,
+  offset: number
+): [number, number, number] {
   const bits: [number, number, number] = [0, 0, 0];
   const stride = n >= 8 * BLOCK ? ESTIMATE_STRIDE * BLOCK : BLOCK;
   let sampled = 0;
@@ -154,11 +179,11 @@ function estimateOrderBits(ints: Float64Array, n: number): [number, number, numb
     let m1 = 0;
     let m2 = 0;
     for (let i = lo; i < hi; i++) {
-      const x = ints[i];
+      const x = ints[i] - offset;
       const z0 = x >= 0 ? 2 * x : -2 * x - 1;
       if (z0 > m0) m0 = z0;
       if (i >= 1) {
-        const d = x - ints[i - 1];
+        const d = ints[i] - ints[i - 1];
         const z1 = d >= 0 ? 2 * d : -2 * d - 1;
         if (z1 > m1) m1 = z1;
         if (i >= 2) {
@@ -230,11 +255,18 @@ function toDecimalInts(x: Float64Array, p: number, ints: Float64Array): number[]
 }
 
 /**
- * Writes the zigzagged order-0, -1 or -2 residuals of ints[0..n) to zzScratch[0..n-order)
- * (exact in float arithmetic below 2^52) and each PackBlockSize block's largest one to
- * `blockMax`, in one pass: packResiduals then skips its own.
+ * Writes the zigzagged order-0, -1 or -2 residuals of ints[0..n) - offset to
+ * zzScratch[0..n-order) (exact in float arithmetic below 2^52) and each PackBlockSize
+ * block's largest one to `blockMax`, in one pass: packResiduals then skips its own.
  */
-function zigzagResiduals(ints: Float64Array, n: number, order: number, blockMax: Float64Array) {
+function zigzagResiduals(options: {
+  ints: Float64Array;
+  n: number;
+  order: number;
+  offset: number;
+  blockMax: Float64Array;
+}): void {
+  const { ints, n, order, offset, blockMax } = options;
   const zz = zzScratch;
   const count = n - Math.min(order, n);
   for (let b = 0, lo = 0; lo < count; b++, lo += BLOCK) {
@@ -242,7 +274,7 @@ function zigzagResiduals(ints: Float64Array, n: number, order: number, blockMax:
     let max = 0;
     if (order === 0) {
       for (let i = lo; i < hi; i++) {
-        const r = ints[i];
+        const r = ints[i] - offset;
         const z = r >= 0 ? 2 * r : -2 * r - 1;
         zz[i] = z;
         if (z > max) max = z;
@@ -282,8 +314,11 @@ function tryEncodeDecimalColumn(sink: ByteSink, x: Float64Array): boolean {
   // A common step (memory in 4 KiB pages, counters in fixed increments) is divided out.
   const base = ints[0];
   const scale = commonStep(ints, n);
-  if (base !== 0 || scale !== 1) for (let i = 0; i < n; i++) ints[i] = (ints[i] - base) / scale;
-  const bits = estimateOrderBits(ints, n);
+  // The coded integers are (ints - base) / scale. Without a step to divide out, base is
+  // subtracted where it does not cancel (order 0 and the first values) instead of in a pass.
+  const offset = scale === 1 ? base : 0;
+  if (scale !== 1) rebaseInts(ints, n, base, scale);
+  const bits = estimateOrderBits(ints, n, offset);
   let order = 0;
   if (bits[1] < bits[order]) order = 1;
   if (bits[2] < bits[order]) order = 2;
@@ -297,7 +332,7 @@ function tryEncodeDecimalColumn(sink: ByteSink, x: Float64Array): boolean {
   const firsts = Math.min(order, n);
   const count = n - firsts;
   const zz = zzScratch;
-  zigzagResiduals(ints, n, order, blockMaxScratch);
+  zigzagResiduals({ ints, n, order, offset, blockMax: blockMaxScratch });
   const words = new Uint32Array(x.buffer, x.byteOffset, n * 2);
   sink.writeU8(EncodingCode.decimal);
   sink.writeU8(k);
@@ -308,7 +343,7 @@ function tryEncodeDecimalColumn(sink: ByteSink, x: Float64Array): boolean {
   sink.writeF64(scale);
   for (const i of exceptions) sink.writeU32(i);
   for (const i of exceptions) sink.writeRawF64(words, i);
-  for (let i = 0; i < firsts; i++) sink.writeF64(ints[i]);
+  for (let i = 0; i < firsts; i++) sink.writeF64(ints[i] - offset);
   packResiduals(sink, zz.subarray(0, count), blockMaxScratch);
   return true;
 }
