@@ -118,41 +118,11 @@ function gcd(a: number, b: number): number {
 }
 
 /**
- * Greatest common divisor of all ints[i] - ints[0] (1 when none or all equal), found as
- * the GCD of the steps ints[i] - ints[i - 1] (the same number: each set's members are sums
- * of the other's). A step equal to the one before passed the test already (a divisor of g
- * stays a divisor as g shrinks), so steady data skips the divide.
- */
-function commonStep(ints: Float64Array, n: number): number {
-  let g = 0;
-  let last = 0;
-  for (let i = 1; i < n; i++) {
-    const d = ints[i] - ints[i - 1];
-    if (d === last) continue;
-    last = d;
-    if (d === 0) continue;
-    // Divisibility by a pipelined float division: float % is a runtime call and integer
-    // division is not pipelined. Exact: for d < 2^50 a non-integer d/g is ≥ 1/g away from
-    // an integer, far more than its rounding error.
-    if (g !== 0 && Math.floor(d / g) * g === d) continue;
-    g = gcd(Math.abs(d), g);
-    if (g === 1) return 1;
-  }
-  return g === 0 ? 1 : g;
-}
-
-/**
  * ints[i] = (ints[i] - base) / scale in place, exact for ints that differ from base by
- * multiples of scale (what commonStep found). A power-of-two scale (4 KiB pages, a step of
- * 8) multiplies by its exact inverse instead of dividing.
+ * multiples of scale (the step toDecimalInts found).
  */
 function rebaseInts(ints: Float64Array, n: number, base: number, scale: number): void {
-  const inv = 1 / scale;
-  if (scale === 2 ** Math.round(Math.log2(scale))) {
-    for (let i = 0; i < n; i++) ints[i] = (ints[i] - base) * inv;
-  } else {
-    for (let i = 0; i < n; i++) ints[i] = (ints[i] - base) / scale;
-  }
+  for (let i = 0; i < n; i++) ints[i] = (ints[i] - base) / scale;
 }
 
 // Module-local copies: bundlers that emit CommonJS (tsx in Node) turn imported bindings
@@ -168,7 +138,7 @@ const ESTIMATE_STRIDE = 4;
 function estimateOrderBits(
   ints: Float64Array,
   n: number,
-  offset: number
+  { offset, inv }: Rebase
 ): [number, number, number] {
   const bits: [number, number, number] = [0, 0, 0];
   const stride = n >= 8 * BLOCK ? ESTIMATE_STRIDE * BLOCK : BLOCK;
@@ -179,15 +149,15 @@ function estimateOrderBits(
     let m1 = 0;
     let m2 = 0;
     for (let i = lo; i < hi; i++) {
-      const x = ints[i] - offset;
+      const x = (ints[i] - offset) * inv;
       const z0 = x >= 0 ? 2 * x : -2 * x - 1;
       if (z0 > m0) m0 = z0;
       if (i >= 1) {
-        const d = ints[i] - ints[i - 1];
+        const d = (ints[i] - ints[i - 1]) * inv;
         const z1 = d >= 0 ? 2 * d : -2 * d - 1;
         if (z1 > m1) m1 = z1;
         if (i >= 2) {
-          const dd = d - ints[i - 1] + ints[i - 2];
+          const dd = d - (ints[i - 1] - ints[i - 2]) * inv;
           const z2 = dd >= 0 ? 2 * dd : -2 * dd - 1;
           if (z2 > m2) m2 = z2;
         }
@@ -216,46 +186,69 @@ function encodeXorColumn(sink: ByteSink, x: Float64Array): void {
 /**
  * Fills ints[i] = round(x[i]·p) where that integer gives back x[i] exactly (and is within
  * maxDecimalInt, and x[i] is not -0); an exception repeats the previous integer, so it
- * costs no residual bits. Returns the exceptions' indices, or null past maxExceptionShare.
+ * costs no residual bits. In the same pass, the common step to divide out: the GCD of the
+ * steps ints[i] - ints[i - 1], which is the GCD of all ints[i] - ints[0] (each set's
+ * members are sums of the other's); 1 when all are equal. Returns the exceptions' indices
+ * and that step, or null past maxExceptionShare.
  */
-function toDecimalInts(x: Float64Array, p: number, ints: Float64Array): number[] | null {
+function toDecimalInts(
+  x: Float64Array,
+  p: number,
+  ints: Float64Array
+): { exceptions: number[]; step: number } | null {
   const n = x.length;
   const exceptions: number[] = [];
   const maxExceptions = Math.floor(n * CodecDefaults.maxExceptionShare);
   const maxInt = CodecDefaults.maxDecimalInt;
+  // k = 0 (integer timestamps, byte and packet counts) needs no multiply or divide.
+  const integral = p === 1;
   let prev = 0;
-  // Two loops rather than a test per value: k = 0 (integer timestamps, byte and packet
-  // counts) needs no multiply or divide.
-  if (p === 1) {
-    for (let i = 0; i < n; i++) {
-      const v = x[i];
-      const m = Math.round(v);
-      if (m === v && m <= maxInt && m >= -maxInt && (m !== 0 || 1 / v > 0)) {
-        ints[i] = prev = m;
-      } else {
-        ints[i] = prev;
-        exceptions.push(i);
-        if (exceptions.length > maxExceptions) return null;
-      }
+  let g = 0;
+  let lastStep = 0;
+  for (let i = 0; i < n; i++) {
+    const v = x[i];
+    const m = integral ? Math.round(v) : Math.round(v * p);
+    let int = prev;
+    if (
+      (integral ? m === v : m / p === v) &&
+      m <= maxInt &&
+      m >= -maxInt &&
+      (m !== 0 || 1 / v > 0)
+    ) {
+      int = m;
+    } else {
+      exceptions.push(i);
+      if (exceptions.length > maxExceptions) return null;
     }
-  } else {
-    for (let i = 0; i < n; i++) {
-      const v = x[i];
-      const m = Math.round(v * p);
-      if (m / p === v && m <= maxInt && m >= -maxInt && (m !== 0 || 1 / v > 0)) {
-        ints[i] = prev = m;
-      } else {
-        ints[i] = prev;
-        exceptions.push(i);
-        if (exceptions.length > maxExceptions) return null;
-      }
-    }
+    ints[i] = int;
+    const d = int - prev;
+    prev = int;
+    // A step equal to the one before passed already (a divisor of g stays one as g
+    // shrinks), so steady data skips the divide. ints[0] - 0 is no step.
+    if (d === lastStep || i === 0) continue;
+    lastStep = d;
+    // Divisibility by a pipelined float division: float % is a runtime call and integer
+    // division is not pipelined. Exact: for |d| < 2^50 a non-integer d/g is ≥ 1/g away
+    // from an integer, far more than its rounding error.
+    if (g === 1 || d === 0 || (g !== 0 && Math.floor(d / g) * g === d)) continue;
+    g = gcd(Math.abs(d), g);
   }
-  return exceptions;
+  return { exceptions, step: g === 0 ? 1 : g };
 }
 
 /**
- * Writes the zigzagged order-0, -1 or -2 residuals of ints[0..n) - offset to
+ * How the coded integers (ints - base) / scale are read from `ints`: as (ints - offset) ·
+ * inv. With a power-of-two scale (1 included) the multiply is exact, so ints stay as they
+ * are (offset = base, inv = 1 / scale) and base cancels in order-1 and -2 residuals: no
+ * pass of its own. Other scales are divided out in place first (offset 0, inv 1).
+ */
+interface Rebase {
+  offset: number;
+  inv: number;
+}
+
+/**
+ * Writes the zigzagged order-0, -1 or -2 residuals of (ints[0..n) - offset) · inv to
  * zzScratch[0..n-order) (exact in float arithmetic below 2^52) and each PackBlockSize
  * block's largest one to `blockMax`, in one pass: packResiduals then skips its own.
  */
@@ -263,10 +256,11 @@ function zigzagResiduals(options: {
   ints: Float64Array;
   n: number;
   order: number;
-  offset: number;
+  rebase: Rebase;
   blockMax: Float64Array;
 }): void {
-  const { ints, n, order, offset, blockMax } = options;
+  const { ints, n, order, blockMax } = options;
+  const { offset, inv } = options.rebase;
   const zz = zzScratch;
   const count = n - Math.min(order, n);
   for (let b = 0, lo = 0; lo < count; b++, lo += BLOCK) {
@@ -274,21 +268,21 @@ function zigzagResiduals(options: {
     let max = 0;
     if (order === 0) {
       for (let i = lo; i < hi; i++) {
-        const r = ints[i] - offset;
+        const r = (ints[i] - offset) * inv;
         const z = r >= 0 ? 2 * r : -2 * r - 1;
         zz[i] = z;
         if (z > max) max = z;
       }
     } else if (order === 1) {
       for (let i = lo; i < hi; i++) {
-        const r = ints[i + 1] - ints[i];
+        const r = (ints[i + 1] - ints[i]) * inv;
         const z = r >= 0 ? 2 * r : -2 * r - 1;
         zz[i] = z;
         if (z > max) max = z;
       }
     } else {
       for (let i = lo; i < hi; i++) {
-        const r = ints[i + 2] - 2 * ints[i + 1] + ints[i];
+        const r = (ints[i + 2] - 2 * ints[i + 1] + ints[i]) * inv;
         const z = r >= 0 ? 2 * r : -2 * r - 1;
         zz[i] = z;
         if (z > max) max = z;
@@ -309,16 +303,17 @@ function tryEncodeDecimalColumn(sink: ByteSink, x: Float64Array): boolean {
   const p = Pow10[k];
   ensureScratch(n);
   const ints = intScratch;
-  const exceptions = toDecimalInts(x, p, ints);
-  if (exceptions === null) return false;
+  const found = toDecimalInts(x, p, ints);
+  if (found === null) return false;
+  const { exceptions, step: scale } = found;
   // A common step (memory in 4 KiB pages, counters in fixed increments) is divided out.
   const base = ints[0];
-  const scale = commonStep(ints, n);
-  // The coded integers are (ints - base) / scale. Without a step to divide out, base is
-  // subtracted where it does not cancel (order 0 and the first values) instead of in a pass.
-  const offset = scale === 1 ? base : 0;
-  if (scale !== 1) rebaseInts(ints, n, base, scale);
-  const bits = estimateOrderBits(ints, n, offset);
+  let rebase: Rebase = { offset: base, inv: 1 / scale };
+  if (scale !== 2 ** Math.round(Math.log2(scale))) {
+    rebaseInts(ints, n, base, scale);
+    rebase = { offset: 0, inv: 1 };
+  }
+  const bits = estimateOrderBits(ints, n, rebase);
   let order = 0;
   if (bits[1] < bits[order]) order = 1;
   if (bits[2] < bits[order]) order = 2;
@@ -332,7 +327,7 @@ function tryEncodeDecimalColumn(sink: ByteSink, x: Float64Array): boolean {
   const firsts = Math.min(order, n);
   const count = n - firsts;
   const zz = zzScratch;
-  zigzagResiduals({ ints, n, order, offset, blockMax: blockMaxScratch });
+  zigzagResiduals({ ints, n, order, rebase, blockMax: blockMaxScratch });
   const words = new Uint32Array(x.buffer, x.byteOffset, n * 2);
   sink.writeU8(EncodingCode.decimal);
   sink.writeU8(k);
@@ -343,7 +338,7 @@ function tryEncodeDecimalColumn(sink: ByteSink, x: Float64Array): boolean {
   sink.writeF64(scale);
   for (const i of exceptions) sink.writeU32(i);
   for (const i of exceptions) sink.writeRawF64(words, i);
-  for (let i = 0; i < firsts; i++) sink.writeF64(ints[i] - offset);
+  for (let i = 0; i < firsts; i++) sink.writeF64((ints[i] - rebase.offset) * rebase.inv);
   packResiduals(sink, zz.subarray(0, count), blockMaxScratch);
   return true;
 }
