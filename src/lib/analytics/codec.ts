@@ -347,48 +347,54 @@ function tryEncodeDecimalColumn(sink: ByteSink, x: Float64Array): boolean {
 const MinRegularPoints = 3;
 
 /**
- * The decimal path's bytes for an arithmetic progression of integers (regular timestamps):
- * x[i] = x[0] + i·d exactly, d ≠ 0, every value within maxDecimalInt and none -0. For it
- * the general path finds exponent 0, base x[0], common step |d|, order 2 and residuals
- * that are all zero, so it writes exactly this, at one compare per point instead of a
- * dozen passes. Writes nothing and returns false for any other column. O(n).
+ * The step d when x is an arithmetic progression of integers (regular timestamps):
+ * x[i] = x[0] + i·d exactly, d ≠ 0, every value within maxDecimalInt and none -0; else 0.
+ * One compare per point. O(n).
  */
-function tryEncodeRegularColumn(sink: ByteSink, x: Float64Array): boolean {
+function regularStep(x: Float64Array): number {
   const n = x.length;
-  if (n < MinRegularPoints) return false;
+  if (n < MinRegularPoints) return 0;
   const first = x[0];
   const d = x[1] - first;
   const last = first + (n - 1) * d;
   const maxInt = CodecDefaults.maxDecimalInt;
   // Integers below 2^49 add exactly, so the running sum below is the progression itself.
-  if (!Number.isInteger(first) || !Number.isInteger(d) || d === 0) return false;
-  if (Math.abs(first) > maxInt || Math.abs(last) > maxInt) return false;
+  if (!Number.isInteger(first) || !Number.isInteger(d) || d === 0) return 0;
+  if (Math.abs(first) > maxInt || Math.abs(last) > maxInt) return 0;
   let expected = first;
   for (let i = 1; i < n; i++) {
     expected += d;
-    if (x[i] !== expected) return false;
+    if (x[i] !== expected) return 0;
   }
   // x[i] === 0 holds for -0 too: the one index whose value is zero, if any, must be +0.
   const zeroAt = -first / d;
-  if (Number.isInteger(zeroAt) && zeroAt >= 0 && zeroAt < n && 1 / x[zeroAt] < 0) return false;
+  if (Number.isInteger(zeroAt) && zeroAt >= 0 && zeroAt < n && 1 / x[zeroAt] < 0) return 0;
+  return d;
+}
+
+/**
+ * The decimal path's bytes for a column regularStep accepted (step d): for it the general
+ * path finds exponent 0, base x[0], common step |d|, order 2 and residuals that are all
+ * zero, so this writes exactly that without the dozen passes. O(n / PackBlockSize).
+ */
+function writeRegularColumn(sink: ByteSink, x: Float64Array, d: number): void {
   const scale = Math.abs(d);
   sink.writeU8(EncodingCode.decimal);
   sink.writeU8(0); // exponent
   sink.writeU8(2); // order
   sink.writeU8(0);
   sink.writeU32(0); // exceptions
-  sink.writeF64(first); // base
+  sink.writeF64(x[0]); // base
   sink.writeF64(scale);
   // The first two rebased integers, then width-0 blocks and no words.
   sink.writeF64(0);
   sink.writeF64(d / scale);
-  const blocks = Math.ceil((n - 2) / BLOCK);
+  const blocks = Math.ceil((x.length - 2) / BLOCK);
   sink.ensure(blocks);
   sink.bytes.fill(0, sink.pos, sink.pos + blocks);
   sink.pos += blocks;
   sink.align4();
   sink.writeU32(0);
-  return true;
 }
 
 /**
@@ -400,10 +406,17 @@ function tryEncodeRegularColumn(sink: ByteSink, x: Float64Array): boolean {
  * encodeColumn(sink, new Float64Array([1, 2, 3]));
  */
 export function encodeColumn(sink: ByteSink, x: Float64Array): void {
+  encodeColumnWithStep(sink, x, regularStep(x));
+}
+
+/** encodeColumn for a caller that already has regularStep(x). */
+function encodeColumnWithStep(sink: ByteSink, x: Float64Array, step: number): void {
   const lengthAt = sink.pos;
   sink.writeU32(0);
   const start = sink.pos;
-  if (x.length > 0 && !tryEncodeRegularColumn(sink, x) && !tryEncodeDecimalColumn(sink, x)) {
+  if (step !== 0) {
+    writeRegularColumn(sink, x, step);
+  } else if (x.length > 0 && !tryEncodeDecimalColumn(sink, x)) {
     sink.pos = start;
     encodeXorColumn(sink, x);
   }
@@ -431,14 +444,20 @@ export function encodeChunk(t: Float64Array, v: Float64Array): Uint8Array {
   const n = t.length;
   const sink = chunkSink;
   sink.reset();
-  let t0 = Infinity;
-  let t1 = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const x = t[i];
-    if (x < t0) t0 = x;
-    if (x > t1) t1 = x;
+  // Regular times (the usual case) have their range at the ends: no pass to find it.
+  const step = regularStep(t);
+  let t0 = step > 0 ? t[0] : t[n - 1];
+  let t1 = step > 0 ? t[n - 1] : t[0];
+  if (step === 0) {
+    t0 = Infinity;
+    t1 = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const x = t[i];
+      if (x < t0) t0 = x;
+      if (x > t1) t1 = x;
+    }
+    if (t0 > t1) t0 = t1 = NaN;
   }
-  if (t0 > t1) t0 = t1 = NaN;
   sink.writeU8(ChunkFormatVersion);
   sink.writeU8(0);
   sink.writeU8(0);
@@ -447,7 +466,7 @@ export function encodeChunk(t: Float64Array, v: Float64Array): Uint8Array {
   sink.writeF64(t0);
   sink.writeF64(t1);
   if (n > 0) {
-    encodeColumn(sink, t);
+    encodeColumnWithStep(sink, t, step);
     encodeColumn(sink, v);
     sink.bytes[1] = sink.bytes[HeaderBytes + 4];
     const valueAt = HeaderBytes + 4 + sink.view.getUint32(HeaderBytes, true);
