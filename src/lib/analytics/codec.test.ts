@@ -507,3 +507,17 @@ describe('packResiduals with block maxima from the caller', () => {
     expect(Array.from(out, zigzag)).toEqual(Array.from(zz));
   });
 });
+
+describe('encodeChunk scratch', () => {
+  it('encodes a chunk far larger than its scratch, then small ones, exactly', () => {
+    const r = rng(3);
+    const n = 200_000;
+    const t = Float64Array.from({ length: n }, (_, i) => T0 + i * 1000 + (i % 7));
+    const v = Float64Array.from({ length: n }, () => r());
+    roundTrip(t, v);
+    roundTrip(
+      regularTimes(100),
+      Float64Array.from({ length: 100 }, (_, i) => i / 4)
+    );
+  });
+});

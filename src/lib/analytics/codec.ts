@@ -427,7 +427,13 @@ function encodeColumnWithStep(sink: ByteSink, x: Float64Array, step: number): vo
  * Scratch for encodeChunk, which copies out exactly the bytes written: a sink sized per
  * chunk was allocated (and zeroed) at several times the chunk's size, then copied anyway.
  */
-const chunkSink = new ByteSink(64 * 1024);
+const ChunkSinkBytes = {
+  /** Room for a 4,096-point chunk even when both columns fall back to XOR. */
+  initial: 96 * 1024,
+  /** A scratch sink that grew past this (a huge chunk) is dropped rather than kept for good. */
+  keep: 1 << 20
+};
+let chunkSink = new ByteSink(ChunkSinkBytes.initial);
 
 /**
  * Encodes one chunk of points. Lossless bit for bit for any doubles in either column.
@@ -472,7 +478,9 @@ export function encodeChunk(t: Float64Array, v: Float64Array): Uint8Array {
     const valueAt = HeaderBytes + 4 + sink.view.getUint32(HeaderBytes, true);
     sink.bytes[2] = sink.bytes[valueAt + 4];
   }
-  return sink.finish();
+  const bytes = sink.finish();
+  if (sink.bytes.length > ChunkSinkBytes.keep) chunkSink = new ByteSink(ChunkSinkBytes.initial);
+  return bytes;
 }
 
 /**
