@@ -6,9 +6,11 @@ import { decodeChunk } from '$lib/analytics/codec';
 import {
   ChunkLimits,
   MetricStore,
+  concatColumnar,
   encodeAfterHead,
   mergeLastWins,
-  normalisePoints
+  normalisePoints,
+  splitIntoChunks
 } from '$lib/db/metric-store';
 import type { SeriesDescriptor } from '$lib/types';
 
@@ -219,6 +221,38 @@ describe('encodeAfterHead', () => {
     expect(at).toBe(headN + batchN);
     // The batch is read, never written.
     expect(batch).toEqual(before);
+  });
+});
+
+describe('encodeAfterHead against splitting a copy of head + batch', () => {
+  it('property: the same chunk records, byte for byte', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: ChunkLimits.maxPoints }),
+        fc.integer({ min: 1, max: 9000 }),
+        fc.constantFrom(1, 7, 1000, 2500, 600_000),
+        fc.integer({ min: 0, max: 3 }),
+        (headCount, batchN, step, gap) => {
+          // Mostly a head as stored (spanning less than maxSpanMs), sometimes one that does not.
+          const headN =
+            headCount % 5
+              ? Math.min(headCount, Math.ceil(ChunkLimits.maxSpanMs / step))
+              : headCount;
+          const t = Float64Array.from({ length: headN + batchN }, (_, i) => 5e6 + i * step);
+          // A gap after the head moves the batch's start towards the span limit.
+          for (let i = headN; i < t.length; i++) t[i] += gap * 1_000_000;
+          const v = Float64Array.from(t, (_, i) => ((i * 8) % 1000) / 10);
+          const head = { t: t.subarray(0, headN), v: v.subarray(0, headN) };
+          const batch = { t: t.subarray(headN), v: v.subarray(headN) };
+          const got = encodeAfterHead(3, head, batch);
+          const want = splitIntoChunks(3, concatColumnar([head, batch]));
+          const shape = (cs: typeof got) =>
+            cs.map((c) => [c.seriesId, c.t0, c.t1, c.n, Array.from(c.data)]);
+          expect(shape(got)).toEqual(shape(want));
+        }
+      ),
+      { numRuns: 60 }
+    );
   });
 });
 

@@ -313,8 +313,8 @@ const joinScratch = {
  * straight from views of the batch. At an import's ~15k points per series and commit, the
  * copy cost as much CPU as encoding (issue 6).
  *
- * `batch` must be sorted, duplicate-free and after the head's last point; `head` (decoded)
- * may be undefined. Empty batch → the head alone, or nothing. O(head + batch).
+ * `batch` must be sorted, duplicate-free and after the head's last point; `head` (one
+ * stored chunk, decoded) may be undefined. Empty batch → the head alone, or nothing. O(head + batch).
  *
  * @example
  * encodeAfterHead(1, decodeChunk(head.data), batch); // [the head extended, ...new chunks]
@@ -325,11 +325,11 @@ export function encodeAfterHead(
   batch: Columnar
 ): ChunkRecord[] {
   const headN = head ? head.t.length : 0;
-  // Stored heads never hold more than maxPoints; the copy keeps this correct if one did.
-  if (!head || headN > ChunkLimits.maxPoints) {
-    return splitIntoChunks(seriesId, concatColumnar(head ? [head, batch] : [batch]));
+  if (!head || headN === 0) return splitIntoChunks(seriesId, batch);
+  // Stored heads keep within ChunkLimits; the copy keeps this correct if one did not.
+  if (headN > ChunkLimits.maxPoints || head.t[headN - 1] - head.t[0] >= ChunkLimits.maxSpanMs) {
+    return splitIntoChunks(seriesId, concatColumnar([head, batch]));
   }
-  if (headN === 0) return splitIntoChunks(seriesId, batch);
   const n = batch.t.length;
   const k = spanEnd(
     batch.t,
