@@ -10,7 +10,9 @@
  *    are exceptions stored raw. The integers are first rebased on the first value and divided
  *    by their common step (GCD of the differences), so page-sized memory changes or
  *    fixed counter increments cost bits for the multiplier only. Regular integer-ms timestamps become delta-of-delta 0 runs
- *    that cost one width byte per 128 points.
+ *    that cost one width byte per 128 points; such a column (an exact progression of
+ *    integers) is recognised at one compare per point and written without the passes, to
+ *    the same bytes.
  *  - `xor`: Gorilla XOR (Pelkonen et al. 2015) on the raw bits, when decimals do not pay.
  *
  * Both paths copy raw IEEE-754 words, so decode is bit-exact for every double: NaN keeps its
