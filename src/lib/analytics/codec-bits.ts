@@ -225,14 +225,26 @@ function exceptionBits(w: number, maxW: number): number {
   return bits;
 }
 
+/** Bins of a block's width histogram in BlockStats: widths 0 to 32. */
+export const HistogramBins = 33;
+
+/**
+ * What packResiduals needs to know of each PackBlockSize block before it packs: block b's
+ * largest value at max[b], and how many of its values have each bit width at
+ * hist[b·HistogramBins + width] (widths past 32 may land anywhere: such a block is never
+ * patched, so its histogram is not read). A caller that zigzags residuals fills these in
+ * the same pass; otherwise packResiduals finds them itself.
+ */
+export interface BlockStats {
+  max: Float64Array;
+  hist: Int32Array;
+}
+
 /** Block widths of the residuals being packed (grown, never shrunk: packResiduals runs per column). */
 let widthScratch = new Uint8Array(64);
 let maxScratch = new Float64Array(64);
 
-/**
- * Largest value of each PackBlockSize block of `zz[0..count)` into `out` (callers that
- * zigzag residuals anyway fill it in the same pass and hand it to packResiduals).
- */
+/** Largest value of each PackBlockSize block of `zz[0..count)` into `out`. */
 function blockMaxima(zz: Float64Array, count: number, out: Float64Array): void {
   for (let b = 0, lo = 0; lo < count; b++, lo += BLOCK) {
     const hi = Math.min(count, lo + BLOCK);
@@ -243,16 +255,30 @@ function blockMaxima(zz: Float64Array, count: number, out: Float64Array): void {
 }
 
 /**
- * The width byte of one block (w | 0x80 when patched): the width that minimises the block's
+ * The width byte of block `b` (w | 0x80 when patched): the width that minimises the block's
  * size, patching up to MaxBlockExceptions values wider than it.
  */
-function chooseBlockWidth(zz: Float64Array, lo: number, hi: number, max: number): number {
-  const maxW = bitWidth(max);
+function chooseBlockWidth(options: {
+  zz: Float64Array;
+  count: number;
+  b: number;
+  max: number;
+  hist?: Int32Array;
+}): number {
+  const { zz, count, b, hist } = options;
+  const maxW = bitWidth(options.max);
   // Too narrow for patching to pay, or too wide for the 32-bit packer's patches.
   if (maxW <= 2 || maxW > 32) return maxW;
+  const lo = b * BLOCK;
+  const hi = Math.min(count, lo + BLOCK);
   const len = hi - lo;
-  histogram.fill(0, 0, maxW + 1);
-  for (let i = lo; i < hi; i++) histogram[32 - Math.clz32(zz[i])]++;
+  if (hist) {
+    const at = b * HistogramBins;
+    for (let w = 0; w <= maxW; w++) histogram[w] = hist[at + w];
+  } else {
+    histogram.fill(0, 0, maxW + 1);
+    for (let i = lo; i < hi; i++) histogram[32 - Math.clz32(zz[i])]++;
+  }
   let bestW = maxW;
   let bestCost = maxW * len;
   let exc = 0;
@@ -278,14 +304,14 @@ function chooseBlockWidth(zz: Float64Array, lo: number, hi: number, max: number)
  * Layout: one byte per block (w | 0x80 when patched); the exception lists of patched
  * blocks (count byte, position bytes, varint high parts); align 4; u32 word count; the
  * words. The bit writer is inlined (locals, no method calls) and writes straight into the
- * sink's buffer: this loop dominates encode. `blockMax`, when given, holds each block's
- * largest value (computed by the caller in its zigzag pass). count = 0 writes an empty
+ * sink's buffer: this loop dominates encode. `stats`, when given, describe the blocks
+ * (see BlockStats) so that no pass over `zz` is spent on them. count = 0 writes an empty
  * section. O(count).
  *
  * @example
  * packResiduals(sink, Float64Array.from([0, 2, 1].map(zigzag)));
  */
-export function packResiduals(sink: ByteSink, zz: Float64Array, blockMax?: Float64Array): void {
+export function packResiduals(sink: ByteSink, zz: Float64Array, stats?: BlockStats): void {
   const count = zz.length;
   const blocks = Math.ceil(count / BLOCK);
   if (widthScratch.length < blocks) {
@@ -293,21 +319,21 @@ export function packResiduals(sink: ByteSink, zz: Float64Array, blockMax?: Float
     maxScratch = new Float64Array(blocks * 2);
   }
   const widths = widthScratch;
-  let maxima = blockMax;
+  let maxima = stats?.max;
   if (!maxima) {
     maxima = maxScratch;
     blockMaxima(zz, count, maxima);
   }
+  const hist = stats?.hist;
   let totalBits = 0;
   let patchedBlocks = 0;
   for (let b = 0; b < blocks; b++) {
-    const lo = b * BLOCK;
-    const hi = Math.min(count, lo + BLOCK);
+    const max = maxima[b];
     // Width 0 (a run of equal steps: regular timestamps) needs no histogram.
-    const wb = maxima[b] === 0 ? 0 : chooseBlockWidth(zz, lo, hi, maxima[b]);
+    const wb = max === 0 ? 0 : chooseBlockWidth({ zz, count, b, max, hist });
     widths[b] = wb;
     if (wb & EXC_FLAG) patchedBlocks++;
-    totalBits += (wb & ~EXC_FLAG) * (hi - lo);
+    totalBits += (wb & ~EXC_FLAG) * (Math.min(count, (b + 1) * BLOCK) - b * BLOCK);
   }
   sink.ensure(blocks);
   sink.bytes.set(widths.subarray(0, blocks), sink.pos);

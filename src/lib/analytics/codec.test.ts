@@ -5,6 +5,7 @@ import {
   BitReader,
   BitWriter,
   ByteSink,
+  HistogramBins,
   packResiduals,
   unpackResiduals,
   unzigzag,
@@ -489,18 +490,25 @@ describe('regular column fast path', () => {
   });
 });
 
-describe('packResiduals with block maxima from the caller', () => {
+describe('packResiduals with block stats from the caller', () => {
   it('writes the same bytes as when it finds them itself', () => {
     const r = rng(7);
+    // Narrow values with sparse outliers (patched blocks), and some past 32 bits.
     const zz = Float64Array.from({ length: 1000 }, (_, i) =>
-      i % 97 === 0 ? Math.floor(r() * 2 ** 40) : Math.floor(r() * 8)
+      i % 97 === 0 ? Math.floor(r() * 2 ** 40) : i % 31 === 0 ? 200 : Math.floor(r() * 8)
     );
-    const maxima = new Float64Array(Math.ceil(zz.length / 128));
-    for (let i = 0; i < zz.length; i++) maxima[i >> 7] = Math.max(maxima[i >> 7], zz[i]);
+    const blocks = Math.ceil(zz.length / 128);
+    const stats = { max: new Float64Array(blocks), hist: new Int32Array(blocks * HistogramBins) };
+    for (let i = 0; i < zz.length; i++) {
+      const b = i >> 7;
+      stats.max[b] = Math.max(stats.max[b], zz[i]);
+      // Widths past 32 bits are counted anywhere: BlockStats says they are never read.
+      stats.hist[b * HistogramBins + Math.min(32, bitWidth(zz[i]))]++;
+    }
     const a = new ByteSink(8);
     const b = new ByteSink(8);
     packResiduals(a, zz);
-    packResiduals(b, zz, maxima);
+    packResiduals(b, zz, stats);
     expect(Array.from(b.finish())).toEqual(Array.from(a.finish()));
     const out = new Float64Array(zz.length);
     unpackResiduals({ bytes: a.finish(), pos: 0 }, out);

@@ -34,6 +34,7 @@ import {
   BitReader,
   BitWriter,
   ByteSink,
+  HistogramBins,
   assertLittleEndian,
   bitWidth,
   packResiduals,
@@ -41,6 +42,7 @@ import {
   readXor,
   unpackResiduals,
   writeXor,
+  type BlockStats,
   type ByteCursor
 } from './codec-bits';
 
@@ -78,13 +80,15 @@ export interface ChunkHeader {
 
 let intScratch = new Float64Array(0);
 let zzScratch = new Float64Array(0);
-let blockMaxScratch = new Float64Array(0);
+let blockStats: BlockStats = { max: new Float64Array(0), hist: new Int32Array(0) };
 
 function ensureScratch(n: number): void {
   if (intScratch.length < n) {
-    intScratch = new Float64Array(Math.max(n, 4096));
-    zzScratch = new Float64Array(Math.max(n, 4096));
-    blockMaxScratch = new Float64Array(Math.ceil(Math.max(n, 4096) / PackBlockSize));
+    const size = Math.max(n, 4096);
+    const blocks = Math.ceil(size / PackBlockSize);
+    intScratch = new Float64Array(size);
+    zzScratch = new Float64Array(size);
+    blockStats = { max: new Float64Array(blocks), hist: new Int32Array(blocks * HistogramBins) };
   }
 }
 
@@ -252,27 +256,33 @@ interface Rebase {
 /**
  * Writes the zigzagged order-0, -1 or -2 residuals of (ints[0..n) - offset) · inv to
  * zzScratch[0..n-order) (exact in float arithmetic below 2^52) and each PackBlockSize
- * block's largest one to `blockMax`, in one pass: packResiduals then skips its own.
+ * block's BlockStats to `stats`, in one pass: packResiduals then spends none on them.
  */
 function zigzagResiduals(options: {
   ints: Float64Array;
   n: number;
   order: number;
   rebase: Rebase;
-  blockMax: Float64Array;
+  stats: BlockStats;
 }): void {
-  const { ints, n, order, blockMax } = options;
+  const { ints, n, order } = options;
   const { offset, inv } = options.rebase;
+  const { max: blockMax, hist } = options.stats;
   const zz = zzScratch;
   const count = n - Math.min(order, n);
   for (let b = 0, lo = 0; lo < count; b++, lo += BLOCK) {
     const hi = Math.min(count, lo + BLOCK);
     let max = 0;
+    // Bit widths by clz32 of the value's low 32 bits: right whenever it fits 32 bits, the
+    // only case in which packResiduals reads them.
+    const h = b * HistogramBins + 32;
+    hist.fill(0, h - 32, h + 1);
     if (order === 0) {
       for (let i = lo; i < hi; i++) {
         const r = (ints[i] - offset) * inv;
         const z = r >= 0 ? 2 * r : -2 * r - 1;
         zz[i] = z;
+        hist[h - Math.clz32(z)]++;
         if (z > max) max = z;
       }
     } else if (order === 1) {
@@ -280,6 +290,7 @@ function zigzagResiduals(options: {
         const r = (ints[i + 1] - ints[i]) * inv;
         const z = r >= 0 ? 2 * r : -2 * r - 1;
         zz[i] = z;
+        hist[h - Math.clz32(z)]++;
         if (z > max) max = z;
       }
     } else {
@@ -287,6 +298,7 @@ function zigzagResiduals(options: {
         const r = (ints[i + 2] - 2 * ints[i + 1] + ints[i]) * inv;
         const z = r >= 0 ? 2 * r : -2 * r - 1;
         zz[i] = z;
+        hist[h - Math.clz32(z)]++;
         if (z > max) max = z;
       }
     }
@@ -329,7 +341,7 @@ function tryEncodeDecimalColumn(sink: ByteSink, x: Float64Array): boolean {
   const firsts = Math.min(order, n);
   const count = n - firsts;
   const zz = zzScratch;
-  zigzagResiduals({ ints, n, order, rebase, blockMax: blockMaxScratch });
+  zigzagResiduals({ ints, n, order, rebase, stats: blockStats });
   const words = new Uint32Array(x.buffer, x.byteOffset, n * 2);
   sink.writeU8(EncodingCode.decimal);
   sink.writeU8(k);
@@ -341,7 +353,7 @@ function tryEncodeDecimalColumn(sink: ByteSink, x: Float64Array): boolean {
   for (const i of exceptions) sink.writeU32(i);
   for (const i of exceptions) sink.writeRawF64(words, i);
   for (let i = 0; i < firsts; i++) sink.writeF64((ints[i] - rebase.offset) * rebase.inv);
-  packResiduals(sink, zz.subarray(0, count), blockMaxScratch);
+  packResiduals(sink, zz.subarray(0, count), blockStats);
   return true;
 }
 
