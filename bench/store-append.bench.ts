@@ -3,7 +3,8 @@
  * for each series of a commit, decode its head chunk, merge it with the incoming batch,
  * split into chunks and encode them — what `MetricStore.append` does between its bulkGet and
  * its bulkPut. The data has the shape of issue 6's CSV: 32 series, ~15.6k points each per
- * 500k-point commit, integer-ms timestamps 1 ms apart, values with one decimal.
+ * 500k-point commit, integer-ms timestamps 1 ms or 1 s apart (also with gaps and repeated
+ * timestamps), values with one decimal.
  *
  * Baseline, in the same run: the same work through the code as it was at BaselineRev
  * (metric-store.ts, codec.ts and codec-bits.ts read from git into bench/out/, which git
@@ -18,7 +19,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuMs, emit, median, skip, timeCpuRuns } from './lib';
 import { decodeChunk, encodeChunk } from '../src/lib/analytics/codec';
-import { encodeAfterHead } from '../src/lib/db/metric-store';
+import { encodeAfterHead, normalisePoints } from '../src/lib/db/metric-store';
 import type { ChunkRecord } from '../src/lib/db/database';
 import type { Columnar } from '../src/lib/types';
 
@@ -48,13 +49,32 @@ function timePair(current: () => void, baseline: (() => void) | null, minMs: num
   return { current: median(a), baseline: baseline ? median(b) : null };
 }
 
+/**
+ * Time shapes of imported files: a regular step, and one with now and then a gap (a
+ * stopped logger: ~1 chunk in 5 holds one) or a repeated timestamp (last write wins).
+ */
+interface Shape {
+  name: string;
+  stepMs: number;
+  gapEvery?: number;
+  dupEvery?: number;
+}
+const Shapes: Shape[] = [
+  { name: 'step_1ms', stepMs: 1 },
+  { name: 'step_1000ms', stepMs: 1000 },
+  { name: 'step_1ms_gaps_dups', stepMs: 1, gapEvery: 20_011, dupEvery: 30_011 }
+];
+const GapMs = 60_000;
+
 /** Commit `c` of series `s`: rows continue where the previous commit stopped. */
-function makeBatch(s: number, c: number, stepMs: number): Columnar {
+function makeBatch(s: number, c: number, shape: Shape): Columnar {
   const t = new Float64Array(PER_SERIES);
   const v = new Float64Array(PER_SERIES);
   for (let i = 0; i < PER_SERIES; i++) {
     const row = c * PER_SERIES + i;
-    t[i] = T0 + row * stepMs;
+    const gaps = shape.gapEvery ? Math.floor(row / shape.gapEvery) : 0;
+    const dups = shape.dupEvery ? Math.floor(row / shape.dupEvery) : 0;
+    t[i] = T0 + (row - dups) * shape.stepMs + gaps * GapMs;
     v[i] = (((row + s) * 8) % 1000) / 10;
   }
   return { t, v };
@@ -70,7 +90,8 @@ interface PathApi {
 const current: PathApi = {
   encodeChunk,
   decode: decodeChunk,
-  append: (id, head, batch) => encodeAfterHead(id, head && decodeChunk(head.data), batch)
+  append: (id, head, batch) =>
+    encodeAfterHead(id, head && decodeChunk(head.data), normalisePoints(batch))
 };
 
 /** Writes the baseline's files from git into bench/out and imports them; null without git. */
@@ -129,10 +150,10 @@ function runCommits(
 
 async function main(): Promise<void> {
   const baseline = await loadBaseline();
-  for (const stepMs of [1, 1000]) {
-    const warm = Array.from({ length: SERIES }, (_, s) => [makeBatch(s, 0, stepMs)]);
+  for (const shape of Shapes) {
+    const warm = Array.from({ length: SERIES }, (_, s) => [makeBatch(s, 0, shape)]);
     const batches = Array.from({ length: COMMITS }, (_, c) =>
-      Array.from({ length: SERIES }, (_, s) => makeBatch(s, c + 1, stepMs))
+      Array.from({ length: SERIES }, (_, s) => makeBatch(s, c + 1, shape))
     );
     const points = COMMITS * SERIES * PER_SERIES;
     // Heads after a first commit, so every timed commit extends a part-filled head chunk.
@@ -155,7 +176,7 @@ async function main(): Promise<void> {
       6000
     );
     emit({
-      name: `store_append.points_per_s.step_${stepMs}ms`,
+      name: `store_append.points_per_s.${shape.name}`,
       value: points / (ms.current / 1000),
       unit: 'pt/s',
       ...(ms.baseline ? { baseline: points / (ms.baseline / 1000) } : {}),
@@ -168,7 +189,7 @@ async function main(): Promise<void> {
   }
 
   // encodeChunk alone on full chunks of the import shape.
-  const chunk = makeBatch(3, 7, 1);
+  const chunk = makeBatch(3, 7, Shapes[0]);
   const parts: Columnar[] = [];
   for (let lo = 0; lo + 4096 <= chunk.t.length; lo += 4096) {
     parts.push({ t: chunk.t.subarray(lo, lo + 4096), v: chunk.v.subarray(lo, lo + 4096) });

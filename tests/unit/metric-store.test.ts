@@ -301,3 +301,24 @@ describe('MetricStore head chunk', () => {
     expect(await db.chunks.count()).toBe(2);
   });
 });
+
+describe('normalisePoints copies only when it must', () => {
+  it('returns a sorted, duplicate-free batch itself', () => {
+    const points = { t: f([1, 2, 5]), v: f([1, 2, 3]) };
+    expect(normalisePoints(points)).toBe(points);
+  });
+
+  it.each([
+    // repeated times in sorted input (one pass) and in unsorted input (sort, then the same)
+    { t: [1, 2, 2, 2, 3, 3], v: [1, 2, 3, 4, 5, 6], et: [1, 2, 3], ev: [1, 4, 6] },
+    { t: [3, 2, 3, 1, 2], v: [1, 2, 3, 4, 5], et: [1, 2, 3], ev: [4, 5, 3] }
+  ])('keeps the last of each time in $t', ({ t, v, et, ev }) => {
+    const points = { t: f(t), v: f(v) };
+    const out = normalisePoints(points);
+    expect(Array.from(out.t)).toEqual(et);
+    expect(Array.from(out.v)).toEqual(ev);
+    // The input is never written.
+    expect(Array.from(points.t)).toEqual(t);
+    expect(Array.from(points.v)).toEqual(v);
+  });
+});

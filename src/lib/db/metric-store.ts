@@ -368,7 +368,11 @@ export function concatColumnar(parts: Columnar[]): Columnar {
   return { t, v };
 }
 
-/** Sorts by time (stable) and keeps the LAST value of each duplicated timestamp. */
+/**
+ * Sorts by time (stable) and keeps the LAST value of each duplicated timestamp. Input that
+ * is already sorted with no repeated time (an import's batches) is returned as is, not
+ * copied. O(n), or O(n log n) when unsorted.
+ */
 export function normalisePoints(points: Columnar): Columnar {
   const { t, v } = points;
   const n = t.length;
@@ -382,20 +386,31 @@ export function normalisePoints(points: Columnar): Columnar {
     if (t[i] === t[i - 1]) dupes = true;
   }
   if (sorted && !dupes) return points;
-  let order: Uint32Array | number[];
-  if (sorted) {
-    order = new Uint32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i;
-  } else {
-    const idx = Array.from({ length: n }, (_, i) => i);
-    idx.sort((a, b) => t[a] - t[b] || a - b);
-    order = idx;
+  if (sorted) return dropRepeatedTimes(points);
+  // Stable: among equal times the later point stays later, so it wins below.
+  const order = Array.from({ length: n }, (_, i) => i);
+  order.sort((a, b) => t[a] - t[b] || a - b);
+  const st = new Float64Array(n);
+  const sv = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    st[k] = t[order[k]];
+    sv[k] = v[order[k]];
   }
+  return dropRepeatedTimes({ t: st, v: sv });
+}
+
+/**
+ * Sorted points with some timestamps repeated (a logger that wrote a row twice): keeps the
+ * last value of each, in one pass with no index array. The result may be views of arrays
+ * a little longer than it.
+ */
+function dropRepeatedTimes(points: Columnar): Columnar {
+  const { t, v } = points;
+  const n = t.length;
   const ot = new Float64Array(n);
   const ov = new Float64Array(n);
   let m = 0;
-  for (let k = 0; k < n; k++) {
-    const i = order[k];
+  for (let i = 0; i < n; i++) {
     if (m > 0 && ot[m - 1] === t[i]) {
       ov[m - 1] = v[i];
     } else {
@@ -404,7 +419,7 @@ export function normalisePoints(points: Columnar): Columnar {
       m++;
     }
   }
-  return { t: ot.slice(0, m), v: ov.slice(0, m) };
+  return { t: ot.subarray(0, m), v: ov.subarray(0, m) };
 }
 
 /** Merges two sorted, duplicate-free runs; on equal timestamps `newer` wins. */
