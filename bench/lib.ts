@@ -29,21 +29,42 @@ export function round(x: number): number {
   return Number(x.toFixed(digits));
 }
 
-/** Runs `fn` until at least `minMs` passed (and `minRuns` runs), returns per-run times in ms. */
+/**
+ * Runs `fn` until at least `minMs` passed (and `minRuns` runs), returns per-run times in ms,
+ * by wall time unless `clock` says otherwise.
+ */
 export function timeRuns(
   fn: () => void,
-  opts: { minMs?: number; minRuns?: number } = {}
+  opts: { minMs?: number; minRuns?: number; clock?: () => number } = {}
 ): number[] {
   const minMs = opts.minMs ?? 500;
   const minRuns = opts.minRuns ?? 3;
+  const clock = opts.clock ?? (() => performance.now());
   const times: number[] = [];
-  const start = performance.now();
-  while (times.length < minRuns || performance.now() - start < minMs) {
-    const t0 = performance.now();
+  const start = clock();
+  while (times.length < minRuns || clock() - start < minMs) {
+    const t0 = clock();
     fn();
-    times.push(performance.now() - t0);
+    times.push(clock() - t0);
   }
   return times;
+}
+
+/** This process's CPU time (user + system) in ms. */
+export function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/**
+ * timeRuns on this process's CPU time: the bench machine is shared, and wall time there
+ * measures the neighbours' load as much as this code.
+ */
+export function timeCpuRuns(
+  fn: () => void,
+  opts: { minMs?: number; minRuns?: number } = {}
+): number[] {
+  return timeRuns(fn, { ...opts, clock: cpuMs });
 }
 
 export function median(xs: number[]): number {

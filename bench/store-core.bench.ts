@@ -2,32 +2,11 @@
  * Store core benchmarks: chunk codec size and speed, sketch accuracy, rollup throughput.
  * Run: npx tsx bench/store-core.bench.ts
  */
-import { emit, median } from './lib';
+import { emit, median, timeCpuRuns as timeRuns } from './lib';
 import { BitWriter, writeXor } from '../src/lib/analytics/codec-bits';
 import { decodeChunk, encodeChunk } from '../src/lib/analytics/codec';
 import { encodeRollupBlock, rollupPoints } from '../src/lib/analytics/rollup';
 import { createSketch } from '../src/lib/analytics/sketch';
-
-/**
- * Like lib.ts' timeRuns but on this process's CPU time (user + system): the bench machine is
- * shared, and wall time there measures the neighbours' load as much as this code.
- */
-function timeRuns(fn: () => void, opts: { minMs?: number; minRuns?: number } = {}): number[] {
-  const minMs = opts.minMs ?? 500;
-  const minRuns = opts.minRuns ?? 3;
-  const cpuMs = () => {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1000;
-  };
-  const times: number[] = [];
-  const start = cpuMs();
-  while (times.length < minRuns || cpuMs() - start < minMs) {
-    const t0 = cpuMs();
-    fn();
-    times.push(cpuMs() - t0);
-  }
-  return times;
-}
 
 const CHUNK = 4096;
 const DAY_POINTS = 86_400;

@@ -2,7 +2,16 @@ import 'fake-indexeddb/auto';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TidemarkDb } from '$lib/db/database';
-import { ChunkLimits, MetricStore, mergeLastWins, normalisePoints } from '$lib/db/metric-store';
+import { decodeChunk } from '$lib/analytics/codec';
+import {
+  ChunkLimits,
+  MetricStore,
+  concatColumnar,
+  encodeAfterHead,
+  mergeLastWins,
+  normalisePoints,
+  splitIntoChunks
+} from '$lib/db/metric-store';
 import type { SeriesDescriptor } from '$lib/types';
 
 const cpu: SeriesDescriptor = {
@@ -205,5 +214,151 @@ describe('MetricStore appends in any order', () => {
       }),
       { numRuns: 40 }
     );
+  });
+});
+
+describe('encodeAfterHead', () => {
+  const M = ChunkLimits.maxPoints;
+  /** `count` points from `t0`, `stepMs` apart, with values 0.1·i. */
+  const run = (t0: number, count: number, stepMs: number) => ({
+    t: Float64Array.from({ length: count }, (_, i) => t0 + i * stepMs),
+    v: Float64Array.from({ length: count }, (_, i) => i / 10)
+  });
+
+  it.each([
+    // head points, batch points, step: expected chunk sizes (by hand from ChunkLimits)
+    { name: 'batch fits the head', headN: 100, batchN: 50, step: 1, sizes: [150] },
+    {
+      name: 'batch crosses the limit',
+      headN: M - 96,
+      batchN: M + 904,
+      step: 1,
+      sizes: [M, M, 808]
+    },
+    { name: 'head just full', headN: M - 1, batchN: 1, step: 1, sizes: [M] },
+    { name: '1 h span limit', headN: 10, batchN: 5000, step: 1000, sizes: [3600, 1410] },
+    { name: 'span reached at once', headN: 3600, batchN: 2, step: 1000, sizes: [3600, 2] },
+    { name: 'no head', headN: 0, batchN: M + 1, step: 1, sizes: [M, 1] }
+  ])('$name → $sizes', ({ headN, batchN, step, sizes }) => {
+    const all = run(1_000_000, headN + batchN, step);
+    const head = headN > 0 ? run(1_000_000, headN, step) : undefined;
+    const batch = { t: all.t.slice(headN), v: all.v.slice(headN) };
+    const before = { t: batch.t.slice(), v: batch.v.slice() };
+    const chunks = encodeAfterHead(7, head, batch);
+    expect(chunks.map((c) => c.n)).toEqual(sizes);
+    let at = 0;
+    for (const c of chunks) {
+      const back = decodeChunk(c.data);
+      expect(c.seriesId).toBe(7);
+      expect(c.t0).toBe(all.t[at]);
+      expect(c.t1).toBe(all.t[at + c.n - 1]);
+      expect(Array.from(back.t)).toEqual(Array.from(all.t.subarray(at, at + c.n)));
+      expect(Array.from(back.v)).toEqual(Array.from(all.v.subarray(at, at + c.n)));
+      at += c.n;
+    }
+    expect(at).toBe(headN + batchN);
+    // The batch is read, never written.
+    expect(batch).toEqual(before);
+  });
+});
+
+describe('encodeAfterHead against splitting a copy of head + batch', () => {
+  it('property: the same chunk records, byte for byte', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: ChunkLimits.maxPoints }),
+        fc.integer({ min: 1, max: 9000 }),
+        fc.constantFrom(1, 7, 1000, 2500, 600_000),
+        fc.integer({ min: 0, max: 3 }),
+        (headCount, batchN, step, gap) => {
+          // Mostly a head as stored (spanning less than maxSpanMs), sometimes one that does not.
+          const headN =
+            headCount % 5
+              ? Math.min(headCount, Math.ceil(ChunkLimits.maxSpanMs / step))
+              : headCount;
+          const t = Float64Array.from({ length: headN + batchN }, (_, i) => 5e6 + i * step);
+          // A gap after the head moves the batch's start towards the span limit.
+          for (let i = headN; i < t.length; i++) t[i] += gap * 1_000_000;
+          const v = Float64Array.from(t, (_, i) => ((i * 8) % 1000) / 10);
+          const head = { t: t.subarray(0, headN), v: v.subarray(0, headN) };
+          const batch = { t: t.subarray(headN), v: v.subarray(headN) };
+          const got = encodeAfterHead(3, head, batch);
+          const want = splitIntoChunks(3, concatColumnar([head, batch]));
+          const shape = (cs: typeof got) =>
+            cs.map((c) => [c.seriesId, c.t0, c.t1, c.n, Array.from(c.data)]);
+          expect(shape(got)).toEqual(shape(want));
+        }
+      ),
+      { numRuns: 60 }
+    );
+  });
+});
+
+describe('MetricStore head chunk', () => {
+  it('extends the head chunk in place, then starts new ones', async () => {
+    const [id] = await store.registerSeries([cpu]);
+    const M = ChunkLimits.maxPoints;
+    const t = Float64Array.from({ length: 2 * M + 808 }, (_, i) => 5000 + i);
+    const v = Float64Array.from({ length: 2 * M + 808 }, (_, i) => (i % 1000) / 10);
+    await store.append([{ seriesId: id, t: t.subarray(0, 1000), v: v.subarray(0, 1000) }]);
+    await store.append([{ seriesId: id, t: t.subarray(1000, 2000), v: v.subarray(1000, 2000) }]);
+    let chunks = await db.chunks.toArray();
+    expect(chunks.map((c) => [c.t0, c.n])).toEqual([[5000, 2000]]);
+    await store.append([{ seriesId: id, t: t.subarray(2000), v: v.subarray(2000) }]);
+    chunks = await db.chunks.orderBy('[seriesId+t0]').toArray();
+    // The small head (2,000 points) is merged with the batch, then split at the limit.
+    expect(chunks.map((c) => [c.t0, c.n])).toEqual([
+      [5000, M],
+      [5000 + M, M],
+      [5000 + 2 * M, 808]
+    ]);
+    const rec = (await db.series.get(id)) as unknown as { headT0: number; headN: number };
+    expect([rec.headT0, rec.headN]).toEqual([5000 + 2 * M, 808]);
+    const back = await store.readRaw(id, -Infinity, Infinity);
+    expect(Array.from(back.t)).toEqual(Array.from(t));
+    expect(Array.from(back.v)).toEqual(Array.from(v));
+  });
+
+  it('stores a sorted batch and the same batch shuffled alike', async () => {
+    const other: SeriesDescriptor = { ...cpu, labels: { cpu: '1', host: 'a' } };
+    const [a, b] = await store.registerSeries([cpu, other]);
+    const t = Float64Array.from({ length: 300 }, (_, i) => 100 + 2 * i);
+    const v = Float64Array.from({ length: 300 }, (_, i) => i * 0.25);
+    // A fixed permutation: i → (i·7) mod 300 (7 and 300 are coprime).
+    const order = Array.from({ length: 300 }, (_, i) => (i * 7) % 300);
+    await store.append([{ seriesId: a, t: f([0, 1]), v: f([9, 9]) }]);
+    await store.append([{ seriesId: b, t: f([0, 1]), v: f([9, 9]) }]);
+    await store.append([
+      { seriesId: a, t, v },
+      { seriesId: b, t: f(order.map((i) => t[i])), v: f(order.map((i) => v[i])) }
+    ]);
+    const ra = await store.readRaw(a, -Infinity, Infinity);
+    const rb = await store.readRaw(b, -Infinity, Infinity);
+    expect(Array.from(ra.t)).toEqual([0, 1, ...t]);
+    expect(Array.from(ra.v)).toEqual([9, 9, ...v]);
+    expect(Array.from(rb.t)).toEqual(Array.from(ra.t));
+    expect(Array.from(rb.v)).toEqual(Array.from(ra.v));
+    expect(await db.chunks.count()).toBe(2);
+  });
+});
+
+describe('normalisePoints copies only when it must', () => {
+  it('returns a sorted, duplicate-free batch itself', () => {
+    const points = { t: f([1, 2, 5]), v: f([1, 2, 3]) };
+    expect(normalisePoints(points)).toBe(points);
+  });
+
+  it.each([
+    // repeated times in sorted input (one pass) and in unsorted input (sort, then the same)
+    { t: [1, 2, 2, 2, 3, 3], v: [1, 2, 3, 4, 5, 6], et: [1, 2, 3], ev: [1, 4, 6] },
+    { t: [3, 2, 3, 1, 2], v: [1, 2, 3, 4, 5], et: [1, 2, 3], ev: [4, 5, 3] }
+  ])('keeps the last of each time in $t', ({ t, v, et, ev }) => {
+    const points = { t: f(t), v: f(v) };
+    const out = normalisePoints(points);
+    expect(Array.from(out.t)).toEqual(et);
+    expect(Array.from(out.v)).toEqual(ev);
+    // The input is never written.
+    expect(Array.from(points.t)).toEqual(t);
+    expect(Array.from(points.v)).toEqual(v);
   });
 });

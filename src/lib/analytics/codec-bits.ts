@@ -84,8 +84,14 @@ export class ByteSink {
     this.pos += count * 4;
   }
 
+  /** A copy of the bytes written, exactly `pos` long. */
   finish(): Uint8Array {
     return this.bytes.slice(0, this.pos);
+  }
+
+  /** Empties the sink and keeps its buffer, for a sink reused as scratch. */
+  reset(): void {
+    this.pos = 0;
   }
 }
 
@@ -219,6 +225,75 @@ function exceptionBits(w: number, maxW: number): number {
   return bits;
 }
 
+/** Bins of a block's width histogram in BlockStats: widths 0 to 32. */
+export const HistogramBins = 33;
+
+/**
+ * What packResiduals needs to know of each PackBlockSize block before it packs: block b's
+ * largest value at max[b], and how many of its values have each bit width at
+ * hist[b·HistogramBins + width] (widths past 32 may land anywhere: such a block is never
+ * patched, so its histogram is not read). A caller that zigzags residuals fills these in
+ * the same pass; otherwise packResiduals finds them itself.
+ */
+export interface BlockStats {
+  max: Float64Array;
+  hist: Int32Array;
+}
+
+/** Block widths of the residuals being packed (grown, never shrunk: packResiduals runs per column). */
+let widthScratch = new Uint8Array(64);
+let maxScratch = new Float64Array(64);
+
+/** Largest value of each PackBlockSize block of `zz[0..count)` into `out`. */
+function blockMaxima(zz: Float64Array, count: number, out: Float64Array): void {
+  for (let b = 0, lo = 0; lo < count; b++, lo += BLOCK) {
+    const hi = Math.min(count, lo + BLOCK);
+    let max = 0;
+    for (let i = lo; i < hi; i++) if (zz[i] > max) max = zz[i];
+    out[b] = max;
+  }
+}
+
+/**
+ * The width byte of block `b` (w | 0x80 when patched): the width that minimises the block's
+ * size, patching up to MaxBlockExceptions values wider than it.
+ */
+function chooseBlockWidth(options: {
+  zz: Float64Array;
+  count: number;
+  b: number;
+  max: number;
+  hist?: Int32Array;
+}): number {
+  const { zz, count, b, hist } = options;
+  const maxW = bitWidth(options.max);
+  // Too narrow for patching to pay, or too wide for the 32-bit packer's patches.
+  if (maxW <= 2 || maxW > 32) return maxW;
+  const lo = b * BLOCK;
+  const hi = Math.min(count, lo + BLOCK);
+  const len = hi - lo;
+  if (hist) {
+    const at = b * HistogramBins;
+    for (let w = 0; w <= maxW; w++) histogram[w] = hist[at + w];
+  } else {
+    histogram.fill(0, 0, maxW + 1);
+    for (let i = lo; i < hi; i++) histogram[32 - Math.clz32(zz[i])]++;
+  }
+  let bestW = maxW;
+  let bestCost = maxW * len;
+  let exc = 0;
+  for (let w = maxW - 1; w >= 0; w--) {
+    exc += histogram[w + 1];
+    if (exc > MAX_EXC) break;
+    const cost = w * len + exceptionBits(w, maxW);
+    if (cost < bestCost) {
+      bestCost = cost;
+      bestW = w;
+    }
+  }
+  return bestW | (bestW < maxW ? EXC_FLAG : 0);
+}
+
 /**
  * Packs `count` zigzagged residuals `zz[0..count)` in blocks of PackBlockSize with patched
  * frame-of-reference (PFOR, Zukowski et al. 2006): each block is packed at the width w
@@ -228,52 +303,44 @@ function exceptionBits(w: number, maxW: number): number {
  *
  * Layout: one byte per block (w | 0x80 when patched); the exception lists of patched
  * blocks (count byte, position bytes, varint high parts); align 4; u32 word count; the
- * words. The bit writer is inlined (locals, no method calls): this loop dominates encode.
- * count = 0 writes an empty section. O(count).
+ * words. The bit writer is inlined (locals, no method calls) and writes straight into the
+ * sink's buffer: this loop dominates encode. `stats`, when given, describe the blocks
+ * (see BlockStats) so that no pass over `zz` is spent on them. count = 0 writes an empty
+ * section. O(count).
  *
  * @example
  * packResiduals(sink, Float64Array.from([0, 2, 1].map(zigzag)));
  */
-export function packResiduals(sink: ByteSink, zz: Float64Array): void {
+export function packResiduals(sink: ByteSink, zz: Float64Array, stats?: BlockStats): void {
   const count = zz.length;
   const blocks = Math.ceil(count / BLOCK);
-  const widths = new Uint8Array(blocks);
+  if (widthScratch.length < blocks) {
+    widthScratch = new Uint8Array(blocks * 2);
+    maxScratch = new Float64Array(blocks * 2);
+  }
+  const widths = widthScratch;
+  let maxima = stats?.max;
+  if (!maxima) {
+    maxima = maxScratch;
+    blockMaxima(zz, count, maxima);
+  }
+  const hist = stats?.hist;
   let totalBits = 0;
+  let patchedBlocks = 0;
   for (let b = 0; b < blocks; b++) {
-    const lo = b * BLOCK;
-    const hi = Math.min(count, lo + BLOCK);
-    const len = hi - lo;
-    let max = 0;
-    for (let i = lo; i < hi; i++) if (zz[i] > max) max = zz[i];
-    const maxW = bitWidth(max);
-    if (maxW <= 2 || maxW > 32) {
-      // Too narrow for patching to pay, or too wide for the 32-bit packer's patches.
-      widths[b] = maxW;
-      totalBits += maxW * len;
-      continue;
-    }
-    histogram.fill(0);
-    for (let i = lo; i < hi; i++) histogram[32 - Math.clz32(zz[i])]++;
-    let bestW = maxW;
-    let bestCost = maxW * len;
-    let exc = 0;
-    for (let w = maxW - 1; w >= 0; w--) {
-      exc += histogram[w + 1];
-      if (exc > MAX_EXC) break;
-      const cost = w * len + exceptionBits(w, maxW);
-      if (cost < bestCost) {
-        bestCost = cost;
-        bestW = w;
-      }
-    }
-    widths[b] = bestW | (bestW < maxW ? EXC_FLAG : 0);
-    totalBits += bestW * len;
+    const max = maxima[b];
+    // Width 0 (a run of equal steps: regular timestamps) needs no histogram.
+    const wb = max === 0 ? 0 : chooseBlockWidth({ zz, count, b, max, hist });
+    widths[b] = wb;
+    if (wb & EXC_FLAG) patchedBlocks++;
+    totalBits += (wb & ~EXC_FLAG) * (Math.min(count, (b + 1) * BLOCK) - b * BLOCK);
   }
   sink.ensure(blocks);
-  sink.bytes.set(widths, sink.pos);
+  sink.bytes.set(widths.subarray(0, blocks), sink.pos);
   sink.pos += blocks;
-  for (let b = 0; b < blocks; b++) {
+  for (let b = 0; patchedBlocks > 0 && b < blocks; b++) {
     if (!(widths[b] & EXC_FLAG)) continue;
+    patchedBlocks--;
     const w = widths[b] & ~EXC_FLAG;
     const lo = b * BLOCK;
     const hi = Math.min(count, lo + BLOCK);
@@ -292,21 +359,26 @@ export function packResiduals(sink: ByteSink, zz: Float64Array): void {
   }
   sink.align4();
   const nWords = Math.ceil(totalBits / 32);
-  const words = new Uint32Array(nWords + 1);
+  // The word count, then the words, packed in place: no array of their own to copy.
+  sink.ensure(4 + 4 * (nWords + 1));
+  const countAt = sink.pos;
+  const words = nWords > 0 ? new Uint32Array(sink.bytes.buffer, countAt + 4, nWords + 1) : null;
   let wi = 0;
   let bit = 0;
   let acc = 0;
-  for (let b = 0; b < blocks; b++) {
+  for (let b = 0; words && b < blocks; b++) {
     const patched = (widths[b] & EXC_FLAG) !== 0;
     const w = widths[b] & ~EXC_FLAG;
     if (w === 0) continue;
     const lo = b * BLOCK;
     const hi = Math.min(count, lo + BLOCK);
     if (w <= 32) {
-      const mask = w === 32 ? -1 : (1 << w) - 1;
+      // Patched blocks have maxW ≤ 32, so every value fits 32 bits before masking; an
+      // unpatched block's values all fit w bits.
+      const mask = patched ? (w === 32 ? -1 : (1 << w) - 1) : -1;
       for (let i = lo; i < hi; i++) {
-        // Patched blocks have maxW ≤ 32, so every value fits 32 bits before masking.
-        const val = patched ? (zz[i] >>> 0) & mask : zz[i] >>> 0;
+        // | 0 keeps the same low 32 bits as >>> 0 and converts faster.
+        const val = (zz[i] | 0) & mask;
         acc |= val << bit;
         bit += w;
         if (bit >= 32) {
@@ -336,9 +408,9 @@ export function packResiduals(sink: ByteSink, zz: Float64Array): void {
       }
     }
   }
-  if (bit > 0) words[wi++] = acc;
-  sink.writeU32(wi);
-  sink.writeWords(words, wi);
+  if (words && bit > 0) words[wi++] = acc;
+  sink.view.setUint32(countAt, wi, true);
+  sink.pos = countAt + 4 + 4 * wi;
 }
 
 /**

@@ -5,12 +5,19 @@ import {
   BitReader,
   BitWriter,
   ByteSink,
+  HistogramBins,
   packResiduals,
   unpackResiduals,
   unzigzag,
   zigzag
 } from './codec-bits';
-import { ChunkFormatVersion, decodeChunk, encodeChunk, readChunkHeader } from './codec';
+import {
+  ChunkFormatVersion,
+  decodeChunk,
+  encodeChunk,
+  encodeColumn,
+  readChunkHeader
+} from './codec';
 
 function bitsOf(x: Float64Array): Uint32Array {
   return new Uint32Array(x.buffer, x.byteOffset, x.length * 2);
@@ -342,6 +349,183 @@ describe('encodeChunk / decodeChunk', () => {
         }
       ),
       { numRuns: 200 }
+    );
+  });
+});
+
+/** FNV-1a over every chunk's bytes, with their total length: a fingerprint of a corpus's encoding. */
+function fingerprint(chunks: Uint8Array[]): string {
+  let h = 0x811c9dc5;
+  let len = 0;
+  for (const c of chunks) {
+    for (let i = 0; i < c.length; i++) h = Math.imul(h ^ c[i], 0x01000193) >>> 0;
+    len += c.length;
+  }
+  return `${h.toString(16)}:${len}`;
+}
+
+/**
+ * Time and value columns of every shape the encoder has a path for (regular, jittered,
+ * descending, constant, crossing zero, -0, NaN, fractional, past maxDecimalInt, random;
+ * decimals, XOR, exceptions, patched blocks) at sizes around the 128-point block.
+ */
+function layoutCorpus(): [Float64Array, Float64Array][] {
+  const r = rng(42);
+  const col = (n: number, f: (i: number) => number) =>
+    Float64Array.from({ length: n }, (_, i) => f(i));
+  const times: ((n: number) => Float64Array)[] = [
+    (n) => col(n, (i) => T0 + i),
+    (n) => col(n, (i) => T0 + i * 1000),
+    (n) => col(n, (i) => T0 - i * 7),
+    (n) => col(n, () => T0),
+    (n) => col(n, (i) => i - Math.floor(n / 2)),
+    (n) => col(n, (i) => T0 + i * 1000 + (r() < 0.02 ? Math.floor(r() * 5) : 0)),
+    (n) => col(n, (i) => T0 + i * 1000 + (i === n >> 1 ? NaN : 0)),
+    (n) => col(n, (i) => T0 + Math.floor(i / 3)),
+    (n) => col(n, (i) => (T0 + i) / 2),
+    (n) => col(n, (i) => (i === 0 ? -0 : i)),
+    (n) => col(n, (i) => 2 ** 49 - n + i),
+    (n) => col(n, (i) => 2 ** 50 + i),
+    (n) => col(n, () => r() * 1e6)
+  ];
+  const values: ((n: number) => Float64Array)[] = [
+    (n) => col(n, (i) => ((i * 8) % 1000) / 10),
+    (n) => col(n, () => Math.round(r() * 10000) / 100),
+    (n) => col(n, () => r()),
+    (n) => col(n, (i) => (i % 50 === 3 ? NaN : i % 77 === 5 ? -0 : i)),
+    (n) => col(n, (i) => 8e9 + Math.floor(i / 5) * 4096),
+    (n) => col(n, (i) => (i % 200 === 9 ? 2 ** 45 : i % 4)),
+    (n) => col(n, (i) => [Infinity, -Infinity, 5e-324, 1][i % 4]),
+    // Common steps that are no power of two, one past 2^40, and noise around a constant.
+    (n) => col(n, (i) => 1e6 + ((i * 7) % 5) * 3),
+    (n) => col(n, (i) => (i % 3) * (2 ** 40 + 1) - 2 ** 45),
+    (n) => col(n, () => 5e5 + Math.floor(r() * 16) - 8)
+  ];
+  const out: [Float64Array, Float64Array][] = [];
+  for (const n of [1, 2, 3, 5, 127, 128, 129, 130, 1000, 4096]) {
+    for (let a = 0; a < times.length; a++) {
+      out.push([times[a](n), values[(a + n) % values.length](n)]);
+    }
+  }
+  return out;
+}
+
+describe('format version 1 stays stable', () => {
+  it('encodes a fixed corpus to the very bytes the first v1 encoder wrote', () => {
+    // Fingerprint taken from encodeChunk at e80adad, before the fast paths: they must
+    // choose what the general path chose, byte for byte.
+    const corpus = layoutCorpus();
+    const chunks = corpus.map(([t, v]) => encodeChunk(t, v));
+    expect(fingerprint(chunks)).toBe('ed4e5587:258676');
+    for (const [k, [t, v]] of corpus.entries()) {
+      const out = decodeChunk(chunks[k]);
+      expectBitExact(out.t, t);
+      expectBitExact(out.v, v);
+    }
+  });
+
+  it('decodes a chunk stored by the first v1 encoder', () => {
+    // encodeChunk([1000, 2000, 3000, 4000], [0.5, NaN, -0, 1.25]) at e80adad.
+    const hex =
+      '01000100040000000000000000408f40000000000040af403000000000000200000000000000000000408f40' +
+      '0000000000408f400000000000000000000000000000f03f00000000000000001c0000000100000005000000' +
+      '000000000000e03f87650007ccff1f34fd2f0000';
+    const bytes = Uint8Array.from(hex.match(/../g)!, (h) => parseInt(h, 16));
+    const out = decodeChunk(bytes);
+    expectBitExact(out.t, Float64Array.from([1000, 2000, 3000, 4000]));
+    expectBitExact(out.v, Float64Array.from([0.5, NaN, -0, 1.25]));
+    expect(readChunkHeader(bytes).encoding).toEqual({ version: 1, time: 'decimal', value: 'xor' });
+  });
+
+  it('returns chunks that a later encode does not overwrite', () => {
+    const first = encodeChunk(
+      regularTimes(10),
+      Float64Array.from({ length: 10 }, (_, i) => i)
+    );
+    const copy = first.slice();
+    encodeChunk(regularTimes(4000), new Float64Array(4000).fill(7.5));
+    expect(first).toEqual(copy);
+    expect(first.byteLength).toBe(first.buffer.byteLength);
+  });
+});
+
+describe('regular column fast path', () => {
+  /** The decimal body of x[i] = base + i·step by hand: exponent 0, order 2, zero residuals. */
+  function regularBody(n: number, base: number, step: number): number[] {
+    const f64 = (x: number) => Array.from(new Uint8Array(Float64Array.of(x).buffer));
+    const u32 = (x: number) => Array.from(new Uint8Array(Uint32Array.of(x).buffer));
+    const body = [0, 0, 2, 0, ...u32(0), ...f64(base), ...f64(Math.abs(step))];
+    body.push(...f64(0), ...f64(Math.sign(step)), ...new Array(Math.ceil((n - 2) / 128)).fill(0));
+    // The body starts 4 bytes into the sink (after its length): pad to a multiple of 4 there.
+    while ((4 + body.length) % 4 !== 0) body.push(0);
+    return [...u32(body.length + 4), ...body, ...u32(0)];
+  }
+
+  it.each([
+    { n: 3, base: T0, step: 1 },
+    { n: 130, base: T0, step: 1000 },
+    { n: 4096, base: 5, step: -7 },
+    { n: 9, base: -4, step: 1 }
+  ])('writes the layout by hand for n=$n base=$base step=$step', ({ n, base, step }) => {
+    const x = Float64Array.from({ length: n }, (_, i) => base + i * step);
+    const sink = new ByteSink(8);
+    encodeColumn(sink, x);
+    expect(Array.from(sink.finish())).toEqual(regularBody(n, base, step));
+    roundTrip(x, x);
+  });
+
+  it.each([
+    ['-0 inside', [-2, -1, -0, 1, 2]],
+    ['NaN inside', [1, 2, NaN, 4, 5]],
+    ['a step of zero', [7, 7, 7, 7]],
+    ['a fractional step', [1, 1.5, 2, 2.5]],
+    ['a fractional start', [0.5, 1.5, 2.5, 3.5]],
+    ['past maxDecimalInt', [2 ** 49 - 1, 2 ** 49, 2 ** 49 + 1]],
+    ['two points', [10, 20]],
+    ['one break', [1, 2, 3, 5, 6]],
+    ['Infinity', [1, 2, Infinity]]
+  ])('leaves %s to the general path, bit-exactly', (_name, xs) => {
+    const t = Float64Array.from(xs);
+    roundTrip(t, t);
+  });
+});
+
+describe('packResiduals with block stats from the caller', () => {
+  it('writes the same bytes as when it finds them itself', () => {
+    const r = rng(7);
+    // Narrow values with sparse outliers (patched blocks), and some past 32 bits.
+    const zz = Float64Array.from({ length: 1000 }, (_, i) =>
+      i % 97 === 0 ? Math.floor(r() * 2 ** 40) : i % 31 === 0 ? 200 : Math.floor(r() * 8)
+    );
+    const blocks = Math.ceil(zz.length / 128);
+    const stats = { max: new Float64Array(blocks), hist: new Int32Array(blocks * HistogramBins) };
+    for (let i = 0; i < zz.length; i++) {
+      const b = i >> 7;
+      stats.max[b] = Math.max(stats.max[b], zz[i]);
+      // Widths past 32 bits are counted anywhere: BlockStats says they are never read.
+      stats.hist[b * HistogramBins + Math.min(32, bitWidth(zz[i]))]++;
+    }
+    const a = new ByteSink(8);
+    const b = new ByteSink(8);
+    packResiduals(a, zz);
+    packResiduals(b, zz, stats);
+    expect(Array.from(b.finish())).toEqual(Array.from(a.finish()));
+    const out = new Float64Array(zz.length);
+    unpackResiduals({ bytes: a.finish(), pos: 0 }, out);
+    expect(Array.from(out, zigzag)).toEqual(Array.from(zz));
+  });
+});
+
+describe('encodeChunk scratch', () => {
+  it('encodes a chunk far larger than its scratch, then small ones, exactly', () => {
+    const r = rng(3);
+    const n = 200_000;
+    const t = Float64Array.from({ length: n }, (_, i) => T0 + i * 1000 + (i % 7));
+    const v = Float64Array.from({ length: n }, () => r());
+    roundTrip(t, v);
+    roundTrip(
+      regularTimes(100),
+      Float64Array.from({ length: 100 }, (_, i) => i / 4)
     );
   });
 });

@@ -10,7 +10,9 @@
  *    are exceptions stored raw. The integers are first rebased on the first value and divided
  *    by their common step (GCD of the differences), so page-sized memory changes or
  *    fixed counter increments cost bits for the multiplier only. Regular integer-ms timestamps become delta-of-delta 0 runs
- *    that cost one width byte per 128 points.
+ *    that cost one width byte per 128 points; such a column (an exact progression of
+ *    integers) is recognised at one compare per point and written without the passes, to
+ *    the same bytes.
  *  - `xor`: Gorilla XOR (Pelkonen et al. 2015) on the raw bits, when decimals do not pay.
  *
  * Both paths copy raw IEEE-754 words, so decode is bit-exact for every double: NaN keeps its
@@ -32,6 +34,7 @@ import {
   BitReader,
   BitWriter,
   ByteSink,
+  HistogramBins,
   assertLittleEndian,
   bitWidth,
   packResiduals,
@@ -39,6 +42,7 @@ import {
   readXor,
   unpackResiduals,
   writeXor,
+  type BlockStats,
   type ByteCursor
 } from './codec-bits';
 
@@ -76,11 +80,15 @@ export interface ChunkHeader {
 
 let intScratch = new Float64Array(0);
 let zzScratch = new Float64Array(0);
+let blockStats: BlockStats = { max: new Float64Array(0), hist: new Int32Array(0) };
 
 function ensureScratch(n: number): void {
   if (intScratch.length < n) {
-    intScratch = new Float64Array(Math.max(n, 4096));
-    zzScratch = new Float64Array(Math.max(n, 4096));
+    const size = Math.max(n, 4096);
+    const blocks = Math.ceil(size / PackBlockSize);
+    intScratch = new Float64Array(size);
+    zzScratch = new Float64Array(size);
+    blockStats = { max: new Float64Array(blocks), hist: new Int32Array(blocks * HistogramBins) };
   }
 }
 
@@ -115,21 +123,12 @@ function gcd(a: number, b: number): number {
   return a;
 }
 
-/** Greatest common divisor of all ints[i] - ints[0] (1 when none or all equal). */
-function commonStep(ints: Float64Array, n: number): number {
-  const base = ints[0];
-  let g = 0;
-  for (let i = 1; i < n; i++) {
-    const d = Math.abs(ints[i] - base);
-    if (d === 0) continue;
-    // Divisibility by a pipelined float division: float % is a runtime call and integer
-    // division is not pipelined. Exact: for d < 2^50 a non-integer d/g is ≥ 1/g away from
-    // an integer, far more than its rounding error.
-    if (g !== 0 && Math.floor(d / g) * g === d) continue;
-    g = gcd(d, g);
-    if (g === 1) return 1;
-  }
-  return g === 0 ? 1 : g;
+/**
+ * ints[i] = (ints[i] - base) / scale in place, exact for ints that differ from base by
+ * multiples of scale (the step toDecimalInts found).
+ */
+function rebaseInts(ints: Float64Array, n: number, base: number, scale: number): void {
+  for (let i = 0; i < n; i++) ints[i] = (ints[i] - base) / scale;
 }
 
 // Module-local copies: bundlers that emit CommonJS (tsx in Node) turn imported bindings
@@ -142,7 +141,11 @@ const ESTIMATE_STRIDE = 4;
  * Packed bits for residual orders 0, 1, 2 (block max widths) in one pass, over every
  * ESTIMATE_STRIDE-th block for long columns (an estimate; the choice only affects size).
  */
-function estimateOrderBits(ints: Float64Array, n: number): [number, number, number] {
+function estimateOrderBits(
+  ints: Float64Array,
+  n: number,
+  { offset, inv }: Rebase
+): [number, number, number] {
   const bits: [number, number, number] = [0, 0, 0];
   const stride = n >= 8 * BLOCK ? ESTIMATE_STRIDE * BLOCK : BLOCK;
   let sampled = 0;
@@ -152,15 +155,15 @@ function estimateOrderBits(ints: Float64Array, n: number): [number, number, numb
     let m1 = 0;
     let m2 = 0;
     for (let i = lo; i < hi; i++) {
-      const x = ints[i];
+      const x = (ints[i] - offset) * inv;
       const z0 = x >= 0 ? 2 * x : -2 * x - 1;
       if (z0 > m0) m0 = z0;
       if (i >= 1) {
-        const d = x - ints[i - 1];
+        const d = (ints[i] - ints[i - 1]) * inv;
         const z1 = d >= 0 ? 2 * d : -2 * d - 1;
         if (z1 > m1) m1 = z1;
         if (i >= 2) {
-          const dd = d - ints[i - 1] + ints[i - 2];
+          const dd = d - (ints[i - 1] - ints[i - 2]) * inv;
           const z2 = dd >= 0 ? 2 * dd : -2 * dd - 1;
           if (z2 > m2) m2 = z2;
         }
@@ -187,6 +190,123 @@ function encodeXorColumn(sink: ByteSink, x: Float64Array): void {
 }
 
 /**
+ * Fills ints[i] = round(x[i]·p) where that integer gives back x[i] exactly (and is within
+ * maxDecimalInt, and x[i] is not -0); an exception repeats the previous integer, so it
+ * costs no residual bits. In the same pass, the common step to divide out: the GCD of the
+ * steps ints[i] - ints[i - 1], which is the GCD of all ints[i] - ints[0] (each set's
+ * members are sums of the other's); 1 when all are equal. Returns the exceptions' indices
+ * and that step, or null past maxExceptionShare.
+ */
+function toDecimalInts(
+  x: Float64Array,
+  p: number,
+  ints: Float64Array
+): { exceptions: number[]; step: number } | null {
+  const n = x.length;
+  const exceptions: number[] = [];
+  const maxExceptions = Math.floor(n * CodecDefaults.maxExceptionShare);
+  const maxInt = CodecDefaults.maxDecimalInt;
+  // k = 0 (integer timestamps, byte and packet counts) needs no multiply or divide.
+  const integral = p === 1;
+  let prev = 0;
+  let g = 0;
+  let lastStep = 0;
+  for (let i = 0; i < n; i++) {
+    const v = x[i];
+    const m = integral ? Math.round(v) : Math.round(v * p);
+    let int = prev;
+    if (
+      (integral ? m === v : m / p === v) &&
+      m <= maxInt &&
+      m >= -maxInt &&
+      (m !== 0 || 1 / v > 0)
+    ) {
+      int = m;
+    } else {
+      exceptions.push(i);
+      if (exceptions.length > maxExceptions) return null;
+    }
+    ints[i] = int;
+    const d = int - prev;
+    prev = int;
+    // A step equal to the one before passed already (a divisor of g stays one as g
+    // shrinks), so steady data skips the divide. ints[0] - 0 is no step.
+    if (d === lastStep || i === 0) continue;
+    lastStep = d;
+    // Divisibility by a pipelined float division: float % is a runtime call and integer
+    // division is not pipelined. Exact: for |d| < 2^50 a non-integer d/g is ≥ 1/g away
+    // from an integer, far more than its rounding error.
+    if (g === 1 || d === 0 || (g !== 0 && Math.floor(d / g) * g === d)) continue;
+    g = gcd(Math.abs(d), g);
+  }
+  return { exceptions, step: g === 0 ? 1 : g };
+}
+
+/**
+ * How the coded integers (ints - base) / scale are read from `ints`: as (ints - offset) ·
+ * inv. With a power-of-two scale (1 included) the multiply is exact, so ints stay as they
+ * are (offset = base, inv = 1 / scale) and base cancels in order-1 and -2 residuals: no
+ * pass of its own. Other scales are divided out in place first (offset 0, inv 1).
+ */
+interface Rebase {
+  offset: number;
+  inv: number;
+}
+
+/**
+ * Writes the zigzagged order-0, -1 or -2 residuals of (ints[0..n) - offset) · inv to
+ * zzScratch[0..n-order) (exact in float arithmetic below 2^52) and each PackBlockSize
+ * block's BlockStats to `stats`, in one pass: packResiduals then spends none on them.
+ */
+function zigzagResiduals(options: {
+  ints: Float64Array;
+  n: number;
+  order: number;
+  rebase: Rebase;
+  stats: BlockStats;
+}): void {
+  const { ints, n, order } = options;
+  const { offset, inv } = options.rebase;
+  const { max: blockMax, hist } = options.stats;
+  const zz = zzScratch;
+  const count = n - Math.min(order, n);
+  for (let b = 0, lo = 0; lo < count; b++, lo += BLOCK) {
+    const hi = Math.min(count, lo + BLOCK);
+    let max = 0;
+    // Bit widths by clz32 of the value's low 32 bits: right whenever it fits 32 bits, the
+    // only case in which packResiduals reads them.
+    const h = b * HistogramBins + 32;
+    hist.fill(0, h - 32, h + 1);
+    if (order === 0) {
+      for (let i = lo; i < hi; i++) {
+        const r = (ints[i] - offset) * inv;
+        const z = r >= 0 ? 2 * r : -2 * r - 1;
+        zz[i] = z;
+        hist[h - Math.clz32(z)]++;
+        if (z > max) max = z;
+      }
+    } else if (order === 1) {
+      for (let i = lo; i < hi; i++) {
+        const r = (ints[i + 1] - ints[i]) * inv;
+        const z = r >= 0 ? 2 * r : -2 * r - 1;
+        zz[i] = z;
+        hist[h - Math.clz32(z)]++;
+        if (z > max) max = z;
+      }
+    } else {
+      for (let i = lo; i < hi; i++) {
+        const r = (ints[i + 2] - 2 * ints[i + 1] + ints[i]) * inv;
+        const z = r >= 0 ? 2 * r : -2 * r - 1;
+        zz[i] = z;
+        hist[h - Math.clz32(z)]++;
+        if (z > max) max = z;
+      }
+    }
+    blockMax[b] = max;
+  }
+}
+
+/**
  * Tries the decimal path; writes it and returns true, or writes nothing and returns false
  * when too many values are exceptions.
  */
@@ -197,35 +317,17 @@ function tryEncodeDecimalColumn(sink: ByteSink, x: Float64Array): boolean {
   const p = Pow10[k];
   ensureScratch(n);
   const ints = intScratch;
-  const exceptions: number[] = [];
-  const maxExceptions = Math.floor(n * CodecDefaults.maxExceptionShare);
-  let prev = 0;
-  const maxInt = CodecDefaults.maxDecimalInt;
-  // k = 0 (integer timestamps, byte and packet counts) needs no multiply or divide.
-  const integral = p === 1;
-  for (let i = 0; i < n; i++) {
-    const v = x[i];
-    const m = integral ? Math.round(v) : Math.round(v * p);
-    if (
-      (integral ? m === v : m / p === v) &&
-      m <= maxInt &&
-      m >= -maxInt &&
-      (v !== 0 || 1 / v > 0)
-    ) {
-      ints[i] = m;
-      prev = m;
-    } else {
-      // Repeat the previous integer so the exception costs no residual bits.
-      ints[i] = prev;
-      exceptions.push(i);
-      if (exceptions.length > maxExceptions) return false;
-    }
-  }
+  const found = toDecimalInts(x, p, ints);
+  if (found === null) return false;
+  const { exceptions, step: scale } = found;
   // A common step (memory in 4 KiB pages, counters in fixed increments) is divided out.
   const base = ints[0];
-  const scale = commonStep(ints, n);
-  if (base !== 0 || scale !== 1) for (let i = 0; i < n; i++) ints[i] = (ints[i] - base) / scale;
-  const bits = estimateOrderBits(ints, n);
+  let rebase: Rebase = { offset: base, inv: 1 / scale };
+  if (scale !== 2 ** Math.round(Math.log2(scale))) {
+    rebaseInts(ints, n, base, scale);
+    rebase = { offset: 0, inv: 1 };
+  }
+  const bits = estimateOrderBits(ints, n, rebase);
   let order = 0;
   if (bits[1] < bits[order]) order = 1;
   if (bits[2] < bits[order]) order = 2;
@@ -239,23 +341,7 @@ function tryEncodeDecimalColumn(sink: ByteSink, x: Float64Array): boolean {
   const firsts = Math.min(order, n);
   const count = n - firsts;
   const zz = zzScratch;
-  // Zigzag inlined (exact in float arithmetic below 2^52).
-  if (order === 0) {
-    for (let i = 0; i < n; i++) {
-      const r = ints[i];
-      zz[i] = r >= 0 ? 2 * r : -2 * r - 1;
-    }
-  } else if (order === 1) {
-    for (let i = 1; i < n; i++) {
-      const r = ints[i] - ints[i - 1];
-      zz[i - 1] = r >= 0 ? 2 * r : -2 * r - 1;
-    }
-  } else {
-    for (let i = 2; i < n; i++) {
-      const r = ints[i] - 2 * ints[i - 1] + ints[i - 2];
-      zz[i - 2] = r >= 0 ? 2 * r : -2 * r - 1;
-    }
-  }
+  zigzagResiduals({ ints, n, order, rebase, stats: blockStats });
   const words = new Uint32Array(x.buffer, x.byteOffset, n * 2);
   sink.writeU8(EncodingCode.decimal);
   sink.writeU8(k);
@@ -266,9 +352,63 @@ function tryEncodeDecimalColumn(sink: ByteSink, x: Float64Array): boolean {
   sink.writeF64(scale);
   for (const i of exceptions) sink.writeU32(i);
   for (const i of exceptions) sink.writeRawF64(words, i);
-  for (let i = 0; i < firsts; i++) sink.writeF64(ints[i]);
-  packResiduals(sink, zz.subarray(0, count));
+  for (let i = 0; i < firsts; i++) sink.writeF64((ints[i] - rebase.offset) * rebase.inv);
+  packResiduals(sink, zz.subarray(0, count), blockStats);
   return true;
+}
+
+/** Below this many points the regular-column check does not pay for itself. */
+const MinRegularPoints = 3;
+
+/**
+ * The step d when x is an arithmetic progression of integers (regular timestamps):
+ * x[i] = x[0] + i·d exactly, d ≠ 0, every value within maxDecimalInt and none -0; else 0.
+ * One compare per point. O(n).
+ */
+function regularStep(x: Float64Array): number {
+  const n = x.length;
+  if (n < MinRegularPoints) return 0;
+  const first = x[0];
+  const d = x[1] - first;
+  const last = first + (n - 1) * d;
+  const maxInt = CodecDefaults.maxDecimalInt;
+  // Integers below 2^49 add exactly, so the running sum below is the progression itself.
+  if (!Number.isInteger(first) || !Number.isInteger(d) || d === 0) return 0;
+  if (Math.abs(first) > maxInt || Math.abs(last) > maxInt) return 0;
+  let expected = first;
+  for (let i = 1; i < n; i++) {
+    expected += d;
+    if (x[i] !== expected) return 0;
+  }
+  // x[i] === 0 holds for -0 too: the one index whose value is zero, if any, must be +0.
+  const zeroAt = -first / d;
+  if (Number.isInteger(zeroAt) && zeroAt >= 0 && zeroAt < n && 1 / x[zeroAt] < 0) return 0;
+  return d;
+}
+
+/**
+ * The decimal path's bytes for a column regularStep accepted (step d): for it the general
+ * path finds exponent 0, base x[0], common step |d|, order 2 and residuals that are all
+ * zero, so this writes exactly that without the dozen passes. O(n / PackBlockSize).
+ */
+function writeRegularColumn(sink: ByteSink, x: Float64Array, d: number): void {
+  const scale = Math.abs(d);
+  sink.writeU8(EncodingCode.decimal);
+  sink.writeU8(0); // exponent
+  sink.writeU8(2); // order
+  sink.writeU8(0);
+  sink.writeU32(0); // exceptions
+  sink.writeF64(x[0]); // base
+  sink.writeF64(scale);
+  // The first two rebased integers, then width-0 blocks and no words.
+  sink.writeF64(0);
+  sink.writeF64(d / scale);
+  const blocks = Math.ceil((x.length - 2) / BLOCK);
+  sink.ensure(blocks);
+  sink.bytes.fill(0, sink.pos, sink.pos + blocks);
+  sink.pos += blocks;
+  sink.align4();
+  sink.writeU32(0);
 }
 
 /**
@@ -280,15 +420,34 @@ function tryEncodeDecimalColumn(sink: ByteSink, x: Float64Array): boolean {
  * encodeColumn(sink, new Float64Array([1, 2, 3]));
  */
 export function encodeColumn(sink: ByteSink, x: Float64Array): void {
+  encodeColumnWithStep(sink, x, regularStep(x));
+}
+
+/** encodeColumn for a caller that already has regularStep(x). */
+function encodeColumnWithStep(sink: ByteSink, x: Float64Array, step: number): void {
   const lengthAt = sink.pos;
   sink.writeU32(0);
   const start = sink.pos;
-  if (x.length > 0 && !tryEncodeDecimalColumn(sink, x)) {
+  if (step !== 0) {
+    writeRegularColumn(sink, x, step);
+  } else if (x.length > 0 && !tryEncodeDecimalColumn(sink, x)) {
     sink.pos = start;
     encodeXorColumn(sink, x);
   }
   sink.view.setUint32(lengthAt, sink.pos - start, true);
 }
+
+/**
+ * Scratch for encodeChunk, which copies out exactly the bytes written: a sink sized per
+ * chunk was allocated (and zeroed) at several times the chunk's size, then copied anyway.
+ */
+const ChunkSinkBytes = {
+  /** Room for a 4,096-point chunk even when both columns fall back to XOR. */
+  initial: 96 * 1024,
+  /** A scratch sink that grew past this (a huge chunk) is dropped rather than kept for good. */
+  keep: 1 << 20
+};
+let chunkSink = new ByteSink(ChunkSinkBytes.initial);
 
 /**
  * Encodes one chunk of points. Lossless bit for bit for any doubles in either column.
@@ -303,15 +462,22 @@ export function encodeColumn(sink: ByteSink, x: Float64Array): void {
 export function encodeChunk(t: Float64Array, v: Float64Array): Uint8Array {
   if (t.length !== v.length) throw new RangeError('encodeChunk: t and v lengths differ');
   const n = t.length;
-  const sink = new ByteSink(HeaderBytes + n * 2 + 128);
-  let t0 = Infinity;
-  let t1 = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const x = t[i];
-    if (x < t0) t0 = x;
-    if (x > t1) t1 = x;
+  const sink = chunkSink;
+  sink.reset();
+  // Regular times (the usual case) have their range at the ends: no pass to find it.
+  const step = regularStep(t);
+  let t0 = step > 0 ? t[0] : t[n - 1];
+  let t1 = step > 0 ? t[n - 1] : t[0];
+  if (step === 0) {
+    t0 = Infinity;
+    t1 = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const x = t[i];
+      if (x < t0) t0 = x;
+      if (x > t1) t1 = x;
+    }
+    if (t0 > t1) t0 = t1 = NaN;
   }
-  if (t0 > t1) t0 = t1 = NaN;
   sink.writeU8(ChunkFormatVersion);
   sink.writeU8(0);
   sink.writeU8(0);
@@ -320,13 +486,15 @@ export function encodeChunk(t: Float64Array, v: Float64Array): Uint8Array {
   sink.writeF64(t0);
   sink.writeF64(t1);
   if (n > 0) {
-    encodeColumn(sink, t);
+    encodeColumnWithStep(sink, t, step);
     encodeColumn(sink, v);
     sink.bytes[1] = sink.bytes[HeaderBytes + 4];
     const valueAt = HeaderBytes + 4 + sink.view.getUint32(HeaderBytes, true);
     sink.bytes[2] = sink.bytes[valueAt + 4];
   }
-  return sink.finish();
+  const bytes = sink.finish();
+  if (sink.bytes.length > ChunkSinkBytes.keep) chunkSink = new ByteSink(ChunkSinkBytes.initial);
+  return bytes;
 }
 
 /**

@@ -129,8 +129,7 @@ export class MetricStore {
         for (const k of fast) {
           const id = ids[k];
           const head = heads.get(id);
-          const merged = head ? concatColumnar([decodeChunk(head.data), incoming[k]]) : incoming[k];
-          const chunks = splitIntoChunks(id, merged);
+          const chunks = encodeAfterHead(id, head && decodeChunk(head.data), incoming[k]);
           // The head's key is its t0, which the merge keeps: the put replaces it in place.
           puts.push(...chunks);
           updateRecord(records[k]!, incoming[k], chunks[chunks.length - 1]);
@@ -162,7 +161,7 @@ export class MetricStore {
       .where('[seriesId+t1]')
       .between([seriesId, minT], [seriesId, Dexie.maxKey], true, true)
       .toArray();
-    let merged: Columnar;
+    let chunks: ChunkRecord[];
     let keepKey: number | null = null;
     if (overlapping.length === 0) {
       // The batch lies after everything stored. Extend the head chunk if it has room.
@@ -171,21 +170,20 @@ export class MetricStore {
         .between([seriesId, Dexie.minKey], [seriesId, Dexie.maxKey])
         .last();
       if (head && extendsHead(head, { n, minT })) {
-        const old = decodeChunk(head.data);
-        merged = concatColumnar([old, incoming]);
+        chunks = encodeAfterHead(seriesId, decodeChunk(head.data), incoming);
         keepKey = head.t0;
       } else {
-        merged = incoming;
+        chunks = splitIntoChunks(seriesId, incoming);
       }
     } else {
       overlapping.sort((a, b) => a.t0 - b.t0);
       const olds = overlapping.map((c) => decodeChunk(c.data));
-      merged = mergeLastWins(normalisePoints(concatColumnar(olds)), incoming);
+      const merged = mergeLastWins(normalisePoints(concatColumnar(olds)), incoming);
       await this.db.chunks.bulkDelete(
         overlapping.map((c) => [c.seriesId, c.t0] as [number, number])
       );
+      chunks = splitIntoChunks(seriesId, merged);
     }
-    const chunks = splitIntoChunks(seriesId, merged);
     if (keepKey !== null && chunks[0].t0 !== keepKey) {
       await this.db.chunks.delete([seriesId, keepKey]);
     }
@@ -281,30 +279,100 @@ export function asStorageFull(error: unknown, kept: string): unknown {
   return error;
 }
 
-/** Splits sorted points into chunk records that respect ChunkLimits. */
+/**
+ * First index in [lo, hi) whose time is ≥ limitT, or hi when none is; `t` sorted. O(log n).
+ * A chunk ends there so that it spans less than ChunkLimits.maxSpanMs.
+ */
+function spanEnd(t: Float64Array, lo: number, hi: number, limitT: number): number {
+  if (hi <= lo || t[hi - 1] < limitT) return hi;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (t[mid] >= limitT) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+function chunkRecord(seriesId: number, t: Float64Array, v: Float64Array): ChunkRecord {
+  return { seriesId, t0: t[0], t1: t[t.length - 1], n: t.length, data: encodeChunk(t, v) };
+}
+
+/**
+ * Splits sorted points into chunk records that respect ChunkLimits. The chunks are encoded
+ * from views of `points`, which is not copied. Empty input → no chunks. O(n).
+ *
+ * @example
+ * splitIntoChunks(1, { t: new Float64Array([0, 1]), v: new Float64Array([5, 6]) }); // one chunk
+ */
 export function splitIntoChunks(seriesId: number, points: Columnar): ChunkRecord[] {
   const out: ChunkRecord[] = [];
   const n = points.t.length;
   let start = 0;
   while (start < n) {
-    let end = Math.min(n, start + ChunkLimits.maxPoints);
-    const limitT = points.t[start] + ChunkLimits.maxSpanMs;
-    if (points.t[end - 1] >= limitT) {
-      let lo = start + 1;
-      let hi = end - 1;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (points.t[mid] >= limitT) hi = mid;
-        else lo = mid + 1;
-      }
-      end = lo;
-    }
-    const t = points.t.subarray(start, end);
-    const v = points.v.subarray(start, end);
-    out.push({ seriesId, t0: t[0], t1: t[t.length - 1], n: t.length, data: encodeChunk(t, v) });
+    const end = spanEnd(
+      points.t,
+      start + 1,
+      Math.min(n, start + ChunkLimits.maxPoints),
+      points.t[start] + ChunkLimits.maxSpanMs
+    );
+    out.push(chunkRecord(seriesId, points.t.subarray(start, end), points.v.subarray(start, end)));
     start = end;
   }
   return out;
+}
+
+/** Room for the one chunk that joins a head with a batch's first points (reused: encodeChunk keeps no reference). */
+const joinScratch = {
+  t: new Float64Array(ChunkLimits.maxPoints),
+  v: new Float64Array(ChunkLimits.maxPoints)
+};
+
+/**
+ * Chunk records for a batch that lies after a series' stored points, the same records as
+ * `splitIntoChunks(seriesId, concatColumnar([head, batch]))` without copying the batch:
+ * the head's points and the batch's first ones, as many as fit the head's ChunkLimits, are
+ * encoded as one chunk (it keeps the head's t0, so it replaces the head record), the rest
+ * straight from views of the batch. At an import's ~15k points per series and commit, the
+ * copy cost as much CPU as encoding (issue 6).
+ *
+ * `batch` must be sorted, duplicate-free and after the head's last point; `head` (one
+ * stored chunk, decoded) may be undefined. Empty batch → the head alone, or nothing. O(head + batch).
+ *
+ * @example
+ * encodeAfterHead(1, decodeChunk(head.data), batch); // [the head extended, ...new chunks]
+ */
+export function encodeAfterHead(
+  seriesId: number,
+  head: Columnar | undefined,
+  batch: Columnar
+): ChunkRecord[] {
+  const headN = head ? head.t.length : 0;
+  if (!head || headN === 0) return splitIntoChunks(seriesId, batch);
+  // Stored heads keep within ChunkLimits; the copy keeps this correct if one did not.
+  if (headN > ChunkLimits.maxPoints || head.t[headN - 1] - head.t[0] >= ChunkLimits.maxSpanMs) {
+    return splitIntoChunks(seriesId, concatColumnar([head, batch]));
+  }
+  const n = batch.t.length;
+  const k = spanEnd(
+    batch.t,
+    0,
+    Math.min(n, ChunkLimits.maxPoints - headN),
+    head.t[0] + ChunkLimits.maxSpanMs
+  );
+  const t = joinScratch.t.subarray(0, headN + k);
+  const v = joinScratch.v.subarray(0, headN + k);
+  t.set(head.t);
+  v.set(head.v);
+  t.set(batch.t.subarray(0, k), headN);
+  v.set(batch.v.subarray(0, k), headN);
+  const first = chunkRecord(seriesId, t, v);
+  if (k === n) return [first];
+  const rest = splitIntoChunks(seriesId, {
+    t: batch.t.subarray(k),
+    v: batch.v.subarray(k)
+  });
+  rest.unshift(first);
+  return rest;
 }
 
 export function concatColumnar(parts: Columnar[]): Columnar {
@@ -322,7 +390,11 @@ export function concatColumnar(parts: Columnar[]): Columnar {
   return { t, v };
 }
 
-/** Sorts by time (stable) and keeps the LAST value of each duplicated timestamp. */
+/**
+ * Sorts by time (stable) and keeps the LAST value of each duplicated timestamp. Input that
+ * is already sorted with no repeated time (an import's batches) is returned as is, not
+ * copied. O(n), or O(n log n) when unsorted.
+ */
 export function normalisePoints(points: Columnar): Columnar {
   const { t, v } = points;
   const n = t.length;
@@ -336,20 +408,31 @@ export function normalisePoints(points: Columnar): Columnar {
     if (t[i] === t[i - 1]) dupes = true;
   }
   if (sorted && !dupes) return points;
-  let order: Uint32Array | number[];
-  if (sorted) {
-    order = new Uint32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i;
-  } else {
-    const idx = Array.from({ length: n }, (_, i) => i);
-    idx.sort((a, b) => t[a] - t[b] || a - b);
-    order = idx;
+  if (sorted) return dropRepeatedTimes(points);
+  // Stable: among equal times the later point stays later, so it wins below.
+  const order = Array.from({ length: n }, (_, i) => i);
+  order.sort((a, b) => t[a] - t[b] || a - b);
+  const st = new Float64Array(n);
+  const sv = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    st[k] = t[order[k]];
+    sv[k] = v[order[k]];
   }
+  return dropRepeatedTimes({ t: st, v: sv });
+}
+
+/**
+ * Sorted points with some timestamps repeated (a logger that wrote a row twice): keeps the
+ * last value of each, in one pass with no index array. The result may be views of arrays
+ * a little longer than it.
+ */
+function dropRepeatedTimes(points: Columnar): Columnar {
+  const { t, v } = points;
+  const n = t.length;
   const ot = new Float64Array(n);
   const ov = new Float64Array(n);
   let m = 0;
-  for (let k = 0; k < n; k++) {
-    const i = order[k];
+  for (let i = 0; i < n; i++) {
     if (m > 0 && ot[m - 1] === t[i]) {
       ov[m - 1] = v[i];
     } else {
@@ -358,7 +441,7 @@ export function normalisePoints(points: Columnar): Columnar {
       m++;
     }
   }
-  return { t: ot.slice(0, m), v: ov.slice(0, m) };
+  return { t: ot.subarray(0, m), v: ov.subarray(0, m) };
 }
 
 /** Merges two sorted, duplicate-free runs; on equal timestamps `newer` wins. */
