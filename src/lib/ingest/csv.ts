@@ -861,11 +861,16 @@ export function createCsvHandler(options: CsvHandlerOptions): LineHandler & {
     const d = (delimiter as string).charCodeAt(0);
     const epochMs = m.timeFormat === 'epoch-ms';
     const epochS = m.timeFormat === 'epoch-s';
+    // Rows before a resume point are only re-read: the per-line path skips them.
+    if (block.byte < skipFrom) return block.start;
     const b = block.bytes;
     const end = block.end;
-    const base = block.byte - block.start;
-    const maxLine = maxLineBytes;
+    const maxLine = block.maxLineBytes;
     const unlabelled = p.labelIdx.length === 0 ? p.groups.get('') : undefined;
+    // Hot state in locals, written back once: closure slots cost a load and store per row.
+    let previous = previousGroup;
+    const out = sink;
+    out.emitting = true;
     let row = block.start;
     let lines = 0;
     rows: while (row < end) {
@@ -936,7 +941,7 @@ export function createCsvHandler(options: CsvHandlerOptions): LineHandler & {
             cell.start = cellStart;
             cell.end = i;
             // The group that followed the previous row's last time, compared in place.
-            const guess = previousGroup?.next;
+            const guess = previous?.next;
             const key = guess?.keyBytes;
             let same = key !== undefined && key.length === i - cellStart;
             for (let q = 0; same && q < (key as Uint8Array).length; q++)
@@ -959,27 +964,28 @@ export function createCsvHandler(options: CsvHandlerOptions): LineHandler & {
         if (slot == null && values[k] === values[k]) break rows;
       }
       // The row is read whole and every series exists: store it.
-      sink.emitting = base + row >= skipFrom;
-      sink.row();
-      if (previousGroup !== undefined && previousGroup !== group) previousGroup.next = group;
-      previousGroup = group;
-      const emitting = sink.emitting;
+      if (previous !== undefined && previous !== group) previous.next = group;
+      previous = group;
       for (let k = 0; k < nvalues; k++) {
         const v = values[k];
         if (v !== v) continue;
         const slot = slots[k] as SeriesSlot;
         const n = slot.n;
         // `sink.point` inlined for an active slot with room (see `SeriesSlot`).
-        if (emitting && slot.active && n < slot.t.length) {
+        if (slot.active && n < slot.t.length) {
           slot.t[n] = t;
           slot.v[n] = v;
           slot.n = n + 1;
-        } else sink.point(slot, t, v);
+        } else out.point(slot, t, v);
       }
       row = i + 1;
       lines++;
     }
-    if (lines > 0) recordCtx = undefined;
+    previousGroup = previous;
+    if (lines > 0) {
+      recordCtx = undefined;
+      out.row(lines);
+    }
     block.lines = lines;
     return row;
   };

@@ -102,8 +102,9 @@ export class BatchSink {
     else this.suppressed++;
   }
 
-  row(): void {
-    if (this.emitting) this.rows++;
+  /** Counts `count` data rows (one by default). */
+  row(count = 1): void {
+    if (this.emitting) this.rows += count;
   }
 
   skip(n = 1): void {
