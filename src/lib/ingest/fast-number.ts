@@ -7,6 +7,8 @@
  */
 const POW10 = Array.from({ length: 23 }, (_v, i) => 10 ** i);
 const MAX_EXACT = 2 ** 53;
+/** `parseDecimalBytes`' range for the token reader (the parsers are single-threaded). */
+const scratch = { start: 0, end: 0 };
 
 /**
  * Parses `text[start, end)` as a plain decimal (`-12.5`, `7`, `.5`), exactly as `Number` would.
@@ -57,36 +59,20 @@ export function parseDecimalBytes(
   bytes: Uint8Array,
   range: { start: number; end: number }
 ): number {
-  let i = range.start;
+  // The token reader with nothing allowed after the number: it stops at a blank or line end,
+  // which this range must not hold either.
   const end = range.end;
-  if (i >= end) return NaN;
-  let negative = false;
-  const first = bytes[i];
-  if (first === 45 || first === 43) {
-    negative = first === 45;
-    i++;
-  }
-  let m = 0;
-  let digits = 0;
-  let frac = -1;
-  for (; i < end; i++) {
-    const c = bytes[i];
-    if (c >= 48 && c <= 57) {
-      m = m * 10 + (c - 48);
-      digits++;
-      if (frac >= 0) frac++;
-    } else if (c === 46 && frac < 0) frac = 0;
-    else return NaN;
-  }
-  if (digits === 0 || m >= MAX_EXACT || frac > 22) return NaN;
-  const v = frac > 0 ? m / POW10[frac] : m;
-  return negative ? -v : v;
+  scratch.start = range.start;
+  scratch.end = end;
+  const v = parseDecimalToken(bytes, scratch);
+  return scratch.end === end ? v : NaN;
 }
 
 /**
- * `parseDecimalBytes` over the token that starts at `range.start` and ends at the first blank
- * (space or tab), line end (CR or LF) or at `range.end`, in one pass; sets `range.end` to the token's end. The
- * line formats' hot paths read a value and find where it ends at once.
+ * The plain decimal that starts at `range.start` and ends at the first blank (space or tab),
+ * line end (CR or LF) or at `range.end`, read in one pass by `parseDecimalBytes`' rules; sets
+ * `range.end` to the token's end. The line formats' hot paths read a value and find where it
+ * ends at once.
  *
  * Empty token or anything outside the fast path: NaN (and `range.end` is then unspecified).
  * Complexity O(token length).

@@ -127,12 +127,7 @@ export class LineSplitter {
     this.offset += chunk.length;
     let pos = 0;
     let nl = chunk.indexOf(NEWLINE);
-    if (nl < 0) {
-      this.pendingLength += chunk.length;
-      if (this.pendingLength > maxLineBytes) throw this.tooLong(this.lineStart, this.lineNo + 1);
-      if (chunk.length > 0) this.pending.push(chunk.slice());
-      return;
-    }
+    if (nl < 0) return this.bufferPartial(chunk);
     const range = { start: 0, end: 0 };
     if (this.pendingLength > 0) {
       const total = this.pendingLength + nl;
@@ -207,6 +202,14 @@ export class LineSplitter {
     return pos;
   }
 
+  /** A chunk without a newline: all of it continues the partial line (within the limit). */
+  private bufferPartial(chunk: Uint8Array): void {
+    this.pendingLength += chunk.length;
+    if (this.pendingLength > this.options.maxLineBytes)
+      throw this.tooLong(this.lineStart, this.lineNo + 1);
+    if (chunk.length > 0) this.pending.push(chunk.slice());
+  }
+
   /** The buffered partial line followed by `tail`, in one new buffer; clears the buffer. */
   private joinPending(tail: Uint8Array): Uint8Array {
     const line = new Uint8Array(this.pendingLength + tail.length);
@@ -228,12 +231,7 @@ export class LineSplitter {
     this.offset += chunk.length;
     let pos = 0;
     const first = chunk.indexOf(NEWLINE);
-    if (first < 0) {
-      this.pendingLength += chunk.length;
-      if (this.pendingLength > maxLineBytes) throw this.tooLong(this.lineStart, this.lineNo + 1);
-      if (chunk.length > 0) this.pending.push(chunk.slice());
-      return;
-    }
+    if (first < 0) return this.bufferPartial(chunk);
     if (this.pendingLength > 0) {
       const total = this.pendingLength + first;
       if (total > maxLineBytes) throw this.tooLong(this.lineStart, this.lineNo + 1);
