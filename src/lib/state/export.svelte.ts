@@ -5,12 +5,7 @@
  * machine except through Save, which writes a local file the user picks.
  */
 import { ArchiveDefaults } from '$lib/export/crypto';
-import {
-  KAnonymityDefaults,
-  PiiDefaults,
-  type EventDimension,
-  type PiiPolicy
-} from '$lib/export/privacy';
+import { KAnonymityDefaults, PiiDefaults, type EventDimension } from '$lib/export/privacy';
 import {
   TierNames,
   TierWidthMs,
@@ -24,7 +19,6 @@ import {
 import type { EngineRemote } from '$lib/workers/engine-client';
 import { proxy } from '$lib/workers/engine-client';
 import type {
-  ExportEvents,
   ExportFormat,
   ExportOutcome,
   ExportProgress,
@@ -113,8 +107,21 @@ export const EventDimensions: EventDimension[] = [
   'day'
 ];
 
-/** What the user picks on the page. */
-export interface ExportChoices {
+/** What the user picks on the page: the spec's options, and how range and series are picked. */
+export interface ExportChoices extends Pick<
+  ExportSpec,
+  | 'format'
+  | 'resolution'
+  | 'aggregates'
+  | 'events'
+  | 'pii'
+  | 'k'
+  | 'groupBy'
+  | 'outliers'
+  | 'anomalies'
+  | 'insights'
+  | 'sparklines'
+> {
   preset: RangePreset;
   /** `datetime-local` values, read in the browser's zone. */
   customFrom: string;
@@ -122,17 +129,6 @@ export interface ExportChoices {
   search: string;
   category: SeriesCategory | 'all';
   source: SeriesSource | 'all';
-  format: ExportFormat;
-  resolution: ExportResolution;
-  aggregates: Aggregate[];
-  events: ExportEvents;
-  pii: PiiPolicy;
-  k: number;
-  groupBy: EventDimension[];
-  outliers: boolean;
-  anomalies: boolean;
-  insights: boolean;
-  sparklines: boolean;
   encrypt: boolean;
 }
 

@@ -304,6 +304,26 @@ function noteOutliers(removed: PrivacyRemoval[], count: number): void {
 export function createExportApi(ctx: EngineContext) {
   const jobs = new Map<string, { cancelled: boolean }>();
 
+  /** Every bucket of one series in [from, to] at the spec's tier, with the spec's aggregates. */
+  function queryBuckets(
+    stores: EngineStores,
+    options: { seriesId: number; from: number; to: number; spec: ExportSpec }
+  ) {
+    const { seriesId, from, to, spec } = options;
+    return runQuery({
+      ...stores,
+      request: {
+        seriesId,
+        from,
+        to,
+        maxPoints: Number.MAX_SAFE_INTEGER,
+        aggregates: spec.aggregates,
+        tier: spec.resolution as TierName
+      },
+      timeZone: ctx.timeZone()
+    });
+  }
+
   async function readSlices(
     stores: EngineStores,
     options: {
@@ -334,18 +354,7 @@ export function createExportApi(ctx: EngineContext) {
         const raw = await stores.metrics.readRaw(record.id, a, b);
         cols.set(null, clip(raw, a, b, first, last));
       } else {
-        const r = await runQuery({
-          ...stores,
-          request: {
-            seriesId: record.id,
-            from: a,
-            to: b,
-            maxPoints: Number.MAX_SAFE_INTEGER,
-            aggregates: spec.aggregates,
-            tier: spec.resolution
-          },
-          timeZone: ctx.timeZone()
-        });
+        const r = await queryBuckets(stores, { seriesId: record.id, from: a, to: b, spec });
         for (const agg of spec.aggregates) {
           const v = r.columns[agg];
           if (v) cols.set(agg, clip({ t: r.t, v }, a, b, first, last));
@@ -743,18 +752,7 @@ export function createExportApi(ctx: EngineContext) {
         const [a, b] = slices[i];
         const columns: WideColumn[] = [];
         for (const record of records) {
-          const r = await runQuery({
-            ...stores,
-            request: {
-              seriesId: record.id,
-              from: a,
-              to: b,
-              maxPoints: Number.MAX_SAFE_INTEGER,
-              aggregates: spec.aggregates,
-              tier
-            },
-            timeZone: ctx.timeZone()
-          });
+          const r = await queryBuckets(stores, { seriesId: record.id, from: a, to: b, spec });
           for (const agg of spec.aggregates) {
             const c0 = clip(
               { t: r.t, v: r.columns[agg] ?? new Float64Array(r.t.length) },
