@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { decodeChunk } from '../../src/lib/analytics/codec';
+import { BackoffDefaults } from '../../src/lib/collectors/agent-client';
 import type { AgentMessage } from '../../src/lib/types';
 import { openStream, request, type SseClient } from '../agent/helpers';
 import { waitForStore } from './helpers';
@@ -219,8 +220,10 @@ test('pairs, survives an agent restart without duplicates, and catches up after 
     await expect(page.getByTestId('agent-state')).not.toHaveAttribute('data-state', 'connected');
     agent = await startAgent(token, origin);
     boots.push(agent);
+    // The page retries with backoff capped at BackoffDefaults.maxMs: when the agent took a
+    // while to come back (a loaded machine), the next try can be that far off.
     await expect(page.getByTestId('agent-state')).toHaveAttribute('data-state', 'connected', {
-      timeout: 20_000
+      timeout: BackoffDefaults.maxMs + 15_000
     });
     await postModelEvents(token, 5, 5);
     await expect.poll(async () => (await readStore(page)).events).toBe(10);
