@@ -24,9 +24,10 @@ import type { ImportStoreApi } from './engine-import';
  * When a batch is committed (whichever comes first), and how often progress is reported.
  * A commit is one IndexedDB transaction holding the batch and its checkpoint, flushed to
  * disk before it completes (strict durability): bigger commits amortise that flush and the
- * re-encoding of each series' head chunk, smaller ones re-read less after a crash and keep
- * memory flat. Measured with bench/import.bench.ts (100 MB CSV, same run): 250k points per
- * commit spent 17 s waiting on the store, 1M points / 16 MiB spent 3.4 s.
+ * transaction's fixed requests, smaller ones re-read less after a crash and keep memory flat.
+ * Measured with bench/import.bench.ts when the store was slower (100 MB CSV, same run): 250k
+ * points per commit spent 17 s waiting on the store, 1M points / 16 MiB spent 3.4 s; peak
+ * heap with two 500k-point commits in flight is 163–173 MB on the 1 GB files.
  */
 export const ImportDefaults = {
   commitPoints: 500_000,
@@ -44,7 +45,7 @@ export const ImportDefaults = {
    */
   hardCapPoints: 4_000_000,
   progressMs: 100,
-  /** Bytes parsed per step: one step's output stays small, its fixed cost amortised. */
+  /** Bytes parsed per step: cancelling, progress and the commit check happen between steps. */
   chunkBytes: 1024 * 1024,
   /** Bytes read from the file at a time (two slices in memory: one parsed, one arriving). */
   readBytes: 4 * 1024 * 1024,
