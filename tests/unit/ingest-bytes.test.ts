@@ -224,13 +224,21 @@ const blockCell = fc.oneof(
     '.',
     '1..2',
     '12345678901234567890',
-    '9007199254740993'
+    '9007199254740993',
+    // Around the int32 accumulator's 9 digits.
+    '123456789',
+    '1234567890',
+    '999999999.5',
+    '0.0000000001234'
   ),
   fc.constantFrom('1e3', ' 1', '1 ', '"1"', '', 'é', '0x10', '1\t')
 );
 const blockTime = fc.oneof(
   fc.constantFrom('1700000000000', '1700000000001', '1700000000001', '-1700000000000', '-'),
-  fc.constantFrom('1700000000000.5', '17000000000000000000', '+1700000000000', 'nope', '')
+  fc.constantFrom('1700000000000.5', '17000000000000000000', '+1700000000000', 'nope', ''),
+  // Epoch seconds, and lengths around the two 9-digit accumulators (18 digits, 19, padded).
+  fc.constantFrom('1700000000', '17', '123456789', '9007199254740991', '999999999999999999'),
+  fc.constantFrom('1000000000000000000', '0001700000000000', '-0')
 );
 const blockLine = fc
   .tuple(

@@ -895,18 +895,32 @@ export function createCsvHandler(options: CsvHandlerOptions): LineHandler & {
             negative = ch === 45;
             ch = b[++i];
           }
-          let mant = 0;
+          // Up to 9 digits in an int32, as in `parseDecimalToken` (a float accumulator runs
+          // at half the speed in Chromium); a longer mantissa goes on in a float.
+          let small = 0;
           let digits = 0;
           let frac = -1;
           for (;;) {
             if (ch >= 48 && ch <= 57) {
-              mant = mant * 10 + (ch - 48);
+              if (digits === 9) break;
+              small = (small * 10 + (ch - 48)) | 0;
               digits++;
               if (frac >= 0) frac++;
             } else if (ch === 46 && frac < 0) frac = 0;
             else break;
             ch = b[++i];
           }
+          let mant = small;
+          if (digits === 9 && ch >= 48 && ch <= 57)
+            for (;;) {
+              if (ch >= 48 && ch <= 57) {
+                mant = mant * 10 + (ch - 48);
+                digits++;
+                if (frac >= 0) frac++;
+              } else if (ch === 46 && frac < 0) frac = 0;
+              else break;
+              ch = b[++i];
+            }
           if (digits === 0) {
             // An empty cell is no point; anything else unusual takes the per-line path.
             if (i !== cellStart) break rows;
@@ -922,14 +936,24 @@ export function createCsvHandler(options: CsvHandlerOptions): LineHandler & {
             negative = true;
             ch = b[++i];
           }
-          let ms = 0;
-          while (ch >= 48 && ch <= 57) {
-            ms = ms * 10 + (ch - 48);
+          // Two int32 accumulators of up to 9 digits each (a 13-digit epoch ms needs both).
+          let hi = 0;
+          let hiDigits = 0;
+          while (ch >= 48 && ch <= 57 && hiDigits < 9) {
+            hi = (hi * 10 + (ch - 48)) | 0;
+            hiDigits++;
             ch = b[++i];
           }
+          let lo = 0;
+          let loDigits = 0;
+          while (ch >= 48 && ch <= 57 && loDigits < 9) {
+            lo = (lo * 10 + (ch - 48)) | 0;
+            loDigits++;
+            ch = b[++i];
+          }
+          let ms = loDigits === 0 ? hi : hi * POW10[loDigits] + lo;
           // A fraction, an exponent or a huge number: the general time parser decides.
-          if (i === cellStart || (negative && i === cellStart + 1) || ms > Number.MAX_SAFE_INTEGER)
-            break rows;
+          if (hiDigits === 0 || (ch >= 48 && ch <= 57) || ms > Number.MAX_SAFE_INTEGER) break rows;
           if (negative) ms = -ms;
           t = epochS ? ms * 1000 : ms;
         } else {
