@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createStreamParser, IngestError, previewCsv, sniffFormat } from '../../src/lib/ingest';
 import { parseDateTime } from '../../src/lib/ingest/time';
@@ -348,6 +349,146 @@ describe('holding points until they are taken', () => {
     }
     // Taken means gone: a second take is empty.
     expect(held.takePoints()).toEqual([]);
+  });
+});
+
+describe('column buffers given back to the parser', () => {
+  /** Long-layout CSV: `rows` rows over `hosts` hosts; values have 1 to 20 digits. */
+  function csvRows(rows: number, hosts: number, digits: (i: number) => number): Uint8Array {
+    const lines = ['time,host,value'];
+    for (let i = 0; i < rows; i++) {
+      const d = digits(i);
+      const int = String((i * 7919) % 10 ** Math.min(d, 15)).padStart(Math.min(d, 15), '0');
+      const value = d > 15 ? `${int}.${'5'.repeat(d - 15)}` : int;
+      lines.push(`${1_700_000_000_000 + i * 10},h${i % hosts},${value}`);
+    }
+    return enc(lines.join('\n') + '\n');
+  }
+
+  /** Every point per host, in order, as plain arrays. */
+  function byHost(batches: { host: string; t: number[]; v: number[] }[]) {
+    const out = new Map<string, { t: number[]; v: number[] }>();
+    for (const b of batches) {
+      const e = out.get(b.host) ?? { t: [], v: [] };
+      e.t.push(...b.t);
+      e.v.push(...b.v);
+      out.set(b.host, e);
+    }
+    return out;
+  }
+
+  it('refills given-back columns without changing a point, or a batch still out', () => {
+    let reusedTotal = 0;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 30_000 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 1, maxLength: 7 }),
+        fc.integer({ min: 64, max: 40_000 }),
+        fc.array(fc.nat(9), { minLength: 1, maxLength: 40 }),
+        (rows, hosts, digitCycle, piece, plan) => {
+          const bytes = csvRows(rows, hosts, (i) => digitCycle[i % digitCycle.length]);
+          // The reference: no recycling, one take at the end.
+          const plain = createStreamParser({ fileName: 'f.csv', holdPoints: true });
+          for (let o = 0; o < bytes.length; o += piece) plain.push(bytes.subarray(o, o + piece));
+          plain.finish();
+          const expected = byHost(
+            plain.takePoints().map((b) => ({
+              host: b.series.labels.host,
+              t: Array.from(b.t),
+              v: Array.from(b.v)
+            }))
+          );
+
+          // Takes after random pushes; each taken commit stays out for a random number of
+          // pushes (as commits in flight do), then its buffers are given back.
+          const parser = createStreamParser({ fileName: 'f.csv', holdPoints: true });
+          const out: {
+            batches: ReturnType<typeof parser.takePoints>;
+            copy: number[][];
+            due: number;
+          }[] = [];
+          const got: { host: string; t: number[]; v: number[] }[] = [];
+          const given = new Set<ArrayBuffer>();
+          let reused = 0;
+          let step = 0;
+          const giveBack = (all: boolean) => {
+            for (let k = out.length - 1; k >= 0; k--) {
+              if (!all && out[k].due > step) continue;
+              const [c] = out.splice(k, 1);
+              // Nothing wrote into a batch while it was out.
+              expect(c.batches.flatMap((b) => [Array.from(b.t), Array.from(b.v)])).toEqual(c.copy);
+              const buffers = [...new Set(c.batches.flatMap((b) => [b.t.buffer, b.v.buffer]))];
+              for (const b of buffers) given.add(b as ArrayBuffer);
+              parser.recycle(buffers as ArrayBuffer[]);
+            }
+          };
+          const take = () => {
+            const batches = parser.takePoints();
+            for (const b of batches) {
+              if (given.has(b.t.buffer as ArrayBuffer)) reused++;
+              got.push({ host: b.series.labels.host, t: Array.from(b.t), v: Array.from(b.v) });
+            }
+            const copy = batches.flatMap((b) => [Array.from(b.t), Array.from(b.v)]);
+            out.push({ batches, copy, due: step + plan[step % plan.length] });
+          };
+          for (let o = 0; o < bytes.length; o += piece, step++) {
+            parser.push(bytes.subarray(o, o + piece));
+            if (plan[step % plan.length] % 3 === 0) take();
+            giveBack(false);
+          }
+          parser.finish();
+          take();
+          giveBack(true);
+          expect(byHost(got)).toEqual(expected);
+          reusedTotal += reused;
+        }
+      ),
+      { numRuns: 60 }
+    );
+    // Not vacuous: some of the runs did fill given-back buffers again.
+    expect(reusedTotal).toBeGreaterThan(0);
+  });
+
+  it('a later batch is written into a given-back buffer, not a new one', () => {
+    // One host, three pieces of 4000 rows of equal length: the slot settles at 4096 points.
+    const bytes = csvRows(12_000, 1, () => 6);
+    const header = bytes.indexOf(10) + 1;
+    const line = (bytes.length - header) / 12_000;
+    const parser = createStreamParser({ fileName: 'f.csv', holdPoints: true });
+    const takes: ReturnType<typeof parser.takePoints>[] = [];
+    for (let k = 0; k < 3; k++) {
+      const end = header + (k + 1) * 4000 * line;
+      parser.push(bytes.subarray(k === 0 ? 0 : header + k * 4000 * line, end));
+      if (k === 2) parser.finish();
+      const batches = parser.takePoints();
+      expect(batches.map((b) => b.t.length)).toEqual([4000]);
+      // Independently: row i has time 1.7e12 + 10 i and value (7919 i) mod 10^6.
+      const i0 = k * 4000;
+      expect(batches[0].t[0]).toBe(1_700_000_000_000 + i0 * 10);
+      expect(batches[0].v[3999]).toBe(((i0 + 3999) * 7919) % 1e6);
+      takes.push(batches);
+      parser.recycle([batches[0].t.buffer as ArrayBuffer, batches[0].v.buffer as ArrayBuffer]);
+    }
+    // The second take's columns were new (taken before anything came back); the third's
+    // are the first take's, given back before the slot needed new ones.
+    const first = [takes[0][0].t.buffer, takes[0][0].v.buffer];
+    expect(first).not.toContain(takes[1][0].t.buffer);
+    expect(first).toContain(takes[2][0].t.buffer);
+    expect(first).toContain(takes[2][0].v.buffer);
+  });
+
+  it('keeps only buffers of a column size, up to the pool limit', () => {
+    const parser = createStreamParser({ fileName: 'f.csv', holdPoints: true });
+    const odd = new ArrayBuffer(8 * 1000);
+    parser.recycle([odd]);
+    const bytes = csvRows(125, 1, () => 3);
+    parser.push(bytes);
+    parser.finish();
+    const [b] = parser.takePoints();
+    expect(b.t.length).toBe(125);
+    expect(b.t.buffer).not.toBe(odd);
+    expect(Array.from(b.v.subarray(0, 3))).toEqual([0, 919, 838]);
   });
 });
 

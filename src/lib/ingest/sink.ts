@@ -16,7 +16,20 @@ export interface SeriesSlot {
   active: boolean;
 }
 
-export const SinkDefaults = { initialCapacity: 64 };
+export const SinkDefaults = {
+  initialCapacity: 64,
+  /**
+   * Bytes of given-back column buffers kept for reuse (see `BatchSink.recycle`): about two
+   * commits' worth of columns, the most an import has in flight.
+   */
+  poolBytes: 32 * 1024 * 1024
+};
+
+/** Whether `bytes` is the size of a slot's column: `initialCapacity` × 2^k doubles, k ≥ 0. */
+function isColumnSize(bytes: number): boolean {
+  const ratio = bytes / 8 / SinkDefaults.initialCapacity;
+  return Number.isInteger(ratio) && ratio >= 1 && (ratio & (ratio - 1)) === 0;
+}
 
 /**
  * Collects what a format module produces between two steps. Points are grouped per series
@@ -38,6 +51,9 @@ export class BatchSink {
 
   private errorCount = 0;
   private suppressed = 0;
+  /** Given-back column buffers by byte length, and their total (see `recycle`). */
+  private readonly pool = new Map<number, ArrayBuffer[]>();
+  private pooledBytes = 0;
 
   constructor(
     readonly file: string,
@@ -50,8 +66,8 @@ export class BatchSink {
     if (s === undefined) {
       s = {
         series: make(),
-        t: new Float64Array(SinkDefaults.initialCapacity),
-        v: new Float64Array(SinkDefaults.initialCapacity),
+        t: this.column(SinkDefaults.initialCapacity),
+        v: this.column(SinkDefaults.initialCapacity),
         n: 0,
         active: false
       };
@@ -81,12 +97,46 @@ export class BatchSink {
     }
     // Typed columns instead of number[]: no boxing, and drain copies once into the batch.
     if (slot.n === slot.t.length) {
-      const t2 = new Float64Array(slot.n * 2);
-      const v2 = new Float64Array(slot.n * 2);
+      const t2 = this.column(slot.n * 2);
+      const v2 = this.column(slot.n * 2);
       t2.set(slot.t);
       v2.set(slot.v);
+      this.recycle([slot.t.buffer as ArrayBuffer, slot.v.buffer as ArrayBuffer]);
       slot.t = t2;
       slot.v = v2;
+    }
+  }
+
+  /** A column of `length` doubles: a given-back buffer of that size when there is one. */
+  private column(length: number): Float64Array {
+    const free = this.pool.get(length * 8);
+    const buffer = free?.pop();
+    if (buffer === undefined) return new Float64Array(length);
+    this.pooledBytes -= buffer.byteLength;
+    return new Float64Array(buffer);
+  }
+
+  /**
+   * Takes back column buffers of batches handed out by `takePoints` once their receiver is
+   * done with them (the engine transfers them back after storing a commit), and the small
+   * columns a slot outgrew. Fresh memory is expensive to fill in Chromium — every new page
+   * faults on first write: filling 160 MB of new Float64Arrays took 470 ms in a worker
+   * against 11 ms for one reused array, about two thirds of the CSV block path — so an
+   * import's columns are filled again instead. Only undetached buffers of a size a column
+   * can have (`initialCapacity` doubled k times; a sparse slot's copied-out batch has
+   * another size and would never be asked for) are kept, up to `SinkDefaults.poolBytes`; their old contents are never
+   * read (a slot reads only its first `n` points). Complexity O(buffers).
+   */
+  recycle(buffers: readonly ArrayBuffer[]): void {
+    for (const buffer of buffers) {
+      const bytes = buffer.byteLength;
+      if (!(buffer instanceof ArrayBuffer) || !isColumnSize(bytes)) continue;
+      if (this.pooledBytes + bytes > SinkDefaults.poolBytes) continue;
+      let free = this.pool.get(bytes);
+      if (free === undefined) this.pool.set(bytes, (free = []));
+      if (free.includes(buffer)) continue;
+      free.push(buffer);
+      this.pooledBytes += bytes;
     }
   }
 
@@ -148,8 +198,8 @@ export class BatchSink {
       const n = s.n;
       if (n * 2 >= s.t.length) {
         batches.push({ series: s.series, t: s.t.subarray(0, n), v: s.v.subarray(0, n) });
-        s.t = new Float64Array(s.t.length);
-        s.v = new Float64Array(s.v.length);
+        s.t = this.column(s.t.length);
+        s.v = this.column(s.v.length);
       } else batches.push({ series: s.series, t: s.t.slice(0, n), v: s.v.slice(0, n) });
       s.n = 0;
       s.active = false;

@@ -253,6 +253,7 @@ export function createStreamParser(options: StreamParserOptions): StreamParser {
         (engine as Engine).finish();
       });
     },
-    takePoints: () => sink.takePoints()
+    takePoints: () => sink.takePoints(),
+    recycle: (buffers) => sink.recycle(buffers)
   };
 }

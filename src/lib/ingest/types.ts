@@ -109,6 +109,11 @@ export interface StreamParser {
   finish(): ParseStep;
   /** With `holdPoints`: every held point, one batch per series; the parser holds none after. */
   takePoints(): PointBatch[];
+  /**
+   * Gives back column buffers of batches taken earlier, once nothing else uses them: the
+   * parser fills them again instead of new ones (see `BatchSink.recycle`).
+   */
+  recycle(buffers: readonly ArrayBuffer[]): void;
   /** The detected (or forced) format; '' until enough bytes arrived to sniff. */
   readonly format: IngestFormat | '';
 }
