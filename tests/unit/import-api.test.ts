@@ -1,4 +1,5 @@
 import 'fake-indexeddb/auto';
+import { releaseProxy, transfer, wrap } from 'comlink';
 import Dexie from 'dexie';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '$lib/db/database';
@@ -6,6 +7,7 @@ import { StorageFullError } from '$lib/db/metric-store';
 import { seriesKey } from '$lib/types/series-key';
 import { createEngineApi } from '$lib/workers/engine-api';
 import type { ImportCommit, ImportStoreApi } from '$lib/workers/engine-import';
+import { columnBuffers } from '$lib/workers/transfer';
 import type { ResultEvent } from '$lib/types';
 import {
   createImportWorkerApi,
@@ -159,6 +161,89 @@ describe('import worker api', { timeout: 60_000 }, () => {
     for (const c of commits) {
       const keys = c.batches.map((b) => seriesKey(b.series.name, b.series.labels));
       expect(new Set(keys).size).toBe(keys.length);
+    }
+  });
+
+  it('fills the columns the store gives back again, and every stored value stays exact', async () => {
+    const api = engine();
+    const S = 2;
+    const N = 6000;
+    const given = new Set<ArrayBuffer>();
+    let reusedCommits = 0;
+    let commits = 0;
+    // As the engine's port does: the columns come back once the commit is stored.
+    const store: ImportStoreApi = {
+      importCheckpoint: (id) => api.importCheckpoint(id),
+      saveImportCheckpoint: (c) => api.saveImportCheckpoint(c),
+      async commitImport(c) {
+        commits++;
+        const buffers = columnBuffers(c.batches);
+        if (buffers.some((b) => given.has(b))) reusedCommits++;
+        const stored = await api.commitImport(c);
+        for (const b of buffers) given.add(b);
+        return { ...stored, buffers };
+      }
+    };
+    const worker = createImportWorkerApi({ store, defaults: small });
+    const r = await worker.importFile(fileOf('load.prom', promText(S, N)), { jobId: 'r' });
+    expect(r.status).toBe('done');
+    expect(commits).toBeGreaterThan(4);
+    expect(reusedCommits).toBeGreaterThan(0);
+    for (let s = 0; s < S; s++)
+      expect(await storedValues(api, seriesKey('load', { host: `h${s}` }))).toEqual(
+        Array.from({ length: N }, (_, i) => i * S + s)
+      );
+  });
+
+  it("the engine's import port transfers a commit's columns back once it is stored", async () => {
+    const api = engine();
+    const channel = new MessageChannel();
+    api.connectImportPort(channel.port1);
+    const remote = wrap<ImportStoreApi>(channel.port2);
+    try {
+      const t = Float64Array.from({ length: 100 }, (_, i) => T0 + i * 1000);
+      const v = Float64Array.from({ length: 100 }, (_, i) => i / 8);
+      const series = {
+        name: 'load',
+        labels: { host: 'p' },
+        unit: '',
+        kind: 'gauge' as const,
+        source: 'import' as const,
+        category: 'system' as const
+      };
+      const commit: ImportCommit = {
+        batches: [{ series, t, v }],
+        events: [],
+        checkpoint: {
+          id: 'port-file',
+          name: 'p.csv',
+          size: 1,
+          format: 'csv',
+          offset: 1,
+          rows: 100,
+          points: 100,
+          events: 0,
+          errors: 0,
+          done: false,
+          startedAt: T0,
+          updatedAt: T0
+        }
+      };
+      const stored = await remote.commitImport(transfer(commit, columnBuffers(commit.batches)));
+      // Sent away (detached here), then back: the same bytes, for the parser to refill.
+      expect(t.length).toBe(0);
+      expect(stored.points).toBe(100);
+      expect(stored.buffers?.map((b) => b.byteLength)).toEqual([800, 800]);
+      expect(Array.from(new Float64Array(stored.buffers![1]).subarray(0, 3))).toEqual([
+        0, 0.125, 0.25
+      ]);
+      expect(await storedValues(api, seriesKey('load', { host: 'p' }))).toEqual(
+        Array.from({ length: 100 }, (_, i) => i / 8)
+      );
+    } finally {
+      remote[releaseProxy]();
+      channel.port1.close();
+      channel.port2.close();
     }
   });
 

@@ -1,4 +1,4 @@
-import { expose } from 'comlink';
+import { expose, transfer } from 'comlink';
 import { asStorageFull } from '$lib/db/metric-store';
 import {
   commitImportBatch,
@@ -10,6 +10,7 @@ import {
 } from '$lib/db/import-store';
 import type { PointBatch, ResultEvent } from '$lib/types';
 import type { EngineContext } from './engine-api';
+import { columnBuffers } from './transfer';
 
 /** One batch of an import and the checkpoint that records it. */
 export interface ImportCommit {
@@ -21,7 +22,13 @@ export interface ImportCommit {
 /** The part of the engine the import worker talks to (over a MessagePort in the browser). */
 export interface ImportStoreApi {
   importCheckpoint(id: string): Promise<ImportCheckpoint | undefined>;
-  commitImport(commit: ImportCommit): Promise<{ points: number; events: number }>;
+  /**
+   * Over the import worker's port the reply also carries the commit's column buffers back
+   * (`buffers`, transferred) once it is stored, for the parser to fill again.
+   */
+  commitImport(
+    commit: ImportCommit
+  ): Promise<{ points: number; events: number; buffers?: ArrayBuffer[] }>;
   saveImportCheckpoint(checkpoint: ImportCheckpoint): Promise<void>;
 }
 
@@ -134,7 +141,19 @@ export function createImportApi(ctx: EngineContext) {
      * directly: batches go worker → worker, transferred, without a hop through the page.
      */
     connectImportPort(port: MessagePort): void {
-      expose(store, port);
+      expose(
+        {
+          ...store,
+          // Nothing keeps a batch's columns once its commit is stored (the chunks are encoded
+          // copies), so they go back to the import worker instead of to the collector.
+          async commitImport(commit: ImportCommit) {
+            const stored = await store.commitImport(commit);
+            const buffers = columnBuffers(commit.batches);
+            return transfer({ ...stored, buffers }, buffers);
+          }
+        } satisfies ImportStoreApi,
+        port
+      );
     }
   };
 }

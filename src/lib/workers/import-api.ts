@@ -386,6 +386,7 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
     /** Commits sent and not yet stored, oldest first (the engine stores them in order). */
     const inflight: Promise<unknown>[] = [];
     let takePoints: () => PointBatch[] = () => [];
+    let recycle: (buffers: ArrayBuffer[]) => void = () => {};
 
     /** Takes the parser's points for a commit and counts them per series. */
     const takeBatches = (): PointBatch[] => {
@@ -442,8 +443,10 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
           batches,
           events: batch.events
         })
-        .then(() => {
+        .then((stored) => {
           committedSeries = full;
+          // The engine gives the columns back once stored: the parser fills them again.
+          if (stored.buffers) recycle(stored.buffers);
         });
       // Handled where it is awaited; this only keeps a failure from counting as unhandled.
       sent.catch(() => {});
@@ -483,6 +486,7 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
         holdPoints: true
       });
       takePoints = () => parser.takePoints();
+      recycle = (buffers) => parser.recycle(buffers);
       const parseStep = async (piece: Uint8Array): Promise<void> => {
         bytesRead += piece.length;
         const t0 = now();

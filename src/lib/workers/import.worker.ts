@@ -1,5 +1,6 @@
 import { expose, transfer, wrap, type Remote } from 'comlink';
-import type { ImportCommit, ImportStoreApi } from './engine-import';
+import type { ImportStoreApi } from './engine-import';
+import { columnBuffers } from './transfer';
 import { createImportWorkerApi } from './import-api';
 
 let engine: Remote<ImportStoreApi> | null = null;
@@ -9,20 +10,12 @@ function connected(): Remote<ImportStoreApi> {
   return engine;
 }
 
-/** Every point column of a commit, transferred (not copied) to the engine worker. */
-function buffersOf(commit: ImportCommit): ArrayBuffer[] {
-  const set = new Set<ArrayBuffer>();
-  for (const b of commit.batches) {
-    set.add(b.t.buffer as ArrayBuffer);
-    set.add(b.v.buffer as ArrayBuffer);
-  }
-  return [...set];
-}
-
 const store: ImportStoreApi = {
   importCheckpoint: (id) => connected().importCheckpoint(id),
   saveImportCheckpoint: (checkpoint) => connected().saveImportCheckpoint(checkpoint),
-  commitImport: (commit) => connected().commitImport(transfer(commit, buffersOf(commit)))
+  // Every point column is transferred (not copied) to the engine worker, and comes back.
+  commitImport: (commit) =>
+    connected().commitImport(transfer(commit, columnBuffers(commit.batches)))
 };
 
 const api = {
