@@ -47,7 +47,7 @@ export interface Collected {
 /** Runs the stream parser over `bytes` cut into `chunk`-sized pieces and gathers everything. */
 export function collect(
   bytes: Uint8Array,
-  options: StreamParserOptions & { chunk?: number }
+  options: StreamParserOptions & { chunk?: number; reuse?: boolean }
 ): Collected {
   const parser = createStreamParser(options);
   const out: Collected = {
@@ -79,7 +79,18 @@ export function collect(
     out.checkpoints.push(step.checkpoint);
   };
   const size = options.chunk ?? (bytes.length || 1);
-  for (let o = 0; o < bytes.length; o += size) take(parser.push(bytes.subarray(o, o + size)));
+  // `reuse`: every piece goes through one buffer that is scribbled over after each push, as
+  // the import's reader refills its buffers (the parser may keep nothing of a chunk).
+  const buffer = options.reuse ? new Uint8Array(size) : null;
+  for (let o = 0; o < bytes.length; o += size) {
+    const piece = bytes.subarray(o, o + size);
+    if (buffer === null) take(parser.push(piece));
+    else {
+      buffer.set(piece);
+      take(parser.push(buffer.subarray(0, piece.length)));
+      buffer.fill(0x7b);
+    }
+  }
   take(parser.finish());
   out.format = parser.format;
   return out;

@@ -132,7 +132,9 @@ export class ZipBundleReader {
   push(chunk: Uint8Array): void {
     const slice = ZipReaderDefaults.sliceBytes;
     for (let o = 0; o < chunk.length; o += slice) {
-      const part = chunk.subarray(o, Math.min(chunk.length, o + slice));
+      // A copy: fflate's Unzip queues views of what it is given for entries not inflated
+      // yet, and the caller may overwrite its chunk after `push` (see `StreamParser.push`).
+      const part = chunk.slice(o, Math.min(chunk.length, o + slice));
       this.inputBytes += part.length;
       try {
         this.unzip.push(part, false);

@@ -105,6 +105,10 @@ export interface ParseStep {
 }
 
 export interface StreamParser {
+  /**
+   * Parses the file's next bytes. The parser keeps no reference to `chunk` once this
+   * returns (a partial line is copied): the caller may read the following bytes into it.
+   */
   push(chunk: Uint8Array): ParseStep;
   finish(): ParseStep;
   /** With `holdPoints`: every held point, one batch per series; the parser holds none after. */
