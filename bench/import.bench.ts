@@ -358,6 +358,8 @@ async function main(): Promise<void> {
       const points = Number(await summary.getAttribute('data-points'));
       const parseMs = Number(await summary.getAttribute('data-parse-ms'));
       const storeWaitMs = Number(await summary.getAttribute('data-store-wait-ms'));
+      const readWaitMs = Number(await summary.getAttribute('data-read-wait-ms'));
+      const commitMs = Number(await summary.getAttribute('data-commit-ms'));
       emit({
         name: `import.${kind}_mb_per_s`,
         value: built.size / MB / (ms / 1000),
@@ -370,9 +372,12 @@ async function main(): Promise<void> {
         points,
         pointsPerS: points / (ms / 1000),
         seconds: ms / 1000,
-        // In the import worker: time parsing, and time blocked on the engine storing.
+        // In the import worker: time parsing, blocked on the engine storing, waiting for
+        // the next slice of the file, and taking and posting commits.
         parseSeconds: parseMs / 1000,
         storeWaitSeconds: storeWaitMs / 1000,
+        readWaitSeconds: readWaitMs / 1000,
+        commitSeconds: commitMs / 1000,
         // CPU of the browser's threads from the drop to the end (including the CSV review).
         cpu
       });

@@ -30,22 +30,58 @@ afterEach(async () => {
   for (const name of names.splice(0)) await Dexie.delete(name);
 });
 
-/** A Node File whose stream yields fixed-size chunks, like a browser's File.stream(). */
-function fileOf(name: string, text: string | Uint8Array, chunk = 4096): ImportFile {
+/**
+ * A Node File whose stream is a byte stream answering each read with at most `chunk` bytes,
+ * as a browser's File.stream() answers a BYOB read with what it has; `plain`: a stream
+ * without BYOB support, read with its default reader.
+ */
+function fileOf(name: string, text: string | Uint8Array, chunk = 4096, plain = false): ImportFile {
   const bytes = typeof text === 'string' ? enc.encode(text) : text;
   const file = new File([bytes as Uint8Array<ArrayBuffer>], name, { lastModified: T0 });
+  let at = 0;
   return {
     name,
     size: file.size,
     lastModified: T0,
     slice: (a, b) => file.slice(a, b),
     stream: () =>
-      new ReadableStream<Uint8Array>({
-        start(c) {
-          for (let o = 0; o < bytes.length; o += chunk) c.enqueue(bytes.slice(o, o + chunk));
-          c.close();
-        }
-      })
+      plain
+        ? new ReadableStream<Uint8Array>({
+            start(c) {
+              for (let o = 0; o < bytes.length; o += chunk) c.enqueue(bytes.slice(o, o + chunk));
+              c.close();
+            }
+          })
+        : new ReadableStream({
+            type: 'bytes',
+            start: () => {
+              at = 0;
+            },
+            pull(c) {
+              const request = c.byobRequest;
+              if (at >= bytes.length) {
+                c.close();
+                request?.respond(0);
+                return;
+              }
+              if (!request?.view) {
+                c.enqueue(bytes.slice(at, (at += chunk)));
+                return;
+              }
+              const view = new Uint8Array(
+                request.view.buffer,
+                request.view.byteOffset,
+                request.view.byteLength
+              );
+              const piece = bytes.subarray(
+                at,
+                Math.min(bytes.length, at + chunk, at + view.length)
+              );
+              view.set(piece);
+              at += piece.length;
+              request.respond(piece.length);
+            }
+          })
   };
 }
 

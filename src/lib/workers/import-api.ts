@@ -18,6 +18,7 @@ import {
 import { isEncryptedArchive, openEncryptedImport } from '$lib/export/crypto';
 import { seriesKey } from '$lib/types/series-key';
 import type { PointBatch, ResultEvent } from '$lib/types';
+import { readChunks } from './chunk-reader';
 import type { ImportStoreApi } from './engine-import';
 
 /**
@@ -47,7 +48,7 @@ export const ImportDefaults = {
   progressMs: 100,
   /** Bytes parsed per step: cancelling, progress and the commit check happen between steps. */
   chunkBytes: 1024 * 1024,
-  /** Bytes read from the file at a time (two slices in memory: one parsed, one arriving). */
+  /** Bytes read from the file at a time (two buffers: one parsed, one filling; see `readChunks`). */
   readBytes: 4 * 1024 * 1024,
   /** The file id hashes this many bytes at each end, plus the size (see `hashFile`). */
   hashEdgeBytes: 1024 * 1024,
@@ -124,8 +125,11 @@ export interface ImportSummary {
   resumedFrom: number;
   /** Byte offset up to which the file is stored. */
   offset: number;
-  /** Where this run's time went: parsing, and waiting for the engine to store batches. */
-  timings?: { parseMs: number; storeWaitMs: number };
+  /**
+   * Where this run's time went: parsing, waiting for the engine to store batches, waiting
+   * for the file's next slice, and sending commits (taking the batches, posting them).
+   */
+  timings?: { parseMs: number; storeWaitMs: number; readWaitMs: number; commitMs: number };
   /** Why the import stopped early, in words a user can act on. */
   message?: string;
   fatal?: { code: IngestErrorCode | 'storage_full' | 'store_failed'; line: number; byte: number };
@@ -149,8 +153,9 @@ export interface ImportFile {
   readonly name: string;
   readonly size: number;
   readonly lastModified: number;
+  /** The hash and the sniffing read the file's ends with this. */
   slice(start?: number, end?: number): { arrayBuffer(): Promise<ArrayBuffer> };
-  /** Not used by the import itself (it reads slices, see `ImportDefaults.readBytes`). */
+  /** The import reads the file with this, through a BYOB reader when it is a byte stream. */
   stream(): ReadableStream<Uint8Array>;
 }
 
@@ -417,6 +422,7 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
     };
 
     const commit = async (done: boolean) => {
+      const t0 = now();
       const batch = pending;
       pending = emptyPending();
       const batches = takeBatches();
@@ -436,7 +442,12 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
       // Up to `inflightCommits` sent while the next batch is parsed: parsing and storing
       // overlap, and the engine starts the next commit as soon as one is stored instead of
       // after a round trip to this worker.
-      while (inflight.length >= tuning.inflightCommits) await waitStore(inflight.shift()!);
+      let waited = 0;
+      while (inflight.length >= tuning.inflightCommits) {
+        const w0 = now();
+        await waitStore(inflight.shift()!);
+        waited += now() - w0;
+      }
       const sent = store
         .commitImport({
           checkpoint: { ...checkpoint },
@@ -451,6 +462,7 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
       // Handled where it is awaited; this only keeps a failure from counting as unhandled.
       sent.catch(() => {});
       inflight.push(sent);
+      timings.commitMs += now() - t0 - waited;
     };
 
     const due = () =>
@@ -459,7 +471,7 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
         pending.bytes >= tuning.commitBytes ||
         pending.events.length >= tuning.commitEvents);
 
-    const timings = { parseMs: 0, storeWaitMs: 0 };
+    const timings = { parseMs: 0, storeWaitMs: 0, readWaitMs: 0, commitMs: 0 };
     const waitStore = async (p: Promise<unknown>) => {
       const t0 = now();
       try {
@@ -500,30 +512,28 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
         if (due() || pending.points >= tuning.hardCapPoints) await commit(false);
         report();
       };
-      // The file is read in `readBytes` slices, the next one requested before the current
-      // one is parsed, so reading overlaps parsing; Chromium's File.stream() hands out
-      // 64 KiB reads, each a round trip, which cost as much as a third of the parse.
-      const readAt = (from: number) => {
-        const read = file
-          .slice(from, Math.min(file.size, from + tuning.readBytes))
-          .arrayBuffer()
-          .then((b) => new Uint8Array(b));
-        // Handled where it is awaited; an import that stops early never awaits the last one.
-        read.catch(() => {});
-        return read;
-      };
-      let next = file.size > 0 ? readAt(0) : null;
-      for (let offset = 0; next !== null && !job.cancelled && !tooManyErrors;) {
-        const slice = await next;
-        if (slice.length === 0) break;
-        offset += slice.length;
-        next = offset < file.size ? readAt(offset) : null;
-        for (
-          let o = 0;
-          o < slice.length && !job.cancelled && !tooManyErrors;
-          o += tuning.chunkBytes
-        )
-          await parseStep(slice.subarray(o, o + tuning.chunkBytes));
+      // The next chunk is read while the current one is parsed (see `readChunks`).
+      const chunks = readChunks(file.stream(), tuning.readBytes);
+      let ended = false;
+      try {
+        while (!job.cancelled && !tooManyErrors) {
+          const r0 = now();
+          const chunk = await chunks.next();
+          timings.readWaitMs += now() - r0;
+          if (chunk === null) {
+            ended = true;
+            break;
+          }
+          for (
+            let o = 0;
+            o < chunk.length && !job.cancelled && !tooManyErrors;
+            o += tuning.chunkBytes
+          )
+            await parseStep(chunk.subarray(o, o + tuning.chunkBytes));
+        }
+      } finally {
+        // Stopped early (cancelled, too many errors, a failure): the file is let go.
+        if (!ended) await chunks.cancel();
       }
       if (!job.cancelled && !tooManyErrors) {
         phase = 'committing';
