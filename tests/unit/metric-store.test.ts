@@ -10,6 +10,7 @@ import {
   encodeAfterHead,
   mergeLastWins,
   normalisePoints,
+  planAppend,
   splitIntoChunks
 } from '$lib/db/metric-store';
 import type { SeriesDescriptor } from '$lib/types';
@@ -166,7 +167,10 @@ describe('MetricStore appends in any order', () => {
       gap: fc.constantFrom(1, 250, 1000, 1500),
       count: fc.integer({ min: 1, max: 3000 }),
       after: fc.boolean(),
-      seed: fc.integer({ min: 0, max: 1000 })
+      seed: fc.integer({ min: 0, max: 1000 }),
+      // Planned ahead with chunks encoded as if the run started new chunks (as the engine
+      // does for an import's next commit): wrong whenever it overlaps or extends the head.
+      planned: fc.boolean()
     });
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 8 }), async (steps) => {
@@ -189,7 +193,9 @@ describe('MetricStore appends in any order', () => {
             oracle[st.series].set(t[i], v[i]);
           }
           last[st.series] = Math.max(last[st.series], t[st.count - 1]);
-          await store.append([{ seriesId: st.series === 0 ? a : b, t, v }]);
+          const points = [{ seriesId: st.series === 0 ? a : b, t, v }];
+          if (st.planned) await store.appendPlanned(planAppend(points, true));
+          else await store.append(points);
         }
         for (const [k, id] of [a, b].entries()) {
           const want = [...oracle[k].entries()].sort((x, y) => x[0] - y[0]);
@@ -214,6 +220,39 @@ describe('MetricStore appends in any order', () => {
       }),
       { numRuns: 40 }
     );
+  });
+});
+
+describe('appendPlanned', () => {
+  it("uses a plan's chunks only where the stored records agree with them", async () => {
+    const [id] = await store.registerSeries([cpu]);
+    const run = (t0: number, count: number) => ({
+      seriesId: id,
+      t: Float64Array.from({ length: count }, (_, i) => t0 + i * 10),
+      v: Float64Array.from({ length: count }, (_, i) => t0 / 10 + i)
+    });
+    // A small head, then a planned run after it: the head is extended, not left beside a
+    // chunk of the run's own as the plan assumed.
+    await store.append([run(0, 100)]);
+    const plan = planAppend([run(1000, 50)], true);
+    expect(plan.chunks![0]).toHaveLength(1);
+    expect(plan.maxT).toBe(1000 + 49 * 10);
+    await store.appendPlanned(plan);
+    let chunks = await db.chunks.toArray();
+    expect(chunks.map((c) => [c.t0, c.n])).toEqual([[0, 150]]);
+    // A large head, then a planned run: exactly the plan's chunk is added.
+    await store.append([run(10_000, ChunkLimits.maxPoints - 150)]);
+    const big = planAppend([run(1_000_000, 2000)], true);
+    await store.appendPlanned(big);
+    chunks = await db.chunks.orderBy('[seriesId+t0]').toArray();
+    expect(chunks.at(-1)).toEqual(big.chunks![0][0]);
+    // An overlapping planned run takes the general path: last write wins.
+    await store.appendPlanned(planAppend([{ seriesId: id, t: f([5, 10]), v: f([-1, -2]) }], true));
+    const raw = await store.readRaw(id, 0, 20);
+    expect(Array.from(raw.t)).toEqual([0, 5, 10, 20]);
+    expect(Array.from(raw.v)).toEqual([0, -1, -2, 2]);
+    const rec = (await db.series.get(id)) as unknown as { points: number; lastT: number };
+    expect(rec.lastT).toBe(1_000_000 + 1999 * 10);
   });
 });
 

@@ -1,6 +1,12 @@
 import type { ResultEvent } from '$lib/types';
 import type { ImportRecord, TidemarkDb } from './database';
-import { asStorageFull, type MetricStore, type SeriesPoints } from './metric-store';
+import {
+  asStorageFull,
+  planAppend,
+  type AppendPlan,
+  type MetricStore,
+  type SeriesPoints
+} from './metric-store';
 
 /** Points per series counted in a checkpoint, so a resumed import can still summarise all of it. */
 export interface ImportSeriesCount {
@@ -36,16 +42,21 @@ export interface ImportCheckpoint extends ImportRecord {
 export async function commitImportBatch(options: {
   db: TidemarkDb;
   metrics: MetricStore;
-  points: SeriesPoints[];
+  /** The points, as they are or planned ahead (`planAppend`). */
+  points: SeriesPoints[] | AppendPlan;
   events: ResultEvent[];
   checkpoint: ImportCheckpoint;
 }): Promise<void> {
-  const { db, metrics, points, events, checkpoint } = options;
+  const { db, metrics, events, checkpoint } = options;
+  const plan = Array.isArray(options.points) ? planAppend(options.points, false) : options.points;
   try {
     await db.transaction('rw', [db.chunks, db.series, db.late, db.events, db.imports], async () => {
-      if (points.length > 0) await metrics.append(points);
-      if (events.length > 0) await db.events.bulkAdd(events.map((e) => ({ ...e })));
-      await db.imports.put(checkpoint);
+      // Queued together (a transaction runs its requests in order): one wait, not three.
+      await Promise.all([
+        plan.ids.length > 0 ? metrics.appendPlanned(plan) : undefined,
+        events.length > 0 ? db.events.bulkAdd(events.map((e) => ({ ...e }))) : undefined,
+        db.imports.put(checkpoint)
+      ]);
     });
   } catch (error) {
     throw asStorageFull(

@@ -1,5 +1,5 @@
 import { expose, transfer } from 'comlink';
-import { asStorageFull } from '$lib/db/metric-store';
+import { asStorageFull, planAppend, type AppendPlan } from '$lib/db/metric-store';
 import {
   commitImportBatch,
   deleteImportCheckpoint,
@@ -41,33 +41,55 @@ export interface ImportStoreApi {
 export function createImportApi(ctx: EngineContext) {
   const chains = new Map<string, Promise<unknown>>();
 
-  async function writeCommit(commit: ImportCommit): Promise<{ points: number; events: number }> {
-    const { db, metrics } = await ctx.ready();
+  /**
+   * Plans a commit's points (sorted, encoded: `planAppend`) as soon as it arrives, while the
+   * previous commit of the file is still being stored — when its series are all registered
+   * already (every commit after an import's first). Otherwise resolves null: new series are
+   * registered in the chain, so a commit refused after a failed one registers nothing.
+   */
+  async function planEarly(commit: ImportCommit): Promise<AppendPlan | null> {
+    const { metrics } = await ctx.ready();
     const batches = commit.batches.filter((b) => b.t.length > 0);
-    let ids: number[] = [];
-    try {
-      // Registering new series is its own small transaction (idempotent, so safe to repeat).
-      if (batches.length) ids = await metrics.registerSeries(batches.map((b) => b.series));
-    } catch (error) {
-      throw asStorageFull(
-        error,
-        'The batch was not stored; everything stored before it is intact and the import can be resumed.'
+    const ids = metrics.knownIds(batches.map((b) => b.series));
+    if (ids === undefined) return null;
+    return planAppend(
+      batches.map((b, i) => ({ seriesId: ids[i], t: b.t, v: b.v })),
+      true
+    );
+  }
+
+  async function writeCommit(
+    commit: ImportCommit,
+    early: AppendPlan | null
+  ): Promise<{ points: number; events: number }> {
+    const { db, metrics } = await ctx.ready();
+    let plan = early;
+    if (plan === null) {
+      const batches = commit.batches.filter((b) => b.t.length > 0);
+      let ids: number[] = [];
+      try {
+        // Registering new series is its own small transaction (idempotent, so safe to repeat).
+        if (batches.length) ids = await metrics.registerSeries(batches.map((b) => b.series));
+      } catch (error) {
+        throw asStorageFull(
+          error,
+          'The batch was not stored; everything stored before it is intact and the import can be resumed.'
+        );
+      }
+      plan = planAppend(
+        batches.map((b, i) => ({ seriesId: ids[i], t: b.t, v: b.v })),
+        true
       );
     }
-    const points = batches.map((b, i) => ({ seriesId: ids[i], t: b.t, v: b.v }));
     await commitImportBatch({
       db,
       metrics,
-      points,
+      points: plan,
       events: commit.events,
       checkpoint: { ...commit.checkpoint, updatedAt: ctx.now() }
     });
-    const count = points.reduce((s, p) => s + p.t.length, 0);
-    if (count > 0) {
-      let to = -Infinity;
-      for (const b of batches) for (let i = 0; i < b.t.length; i++) if (b.t[i] > to) to = b.t[i];
-      ctx.broadcast({ kind: 'points', seriesIds: [...new Set(ids)], to });
-    }
+    const count = plan.incoming.reduce((s, p) => s + p.t.length, 0);
+    if (count > 0) ctx.broadcast({ kind: 'points', seriesIds: plan.ids, to: plan.maxT });
     if (commit.events.length > 0) {
       ctx.broadcast({ kind: 'events', count: commit.events.length });
       for (const hook of ctx.afterEvents) {
@@ -95,7 +117,10 @@ export function createImportApi(ctx: EngineContext) {
     commitImport(commit: ImportCommit): Promise<{ points: number; events: number }> {
       const id = commit.checkpoint.id;
       const previous = chains.get(id) ?? Promise.resolve();
-      const next = previous.then(() => writeCommit(commit));
+      const early = planEarly(commit);
+      // Handled in the chain; a chain that failed before never awaits it.
+      early.catch(() => {});
+      const next = previous.then(async () => writeCommit(commit, await early));
       chains.set(id, next);
       // Drop the chain once idle so finished imports hold nothing; a failed chain stays until
       // the importer saves a new checkpoint (it restarts from the stored one).
