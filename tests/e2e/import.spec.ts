@@ -36,20 +36,29 @@ async function dropFile(page: Page, name: string, bytes: Buffer): Promise<void> 
 }
 
 /**
- * Drops a generated Prometheus file of `series` × `samples` points (values i*series+s,
- * timestamps `stepMs` apart from `t0`) built in the page from many chunks; the same options
- * give the same bytes, so a second drop is recognised as the same file.
+ * Drops a generated Prometheus file of `series` × `samples` points (values i*series+s, or from
+ * sample `noiseFrom` on seeded pseudo-random values that no codec shrinks; timestamps `stepMs` apart from
+ * `t0`) built in the page from many chunks; the same options give the same bytes, so a second
+ * drop is recognised as the same file.
  */
 async function dropGenerated(
   page: Page,
-  o: { series: number; samples: number; t0: number; stepMs: number }
+  o: { series: number; samples: number; t0: number; stepMs: number; noiseFrom?: number }
 ): Promise<void> {
-  await page.evaluate(({ series, samples, t0, stepMs }) => {
+  await page.evaluate(({ series, samples, t0, stepMs, noiseFrom }) => {
+    // mulberry32: a fixed seed, so the bytes repeat.
+    let seed = 0x5eed;
+    const random = () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+      return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+    };
     const parts: string[] = ['# TYPE load gauge\n'];
     let block = '';
     for (let i = 0; i < samples; i++) {
       for (let s = 0; s < series; s++)
-        block += `load{host="h${s}"} ${i * series + s} ${t0 + i * stepMs}\n`;
+        block += `load{host="h${s}"} ${i >= (noiseFrom ?? Infinity) ? random() : i * series + s} ${t0 + i * stepMs}\n`;
       if (block.length > 1 << 20) {
         parts.push(block);
         block = '';
@@ -310,7 +319,11 @@ test.describe('import', () => {
             req.onsuccess = () => {
               const db = req.result;
               const tx = db.transaction('s', 'readwrite');
-              tx.objectStore('s').put(new Uint8Array(256 * 1024), 1);
+              // Random bytes: Chromium compresses what it stores, and zeros shrink to nothing.
+              const bytes = new Uint8Array(256 * 1024);
+              for (let at = 0; at < bytes.length; at += 65_536)
+                crypto.getRandomValues(bytes.subarray(at, at + 65_536));
+              tx.objectStore('s').put(bytes, 1);
               const done = (held: boolean) => {
                 db.close();
                 indexedDB.deleteDatabase('quota-probe').onsuccess = () => resolve(held);
@@ -326,17 +339,24 @@ test.describe('import', () => {
         timeout: 3_000
       })
       .toBe(true);
+    // A ramp first, then random values: a ramp encodes (and Chromium compresses) to almost
+    // nothing, so the first commit (500 k points) fits; 400 k random values are megabytes
+    // as stored, far past the quota.
     await dropGenerated(page, {
       series: 10,
-      samples: 200_000,
-      t0: Date.now() - 2_100_000,
-      stepMs: 10
+      samples: 100_000,
+      t0: Date.now() - 1_200_000,
+      stepMs: 10,
+      noiseFrom: 60_000
     });
     const job = page.getByTestId('import-job').first();
     await expect(job).toHaveAttribute('data-status', 'failed', { timeout: 45_000 });
     await expect(job.getByTestId('job-message')).toContainText('Storage is full');
     // What the summary says is stored is what the store holds.
     const kept = (await job.getByTestId('summary-points').innerText()).trim();
+    const keptPoints = Number(kept.replace(/\D/g, ''));
+    expect(keptPoints).toBeGreaterThan(0);
+    expect(keptPoints).toBeLessThan(1_000_000);
     await expect(page.getByTestId('store-summary')).toContainText(`${kept} points`);
     // The override outlives the context: lift it for the tests after this one.
     await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(baseURL!).origin });

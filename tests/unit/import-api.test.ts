@@ -461,6 +461,43 @@ describe('import worker api', { timeout: 60_000 }, () => {
     expect((await api.counts()).points).toBe(cp!.points);
   });
 
+  it('after a full disk refused even the stop reason, counts are exact again at once', async () => {
+    // The engine answers counts() from its cache while an import looks active (a checkpoint
+    // not done, without a stop reason, written lately); a full disk refuses the write that
+    // says why the import stopped, so the engine itself must know the import ended.
+    const name = `import-test-${k++}`;
+    names.push(name);
+    let refuseStop = false;
+    const api = createEngineApi({
+      openDb: async (cb) => {
+        const db = await openDatabase(cb, { name });
+        db.imports.hook('updating', (mods) => {
+          if (refuseStop && 'stopReason' in mods)
+            throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+        });
+        return db;
+      },
+      now: () => T0
+    });
+    let cached: ReturnType<typeof api.counts> | undefined;
+    const store = interceptStore(api, (n) => {
+      if (n === 2) cached = api.counts(); // answered while the import runs, then cached
+      if (n === 3) refuseStop = true;
+      return n === 3 ? 'fail-storage' : 'pass';
+    });
+    const r = await createImportWorkerApi({ store, defaults: small }).importFile(
+      fileOf('q.prom', promText(2, 5000)),
+      { jobId: 'q' }
+    );
+    expect(r.status).toBe('failed');
+    const cp = await api.importCheckpoint(r.id);
+    expect(cp!.stopReason).toBeUndefined(); // the disk refused it
+    // Two commits stored; the cached answer knew only the first.
+    expect((await cached!).points).toBeLessThan(cp!.points);
+    expect(r.points).toBe(cp!.points);
+    expect((await api.counts()).points).toBe(cp!.points);
+  });
+
   it('the engine refuses the commits sent after one that failed, so no checkpoint covers a lost batch', async () => {
     const api = engine();
     const series = {

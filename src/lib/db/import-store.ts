@@ -99,12 +99,14 @@ export async function deleteImportCheckpoint(db: TidemarkDb, id: string): Promis
  */
 export async function isImportActive(
   db: TidemarkDb,
-  options: { now: number; windowMs: number }
+  options: { now: number; windowMs: number; except?: ReadonlySet<string> }
 ): Promise<boolean> {
   const recent = (await db.imports
     .where('updatedAt')
     .above(options.now - options.windowMs)
     .toArray()) as ImportCheckpoint[];
   // A cancelled or failed import says why it stopped: it is not running.
-  return recent.some((r) => !r.done && !r.stopReason);
+  // `except`: imports the caller saw end although their checkpoint could not say so (a full
+  // disk refuses even the write of why it stopped).
+  return recent.some((r) => !r.done && !r.stopReason && !options.except?.has(r.id));
 }

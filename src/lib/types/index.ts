@@ -147,7 +147,9 @@ export type ChangeNotice =
   | { kind: 'series' }
   | { kind: 'cleared' }
   | { kind: 'settings' }
-  | { kind: 'storage-full'; message: string };
+  | { kind: 'storage-full'; message: string }
+  /** An import finished or stopped (its summary's counts are final). */
+  | { kind: 'import-ended'; id: string };
 
 /**
  * Localhost agent stream protocol (agent/README.md). One point of a host sample or of a

@@ -110,6 +110,12 @@ export interface EngineContext {
   >;
   /** Run after events are stored (in this tab's engine), with the stored events. */
   afterEvents: Array<(stored: ResultEvent[]) => Promise<void>>;
+  /**
+   * An import of this engine started (`running`) or ended: an ended one no longer defers
+   * rollups or holds counts() to its cached answer, even when its checkpoint could not be
+   * written to say so (a full disk), and counts() answers fresh once.
+   */
+  importRunning: (id: string, running: boolean) => void;
 }
 
 /**
@@ -192,8 +198,11 @@ export function createEngineApi(deps: EngineDeps = {}) {
     return { points: batches.reduce((s, b) => s + b.t.length, 0) };
   }
 
-  /** One rollup pass over every series with new or late points. */
   let lastCounts: { at: number; value: EngineCounts } | null = null;
+  /** Imports this engine saw end (see EngineContext.importRunning). */
+  const endedImports = new Set<string>();
+
+  /** One rollup pass over every series with new or late points. */
 
   async function rollupPass(): Promise<{
     series: number;
@@ -211,7 +220,8 @@ export function createEngineApi(deps: EngineDeps = {}) {
     // rollups catch up once the import is done or has stopped. Live series go on as usual.
     let importing = await isImportActive(db, {
       now: started,
-      windowMs: EngineDefaults.importActiveWindowMs
+      windowMs: EngineDefaults.importActiveWindowMs,
+      except: endedImports
     });
     const due = (await db.series.toArray()).filter(
       (s) =>
@@ -230,7 +240,8 @@ export function createEngineApi(deps: EngineDeps = {}) {
           checkedAt = now();
           importing = await isImportActive(db, {
             now: checkedAt,
-            windowMs: EngineDefaults.importActiveWindowMs
+            windowMs: EngineDefaults.importActiveWindowMs,
+            except: endedImports
           });
           stats.rollupsDeferredForImport = importing;
         }
@@ -345,7 +356,16 @@ export function createEngineApi(deps: EngineDeps = {}) {
     ingest,
     ingestEvents,
     afterRollup: [],
-    afterEvents: []
+    afterEvents: [],
+    importRunning(id, running) {
+      if (running) {
+        endedImports.delete(id);
+        return;
+      }
+      endedImports.add(id);
+      lastCounts = null;
+      broadcast({ kind: 'import-ended', id });
+    }
   };
 
   const api = {
@@ -479,7 +499,11 @@ export function createEngineApi(deps: EngineDeps = {}) {
       if (
         lastCounts &&
         at - lastCounts.at < EngineDefaults.countsWhileImportingMs &&
-        (await isImportActive(db, { now: at, windowMs: EngineDefaults.importActiveWindowMs }))
+        (await isImportActive(db, {
+          now: at,
+          windowMs: EngineDefaults.importActiveWindowMs,
+          except: endedImports
+        }))
       ) {
         return lastCounts.value;
       }

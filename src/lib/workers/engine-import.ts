@@ -90,6 +90,7 @@ export function createImportApi(ctx: EngineContext) {
     });
     const count = plan.incoming.reduce((s, p) => s + p.t.length, 0);
     if (count > 0) ctx.broadcast({ kind: 'points', seriesIds: plan.ids, to: plan.maxT });
+    if (commit.checkpoint.done) ctx.importRunning(commit.checkpoint.id, false);
     if (commit.events.length > 0) {
       ctx.broadcast({ kind: 'events', count: commit.events.length });
       for (const hook of ctx.afterEvents) {
@@ -137,10 +138,15 @@ export function createImportApi(ctx: EngineContext) {
     async saveImportCheckpoint(checkpoint: ImportCheckpoint): Promise<void> {
       const { db } = await ctx.ready();
       chains.delete(checkpoint.id);
+      const running = !checkpoint.done && checkpoint.stopReason === undefined;
+      if (running) ctx.importRunning(checkpoint.id, true);
       try {
         await saveImportCheckpoint(db, { ...checkpoint, updatedAt: ctx.now() });
       } catch (error) {
         throw asStorageFull(error, 'Nothing of this file was stored.');
+      } finally {
+        // Ended even when the disk refused to record why.
+        if (!running) ctx.importRunning(checkpoint.id, false);
       }
     }
   };
