@@ -127,7 +127,7 @@ export interface ImportSummary {
   offset: number;
   /**
    * Where this run's time went: parsing, waiting for the engine to store batches, waiting
-   * for the file's next slice, and sending commits (taking the batches, posting them).
+   * for the file's next read, and sending commits (taking the batches, posting them).
    */
   timings?: { parseMs: number; storeWaitMs: number; readWaitMs: number; commitMs: number };
   /** Why the import stopped early, in words a user can act on. */
