@@ -201,9 +201,14 @@ export function createEngineApi(deps: EngineDeps = {}) {
   let lastCounts: { at: number; value: EngineCounts } | null = null;
   /** Imports this engine saw end (see EngineContext.importRunning). */
   const endedImports = new Set<string>();
+  const importActive = (db: TidemarkDb, at: number) =>
+    isImportActive(db, {
+      now: at,
+      windowMs: EngineDefaults.importActiveWindowMs,
+      except: endedImports
+    });
 
   /** One rollup pass over every series with new or late points. */
-
   async function rollupPass(): Promise<{
     series: number;
     points: number;
@@ -218,11 +223,7 @@ export function createEngineApi(deps: EngineDeps = {}) {
     // took the CPU the import needs (on two cores the 1 GB import bench spent most of its
     // time waiting on the store). Their raw points are stored and queries stitch them; the
     // rollups catch up once the import is done or has stopped. Live series go on as usual.
-    let importing = await isImportActive(db, {
-      now: started,
-      windowMs: EngineDefaults.importActiveWindowMs,
-      except: endedImports
-    });
+    let importing = await importActive(db, started);
     const due = (await db.series.toArray()).filter(
       (s) =>
         !(importing && s.source === 'import') &&
@@ -238,11 +239,7 @@ export function createEngineApi(deps: EngineDeps = {}) {
         if (s.source === 'import' && now() - checkedAt > 1000) {
           // A long catch-up of imported series stops when the next import starts.
           checkedAt = now();
-          importing = await isImportActive(db, {
-            now: checkedAt,
-            windowMs: EngineDefaults.importActiveWindowMs,
-            except: endedImports
-          });
+          importing = await importActive(db, checkedAt);
           stats.rollupsDeferredForImport = importing;
         }
         if (importing && s.source === 'import') break;
@@ -499,11 +496,7 @@ export function createEngineApi(deps: EngineDeps = {}) {
       if (
         lastCounts &&
         at - lastCounts.at < EngineDefaults.countsWhileImportingMs &&
-        (await isImportActive(db, {
-          now: at,
-          windowMs: EngineDefaults.importActiveWindowMs,
-          except: endedImports
-        }))
+        (await importActive(db, at))
       ) {
         return lastCounts.value;
       }
