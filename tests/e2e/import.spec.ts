@@ -298,20 +298,22 @@ test.describe('import', () => {
     // RELIABILITY.md #3: a tiny quota for this origin, then a file far bigger than it. The
     // override goes in before the origin's first use: set after the store opened, Chromium
     // kept checking writes against its cached usage and a loaded machine finished the whole
-    // import before it refused one (see quota.spec.ts).
+    // import before it refused one (see quota.spec.ts). 1 MiB: Chromium 156 counts an empty
+    // store as 144 KiB (150 counted less), so a 64 KiB quota refused even the first commit.
+    const QuotaBytes = 1024 * 1024;
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Storage.overrideQuotaForOrigin', {
       origin: new URL(baseURL!).origin,
-      quotaSize: 64 * 1024
+      quotaSize: QuotaBytes
     });
     await page.goto('/import');
     await waitForStore(page);
     // Some runs Chromium never applies the override (seen in about one run of five, also
-    // re-sent and after a reload): a 256 KiB write to a throwaway database tells, so such a
+    // re-sent and after a reload): a write of twice the quota to a throwaway database tells, so such a
     // run fails saying so instead of as an import that did not stop.
     const quotaHolds = () =>
       page.evaluate(
-        () =>
+        (quota) =>
           new Promise<boolean>((resolve) => {
             const req = indexedDB.open('quota-probe');
             req.onupgradeneeded = () => req.result.createObjectStore('s');
@@ -320,7 +322,7 @@ test.describe('import', () => {
               const db = req.result;
               const tx = db.transaction('s', 'readwrite');
               // Random bytes: Chromium compresses what it stores, and zeros shrink to nothing.
-              const bytes = new Uint8Array(256 * 1024);
+              const bytes = new Uint8Array(2 * quota);
               for (let at = 0; at < bytes.length; at += 65_536)
                 crypto.getRandomValues(bytes.subarray(at, at + 65_536));
               tx.objectStore('s').put(bytes, 1);
@@ -331,7 +333,8 @@ test.describe('import', () => {
               tx.oncomplete = () => done(false);
               tx.onabort = () => done(true);
             };
-          })
+          }),
+        QuotaBytes
       );
     await expect
       .poll(quotaHolds, {
