@@ -34,7 +34,11 @@ export async function openBenchPage(
   port = Number(process.env.BENCH_PORT ?? 4399)
 ): Promise<BenchBrowser> {
   if (!process.env.BENCH_NO_BUILD) {
-    const b = spawnSync('npx', ['vite', 'build', '--logLevel', 'error'], { stdio: 'inherit' });
+    // The build's output goes to stderr: stdout carries only the bench's JSON lines (the
+    // service worker's build logs whatever --logLevel says).
+    const b = spawnSync('npx', ['vite', 'build', '--logLevel', 'error'], {
+      stdio: ['ignore', 2, 'inherit']
+    });
     if (b.status !== 0) throw new Error('build failed');
   }
   server = spawn(
