@@ -28,7 +28,7 @@ import type { ImportStoreApi } from './engine-import';
  * transaction's fixed requests, smaller ones re-read less after a crash and keep memory flat.
  * Measured with bench/import.bench.ts when the store was slower (100 MB CSV, same run): 250k
  * points per commit spent 17 s waiting on the store, 1M points / 16 MiB spent 3.4 s; peak
- * heap with two 500k-point commits in flight is 163–173 MB on the 1 GB files.
+ * heap with two 500k-point commits in flight is 97–107 MB on the 1 GB files (Chromium 156).
  */
 export const ImportDefaults = {
   commitPoints: 500_000,
