@@ -5,7 +5,12 @@ import { openDatabase } from '$lib/db/database';
 import { generateDemoData } from '$lib/demo/generate';
 import { createEngineApi } from '$lib/workers/engine-api';
 import type { ExportSpec } from '$lib/workers/engine-export';
-import { createImportWorkerApi, type ImportFile } from '$lib/workers/import-api';
+import { encryptArchive } from '$lib/export/crypto';
+import {
+  createImportWorkerApi,
+  type ImportFile,
+  type ImportProgress
+} from '$lib/workers/import-api';
 
 const NOW = Date.UTC(2026, 10, 23, 12);
 let k = 0;
@@ -95,5 +100,45 @@ describe('encrypted export → import on a fresh store', () => {
     expect(counts.events).toBe(events.length);
     // The password is not kept with the import's checkpoint.
     expect(JSON.stringify(await fresh.listImports())).not.toContain('tide mark');
+  });
+
+  it('reports decryption progress, and a cancel while decrypting stores nothing and can start again', async () => {
+    const { api, batches } = await source();
+    const ids = (await api.listSeries()).map((s) => s.id);
+    const out = await api.runExport(spec({ seriesIds: ids, format: 'bundle-ndjson' }));
+    // Small chunks so the archive has many, and the cancel lands between two of them.
+    const sealed = await encryptArchive(out.files[0].blob, {
+      password: 'pw',
+      iterations: 100_000,
+      chunkBytes: 1024
+    });
+    const file = asImportFile(sealed, 'bundle.ndjson.tmenc');
+    const fresh = engine();
+    await fresh.init();
+    const importer = createImportWorkerApi({ store: fresh, defaults: { progressMs: 0 } });
+
+    const seen: ImportProgress[] = [];
+    const cancelled = await importer.importFile(file, { jobId: 'x', password: 'pw' }, (p) => {
+      seen.push(p);
+      if (p.phase === 'decrypting' && p.bytes > 4096) importer.cancel('x');
+    });
+    expect(cancelled.status).toBe('cancelled');
+    expect(cancelled.message).toMatch(/Decryption was cancelled; nothing was imported/);
+    expect(seen[0]).toMatchObject({ phase: 'decrypting', bytes: 0, totalBytes: sealed.size });
+    expect(seen.every((p) => p.phase === 'decrypting' && p.totalBytes === sealed.size)).toBe(true);
+    const done = seen.map((p) => p.bytes);
+    expect(done).toEqual([...done].sort((a, b) => a - b));
+    expect(done.at(-1)).toBeLessThan(sealed.size);
+    expect(await fresh.counts()).toMatchObject({ series: 0, points: 0, events: 0 });
+    expect(await fresh.listImports()).toEqual([]);
+
+    const phases = new Set<string>();
+    const r = await importer.importFile(file, { jobId: 'y', password: 'pw' }, (p) =>
+      phases.add(p.phase)
+    );
+    expect(r.status).toBe('done');
+    expect(phases.has('decrypting')).toBe(true);
+    expect(phases.has('done')).toBe(true);
+    expect((await fresh.counts()).points).toBe(batches.reduce((s, b) => s + b.t.length, 0));
   });
 });

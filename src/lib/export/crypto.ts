@@ -53,7 +53,13 @@ export const ArchiveDefaults = {
 };
 
 export type ArchiveErrorCode =
-  'not_archive' | 'unsupported' | 'wrong_password' | 'damaged' | 'truncated' | 'bad_password';
+  | 'not_archive'
+  | 'unsupported'
+  | 'wrong_password'
+  | 'damaged'
+  | 'truncated'
+  | 'bad_password'
+  | 'cancelled';
 
 /** A typed failure of encryption or decryption; `message` says what to do. */
 export class ArchiveError extends Error {
@@ -75,6 +81,7 @@ const KEY_CHECK_COUNTER = 0xffffffff;
 const KEY_CHECK_FLAG = 2;
 const PREFIX_OFFSET = 36;
 const BODY_OFFSET = ArchiveFormat.headerBytes + ArchiveFormat.tagBytes;
+const FOLD_BYTES = 32 * 1024 * 1024;
 
 /**
  * Whether bytes start with the encrypted-archive magic (8 bytes are enough).
@@ -276,7 +283,8 @@ export function readArchiveHeader(bytes: Uint8Array): ArchiveHeader {
  * Blob is returned only when all chunks, the last-chunk flag and the header checked out, so
  * nothing of a damaged or truncated file is ever used.
  * Errors (`ArchiveError`): 'wrong_password' when the key check fails, 'damaged' when a chunk
- * fails, 'truncated' when the file ends early, 'unsupported'/'not_archive' for headers.
+ * fails, 'truncated' when the file ends early, 'unsupported'/'not_archive' for headers,
+ * 'cancelled' when `cancelled()` turned true between chunks.
  *
  * Empty input: throws 'not_archive'. Complexity O(bytes) plus one PBKDF2 derivation.
  * @example
@@ -318,9 +326,14 @@ export async function decryptArchive(
       'truncated',
       'The encrypted archive is cut short (its last chunk is incomplete); nothing was imported.'
     );
-  const parts: Uint8Array<ArrayBuffer>[] = [];
+  // Decrypted chunks are folded into a Blob every FOLD_BYTES, so the plaintext of a large
+  // archive lives in the browser's blob store (which pages to disk), not in the JS heap.
+  let plainBlob = new Blob([]);
+  let parts: Uint8Array<ArrayBuffer>[] = [];
+  let partBytes = 0;
   for (let i = 0; i < chunks; i++) {
-    if (options.cancelled?.()) throw new Error('aborted');
+    if (options.cancelled?.())
+      throw new ArchiveError('cancelled', 'Decryption was cancelled; nothing was imported.');
     const start = BODY_OFFSET + i * sealedChunk;
     const sealed = new Uint8Array(
       await input.slice(start, Math.min(input.size, start + sealedChunk)).arrayBuffer()
@@ -343,9 +356,15 @@ export async function decryptArchive(
     if (!last && plain.length !== chunkBytes)
       throw new ArchiveError('damaged', 'The encrypted archive has a malformed chunk.');
     parts.push(plain);
+    partBytes += plain.length;
+    if (partBytes >= FOLD_BYTES) {
+      plainBlob = new Blob([plainBlob, ...parts]);
+      parts = [];
+      partBytes = 0;
+    }
     options.onProgress?.(Math.min(input.size, start + sealedChunk), input.size);
   }
-  return new Blob(parts, { type: options.type ?? 'application/octet-stream' });
+  return new Blob([plainBlob, ...parts], { type: options.type ?? 'application/octet-stream' });
 }
 
 /**
@@ -360,7 +379,15 @@ export async function decryptArchive(
  */
 export async function openEncryptedImport<
   F extends BlobLike & { name: string; lastModified: number }
->(file: F, password: string | undefined): Promise<F | File> {
+>(
+  file: F,
+  password: string | undefined,
+  options: {
+    /** Called once before the key derivation (done 0) and after each decrypted chunk. */
+    onProgress?: (done: number, total: number) => void;
+    cancelled?: () => boolean;
+  } = {}
+): Promise<F | File> {
   const head = new Uint8Array(await file.slice(0, ArchiveFormat.magic.length).arrayBuffer());
   if (!isEncryptedArchive(head)) return file;
   if (password === undefined || password === '')
@@ -368,7 +395,8 @@ export async function openEncryptedImport<
       'bad_password',
       `${file.name} is an encrypted Tidemark archive: enter its password to import it.`
     );
-  const plain = await decryptArchive(file, password);
+  options.onProgress?.(0, file.size);
+  const plain = await decryptArchive(file, password, options);
   const name = file.name.endsWith(ArchiveFormat.extension)
     ? file.name.slice(0, -ArchiveFormat.extension.length)
     : file.name;

@@ -154,8 +154,15 @@ export class ImportState {
 
   /** Starts a cancelled or failed job again; it resumes at its checkpoint. */
   retry(jobId: string): void {
-    this.#update(jobId, { status: 'queued', summary: undefined, progress: undefined });
-    void this.#pump();
+    // The password of an encrypted archive is let go once it is used: ask for it again.
+    const locked = this.#job(jobId)?.inspection?.encrypted === true;
+    this.#update(jobId, {
+      status: locked ? 'password' : 'queued',
+      message: undefined,
+      summary: undefined,
+      progress: undefined
+    });
+    if (!locked) void this.#pump();
   }
 
   dismiss(jobId: string): void {

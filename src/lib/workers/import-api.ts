@@ -15,7 +15,7 @@ import {
   type ParseStep,
   type TimePrecision
 } from '$lib/ingest';
-import { isEncryptedArchive, openEncryptedImport } from '$lib/export/crypto';
+import { ArchiveError, isEncryptedArchive, openEncryptedImport } from '$lib/export/crypto';
 import { seriesKey } from '$lib/types/series-key';
 import type { PointBatch, ResultEvent } from '$lib/types';
 import { readChunks } from './chunk-reader';
@@ -81,7 +81,7 @@ export interface ImportOptions {
   password?: string;
 }
 
-export type ImportPhase = 'hashing' | 'parsing' | 'committing' | 'done';
+export type ImportPhase = 'decrypting' | 'hashing' | 'parsing' | 'committing' | 'done';
 
 export interface ImportProgress {
   jobId: string;
@@ -217,6 +217,27 @@ interface Job {
   cancelled: boolean;
 }
 
+function emptySummary(jobId: string, file: ImportFile, id: string): ImportSummary {
+  return {
+    jobId,
+    file: file.name,
+    id,
+    status: 'done',
+    format: '',
+    size: file.size,
+    rows: 0,
+    points: 0,
+    events: 0,
+    errorCount: 0,
+    errors: [],
+    skipped: 0,
+    series: [],
+    durationMs: 0,
+    resumedFrom: 0,
+    offset: 0
+  };
+}
+
 /**
  * The import worker's logic, testable in Node: streams a file through the parser, commits
  * batches with their checkpoints to the engine, resumes from a stored checkpoint, cancels
@@ -264,9 +285,47 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
     const job: Job = { cancelled: false };
     jobs.set(options.jobId, job);
     try {
-      // An encrypted archive is decrypted and authenticated whole before parsing starts.
+      // An encrypted archive is decrypted and authenticated whole before parsing starts,
+      // with its own progress; a cancel in that phase stores nothing.
       const { password, ...rest } = options;
-      return await runImport(await openEncryptedImport(file, password), rest, job, onProgress);
+      const started = now();
+      let plain: ImportFile;
+      let lastProgress = -Infinity;
+      try {
+        plain = await openEncryptedImport(file, password, {
+          cancelled: () => job.cancelled,
+          onProgress: (done, total) => {
+            const t = now();
+            if (done > 0 && done < total && t - lastProgress < tuning.progressMs) return;
+            lastProgress = t;
+            const rate = done / (Math.max(1, t - started) / 1000);
+            onProgress?.({
+              jobId: options.jobId,
+              file: file.name,
+              phase: 'decrypting',
+              format: '',
+              bytes: done,
+              totalBytes: total,
+              resumedFrom: 0,
+              rows: 0,
+              points: 0,
+              events: 0,
+              errors: 0,
+              bytesPerSecond: rate,
+              etaMs: rate > 0 && done > 0 ? ((total - done) / rate) * 1000 : null
+            });
+          }
+        });
+      } catch (e) {
+        if (!(e instanceof ArchiveError && e.code === 'cancelled')) throw e;
+        return {
+          ...emptySummary(options.jobId, file, await hashFile(file)),
+          status: 'cancelled',
+          durationMs: now() - started,
+          message: e.message
+        };
+      }
+      return await runImport(plain, rest, job, onProgress);
     } finally {
       jobs.delete(options.jobId);
     }
@@ -282,22 +341,8 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
     const id = await hashFile(file);
     const stored = await store.importCheckpoint(id);
     const base: ImportSummary = {
-      jobId: options.jobId,
-      file: file.name,
-      id,
-      status: 'done',
-      format: (stored?.format as IngestFormat | undefined) ?? '',
-      size: file.size,
-      rows: 0,
-      points: 0,
-      events: 0,
-      errorCount: 0,
-      errors: [],
-      skipped: 0,
-      series: [],
-      durationMs: 0,
-      resumedFrom: 0,
-      offset: 0
+      ...emptySummary(options.jobId, file, id),
+      format: (stored?.format as IngestFormat | undefined) ?? ''
     };
     if (stored?.done) {
       return {
