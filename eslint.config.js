@@ -6,7 +6,7 @@ import svelteConfig from './svelte.config.js';
 
 /**
  * Layering from DESIGN.md, enforced like Perfetto's import allow-list:
- * types ← analytics/ingest/alerts/export (pure) ← db ← workers ← state ← components ← routes.
+ * types ← tsdb/analytics/ingest/alerts/export (pure) ← db ← workers ← state ← components ← routes.
  */
 const storage = ['dexie', 'idb-keyval', 'fake-indexeddb', 'fake-indexeddb/*'];
 const ui = ['svelte', 'svelte/*', '$app/*', 'comlink', 'chart.js', 'chart.js/*', 'workbox-window'];
@@ -60,6 +60,7 @@ export default ts.config(
   {
     files: [
       'src/lib/analytics/**',
+      'src/lib/tsdb/**',
       'src/lib/ingest/**',
       'src/lib/alerts/**',
       'src/lib/export/**',
@@ -79,6 +80,7 @@ export default ts.config(
     // Pure code reads no clock and no DOM: time and policy are arguments (STYLE.md).
     files: [
       'src/lib/analytics/**',
+      'src/lib/tsdb/**',
       'src/lib/ingest/**',
       'src/lib/alerts/**',
       'src/lib/export/**',

@@ -18,7 +18,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuMs, emit, median, skip, timeCpuRuns } from './lib';
-import { decodeChunk, encodeChunk } from '../src/lib/analytics/codec';
+import { decodeChunk, encodeChunk } from '../src/lib/tsdb/codec/chunk';
 import { encodeAfterHead, extendsHead, normalisePoints } from '../src/lib/db/metric-store';
 import type { ChunkRecord } from '../src/lib/db/database';
 import type { Columnar } from '../src/lib/types';

@@ -3,10 +3,10 @@
  * Run: npx tsx bench/store-core.bench.ts
  */
 import { emit, median, timeCpuRuns as timeRuns } from './lib';
-import { BitWriter, writeXor } from '../src/lib/analytics/codec-bits';
-import { decodeChunk, encodeChunk } from '../src/lib/analytics/codec';
-import { encodeRollupBlock, rollupPoints } from '../src/lib/analytics/rollup';
-import { createSketch } from '../src/lib/analytics/sketch';
+import { BitWriter, writeXor } from '../src/lib/tsdb/codec/bits';
+import { decodeChunk, encodeChunk } from '../src/lib/tsdb/codec/chunk';
+import { encodeRollupBlock, rollupPoints } from '../src/lib/tsdb/rollup';
+import { createSketch } from '../src/lib/tsdb/sketch';
 
 const CHUNK = 4096;
 const DAY_POINTS = 86_400;

@@ -13,7 +13,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { decodeChunk } from '../../src/lib/analytics/codec';
+import { decodeChunk } from '../../src/lib/tsdb/codec/chunk';
 import { BackoffDefaults } from '../../src/lib/collectors/agent-client';
 import type { AgentMessage } from '../../src/lib/types';
 import { openStream, request, type SseClient } from '../agent/helpers';

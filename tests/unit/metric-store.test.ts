@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TidemarkDb } from '$lib/db/database';
-import { decodeChunk } from '$lib/analytics/codec';
+import { decodeChunk } from '$lib/tsdb/codec/chunk';
 import {
   ChunkLimits,
   MetricStore,

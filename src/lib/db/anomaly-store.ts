@@ -1,4 +1,4 @@
-import { aggregateColumns, countBuckets } from '$lib/analytics/rollup';
+import { aggregateColumns, countBuckets } from '$lib/tsdb/rollup';
 import type { AnomalyRecord } from '$lib/types';
 import type { DetectorRecord, StoredAnomaly, StoredEvent, TidemarkDb } from './database';
 import { blockStartOf, type RollupStore } from './rollup-store';

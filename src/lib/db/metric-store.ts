@@ -1,5 +1,5 @@
 import Dexie from 'dexie';
-import { decodeChunk, encodeChunk } from '$lib/analytics/codec';
+import { decodeChunk, encodeChunk } from '$lib/tsdb/codec/chunk';
 import type { Columnar, SeriesDescriptor, SeriesRecord } from '$lib/types';
 import { seriesKey } from '$lib/types/series-key';
 import type { ChunkRecord, TidemarkDb } from './database';

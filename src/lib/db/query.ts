@@ -1,6 +1,6 @@
-import { aggregateColumns, countBuckets, rollupPoints } from '$lib/analytics/rollup';
+import { aggregateColumns, countBuckets, rollupPoints } from '$lib/tsdb/rollup';
 import { computeBucketRates, computePointRates } from '$lib/analytics/rate';
-import { mergeColumns } from '$lib/analytics/rollup-columns';
+import { mergeColumns } from '$lib/tsdb/columns';
 import {
   TierNames,
   TierWidthMs,

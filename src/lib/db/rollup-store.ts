@@ -1,5 +1,5 @@
 import Dexie from 'dexie';
-import { bucketStart, nextBucketStart } from '$lib/analytics/calendar';
+import { bucketStart, nextBucketStart } from '$lib/tsdb/calendar';
 import {
   countBuckets,
   decodeRollupBlock,
@@ -8,7 +8,7 @@ import {
   rollupPoints,
   RollupSource,
   type RollupColumns
-} from '$lib/analytics/rollup';
+} from '$lib/tsdb/rollup';
 import {
   concatColumns,
   createEmptyColumns,
@@ -16,7 +16,7 @@ import {
   mergeColumns,
   sliceColumns,
   spliceColumns
-} from '$lib/analytics/rollup-columns';
+} from '$lib/tsdb/columns';
 import {
   DefaultRetention,
   TierNames,

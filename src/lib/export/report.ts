@@ -1,4 +1,4 @@
-import { createSketch, type QuantileSketch } from '../analytics/sketch';
+import { createSketch, type QuantileSketch } from '../tsdb/sketch';
 
 /**
  * The human-readable report: one self-contained HTML file (inline CSS, inline SVG

@@ -1,5 +1,5 @@
 import { transfer } from 'comlink';
-import { nextCleanupTime } from '$lib/analytics/retention';
+import { nextCleanupTime } from '$lib/tsdb/retention';
 import { generateDemoData } from '$lib/demo/generate';
 import {
   openDatabase,

@@ -1,7 +1,7 @@
 import { readInsights } from '$lib/db/analytics-store';
 import { listImportCheckpoints } from '$lib/db/import-store';
 import { runQuery } from '$lib/db/query';
-import { createSketch, type QuantileSketch } from '$lib/analytics/sketch';
+import { createSketch, type QuantileSketch } from '$lib/tsdb/sketch';
 import { BundleFormat } from '$lib/export/bundle';
 import { ArchiveFormat, encryptArchive } from '$lib/export/crypto';
 import { writeDiagnostic, type DiagnosticInput } from '$lib/export/diagnostic';

@@ -15,7 +15,7 @@
  * magnitude below the largest ones (those closest to zero) lose accuracy.
  * ±Infinity and NaN are ignored (not counted): the rollup keeps them in min/max/sum.
  */
-import { ByteSink, readVarint, writeVarint, type ByteCursor } from './codec-bits';
+import { ByteSink, readVarint, writeVarint, type ByteCursor } from './codec/bits';
 
 export const SketchDefaults = {
   relativeAccuracy: 0.01,

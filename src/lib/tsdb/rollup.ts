@@ -11,8 +11,8 @@
  * and stddev non-finite for their bucket and are left out of the quantile sketch.
  */
 import { TierNames, type Aggregate, type TierName } from '$lib/types';
-import { ByteSink, type ByteCursor } from './codec-bits';
-import { decodeColumn, encodeColumn } from './codec';
+import { ByteSink, type ByteCursor } from './codec/bits';
+import { decodeColumn, encodeColumn } from './codec/chunk';
 import { createBucketer, MinBucketMs } from './calendar';
 import { QuantileSketch } from './sketch';
 

@@ -10,14 +10,14 @@ import {
   unpackResiduals,
   unzigzag,
   zigzag
-} from './codec-bits';
+} from './bits';
 import {
   ChunkFormatVersion,
   decodeChunk,
   encodeChunk,
   encodeColumn,
   readChunkHeader
-} from './codec';
+} from './chunk';
 
 function bitsOf(x: Float64Array): Uint32Array {
   return new Uint32Array(x.buffer, x.byteOffset, x.length * 2);

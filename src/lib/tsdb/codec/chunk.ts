@@ -44,7 +44,7 @@ import {
   writeXor,
   type BlockStats,
   type ByteCursor
-} from './codec-bits';
+} from './bits';
 
 assertLittleEndian();
 
