@@ -73,6 +73,18 @@ export interface DetectorRecord {
   state: unknown;
 }
 
+/**
+ * One live delivery in the write-ahead log (HeadStore): the points of `ids[k]` are
+ * t/v[offsets[k] .. offsets[k+1]). Deleted once every point is in a chunk record.
+ */
+export interface WalRecord {
+  id?: number;
+  ids: Int32Array;
+  offsets: Uint32Array;
+  t: Float64Array;
+  v: Float64Array;
+}
+
 export interface MetaRecord {
   key: string;
   value: unknown;
@@ -93,6 +105,7 @@ export class TidemarkDb extends Dexie {
   anomalies!: EntityTable<StoredAnomaly, 'id'>;
   imports!: EntityTable<ImportRecord, 'id'>;
   detectors!: EntityTable<DetectorRecord, 'key'>;
+  wal!: EntityTable<WalRecord, 'id'>;
 
   constructor(
     options: { name?: string; indexedDB?: IDBFactory; IDBKeyRange?: typeof IDBKeyRange } = {}
@@ -122,6 +135,8 @@ export class TidemarkDb extends Dexie {
       imports: '&id, updatedAt',
       detectors: '&key, seriesId'
     });
+    // v4: the live path's write-ahead log (one record per delivery, see HeadStore).
+    this.version(4).stores({ wal: '++id' });
   }
 }
 

@@ -79,6 +79,7 @@ export function planAppend(batches: SeriesPoints[], encode: boolean): AppendPlan
  */
 export class MetricStore {
   private readonly ids = new Map<string, number>();
+  private overlay: MetricOverlay | null = null;
 
   constructor(private readonly db: TidemarkDb) {}
 
@@ -109,6 +110,21 @@ export class MetricStore {
       });
     }
     return keys.map((k) => this.ids.get(k)!);
+  }
+
+  /**
+   * Points held outside the chunk records (the live path's in-memory heads, see
+   * HeadStore): reads and series records include them.
+   */
+  setOverlay(overlay: MetricOverlay | null): void {
+    this.overlay = overlay;
+  }
+
+  /** A series record as reads should see it (with points still in a head). */
+  patchRecord<R extends SeriesRecord>(record: R): R;
+  patchRecord<R extends SeriesRecord>(record: R | undefined): R | undefined;
+  patchRecord<R extends SeriesRecord>(record: R | undefined): R | undefined {
+    return record && this.overlay ? this.overlay.patch(record) : record;
   }
 
   /** Forgets cached ids (after the store was cleared elsewhere). */
@@ -275,11 +291,17 @@ export class MetricStore {
     ).filter((c) => c.t1 >= from);
     chunks.sort((a, b) => a.t0 - b.t0);
     const parts = chunks.map((c) => sliceRange(decodeChunk(c.data), from, to));
-    return concatColumnar(parts);
+    // Head points all lie after the stored ones (HeadStore keeps them so).
+    const head = this.overlay?.range(seriesId, from, to);
+    if (head && head.t.length) parts.push(head);
+    return parts.length === 0
+      ? { t: new Float64Array(0), v: new Float64Array(0) }
+      : concatColumnar(parts);
   }
 
   async listSeries(): Promise<SeriesRecord[]> {
-    return this.db.series.toArray();
+    const list = await this.db.series.toArray();
+    return this.overlay ? list.map((r) => this.overlay!.patch(r)) : list;
   }
 
   /** Number of points and encoded bytes stored, for storage figures. */
@@ -294,6 +316,12 @@ export class MetricStore {
     });
     return { points, bytes, chunks };
   }
+}
+
+/** What `MetricStore.setOverlay` takes: points of series held outside chunk records. */
+export interface MetricOverlay {
+  range(seriesId: number, from: number, to: number): Columnar | null;
+  patch<R extends SeriesRecord>(record: R): R;
 }
 
 /** A series record with its head chunk (the newest), kept up to date by every append. */

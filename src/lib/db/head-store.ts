@@ -1,0 +1,377 @@
+import type { Columnar, SeriesRecord } from '$lib/types';
+import type { TidemarkDb, WalRecord } from './database';
+import { concatColumnar, normalisePoints, splitIntoChunks, type MetricStore } from './metric-store';
+
+/**
+ * When a series' in-memory head is cut into a chunk record. At 1 Hz a head holds at most
+ * `cutSpanMs` of points (120 at the default, as Prometheus cuts its head chunks at 120
+ * samples); a fast series is cut at `cutPoints`. Memory: 10,000 series × 120 points × 16 B
+ * ≈ 19 MB in the engine worker; the WAL holds about as many bytes on disk.
+ */
+export const HeadDefaults = {
+  cutPoints: 4_096,
+  cutSpanMs: 120_000,
+  /** Heads cut per transaction, so a cut of thousands of series never holds the store long. */
+  cutBatchSeries: 1_000
+};
+
+/** One series' points not yet in a chunk record, in growable typed arrays. */
+interface Head {
+  t: Float64Array;
+  v: Float64Array;
+  n: number;
+  /** No WAL record before this one holds a point of the head: records before it can go. */
+  firstWal: number;
+  /** The newest WAL record applied to the head. */
+  lastWal: number;
+}
+
+/** Stored per series: what the chunks hold, so a head knows where it starts. */
+interface StoredTail {
+  lastT: number;
+}
+
+export interface HeadAppend {
+  seriesId: number;
+  t: Float64Array;
+  v: Float64Array;
+}
+
+/**
+ * The live ingest path, in the spirit of Prometheus' head block: points are appended to
+ * in-memory per-series heads and made durable by ONE append-only WAL record per delivery
+ * (plus whatever the caller writes in the same transaction, e.g. the agent's stream
+ * checkpoint), so the cost of a delivery is its points, not its series' chunk lengths.
+ * Heads are encoded once, when full or old, into ordinary chunk records; the WAL records
+ * whose points are all in chunks are deleted in the same transaction. After a crash
+ * `recover()` replays the WAL into heads, so an acknowledged point is never lost.
+ *
+ * Reads (`MetricStore.readRaw`, series records) see head points through the overlay this
+ * class installs on the MetricStore it is given.
+ *
+ * Points at or before a series' stored tail (late or repeated) are not put in heads: they
+ * go through `MetricStore.append`, the general, merging path, in the same transaction.
+ */
+export class HeadStore {
+  readonly #db: TidemarkDb;
+  readonly #metrics: MetricStore;
+  readonly #options: typeof HeadDefaults;
+  readonly #heads = new Map<number, Head>();
+  readonly #tails = new Map<number, StoredTail>();
+  #loaded = false;
+  /** The newest WAL record applied to heads. */
+  #maxApplied = 0;
+  #cutting: Promise<void> | null = null;
+
+  constructor(db: TidemarkDb, metrics: MetricStore, options: Partial<typeof HeadDefaults> = {}) {
+    this.#db = db;
+    this.#metrics = metrics;
+    this.#options = { ...HeadDefaults, ...options };
+    metrics.setOverlay({
+      range: (id, from, to) => this.range(id, from, to),
+      patch: (r) => this.patch(r)
+    });
+  }
+
+  /** Points held in heads (not yet in chunk records). */
+  get points(): number {
+    let n = 0;
+    for (const h of this.#heads.values()) n += h.n;
+    return n;
+  }
+
+  /** Series with a head. */
+  get series(): number {
+    return this.#heads.size;
+  }
+
+  /**
+   * Loads the stored tails and replays every WAL record into heads (after a crash or in a
+   * new engine): points at or before a stored tail are already in chunks and are skipped,
+   * so a record replayed twice adds nothing twice. O(series + WAL points).
+   */
+  async recover(): Promise<{ records: number; points: number }> {
+    const db = this.#db;
+    this.#heads.clear();
+    this.#tails.clear();
+    await db.series.each((s) => {
+      if (s.lastT !== undefined) this.#tails.set(s.id, { lastT: s.lastT });
+    });
+    let records = 0;
+    let points = 0;
+    const skipped: HeadAppend[] = [];
+    await db.wal.each((rec) => {
+      records++;
+      points += rec.t.length;
+      skipped.push(...this.#apply(rec.id!, unpackWal(rec)));
+    });
+    this.#loaded = true;
+    return { records, points };
+  }
+
+  /**
+   * Stores one delivery: ONE WAL record, `alsoWrite` (run inside the same transaction, over
+   * `alsoTables`) and, for late points only, the merging append. Resolves once the
+   * transaction completed (strict durability); rejects and changes no head otherwise.
+   */
+  async append(
+    batches: HeadAppend[],
+    options: {
+      alsoTables?: string[];
+      alsoWrite?: () => Promise<void>;
+    } = {}
+  ): Promise<{ points: number }> {
+    if (!this.#loaded) await this.recover();
+    const db = this.#db;
+    const fresh: HeadAppend[] = [];
+    const late: HeadAppend[] = [];
+    let points = 0;
+    for (const b0 of batches) {
+      if (b0.t.length === 0) continue;
+      const p = normalisePoints({ t: b0.t, v: b0.v });
+      const b = { seriesId: b0.seriesId, t: p.t, v: p.v };
+      points += b.t.length;
+      const after = this.#lastT(b.seriesId);
+      if (b.t[0] > after) fresh.push(b);
+      else {
+        // Split: the part after the head's end still goes to the head.
+        let k = 0;
+        while (k < b.t.length && b.t[k] <= after) k++;
+        late.push({ seriesId: b.seriesId, t: b.t.subarray(0, k), v: b.v.subarray(0, k) });
+        if (k < b.t.length)
+          fresh.push({ seriesId: b.seriesId, t: b.t.subarray(k), v: b.v.subarray(k) });
+      }
+    }
+    const tables = [
+      'wal',
+      ...(late.length ? ['chunks', 'series', 'late'] : []),
+      ...(options.alsoTables ?? [])
+    ];
+    let walId = 0;
+    await db.transaction('rw', [...new Set(tables)], async () => {
+      const writes: Promise<unknown>[] = [];
+      if (fresh.length)
+        writes.push(db.wal.add(packWal(fresh)).then((id) => (walId = id as number)));
+      if (late.length) writes.push(this.#metrics.append(late));
+      if (options.alsoWrite) writes.push(options.alsoWrite());
+      await Promise.all(writes);
+    });
+    if (fresh.length) {
+      // Another delivery may have passed these points' times meanwhile: those are stored
+      // through the merging path, never dropped.
+      const behind = this.#apply(walId, fresh);
+      if (behind.length) await this.#metrics.append(behind);
+    }
+    return { points };
+  }
+
+  /** Series whose head is due to be cut at `now` (full, or older than cutSpanMs). */
+  due(now: number, all = false): number[] {
+    const out: number[] = [];
+    for (const [id, h] of this.#heads) {
+      if (h.n === 0) continue;
+      if (all || h.n >= this.#options.cutPoints || now - h.t[0] >= this.#options.cutSpanMs)
+        out.push(id);
+    }
+    return out;
+  }
+
+  /**
+   * Encodes the due heads (or all, with `all`) into chunk records, `cutBatchSeries` series
+   * per transaction, and deletes the WAL records no head needs any more. Heads appended
+   * meanwhile keep their new points. One cut runs at a time.
+   */
+  async cut(
+    now: number,
+    options: { all?: boolean } = {}
+  ): Promise<{ series: number; points: number }> {
+    while (this.#cutting) await this.#cutting.catch(() => {});
+    let done = { series: 0, points: 0 };
+    this.#cutting = (async () => {
+      done = await this.#cut(now, options.all ?? false);
+    })();
+    try {
+      await this.#cutting;
+    } finally {
+      this.#cutting = null;
+    }
+    return done;
+  }
+
+  async #cut(now: number, all: boolean): Promise<{ series: number; points: number }> {
+    const db = this.#db;
+    const ids = this.due(now, all);
+    let points = 0;
+    for (let i = 0; i < ids.length; i += this.#options.cutBatchSeries) {
+      const group = ids.slice(i, i + this.#options.cutBatchSeries);
+      // What is cut: a snapshot of each head now (appends during the write add after it).
+      const taken = group.map((id) => {
+        const h = this.#heads.get(id)!;
+        return { id, n: h.n, lastWal: h.lastWal, t: h.t.slice(0, h.n), v: h.v.slice(0, h.n) };
+      });
+      await db.transaction('rw', [db.chunks, db.series, db.late], async () => {
+        const records = (await db.series.bulkGet(group)) as (SeriesRecord | undefined)[];
+        const puts = [];
+        const general: HeadAppend[] = [];
+        const changed: SeriesRecord[] = [];
+        for (let k = 0; k < taken.length; k++) {
+          const r = records[k];
+          const c = taken[k];
+          if (!r) continue;
+          if (r.lastT !== undefined && c.t[0] <= r.lastT) {
+            // Another path (an import) stored points after the head began: merge.
+            general.push({ seriesId: c.id, t: c.t, v: c.v });
+            continue;
+          }
+          puts.push(...splitIntoChunks(c.id, { t: c.t, v: c.v }));
+          r.points = (r.points ?? 0) + c.n;
+          if (r.firstT === undefined || c.t[0] < r.firstT) r.firstT = c.t[0];
+          r.lastT = c.t[c.n - 1];
+          r.lastV = c.v[c.n - 1];
+          changed.push(r);
+        }
+        const writes: Promise<unknown>[] = [];
+        if (puts.length) writes.push(db.chunks.bulkPut(puts));
+        if (changed.length) writes.push(db.series.bulkPut(changed));
+        await Promise.all(writes);
+        if (general.length) await this.#metrics.append(general);
+      });
+      for (const c of taken) {
+        points += c.n;
+        const h = this.#heads.get(c.id);
+        if (!h) continue;
+        this.#tails.set(c.id, { lastT: c.t[c.n - 1] });
+        // Drop the cut points; points appended during the write stay.
+        const rest = h.n - c.n;
+        if (rest > 0) {
+          h.t.copyWithin(0, c.n, h.n);
+          h.v.copyWithin(0, c.n, h.n);
+          h.n = rest;
+          // What remains came from records applied after the snapshot.
+          h.firstWal = c.lastWal + 1;
+        } else {
+          this.#heads.delete(c.id);
+        }
+      }
+    }
+    await this.#truncateWal();
+    return { series: ids.length, points };
+  }
+
+  /** Deletes WAL records older than the oldest one a head still needs. */
+  async #truncateWal(): Promise<void> {
+    // A record committed but not yet applied to heads has a higher id than any applied one:
+    // it is never deleted here.
+    let keepFrom = this.#maxApplied + 1;
+    for (const h of this.#heads.values()) if (h.firstWal < keepFrom) keepFrom = h.firstWal;
+    await this.#db.wal.where(':id').below(keepFrom).delete();
+  }
+
+  /** Head points of a series in [from, to] (copies), or null when none. */
+  range(seriesId: number, from: number, to: number): Columnar | null {
+    const h = this.#heads.get(seriesId);
+    if (!h || h.n === 0 || h.t[0] > to || h.t[h.n - 1] < from) return null;
+    let lo = 0;
+    while (lo < h.n && h.t[lo] < from) lo++;
+    let hi = h.n;
+    while (hi > lo && h.t[hi - 1] > to) hi--;
+    return { t: h.t.slice(lo, hi), v: h.v.slice(lo, hi) };
+  }
+
+  /** A series record with its head folded in (points, lastT, lastV), as if cut. */
+  patch<R extends SeriesRecord>(record: R): R {
+    const h = this.#heads.get(record.id);
+    if (!h || h.n === 0) return record;
+    return {
+      ...record,
+      points: (record.points ?? 0) + h.n,
+      firstT: record.firstT === undefined ? h.t[0] : Math.min(record.firstT, h.t[0]),
+      lastT: h.t[h.n - 1],
+      lastV: h.v[h.n - 1]
+    };
+  }
+
+  /** Forgets heads and tails of series the store no longer has (after a clear). */
+  reset(): void {
+    this.#heads.clear();
+    this.#tails.clear();
+    this.#loaded = false;
+  }
+
+  #lastT(seriesId: number): number {
+    const h = this.#heads.get(seriesId);
+    if (h && h.n > 0) return h.t[h.n - 1];
+    return this.#tails.get(seriesId)?.lastT ?? -Infinity;
+  }
+
+  /** Appends (sorted, after each head's end) points to heads; returns what it skipped. */
+  #apply(walId: number, batches: HeadAppend[]): HeadAppend[] {
+    const skipped: HeadAppend[] = [];
+    if (walId > this.#maxApplied) this.#maxApplied = walId;
+    for (const b of batches) {
+      let k = 0;
+      const after = this.#lastT(b.seriesId);
+      while (k < b.t.length && b.t[k] <= after) k++;
+      if (k > 0)
+        skipped.push({ seriesId: b.seriesId, t: b.t.subarray(0, k), v: b.v.subarray(0, k) });
+      const n = b.t.length - k;
+      if (n <= 0) continue;
+      let h = this.#heads.get(b.seriesId);
+      if (!h) {
+        const cap = Math.max(16, n * 2);
+        h = {
+          t: new Float64Array(cap),
+          v: new Float64Array(cap),
+          n: 0,
+          firstWal: walId,
+          lastWal: walId
+        };
+        this.#heads.set(b.seriesId, h);
+      } else if (h.n === 0) {
+        h.firstWal = walId;
+      }
+      h.lastWal = walId;
+      if (h.n + n > h.t.length) {
+        const cap = Math.max(h.n + n, h.t.length * 2);
+        const t = new Float64Array(cap);
+        const v = new Float64Array(cap);
+        t.set(h.t.subarray(0, h.n));
+        v.set(h.v.subarray(0, h.n));
+        h.t = t;
+        h.v = v;
+      }
+      h.t.set(b.t.subarray(k), h.n);
+      h.v.set(b.v.subarray(k), h.n);
+      h.n += n;
+    }
+    return skipped;
+  }
+}
+
+/** One delivery as a WAL record: series ids, offsets into the shared time/value columns. */
+export function packWal(batches: HeadAppend[]): Omit<WalRecord, 'id'> {
+  const ids = new Int32Array(batches.length);
+  const offsets = new Uint32Array(batches.length + 1);
+  let n = 0;
+  batches.forEach((b, k) => {
+    ids[k] = b.seriesId;
+    n += b.t.length;
+    offsets[k + 1] = n;
+  });
+  const { t, v } =
+    batches.length === 1
+      ? { t: batches[0].t.slice(), v: batches[0].v.slice() }
+      : concatColumnar(batches);
+  return { ids, offsets, t, v };
+}
+
+/** The batches of a WAL record (views of its columns). */
+export function unpackWal(rec: Omit<WalRecord, 'id'>): HeadAppend[] {
+  const out: HeadAppend[] = [];
+  for (let k = 0; k < rec.ids.length; k++) {
+    const a = rec.offsets[k];
+    const b = rec.offsets[k + 1];
+    out.push({ seriesId: rec.ids[k], t: rec.t.subarray(a, b), v: rec.v.subarray(a, b) });
+  }
+  return out;
+}
