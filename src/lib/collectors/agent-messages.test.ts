@@ -93,4 +93,34 @@ describe('convertAgentMessages', () => {
     expect([...power.v]).toEqual([120]);
     expect(out.points).toBe(2);
   });
+
+  it('joins the runs of many series across messages, and keeps arrival order on equal times', () => {
+    const text = (v: number) =>
+      Array.from({ length: 1000 }, (_, i) => `node_cpu_seconds_total{cpu="${i}"} ${v + i}`).join(
+        '\n'
+      ) + '\n';
+    const out = convertAgentMessages([
+      { seq: 1, kind: 'metrics', t: 1000, format: 'prometheus', text: text(0) },
+      { seq: 2, kind: 'metrics', t: 2000, format: 'prometheus', text: text(5000) },
+      {
+        seq: 3,
+        kind: 'sample',
+        t: 2000,
+        points: [point('node_cpu_seconds_total', 1500, 7, { cpu: '3' })]
+      },
+      {
+        seq: 4,
+        kind: 'sample',
+        t: 2000,
+        points: [point('node_cpu_seconds_total', 1500, 8, { cpu: '3' })]
+      }
+    ]);
+    expect(out.batches).toHaveLength(1000);
+    expect(out.points).toBe(2002);
+    const c3 = out.batches.find((b) => b.series.labels.cpu === '3')!;
+    expect([...c3.t]).toEqual([1000, 1500, 1500, 2000]);
+    expect([...c3.v]).toEqual([3, 7, 8, 5003]);
+    const c999 = out.batches.find((b) => b.series.labels.cpu === '999')!;
+    expect([...c999.v]).toEqual([999, 5999]);
+  });
 });
