@@ -222,7 +222,7 @@ export interface RollupPassResult {
  * averages; late points older than a finer tier's retention are added to coarser buckets
  * directly.
  */
-export async function rollupSeries(options: {
+interface RollupSeriesOptions {
   db: TidemarkDb;
   metrics: MetricStore;
   rollups: RollupStore;
@@ -234,11 +234,44 @@ export async function rollupSeries(options: {
    * (a backfill or import of old data) are not written, only marked lost in the horizons.
    */
   now?: number;
-}): Promise<{ points: number; late: number; more: boolean; bytes: number }> {
+}
+
+type RollupSeriesResult = { points: number; late: number; more: boolean; bytes: number };
+
+/** Rolls up one series in its own transaction (see rollupOne). */
+export async function rollupSeries(options: RollupSeriesOptions): Promise<RollupSeriesResult> {
+  const { db } = options;
+  return db.transaction('rw', [db.series, db.chunks, db.rollups, db.late], () =>
+    rollupOne(options)
+  );
+}
+
+/**
+ * Rolls up many series in ONE transaction, their reads and writes issued together: at
+ * thousands of live series a transaction (a durable commit) and a few IndexedDB round trips
+ * per series made a pass take minutes (issue 28); here a group costs about the round trips
+ * of one series. Series are independent (their own keys), so the result per series is the
+ * same as `rollupSeries` one by one (tested). Results in input order.
+ */
+export async function rollupSeriesGroup(
+  options: Omit<RollupSeriesOptions, 'seriesId'> & { seriesIds: number[] }
+): Promise<RollupSeriesResult[]> {
+  const { db, seriesIds, ...rest } = options;
+  if (seriesIds.length === 0) return [];
+  return db.transaction('rw', [db.series, db.chunks, db.rollups, db.late], () =>
+    Promise.all(seriesIds.map((seriesId) => rollupOne({ ...rest, db, seriesId })))
+  );
+}
+
+/** One series' rollup work; runs inside the caller's transaction. */
+async function rollupOne(options: RollupSeriesOptions): Promise<RollupSeriesResult> {
   const { db, metrics, rollups, seriesId, timeZone, now } = options;
   const plan = rollupPlan(options.retention);
-  return db.transaction('rw', [db.series, db.chunks, db.rollups, db.late], async () => {
-    const s = (await db.series.get(seriesId)) as SeriesWithHorizons | undefined;
+  {
+    // Points still in the live path's in-memory heads count (lastT, points).
+    const s = metrics.patchRecord(
+      (await db.series.get(seriesId)) as SeriesWithHorizons | undefined
+    );
     if (!s || s.lastT === undefined || s.firstT === undefined) {
       return { points: 0, late: 0, more: false, bytes: 0 };
     }
@@ -342,7 +375,7 @@ export async function rollupSeries(options: {
     if (lateRecords.length) await db.late.bulkDelete(lateRecords.map((r) => r.id!));
     // (Bytes of this rare path are not counted.)
     return { points, late: late.t.length, more: end < s.lastT, bytes: 0 };
-  });
+  }
 }
 
 /** The first bucket start of `tier` a pass recomputes, given the source tier's horizon. */
