@@ -2,7 +2,6 @@ import 'fake-indexeddb/auto';
 import Dexie from 'dexie';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '$lib/db/database';
-import { chooseQueryTier } from '$lib/db/query';
 import {
   TierWidthMs,
   type Aggregate,
@@ -467,33 +466,6 @@ describe('retention', () => {
     expect(freed.chunks).toBe(0);
     const [s] = await api.listSeries();
     expect((await api.readRaw(s.id, T0, T0 + 600_000)).t.length).toBe(600);
-  });
-});
-
-describe('chooseQueryTier', () => {
-  const hour = 3_600_000;
-  it.each([
-    { span: hour, raw: 500, max: 1000, want: 'raw' },
-    { span: hour, raw: 3600, max: 1000, want: '10s' },
-    { span: 24 * hour, raw: 86400, max: 1000, want: '5m' },
-    { span: 30 * 24 * hour, raw: 2.6e6, max: 1000, want: '1h' },
-    { span: 5 * 365 * 24 * hour, raw: 1e8, max: 1000, want: '1w' }
-  ])('$span ms with $raw raw points at maxPoints $max → $want', ({ span, raw, max, want }) => {
-    expect(
-      chooseQueryTier({ from: 0, to: span, maxPoints: max, rawPointsEstimate: raw, horizons: {} })
-    ).toBe(want);
-  });
-
-  it('skips tiers that retention emptied at the start of the range', () => {
-    expect(
-      chooseQueryTier({
-        from: 0,
-        to: 3_600_000,
-        maxPoints: 1000,
-        rawPointsEstimate: 3600,
-        horizons: { raw: 10, '1s': 10, '10s': 10 }
-      })
-    ).toBe('1m');
   });
 });
 

@@ -1,20 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Aggregate, TierName } from '$lib/types';
-import {
-  aggregateColumns,
-  aggregatePartial,
-  countBuckets,
-  createEmptyPartial,
-  decodeRollupBlock,
-  encodeRollupBlock,
-  getPartial,
-  mergePartials,
-  rollupPartials,
-  rollupPoints,
-  type BucketPartial,
-  type RollupColumns
-} from './rollup';
+import { decodeRollupBlock, encodeRollupBlock } from './codec/block';
+import { aggregateColumns, countBuckets, getPartial, type RollupColumns } from './columns';
+import { aggregatePartial, createEmptyPartial, mergePartials, type BucketPartial } from './partial';
+import { rollupPartials, rollupPoints } from './rollup';
 import { createSketch } from './sketch';
 
 const U = Date.UTC;
