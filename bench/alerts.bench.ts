@@ -100,7 +100,7 @@ async function main() {
         let lo = 0;
         while (lo < all.t.length && all.t[lo] < now - c.windowMs) lo++;
         const v = all.v.subarray(lo);
-        const w = { tier: 'raw', t: all.t.subarray(lo), last: v, sum: v, min: v, max: v };
+        const w = { tier: 'raw' as const, t: all.t.subarray(lo), v };
         const value =
           c.kind === 'threshold'
             ? computeWindowAggregate(c.aggregate, w)

@@ -5,7 +5,8 @@
 import { emit, median, timeCpuRuns as timeRuns } from './lib';
 import { BitWriter, writeXor } from '../src/lib/tsdb/codec/bits';
 import { decodeChunk, encodeChunk } from '../src/lib/tsdb/codec/chunk';
-import { encodeRollupBlock, rollupPoints } from '../src/lib/tsdb/rollup';
+import { encodeRollupBlock } from '../src/lib/tsdb/codec/block';
+import { rollupPoints } from '../src/lib/tsdb/rollup';
 import { createSketch } from '../src/lib/tsdb/sketch';
 
 const CHUNK = 4096;

@@ -2,7 +2,6 @@ import 'fake-indexeddb/auto';
 import Dexie from 'dexie';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '$lib/db/database';
-import { chooseQueryTier } from '$lib/db/query';
 import {
   TierWidthMs,
   type Aggregate,
@@ -10,6 +9,8 @@ import {
   type SeriesDescriptor,
   type TierName
 } from '$lib/types';
+import { countBuckets, getPartial, unpackColumns } from '$lib/tsdb/columns';
+import { Aggregators, createEmptyPartial, mergePartialInto } from '$lib/tsdb/partial';
 import { createEngineApi } from '$lib/workers/engine-api';
 
 const T0 = Date.UTC(2026, 10, 23, 0, 0, 0);
@@ -165,6 +166,42 @@ describe('rollup tiers in the store', () => {
     await api.ingest([b]);
     await expectTierMatches(api, merged([a, b]), '1m');
     await expectTierMatches(api, merged([a, b]), '10s');
+  });
+
+  it('return packed bucket partials on request, stitched, whose merge is exact over the points', async () => {
+    const { api } = engine(() => T0 + 3 * 3_600_000);
+    const a = series(T0, 600, 5);
+    await api.ingest([a]);
+    await api.rollupPass();
+    const b = series(T0 + 600_000, 95, 6); // not rolled up: stitched into the partials
+    await api.ingest([b]);
+    const points = merged([a, b]);
+    const [s] = await api.listSeries();
+    const request = { seriesId: s.id, from: T0, to: T0 + 700_000, maxPoints: 1e9 };
+    const r = await api.query({
+      ...request,
+      aggregates: ['count', 'p95'],
+      tier: '1m',
+      partials: true
+    });
+    const cols = unpackColumns(r.partials!);
+    expect(Array.from(cols.start)).toEqual(Array.from(r.t));
+    for (let i = 0; i < countBuckets(cols); i++) {
+      expect(Aggregators.count(getPartial(cols, i))).toBe(r.columns.count![i]);
+      expect(Aggregators.p95(getPartial(cols, i))).toBe(r.columns.p95![i]);
+    }
+    const all = createEmptyPartial();
+    for (let i = 0; i < countBuckets(cols); i++) mergePartialInto(all, getPartial(cols, i));
+    const xs = points.v.filter((x) => !Number.isNaN(x)).sort((x, y) => x - y);
+    const mean = xs.reduce((x, y) => x + y, 0) / xs.length;
+    const sd = Math.sqrt(xs.reduce((acc, x) => acc + (x - mean) ** 2, 0) / xs.length);
+    expect(all.count).toBe(xs.length);
+    expect(Aggregators.stddev(all)).toBeCloseTo(sd, 9);
+    const p95 = xs[Math.floor(0.95 * (xs.length - 1))];
+    expect(Math.abs(Aggregators.p95(all) - p95)).toBeLessThanOrEqual(0.01 * p95);
+    // Raw points have no partials.
+    const raw = await api.query({ ...request, aggregates: ['last'], tier: 'raw', partials: true });
+    expect(raw.partials).toBeUndefined();
   });
 
   it('answer a repeated query right when the watermark moved in between', async () => {
@@ -467,33 +504,6 @@ describe('retention', () => {
     expect(freed.chunks).toBe(0);
     const [s] = await api.listSeries();
     expect((await api.readRaw(s.id, T0, T0 + 600_000)).t.length).toBe(600);
-  });
-});
-
-describe('chooseQueryTier', () => {
-  const hour = 3_600_000;
-  it.each([
-    { span: hour, raw: 500, max: 1000, want: 'raw' },
-    { span: hour, raw: 3600, max: 1000, want: '10s' },
-    { span: 24 * hour, raw: 86400, max: 1000, want: '5m' },
-    { span: 30 * 24 * hour, raw: 2.6e6, max: 1000, want: '1h' },
-    { span: 5 * 365 * 24 * hour, raw: 1e8, max: 1000, want: '1w' }
-  ])('$span ms with $raw raw points at maxPoints $max → $want', ({ span, raw, max, want }) => {
-    expect(
-      chooseQueryTier({ from: 0, to: span, maxPoints: max, rawPointsEstimate: raw, horizons: {} })
-    ).toBe(want);
-  });
-
-  it('skips tiers that retention emptied at the start of the range', () => {
-    expect(
-      chooseQueryTier({
-        from: 0,
-        to: 3_600_000,
-        maxPoints: 1000,
-        rawPointsEstimate: 3600,
-        horizons: { raw: 10, '1s': 10, '10s': 10 }
-      })
-    ).toBe('1m');
   });
 });
 

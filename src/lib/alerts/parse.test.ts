@@ -109,7 +109,7 @@ describe('parseRule', () => {
       'median(cpu) over 5m > 1',
       1,
       1,
-      "expected a function: avg, min, max, sum, count, last, stddev, p95, rate, anomaly or absent, found 'median'"
+      "expected a function: avg, min, max, sum, count, first, last, stddev, p95, rate, anomaly or absent, found 'median'"
     ],
     [
       'alert "a"\nwhen avg(cpu{host="a"}) over 5m > 90\nfor ten',

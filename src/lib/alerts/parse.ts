@@ -10,10 +10,14 @@ import type {
   LabelMatcher,
   LabelOperator,
   RuleError,
-  SeriesSelector,
-  WindowAggregate
+  SeriesSelector
 } from './types';
-import { WindowAggregates } from './types';
+import { needsSketch } from '$lib/tsdb/partial';
+import { Aggregates, type Aggregate } from '$lib/types';
+
+/** Aggregates a threshold rule takes: all but the percentiles (any pNN is its own kind). */
+const ThresholdAggregates = Aggregates.filter((a) => !needsSketch(a));
+const ExpectedFunction = `a function: ${ThresholdAggregates.join(', ')}, p95, rate, anomaly or absent`;
 
 /** Defaults of clauses a rule may leave out. */
 export const RuleDefaults = {
@@ -300,14 +304,12 @@ class Parser {
   parseCondition(): AlertCondition {
     const fn = this.peek();
     if (fn.kind !== 'ident') {
-      this.fail(
-        'a function: avg, min, max, sum, count, last, stddev, p95, rate, anomaly or absent'
-      );
+      this.fail(ExpectedFunction);
     }
     const name = fn.text.toLowerCase();
     const quantile = parsePercentileName(name);
     const known =
-      (WindowAggregates as readonly string[]).includes(name) ||
+      (ThresholdAggregates as readonly string[]).includes(name) ||
       quantile !== null ||
       name === 'rate' ||
       name === 'anomaly' ||
@@ -319,9 +321,7 @@ class Parser {
           fn.offset
         );
       }
-      this.fail(
-        'a function: avg, min, max, sum, count, last, stddev, p95, rate, anomaly or absent'
-      );
+      this.fail(ExpectedFunction);
     }
     this.next();
     this.expectPunct('(', `'(' after ${fn.text}`);
@@ -376,7 +376,7 @@ class Parser {
     }
     return {
       kind: 'threshold',
-      aggregate: name as WindowAggregate,
+      aggregate: name as Aggregate,
       selector,
       windowMs: windowMs!,
       op,

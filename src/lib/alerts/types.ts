@@ -2,14 +2,11 @@
  * Plain data of the alert rule language and its evaluation (see README.md). Pure: no
  * storage, no clock; times are epoch milliseconds.
  */
+import type { Aggregate } from '$lib/types';
 
 export type AlertSeverity = 'info' | 'warning' | 'critical';
 export type Comparison = '>' | '>=' | '<' | '<=' | '==' | '!=';
 export type LabelOperator = '=' | '!=' | '=~' | '!~';
-
-/** Aggregates a threshold rule may take over its window. */
-export const WindowAggregates = ['avg', 'min', 'max', 'sum', 'count', 'last', 'stddev'] as const;
-export type WindowAggregate = (typeof WindowAggregates)[number];
 
 export interface LabelMatcher {
   label: string;
@@ -28,7 +25,8 @@ export interface SeriesSelector {
 export type AlertCondition =
   | {
       kind: 'threshold';
-      aggregate: WindowAggregate;
+      /** Any but the percentiles, which are rules of their own kind (any pNN). */
+      aggregate: Aggregate;
       selector: SeriesSelector;
       windowMs: number;
       op: Comparison;

@@ -1,174 +1,116 @@
 /**
  * The value of a rule's expression over its window, from what the store answers: raw points
- * (exact) or rollup buckets (partials merged: avg = Σsum / Σcount, never an average of
- * averages). Pure; NaN values are gaps and are skipped; an empty window gives NaN.
+ * (exact) or rollup buckets, whose partials (count, sum, M2, min, max, first, last and a
+ * quantile sketch) are merged into one with tsdb's mergePartialInto and read with its
+ * `Aggregators`: avg is Σsum / Σcount, stddev merges M2 (exact), percentiles come from the
+ * merged sketch (≤ 1% relative error), never averages of averages or quantiles of quantiles.
+ * Pure; NaN values are gaps and are skipped; an empty window gives NaN (count gives 0).
  */
-import type { WindowAggregate } from './types';
+import { countBuckets, getPartial, unpackColumns, type RollupColumns } from '$lib/tsdb/columns';
+import {
+  Aggregators,
+  createEmptyPartial,
+  mergePartialInto,
+  needsSketch,
+  quantileOfPartial,
+  type BucketPartial
+} from '$lib/tsdb/partial';
+import type { Aggregate, QueryResult } from '$lib/types';
 
-/** Columns of a window as the store's query returns them (raw points or buckets). */
-export interface WindowColumns {
-  /** 'raw' when `t` are point times and every column holds the points' values. */
-  tier: string;
-  t: Float64Array;
-  count?: Float64Array;
-  sum?: Float64Array;
-  min?: Float64Array;
-  max?: Float64Array;
-  last?: Float64Array;
-  stddev?: Float64Array;
-  /** Per-bucket quantile (bucket data only): merged approximately, see computeWindowQuantile. */
-  quantile?: Float64Array;
-  /** Per-point or per-bucket rates (per second), for rate(). */
-  rate?: Float64Array;
-}
+/** A window as the store's query returns it: raw points, or rollup buckets' partials. */
+export type WindowColumns =
+  | {
+      tier: 'raw';
+      /** Point times and values. */
+      t: Float64Array;
+      v: Float64Array;
+      /** Per-point rates (per second), for rate(). */
+      rate?: Float64Array;
+    }
+  | {
+      tier: Exclude<QueryResult['tier'], 'raw'>;
+      partials: RollupColumns;
+      /** Per-bucket rates (per second), for rate(). */
+      rate?: Float64Array;
+    };
 
-/** Which query columns each expression needs. */
-export function listNeededColumns(
-  kind: 'threshold' | 'percentile' | 'rate',
-  aggregate?: WindowAggregate
-): Array<'count' | 'sum' | 'min' | 'max' | 'last' | 'stddev'> {
-  if (kind === 'rate') return ['last', 'count'];
-  if (kind === 'percentile') return ['last', 'count'];
-  switch (aggregate) {
-    case 'avg':
-    case 'stddev':
-      return ['count', 'sum', 'stddev'];
-    case 'sum':
-      return ['sum', 'count'];
-    case 'count':
-      return ['count'];
-    case 'min':
-      return ['min'];
-    case 'max':
-      return ['max'];
-    default:
-      return ['last'];
+/**
+ * The window of a query answered with `{ aggregates: ['last'], partials: true }`: the
+ * points' values for raw data, the unpacked partials for buckets.
+ *
+ * @example
+ * windowOfResult(await runQuery({ …, request: { …, aggregates: ['last'], partials: true } }));
+ */
+export function windowOfResult(r: QueryResult): WindowColumns {
+  if (r.tier === 'raw' || !r.partials) {
+    return { tier: 'raw', t: r.t, v: r.columns.last ?? new Float64Array(0), rate: r.rate };
   }
+  return { tier: r.tier, partials: unpackColumns(r.partials), rate: r.rate };
 }
 
 /**
- * An aggregate of the window. Raw points: exact. Buckets: count, sum, min, max and last
- * merge exactly; stddev merges from each bucket's count, mean and stddev (the parallel
- * variance formula), so it is exact too (population stddev).
+ * The whole window as one partial: buckets merged with mergePartialInto, or raw points folded
+ * in time order (Welford's M2; the sketch only when `sketch`, raw quantiles being exact).
+ * O(buckets · sketch bins) or O(points).
  *
- * @example computeWindowAggregate('avg', { tier: 'raw', t, count: [1,1], sum: [2, 4] }) // 3
+ * @example
+ * foldWindow({ tier: 'raw', t, v }).count;
  */
-export function computeWindowAggregate(aggregate: WindowAggregate, w: WindowColumns): number {
-  const n = w.t.length;
-  switch (aggregate) {
-    case 'count': {
-      let c = 0;
-      for (let i = 0; i < n; i++) c += validCount(w, i);
-      return c;
-    }
-    case 'sum': {
-      let s = 0;
-      let any = false;
-      for (let i = 0; i < n; i++) {
-        const x = w.sum![i];
-        if (validCount(w, i) > 0 && Number.isFinite(x)) {
-          s += x;
-          any = true;
-        }
-      }
-      return any ? s : NaN;
-    }
-    case 'avg': {
-      let s = 0;
-      let c = 0;
-      for (let i = 0; i < n; i++) {
-        const k = validCount(w, i);
-        const x = w.sum![i];
-        if (k > 0 && Number.isFinite(x)) {
-          s += x;
-          c += k;
-        }
-      }
-      return c > 0 ? s / c : NaN;
-    }
-    case 'min':
-    case 'max': {
-      const col = w[aggregate]!;
-      let best = NaN;
-      for (let i = 0; i < n; i++) {
-        const x = col[i];
-        if (Number.isNaN(x)) continue;
-        if (Number.isNaN(best) || (aggregate === 'min' ? x < best : x > best)) best = x;
-      }
-      return best;
-    }
-    case 'last': {
-      const col = w.last!;
-      for (let i = n - 1; i >= 0; i--) if (!Number.isNaN(col[i])) return col[i];
-      return NaN;
-    }
-    case 'stddev': {
-      // Merge (count, mean, M2) per bucket; a raw point is a bucket of one with M2 = 0.
-      let c = 0;
-      let mean = 0;
-      let m2 = 0;
-      for (let i = 0; i < n; i++) {
-        const k = validCount(w, i);
-        const x = w.sum![i];
-        if (k <= 0 || !Number.isFinite(x)) continue;
-        const m = x / k;
-        const sd = w.tier === 'raw' ? 0 : (w.stddev?.[i] ?? 0);
-        const bm2 = Number.isFinite(sd) ? sd * sd * k : 0;
-        const total = c + k;
-        const delta = m - mean;
-        mean += (delta * k) / total;
-        m2 += bm2 + (delta * delta * c * k) / total;
-        c = total;
-      }
-      return c > 0 ? Math.sqrt(m2 / c) : NaN;
-    }
+export function foldWindow(w: WindowColumns, options: { sketch?: boolean } = {}): BucketPartial {
+  const acc = createEmptyPartial();
+  if (w.tier !== 'raw') {
+    const p = w.partials;
+    for (let i = 0; i < countBuckets(p); i++) mergePartialInto(acc, getPartial(p, i));
+    return acc;
   }
+  let mean = 0;
+  for (let i = 0; i < w.v.length; i++) {
+    const x = w.v[i];
+    if (Number.isNaN(x)) continue;
+    if (acc.count === 0) {
+      acc.first = x;
+      acc.firstT = w.t[i];
+    }
+    acc.count++;
+    acc.sum += x;
+    const delta = x - mean;
+    mean += delta / acc.count;
+    acc.sumSq += delta * (x - mean);
+    if (x < acc.min) acc.min = x;
+    if (x > acc.max) acc.max = x;
+    acc.last = x;
+    acc.lastT = w.t[i];
+    if (options.sketch) acc.sketch.add(x);
+  }
+  return acc;
 }
 
-/** Points (raw) or points in the bucket (buckets) at index i; a NaN raw value counts 0. */
-function validCount(w: WindowColumns, i: number): number {
-  if (w.count) {
-    const c = w.count[i];
-    return Number.isFinite(c) ? c : 0;
-  }
-  const v = w.last?.[i] ?? w.sum?.[i] ?? NaN;
-  return Number.isNaN(v) ? 0 : 1;
+/**
+ * An aggregate of the window: `Aggregators[aggregate]` of the window folded into one
+ * partial. Exact from raw points and from buckets (population stddev from the merged M2),
+ * percentiles to the sketch's 1%.
+ *
+ * @example computeWindowAggregate('avg', { tier: 'raw', t, v: Float64Array.of(2, 4) }) // 3
+ */
+export function computeWindowAggregate(aggregate: Aggregate, w: WindowColumns): number {
+  const p = foldWindow(w, { sketch: needsSketch(aggregate) });
+  if (p.count === 0) return aggregate === 'count' ? 0 : NaN;
+  return Aggregators[aggregate](p);
 }
 
 /**
  * The q-quantile of the window. Raw points: exact (type-7, the definition the analytics use).
- * Buckets: the count-weighted quantile of the buckets' own quantiles — approximate, the
- * price of windows longer than the raw points are kept (README states it).
+ * Buckets: the quantile of the buckets' merged sketches, ≤ 1% relative error.
  */
 export function computeWindowQuantile(q: number, w: WindowColumns): number {
-  if (w.tier === 'raw') {
-    const vals: number[] = [];
-    const col = w.last!;
-    for (let i = 0; i < col.length; i++) if (!Number.isNaN(col[i])) vals.push(col[i]);
-    if (vals.length === 0) return NaN;
-    vals.sort((a, b) => a - b);
-    const h = (vals.length - 1) * q;
-    const lo = Math.floor(h);
-    return vals[lo] + (h - lo) * (vals[Math.ceil(h)] - vals[lo]);
-  }
-  const pairs: Array<[number, number]> = [];
-  let total = 0;
-  const col = w.quantile ?? new Float64Array(0);
-  for (let i = 0; i < col.length; i++) {
-    const k = w.count?.[i] ?? 1;
-    if (Number.isNaN(col[i]) || !(k > 0)) continue;
-    pairs.push([col[i], k]);
-    total += k;
-  }
-  if (total === 0) return NaN;
-  pairs.sort((a, b) => a[0] - b[0]);
-  const target = q * total;
-  let acc = 0;
-  for (const [v, k] of pairs) {
-    acc += k;
-    if (acc >= target) return v;
-  }
-  return pairs[pairs.length - 1][0];
+  if (w.tier !== 'raw') return quantileOfPartial(foldWindow(w), q);
+  const vals: number[] = [];
+  for (let i = 0; i < w.v.length; i++) if (!Number.isNaN(w.v[i])) vals.push(w.v[i]);
+  if (vals.length === 0) return NaN;
+  vals.sort((a, b) => a - b);
+  const h = (vals.length - 1) * q;
+  const lo = Math.floor(h);
+  return vals[lo] + (h - lo) * (vals[Math.ceil(h)] - vals[lo]);
 }
 
 /**
@@ -179,7 +121,7 @@ export function computeWindowQuantile(q: number, w: WindowColumns): number {
  */
 export function computeWindowRate(w: WindowColumns): number {
   if (w.tier === 'raw') {
-    const col = w.last!;
+    const col = w.v;
     let prev = NaN;
     let firstT = NaN;
     let lastT = NaN;

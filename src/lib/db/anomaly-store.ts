@@ -1,4 +1,4 @@
-import { aggregateColumns, countBuckets } from '$lib/tsdb/rollup';
+import { aggregateColumns, countBuckets } from '$lib/tsdb/columns';
 import type { AnomalyRecord } from '$lib/types';
 import type { DetectorRecord, StoredAnomaly, StoredEvent, TidemarkDb } from './database';
 import { blockStartOf, type RollupStore } from './rollup-store';

@@ -1,8 +1,16 @@
-import { aggregateColumns, countBuckets, rollupPoints } from '$lib/tsdb/rollup';
+import { rollupPoints } from '$lib/tsdb/rollup';
 import { computeBucketRates, computePointRates } from '$lib/analytics/rate';
-import { mergeColumns } from '$lib/tsdb/columns';
 import {
-  TierNames,
+  aggregateColumns,
+  countBuckets,
+  mergeColumns,
+  packColumns,
+  packedBuffers,
+  type RollupColumns
+} from '$lib/tsdb/columns';
+import { needsSketch } from '$lib/tsdb/partial';
+import { chooseTier } from '$lib/tsdb/tiers';
+import {
   TierWidthMs,
   type Aggregate,
   type Columnar,
@@ -17,30 +25,6 @@ import type { MetricStore } from './metric-store';
 import { rollupPlan, type Horizons, type RollupStore } from './rollup-store';
 
 type SeriesWithHorizons = SeriesRecord & { horizons?: Horizons };
-
-/**
- * The finest resolution that fits `maxPoints` over [from, to] and still holds data at
- * `from`: raw points when their estimated count fits and retention kept them, else the
- * first tier with few enough buckets whose horizon is not after `from` (or, when every
- * fitting tier lost `from` to retention, the fitting tier that reaches back furthest).
- */
-export function chooseQueryTier(options: {
-  from: number;
-  to: number;
-  maxPoints: number;
-  rawPointsEstimate: number;
-  horizons: Horizons;
-}): TierName | 'raw' {
-  const { from, to, maxPoints, rawPointsEstimate, horizons } = options;
-  if (rawPointsEstimate <= maxPoints && (horizons.raw ?? -Infinity) <= from) return 'raw';
-  const fitting = TierNames.filter((t) => Math.ceil((to - from) / TierWidthMs[t]) <= maxPoints);
-  if (fitting.length === 0) return TierNames[TierNames.length - 1];
-  const covering = fitting.find((t) => (horizons[t] ?? -Infinity) <= from);
-  if (covering) return covering;
-  return fitting.reduce((best, t) =>
-    (horizons[t] ?? -Infinity) < (horizons[best] ?? -Infinity) ? t : best
-  );
-}
 
 /**
  * Answers a query from the store: picks the tier, reads its buckets, and stitches in raw
@@ -94,7 +78,7 @@ function planQuery(
   const overlap = Math.max(0, Math.min(to, s.lastT!) - Math.max(from, s.firstT!));
   const tier =
     request.tier ??
-    chooseQueryTier({
+    chooseTier({
       from,
       to,
       maxPoints,
@@ -116,7 +100,7 @@ function startReads(options: QueryOptions, plan: QueryPlan) {
   if (plan.tier === 'raw' || plan.virtual) {
     return { raw: metrics.readRaw(seriesId, from, to), stored: null, tail: null };
   }
-  const sketches = aggregates.some((a) => a === 'p50' || a === 'p95' || a === 'p99');
+  const sketches = request.partials === true || aggregates.some(needsSketch);
   return {
     raw: null,
     stored: rollups.read(seriesId, plan.tier, from, to, { sketches }),
@@ -134,7 +118,8 @@ const lastPlans = new WeakMap<TidemarkDb, Map<string, QueryPlan>>();
 
 function samePlanKey(request: QueryRequest): string {
   const r = request;
-  return `${r.seriesId}|${r.from}|${r.to}|${r.maxPoints}|${r.tier ?? ''}|${r.aggregates.join()}`;
+  const extra = `${r.tier ?? ''}|${r.aggregates.join()}|${r.partials ? 'partials' : ''}`;
+  return `${r.seriesId}|${r.from}|${r.to}|${r.maxPoints}|${extra}`;
 }
 
 async function answerQuery(options: QueryOptions): Promise<QueryResult> {
@@ -172,15 +157,7 @@ async function answerQuery(options: QueryOptions): Promise<QueryResult> {
     const raw = await reads.raw;
     if (plan.tier === 'raw') return rawResult(request, raw);
     // Virtual 1 s tier: served from raw points on the fly (see rollupPlan).
-    const cols = rollupPoints({ t: raw.t, v: raw.v, tier: '1s', timeZone });
-    return {
-      seriesId,
-      tier: '1s',
-      stepMs: 1000,
-      t: cols.start,
-      columns: aggregateColumns(cols, aggregates),
-      ...(request.rate ? { rate: computeBucketRates(cols) } : {})
-    };
+    return bucketResult(request, rollupPoints({ t: raw.t, v: raw.v, tier: '1s', timeZone }));
   }
   const tier = plan.tier as TierName;
   const [stored, tailRead] = await Promise.all([reads.stored!, reads.tail]);
@@ -199,13 +176,19 @@ async function answerQuery(options: QueryOptions): Promise<QueryResult> {
     });
     if (countBuckets(fresh) > 0) cols = mergeColumns(cols, fresh);
   }
+  return bucketResult(request, cols);
+}
+
+/** The answer from buckets: aggregate columns, and rates and packed partials when asked. */
+function bucketResult(request: QueryRequest, cols: RollupColumns): QueryResult {
   return {
-    seriesId,
-    tier,
-    stepMs: TierWidthMs[tier],
+    seriesId: request.seriesId,
+    tier: cols.tier,
+    stepMs: TierWidthMs[cols.tier],
     t: cols.start,
-    columns: aggregateColumns(cols, aggregates),
-    ...(request.rate ? { rate: computeBucketRates(cols) } : {})
+    columns: aggregateColumns(cols, request.aggregates),
+    ...(request.rate ? { rate: computeBucketRates(cols) } : {}),
+    ...(request.partials ? { partials: packColumns(cols) } : {})
   };
 }
 
@@ -252,5 +235,6 @@ export function resultBuffers(result: QueryResult): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>([result.t.buffer as ArrayBuffer]);
   for (const c of Object.values(result.columns)) if (c) out.add(c.buffer as ArrayBuffer);
   if (result.rate) out.add(result.rate.buffer as ArrayBuffer);
+  if (result.partials) for (const b of packedBuffers(result.partials)) out.add(b);
   return [...out];
 }

@@ -1,21 +1,16 @@
 import Dexie from 'dexie';
 import { bucketStart, nextBucketStart } from '$lib/tsdb/calendar';
-import {
-  countBuckets,
-  decodeRollupBlock,
-  encodeRollupBlock,
-  rollupPartials,
-  rollupPoints,
-  RollupSource,
-  type RollupColumns
-} from '$lib/tsdb/rollup';
+import { decodeRollupBlock, encodeRollupBlock } from '$lib/tsdb/codec/block';
+import { rollupPartials, rollupPoints, RollupSource } from '$lib/tsdb/rollup';
 import {
   concatColumns,
+  countBuckets,
   createEmptyColumns,
   lowerBound,
   mergeColumns,
   sliceColumns,
-  spliceColumns
+  spliceColumns,
+  type RollupColumns
 } from '$lib/tsdb/columns';
 import {
   DefaultRetention,

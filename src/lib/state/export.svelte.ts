@@ -7,6 +7,7 @@
 import { ArchiveDefaults } from '$lib/export/crypto';
 import { KAnonymityDefaults, PiiDefaults, type EventDimension } from '$lib/export/privacy';
 import {
+  Aggregates,
   TierNames,
   TierWidthMs,
   type Aggregate,
@@ -84,19 +85,7 @@ export const ExportFormats: { value: ExportFormat; label: string; description: s
   }
 ];
 
-export const AllAggregates: Aggregate[] = [
-  'avg',
-  'min',
-  'max',
-  'sum',
-  'count',
-  'first',
-  'last',
-  'stddev',
-  'p50',
-  'p95',
-  'p99'
-];
+export const AllAggregates: Aggregate[] = [...Aggregates];
 export const Resolutions: ExportResolution[] = ['raw', ...TierNames];
 export const EventDimensions: EventDimension[] = [
   'actionType',

@@ -1,11 +1,22 @@
 /**
- * Slicing and splicing runs of rollup buckets (RollupColumns), for the store's block
- * reads and writes. Columns are never mutated: every function returns new arrays.
+ * Runs of rollup buckets (RollupColumns): one typed array per partial field, the one list
+ * of those fields, reading and writing one bucket's partial, aggregate columns, slicing and
+ * splicing for the store's block reads and writes, and a transferable packed form for query
+ * results. Columns are never mutated by slice/concat/splice/merge: they return new arrays.
  */
-import type { TierName } from '$lib/types';
-import { countBuckets, getPartial, mergePartialInto, type RollupColumns } from './rollup';
+import type { Aggregate, PackedColumns, TierName } from '$lib/types';
+import { ByteSink, type ByteCursor } from './codec/bits';
+import { Aggregators, mergePartialInto, type BucketPartial } from './partial';
+import { QuantileSketch } from './sketch';
 
-const Fields = [
+/**
+ * A run of buckets of one series and tier, one array per field, ascending `start`: the
+ * packed form's fields with the sketches as objects.
+ */
+export type RollupColumns = Omit<PackedColumns, 'sketches'> & { sketches: QuantileSketch[] };
+
+/** The numeric fields of a run of buckets: the one list (block codec, slicing, packing). */
+export const ColumnFields = [
   'start',
   'count',
   'sum',
@@ -17,30 +28,137 @@ const Fields = [
   'last',
   'lastT'
 ] as const;
+export type ColumnField = (typeof ColumnFields)[number];
+
+/** A run of `capacity` zeroed buckets (no sketches yet); capacity 0 is an empty run. */
+export function createColumns(tier: TierName, capacity: number): RollupColumns {
+  const cols = { tier, sketches: [] as QuantileSketch[] } as unknown as RollupColumns;
+  for (const f of ColumnFields) cols[f] = new Float64Array(capacity);
+  return cols;
+}
 
 /** A run of zero buckets. */
 export function createEmptyColumns(tier: TierName): RollupColumns {
-  const e = () => new Float64Array(0);
+  return createColumns(tier, 0);
+}
+
+/** Cuts every numeric column to its first `length` buckets (in place; returns `cols`). */
+export function trimColumns(cols: RollupColumns, length: number): RollupColumns {
+  if (cols.start.length === length) return cols;
+  for (const f of ColumnFields) cols[f] = cols[f].slice(0, length);
+  return cols;
+}
+
+/**
+ * Number of buckets in `cols` (0 for an empty run). O(1).
+ *
+ * @example
+ * countBuckets(rollupPoints({ t, v, tier: '1m', timeZone: 'UTC' })); // e.g. 60
+ */
+export function countBuckets(cols: RollupColumns): number {
+  return cols.start.length;
+}
+
+/**
+ * The partial of bucket i as an object (the sketch is shared, not copied). O(1).
+ *
+ * @example
+ * getPartial(rollupPoints({ t, v, tier: '1m', timeZone: 'UTC' }), 0).max;
+ */
+export function getPartial(cols: RollupColumns, i: number): BucketPartial & { start: number } {
   return {
-    tier,
-    start: e(),
-    count: e(),
-    sum: e(),
-    min: e(),
-    max: e(),
-    sumSq: e(),
-    first: e(),
-    firstT: e(),
-    last: e(),
-    lastT: e(),
-    sketches: []
+    start: cols.start[i],
+    count: cols.count[i],
+    sum: cols.sum[i],
+    min: cols.min[i],
+    max: cols.max[i],
+    sumSq: cols.sumSq[i],
+    first: cols.first[i],
+    firstT: cols.firstT[i],
+    last: cols.last[i],
+    lastT: cols.lastT[i],
+    sketch: cols.sketches[i]
   };
+}
+
+/** Writes partial `p` into bucket i (not its start; the sketch is stored, not copied). */
+export function setPartial(cols: RollupColumns, i: number, p: BucketPartial): void {
+  cols.count[i] = p.count;
+  cols.sum[i] = p.sum;
+  cols.min[i] = p.min;
+  cols.max[i] = p.max;
+  cols.sumSq[i] = p.sumSq;
+  cols.first[i] = p.first;
+  cols.firstT[i] = p.firstT;
+  cols.last[i] = p.last;
+  cols.lastT[i] = p.lastT;
+  cols.sketches[i] = p.sketch;
+}
+
+/**
+ * Aggregate columns for many buckets at once (what a QueryResult carries).
+ * Zero buckets → empty arrays. O(buckets · aggregates).
+ *
+ * @example
+ * aggregateColumns(cols, ['avg', 'p99']).avg; // Float64Array, one value per bucket
+ */
+export function aggregateColumns(
+  cols: RollupColumns,
+  aggregates: Aggregate[]
+): Partial<Record<Aggregate, Float64Array>> {
+  const n = countBuckets(cols);
+  const out: Partial<Record<Aggregate, Float64Array>> = {};
+  for (const a of aggregates) {
+    const col = new Float64Array(n);
+    const f = Aggregators[a];
+    for (let i = 0; i < n; i++) col[i] = f(getPartial(cols, i));
+    out[a] = col;
+  }
+  return out;
+}
+
+/**
+ * The transferable form of a run: its numeric columns (shared, not copied) and the sketches
+ * serialised back to back into one byte array. O(buckets · sketch bins).
+ *
+ * @example
+ * const packed = packColumns(cols); // postMessage(packed, packedBuffers(packed))
+ */
+export function packColumns(cols: RollupColumns): PackedColumns {
+  const n = countBuckets(cols);
+  const sink = new ByteSink(16 + n * 8);
+  for (let i = 0; i < n; i++) cols.sketches[i].writeTo(sink);
+  const out = { tier: cols.tier, sketches: sink.finish() } as PackedColumns;
+  for (const f of ColumnFields) out[f] = cols[f];
+  return out;
+}
+
+/**
+ * Inverse of packColumns (the numeric columns are shared, not copied). O(bytes).
+ *
+ * @example
+ * unpackColumns(packColumns(cols)).sketches[0].quantile(0.95);
+ */
+export function unpackColumns(packed: PackedColumns): RollupColumns {
+  const cols = createColumns(packed.tier, 0);
+  for (const f of ColumnFields) cols[f] = packed[f];
+  const bytes = packed.sketches.byteOffset % 4 === 0 ? packed.sketches : packed.sketches.slice();
+  const c: ByteCursor = { bytes, pos: 0 };
+  for (let i = 0; i < countBuckets(cols); i++) cols.sketches.push(QuantileSketch.readFrom(c));
+  return cols;
+}
+
+/** The buffers of a packed run, for a transfer list. */
+export function packedBuffers(packed: PackedColumns): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>([packed.sketches.buffer as ArrayBuffer]);
+  for (const f of ColumnFields) out.add(packed[f].buffer as ArrayBuffer);
+  return [...out];
 }
 
 /** Buckets i in [lo, hi). O(hi − lo). */
 export function sliceColumns(cols: RollupColumns, lo: number, hi: number): RollupColumns {
   const out = createEmptyColumns(cols.tier);
-  for (const f of Fields) out[f] = cols[f].slice(lo, hi);
+  for (const f of ColumnFields) out[f] = cols[f].slice(lo, hi);
   out.sketches = cols.sketches.slice(lo, hi);
   return out;
 }
@@ -50,7 +168,7 @@ export function concatColumns(tier: TierName, runs: RollupColumns[]): RollupColu
   const out = createEmptyColumns(tier);
   let n = 0;
   for (const r of runs) n += countBuckets(r);
-  for (const f of Fields) {
+  for (const f of ColumnFields) {
     const col = new Float64Array(n);
     let o = 0;
     for (const r of runs) {
@@ -127,20 +245,10 @@ export function mergeColumns(base: RollupColumns, extra: RollupColumns): RollupC
     }
   }
   const n = parts.length;
-  for (const f of Fields) out[f] = new Float64Array(n);
+  for (const f of ColumnFields) out[f] = new Float64Array(n);
   for (let k = 0; k < n; k++) {
-    const p = parts[k];
     out.start[k] = starts[k];
-    out.count[k] = p.count;
-    out.sum[k] = p.sum;
-    out.min[k] = p.min;
-    out.max[k] = p.max;
-    out.sumSq[k] = p.sumSq;
-    out.first[k] = p.first;
-    out.firstT[k] = p.firstT;
-    out.last[k] = p.last;
-    out.lastT[k] = p.lastT;
+    setPartial(out, k, parts[k]);
   }
-  out.sketches = parts.map((p) => p.sketch);
   return out;
 }

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { TierName } from '$lib/types';
-import { MinBucketMs } from './calendar';
+import { TierWidthMs, type TierName } from '$lib/types';
 import { chooseTier, planTierReads, ReadTiers, type ReadTier, type TierCoverage } from './tiers';
 
 const H = 3_600_000;
@@ -13,9 +12,10 @@ describe('chooseTier', () => {
     ['raw too dense', { from: 0, to: H, maxPoints: 1500, rawPointsEstimate: 3600 }, '10s'],
     ['unknown raw density', { from: 0, to: H, maxPoints: 4000 }, '1s'],
     ['a day at 1500 points', { from: 0, to: D, maxPoints: 1500 }, '1m'],
-    ['a day at 1440 points: 1441 buckets do not fit', { from: 0, to: D, maxPoints: 1440 }, '5m'],
+    ['a day at 1440 points', { from: 0, to: D, maxPoints: 1440 }, '1m'],
+    ['a day at 1439 points', { from: 0, to: D, maxPoints: 1439 }, '5m'],
     ['a year at 1000 points', { from: 0, to: 365 * D, maxPoints: 1000 }, '1d'],
-    ['a year at 400 points (DST-safe bound)', { from: 0, to: 365 * D, maxPoints: 400 }, '1d'],
+    ['a year at 400 points', { from: 0, to: 365 * D, maxPoints: 400 }, '1d'],
     ['a year at 360 points', { from: 0, to: 365 * D, maxPoints: 360 }, '1w'],
     ['ten years at 10 points: coarsest', { from: 0, to: 3650 * D, maxPoints: 10 }, '1M'],
     ['only coarse tiers kept', { from: 0, to: D, maxPoints: 5000, available: ['1h', '1d'] }, '1h'],
@@ -26,7 +26,41 @@ describe('chooseTier', () => {
     expect(chooseTier(options)).toBe(expected);
   });
 
-  it('property: the chosen tier fits maxPoints unless it is the coarsest', () => {
+  it.each([
+    { span: H, raw: 500, max: 1000, want: 'raw' },
+    { span: H, raw: 3600, max: 1000, want: '10s' },
+    { span: 24 * H, raw: 86400, max: 1000, want: '5m' },
+    { span: 30 * 24 * H, raw: 2.6e6, max: 1000, want: '1h' },
+    { span: 5 * 365 * 24 * H, raw: 1e8, max: 1000, want: '1w' }
+  ])('$span ms with $raw raw points at maxPoints $max → $want', ({ span, raw, max, want }) => {
+    expect(
+      chooseTier({ from: 0, to: span, maxPoints: max, rawPointsEstimate: raw, horizons: {} })
+    ).toBe(want);
+  });
+
+  it('skips tiers that retention emptied at the start of the range', () => {
+    const horizons = { raw: 10, '1s': 10, '10s': 10 };
+    expect(chooseTier({ from: 0, to: H, maxPoints: 1000, rawPointsEstimate: 3600, horizons })).toBe(
+      '1m'
+    );
+    // Raw would fit, but retention dropped the range's start.
+    expect(chooseTier({ from: 0, to: H, maxPoints: 1000, rawPointsEstimate: 5, horizons })).toBe(
+      '1m'
+    );
+  });
+
+  it('when every fitting tier lost the start, takes the one reaching back furthest', () => {
+    const horizons = { raw: 50, '1s': 40, '10s': 30, '1m': 20, '5m': 25, '15m': 35 };
+    const available: ReadTier[] = ['raw', '1m', '5m', '15m'];
+    // 1m, 5m and 15m fit; each lost [0, 20) or more: 1m reaches back furthest.
+    expect(chooseTier({ from: 0, to: H, maxPoints: 100, horizons, available })).toBe('1m');
+    // Only 15m fits (5 buckets): it is taken although it lost more.
+    expect(chooseTier({ from: 0, to: H, maxPoints: 5, horizons, available })).toBe('15m');
+    // A tier that kept everything wins over the finer ones that did not.
+    expect(chooseTier({ from: 0, to: H, maxPoints: 100, horizons })).toBe('1h');
+  });
+
+  it('property: the chosen tier fits maxPoints (nominal widths) unless it is the coarsest', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 3650 * D }),
@@ -35,8 +69,7 @@ describe('chooseTier', () => {
           const tier = chooseTier({ from: 0, to: span, maxPoints });
           expect(tier).not.toBe('raw');
           if (tier === '1M') return;
-          const min = MinBucketMs[tier as TierName];
-          expect(Math.ceil(span / min) + 1).toBeLessThanOrEqual(maxPoints);
+          expect(Math.ceil(span / TierWidthMs[tier as TierName])).toBeLessThanOrEqual(maxPoints);
         }
       )
     );

@@ -2,8 +2,8 @@
  * Which resolution to read for a time range, and how to stitch tiers so that recent data
  * not yet rolled up comes from finer tiers (or raw points) without gaps or double counting.
  */
-import { TierNames, type TierName } from '$lib/types';
-import { bucketStart, MinBucketMs, nextBucketStart } from './calendar';
+import { TierNames, TierWidthMs, type TierName } from '$lib/types';
+import { bucketStart, nextBucketStart } from './calendar';
 
 /** A readable resolution: raw points or a rollup tier. */
 export type ReadTier = TierName | 'raw';
@@ -11,26 +11,30 @@ export type ReadTier = TierName | 'raw';
 /** Finest to coarsest. */
 export const ReadTiers: readonly ReadTier[] = ['raw', ...TierNames];
 
-/**
- * Upper bound on the buckets of `tier` that overlap a half-open range of `spanMs`:
- * ceil(span / shortest bucket) + 1 (the +1 for a range that does not start on a boundary).
- */
-function maxBucketsIn(spanMs: number, tier: TierName): number {
-  return Math.ceil(Math.max(0, spanMs) / MinBucketMs[tier]) + 1;
+/** Buckets of `tier` in a span, at the tier's nominal width (a month is 30 days). */
+function nominalBucketsIn(spanMs: number, tier: TierName): number {
+  return Math.ceil(Math.max(0, spanMs) / TierWidthMs[tier]);
 }
 
 /**
- * The finest resolution whose point count over [from, to) fits `maxPoints`:
- * - 'raw' when it is available and `rawPointsEstimate` (known from chunk headers) ≤ maxPoints;
- *   without an estimate raw is chosen only if it is the sole available tier;
- * - else the finest available tier whose bucket count is guaranteed ≤ maxPoints (bound
- *   ceil(span / shortest bucket) + 1, so DST days and short months never overflow);
+ * The finest resolution whose point count over [from, to) fits `maxPoints` and that still
+ * holds data at `from` (the one tier chooser: queries use it):
+ * - 'raw' when it is available, kept at `from` (its horizon is not after `from`) and
+ *   `rawPointsEstimate` (known from chunk headers) ≤ maxPoints; without an estimate raw is
+ *   chosen only if it is the sole available tier;
+ * - else among the available tiers whose nominal bucket count ceil(span / width) fits
+ *   (a range off the bucket boundaries, a short month or a DST day may add a bucket or two:
+ *   maxPoints is a display budget, not a hard cap) the finest whose horizon is not after
+ *   `from`, or, when retention emptied every one of them at `from`, the one that reaches
+ *   back furthest;
  * - else the coarsest available tier (the caller then gets more than maxPoints).
+ * `horizons`: the oldest time each tier still holds (absent: everything kept).
  * Empty `available` → 'raw'. O(tiers).
  *
  * @example
- * chooseTier({ from: 0, to: 86_400_000, maxPoints: 1500 }); // '1m' (1441 buckets)
+ * chooseTier({ from: 0, to: 86_400_000, maxPoints: 1500 }); // '1m' (1440 buckets)
  * chooseTier({ from: 0, to: 3_600_000, maxPoints: 1500, rawPointsEstimate: 900 }); // 'raw'
+ * chooseTier({ from: 0, to: 3_600_000, maxPoints: 1000, horizons: { '10s': 10 } }); // '1m'
  */
 export function chooseTier(options: {
   from: number;
@@ -38,19 +42,22 @@ export function chooseTier(options: {
   maxPoints: number;
   rawPointsEstimate?: number;
   available?: readonly ReadTier[];
+  horizons?: Partial<Record<ReadTier, number>>;
 }): ReadTier {
   const { from, to, maxPoints, rawPointsEstimate } = options;
+  const horizon = (t: ReadTier) => options.horizons?.[t] ?? -Infinity;
   const available = ReadTiers.filter((t) => (options.available ?? ReadTiers).includes(t));
   if (available.length === 0) return 'raw';
   const hasRaw = available.includes('raw');
-  if (hasRaw && (available.length === 1 || (rawPointsEstimate ?? Infinity) <= maxPoints)) {
-    return 'raw';
-  }
+  const rawFits = (rawPointsEstimate ?? Infinity) <= maxPoints && horizon('raw') <= from;
+  if (hasRaw && (available.length === 1 || rawFits)) return 'raw';
   const rollups = available.filter((t): t is TierName => t !== 'raw');
-  for (const tier of rollups) {
-    if (maxBucketsIn(to - from, tier) <= maxPoints) return tier;
-  }
-  return rollups[rollups.length - 1];
+  const fitting = rollups.filter((t) => nominalBucketsIn(to - from, t) <= maxPoints);
+  if (fitting.length === 0) return rollups[rollups.length - 1];
+  return (
+    fitting.find((t) => horizon(t) <= from) ??
+    fitting.reduce((best, t) => (horizon(t) < horizon(best) ? t : best))
+  );
 }
 
 /**

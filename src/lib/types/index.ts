@@ -93,9 +93,24 @@ export const DefaultRetention: Record<RetentionKey, number> = {
   insights: 365 * DAY_MS
 };
 
-/** Aggregates a query may ask for. */
-export type Aggregate =
-  'avg' | 'min' | 'max' | 'sum' | 'count' | 'first' | 'last' | 'stddev' | 'p50' | 'p95' | 'p99';
+/**
+ * Aggregates a query may ask for: the one list. Each has one function in tsdb/partial.ts'
+ * `Aggregators`; every other list of aggregates derives from these two.
+ */
+export const Aggregates = [
+  'avg',
+  'min',
+  'max',
+  'sum',
+  'count',
+  'first',
+  'last',
+  'stddev',
+  'p50',
+  'p95',
+  'p99'
+] as const;
+export type Aggregate = (typeof Aggregates)[number];
 
 export interface QueryRequest {
   seriesId: number;
@@ -107,6 +122,33 @@ export interface QueryRequest {
   tier?: TierName | 'raw';
   /** Counters: also return per-second, reset-aware rates in `QueryResult.rate`. */
   rate?: boolean;
+  /**
+   * Also return the buckets' mergeable partials in `QueryResult.partials` (rollup tiers
+   * only; raw points have none), sketches included: for values over many buckets that
+   * must not be computed from per-bucket values (a window's stddev or p95).
+   */
+  partials?: boolean;
+}
+
+/**
+ * A run of rollup buckets in transferable form (tsdb/columns.ts packColumns): one
+ * Float64Array per partial field, aligned with `start`, and every bucket's quantile sketch
+ * serialised back to back.
+ */
+export interface PackedColumns {
+  tier: TierName;
+  start: Float64Array;
+  count: Float64Array;
+  sum: Float64Array;
+  min: Float64Array;
+  max: Float64Array;
+  /** Σ(x − mean)² per bucket (M2). */
+  sumSq: Float64Array;
+  first: Float64Array;
+  firstT: Float64Array;
+  last: Float64Array;
+  lastT: Float64Array;
+  sketches: Uint8Array;
 }
 
 export interface QueryResult {
@@ -120,6 +162,8 @@ export interface QueryResult {
   columns: Partial<Record<Aggregate, Float64Array>>;
   /** Per-second rates aligned with `t` when the request asked for `rate` (NaN: unknown). */
   rate?: Float64Array;
+  /** The buckets' partials, aligned with `t`, when the request asked for `partials`. */
+  partials?: PackedColumns;
 }
 
 /** Anomaly as stored and shown. */

@@ -27,8 +27,7 @@ import {
   computeWindowAggregate,
   computeWindowQuantile,
   computeWindowRate,
-  listNeededColumns,
-  type WindowColumns
+  windowOfResult
 } from '$lib/alerts/window';
 import {
   acknowledgeAlertState,
@@ -49,7 +48,7 @@ import {
   type StoredAlertRule
 } from '$lib/db/alert-store';
 import { runQuery } from '$lib/db/query';
-import type { Aggregate, QueryResult, SeriesRecord } from '$lib/types';
+import type { QueryResult, SeriesRecord } from '$lib/types';
 import type { EngineContext, EngineStores } from './engine-api';
 import { DetectorKeyPrefix } from './engine-anomaly';
 
@@ -131,11 +130,6 @@ export type RuleCheck =
 
 const statusRank: Record<AlertStatus, number> = { ok: 0, pending: 1, firing: 2 };
 
-/** Query aggregate closest to a quantile, for windows answered from rollup buckets. */
-function nearestQuantileAggregate(q: number): Aggregate {
-  return q <= 0.5 ? 'p50' : q <= 0.95 ? 'p95' : 'p99';
-}
-
 /**
  * Creates the alerts module: registers its after-rollup hook and returns the engine methods
  * for rules, states, history, snooze/silence/acknowledge and notification preferences.
@@ -184,11 +178,6 @@ export function createAlertsApi(ctx: EngineContext) {
     const from = now - c.windowMs;
     const inputs = await Promise.all(
       matched.map(async (s): Promise<AlertInput> => {
-        const aggregates: Aggregate[] =
-          c.kind === 'threshold'
-            ? listNeededColumns('threshold', c.aggregate)
-            : listNeededColumns(c.kind);
-        if (c.kind === 'percentile') aggregates.push(nearestQuantileAggregate(c.quantile));
         const result = await runQuery({
           db: stores.db,
           metrics: stores.metrics,
@@ -198,7 +187,8 @@ export function createAlertsApi(ctx: EngineContext) {
             from,
             to: now,
             maxPoints: config.maxWindowPoints,
-            aggregates,
+            aggregates: ['last'],
+            partials: true,
             ...(c.kind === 'rate' ? { rate: true } : {})
           },
           timeZone: ctx.timeZone()
@@ -210,15 +200,12 @@ export function createAlertsApi(ctx: EngineContext) {
   }
 
   function computeValue(c: AlertCondition, r: QueryResult): number {
-    const w: WindowColumns = { tier: r.tier, t: r.t, ...r.columns, rate: r.rate };
+    const w = windowOfResult(r);
     switch (c.kind) {
       case 'threshold':
         return computeWindowAggregate(c.aggregate, w);
       case 'percentile':
-        return computeWindowQuantile(c.quantile, {
-          ...w,
-          quantile: r.columns[nearestQuantileAggregate(c.quantile)]
-        });
+        return computeWindowQuantile(c.quantile, w);
       case 'rate':
         return computeWindowRate(w);
       default:
