@@ -10,7 +10,7 @@ import {
   type SeriesDescriptor,
   type TierName
 } from '$lib/types';
-import { createEngineApi } from '$lib/workers/engine-api';
+import { createEngineApi } from '$lib/workers/engine/api';
 
 const T0 = Date.UTC(2026, 10, 23, 0, 0, 0);
 const gauge: SeriesDescriptor = {

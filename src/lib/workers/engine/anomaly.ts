@@ -28,11 +28,14 @@ import { computeQuantileSorted } from '$lib/analytics/stats';
 import {
   commitDetections,
   countAnomalies,
+  DetectorKeyPrefix,
   listDetectorRecords,
   MINUTE_MS,
   readAnomaliesNear,
   readAnomaly,
   readClosedBuckets,
+  readDetectorRecord,
+  readDetectorRecords,
   readEventsBetween,
   readFirstEventTime,
   readNewestEventTime,
@@ -40,9 +43,10 @@ import {
   type StoredDetectedAnomaly
 } from '$lib/db/anomaly-store';
 import type { DetectorRecord } from '$lib/db/database';
+import { findSeriesByKey, readAllSeries } from '$lib/db/series-store';
 import { seriesKey as toSeriesKey } from '$lib/types/series-key';
 import type { SeriesRecord } from '$lib/types';
-import type { EngineContext } from './engine-api';
+import type { EngineContext } from './context';
 
 export const AnomalyWiringDefaults = {
   /** Most 1-minute buckets one series is fed in one pass (a day). */
@@ -65,8 +69,6 @@ export const AnomalyWiringDefaults = {
   maxLiveDetectors: 512
 };
 
-/** Prefixes of `db.detectors` keys, so alert detectors can share the table. */
-export const DetectorKeyPrefix = { series: 'anomaly:', events: 'anomaly-events:' } as const;
 const EVENTS_CURSOR_KEY = `${DetectorKeyPrefix.events}cursor`;
 
 /**
@@ -181,7 +183,7 @@ export function createAnomalyApi(ctx: EngineContext) {
     let entry = live.get(key);
     // A cleared store re-creates its series under new ids: an entry of the old one is stale.
     if (!entry || entry.seriesId !== s.id) {
-      const record = await db.detectors.get(key);
+      const record = await readDetectorRecord(db, key);
       const upTo = record?.upTo ?? -Infinity;
       entry = {
         seriesId: s.id,
@@ -247,7 +249,7 @@ export function createAnomalyApi(ctx: EngineContext) {
     if (newest === null) return { fed: 0, more: false, found: 0 };
     // The newest event's minute stays open until a later event arrives.
     const closedEnd = Math.floor(newest / MINUTE_MS) * MINUTE_MS;
-    const cursorRecord = await db.detectors.get(EVENTS_CURSOR_KEY);
+    const cursorRecord = await readDetectorRecord(db, EVENTS_CURSOR_KEY);
     const cursor = cursorRecord?.upTo ?? -Infinity;
     if (cursor >= closedEnd) return { fed: 0, more: false, found: 0 };
     const first = await readFirstEventTime(db, Number.isFinite(cursor) ? cursor : -Infinity);
@@ -284,7 +286,10 @@ export function createAnomalyApi(ctx: EngineContext) {
       const k = describeEventSeries(a);
       return [k.latency, k.failure];
     });
-    const records = await db.detectors.bulkGet(keys.map((k) => DetectorKeyPrefix.events + k));
+    const records = await readDetectorRecords(
+      db,
+      keys.map((k) => DetectorKeyPrefix.events + k)
+    );
     const detectors = new Map<
       string,
       { d: StreamingAnomalyDetector; upTo: number; level: number }
@@ -347,7 +352,7 @@ export function createAnomalyApi(ctx: EngineContext) {
   /** One detection pass over the given series plus every series left pending. */
   async function pass(seriesIds: readonly number[]): Promise<AnomalyPassStats> {
     const { db } = await ctx.ready();
-    const all = await db.series.toArray();
+    const all = await readAllSeries(db);
     const byId = new Map(all.map((s) => [s.id, s]));
     for (const id of seriesIds) pending.add(id);
     if (!checkedAll) {
@@ -416,9 +421,9 @@ export function createAnomalyApi(ctx: EngineContext) {
     }
   }
 
-  ctx.afterRollup.push(async ({ seriesIds }) => {
+  ctx.stages.detect = async ({ seriesIds }) => {
     await runPass(seriesIds);
-  });
+  };
 
   return {
     /**
@@ -459,7 +464,7 @@ export function createAnomalyApi(ctx: EngineContext) {
       const from = anomaly.t - span;
       const to = anomaly.t + span;
       const context: { t: number[]; v: number[] } = { t: [], v: [] };
-      const series = await db.series.where('key').equals(anomaly.seriesKey).first();
+      const series = await findSeriesByKey(db, anomaly.seriesKey);
       if (series) {
         const closed = await readClosedBuckets({
           db,
