@@ -262,6 +262,7 @@ export function createAlertsApi(ctx: EngineContext) {
           refreshMs: config.stateRefreshMs
         });
         transitions += written.length;
+        await ctx.pause();
       } catch (e) {
         // One failing rule (a series removed mid-pass) must not stop the others.
         failures.push(`${parsed.spec.name}: ${(e as Error)?.message ?? String(e)}`);
