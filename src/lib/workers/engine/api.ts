@@ -16,6 +16,9 @@ import { createImportApi } from './import';
 import { createMaintenanceApi, EngineDefaults, type BackgroundTimers } from './maintenance';
 import { createYielder } from './pipeline';
 
+/** API methods that are background work: setLeader, cleanup, rollupPass, run…Pass. */
+const BackgroundCalls = /^(setLeader|cleanup|rollupPass|run\w*Pass)$/;
+
 export interface EngineDeps {
   /** Opens the database; tests pass fake-indexeddb here. */
   openDb?: (onLifecycle: (e: DbLifecycle) => void) => Promise<TidemarkDb>;
@@ -46,6 +49,8 @@ export function createEngineApi(deps: EngineDeps = {}) {
   let retention: RetentionOverrides = {};
   /** Imports this engine saw end (see EngineContext.importRunning). */
   const endedImports = new Set<string>();
+  /** Calls of the page in flight: background stages wait for them (pipeline.ts). */
+  let pageCalls = 0;
 
   function ready(): Promise<EngineStores> {
     stores ??= openDb((e) => {
@@ -124,7 +129,7 @@ export function createEngineApi(deps: EngineDeps = {}) {
     },
     afterEvents: [],
     stages: {},
-    pause: createYielder(),
+    pause: createYielder({ busy: () => pageCalls > 0 }),
     importRunning(id, running) {
       if (running) {
         endedImports.delete(id);
@@ -145,7 +150,7 @@ export function createEngineApi(deps: EngineDeps = {}) {
   };
 
   const { forgetCounts, ...data } = createDataApi(ctx, { drainQueue });
-  const api = {
+  const api = trackCalls({
     /** Opens the store; resolves with the lifecycle state (so the page can show "blocked"). */
     async init(): Promise<DbLifecycle> {
       try {
@@ -190,8 +195,33 @@ export function createEngineApi(deps: EngineDeps = {}) {
     ...createAgentApi(ctx),
     ...createImportApi(ctx),
     ...createExportApi(ctx)
-  };
+  });
   return api;
+
+  /**
+   * Counts the API's calls in flight, so background stages let them go first. Calls that
+   * run background work themselves (a pass or a cleanup run by hand) do not count, or their
+   * own breaks would wait for them.
+   */
+  function trackCalls<T extends object>(methods: T): T {
+    for (const [name, fn] of Object.entries(methods)) {
+      if (typeof fn !== 'function' || BackgroundCalls.test(name)) continue;
+      (methods as Record<string, unknown>)[name] = (...args: unknown[]) => {
+        pageCalls++;
+        let result: unknown;
+        try {
+          result = fn(...args);
+        } catch (error) {
+          pageCalls--;
+          throw error;
+        }
+        if (result instanceof Promise) return result.finally(() => pageCalls--);
+        pageCalls--;
+        return result;
+      };
+    }
+    return methods;
+  }
 }
 
 export type EngineApi = ReturnType<typeof createEngineApi>;

@@ -63,6 +63,7 @@ export function createMaintenanceApi(
   let leader = false;
   let timer: unknown = null;
   let passRunning: Promise<void> | null = null;
+  let passAgain = false;
 
   /** One rollup pass over every series with new or late points. */
   async function rollupPass(): Promise<{
@@ -161,20 +162,30 @@ export function createMaintenanceApi(
     });
   };
 
-  /** One background pass; a pass already running is joined rather than doubled. */
+  /**
+   * One background pass. A call while a pass runs is not doubled: it asks for one more pass
+   * once the running one ends (the data it was called for may have come after that pass
+   * read it), and resolves when that one is done.
+   */
   async function runBackgroundPass(): Promise<void> {
-    passRunning ??= runBackgroundStages({
-      stages: ctx.stages,
-      pass: { seriesIds: [], now: ctx.now(), importing: false },
-      now: ctx.now,
-      yieldToQueries: ctx.pause
-    })
-      .then(() => {})
-      .catch(() => {
-        // A closed database (upgrade elsewhere) or a full disk: the page shows why; retry next tick.
-      })
-      .finally(() => (passRunning = null));
-    await passRunning;
+    if (passRunning) {
+      passAgain = true;
+      return passRunning;
+    }
+    passRunning = (async () => {
+      do {
+        passAgain = false;
+        await runBackgroundStages({
+          stages: ctx.stages,
+          pass: { seriesIds: [], now: ctx.now(), importing: false },
+          now: ctx.now,
+          yieldToQueries: ctx.pause
+        }).catch(() => {
+          // A closed database (upgrade elsewhere) or a full disk: the page shows why; retry next tick.
+        });
+      } while (passAgain);
+    })().finally(() => (passRunning = null));
+    return passRunning;
   }
 
   async function readLastCleanup(): Promise<BackgroundStats['lastCleanup']> {

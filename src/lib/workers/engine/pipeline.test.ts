@@ -64,7 +64,7 @@ describe('runBackgroundStages', () => {
 describe('createYielder', () => {
   it('yields a macrotask only once the slice has passed', async () => {
     const clock = { t: 0 };
-    const pause = createYielder(10, () => clock.t);
+    const pause = createYielder({ sliceMs: 10, clock: () => clock.t });
     let timerRan = false;
     setTimeout(() => (timerRan = true), 0);
     clock.t = 5;
@@ -73,6 +73,20 @@ describe('createYielder', () => {
     clock.t = 11;
     await pause();
     expect(timerRan).toBe(true);
+  });
+
+  it('waits while a call of the page is in flight, but not longer than maxWaitMs', async () => {
+    let busy = true;
+    const pause = createYielder({ busy: () => busy, maxWaitMs: 60_000, pollMs: 1 });
+    let resumed = false;
+    const waiting = pause().then(() => (resumed = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(resumed).toBe(false);
+    busy = false;
+    await waiting;
+    expect(resumed).toBe(true);
+    const stuck = createYielder({ busy: () => true, maxWaitMs: 5, pollMs: 1 });
+    await stuck();
   });
 });
 

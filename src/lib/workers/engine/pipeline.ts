@@ -52,23 +52,40 @@ export async function runBackgroundStages(options: {
   return pass;
 }
 
-/** How long background work may hold the worker before it lets queued messages in. */
-export const YieldSliceMs = 10;
+/** How background work shares the one engine worker with the page's calls. */
+export const YieldDefaults = {
+  /** Longest run of background work between breaks. */
+  sliceMs: 10,
+  /** Longest a break waits for the page's calls in flight to finish. */
+  maxWaitMs: 50,
+  /** How often a break looks again whether the page's calls are done. */
+  pollMs: 4
+};
 
 /**
- * Returns a function background stages call between series: the one engine worker per tab
- * serves queries and ingest too, so once `sliceMs` have passed since the last break it
- * yields a macrotask (microtasks would not let a message in) and queued queries run first.
- * Time-sliced, because a timer per series would add its 1-4 ms clamp thousands of times.
+ * Returns the function background stages call between series: the one engine worker per
+ * tab also answers the page, so once `sliceMs` have passed since the last break it yields
+ * a macrotask (microtasks would not let a message in), and while `busy()` says a call of
+ * the page is in flight it keeps waiting, up to `maxWaitMs` (bounded, as a page call may
+ * itself run background work, e.g. "clean up now"). Time-sliced, because a timer per
+ * series would add its 1–4 ms clamp thousands of times.
  */
 export function createYielder(
-  sliceMs = YieldSliceMs,
-  clock: () => number = () => performance.now()
+  options: {
+    busy?: () => boolean;
+    clock?: () => number;
+  } & Partial<typeof YieldDefaults> = {}
 ): () => Promise<void> {
+  const { sliceMs, maxWaitMs, pollMs } = { ...YieldDefaults, ...options };
+  const clock = options.clock ?? (() => performance.now());
+  const busy = options.busy ?? (() => false);
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   let last = clock();
   return async () => {
-    if (clock() - last < sliceMs) return;
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    if (clock() - last < sliceMs && !busy()) return;
+    await sleep(0);
+    const started = clock();
+    while (busy() && clock() - started < maxWaitMs) await sleep(pollMs);
     last = clock();
   };
 }
