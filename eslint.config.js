@@ -20,6 +20,20 @@ const pureMessage =
   'Pure code (DESIGN.md): no storage, UI, Comlink or worker imports; pass data and time in.';
 const layerPatterns = (layers) => layers.flatMap((l) => [`$lib/${l}/*`, `$lib/${l}`, `**/${l}/*`]);
 
+/**
+ * `src/lib/db` is the only storage edge (DESIGN.md): elsewhere a table or a transaction is
+ * never reached through a database object (`db.series…`, `stores.db.events…`); call a
+ * function of `$lib/db` instead. The names are TidemarkDb's tables (db/database.ts).
+ */
+const dbTables =
+  'series|chunks|events|meta|rollups|late|anomalies|imports|detectors|tables|transaction';
+const dbTableAccess = {
+  selector: [`[object.name='db']`, `[object.property.name='db']`]
+    .map((o) => `MemberExpression[property.name=/^(${dbTables})$/]${o}`)
+    .join(', '),
+  message: 'Only src/lib/db touches IndexedDB tables: add or call a function in $lib/db.'
+};
+
 export default ts.config(
   js.configs.recommended,
   ...ts.configs.recommended,
@@ -46,6 +60,17 @@ export default ts.config(
       ],
       'svelte/no-navigation-without-resolve': 'off'
     }
+  },
+  {
+    files: ['src/**/*.ts', 'src/**/*.svelte'],
+    ignores: [
+      'src/lib/db/**',
+      '**/*.test.ts',
+      // Technical debt, named (Perfetto's allow-list habit): the export module is being
+      // rewritten into an export registry that pages through db/ functions (issue 19, P3).
+      'src/lib/workers/engine-export.ts'
+    ],
+    rules: { 'no-restricted-syntax': ['error', dbTableAccess] }
   },
   {
     files: ['src/lib/types/**'],
@@ -123,10 +148,19 @@ export default ts.config(
     )
   },
   {
-    files: ['src/lib/workers/**'],
+    // Workers and collectors reach IndexedDB only through $lib/db (tests set up fixtures).
+    files: ['src/lib/workers/**', 'src/lib/collectors/**'],
+    ignores: ['**/*.test.ts'],
     rules: restrict(
-      ['svelte', 'svelte/*', '$app/*', 'chart.js', ...layerPatterns(['state', 'components'])],
-      'Workers join db + analytics + ingest; they never import UI.'
+      [
+        'svelte',
+        'svelte/*',
+        '$app/*',
+        'chart.js',
+        ...storage,
+        ...layerPatterns(['state', 'components'])
+      ],
+      'Workers and collectors never import UI, and reach IndexedDB only through $lib/db.'
     )
   },
   {

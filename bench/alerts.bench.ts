@@ -26,7 +26,7 @@ import {
 } from '../src/lib/alerts/window';
 import { openDatabase } from '../src/lib/db/database';
 import { generateDemoData } from '../src/lib/demo/generate';
-import { createEngineApi } from '../src/lib/workers/engine-api';
+import { createEngineApi } from '../src/lib/workers/engine/api';
 import { emit, median } from './lib';
 
 const NOW = Date.UTC(2026, 10, 23, 12);

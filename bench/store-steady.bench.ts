@@ -10,7 +10,7 @@
 import 'fake-indexeddb/auto';
 import { emit } from './lib';
 import { openDatabase } from '../src/lib/db/database';
-import { createEngineApi } from '../src/lib/workers/engine-api';
+import { createEngineApi } from '../src/lib/workers/engine/api';
 import type { PointBatch, SeriesDescriptor } from '../src/lib/types';
 
 const SERIES = 20;

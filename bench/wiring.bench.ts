@@ -27,8 +27,8 @@ import { computeQuantileSorted } from '../src/lib/analytics/stats';
 import { openDatabase } from '../src/lib/db/database';
 import { generateDemoData } from '../src/lib/demo/generate';
 import type { ResultEvent } from '../src/lib/types';
-import { createEngineApi } from '../src/lib/workers/engine-api';
-import { updateLevel } from '../src/lib/workers/engine-anomaly';
+import { createEngineApi } from '../src/lib/workers/engine/api';
+import { updateLevel } from '../src/lib/workers/engine/anomaly-events';
 import { emit } from './lib';
 
 const NOW = Date.UTC(2026, 10, 23, 12);

@@ -2,8 +2,8 @@ import type { Remote } from 'comlink';
 import { describe, expectTypeOf, it } from 'vitest';
 import type { RuleError } from '$lib/alerts/types';
 import type { AlertHistoryEntry } from '$lib/db/alert-store';
-import type { EngineApi } from '$lib/workers/engine-api';
-import type { AlertOverview, AlertPassStats, AlertRuleView } from '$lib/workers/engine-alerts';
+import type { EngineApi } from '$lib/workers/engine/api';
+import type { AlertOverview, AlertPassStats, AlertRuleView } from '$lib/workers/engine/alerts';
 
 // Compile-only checks (STYLE.md): the alert methods answer the page with plain data.
 describe('alert engine types', () => {

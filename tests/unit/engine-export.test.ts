@@ -7,7 +7,7 @@ import { decryptArchive } from '$lib/export/crypto';
 import { PiiDefaults } from '$lib/export/privacy';
 import { parseMetricFile } from '$lib/ingest';
 import type { PointBatch, ResultEvent } from '$lib/types';
-import { createEngineApi } from '$lib/workers/engine-api';
+import { createEngineApi } from '$lib/workers/engine/api';
 import { ExportDefaults, type ExportSpec } from '$lib/workers/engine-export';
 import { collect } from './ingest-helpers';
 

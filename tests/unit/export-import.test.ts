@@ -3,7 +3,7 @@ import Dexie from 'dexie';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '$lib/db/database';
 import { generateDemoData } from '$lib/demo/generate';
-import { createEngineApi } from '$lib/workers/engine-api';
+import { createEngineApi } from '$lib/workers/engine/api';
 import type { ExportSpec } from '$lib/workers/engine-export';
 import { encryptArchive } from '$lib/export/crypto';
 import {

@@ -1,6 +1,6 @@
 import type { Remote } from 'comlink';
 import { describe, expectTypeOf, it } from 'vitest';
-import type { EngineApi } from '$lib/workers/engine-api';
+import type { EngineApi } from '$lib/workers/engine/api';
 import type { ExportOutcome, ExportProgress, ExportSpec } from '$lib/workers/engine-export';
 
 // Compile-only checks of the export surface of the engine worker (STYLE.md: like Comlink's

@@ -5,8 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '$lib/db/database';
 import { StorageFullError } from '$lib/db/metric-store';
 import { seriesKey } from '$lib/types/series-key';
-import { createEngineApi } from '$lib/workers/engine-api';
-import type { ImportCommit, ImportStoreApi } from '$lib/workers/engine-import';
+import { createEngineApi } from '$lib/workers/engine/api';
+import type { ImportCommit, ImportStoreApi } from '$lib/workers/engine/import';
 import { columnBuffers } from '$lib/workers/transfer';
 import type { ResultEvent } from '$lib/types';
 import {

@@ -1,7 +1,7 @@
 import type { Remote } from 'comlink';
 import { describe, expectTypeOf, it } from 'vitest';
-import type { EngineApi } from '$lib/workers/engine-api';
-import type { ImportStoreApi } from '$lib/workers/engine-import';
+import type { EngineApi } from '$lib/workers/engine/api';
+import type { ImportStoreApi } from '$lib/workers/engine/import';
 import type { FileInspection, ImportSummary } from '$lib/workers/import-api';
 import type { ImportWorkerEntryApi } from '$lib/workers/import.worker';
 

@@ -11,7 +11,7 @@ import {
 } from '$lib/types';
 import { countBuckets, getPartial, unpackColumns } from '$lib/tsdb/columns';
 import { Aggregators, createEmptyPartial, mergePartialInto } from '$lib/tsdb/partial';
-import { createEngineApi } from '$lib/workers/engine-api';
+import { createEngineApi } from '$lib/workers/engine/api';
 
 const T0 = Date.UTC(2026, 10, 23, 0, 0, 0);
 const gauge: SeriesDescriptor = {

@@ -3,6 +3,9 @@ import type { AnomalyRecord } from '$lib/types';
 import type { DetectorRecord, StoredAnomaly, StoredEvent, TidemarkDb } from './database';
 import { blockStartOf, type RollupStore } from './rollup-store';
 
+/** Prefixes of `detectors` keys, so alert detectors can share the table. */
+export const DetectorKeyPrefix = { series: 'anomaly:', events: 'anomaly-events:' } as const;
+
 /** Width of the buckets the detectors read: the 1-minute rollup tier. */
 export const MINUTE_MS = 60_000;
 
@@ -187,4 +190,38 @@ export async function readEventsBetween(options: {
 }): Promise<StoredEvent[]> {
   const { db, from, to, limit } = options;
   return db.events.where('t').between(from, to, true, false).limit(limit).toArray();
+}
+
+/** Stored anomalies with from ≤ t ≤ to, newest first, optionally of one series. */
+export async function listAnomalies(
+  db: TidemarkDb,
+  options: { seriesKey?: string; from?: number; to?: number; limit?: number } = {}
+): Promise<StoredAnomaly[]> {
+  const from = options.from ?? -Infinity;
+  const to = options.to ?? Infinity;
+  const limit = options.limit ?? Infinity;
+  const found = (
+    options.seriesKey !== undefined
+      ? db.anomalies
+          .where('[seriesKey+t]')
+          .between([options.seriesKey, from], [options.seriesKey, to], true, true)
+      : db.anomalies.where('t').between(from, to, true, true)
+  ).reverse();
+  return Number.isFinite(limit) ? found.limit(limit).toArray() : found.toArray();
+}
+
+/** One detector record by key. */
+export async function readDetectorRecord(
+  db: TidemarkDb,
+  key: string
+): Promise<DetectorRecord | undefined> {
+  return db.detectors.get(key);
+}
+
+/** Detector records by key, `undefined` where none is stored. */
+export async function readDetectorRecords(
+  db: TidemarkDb,
+  keys: string[]
+): Promise<(DetectorRecord | undefined)[]> {
+  return db.detectors.bulkGet(keys);
 }

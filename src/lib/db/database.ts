@@ -174,3 +174,19 @@ export async function openDatabase(
   onLifecycle({ kind: 'open' });
   return db;
 }
+
+/**
+ * Deletes every metric, event and derived record in one transaction; `meta` keys starting
+ * with `keepMetaPrefix` (configuration, not data) stay.
+ */
+export async function clearStoredData(db: TidemarkDb, keepMetaPrefix: string): Promise<void> {
+  await db.transaction('rw', db.tables, async () => {
+    await Promise.all(
+      db.tables.map((t) =>
+        t.name === db.meta.name
+          ? db.meta.filter((m) => !m.key.startsWith(keepMetaPrefix)).delete()
+          : t.clear()
+      )
+    );
+  });
+}

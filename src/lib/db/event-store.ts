@@ -24,4 +24,18 @@ export class EventStore {
   async count(): Promise<number> {
     return this.db.events.count();
   }
+
+  /**
+   * Deletes events older than `t`, `pageSize` per transaction so a long backlog never holds
+   * one huge transaction; resolves with how many went.
+   */
+  async deleteBefore(t: number, pageSize = 2000): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const ids = await this.db.events.where('t').below(t).limit(pageSize).primaryKeys();
+      if (ids.length === 0) return deleted;
+      await this.db.events.bulkDelete(ids);
+      deleted += ids.length;
+    }
+  }
 }

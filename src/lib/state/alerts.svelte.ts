@@ -3,7 +3,7 @@ import type { AlertSeverity } from '$lib/alerts/types';
 import type { AlertHistoryEntry } from '$lib/db/alert-store';
 import type { ChangeNotice } from '$lib/types';
 import { CHANGES_CHANNEL } from '$lib/workers/channels';
-import type { AlertOverview, AlertRuleView, RuleCheck } from '$lib/workers/engine-alerts';
+import type { AlertOverview, AlertRuleView, RuleCheck } from '$lib/workers/engine/alerts';
 import type { AppState } from './app.svelte';
 import { playAlertTone, unlockAlertSound } from './alert-sound';
 

@@ -23,8 +23,8 @@ import type {
   ResultLogSnapshot,
   UsageEntities,
   UsageEntityKind
-} from '$lib/workers/engine-analytics';
-import type { AnomalyExplanationView } from '$lib/workers/engine-anomaly';
+} from '$lib/workers/engine/analytics';
+import type { AnomalyExplanationView } from '$lib/workers/engine/anomaly-explain';
 import type { AppState } from './app.svelte';
 
 /** SLA defaults: a p95 budget per action type, editable on the Events page and kept locally. */

@@ -1,16 +1,11 @@
 import { getContext, setContext } from 'svelte';
+import { browser } from '$app/environment';
 import type { DbLifecycle } from '$lib/db/database';
 import { loadSettings, saveSettings, type Settings, type Theme } from '$lib/db/settings';
 import type { ChangeNotice, RetentionKey, StorageStatus } from '$lib/types';
 import { CHANGES_CHANNEL } from '$lib/workers/channels';
-import {
-  disposeBackgroundEngine,
-  getBackgroundEngine,
-  getEngine,
-  proxy,
-  type EngineRemote
-} from '$lib/workers/engine-client';
-import type { EngineCounts } from '$lib/workers/engine-api';
+import { EngineHandle, proxy, type EngineRemote } from '$lib/workers/engine-client';
+import type { EngineCounts } from '$lib/workers/engine/data';
 import { electLeader } from '$lib/workers/leader';
 
 /**
@@ -29,15 +24,17 @@ export class AppState {
   /** Set when the browser refused a write for lack of space (any tab): what to tell the user. */
   storageFull = $state<string | null>(null);
 
-  #engine: EngineRemote | null = null;
+  #handle: EngineHandle | null = null;
   #channel: BroadcastChannel | null = null;
   #resign: (() => void) | null = null;
   #storageTimer: ReturnType<typeof setTimeout> | undefined;
   #countsTimer: ReturnType<typeof setTimeout> | undefined;
 
+  /** This tab's one engine worker, made on first use in the browser; stop() ends it. */
   get engine(): EngineRemote {
-    this.#engine ??= getEngine();
-    return this.#engine;
+    if (!browser) throw new Error('The engine runs in the browser only.');
+    this.#handle ??= new EngineHandle();
+    return this.#handle.remote;
   }
 
   async start(): Promise<void> {
@@ -50,6 +47,8 @@ export class AppState {
     await engine.onLifecycle(proxy((e: DbLifecycle) => (this.lifecycle = e)));
     this.#channel = new BroadcastChannel(CHANGES_CHANNEL);
     this.#channel.onmessage = (ev: MessageEvent<ChangeNotice>) => this.#noticed(ev.data);
+    const zone = this.settings?.timeZone;
+    if (zone) await engine.setTimeZone(zone);
     await engine.setRetention(this.settings?.retentionOverrides ?? {});
     const lifecycle = await engine.init();
     this.lifecycle = lifecycle;
@@ -57,32 +56,20 @@ export class AppState {
     this.#resign = electLeader((isLeader) => {
       this.leader = isLeader;
       document.documentElement.dataset.leader = String(isLeader);
-      if (isLeader) void this.#startBackground();
-      else disposeBackgroundEngine();
+      void this.engine.setLeader(isLeader);
     });
     if (lifecycle.kind === 'open') await this.refreshCounts();
     await this.refreshStorage();
   }
 
-  /** The leader's background engine: rollups, retention, detectors. */
-  async #startBackground(): Promise<void> {
-    const bg = getBackgroundEngine();
-    const zone = this.settings?.timeZone;
-    if (zone) await bg.setTimeZone(zone);
-    await bg.setRetention(this.settings?.retentionOverrides ?? {});
-    await bg.init();
-    await bg.setLeader(true);
-  }
-
   /** Background figures for Settings (the leader tab only). */
   async backgroundStats() {
-    return this.leader ? getBackgroundEngine().backgroundStats() : null;
+    return this.leader ? this.engine.backgroundStats() : null;
   }
 
-  /** Applies retention now (on the leader's background engine when this tab leads). */
+  /** Applies retention now. */
   async runCleanup() {
-    const engine = this.leader ? getBackgroundEngine() : this.engine;
-    const freed = await engine.cleanup();
+    const freed = await this.engine.cleanup();
     await this.refreshCounts();
     await this.refreshStorage();
     return freed;
@@ -93,9 +80,14 @@ export class AppState {
     return this.engine.lastCleanup();
   }
 
+  /** Gives up leadership, stops listening and ends this tab's engine worker. */
   stop(): void {
     this.#resign?.();
     this.#channel?.close();
+    clearTimeout(this.#storageTimer);
+    clearTimeout(this.#countsTimer);
+    this.#handle?.dispose();
+    this.#handle = null;
   }
 
   /** The engine of this tab posts on its own channel object, so its notices arrive here too. */
@@ -159,7 +151,6 @@ export class AppState {
   async #applyRetention(): Promise<void> {
     const overrides = this.settings?.retentionOverrides ?? {};
     await this.engine.setRetention(overrides);
-    if (this.leader) await getBackgroundEngine().setRetention(overrides);
   }
 
   async setTheme(theme: Theme): Promise<void> {

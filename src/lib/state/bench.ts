@@ -1,6 +1,6 @@
 import { wrap, type Remote } from 'comlink';
 import type { BenchApi } from '$lib/workers/bench.worker';
-import type { EngineApi } from '$lib/workers/engine-api';
+import type { EngineApi } from '$lib/workers/engine/api';
 
 export interface BenchHandle {
   bench: Remote<BenchApi>;

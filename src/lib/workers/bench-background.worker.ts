@@ -1,6 +1,6 @@
 import { expose } from 'comlink';
 import { openDatabase } from '$lib/db/database';
-import { createEngineApi } from './engine-api';
+import { createEngineApi } from './engine/api';
 
 // The engine of the leader tab's background work, on the benchmark's own database.
 expose(

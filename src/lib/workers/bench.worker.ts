@@ -3,7 +3,7 @@ import { openDatabase } from '$lib/db/database';
 import { normalisePoints, splitIntoChunks } from '$lib/db/metric-store';
 import { NaivePointDb } from '$lib/db/naive-store';
 import type { Aggregate, SeriesDescriptor, TierName } from '$lib/types';
-import { createEngineApi } from './engine-api';
+import { createEngineApi } from './engine/api';
 
 /**
  * Store benchmarks, run in a worker of a real Chromium (bench/store.bench.ts drives them).

@@ -1,51 +1,36 @@
 import { proxy, wrap, type Remote } from 'comlink';
-import type { EngineApi } from './engine-api';
+import type { EngineApi } from './engine/engine.worker';
 
 export type EngineRemote = Remote<EngineApi>;
 
-let worker: Worker | null = null;
-let remote: EngineRemote | null = null;
+/**
+ * Owns this tab's one engine worker: made in the constructor, ended by `dispose()` (or a
+ * `using` declaration), as svelte.dev's `Bundler` and Perfetto's `WasmEngineProxy` own
+ * theirs. The app layout makes one in the browser and disposes of it when it is destroyed.
+ * The leader's background pipeline runs in this same worker: its stages yield between
+ * series (pipeline.ts), so queries are not held behind a whole pass.
+ */
+export class EngineHandle {
+  readonly remote: EngineRemote;
+  #worker: Worker | null;
 
-/** The engine worker of this tab, created on first use (browser only). */
-export function getEngine(): EngineRemote {
-  if (!remote) {
-    worker = new Worker(new URL('./engine.worker.ts', import.meta.url), {
+  constructor() {
+    this.#worker = new Worker(new URL('./engine/engine.worker.ts', import.meta.url), {
       type: 'module',
       name: 'tidemark-engine'
     });
-    remote = wrap<EngineApi>(worker);
+    this.remote = wrap<EngineApi>(this.#worker);
   }
-  return remote;
-}
 
-let background: Worker | null = null;
-let backgroundRemote: EngineRemote | null = null;
-
-/**
- * A second engine for the leader tab's background work (rollups, retention, detectors), so
- * it runs on another core than ingest and queries.
- */
-export function getBackgroundEngine(): EngineRemote {
-  if (!backgroundRemote) {
-    background = new Worker(new URL('./engine.worker.ts', import.meta.url), {
-      type: 'module',
-      name: 'tidemark-background'
-    });
-    backgroundRemote = wrap<EngineApi>(background);
+  /** Ends the worker; calls through `remote` after this never settle. Safe to call twice. */
+  dispose(): void {
+    this.#worker?.terminate();
+    this.#worker = null;
   }
-  return backgroundRemote;
-}
 
-export function disposeBackgroundEngine(): void {
-  background?.terminate();
-  background = null;
-  backgroundRemote = null;
-}
-
-export function disposeEngine(): void {
-  worker?.terminate();
-  worker = null;
-  remote = null;
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
 }
 
 export { proxy };

@@ -46,7 +46,7 @@ import {
   type TierName
 } from '$lib/types';
 import { seriesKey } from '$lib/types/series-key';
-import type { EngineContext, EngineStores } from './engine-api';
+import type { EngineContext, EngineStores } from './engine/context';
 
 /**
  * Export, run in the engine worker: reads the chosen scope slice by slice (raw points or a

@@ -19,7 +19,7 @@ import { ArchiveError, isEncryptedArchive, openEncryptedImport } from '$lib/expo
 import { seriesKey } from '$lib/types/series-key';
 import type { PointBatch, ResultEvent } from '$lib/types';
 import { readChunks } from './chunk-reader';
-import type { ImportStoreApi } from './engine-import';
+import type { ImportStoreApi } from './engine/import';
 
 /**
  * When a batch is committed (whichever comes first), and how often progress is reported.

@@ -1,5 +1,5 @@
 import { expose, transfer, wrap, type Remote } from 'comlink';
-import type { ImportStoreApi } from './engine-import';
+import type { ImportStoreApi } from './engine/import';
 import { columnBuffers } from './transfer';
 import { createImportWorkerApi } from './import-api';
 

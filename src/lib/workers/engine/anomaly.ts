@@ -23,26 +23,22 @@ import {
   type AnomalyDetectorState,
   type StreamingAnomalyDetector
 } from '$lib/analytics/anomaly';
-import { checkSuccess, readActionType, readDuration } from '$lib/analytics/resultlog-common';
-import { computeQuantileSorted } from '$lib/analytics/stats';
 import {
   commitDetections,
   countAnomalies,
+  DetectorKeyPrefix,
   listDetectorRecords,
   MINUTE_MS,
-  readAnomaliesNear,
-  readAnomaly,
   readClosedBuckets,
-  readEventsBetween,
-  readFirstEventTime,
-  readNewestEventTime,
-  type DetectedAnomaly,
-  type StoredDetectedAnomaly
+  readDetectorRecord,
+  type DetectedAnomaly
 } from '$lib/db/anomaly-store';
 import type { DetectorRecord } from '$lib/db/database';
-import { seriesKey as toSeriesKey } from '$lib/types/series-key';
+import { readAllSeries } from '$lib/db/series-store';
 import type { SeriesRecord } from '$lib/types';
-import type { EngineContext } from './engine-api';
+import { describeDetection, runEventDetectors } from './anomaly-events';
+import { explainAnomaly } from './anomaly-explain';
+import type { EngineContext } from './context';
 
 export const AnomalyWiringDefaults = {
   /** Most 1-minute buckets one series is fed in one pass (a day). */
@@ -65,36 +61,6 @@ export const AnomalyWiringDefaults = {
   maxLiveDetectors: 512
 };
 
-/** Prefixes of `db.detectors` keys, so alert detectors can share the table. */
-export const DetectorKeyPrefix = { series: 'anomaly:', events: 'anomaly-events:' } as const;
-const EVENTS_CURSOR_KEY = `${DetectorKeyPrefix.events}cursor`;
-
-/**
- * Event series keep, beside the detector, an exponential mean of their values: an anomaly
- * is reported only above it (latency and failure rate are one-sided).
- */
-export interface EventDetectorState {
-  detector: AnomalyDetectorState;
-  level: number;
-}
-
-/** Weight of the newest minute in an event series' level. */
-export const EVENT_LEVEL_RATE = 0.05;
-
-/** The next exponential mean of an event series (NaN until the first finite value). */
-export function updateLevel(level: number, value: number): number {
-  if (!Number.isFinite(value)) return level;
-  return Number.isNaN(level) ? value : level + EVENT_LEVEL_RATE * (value - level);
-}
-
-/** Series keys of the derived event series of one action type. */
-export function describeEventSeries(actionType: string): { latency: string; failure: string } {
-  return {
-    latency: `events:${toSeriesKey('latency_p95', { actionType })}`,
-    failure: `events:${toSeriesKey('failure_rate', { actionType })}`
-  };
-}
-
 export interface AnomalyPassStats {
   passes: number;
   /** Buckets fed to detectors, all passes (series and event minutes). */
@@ -104,15 +70,6 @@ export interface AnomalyPassStats {
   pending: number;
   lastPassAt: number | null;
   lastError: string | null;
-}
-
-export interface AnomalyExplanationView {
-  anomaly: StoredDetectedAnomaly;
-  /** The 1-minute bucket means around the anomaly (series anomalies; empty for events). */
-  context: { t: number[]; v: number[] };
-  /** Other anomalies of the series within the context window. */
-  neighbours: number;
-  text: string;
 }
 
 /** What the module needs beyond the context: nothing; options are for tests. */
@@ -161,17 +118,6 @@ export function createAnomalyApi(ctx: EngineContext) {
       ? createDetector({ state: record.state as AnomalyDetectorState })
       : createDetector({ detector: DEFAULT_DETECTOR });
 
-  const describe = (
-    d: StreamingAnomalyDetector,
-    base: Omit<DetectedAnomaly, 'detector' | 'threshold'>
-  ): DetectedAnomaly => {
-    const e = d.explain();
-    const out: DetectedAnomaly = { ...base, detector: e.detector, threshold: d.threshold };
-    if (e.model) out.model = e.model;
-    if (Number.isFinite(e.evidence)) out.evidence = e.evidence;
-    return out;
-  };
-
   /** Feeds one series' closed buckets; returns how many it fed and whether more remain. */
   async function runSeries(s: SeriesRecord, budget: number) {
     const { db, rollups } = await ctx.ready();
@@ -181,7 +127,7 @@ export function createAnomalyApi(ctx: EngineContext) {
     let entry = live.get(key);
     // A cleared store re-creates its series under new ids: an entry of the old one is stale.
     if (!entry || entry.seriesId !== s.id) {
-      const record = await db.detectors.get(key);
+      const record = await readDetectorRecord(db, key);
       const upTo = record?.upTo ?? -Infinity;
       entry = {
         seriesId: s.id,
@@ -210,7 +156,12 @@ export function createAnomalyApi(ctx: EngineContext) {
       const score = detector.push(buckets.t[i], buckets.v[i]);
       if (score >= detector.threshold) {
         found.push(
-          describe(detector, { seriesKey: s.key, t: buckets.t[i], value: buckets.v[i], score })
+          describeDetection(detector, {
+            seriesKey: s.key,
+            t: buckets.t[i],
+            value: buckets.v[i],
+            score
+          })
         );
       }
     }
@@ -237,117 +188,10 @@ export function createAnomalyApi(ctx: EngineContext) {
     return result;
   }
 
-  /**
-   * Event minutes since the cursor: per action type, the minute's p95 duration and failure
-   * rate, each pushed to its own detector. All event detectors and the cursor commit together.
-   */
-  async function runEvents(): Promise<{ fed: number; more: boolean; found: number }> {
-    const { db } = await ctx.ready();
-    const newest = await readNewestEventTime(db);
-    if (newest === null) return { fed: 0, more: false, found: 0 };
-    // The newest event's minute stays open until a later event arrives.
-    const closedEnd = Math.floor(newest / MINUTE_MS) * MINUTE_MS;
-    const cursorRecord = await db.detectors.get(EVENTS_CURSOR_KEY);
-    const cursor = cursorRecord?.upTo ?? -Infinity;
-    if (cursor >= closedEnd) return { fed: 0, more: false, found: 0 };
-    const first = await readFirstEventTime(db, Number.isFinite(cursor) ? cursor : -Infinity);
-    if (first === null) return { fed: 0, more: false, found: 0 };
-    const from = Math.max(cursor, Math.floor(first / MINUTE_MS) * MINUTE_MS);
-    let to = Math.min(closedEnd, from + config.eventSliceMinutes * MINUTE_MS);
-    let list = await readEventsBetween({ db, from, to, limit: config.eventSliceEvents });
-    if (list.length === config.eventSliceEvents) {
-      // Too dense: stop at the last complete minute (or read one whole minute).
-      const lastMinute = Math.floor(list[list.length - 1].t / MINUTE_MS) * MINUTE_MS;
-      to = lastMinute > from ? lastMinute : from + MINUTE_MS;
-      list =
-        lastMinute > from
-          ? list.filter((e) => e.t < to)
-          : await readEventsBetween({ db, from, to, limit: Infinity });
-    }
-    // Group by minute, then action type.
-    const minutes = new Map<number, Map<string, { durations: number[]; n: number; bad: number }>>();
-    for (const e of list) {
-      const m = Math.floor(e.t / MINUTE_MS) * MINUTE_MS;
-      let byAction = minutes.get(m);
-      if (!byAction) minutes.set(m, (byAction = new Map()));
-      const action = readActionType(e);
-      let g = byAction.get(action);
-      if (!g) byAction.set(action, (g = { durations: [], n: 0, bad: 0 }));
-      g.n++;
-      if (!checkSuccess(e)) g.bad++;
-      const d = readDuration(e);
-      if (!Number.isNaN(d)) g.durations.push(d);
-    }
-    const actions = new Set<string>();
-    for (const byAction of minutes.values()) for (const a of byAction.keys()) actions.add(a);
-    const keys = [...actions].flatMap((a) => {
-      const k = describeEventSeries(a);
-      return [k.latency, k.failure];
-    });
-    const records = await db.detectors.bulkGet(keys.map((k) => DetectorKeyPrefix.events + k));
-    const detectors = new Map<
-      string,
-      { d: StreamingAnomalyDetector; upTo: number; level: number }
-    >();
-    keys.forEach((k, i) => {
-      const saved = records[i]?.state as EventDetectorState | undefined;
-      detectors.set(k, {
-        d: saved?.detector
-          ? createDetector({ state: saved.detector })
-          : createDetector({ detector: DEFAULT_DETECTOR }),
-        upTo: records[i]?.upTo ?? -Infinity,
-        level: saved?.level ?? NaN
-      });
-    });
-    const found: DetectedAnomaly[] = [];
-    let fed = 0;
-    const feed = (key: string, t: number, value: number) => {
-      const entry = detectors.get(key)!;
-      const score = entry.d.push(t, value);
-      entry.upTo = t + MINUTE_MS;
-      fed++;
-      // Latency and failure rate are only bad when high: a quiet minute is not an incident.
-      if (score >= entry.d.threshold && !(value <= entry.level)) {
-        found.push(describe(entry.d, { seriesKey: key, t, value, score }));
-      }
-      entry.level = updateLevel(entry.level, value);
-    };
-    for (const m of [...minutes.keys()].sort((a, b) => a - b)) {
-      for (const [action, g] of minutes.get(m)!) {
-        const k = describeEventSeries(action);
-        g.durations.sort((a, b) => a - b);
-        feed(k.latency, m, g.durations.length ? computeQuantileSorted(g.durations, 0.95) : NaN);
-        feed(k.failure, m, g.bad / g.n);
-      }
-    }
-    const committed = await commitDetections({
-      db,
-      detectors: [
-        {
-          record: { key: EVENTS_CURSOR_KEY, seriesId: null, upTo: to, state: null },
-          expectedUpTo: cursor
-        },
-        ...[...detectors].map(([k, entry], i) => ({
-          record: {
-            key: DetectorKeyPrefix.events + k,
-            seriesId: null,
-            upTo: entry.upTo,
-            state: { detector: entry.d.state(), level: entry.level } satisfies EventDetectorState
-          },
-          expectedUpTo: records[i]?.upTo ?? -Infinity
-        }))
-      ],
-      anomalies: found,
-      maxPerSeries: config.maxAnomaliesPerSeries
-    });
-    if (!committed) return { fed: 0, more: true, found: 0 };
-    return { fed, more: to < closedEnd, found: found.length };
-  }
-
   /** One detection pass over the given series plus every series left pending. */
   async function pass(seriesIds: readonly number[]): Promise<AnomalyPassStats> {
     const { db } = await ctx.ready();
-    const all = await db.series.toArray();
+    const all = await readAllSeries(db);
     const byId = new Map(all.map((s) => [s.id, s]));
     for (const id of seriesIds) pending.add(id);
     if (!checkedAll) {
@@ -388,8 +232,9 @@ export function createAnomalyApi(ctx: EngineContext) {
       found += r.found;
       if (r.fed > 0 || r.found > 0) changed = true;
       if (!r.more) pending.delete(id);
+      await ctx.pause();
     }
-    const ev = await runEvents();
+    const ev = await runEventDetectors(ctx, config);
     stats.buckets += ev.fed;
     found += ev.found;
     if (ev.fed > 0) changed = true;
@@ -416,9 +261,9 @@ export function createAnomalyApi(ctx: EngineContext) {
     }
   }
 
-  ctx.afterRollup.push(async ({ seriesIds }) => {
+  ctx.stages.detect = async ({ seriesIds }) => {
     await runPass(seriesIds);
-  });
+  };
 
   return {
     /**
@@ -448,43 +293,8 @@ export function createAnomalyApi(ctx: EngineContext) {
      * Why an anomaly fired: the detector member and model, the evidence in σ, and the
      * 1-minute bucket means around it (series anomalies). Undefined for an unknown id.
      */
-    async explainAnomaly(
-      id: number,
-      options: { contextBuckets?: number } = {}
-    ): Promise<AnomalyExplanationView | undefined> {
-      const { db, rollups } = await ctx.ready();
-      const anomaly = await readAnomaly(db, id);
-      if (!anomaly) return undefined;
-      const span = (options.contextBuckets ?? 30) * MINUTE_MS;
-      const from = anomaly.t - span;
-      const to = anomaly.t + span;
-      const context: { t: number[]; v: number[] } = { t: [], v: [] };
-      const series = await db.series.where('key').equals(anomaly.seriesKey).first();
-      if (series) {
-        const closed = await readClosedBuckets({
-          db,
-          rollups,
-          seriesId: series.id,
-          from,
-          closedEnd: to + MINUTE_MS,
-          maxBuckets: Math.round((2 * span) / MINUTE_MS) + 1
-        });
-        context.t = Array.from(closed.t);
-        context.v = Array.from(closed.v);
-      }
-      const neighbours =
-        (await readAnomaliesNear({ db, seriesKey: anomaly.seriesKey, from, to })).length - 1;
-      const model = anomaly.model ? ` (${anomaly.model} profile)` : '';
-      const sigma =
-        anomaly.evidence !== undefined
-          ? `${anomaly.evidence.toFixed(1)} σ from its prediction`
-          : 'far from its prediction';
-      const text =
-        `The ${anomaly.detector} detector${model} found the 1-minute mean ${Number(anomaly.value.toPrecision(4))} ` +
-        `${sigma}; its calibrated score ${anomaly.score.toFixed(2)} reached the threshold ` +
-        `${(anomaly.threshold ?? DEFAULT_ANOMALY_THRESHOLD).toFixed(2)}.`;
-      return { anomaly, context, neighbours: Math.max(0, neighbours), text };
-    },
+    explainAnomaly: (id: number, options: { contextBuckets?: number } = {}) =>
+      explainAnomaly(ctx, id, options),
 
     /** Changes the pass limits (tests; the defaults suit the browser). */
     configureAnomalies(options: AnomalyWiringOptions): void {

@@ -3,7 +3,7 @@ import Dexie from 'dexie';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '$lib/db/database';
 import type { ChangeNotice, PointBatch, SeriesDescriptor } from '$lib/types';
-import { createEngineApi } from '$lib/workers/engine-api';
+import { createEngineApi } from '$lib/workers/engine/api';
 
 let k = 0;
 const names: string[] = [];

@@ -3,7 +3,7 @@ import Dexie from 'dexie';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '$lib/db/database';
 import type { ChangeNotice, SeriesDescriptor } from '$lib/types';
-import { createEngineApi } from '$lib/workers/engine-api';
+import { createEngineApi } from '$lib/workers/engine/api';
 
 const S = 1_000;
 const BASE = Date.UTC(2026, 10, 23, 12, 0);

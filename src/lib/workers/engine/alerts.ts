@@ -40,17 +40,17 @@ import {
   readAlertRules,
   readAllAlertStates,
   readAnomalyScores,
-  readMetaValue,
   updateAlertRules,
-  writeMetaValue,
   type AlertHistoryEntry,
   type AlertPrefs,
   type StoredAlertRule
 } from '$lib/db/alert-store';
+import { DetectorKeyPrefix } from '$lib/db/anomaly-store';
+import { readMetaValue, writeMetaValue } from '$lib/db/meta-store';
 import { runQuery } from '$lib/db/query';
+import { readAllSeries } from '$lib/db/series-store';
 import type { QueryResult, SeriesRecord } from '$lib/types';
-import type { EngineContext, EngineStores } from './engine-api';
-import { DetectorKeyPrefix } from './engine-anomaly';
+import type { EngineContext, EngineStores } from './context';
 
 /**
  * Series an anomaly rule may watch besides the stored ones: the detector's derived event
@@ -218,7 +218,7 @@ export function createAlertsApi(ctx: EngineContext) {
     const { db } = stores;
     const now = ctx.now();
     const rules = (await readAlertRules(db)).filter((r) => r.enabled);
-    const series = rules.length ? await db.series.toArray() : [];
+    const series = rules.length ? await readAllSeries(db) : [];
     const ids = new Map(series.map((s) => [s.key, s.id]));
     // Read once per pass, and only when an anomaly rule asks.
     let events: Promise<SeriesInfo[]> | null = null;
@@ -249,6 +249,7 @@ export function createAlertsApi(ctx: EngineContext) {
           refreshMs: config.stateRefreshMs
         });
         transitions += written.length;
+        await ctx.pause();
       } catch (e) {
         // One failing rule (a series removed mid-pass) must not stop the others.
         failures.push(`${parsed.spec.name}: ${(e as Error)?.message ?? String(e)}`);
@@ -274,15 +275,15 @@ export function createAlertsApi(ctx: EngineContext) {
     }
   }
 
-  ctx.afterRollup.push(async () => {
+  ctx.stages.alert = async () => {
     await runPass();
-  });
+  };
 
   async function checkText(text: string): Promise<RuleCheck> {
     const parsed = parseRule(text);
     if (!parsed.ok) return { ok: false, error: parsed.error, warnings: [] };
     const stores = await ctx.ready();
-    const series: SeriesInfo[] = await stores.db.series.toArray();
+    const series: SeriesInfo[] = await readAllSeries(stores.db);
     if (parsed.spec.condition.kind === 'anomaly') series.push(...(await listEventSeries(stores)));
     return { ok: true, name: parsed.spec.name, warnings: validateRuleAgainst(parsed.spec, series) };
   }
@@ -299,7 +300,7 @@ export function createAlertsApi(ctx: EngineContext) {
       const [rules, states, series] = await Promise.all([
         readAlertRules(db),
         readAllAlertStates(db),
-        db.series.toArray()
+        readAllSeries(db)
       ]);
       const units = new Map(series.map((s) => [s.key, s.unit]));
       return rules.map((r) => {

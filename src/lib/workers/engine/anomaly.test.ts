@@ -4,8 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { detectAnomalies } from '$lib/analytics/anomaly';
 import { openDatabase } from '$lib/db/database';
 import type { ChangeNotice, PointBatch, ResultEvent, SeriesDescriptor } from '$lib/types';
-import { createEngineApi } from '$lib/workers/engine-api';
-import { describeEventSeries, updateLevel } from '$lib/workers/engine-anomaly';
+import { createEngineApi } from '$lib/workers/engine/api';
+import { describeEventSeries, updateLevel } from '$lib/workers/engine/anomaly-events';
 
 const MIN = 60_000;
 const BASE = Date.UTC(2026, 10, 20, 0, 0);

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type DbLifecycle } from '$lib/db/database';
 import { generateDemoData } from '$lib/demo/generate';
 import type { ChangeNotice } from '$lib/types';
-import { createEngineApi } from '$lib/workers/engine-api';
+import { createEngineApi } from '$lib/workers/engine/api';
 
 let k = 0;
 const names: string[] = [];

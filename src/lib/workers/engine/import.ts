@@ -9,8 +9,8 @@ import {
   type ImportCheckpoint
 } from '$lib/db/import-store';
 import type { PointBatch, ResultEvent } from '$lib/types';
-import type { EngineContext } from './engine-api';
-import { columnBuffers } from './transfer';
+import type { EngineContext } from './context';
+import { columnBuffers } from '../transfer';
 
 /** One batch of an import and the checkpoint that records it. */
 export interface ImportCommit {
@@ -93,13 +93,7 @@ export function createImportApi(ctx: EngineContext) {
     if (commit.checkpoint.done) ctx.importRunning(commit.checkpoint.id, false);
     if (commit.events.length > 0) {
       ctx.broadcast({ kind: 'events', count: commit.events.length });
-      for (const hook of ctx.afterEvents) {
-        try {
-          await hook(commit.events);
-        } catch {
-          // Derived views catch up from the table on their next refresh.
-        }
-      }
+      await ctx.eventsStored(commit.events);
     }
     return { points: count, events: commit.events.length };
   }

@@ -6,15 +6,15 @@ import { INSIGHTS_AT_META_KEY } from '$lib/db/analytics-store';
 import { openDatabase } from '$lib/db/database';
 import { generateDemoData } from '$lib/demo/generate';
 import type { ResultEvent } from '$lib/types';
-import { createEngineApi, type EngineApi } from '$lib/workers/engine-api';
+import { createEngineApi, type EngineApi } from '$lib/workers/engine/api';
 import {
   AnalyticsQueryNames,
   computeLatencyAgainstSla,
   mapEventToExecution,
   type InsightsOverview,
   type ResultLogSnapshot
-} from '$lib/workers/engine-analytics';
-import type { AnomalyPassStats } from '$lib/workers/engine-anomaly';
+} from '$lib/workers/engine/analytics';
+import type { AnomalyPassStats } from '$lib/workers/engine/anomaly';
 
 const HOUR = 3_600_000;
 const NOW = Date.UTC(2026, 10, 23, 12);

@@ -63,9 +63,11 @@ import {
   storeInsights
 } from '$lib/db/analytics-store';
 import type { StoredAnomaly, StoredEvent } from '$lib/db/database';
+import { listAnomalies } from '$lib/db/anomaly-store';
 import { runQuery } from '$lib/db/query';
+import { countSeries, readAllSeries } from '$lib/db/series-store';
 import { DAY_MS, DefaultRetention, HOUR_MS, type ResultEvent, type SeriesRecord } from '$lib/types';
-import type { EngineContext } from './engine-api';
+import type { EngineContext } from './context';
 
 export const AnalyticsDefaults = {
   /** Events read from the table per page while (re)building the views. */
@@ -508,7 +510,7 @@ export function createAnalyticsApi(ctx: EngineContext) {
 
   async function collectSeries(now: number, windowMs: number) {
     const { db } = await ctx.ready();
-    const all = await db.series.toArray();
+    const all = await readAllSeries(db);
     const byKey = new Map(all.map((s) => [s.key, s]));
     const out: { record: SeriesRecord; input: InsightSeries }[] = [];
     // Mann–Kendall is quadratic per series: the most recently active ones are analysed.
@@ -570,17 +572,17 @@ export function createAnalyticsApi(ctx: EngineContext) {
     if (views) await sync();
   });
 
-  ctx.afterRollup.push(async ({ now, importing }) => {
+  ctx.stages.insights = async ({ now, importing }) => {
     // Insights over a half-imported file would describe the wrong data, and reading every
     // imported series' raw points took the CPU the import needs (a quarter of a core in the
     // import bench): they wait until the import is done or stopped.
     if (importing) return;
-    const { db } = await ctx.ready();
+    const { db, events } = await ctx.ready();
     const last = await readInsightsGeneratedAt(db);
     if (last !== null && now - last < config.insightsEveryMs) return;
-    if ((await db.series.count()) === 0 && (await db.events.count()) === 0) return;
+    if ((await countSeries(db)) === 0 && (await events.count()) === 0) return;
     await generateAndStore(now, config.windowMs);
-  });
+  };
 
   return {
     /** Folds in events stored since the last call (any tab's), or rebuilds; resolves with the status. */
@@ -754,11 +756,7 @@ export function createAnalyticsApi(ctx: EngineContext) {
         const raw = await metrics.readRaw(frames.record.id, now - windowMs, now);
         frameCompliance = computeFrameBudgetCompliance(raw.v);
       }
-      const recent = await db.anomalies
-        .where('t')
-        .between(now - windowMs, now, true, true)
-        .reverse()
-        .toArray();
+      const recent = await listAnomalies(db, { from: now - windowMs, to: now });
       const buckets = series.reduce((s, x) => s + x.input.t.length, 0);
       const seriesAnomalies = recent.filter((a) => !a.seriesKey.startsWith('events:')).length;
       const kpis = {
@@ -775,7 +773,7 @@ export function createAnalyticsApi(ctx: EngineContext) {
         options.weights
       );
       const units = new Map(series.map((x) => [x.record.key, x.record.unit]));
-      for (const s of await db.series.toArray()) if (!units.has(s.key)) units.set(s.key, s.unit);
+      for (const s of await readAllSeries(db)) if (!units.has(s.key)) units.set(s.key, s.unit);
       const inWindow = stored.filter((i) => i.generatedAt >= now - windowMs);
       return {
         now,

@@ -1,0 +1,38 @@
+import type { SeriesRecord } from '$lib/types';
+import type { TidemarkDb } from './database';
+
+/** Every registered series, in id order. */
+export async function readAllSeries(db: TidemarkDb): Promise<SeriesRecord[]> {
+  return db.series.toArray();
+}
+
+/** How many series are registered. */
+export async function countSeries(db: TidemarkDb): Promise<number> {
+  return db.series.count();
+}
+
+/** The series stored under `key` (its canonical `name{labels}` form), if any. */
+export async function findSeriesByKey(
+  db: TidemarkDb,
+  key: string
+): Promise<SeriesRecord | undefined> {
+  return db.series.where('key').equals(key).first();
+}
+
+/**
+ * Series a rollup pass has work for: late points waiting, or raw points newer than their
+ * rollups. `deferImported`: leave series of file imports out (an import is running).
+ */
+export async function listSeriesDueForRollup(
+  db: TidemarkDb,
+  options: { deferImported: boolean }
+): Promise<SeriesRecord[]> {
+  // Only the ids: late records carry their points, which this check does not need.
+  const lateIds = new Set((await db.late.orderBy('seriesId').uniqueKeys()) as number[]);
+  return (await db.series.toArray()).filter(
+    (s) =>
+      !(options.deferImported && s.source === 'import') &&
+      (lateIds.has(s.id) ||
+        (s.lastT !== undefined && (s.rolledUntil === undefined || s.lastT > s.rolledUntil)))
+  );
+}

@@ -1,0 +1,227 @@
+import { openDatabase, type DbLifecycle, type TidemarkDb } from '$lib/db/database';
+import { EventStore } from '$lib/db/event-store';
+import { isImportActive } from '$lib/db/import-store';
+import { asStorageFull, MetricStore, StorageFullError } from '$lib/db/metric-store';
+import { RollupStore } from '$lib/db/rollup-store';
+import type { ChangeNotice, PointBatch, ResultEvent } from '$lib/types';
+import { IngestQueue } from '../ingest-queue';
+import { createExportApi } from '../engine-export';
+import { createAgentApi } from './agent';
+import { createAlertsApi } from './alerts';
+import { createAnalyticsApi } from './analytics';
+import { createAnomalyApi } from './anomaly';
+import type { EngineContext, EngineStores, RetentionOverrides } from './context';
+import { createDataApi } from './data';
+import { createImportApi } from './import';
+import { createMaintenanceApi, EngineDefaults, type BackgroundTimers } from './maintenance';
+import { createYielder } from './pipeline';
+
+/** API methods that are background work: setLeader, cleanup, rollupPass, run…Pass. */
+const BackgroundCalls = /^(setLeader|cleanup|rollupPass|run\w*Pass)$/;
+
+export interface EngineDeps {
+  /** Opens the database; tests pass fake-indexeddb here. */
+  openDb?: (onLifecycle: (e: DbLifecycle) => void) => Promise<TidemarkDb>;
+  /** Tells other tabs (and this one) that data changed. */
+  broadcast?: (notice: ChangeNotice) => void;
+  now?: () => number;
+  /** IANA zone for day, week and month tiers; the worker's own zone by default. */
+  timeZone?: string;
+  /** Background timers (tests pass fakes or run passes by hand). */
+  setInterval?: BackgroundTimers['setInterval'];
+  clearInterval?: BackgroundTimers['clearInterval'];
+}
+
+/**
+ * The engine: everything that reads or writes the store runs here, in a worker in the
+ * browser and directly in Node tests. Only plain data and transferable typed arrays go in
+ * and out (DESIGN.md contracts). This builds the context the areas share and spreads each
+ * area's methods into one API; the leader's background work is pipeline.ts's stage list.
+ */
+export function createEngineApi(deps: EngineDeps = {}) {
+  const openDb = deps.openDb ?? ((cb) => openDatabase(cb));
+  const broadcast = deps.broadcast ?? (() => {});
+  const now = deps.now ?? (() => Date.now());
+  const lifecycleListeners = new Set<(e: DbLifecycle) => void>();
+  let lastLifecycle: DbLifecycle | null = null;
+  let stores: Promise<EngineStores> | null = null;
+  let timeZone = deps.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC';
+  let retention: RetentionOverrides = {};
+  /** Imports this engine saw end (see EngineContext.importRunning). */
+  const endedImports = new Set<string>();
+  /** Calls of the page in flight: background stages wait for them (pipeline.ts). */
+  let pageCalls = 0;
+
+  function ready(): Promise<EngineStores> {
+    stores ??= openDb((e) => {
+      lastLifecycle = e;
+      for (const listener of lifecycleListeners) listener(e);
+    }).then((db) => ({
+      db,
+      metrics: new MetricStore(db),
+      events: new EventStore(db),
+      rollups: new RollupStore(db)
+    }));
+    return stores;
+  }
+
+  /** Every tab shows a full disk, not only the caller whose write was refused. */
+  function refused(error: unknown, kept: string): unknown {
+    const full = asStorageFull(error, kept);
+    if (full instanceof StorageFullError) {
+      broadcast({
+        kind: 'storage-full',
+        message: (asStorageFull(error, 'Everything stored before it is intact.') as Error).message
+      });
+    }
+    return full;
+  }
+
+  const queue = new IngestQueue(async (batches) => {
+    const { metrics } = await ready();
+    try {
+      const ids = await metrics.registerSeries(batches.map((b) => b.series));
+      await metrics.append(batches.map((b, i) => ({ seriesId: ids[i], t: b.t, v: b.v })));
+      const to = batches.reduce((m, b) => Math.max(m, b.t[b.t.length - 1]), -Infinity);
+      broadcast({ kind: 'points', seriesIds: [...new Set(ids)], to });
+    } catch (error) {
+      throw refused(error, 'The batch was not stored; everything stored before it is intact.');
+    }
+  });
+  const drainQueue = () => queue.drain();
+
+  /** Queues points; resolves after the transaction that stores them completed. */
+  async function ingest(batches: PointBatch[]): Promise<{ points: number }> {
+    await ready();
+    await queue.push(batches);
+    return { points: batches.reduce((s, b) => s + b.t.length, 0) };
+  }
+
+  async function ingestEvents(list: ResultEvent[]): Promise<{ events: number }> {
+    const { events } = await ready();
+    let count: number;
+    try {
+      count = await events.add(list);
+    } catch (error) {
+      throw refused(error, 'These events were not stored; everything stored before is intact.');
+    }
+    broadcast({ kind: 'events', count });
+    await ctx.eventsStored(list);
+    return { events: count };
+  }
+
+  const ctx: EngineContext = {
+    ready,
+    broadcast,
+    now,
+    timeZone: () => timeZone,
+    retention: () => retention,
+    ingest,
+    ingestEvents,
+    async eventsStored(stored) {
+      for (const hook of ctx.afterEvents) {
+        try {
+          await hook(stored);
+        } catch {
+          // Derived views catch up from the table on their next refresh.
+        }
+      }
+    },
+    afterEvents: [],
+    stages: {},
+    pause: createYielder({ busy: () => pageCalls > 0 }),
+    importRunning(id, running) {
+      if (running) {
+        endedImports.delete(id);
+        return;
+      }
+      endedImports.add(id);
+      forgetCounts();
+      broadcast({ kind: 'import-ended', id });
+    },
+    async importActive(at) {
+      const { db } = await ready();
+      return isImportActive(db, {
+        now: at,
+        windowMs: EngineDefaults.importActiveWindowMs,
+        except: endedImports
+      });
+    }
+  };
+
+  const { forgetCounts, ...data } = createDataApi(ctx, { drainQueue });
+  const api = trackCalls({
+    /** Opens the store; resolves with the lifecycle state (so the page can show "blocked"). */
+    async init(): Promise<DbLifecycle> {
+      try {
+        await ready();
+      } catch {
+        // lastLifecycle carries the error; the page shows a recovery screen.
+      }
+      return lastLifecycle ?? { kind: 'open' };
+    },
+
+    /** Subscribes to database lifecycle events (versionchange, blocked, errors). */
+    onLifecycle(listener: (e: DbLifecycle) => void): void {
+      lifecycleListeners.add(listener);
+      if (lastLifecycle) listener(lastLifecycle);
+    },
+
+    setTimeZone(zone: string): void {
+      timeZone = zone;
+    },
+
+    setRetention(overrides: RetentionOverrides): void {
+      retention = { ...overrides };
+    },
+
+    /** Resolves when every queued point is stored. */
+    flush: drainQueue,
+    ingest,
+    ingestEvents,
+    ...data,
+    // Engine areas (one line each): ...createXApi(ctx),
+    ...createMaintenanceApi(ctx, {
+      drainQueue,
+      timers: {
+        setInterval: deps.setInterval ?? ((fn, ms) => setInterval(fn, ms)),
+        clearInterval:
+          deps.clearInterval ?? ((h) => clearInterval(h as ReturnType<typeof setInterval>))
+      }
+    }),
+    ...createAlertsApi(ctx),
+    ...createAnomalyApi(ctx),
+    ...createAnalyticsApi(ctx),
+    ...createAgentApi(ctx),
+    ...createImportApi(ctx),
+    ...createExportApi(ctx)
+  });
+  return api;
+
+  /**
+   * Counts the API's calls in flight, so background stages let them go first. Calls that
+   * run background work themselves (a pass or a cleanup run by hand) do not count, or their
+   * own breaks would wait for them.
+   */
+  function trackCalls<T extends object>(methods: T): T {
+    for (const [name, fn] of Object.entries(methods)) {
+      if (typeof fn !== 'function' || BackgroundCalls.test(name)) continue;
+      (methods as Record<string, unknown>)[name] = (...args: unknown[]) => {
+        pageCalls++;
+        let result: unknown;
+        try {
+          result = fn(...args);
+        } catch (error) {
+          pageCalls--;
+          throw error;
+        }
+        if (result instanceof Promise) return result.finally(() => pageCalls--);
+        pageCalls--;
+        return result;
+      };
+    }
+    return methods;
+  }
+}
+
+export type EngineApi = ReturnType<typeof createEngineApi>;

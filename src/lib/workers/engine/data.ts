@@ -1,0 +1,133 @@
+import { transfer } from 'comlink';
+import { listAnomalies } from '$lib/db/anomaly-store';
+import { clearStoredData, type StoredAnomaly } from '$lib/db/database';
+import { resultBuffers, runQuery } from '$lib/db/query';
+import { countSeries } from '$lib/db/series-store';
+import { generateDemoData } from '$lib/demo/generate';
+import type { Columnar, QueryRequest, QueryResult, ResultEvent, SeriesRecord } from '$lib/types';
+import type { EngineContext, Progress } from './context';
+import { EngineDefaults } from './maintenance';
+
+export interface EngineCounts {
+  series: number;
+  events: number;
+  chunks: number;
+  points: number;
+  bytes: number;
+  rollupBlocks: number;
+  rollupBytes: number;
+}
+
+/** Meta keys that "delete all data" keeps: configuration, not data. */
+const KeptMetaPrefix = 'alerts:';
+
+/**
+ * The engine's reads for pages (queries, raw points, series, events, anomalies, totals) and
+ * the two bulk writes that are not a stream: the demo data set and "delete all data".
+ */
+export function createDataApi(ctx: EngineContext, options: { drainQueue: () => Promise<void> }) {
+  let lastCounts: { at: number; value: EngineCounts } | null = null;
+
+  return {
+    /** counts() answers fresh next time (an import ended). */
+    forgetCounts(): void {
+      lastCounts = null;
+    },
+
+    /** Answers a query at the best tier; typed arrays are transferred, not cloned. */
+    async query(request: QueryRequest): Promise<QueryResult> {
+      const { db, metrics, rollups } = await ctx.ready();
+      const result = await runQuery({
+        db,
+        metrics,
+        rollups,
+        request,
+        timeZone: ctx.timeZone(),
+        retention: ctx.retention()
+      });
+      return transfer(result, resultBuffers(result));
+    },
+
+    async listSeries(): Promise<SeriesRecord[]> {
+      const { metrics } = await ctx.ready();
+      return metrics.listSeries();
+    },
+
+    /** Raw points of one series; the arrays are transferred, not cloned. */
+    async readRaw(seriesId: number, from: number, to: number): Promise<Columnar> {
+      const { metrics } = await ctx.ready();
+      const r = await metrics.readRaw(seriesId, from, to);
+      const out = { t: r.t.slice(), v: r.v.slice() };
+      return transfer(out, [out.t.buffer, out.v.buffer]);
+    },
+
+    /** Stored anomalies, newest first, optionally of one series and a time range. */
+    async listAnomalies(
+      options: { seriesKey?: string; from?: number; to?: number; limit?: number } = {}
+    ): Promise<StoredAnomaly[]> {
+      const { db } = await ctx.ready();
+      return listAnomalies(db, { ...options, limit: options.limit ?? 500 });
+    },
+
+    async recentEvents(limit: number): Promise<ResultEvent[]> {
+      const { events } = await ctx.ready();
+      return events.recent(limit);
+    },
+
+    /**
+     * Stored totals. Reads every chunk and block, in the worker that also commits imports:
+     * while an import runs (any tab) a scan younger than EngineDefaults.countsWhileImportingMs
+     * is answered again instead (with 100 M points stored, a scan per change notice starved
+     * the import). Exact again once the import is done or stopped.
+     */
+    async counts(): Promise<EngineCounts> {
+      const { db, metrics, rollups, events } = await ctx.ready();
+      const at = ctx.now();
+      if (
+        lastCounts &&
+        at - lastCounts.at < EngineDefaults.countsWhileImportingMs &&
+        (await ctx.importActive(at))
+      ) {
+        return lastCounts.value;
+      }
+      const raw = await metrics.rawFootprint();
+      const rolled = await rollups.footprint();
+      const value = {
+        series: await countSeries(db),
+        events: await events.count(),
+        chunks: raw.chunks,
+        points: raw.points,
+        bytes: raw.bytes,
+        rollupBlocks: rolled.records,
+        rollupBytes: rolled.bytes
+      };
+      lastCounts = { at, value };
+      return value;
+    },
+
+    /** Loads the deterministic demo day ending now. */
+    async loadDemo(onProgress?: Progress): Promise<{ points: number; events: number }> {
+      const data = generateDemoData({ end: ctx.now() });
+      let points = 0;
+      const total = data.batches.length + 1;
+      for (let i = 0; i < data.batches.length; i += 4) {
+        const slice = data.batches.slice(i, i + 4);
+        points += (await ctx.ingest(slice)).points;
+        onProgress?.(i + slice.length, total, 'metrics');
+      }
+      const { events } = await ctx.ingestEvents(data.events);
+      onProgress?.(total, total, 'events');
+      return { points, events };
+    },
+
+    /** Deletes every metric, event and derived record. Settings are kept. */
+    async clearAll(): Promise<void> {
+      const { db, metrics } = await ctx.ready();
+      await options.drainQueue();
+      // Data goes; configuration kept in meta (alert rules and their switches) stays.
+      await clearStoredData(db, KeptMetaPrefix);
+      metrics.resetCache();
+      ctx.broadcast({ kind: 'cleared' });
+    }
+  };
+}
