@@ -1,29 +1,29 @@
 import { readInsights } from '$lib/db/analytics-store';
 import { listImportCheckpoints } from '$lib/db/import-store';
 import { runQuery } from '$lib/db/query';
-import { createSketch, type QuantileSketch } from '$lib/tsdb/sketch';
-import { ArchiveFormat, encryptArchive } from '$lib/export/crypto';
 import { createEventCleaner, createEventGroups } from '$lib/export/event-cleaner';
-import type { FileSink } from '$lib/export/file-sink';
 import { ExportWriters, type ExportInventory } from '$lib/export/formats';
+import type { PrivacyRemoval } from '$lib/export/privacy';
+import { createExportProgress, exportFilePrefix } from '$lib/export/progress';
+import { sealFiles } from '$lib/export/seal';
 import {
-  computeFences,
-  suppressOutliers,
-  type Fences,
-  type PrivacyRemoval
-} from '$lib/export/privacy';
-import { clip, estimatePoints, listOutputs, sliceRange, sliceWidthMs } from '$lib/export/slices';
+  clip,
+  estimatePoints,
+  groupByRecord,
+  listOutputs,
+  sliceRange,
+  sliceWidthMs
+} from '$lib/export/slices';
 import {
   ExportCancelledError,
   ExportDefaults,
   type EventGroupsText,
-  type ExportedFile,
   type ExportOutcome,
-  type ExportPhase,
   type ExportProgress,
   type ExportSpec,
   type OutputSeries
 } from '$lib/export/types';
+import { createValueFences } from '$lib/export/value-fences';
 import {
   TierWidthMs,
   type Aggregate,
@@ -55,23 +55,9 @@ export type {
  * Nothing is sent anywhere; the page saves the Blobs only after the user consents.
  */
 
-function stamp(t: number): string {
-  return new Date(t)
-    .toISOString()
-    .replace(/[:.]/g, '-')
-    .replace(/-\d{3}Z$/, 'Z');
-}
-
 function randomHex(bytes: number): string {
   const b = crypto.getRandomValues(new Uint8Array(bytes));
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-}
-
-/** A record's outputs read together, in record order (the default visit). */
-function groupByRecord(outputs: OutputSeries[]): OutputSeries[][] {
-  const byRecord = new Map<number, OutputSeries[]>();
-  for (const o of outputs) byRecord.set(o.record.id, [...(byRecord.get(o.record.id) ?? []), o]);
-  return [...byRecord.values()];
 }
 
 const outKey = (record: SeriesRecord, aggregate: Aggregate | null) =>
@@ -154,14 +140,13 @@ export function createExportApi(ctx: EngineContext) {
     const outputs = listOutputs(records, spec);
     const total =
       Math.max(1, estimatePoints(records, spec.from, spec.to)) * (spec.outliers ? 2 : 1);
-    const progress = { done: 0, total };
-    let lastReport = -Infinity;
-    const report = (label: string, phase: ExportPhase = 'reading', force = false) => {
-      const t = ctx.now();
-      if (!onProgress || (!force && t - lastReport < ExportDefaults.progressMs)) return;
-      lastReport = t;
-      onProgress({ jobId: spec.jobId, phase, done: Math.min(progress.done, total), total, label });
-    };
+    const progress = createExportProgress({
+      jobId: spec.jobId,
+      total,
+      now: () => ctx.now(),
+      onProgress
+    });
+    const report = progress.report;
     report('Starting', 'reading', true);
 
     const removed: PrivacyRemoval[] = [];
@@ -217,10 +202,9 @@ export function createExportApi(ctx: EngineContext) {
       };
     }
 
-    // Outlier fences need the whole range first: one extra read pass, a sketch per output.
-    const fences = new Map<string, Fences>();
-    for (const record of spec.outliers && points ? records : []) {
-      const sketches = new Map<Aggregate | null, QuantileSketch>();
+    // Outlier fences need the whole range first: one extra read pass over every output.
+    const values = createValueFences();
+    for (const record of spec.outliers && points ? records : [])
       await readSlices({
         stores,
         record,
@@ -229,24 +213,16 @@ export function createExportApi(ctx: EngineContext) {
         job,
         onSlice: (cols) => {
           for (const [agg, c] of cols) {
-            let sk = sketches.get(agg);
-            if (!sk) sketches.set(agg, (sk = createSketch()));
-            for (const x of c.v) sk.add(x);
+            values.measure(outKey(record, agg), c.v);
             if (agg === null || agg === spec.aggregates[0]) progress.done += c.t.length;
           }
           report(`Measuring ${record.name}`);
         }
       });
-      for (const [agg, sk] of sketches)
-        fences.set(
-          outKey(record, agg),
-          computeFences({ q1: sk.quantile(0.25), q3: sk.quantile(0.75) })
-        );
-    }
 
     const session = writer.begin({
       spec,
-      prefix: `tidemark-${stamp(createdAt)}`,
+      prefix: exportFilePrefix(createdAt),
       createdAt,
       records,
       outputs,
@@ -256,16 +232,9 @@ export function createExportApi(ctx: EngineContext) {
       inventory
     });
     let pointsWritten = 0;
-    let outliersRemoved = 0;
     /** Hands one slice of an output to the writer, outliers left out; counts progress for the first. */
     const give = (o: OutputSeries, c0: Columnar, first: boolean) => {
-      const f = fences.get(outKey(o.record, o.aggregate));
-      let c = c0;
-      if (f) {
-        const r = suppressOutliers(c0, f);
-        outliersRemoved += r.removed;
-        c = r;
-      }
+      const c = values.filter(outKey(o.record, o.aggregate), c0);
       session.series(o, c);
       pointsWritten += c.t.length;
       if (first) progress.done += c0.t.length;
@@ -327,16 +296,16 @@ export function createExportApi(ctx: EngineContext) {
       points: pointsWritten,
       events,
       removed: [...removed],
-      outliersRemoved
+      outliersRemoved: values.removed()
     });
-    if (outliersRemoved > 0)
-      removed.push({
-        field: 'values',
-        action: 'suppressed',
-        count: outliersRemoved,
-        detail: 'outlying values left out (Tukey far-out fences: Q1 − 3·IQR, Q3 + 3·IQR)'
-      });
-    const files = await sealFiles(spec, written.files, report);
+    const valuesRemoved = values.removal();
+    if (valuesRemoved) removed.push(valuesRemoved);
+    const files = await sealFiles(written.files, {
+      password: spec.password,
+      iterations: spec.iterations,
+      cancelled: () => job.cancelled,
+      onSeal: (name) => report(`Encrypting ${name}`, 'encrypting', true)
+    });
     report('Done', 'done', true);
     if (spec.password)
       written.notes.push(
@@ -350,38 +319,6 @@ export function createExportApi(ctx: EngineContext) {
       removed,
       notes: written.notes
     };
-  }
-
-  /** Finishes each file's Blob and, with a password, seals it (cancellable while it runs). */
-  async function sealFiles(
-    spec: ExportSpec,
-    sinks: FileSink[],
-    report: (label: string, phase: ExportPhase, force: boolean) => void
-  ): Promise<ExportedFile[]> {
-    const out: ExportedFile[] = [];
-    const encrypted = spec.password !== undefined && spec.password !== '';
-    for (const sink of sinks) {
-      let blob = sink.finish();
-      let name = sink.name;
-      let type = sink.type;
-      if (encrypted) {
-        report(`Encrypting ${name}`, 'encrypting', true);
-        const cancelled = () => jobs.get(spec.jobId)?.cancelled ?? false;
-        try {
-          blob = await encryptArchive(blob, {
-            password: spec.password!,
-            iterations: spec.iterations,
-            cancelled
-          });
-        } catch (e) {
-          throw cancelled() ? new ExportCancelledError() : e;
-        }
-        name += ArchiveFormat.extension;
-        type = 'application/octet-stream';
-      }
-      out.push({ name, type, blob, bytes: blob.size, rows: sink.rows, head: sink.head, encrypted });
-    }
-    return out;
   }
 
   return {

@@ -2,6 +2,7 @@ import { createPointWriter, orderSeriesForFormat, type PointStreamFormat } from 
 import { seriesKey } from '../../types/series-key';
 import type { Columnar } from '../../types';
 import { FileSink } from '../file-sink';
+import { groupByRecord } from '../slices';
 import type { OutputSeries } from '../types';
 import { createCompanions } from './companions';
 import type { ExportStart, ExportWriter } from './writer';
@@ -43,14 +44,7 @@ export function visitInFormatOrder(
       outputs.map((o) => o.descriptor)
     );
     if (format === 'openmetrics') return order.map((i) => [outputs[i]]);
-    const byRecord = new Map<number, OutputSeries[]>();
-    for (const i of order) {
-      const o = outputs[i];
-      const list = byRecord.get(o.record.id);
-      if (list) list.push(o);
-      else byRecord.set(o.record.id, [o]);
-    }
-    return [...byRecord.values()];
+    return groupByRecord(order.map((i) => outputs[i]));
   };
 }
 
