@@ -63,13 +63,7 @@ export default ts.config(
   },
   {
     files: ['src/**/*.ts', 'src/**/*.svelte'],
-    ignores: [
-      'src/lib/db/**',
-      '**/*.test.ts',
-      // Technical debt, named (Perfetto's allow-list habit): the export module is being
-      // rewritten into an export registry that pages through db/ functions (issue 19, P3).
-      'src/lib/workers/engine-export.ts'
-    ],
+    ignores: ['src/lib/db/**', '**/*.test.ts'],
     rules: { 'no-restricted-syntax': ['error', dbTableAccess] }
   },
   {

@@ -8,7 +8,7 @@ import { PiiDefaults } from '$lib/export/privacy';
 import { parseMetricFile } from '$lib/ingest';
 import type { PointBatch, ResultEvent } from '$lib/types';
 import { createEngineApi } from '$lib/workers/engine/api';
-import { ExportDefaults, type ExportSpec } from '$lib/workers/engine-export';
+import { ExportDefaults, type ExportSpec } from '$lib/export/types';
 import { collect } from './ingest-helpers';
 
 const NOW = Date.UTC(2026, 10, 23, 12);

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '$lib/db/database';
 import { generateDemoData } from '$lib/demo/generate';
 import { createEngineApi } from '$lib/workers/engine/api';
-import type { ExportSpec } from '$lib/workers/engine-export';
+import type { ExportSpec } from '$lib/export/types';
 import { encryptArchive } from '$lib/export/crypto';
 import {
   createImportWorkerApi,

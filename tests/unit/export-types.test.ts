@@ -1,7 +1,7 @@
 import type { Remote } from 'comlink';
 import { describe, expectTypeOf, it } from 'vitest';
 import type { EngineApi } from '$lib/workers/engine/api';
-import type { ExportOutcome, ExportProgress, ExportSpec } from '$lib/workers/engine-export';
+import type { ExportOutcome, ExportProgress, ExportSpec } from '$lib/export/types';
 
 // Compile-only checks of the export surface of the engine worker (STYLE.md: like Comlink's
 // tests/type-checks.ts): plain data in, plain data and Blobs out.

@@ -390,6 +390,81 @@ describe('the byte paths give exactly what the text paths give', () => {
     );
   });
 
+  it('CSV: comment-header sections, the long layout, two labels and quoted records agree in every path, any chunking, on a resume', () => {
+    // sysstat `sadf -d` sections (a new `#` header starts new series), and a long file with
+    // a name column: rows the byte paths hand to the text path, and section state in csv/index.ts.
+    const sysstat = fc
+      .tuple(
+        fc.constantFrom('h1', 'h2', '"h;3"'),
+        fc.constantFrom('0', '1', 'all'),
+        blockTime,
+        blockCell,
+        blockCell
+      )
+      .map(([h, cpu, t, a, b]) => `${h};600;${t};${cpu};${a};${b}`);
+    const long = fc
+      .tuple(
+        blockTime,
+        fc.constantFrom('cpu', 'mem', '', '"a,b"'),
+        fc.constantFrom('h1', 'h2'),
+        blockCell
+      )
+      .map(([t, n, h, v]) => `${t},${n},${h},${v}`);
+    const layouts = [
+      {
+        header: '# hostname;interval;timestamp;CPU;%user;%system\n',
+        clean: (i: number) => `h1;600;${1_700_000_000 + i};all;${i}.5;2`,
+        line: sysstat,
+        extra: [
+          '# hostname;interval;timestamp;IFACE;rxpck/s;txpck/s',
+          '"h\n1";600;1700000000;eth0;1;2',
+          '# a note'
+        ]
+      },
+      {
+        header: 'time,name,host,value\n',
+        clean: (i: number) => `${1_700_000_000_000 + i},cpu,h${i % 2},${i}`,
+        line: long,
+        extra: ['"1700000000000",mem,"h\n2",3', '', '# note']
+      }
+    ];
+    fc.assert(
+      fc.property(
+        fc
+          .constantFrom(...layouts)
+          .chain((layout) =>
+            fc.tuple(
+              fc.constant(layout),
+              fc.array(
+                fc.oneof(
+                  { arbitrary: layout.line, weight: 4 },
+                  { arbitrary: fc.constantFrom(...layout.extra), weight: 1 }
+                ),
+                { maxLength: 60 }
+              )
+            )
+          ),
+        fc.oneof(fc.integer({ min: 1, max: 300 }), fc.constant(1 << 20)),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        ([layout, body], chunk, resumeAt) => {
+          const clean = Array.from({ length: 20 }, (_v, i) => layout.clean(i));
+          const text = layout.header + [...clean, ...body].join('\n') + '\n';
+          const skipToOffset = resumeOffset(text, resumeAt);
+          const make = (sink: BatchSink) =>
+            createCsvHandler({
+              sink,
+              file: 'f.csv',
+              timeZone: 'UTC',
+              maxLineBytes: 1 << 20,
+              skipToOffset
+            });
+          expectModesAgree(make, enc(text), { chunk, skipToOffset });
+        }
+      ),
+      { numRuns: 300 }
+    );
+  });
+
   it('CSV: the block path reads wide files without a label column and seconds epochs', () => {
     const rows = ['time,load,used'];
     for (let i = 0; i < 200; i++) rows.push(`${1_700_000_000 + i},${(i % 17) / 4},${i * 3}`);

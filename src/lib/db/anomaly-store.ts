@@ -155,6 +155,20 @@ export async function countAnomalies(db: TidemarkDb): Promise<{
   return { total, bySeries, byDetector, newest };
 }
 
+/** Anomalies in [from, to], newest first. */
+export async function readAnomaliesBetween(
+  db: TidemarkDb,
+  from: number,
+  to: number
+): Promise<StoredAnomaly[]> {
+  return db.anomalies.where('t').between(from, to, true, true).reverse().toArray();
+}
+
+/** How many anomalies are stored. */
+export async function countAnomalyRecords(db: TidemarkDb): Promise<number> {
+  return db.anomalies.count();
+}
+
 /** Anomalies of a series around `t` (for an explanation's context). */
 export async function readAnomaliesNear(options: {
   db: TidemarkDb;

@@ -17,6 +17,22 @@ export class EventStore {
     return Number.isFinite(limit) ? q.limit(limit).toArray() : q.toArray();
   }
 
+  /** One page of events in [from, to] by time, `offset` events in (for paged exports). */
+  async page(options: {
+    from: number;
+    to: number;
+    offset: number;
+    limit: number;
+  }): Promise<ResultEvent[]> {
+    const rows = await this.db.events
+      .where('t')
+      .between(options.from, options.to, true, true)
+      .offset(options.offset)
+      .limit(options.limit)
+      .toArray();
+    return rows.map(({ id: _id, ...e }) => e);
+  }
+
   async recent(limit: number): Promise<StoredEvent[]> {
     return this.db.events.orderBy('t').reverse().limit(limit).toArray();
   }

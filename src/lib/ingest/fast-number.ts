@@ -145,3 +145,32 @@ export function parseDecimalToken(
   const v = frac > 0 ? m / POW10[frac] : m;
   return negative ? -v : v;
 }
+
+/**
+ * Parses a Prometheus/OpenMetrics float token (`NaN`, `+Inf`, `-Inf` included).
+ *
+ * Empty or non-numeric input: undefined. Complexity O(length).
+ * @example
+ * parsePromFloat('+Inf') // Infinity
+ */
+export function parsePromFloat(token: string): number | undefined {
+  const last = token.charCodeAt(token.length - 1);
+  // Number() accepts '', ' ', 'Infinity' and hex; a float token ends with a digit or '.'.
+  if ((last >= 48 && last <= 57) || last === 46) {
+    const v = +token;
+    return v === v ? v : undefined;
+  }
+  switch (token) {
+    case 'NaN':
+      return NaN;
+    case '+Inf':
+    case 'Inf':
+    case '+inf':
+    case 'inf':
+      return Infinity;
+    case '-Inf':
+    case '-inf':
+      return -Infinity;
+  }
+  return undefined;
+}

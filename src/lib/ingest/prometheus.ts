@@ -1,7 +1,7 @@
 import type { SeriesKind } from '../types';
 import { IngestError } from './errors';
 import { ByteKeyMap, startsWithBytes } from './byte-keys';
-import { parseDecimalAt, parseDecimalToken } from './fast-number';
+import { parseDecimalAt, parseDecimalToken, parsePromFloat } from './fast-number';
 import { decodeLine } from './lines';
 import { guessCategory, guessUnit, formatSeriesKey } from './naming';
 import type { BatchSink, SeriesSlot } from './sink';
@@ -48,35 +48,6 @@ const FAMILY_SUFFIXES = [
 ];
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-
-/**
- * Parses a Prometheus/OpenMetrics float token (`NaN`, `+Inf`, `-Inf` included).
- *
- * Empty or non-numeric input: undefined. Complexity O(length).
- * @example
- * parsePromFloat('+Inf') // Infinity
- */
-export function parsePromFloat(token: string): number | undefined {
-  const last = token.charCodeAt(token.length - 1);
-  // Number() accepts '', ' ', 'Infinity' and hex; a float token ends with a digit or '.'.
-  if ((last >= 48 && last <= 57) || last === 46) {
-    const v = +token;
-    return v === v ? v : undefined;
-  }
-  switch (token) {
-    case 'NaN':
-      return NaN;
-    case '+Inf':
-    case 'Inf':
-    case '+inf':
-    case 'inf':
-      return Infinity;
-    case '-Inf':
-    case '-inf':
-      return -Infinity;
-  }
-  return undefined;
-}
 
 function skipBlankBytes(b: Uint8Array, from: number, end: number): number {
   let i = from;

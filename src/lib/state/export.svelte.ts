@@ -26,7 +26,7 @@ import type {
   ExportResolution,
   ExportSpec,
   ExportedFile
-} from '$lib/workers/engine-export';
+} from '$lib/export/types';
 
 export type RangePreset = '1h' | '6h' | '24h' | '7d' | '30d' | 'all' | 'custom';
 

@@ -5,7 +5,7 @@ import { asStorageFull, MetricStore, StorageFullError } from '$lib/db/metric-sto
 import { RollupStore } from '$lib/db/rollup-store';
 import type { ChangeNotice, PointBatch, ResultEvent } from '$lib/types';
 import { IngestQueue } from '../ingest-queue';
-import { createExportApi } from '../engine-export';
+import { createExportApi } from './export';
 import { createAgentApi } from './agent';
 import { createAlertsApi } from './alerts';
 import { createAnalyticsApi } from './analytics';

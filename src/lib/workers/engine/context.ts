@@ -17,7 +17,7 @@ export type Progress = (done: number, total: number, label: string) => void;
 export interface EngineStores {
   /**
    * The open database, only to hand to `$lib/db` functions: ESLint rejects table access on
-   * it outside `src/lib/db`. It goes once engine-export.ts takes stores instead.
+   * it outside `src/lib/db`.
    */
   db: TidemarkDb;
   metrics: MetricStore;
