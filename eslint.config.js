@@ -25,7 +25,8 @@ export default ts.config(
   ...ts.configs.recommended,
   ...svelte.configs.recommended,
   {
-    languageOptions: { globals: { ...globals.browser, ...globals.node } }
+    // __BENCH__: true only in the benchmark build (vite.config.ts).
+    languageOptions: { globals: { ...globals.browser, ...globals.node, __BENCH__: 'readonly' } }
   },
   {
     files: ['**/*.svelte', '**/*.svelte.ts', '**/*.svelte.js'],
@@ -160,6 +161,7 @@ export default ts.config(
   {
     ignores: [
       'build/',
+      'build-bench/',
       '.svelte-kit/',
       'dist/',
       'node_modules/',

@@ -1,12 +1,12 @@
 /**
  * First paint of a million points, three ways (bench/dashboard.bench.ts drives this on
- * `/explore?bench=1`): Tidemark's path (typed arrays → min/max per pixel column → Chart.js
+ * `/bench/charts`, a page of the benchmark build only): Tidemark's path (typed arrays → min/max per pixel column → Chart.js
  * with parsing off), Chart.js's own LTTB decimation (objects built, parsing off), and the
- * naive way (objects built, default parsing, no decimation). Only loaded in bench mode.
+ * naive way (objects built, default parsing, no decimation).
  */
 import { Chart } from 'chart.js';
-import { decimateMinMax, PointPool } from './decimate';
-import { createLineChart } from './line-chart';
+import { decimateMinMax, PointPool } from '$lib/charts/decimate';
+import { createLineChart } from '$lib/charts/line-chart';
 
 export type RenderHow = 'tidemark' | 'naive' | 'chartjs-lttb';
 
@@ -84,9 +84,8 @@ export async function renderOnce(
   return { ms: t1 - t0, prepareMs };
 }
 
-/** Exposes `tidemarkChartBench(how, n)` on the window and shows a ready marker. */
-export function installRenderBench(): void {
-  const host = document.getElementById('chart-bench-host') ?? document.body;
+/** Exposes `tidemarkChartBench(how, n)` on the window and shows a ready marker in `host`. */
+export function installRenderBench(host: HTMLElement): void {
   (globalThis as unknown as { tidemarkChartBench: unknown }).tidemarkChartBench = (
     how: RenderHow,
     n: number

@@ -8,7 +8,7 @@ export interface BenchHandle {
   background: Remote<EngineApi>;
 }
 
-/** Workers for the benchmark page (only /bench loads this). */
+/** Workers for the benchmark page (only /bench of the benchmark build loads this). */
 export function startBench(): BenchHandle {
   const bench = wrap<BenchApi>(
     new Worker(new URL('../workers/bench.worker.ts', import.meta.url), { type: 'module' })
