@@ -62,6 +62,7 @@ export default ts.config(
     files: [
       'src/lib/analytics/**',
       'src/lib/tsdb/**',
+      'src/lib/time/**',
       'src/lib/ingest/**',
       'src/lib/alerts/**',
       'src/lib/export/**',
@@ -82,6 +83,7 @@ export default ts.config(
     files: [
       'src/lib/analytics/**',
       'src/lib/tsdb/**',
+      'src/lib/time/**',
       'src/lib/ingest/**',
       'src/lib/alerts/**',
       'src/lib/export/**',
