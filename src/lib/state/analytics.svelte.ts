@@ -14,6 +14,7 @@ import type {
   UsageResult,
   UsageWindowType
 } from '$lib/analytics/usage';
+import type { SlaSettings } from '$lib/db/settings';
 import type { ResultEvent } from '$lib/types';
 import type {
   AnalyticsQueryName,
@@ -27,12 +28,6 @@ import type {
 import type { AnomalyExplanationView } from '$lib/workers/engine-anomaly';
 import type { AppState } from './app.svelte';
 
-/** SLA defaults: a p95 budget per action type, editable on the Events page and kept locally. */
-export const SlaDefaults = {
-  defaultThresholdMs: 60_000,
-  storageKey: 'tidemark:sla-thresholds'
-} as const;
-
 /** Entities the Usage page compares (the selected one and the most used others). */
 export const UsageCompareCount = 5;
 
@@ -41,48 +36,6 @@ export const HourlyHoursShown = 24;
 
 /** How long to wait after a change notice before re-querying (notices come in bursts). */
 export const RefreshDebounceMs = 750;
-
-export interface SlaSettings {
-  defaultThresholdMs: number;
-  thresholdsMs: Record<string, number>;
-}
-
-/** Reads the SLA thresholds saved in this browser; defaults when none or unreadable. */
-export function loadSlaSettings(
-  storage: Storage | undefined = globalThis.localStorage
-): SlaSettings {
-  try {
-    const raw = storage?.getItem(SlaDefaults.storageKey);
-    if (raw) {
-      const parsed = JSON.parse(raw) as Partial<SlaSettings>;
-      const thresholds: Record<string, number> = {};
-      for (const [k, v] of Object.entries(parsed.thresholdsMs ?? {})) {
-        if (typeof v === 'number' && v > 0 && Number.isFinite(v)) thresholds[k] = v;
-      }
-      const d = parsed.defaultThresholdMs;
-      return {
-        defaultThresholdMs:
-          typeof d === 'number' && d > 0 && Number.isFinite(d) ? d : SlaDefaults.defaultThresholdMs,
-        thresholdsMs: thresholds
-      };
-    }
-  } catch {
-    // Unreadable or disabled storage: fall back to the defaults.
-  }
-  return { defaultThresholdMs: SlaDefaults.defaultThresholdMs, thresholdsMs: {} };
-}
-
-/** Saves the SLA thresholds in this browser; a failure (private mode, full) keeps them for the session. */
-export function saveSlaSettings(
-  sla: SlaSettings,
-  storage: Storage | undefined = globalThis.localStorage
-): void {
-  try {
-    storage?.setItem(SlaDefaults.storageKey, JSON.stringify(sla));
-  } catch {
-    // The thresholds still apply to this session.
-  }
-}
 
 /**
  * Checks an SLA threshold typed in seconds; returns the milliseconds or a message saying
@@ -96,6 +49,11 @@ export function parseSlaSeconds(text: string): { ms: number } | { error: string 
   if (value <= 0) return { error: 'The threshold must be more than 0 seconds.' };
   if (value > 86_400) return { error: 'The threshold must be at most 86,400 seconds (one day).' };
   return { ms: Math.round(value * 1000) };
+}
+
+/** Saves SLA thresholds; when they cannot be stored (private mode, full) they hold for the session. */
+async function keepSla(app: AppState, sla: SlaSettings): Promise<void> {
+  await app.settings.update({ sla }).catch(() => undefined);
 }
 
 /** Runs `fn` and keeps only the newest call's answer. */
@@ -121,7 +79,6 @@ function runQuery<N extends AnalyticsQueryName>(
 export class EventsPageState {
   organisationId = $state('');
   actionType = $state('');
-  sla = $state.raw<SlaSettings>(loadSlaSettings());
   snapshot = $state.raw<ResultLogSnapshot | null>(null);
   topErrors = $state.raw<ErrorMessageCount[]>([]);
   violations = $state.raw<SlaViolationSummary[]>([]);
@@ -136,6 +93,11 @@ export class EventsPageState {
 
   constructor(app: AppState) {
     this.app = app;
+  }
+
+  /** SLA thresholds (the settings' copy, so every tab and page sees the same). */
+  get sla(): SlaSettings {
+    return this.app.settings.current.sla;
   }
 
   /** Action types seen in the distribution (for the filter and the SLA table). */
@@ -212,10 +174,9 @@ export class EventsPageState {
     }
   }
 
-  /** Saves SLA thresholds (ms) in this browser and re-runs the SLA question. */
+  /** Saves SLA thresholds (ms) with the settings and re-runs the SLA question. */
   async setSla(next: SlaSettings): Promise<void> {
-    this.sla = next;
-    saveSlaSettings(next);
+    await keepSla(this.app, next);
     await this.load();
   }
 }
@@ -394,8 +355,6 @@ export class UsagePageState {
 /** The Insights page: insights, health, trends, forecasts and recent anomalies. */
 export class InsightsPageState {
   overview = $state.raw<InsightsOverview | null>(null);
-  /** SLA thresholds the latency KPI uses: the Events page's, with the default editable here. */
-  sla = $state.raw<SlaSettings>(loadSlaSettings());
   loading = $state(false);
   error = $state<string | null>(null);
   /** Data changed since the overview was computed (the page offers a refresh). */
@@ -405,6 +364,11 @@ export class InsightsPageState {
 
   constructor(app: AppState) {
     this.app = app;
+  }
+
+  /** SLA thresholds the latency KPI uses: the Events page's, with the default editable here. */
+  get sla(): SlaSettings {
+    return this.app.settings.current.sla;
   }
 
   async load(): Promise<void> {
@@ -445,8 +409,7 @@ export class InsightsPageState {
 
   /** Changes the default SLA threshold (kept with the Events page's) and recomputes. */
   async setDefaultSla(ms: number): Promise<void> {
-    this.sla = { ...loadSlaSettings(), defaultThresholdMs: ms };
-    saveSlaSettings(this.sla);
+    await keepSla(this.app, { ...this.sla, defaultThresholdMs: ms });
     await this.load();
   }
 }

@@ -1,6 +1,6 @@
 import { getContext, setContext } from 'svelte';
 import type { DbLifecycle } from '$lib/db/database';
-import { loadSettings, saveSettings, type Settings, type Theme } from '$lib/db/settings';
+import type { Theme } from '$lib/db/settings';
 import type { ChangeNotice, RetentionKey, StorageStatus } from '$lib/types';
 import { CHANGES_CHANNEL } from '$lib/workers/channels';
 import {
@@ -12,6 +12,7 @@ import {
 } from '$lib/workers/engine-client';
 import type { EngineCounts } from '$lib/workers/engine-api';
 import { electLeader } from '$lib/workers/leader';
+import { SettingsState } from './settings.svelte';
 
 /**
  * What every page reads: the engine of this tab, whether this tab leads, the database's
@@ -22,7 +23,8 @@ export class AppState {
   leader = $state(false);
   counts = $state.raw<EngineCounts | null>(null);
   storage = $state.raw<StorageStatus>({ usage: null, quota: null, persisted: null });
-  settings = $state.raw<Settings | null>(null);
+  /** The user's settings, for every page and state class (one copy per tab). */
+  readonly settings = new SettingsState();
   /** Bumps on every change notice, so pages can re-query. */
   changes = $state(0);
   lastNotice = $state.raw<ChangeNotice | null>(null);
@@ -41,8 +43,8 @@ export class AppState {
   }
 
   async start(): Promise<void> {
-    this.settings = await loadSettings().catch(() => null);
-    applyTheme(this.settings?.theme ?? 'auto');
+    const settings = await this.settings.load();
+    applyTheme(settings.theme);
     const engine = this.engine;
     // Browser tests (crash, quota) drive this tab's own engine; only under automation.
     if (navigator.webdriver)
@@ -50,7 +52,7 @@ export class AppState {
     await engine.onLifecycle(proxy((e: DbLifecycle) => (this.lifecycle = e)));
     this.#channel = new BroadcastChannel(CHANGES_CHANNEL);
     this.#channel.onmessage = (ev: MessageEvent<ChangeNotice>) => this.#noticed(ev.data);
-    await engine.setRetention(this.settings?.retentionOverrides ?? {});
+    await engine.setRetention(settings.retentionOverrides);
     const lifecycle = await engine.init();
     this.lifecycle = lifecycle;
     document.documentElement.dataset.leader = 'false';
@@ -67,9 +69,9 @@ export class AppState {
   /** The leader's background engine: rollups, retention, detectors. */
   async #startBackground(): Promise<void> {
     const bg = getBackgroundEngine();
-    const zone = this.settings?.timeZone;
+    const zone = this.settings.current.timeZone;
     if (zone) await bg.setTimeZone(zone);
-    await bg.setRetention(this.settings?.retentionOverrides ?? {});
+    await bg.setRetention(this.settings.current.retentionOverrides);
     await bg.init();
     await bg.setLeader(true);
   }
@@ -146,25 +148,25 @@ export class AppState {
    * this tab's engines now, the others when the settings notice reaches them.
    */
   async setRetention(overrides: Partial<Record<RetentionKey, number>>): Promise<void> {
-    this.settings = await saveSettings({ retentionOverrides: { ...overrides } });
+    await this.settings.update({ retentionOverrides: { ...overrides } });
     await this.#applyRetention();
     this.#channel?.postMessage({ kind: 'settings' } satisfies ChangeNotice);
   }
 
   async #reloadSettings(): Promise<void> {
-    this.settings = await loadSettings().catch(() => this.settings);
+    await this.settings.reload();
     await this.#applyRetention();
   }
 
   async #applyRetention(): Promise<void> {
-    const overrides = this.settings?.retentionOverrides ?? {};
+    const overrides = this.settings.current.retentionOverrides;
     await this.engine.setRetention(overrides);
     if (this.leader) await getBackgroundEngine().setRetention(overrides);
   }
 
   async setTheme(theme: Theme): Promise<void> {
     applyTheme(theme);
-    this.settings = await saveSettings({ theme });
+    await this.settings.update({ theme });
   }
 }
 
