@@ -27,6 +27,7 @@ import type {
 } from '$lib/workers/engine-analytics';
 import type { AnomalyExplanationView } from '$lib/workers/engine-anomaly';
 import type { AppState } from './app.svelte';
+import { engineQuery, type EngineQuery } from './engine-query.svelte';
 
 /** Entities the Usage page compares (the selected one and the most used others). */
 export const UsageCompareCount = 5;
@@ -34,8 +35,8 @@ export const UsageCompareCount = 5;
 /** Hours of the hourly view the Events page shows. */
 export const HourlyHoursShown = 24;
 
-/** How long to wait after a change notice before re-querying (notices come in bursts). */
-export const RefreshDebounceMs = 750;
+/** Notices after which the event-based pages re-query (points and alerts do not change events). */
+export const EventChangeKinds = ['events', 'cleared', 'import-ended'] as const;
 
 /**
  * Checks an SLA threshold typed in seconds; returns the milliseconds or a message saying
@@ -202,39 +203,41 @@ export const AnalystQuestions: { name: AnalyticsQueryName; label: string }[] = [
 /** One analyst question's answer as rows of plain values, for a generic table. */
 export class QuestionState {
   name = $state<AnalyticsQueryName>('slowestTriggers');
-  rows = $state.raw<Record<string, unknown>[] | null>(null);
-  loading = $state(false);
-  error = $state<string | null>(null);
-  #latest = createLatest();
   readonly app: AppState;
+  #query: EngineQuery<Record<string, unknown>[]>;
 
-  constructor(app: AppState) {
+  /**
+   * Create it during a component's initialisation: it asks on open, again when the question or
+   * `organisationId()` changes, and after new events.
+   */
+  constructor(app: AppState, organisationId: () => string | undefined) {
     this.app = app;
+    this.#query = engineQuery(app, () => this.#ask(organisationId()), { on: EventChangeKinds });
+  }
+
+  /** The answer's rows, flattened; null until the first answer. */
+  get rows(): Record<string, unknown>[] | null {
+    return this.#query.current ?? null;
+  }
+
+  get loading(): boolean {
+    return this.#query.isLoading;
+  }
+
+  get error(): string | null {
+    return this.#query.error?.message ?? null;
   }
 
   /** Asks the chosen question, scoped to the organisation when one is given. */
-  async ask(organisationId: string | undefined): Promise<void> {
-    if (this.app.lifecycle?.kind !== 'open') return;
-    this.loading = true;
+  async #ask(organisationId: string | undefined): Promise<Record<string, unknown>[]> {
     const name = this.name;
     const params = {
       organisationId,
       ...(name === 'successRateOverTime' ? { interval: 'day' } : {})
     };
-    try {
-      await this.#latest(
-        () => runQuery(this.app, name, params as AnalyticsQueryParams<typeof name>),
-        (result) => {
-          const list = Array.isArray(result) ? result : [result];
-          this.rows = list.map((r) => flattenRow(r as Record<string, unknown>));
-          this.error = null;
-        }
-      );
-    } catch (e) {
-      this.error = (e as Error).message;
-    } finally {
-      this.loading = false;
-    }
+    const result = await runQuery(this.app, name, params as AnalyticsQueryParams<typeof name>);
+    const list = Array.isArray(result) ? result : [result];
+    return list.map((r) => flattenRow(r as Record<string, unknown>));
   }
 }
 
@@ -412,20 +415,6 @@ export class InsightsPageState {
     await keepSla(this.app, { ...this.sla, defaultThresholdMs: ms });
     await this.load();
   }
-}
-
-/** Calls `fn` once `ms` after the last call (notices arrive in bursts while data streams). */
-export function createDebounce(fn: () => void, ms = RefreshDebounceMs) {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return {
-    schedule(): void {
-      clearTimeout(timer);
-      timer = setTimeout(fn, ms);
-    },
-    cancel(): void {
-      clearTimeout(timer);
-    }
-  };
 }
 
 const percentFormat = new Intl.NumberFormat(undefined, {

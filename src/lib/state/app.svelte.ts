@@ -36,6 +36,7 @@ export class AppState {
   #resign: (() => void) | null = null;
   #storageTimer: ReturnType<typeof setTimeout> | undefined;
   #countsTimer: ReturnType<typeof setTimeout> | undefined;
+  #listeners: ((notice: ChangeNotice) => void)[] = [];
 
   get engine(): EngineRemote {
     this.#engine ??= getEngine();
@@ -100,9 +101,16 @@ export class AppState {
     this.#channel?.close();
   }
 
+  /** Calls `listener` with every change notice from any tab; returns the unsubscribe. */
+  subscribe(listener: (notice: ChangeNotice) => void): () => void {
+    this.#listeners = [...this.#listeners, listener];
+    return () => (this.#listeners = this.#listeners.filter((l) => l !== listener));
+  }
+
   /** The engine of this tab posts on its own channel object, so its notices arrive here too. */
   #noticed(notice: ChangeNotice): void {
     this.lastNotice = notice;
+    for (const listener of this.#listeners) listener(notice);
     if (notice.kind === 'storage-full') this.storageFull = notice.message;
     if (notice.kind === 'settings') void this.#reloadSettings();
     if (notice.kind === 'cleared') this.storageFull = null;
