@@ -39,7 +39,8 @@ export default ts.config(
   ...ts.configs.recommended,
   ...svelte.configs.recommended,
   {
-    languageOptions: { globals: { ...globals.browser, ...globals.node } }
+    // __BENCH__: true only in the benchmark build (vite.config.ts).
+    languageOptions: { globals: { ...globals.browser, ...globals.node, __BENCH__: 'readonly' } }
   },
   {
     files: ['**/*.svelte', '**/*.svelte.ts', '**/*.svelte.js'],
@@ -80,6 +81,7 @@ export default ts.config(
     files: [
       'src/lib/analytics/**',
       'src/lib/tsdb/**',
+      'src/lib/time/**',
       'src/lib/ingest/**',
       'src/lib/alerts/**',
       'src/lib/export/**',
@@ -100,6 +102,7 @@ export default ts.config(
     files: [
       'src/lib/analytics/**',
       'src/lib/tsdb/**',
+      'src/lib/time/**',
       'src/lib/ingest/**',
       'src/lib/alerts/**',
       'src/lib/export/**',
@@ -188,6 +191,7 @@ export default ts.config(
   {
     ignores: [
       'build/',
+      'build-bench/',
       '.svelte-kit/',
       'dist/',
       'node_modules/',

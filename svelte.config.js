@@ -13,7 +13,13 @@ const agentOrigins = [
 const config = {
   preprocess: vitePreprocess(),
   kit: {
-    adapter: adapter({ fallback: '200.html', strict: true }),
+    // The benchmark variant (BENCH=1, see vite.config.ts) goes to its own folder.
+    adapter: adapter({
+      pages: process.env.BENCH === '1' ? 'build-bench' : 'build',
+      assets: process.env.BENCH === '1' ? 'build-bench' : 'build',
+      fallback: '200.html',
+      strict: true
+    }),
     serviceWorker: { register: false },
     version: { pollInterval: 60_000 },
     csp: {

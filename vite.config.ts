@@ -1,8 +1,16 @@
 import { sveltekit } from '@sveltejs/kit/vite';
 import { defineConfig } from 'vitest/config';
 
+/**
+ * `BENCH=1` builds the benchmark variant of the site (bench/browser.ts): it adds the pages under
+ * src/routes/(dev)/ and the benchmark workers. The production build leaves them out, since
+ * `__BENCH__` is false there and the bundler drops what it guards.
+ */
+const bench = process.env.BENCH === '1';
+
 export default defineConfig({
   plugins: [sveltekit()],
+  define: { __BENCH__: JSON.stringify(bench) },
   worker: { format: 'es' },
   optimizeDeps: { include: ['comlink', 'dexie', 'idb-keyval', 'fflate', 'papaparse'] },
   server: { port: 5173, strictPort: false },

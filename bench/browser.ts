@@ -34,19 +34,22 @@ export async function openBenchPage(
   port = Number(process.env.BENCH_PORT ?? 4399)
 ): Promise<BenchBrowser> {
   if (!process.env.BENCH_NO_BUILD) {
+    // The benchmark variant of the site (BENCH=1: the (dev) pages and the bench workers).
     // The build's output goes to stderr: stdout carries only the bench's JSON lines (the
     // service worker's build logs whatever --logLevel says).
     const b = spawnSync('npx', ['vite', 'build', '--logLevel', 'error'], {
-      stdio: ['ignore', 2, 'inherit']
+      stdio: ['ignore', 2, 'inherit'],
+      env: { ...process.env, BENCH: '1' }
     });
     if (b.status !== 0) throw new Error('build failed');
   }
   server = spawn(
     'npx',
     ['vite', 'preview', '--port', String(port), '--strictPort', '--host', '127.0.0.1'],
+    // BENCH=1 here too, so vite.config.ts and svelte.config.js agree with the build.
     // Its own process group, so close() stops vite itself and not only the npx wrapper
     // (a stray server kept the port and served a stale build to the next run).
-    { stdio: 'ignore', detached: true }
+    { stdio: 'ignore', detached: true, env: { ...process.env, BENCH: '1' } }
   );
   const origin = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {

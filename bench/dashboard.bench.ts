@@ -54,7 +54,7 @@ async function heapMb(cdp: CDPSession): Promise<number> {
   return usedSize / 1024 / 1024;
 }
 
-const b = await openBenchPage('/explore?bench=1');
+const b = await openBenchPage('/bench/charts');
 const { page } = b;
 page.setDefaultTimeout(0);
 await page.setViewportSize({ width: 1600, height: 1100 });

@@ -48,7 +48,9 @@ const agentOk = run('agent tests', 'npx', [
 ]);
 steps.push(['agent', agentOk]);
 countVitest('test-results/vitest-agent.json');
-const buildOk = run('build', 'npx', ['vite', 'build']);
+const buildOk =
+  run('build', 'npx', ['vite', 'build']) &&
+  run('no benchmarks in the build', 'node', ['scripts/check-build.mjs', 'build']);
 steps.push(['build', buildOk]);
 if (buildOk) {
   const e2eOk = run('end-to-end tests', 'npx', ['playwright', 'test', '--reporter=list,json'], {

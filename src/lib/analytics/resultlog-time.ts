@@ -4,6 +4,7 @@
  * tz database falls on a quarter-hour boundary and formatting is ~10 µs a call, far too
  * slow to repeat for each of a million events.
  */
+import { assertTimeZone, getZoneOffset, isUtcZone } from '$lib/time/zone';
 import { DAY_MS, HOUR_MS } from '$lib/types';
 
 const QuarterHourMs = 900_000;
@@ -33,19 +34,8 @@ export interface ZoneCalendar {
  * @example createZoneCalendar('Europe/London').dayStart(Date.UTC(2026, 2, 29, 12)) // 2026-03-29T00:00Z
  */
 export function createZoneCalendar(timeZone: string = 'UTC'): ZoneCalendar {
-  const utc = timeZone === 'UTC' || timeZone === 'Etc/UTC';
-  const format = utc
-    ? null
-    : new Intl.DateTimeFormat('en-US', {
-        timeZone,
-        hourCycle: 'h23',
-        year: 'numeric',
-        month: 'numeric',
-        day: 'numeric',
-        hour: 'numeric',
-        minute: 'numeric',
-        second: 'numeric'
-      });
+  const utc = isUtcZone(timeZone);
+  assertTimeZone(timeZone);
   const cache = new Map<number, number>();
   // The last quarter hour looked up: sorted input hits it ~99% of the time, and two
   // comparisons are far cheaper than a division and a Map lookup.
@@ -53,27 +43,13 @@ export function createZoneCalendar(timeZone: string = 'UTC'): ZoneCalendar {
   let lastTo = NaN;
   let lastOffset = 0;
 
-  const computeOffset = (t: number): number => {
-    const parts = format!.formatToParts(new Date(t));
-    const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-    const local = Date.UTC(
-      get('year'),
-      get('month') - 1,
-      get('day'),
-      get('hour'),
-      get('minute'),
-      get('second')
-    );
-    return local - (t - (((t % 1000) + 1000) % 1000));
-  };
-
   const offsetAt = (t: number): number => {
     if (utc) return 0;
     if (t >= lastFrom && t < lastTo) return lastOffset;
     const key = Math.floor(t / QuarterHourMs);
     let off = cache.get(key);
     if (off === undefined) {
-      off = computeOffset(key * QuarterHourMs);
+      off = getZoneOffset(key * QuarterHourMs, timeZone);
       cache.set(key, off);
     }
     lastFrom = key * QuarterHourMs;

@@ -2,6 +2,7 @@
  * A time axis without a date library: the x scale is linear in epoch ms, and these pure
  * functions choose tick positions on round time steps and format them for the span shown.
  */
+import { dateTimeFormat } from '$lib/time/zone';
 
 const SECOND = 1_000;
 const MINUTE = 60_000;
@@ -79,25 +80,17 @@ export function chooseTimeLabelStyle(spanMs: number): TimeLabelStyle {
   return 'years';
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
 /** Formats a tick in the given style (Intl, the user's locale and zone unless one is given). */
 export function formatTimeTick(t: number, style: TimeLabelStyle, timeZone?: string): string {
-  const key = `${style}|${timeZone ?? ''}`;
-  let f = formatters.get(key);
-  if (!f) {
-    const options: Intl.DateTimeFormatOptions =
-      style === 'seconds'
-        ? { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }
-        : style === 'minutes'
-          ? { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }
-          : style === 'days'
-            ? { month: 'short', day: 'numeric' }
-            : style === 'months'
-              ? { month: 'short', year: 'numeric' }
-              : { year: 'numeric' };
-    f = new Intl.DateTimeFormat(undefined, { ...options, timeZone });
-    formatters.set(key, f);
-  }
-  return f.format(t);
+  const options: Intl.DateTimeFormatOptions =
+    style === 'seconds'
+      ? { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }
+      : style === 'minutes'
+        ? { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }
+        : style === 'days'
+          ? { month: 'short', day: 'numeric' }
+          : style === 'months'
+            ? { month: 'short', year: 'numeric' }
+            : { year: 'numeric' };
+  return dateTimeFormat({ ...options, timeZone }).format(t);
 }

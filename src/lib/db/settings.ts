@@ -8,6 +8,12 @@ export const SETTINGS_DB = 'tidemark-settings';
 
 export type Theme = 'auto' | 'light' | 'dark';
 
+/** SLA thresholds: a p95 budget per action type (Events page), and the default for the rest. */
+export interface SlaSettings {
+  defaultThresholdMs: number;
+  thresholdsMs: Record<string, number>;
+}
+
 export interface Settings {
   theme: Theme;
   timeZone: string | null;
@@ -16,6 +22,7 @@ export interface Settings {
   agentToken: string;
   retentionOverrides: Record<string, number>;
   collectors: Record<string, boolean>;
+  sla: SlaSettings;
 }
 
 export const DefaultSettings: Settings = {
@@ -25,12 +32,21 @@ export const DefaultSettings: Settings = {
   agentToken: '',
   retentionOverrides: {},
   // Opt-in: measuring costs a little of every frame, so the user turns each one on.
-  collectors: {}
+  collectors: {},
+  sla: { defaultThresholdMs: 60_000, thresholdsMs: {} }
 };
+
+/** Where settings are kept: the settings database, or another one (tests). */
+export type SettingsStore = UseStore;
+
+/** Opens a settings store in the database `name` (SETTINGS_DB for the app's). */
+export function openSettingsStore(name: string = SETTINGS_DB): SettingsStore {
+  return createStore(name, 'kv');
+}
 
 let defaultStore: UseStore | undefined;
 function settingsStore(): UseStore {
-  defaultStore ??= createStore(SETTINGS_DB, 'kv');
+  defaultStore ??= openSettingsStore();
   return defaultStore;
 }
 

@@ -5,7 +5,6 @@ import {
   normaliseAgentUrl,
   type AgentClientStatus
 } from '$lib/collectors/agent-client';
-import { loadSettings, saveSettings } from '$lib/db/settings';
 import type { AppState } from './app.svelte';
 
 /** BroadcastChannel on which the leader tab shares the agent connection's status. */
@@ -85,7 +84,7 @@ export class AgentState {
         'That is not a pairing token: the agent prints one of 43 characters after “Pairing token:”.'
       );
     }
-    await saveSettings({ agentUrl: url, agentToken: token });
+    await this.#app.settings.update({ agentUrl: url, agentToken: token });
     this.url = url;
     this.token = token;
     this.#restart();
@@ -94,7 +93,7 @@ export class AgentState {
 
   /** Forgets the token and closes the connection. */
   async unpair(): Promise<void> {
-    await saveSettings({ agentToken: '' });
+    await this.#app.settings.update({ agentToken: '' });
     this.token = '';
     this.#post({ kind: 'config' });
   }
@@ -104,12 +103,12 @@ export class AgentState {
     this.#client?.retryNow();
   }
 
-  async #load(): Promise<void> {
-    const settings = await loadSettings().catch(() => null);
-    if (settings) {
-      this.url = settings.agentUrl || AgentClientDefaults.url;
-      this.token = settings.agentToken ?? '';
-    }
+  /** Reads URL and token from the settings; `fresh` re-reads them (another tab paired). */
+  async #load(fresh = false): Promise<void> {
+    const settings = this.#app.settings;
+    const current = await (fresh ? settings.reload() : settings.load());
+    this.url = current.agentUrl || AgentClientDefaults.url;
+    this.token = current.agentToken ?? '';
     this.#loaded = true;
   }
 
@@ -187,7 +186,7 @@ export class AgentState {
     } else if (notice.kind === 'ask') {
       if (this.here) this.#post({ kind: 'status', status: this.status });
     } else if (notice.kind === 'config') {
-      void this.#load().then(() => {
+      void this.#load(true).then(() => {
         this.#restart();
         if (!this.here && !this.paired) this.status = IdleStatus;
       });

@@ -14,6 +14,7 @@ import type {
   UsageResult,
   UsageWindowType
 } from '$lib/analytics/usage';
+import type { SlaSettings } from '$lib/db/settings';
 import type { ResultEvent } from '$lib/types';
 import type {
   AnalyticsQueryName,
@@ -26,12 +27,7 @@ import type {
 } from '$lib/workers/engine/analytics';
 import type { AnomalyExplanationView } from '$lib/workers/engine/anomaly-explain';
 import type { AppState } from './app.svelte';
-
-/** SLA defaults: a p95 budget per action type, editable on the Events page and kept locally. */
-export const SlaDefaults = {
-  defaultThresholdMs: 60_000,
-  storageKey: 'tidemark:sla-thresholds'
-} as const;
+import { engineQuery, type EngineQuery } from './engine-query.svelte';
 
 /** Entities the Usage page compares (the selected one and the most used others). */
 export const UsageCompareCount = 5;
@@ -39,50 +35,8 @@ export const UsageCompareCount = 5;
 /** Hours of the hourly view the Events page shows. */
 export const HourlyHoursShown = 24;
 
-/** How long to wait after a change notice before re-querying (notices come in bursts). */
-export const RefreshDebounceMs = 750;
-
-export interface SlaSettings {
-  defaultThresholdMs: number;
-  thresholdsMs: Record<string, number>;
-}
-
-/** Reads the SLA thresholds saved in this browser; defaults when none or unreadable. */
-export function loadSlaSettings(
-  storage: Storage | undefined = globalThis.localStorage
-): SlaSettings {
-  try {
-    const raw = storage?.getItem(SlaDefaults.storageKey);
-    if (raw) {
-      const parsed = JSON.parse(raw) as Partial<SlaSettings>;
-      const thresholds: Record<string, number> = {};
-      for (const [k, v] of Object.entries(parsed.thresholdsMs ?? {})) {
-        if (typeof v === 'number' && v > 0 && Number.isFinite(v)) thresholds[k] = v;
-      }
-      const d = parsed.defaultThresholdMs;
-      return {
-        defaultThresholdMs:
-          typeof d === 'number' && d > 0 && Number.isFinite(d) ? d : SlaDefaults.defaultThresholdMs,
-        thresholdsMs: thresholds
-      };
-    }
-  } catch {
-    // Unreadable or disabled storage: fall back to the defaults.
-  }
-  return { defaultThresholdMs: SlaDefaults.defaultThresholdMs, thresholdsMs: {} };
-}
-
-/** Saves the SLA thresholds in this browser; a failure (private mode, full) keeps them for the session. */
-export function saveSlaSettings(
-  sla: SlaSettings,
-  storage: Storage | undefined = globalThis.localStorage
-): void {
-  try {
-    storage?.setItem(SlaDefaults.storageKey, JSON.stringify(sla));
-  } catch {
-    // The thresholds still apply to this session.
-  }
-}
+/** Notices after which the event-based pages re-query (points and alerts do not change events). */
+export const EventChangeKinds = ['events', 'cleared', 'import-ended'] as const;
 
 /**
  * Checks an SLA threshold typed in seconds; returns the milliseconds or a message saying
@@ -96,6 +50,11 @@ export function parseSlaSeconds(text: string): { ms: number } | { error: string 
   if (value <= 0) return { error: 'The threshold must be more than 0 seconds.' };
   if (value > 86_400) return { error: 'The threshold must be at most 86,400 seconds (one day).' };
   return { ms: Math.round(value * 1000) };
+}
+
+/** Saves SLA thresholds; when they cannot be stored (private mode, full) they hold for the session. */
+async function keepSla(app: AppState, sla: SlaSettings): Promise<void> {
+  await app.settings.update({ sla }).catch(() => undefined);
 }
 
 /** Runs `fn` and keeps only the newest call's answer. */
@@ -121,7 +80,6 @@ function runQuery<N extends AnalyticsQueryName>(
 export class EventsPageState {
   organisationId = $state('');
   actionType = $state('');
-  sla = $state.raw<SlaSettings>(loadSlaSettings());
   snapshot = $state.raw<ResultLogSnapshot | null>(null);
   topErrors = $state.raw<ErrorMessageCount[]>([]);
   violations = $state.raw<SlaViolationSummary[]>([]);
@@ -136,6 +94,11 @@ export class EventsPageState {
 
   constructor(app: AppState) {
     this.app = app;
+  }
+
+  /** SLA thresholds (the settings' copy, so every tab and page sees the same). */
+  get sla(): SlaSettings {
+    return this.app.settings.current.sla;
   }
 
   /** Action types seen in the distribution (for the filter and the SLA table). */
@@ -212,10 +175,9 @@ export class EventsPageState {
     }
   }
 
-  /** Saves SLA thresholds (ms) in this browser and re-runs the SLA question. */
+  /** Saves SLA thresholds (ms) with the settings and re-runs the SLA question. */
   async setSla(next: SlaSettings): Promise<void> {
-    this.sla = next;
-    saveSlaSettings(next);
+    await keepSla(this.app, next);
     await this.load();
   }
 }
@@ -241,39 +203,41 @@ export const AnalystQuestions: { name: AnalyticsQueryName; label: string }[] = [
 /** One analyst question's answer as rows of plain values, for a generic table. */
 export class QuestionState {
   name = $state<AnalyticsQueryName>('slowestTriggers');
-  rows = $state.raw<Record<string, unknown>[] | null>(null);
-  loading = $state(false);
-  error = $state<string | null>(null);
-  #latest = createLatest();
   readonly app: AppState;
+  #query: EngineQuery<Record<string, unknown>[]>;
 
-  constructor(app: AppState) {
+  /**
+   * Create it during a component's initialisation: it asks on open, again when the question or
+   * `organisationId()` changes, and after new events.
+   */
+  constructor(app: AppState, organisationId: () => string | undefined) {
     this.app = app;
+    this.#query = engineQuery(app, () => this.#ask(organisationId()), { on: EventChangeKinds });
+  }
+
+  /** The answer's rows, flattened; null until the first answer. */
+  get rows(): Record<string, unknown>[] | null {
+    return this.#query.current ?? null;
+  }
+
+  get loading(): boolean {
+    return this.#query.isLoading;
+  }
+
+  get error(): string | null {
+    return this.#query.error?.message ?? null;
   }
 
   /** Asks the chosen question, scoped to the organisation when one is given. */
-  async ask(organisationId: string | undefined): Promise<void> {
-    if (this.app.lifecycle?.kind !== 'open') return;
-    this.loading = true;
+  async #ask(organisationId: string | undefined): Promise<Record<string, unknown>[]> {
     const name = this.name;
     const params = {
       organisationId,
       ...(name === 'successRateOverTime' ? { interval: 'day' } : {})
     };
-    try {
-      await this.#latest(
-        () => runQuery(this.app, name, params as AnalyticsQueryParams<typeof name>),
-        (result) => {
-          const list = Array.isArray(result) ? result : [result];
-          this.rows = list.map((r) => flattenRow(r as Record<string, unknown>));
-          this.error = null;
-        }
-      );
-    } catch (e) {
-      this.error = (e as Error).message;
-    } finally {
-      this.loading = false;
-    }
+    const result = await runQuery(this.app, name, params as AnalyticsQueryParams<typeof name>);
+    const list = Array.isArray(result) ? result : [result];
+    return list.map((r) => flattenRow(r as Record<string, unknown>));
   }
 }
 
@@ -394,8 +358,6 @@ export class UsagePageState {
 /** The Insights page: insights, health, trends, forecasts and recent anomalies. */
 export class InsightsPageState {
   overview = $state.raw<InsightsOverview | null>(null);
-  /** SLA thresholds the latency KPI uses: the Events page's, with the default editable here. */
-  sla = $state.raw<SlaSettings>(loadSlaSettings());
   loading = $state(false);
   error = $state<string | null>(null);
   /** Data changed since the overview was computed (the page offers a refresh). */
@@ -405,6 +367,11 @@ export class InsightsPageState {
 
   constructor(app: AppState) {
     this.app = app;
+  }
+
+  /** SLA thresholds the latency KPI uses: the Events page's, with the default editable here. */
+  get sla(): SlaSettings {
+    return this.app.settings.current.sla;
   }
 
   async load(): Promise<void> {
@@ -445,24 +412,9 @@ export class InsightsPageState {
 
   /** Changes the default SLA threshold (kept with the Events page's) and recomputes. */
   async setDefaultSla(ms: number): Promise<void> {
-    this.sla = { ...loadSlaSettings(), defaultThresholdMs: ms };
-    saveSlaSettings(this.sla);
+    await keepSla(this.app, { ...this.sla, defaultThresholdMs: ms });
     await this.load();
   }
-}
-
-/** Calls `fn` once `ms` after the last call (notices arrive in bursts while data streams). */
-export function createDebounce(fn: () => void, ms = RefreshDebounceMs) {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return {
-    schedule(): void {
-      clearTimeout(timer);
-      timer = setTimeout(fn, ms);
-    },
-    cancel(): void {
-      clearTimeout(timer);
-    }
-  };
 }
 
 const percentFormat = new Intl.NumberFormat(undefined, {

@@ -1,12 +1,13 @@
 import { getContext, setContext } from 'svelte';
 import { browser } from '$app/environment';
 import type { DbLifecycle } from '$lib/db/database';
-import { loadSettings, saveSettings, type Settings, type Theme } from '$lib/db/settings';
+import type { Theme } from '$lib/db/settings';
 import type { ChangeNotice, RetentionKey, StorageStatus } from '$lib/types';
 import { CHANGES_CHANNEL } from '$lib/workers/channels';
 import { EngineHandle, proxy, type EngineRemote } from '$lib/workers/engine-client';
 import type { EngineCounts } from '$lib/workers/engine/data';
 import { electLeader } from '$lib/workers/leader';
+import { SettingsState } from './settings.svelte';
 
 /**
  * What every page reads: the engine of this tab, whether this tab leads, the database's
@@ -17,7 +18,8 @@ export class AppState {
   leader = $state(false);
   counts = $state.raw<EngineCounts | null>(null);
   storage = $state.raw<StorageStatus>({ usage: null, quota: null, persisted: null });
-  settings = $state.raw<Settings | null>(null);
+  /** The user's settings, for every page and state class (one copy per tab). */
+  readonly settings = new SettingsState();
   /** Bumps on every change notice, so pages can re-query. */
   changes = $state(0);
   lastNotice = $state.raw<ChangeNotice | null>(null);
@@ -29,6 +31,7 @@ export class AppState {
   #resign: (() => void) | null = null;
   #storageTimer: ReturnType<typeof setTimeout> | undefined;
   #countsTimer: ReturnType<typeof setTimeout> | undefined;
+  #listeners: ((notice: ChangeNotice) => void)[] = [];
 
   /** This tab's one engine worker, made on first use in the browser; stop() ends it. */
   get engine(): EngineRemote {
@@ -38,8 +41,8 @@ export class AppState {
   }
 
   async start(): Promise<void> {
-    this.settings = await loadSettings().catch(() => null);
-    applyTheme(this.settings?.theme ?? 'auto');
+    const settings = await this.settings.load();
+    applyTheme(settings.theme);
     const engine = this.engine;
     // Browser tests (crash, quota) drive this tab's own engine; only under automation.
     if (navigator.webdriver)
@@ -47,9 +50,9 @@ export class AppState {
     await engine.onLifecycle(proxy((e: DbLifecycle) => (this.lifecycle = e)));
     this.#channel = new BroadcastChannel(CHANGES_CHANNEL);
     this.#channel.onmessage = (ev: MessageEvent<ChangeNotice>) => this.#noticed(ev.data);
-    const zone = this.settings?.timeZone;
+    const zone = settings.timeZone;
     if (zone) await engine.setTimeZone(zone);
-    await engine.setRetention(this.settings?.retentionOverrides ?? {});
+    await engine.setRetention(settings.retentionOverrides);
     const lifecycle = await engine.init();
     this.lifecycle = lifecycle;
     document.documentElement.dataset.leader = 'false';
@@ -90,9 +93,16 @@ export class AppState {
     this.#handle = null;
   }
 
+  /** Calls `listener` with every change notice from any tab; returns the unsubscribe. */
+  subscribe(listener: (notice: ChangeNotice) => void): () => void {
+    this.#listeners = [...this.#listeners, listener];
+    return () => (this.#listeners = this.#listeners.filter((l) => l !== listener));
+  }
+
   /** The engine of this tab posts on its own channel object, so its notices arrive here too. */
   #noticed(notice: ChangeNotice): void {
     this.lastNotice = notice;
+    for (const listener of this.#listeners) listener(notice);
     if (notice.kind === 'storage-full') this.storageFull = notice.message;
     if (notice.kind === 'settings') void this.#reloadSettings();
     if (notice.kind === 'cleared') this.storageFull = null;
@@ -138,24 +148,24 @@ export class AppState {
    * this tab's engines now, the others when the settings notice reaches them.
    */
   async setRetention(overrides: Partial<Record<RetentionKey, number>>): Promise<void> {
-    this.settings = await saveSettings({ retentionOverrides: { ...overrides } });
+    await this.settings.update({ retentionOverrides: { ...overrides } });
     await this.#applyRetention();
     this.#channel?.postMessage({ kind: 'settings' } satisfies ChangeNotice);
   }
 
   async #reloadSettings(): Promise<void> {
-    this.settings = await loadSettings().catch(() => this.settings);
+    await this.settings.reload();
     await this.#applyRetention();
   }
 
   async #applyRetention(): Promise<void> {
-    const overrides = this.settings?.retentionOverrides ?? {};
+    const overrides = this.settings.current.retentionOverrides;
     await this.engine.setRetention(overrides);
   }
 
   async setTheme(theme: Theme): Promise<void> {
     applyTheme(theme);
-    this.settings = await saveSettings({ theme });
+    await this.settings.update({ theme });
   }
 }
 

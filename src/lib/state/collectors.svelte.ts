@@ -7,7 +7,6 @@ import {
   type CollectorId
 } from '$lib/collectors/collector';
 import { claimTabSlot, type TabSlot } from '$lib/collectors/tab-slot';
-import { loadSettings, saveSettings } from '$lib/db/settings';
 import type { ResultEvent } from '$lib/types';
 import type { AppState } from './app.svelte';
 
@@ -77,7 +76,7 @@ export class CollectorsState {
       let slot: TabSlot | null = null;
       let closed = false;
       const channel = new BroadcastChannel(COLLECTORS_CHANNEL);
-      channel.onmessage = () => void this.#load();
+      channel.onmessage = () => void this.#load(true);
       void claimTabSlot().then((s) => {
         if (closed) return s.release();
         slot = s;
@@ -108,16 +107,18 @@ export class CollectorsState {
   async setEnabled(id: CollectorId, on: boolean): Promise<void> {
     this.enabled = { ...this.enabled, [id]: on };
     try {
-      await saveSettings({ collectors: { ...this.enabled } });
+      await this.#app.settings.update({ collectors: { ...this.enabled } });
       this.#channel?.postMessage({ kind: 'config' });
     } catch (e) {
       this.lastError = `Could not save the setting: ${(e as Error).message}`;
     }
   }
 
-  async #load(): Promise<void> {
-    const settings = await loadSettings().catch(() => null);
-    this.enabled = { ...(settings?.collectors ?? {}) } as Partial<Record<CollectorId, boolean>>;
+  /** Reads which collectors are on; `fresh` re-reads them (another tab changed them). */
+  async #load(fresh = false): Promise<void> {
+    const settings = this.#app.settings;
+    const current = await (fresh ? settings.reload() : settings.load());
+    this.enabled = { ...current.collectors } as Partial<Record<CollectorId, boolean>>;
     this.#loaded = true;
   }
 

@@ -1,3 +1,4 @@
+import { getContext, setContext } from 'svelte';
 import type { ImportCheckpoint } from '$lib/db/import-store';
 import { formatCsvTextCell } from '$lib/export/csv';
 import type { CsvOverrides, IngestFormat, IngestLineError, TimePrecision } from '$lib/ingest';
@@ -309,10 +310,13 @@ export function formatErrorsCsv(errors: IngestLineError[]): string {
   return rows.join('\r\n') + '\r\n';
 }
 
-let shared: ImportState | null = null;
+const KEY = Symbol('tidemark-import');
 
-/** The tab's one import queue, shared by the Import page and the drop overlay. */
-export function getImportState(): ImportState {
-  shared ??= new ImportState();
-  return shared;
+/** The layout puts the tab's one import queue in context, for the Import page and the drop overlay. */
+export function setImportContext(imports: ImportState): ImportState {
+  return setContext(KEY, imports);
+}
+
+export function getImportContext(): ImportState {
+  return getContext<ImportState>(KEY);
 }

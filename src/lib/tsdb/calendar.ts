@@ -14,126 +14,27 @@
  *   at 00:00 local. When local midnight does not exist (a DST gap at 00:00, e.g.
  *   America/Santiago), the day starts at the first instant after the gap.
  *
- * Offsets come from Intl.DateTimeFormat (cached per zone). Boundaries are memoised per
+ * Offsets come from $lib/time/zone (Intl.DateTimeFormat, cached per zone). Boundaries are memoised per
  * (tier, zone) for the last bucket seen, so rolling up sorted points calls Intl only when
  * a point crosses into a new day/week/month/hour bucket.
  */
+import {
+  findOffsetChange,
+  getZoneOffset,
+  isUtcZone,
+  wallClock,
+  zonedTimeToInstant
+} from '$lib/time/zone';
 import { DAY_MS, HOUR_MS, TierWidthMs, type TierName } from '$lib/types';
+
+// The zone arithmetic lives in $lib/time/zone; these two stay importable from here.
+export { getZoneOffset, zonedTimeToInstant };
 
 /** Which tier and zone a boundary is computed for. Reuse one object across calls. */
 export interface BucketSpec {
   tier: TierName;
   /** IANA zone name, e.g. 'Europe/London'; 'UTC' skips Intl entirely. */
   timeZone: string;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric'
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-function isUtc(timeZone: string): boolean {
-  return timeZone === 'UTC' || timeZone === 'Etc/UTC' || timeZone === 'GMT';
-}
-
-/** Local wall-clock time of instant t, as milliseconds of a UTC-based calendar (whole seconds). */
-function wallClock(t: number, timeZone: string): number {
-  const sec = Math.floor(t / 1000) * 1000;
-  if (isUtc(timeZone)) return sec;
-  let y = 0;
-  let mo = 0;
-  let d = 0;
-  let h = 0;
-  let mi = 0;
-  let s = 0;
-  for (const p of formatterFor(timeZone).formatToParts(sec)) {
-    switch (p.type) {
-      case 'year':
-        y = Number(p.value);
-        break;
-      case 'month':
-        mo = Number(p.value);
-        break;
-      case 'day':
-        d = Number(p.value);
-        break;
-      case 'hour':
-        h = Number(p.value);
-        break;
-      case 'minute':
-        mi = Number(p.value);
-        break;
-      case 'second':
-        s = Number(p.value);
-        break;
-    }
-  }
-  return Date.UTC(y, mo - 1, d, h, mi, s);
-}
-
-/**
- * Offset of `timeZone` from UTC at instant t, in ms (local = UTC + offset).
- * Throws RangeError for an unknown zone. O(1) (one Intl call).
- *
- * @example
- * getZoneOffset(Date.UTC(2026, 6, 1), 'Europe/London'); // 3_600_000
- */
-export function getZoneOffset(t: number, timeZone: string): number {
-  if (isUtc(timeZone)) return 0;
-  return wallClock(t, timeZone) - Math.floor(t / 1000) * 1000;
-}
-
-/** First whole second in (a, b] whose offset differs from offset(a); b must differ. */
-function findOffsetChange(a: number, b: number, timeZone: string): number {
-  const oA = getZoneOffset(a, timeZone);
-  let lo = Math.floor(a / 1000);
-  let hi = Math.ceil(b / 1000);
-  while (hi - lo > 1) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (getZoneOffset(mid * 1000, timeZone) === oA) lo = mid;
-    else hi = mid;
-  }
-  return hi * 1000;
-}
-
-/**
- * The first instant whose local wall-clock time is ≥ `local` (a wall time expressed as
- * UTC-calendar ms). Ambiguous times (DST fold) give the earlier instant; times inside a
- * DST gap give the instant the gap ends (the transition).
- *
- * @example
- * // 2026-03-08 02:00 does not exist in New York: the next valid instant is 07:00 UTC (03:00 EDT).
- * zonedTimeToInstant(Date.UTC(2026, 2, 8, 2), 'America/New_York'); // Date.UTC(2026, 2, 8, 7)
- */
-export function zonedTimeToInstant(local: number, timeZone: string): number {
-  if (isUtc(timeZone)) return local;
-  const oBefore = getZoneOffset(local - DAY_MS, timeZone);
-  const oAfter = getZoneOffset(local + DAY_MS, timeZone);
-  let best = Infinity;
-  for (const o of [oBefore, oAfter]) {
-    const c = local - o;
-    if (getZoneOffset(c, timeZone) === o && c < best) best = c;
-  }
-  if (best !== Infinity) return best;
-  // In a gap: the transition lies between the two readings of `local`.
-  const lo = Math.min(local - oBefore, local - oAfter);
-  const hi = Math.max(local - oBefore, local - oAfter);
-  return findOffsetChange(lo, hi, timeZone);
 }
 
 const HOUR_MOD = (o: number): number => ((o % HOUR_MS) + HOUR_MS) % HOUR_MS;
@@ -177,7 +78,7 @@ function computeStart(t: number, spec: BucketSpec): number {
   const { tier, timeZone } = spec;
   if (tier === '1d' || tier === '1w' || tier === '1M')
     return calendarStart(t, tier, timeZone, false);
-  if (tier === '1h' && !isUtc(timeZone)) return startOfLocalHour(t, timeZone);
+  if (tier === '1h' && !isUtcZone(timeZone)) return startOfLocalHour(t, timeZone);
   const w = TierWidthMs[tier];
   return Math.floor(t / w) * w;
 }
@@ -186,7 +87,7 @@ function computeNext(t: number, spec: BucketSpec): number {
   const { tier, timeZone } = spec;
   if (tier === '1d' || tier === '1w' || tier === '1M')
     return calendarStart(t, tier, timeZone, true);
-  if (tier === '1h' && !isUtc(timeZone)) return nextLocalHour(t, timeZone);
+  if (tier === '1h' && !isUtcZone(timeZone)) return nextLocalHour(t, timeZone);
   const w = TierWidthMs[tier];
   return Math.floor(t / w) * w + w;
 }
