@@ -365,7 +365,7 @@ async function main(): Promise<void> {
         unit: 'MiB',
         baseline: rssMb(pidIdle),
         runtime,
-        note: 'right after the event batches, ring full (10,000 messages)'
+        note: 'right after the event batches; the buffer holds them all (120 s window, 64 MiB cap)'
       });
     }
   } finally {
