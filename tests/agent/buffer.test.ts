@@ -53,6 +53,19 @@ function lastBatchId(events: SseEvent[]): number {
   return Number(batches[batches.length - 1].id);
 }
 
+/** A page reads from the start until its first batch, then goes away: its last seen id. */
+async function readOnceAndLeave(a: RunningAgent): Promise<number> {
+  const first = await openStream({ port: a.port, token: a.token, path: '/v1/stream?after=0' });
+  await first.waitFor((e) => e.event === 'batch');
+  first.close();
+  return lastBatchId(first.events);
+}
+
+/** Polls the agent's status until `check` passes. */
+function untilStatus(a: RunningAgent, check: (s: AgentStatus) => void, timeout = 30_000) {
+  return vi.waitFor(async () => check(await status(a)), { timeout, interval: 100 });
+}
+
 function dataOf(e: SseEvent): Record<string, unknown> {
   return JSON.parse(e.data) as Record<string, unknown>;
 }
@@ -60,24 +73,11 @@ function dataOf(e: SseEvent): Record<string, unknown> {
 describe('agent buffer', () => {
   it('a page that reconnects with its last seen id within the window gets every message once', async () => {
     agent = await startAgent({ args: ['--interval', '200', '--buffer-seconds', '60'] });
-    const first = await openStream({
-      port: agent.port,
-      token: agent.token,
-      path: '/v1/stream?after=0'
-    });
-    await first.waitFor((e) => e.event === 'batch');
-    first.close();
-    const lastSeen = lastBatchId(first.events);
+    const lastSeen = await readOnceAndLeave(agent);
     // While it is away: host samples keep coming every 200 ms, plus 30 metrics posts.
     let lastPosted = 0;
     for (let i = 0; i < 30; i++) lastPosted = await postMetrics(agent, promText(200, i));
-    await vi.waitFor(
-      async () => expect((await status(agent!)).lastSeq).toBeGreaterThan(lastPosted + 5),
-      {
-        timeout: 20_000,
-        interval: 100
-      }
-    );
+    await untilStatus(agent, (s) => expect(s.lastSeq).toBeGreaterThan(lastPosted + 5));
 
     const again = await openStream({
       port: agent.port,
@@ -108,22 +108,9 @@ describe('agent buffer', () => {
 
   it('a page away longer than the window gets a gap that says how many messages were dropped', async () => {
     agent = await startAgent({ args: ['--interval', '200', '--buffer-seconds', '2'] });
-    const first = await openStream({
-      port: agent.port,
-      token: agent.token,
-      path: '/v1/stream?after=0'
-    });
-    await first.waitFor((e) => e.event === 'batch');
-    first.close();
-    const lastSeen = lastBatchId(first.events);
+    const lastSeen = await readOnceAndLeave(agent);
     // Wait until the time window has evicted messages the page has not seen.
-    await vi.waitFor(
-      async () => expect((await status(agent!)).firstSeq).toBeGreaterThan(lastSeen + 3),
-      {
-        timeout: 30_000,
-        interval: 200
-      }
-    );
+    await untilStatus(agent, (s) => expect(s.firstSeq).toBeGreaterThan(lastSeen + 3));
     const again = await openStream({
       port: agent.port,
       token: agent.token,
@@ -161,11 +148,7 @@ describe('agent buffer', () => {
       { timeout: 60_000, interval: 50 }
     );
     // The old agent cut such a page off after 10 s; now it stays while nothing is lost.
-    await vi.waitFor(
-      async () =>
-        expect((await status(agent!)).subscribers?.[0]?.blockedMs).toBeGreaterThan(12_000),
-      { timeout: 30_000, interval: 500 }
-    );
+    await untilStatus(agent, (s) => expect(s.subscribers?.[0]?.blockedMs).toBeGreaterThan(12_000));
     const held = (await status(agent)).subscribers?.[0];
     expect(held).toMatchObject({ blocked: true, dropped: 0 });
     expect(held?.behindMessages).toBeGreaterThan(0);
@@ -183,13 +166,8 @@ describe('agent buffer', () => {
       expect(stream.events.some((e) => e.event === 'gap')).toBe(false);
       const seqs = collectMessages(stream.events).map((m) => m.seq);
       expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => seqs[0] + i));
-      await vi.waitFor(
-        async () =>
-          expect((await status(agent!)).subscribers?.[0]).toMatchObject({
-            blocked: false,
-            dropped: 0
-          }),
-        { timeout: 10_000, interval: 100 }
+      await untilStatus(agent, (s) =>
+        expect(s.subscribers?.[0]).toMatchObject({ blocked: false, dropped: 0 })
       );
     } finally {
       stream.close();

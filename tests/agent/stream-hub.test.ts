@@ -63,6 +63,17 @@ function attach(after: number): FakeResponse {
   return res;
 }
 
+/** A client that got seqs 1 and 2, then stopped reading (its socket is full). */
+function blockedAfterTwo(): FakeResponse {
+  const res = attach(0);
+  push(1);
+  vi.advanceTimersByTime(20);
+  res.full = true;
+  push(1);
+  vi.advanceTimersByTime(20);
+  return res;
+}
+
 beforeEach(() => {
   vi.useFakeTimers();
   ring = new RingBuffer({ firstSeq: 1, capacity: 100 });
@@ -108,12 +119,7 @@ describe('StreamHub', () => {
   });
 
   it('stops writing while the socket is full and resumes on drain', () => {
-    const res = attach(0);
-    push(1);
-    vi.advanceTimersByTime(20);
-    res.full = true;
-    push(1);
-    vi.advanceTimersByTime(20);
+    const res = blockedAfterTwo();
     const writesWhenFull = res.frames.length;
     push(10);
     vi.advanceTimersByTime(1000);
@@ -125,12 +131,7 @@ describe('StreamHub', () => {
   });
 
   it('tells a blocked client that fell off the ring where it can resume', () => {
-    const res = attach(0);
-    push(1);
-    vi.advanceTimersByTime(20);
-    res.full = true;
-    push(1);
-    vi.advanceTimersByTime(20);
+    const res = blockedAfterTwo();
     push(150);
     res.full = false;
     res.emit('drain');
@@ -141,12 +142,7 @@ describe('StreamHub', () => {
   });
 
   it('keeps a client blocked far past maxBlockedMs while the ring still holds what it needs', () => {
-    const res = attach(0);
-    push(1);
-    vi.advanceTimersByTime(20);
-    res.full = true;
-    push(1);
-    vi.advanceTimersByTime(20);
+    const res = blockedAfterTwo();
     push(40);
     vi.advanceTimersByTime(6 * StreamDefaults.maxBlockedMs);
     expect(res.destroyed).toBe(false);
@@ -167,12 +163,7 @@ describe('StreamHub', () => {
   });
 
   it('cuts off a client blocked past maxBlockedMs once it lost messages, saying so last', () => {
-    const res = attach(0);
-    push(1);
-    vi.advanceTimersByTime(20);
-    res.full = true;
-    push(1);
-    vi.advanceTimersByTime(20);
+    const res = blockedAfterTwo();
     push(150);
     expect(hub.subscribers()[0]).toMatchObject({ dropped: 50, behindMessages: 150 });
     vi.advanceTimersByTime(StreamDefaults.maxBlockedMs + StreamDefaults.heartbeatMs);
