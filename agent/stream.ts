@@ -188,7 +188,8 @@ export class StreamHub {
 
   private lagOf(client: Client, now: number): AgentSubscriberStatus {
     const ring = this.options.ring;
-    const behindMessages = Math.max(0, ring.lastSeq - client.lastSent);
+    // Held messages not sent yet; those already gone are counted in `dropped` instead.
+    const behindMessages = Math.max(0, ring.lastSeq - Math.max(client.lastSent, ring.firstSeq - 1));
     // Oldest unsent message still held; when it left the ring, the oldest held stands in.
     const oldestUnsent = ring.timeOf(client.lastSent + 1) ?? ring.oldestAt;
     // Messages it will lose on its next read, not yet counted in `dropped`.
