@@ -24,6 +24,7 @@ export interface AgentConfig {
   intervalMs: number;
   bufferSize: number;
   bufferBytes: number;
+  bufferSeconds: number;
   maxBodyBytes: number;
   tokenFile: string;
   gpu: boolean;
@@ -43,8 +44,10 @@ Options:
   --origin <url>      Tidemark origin allowed to read the agent (default
                       ${AgentDefaults.origin}); repeat for several
   --interval <ms>     sampling interval (default ${AgentDefaults.intervalMs}, min ${AgentDefaults.minIntervalMs} = 10 Hz)
-  --buffer <n>        messages kept for pages that reconnect (default ${RingDefaults.capacity})
+  --buffer-seconds <s> how long messages are kept for pages that fall behind or reconnect
+                      (default ${RingDefaults.maxAgeMs / 1000}); the byte cap below may bind first
   --buffer-bytes <n>  byte cap on the same buffer (default ${RingDefaults.maxBytes})
+  --buffer <n>        count cap on the same buffer (default ${RingDefaults.capacity})
   --max-body <n>      largest accepted request body in bytes (default ${ServerDefaults.maxBodyBytes})
   --token-file <path> where the pairing token is kept (default ~/.config/tidemark/agent-token,
                       mode 0600); ${TokenDefaults.envVar} overrides it
@@ -77,6 +80,7 @@ export function parseAgentArgs(argv: string[], env: NodeJS.ProcessEnv): AgentCon
         'buffer-bytes': { type: 'string' },
         'max-body': { type: 'string' },
         'token-file': { type: 'string' },
+        'buffer-seconds': { type: 'string' },
         'no-gpu': { type: 'boolean' },
         help: { type: 'boolean' }
       }
@@ -101,6 +105,11 @@ export function parseAgentArgs(argv: string[], env: NodeJS.ProcessEnv): AgentCon
     fallback: RingDefaults.maxBytes,
     min: 1024,
     max: 4 * 1024 ** 3
+  });
+  const bufferSeconds = readInt(values['buffer-seconds'], 'buffer-seconds', {
+    fallback: RingDefaults.maxAgeMs / 1000,
+    min: 1,
+    max: 24 * 3600
   });
   const maxBodyBytes = readInt(values['max-body'], 'max-body', {
     fallback: ServerDefaults.maxBodyBytes,
@@ -140,6 +149,7 @@ export function parseAgentArgs(argv: string[], env: NodeJS.ProcessEnv): AgentCon
     intervalMs,
     bufferSize,
     bufferBytes,
+    bufferSeconds,
     maxBodyBytes,
     tokenFile: values['token-file'] ?? resolveDefaultTokenFile(),
     gpu: !values['no-gpu']

@@ -49,7 +49,8 @@ async function runAgent(config: AgentConfig): Promise<void> {
   const ring = new RingBuffer({
     firstSeq: startedAt * SeqPerMs,
     capacity: config.bufferSize,
-    maxBytes: config.bufferBytes
+    maxBytes: config.bufferBytes,
+    maxAgeMs: config.bufferSeconds * 1000
   });
   const sampler = new HostSampler({
     intervalMs: config.intervalMs,
@@ -68,7 +69,13 @@ async function runAgent(config: AgentConfig): Promise<void> {
     hostname: os.hostname(),
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
     samples: sampler.sampled,
-    bufferSize: ring.capacity
+    bufferSize: ring.capacity,
+    bufferMaxAgeMs: ring.maxAgeMs,
+    bufferMaxBytes: ring.maxBytes,
+    bufferBytes: ring.byteSize,
+    bufferHeld: ring.size,
+    bufferOldestAt: ring.oldestAt ?? null,
+    bufferEvicted: ring.evictedCount
   });
   const agent = createAgentServer({
     ring,

@@ -109,7 +109,7 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
     const route = `${req.method} ${url.pathname}`;
     switch (route) {
       case 'GET /v1/status':
-        return sendJson(res, 200, options.status());
+        return sendJson(res, 200, { ...options.status(), subscribers: hub.subscribers() });
       case 'GET /v1/stream':
         return openStream(req, res, url);
       case 'POST /v1/events':

@@ -1,11 +1,16 @@
 /**
  * Server-sent event fan-out from the ring buffer to connected pages. Each client keeps only
  * the last seq it was sent; the ring is the queue, so a slow client costs no memory and a
- * client that falls behind the ring is told so with a `gap` event instead of silently
- * missing messages. Writes are coalesced to at most `maxEventsPerSecond` per client and
- * stop while `res.write()` reports a full socket buffer.
+ * client that falls behind the ring is told so with a `gap` event (with how many messages it
+ * lost) instead of silently missing messages. Writes are coalesced to at most
+ * `maxEventsPerSecond` per client and stop while `res.write()` reports a full socket buffer.
+ * A client that was blocked is told how far behind it fell (`lagged`) when it resumes; it
+ * stays connected as long as what it still needs is in the ring, and is cut off (with a
+ * final `lagged` event saying so) only once it has both lost messages and stayed blocked
+ * past `maxBlockedMs`.
  */
 import type { ServerResponse } from 'node:http';
+import type { AgentSubscriberStatus } from '../src/lib/types';
 import type { RingBuffer } from './ring-buffer';
 
 export const StreamDefaults = {
@@ -14,8 +19,15 @@ export const StreamDefaults = {
   maxEventBytes: 1024 * 1024,
   maxMessagesPerEvent: 5_000,
   heartbeatMs: 5_000,
-  /** A client whose socket stays full this long is dropped; it can resume with `after`. */
-  maxBlockedMs: 10_000
+  /**
+   * A client whose socket stays full this long AND that fell off the ring is cut off; it can
+   * resume with `after`. A blocked client whose messages are all still held stays.
+   */
+  maxBlockedMs: 10_000,
+  /** A client blocked at least this long gets a `lagged` event when it resumes. */
+  lagNoticeMs: 1_000,
+  /** After the final `lagged` frame, a peer that reads nothing more is destroyed. */
+  cutOffGraceMs: 5_000
 } as const;
 
 export interface StreamHubOptions {
@@ -27,6 +39,9 @@ export interface StreamHubOptions {
 }
 
 interface Client {
+  id: number;
+  connectedAt: number;
+  dropped: number;
   res: ServerResponse;
   lastSent: number;
   lastWriteAt: number;
@@ -39,6 +54,7 @@ export class StreamHub {
   private readonly minGapMs: number;
   private readonly heartbeatTimer: NodeJS.Timeout;
   private readonly maxBlockedMs: number;
+  private nextId = 1;
 
   constructor(private readonly options: StreamHubOptions) {
     this.minGapMs = 1000 / (options.maxEventsPerSecond ?? StreamDefaults.maxEventsPerSecond);
@@ -70,10 +86,14 @@ export class StreamHub {
     res.socket?.setNoDelay(true);
     res.write(`retry: 2000\nevent: hello\ndata: ${JSON.stringify(options.hello)}\n\n`);
     if (after > ring.lastSeq) {
-      this.writeGap(res, after, ring.firstSeq);
+      // Its `after` is from another run: whatever this run already evicted is lost to it.
+      res.write(gapFrame(after, ring.firstSeq, ring.lostAfter(0)));
       after = ring.firstSeq - 1;
     }
     const client: Client = {
+      id: this.nextId++,
+      connectedAt: this.options.now(),
+      dropped: 0,
       res,
       lastSent: after,
       lastWriteAt: -Infinity,
@@ -82,11 +102,14 @@ export class StreamHub {
     };
     this.clients.add(client);
     res.on('close', () => this.detach(client));
-    res.on('drain', () => {
-      client.blockedSince = undefined;
-      this.schedule(client);
-    });
+    res.on('drain', () => this.resume(client));
     this.schedule(client);
+  }
+
+  /** Per-client lag, for `GET /v1/status`. O(clients). */
+  subscribers(): AgentSubscriberStatus[] {
+    const now = this.options.now();
+    return [...this.clients].map((c) => this.lagOf(c, now));
   }
 
   /** Call after pushing to the ring. O(clients). */
@@ -127,7 +150,9 @@ export class StreamHub {
     });
     let frame = '';
     if (read.gapFirstAvailable !== undefined) {
-      frame += gapFrame(client.lastSent, read.gapFirstAvailable);
+      const dropped = this.options.ring.lostAfter(client.lastSent);
+      client.dropped += dropped;
+      frame += gapFrame(client.lastSent, read.gapFirstAvailable, dropped);
     }
     if (read.entries.length > 0) {
       const last = read.entries[read.entries.length - 1].seq;
@@ -149,26 +174,78 @@ export class StreamHub {
     this.schedule(client);
   }
 
-  private writeGap(res: ServerResponse, after: number, firstAvailableSeq: number): void {
-    res.write(gapFrame(after, firstAvailableSeq));
+  /** The socket drained: say how far behind the client fell, then carry on from the ring. */
+  private resume(client: Client): void {
+    if (client.blockedSince === undefined) return;
+    const now = this.options.now();
+    if (now - client.blockedSince >= StreamDefaults.lagNoticeMs) {
+      const lag = this.lagOf(client, now);
+      client.res.write(laggedFrame(lag, false));
+    }
+    client.blockedSince = undefined;
+    this.schedule(client);
+  }
+
+  private lagOf(client: Client, now: number): AgentSubscriberStatus {
+    const ring = this.options.ring;
+    // Held messages not sent yet; those already gone are counted in `dropped` instead.
+    const behindMessages = Math.max(0, ring.lastSeq - Math.max(client.lastSent, ring.firstSeq - 1));
+    // Oldest unsent message still held; when it left the ring, the oldest held stands in.
+    const oldestUnsent = ring.timeOf(client.lastSent + 1) ?? ring.oldestAt;
+    // Messages it will lose on its next read, not yet counted in `dropped`.
+    const falling = ring.lostAfter(client.lastSent);
+    return {
+      id: client.id,
+      connectedAt: client.connectedAt,
+      sentSeq: client.lastSent,
+      behindMessages,
+      behindMs: behindMessages > 0 && oldestUnsent !== undefined ? now - oldestUnsent : 0,
+      blocked: client.blockedSince !== undefined,
+      blockedMs: client.blockedSince === undefined ? 0 : now - client.blockedSince,
+      dropped: client.dropped + falling
+    };
   }
 
   private beat(): void {
     const now = this.options.now();
-    const frame = `event: heartbeat\ndata: ${JSON.stringify({ t: now, lastSeq: this.options.ring.lastSeq })}\n\n`;
+    const ring = this.options.ring;
+    ring.evictExpired(now);
+    const frame = `event: heartbeat\ndata: ${JSON.stringify({ t: now, lastSeq: ring.lastSeq })}\n\n`;
     for (const client of [...this.clients]) {
       if (client.blockedSince !== undefined) {
-        if (now - client.blockedSince > this.maxBlockedMs) {
-          this.detach(client);
-          client.res.destroy();
-        }
+        const fellOff = client.lastSent + 1 < ring.firstSeq;
+        if (fellOff && now - client.blockedSince > this.maxBlockedMs) this.cutOff(client, now);
         continue;
       }
       if (!client.res.write(frame)) client.blockedSince = now;
     }
   }
+
+  /**
+   * Ends a blocked client that lost messages: a final `lagged` frame queues behind what it
+   * has not read yet, so a live page learns why the stream ended and where to resume; a
+   * peer that never reads again is destroyed after a grace period.
+   */
+  private cutOff(client: Client, now: number): void {
+    const lag = this.lagOf(client, now);
+    this.detach(client);
+    client.res.end(laggedFrame(lag, true));
+    setTimeout(() => client.res.destroy(), StreamDefaults.cutOffGraceMs).unref();
+  }
 }
 
-function gapFrame(after: number, firstAvailableSeq: number): string {
-  return `event: gap\ndata: ${JSON.stringify({ after, firstAvailableSeq })}\n\n`;
+function gapFrame(after: number, firstAvailableSeq: number, dropped: number): string {
+  return `event: gap\ndata: ${JSON.stringify({ after, firstAvailableSeq, dropped })}\n\n`;
+}
+
+function laggedFrame(lag: AgentSubscriberStatus, cutOff: boolean): string {
+  const data = {
+    sentSeq: lag.sentSeq,
+    behindMessages: lag.behindMessages,
+    behindMs: lag.behindMs,
+    blockedMs: lag.blockedMs,
+    dropped: lag.dropped,
+    cutOff
+  };
+  return `event: lagged\ndata: ${JSON.stringify(data)}\n\n`;
 }

@@ -205,6 +205,9 @@ export interface SseClient {
     timeoutMs?: number
   ) => Promise<SseEvent>;
   close: () => void;
+  /** Stops reading the response (the socket fills up, as with a page that stalls). */
+  pause: () => void;
+  resume: () => void;
 }
 
 /** Opens `GET /v1/stream` and parses events as they arrive. */
@@ -280,7 +283,9 @@ export function openStream(options: {
             }, timeoutMs);
             check();
           }),
-        close: () => req.destroy()
+        close: () => req.destroy(),
+        pause: () => void res.pause(),
+        resume: () => void res.resume()
       });
     });
     req.on('error', (err) => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RingBuffer } from '../../agent/ring-buffer';
+import { EntryOverheadBytes, RingBuffer } from '../../agent/ring-buffer';
 
 function fill(ring: RingBuffer, n: number, size = 1): number[] {
   return Array.from({ length: n }, () => ring.push((seq) => 'x'.repeat(size - 1) + (seq % 10)));
@@ -48,10 +48,11 @@ describe('RingBuffer', () => {
   });
 
   it('evicts by bytes but keeps the newest even when it alone is over the cap', () => {
-    const ring = new RingBuffer({ firstSeq: 1, capacity: 100, maxBytes: 30 });
+    const perEntry = 10 + EntryOverheadBytes;
+    const ring = new RingBuffer({ firstSeq: 1, capacity: 100, maxBytes: 3 * perEntry });
     fill(ring, 5, 10);
     expect(ring.size).toBe(3);
-    expect(ring.byteSize).toBe(30);
+    expect(ring.byteSize).toBe(3 * perEntry);
     ring.push(() => 'y'.repeat(100));
     expect(ring.size).toBe(1);
     expect(ring.firstSeq).toBe(6);
@@ -83,6 +84,45 @@ describe('RingBuffer', () => {
           expect(read.gapFirstAvailable).toBe(gap ? held[0] : undefined);
         }
       )
+    );
+  });
+
+  it('evicts by age on push and on evictExpired, keeping the newest, and counts evictions', () => {
+    let now = 0;
+    const ring = new RingBuffer({ firstSeq: 1, maxAgeMs: 1000, now: () => now });
+    for (; now < 3000; now += 100) ring.push((seq) => String(seq));
+    // Pushed at 0, 100, …, 2900; the window keeps those at or after 1900.
+    expect(ring.firstSeq).toBe(20);
+    expect(ring.oldestAt).toBe(1900);
+    expect(ring.timeOf(25)).toBe(2400);
+    expect(ring.timeOf(5)).toBeUndefined();
+    now = 10_000;
+    expect(ring.evictExpired()).toBe(10);
+    expect(ring.size).toBe(1);
+    expect(ring.lastSeq).toBe(30);
+    expect(ring.evictedCount).toBe(29);
+  });
+
+  it('property: slots grow on demand and reads stay exact across growth and wrap-around', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 5000 }),
+        fc.integer({ min: 0, max: 6000 }),
+        fc.integer({ min: 0, max: 6000 }),
+        (capacity, pushes, after) => {
+          const ring = new RingBuffer({ firstSeq: 1, capacity, maxAgeMs: 1e9 });
+          fill(ring, pushes);
+          const heldCount = Math.min(capacity, pushes);
+          const first = pushes - heldCount + 1;
+          expect(ring.size).toBe(heldCount);
+          const seqs = ring.readAfter(after).entries.map((e) => e.seq);
+          const from = Math.max(after + 1, first);
+          expect(seqs).toEqual(
+            Array.from({ length: Math.max(0, pushes - from + 1) }, (_, i) => from + i)
+          );
+        }
+      ),
+      { numRuns: 40 }
     );
   });
 });

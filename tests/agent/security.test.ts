@@ -197,7 +197,13 @@ describe('token', () => {
     const res = await request({ port: agent.port, headers: bearer(agent.token) });
     expect(res.status).toBe(200);
     const status = JSON.parse(res.body);
-    expect(status).toMatchObject({ intervalMs: 1000, bufferSize: 10_000 });
+    expect(status).toMatchObject({
+      intervalMs: 1000,
+      bufferSize: 1_000_000,
+      bufferMaxAgeMs: 120_000,
+      bufferMaxBytes: 64 * 1024 * 1024,
+      subscribers: []
+    });
     expect(typeof status.version).toBe('string');
     expect(status.hostname.length).toBeGreaterThan(0);
     expect(status.lastSeq).toBeGreaterThanOrEqual(status.firstSeq - 1);

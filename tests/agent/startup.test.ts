@@ -61,7 +61,15 @@ describe('flags', () => {
   it('--help documents every flag', async () => {
     const { code, output } = await runAgentToExit(['--help']);
     expect(code).toBe(0);
-    for (const flag of ['--port', '--origin', '--interval', '--host', '--buffer', '--token-file']) {
+    for (const flag of [
+      '--port',
+      '--origin',
+      '--interval',
+      '--host',
+      '--buffer',
+      '--buffer-seconds',
+      '--token-file'
+    ]) {
       expect(output).toContain(flag);
     }
   });

@@ -1,7 +1,7 @@
 /**
  * StreamHub in-process with fake timers and a fake response: the 60 events/s cap, coalescing,
- * backpressure (no writes while `write()` reports full), dropping a client blocked too long,
- * and gaps when a blocked client fell off the ring.
+ * backpressure (no writes while `write()` reports full), keeping a blocked client while the
+ * ring holds what it needs, lag reports, cutting off one that lost messages, and gaps.
  */
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
@@ -25,7 +25,8 @@ class FakeResponse extends EventEmitter {
     if (frame.includes('event: batch')) this.writeTimes.push(Date.now());
     return !this.full;
   }
-  end(): void {
+  end(frame?: string): void {
+    if (frame) this.frames.push(frame);
     this.ended = true;
   }
   destroy(): void {
@@ -59,6 +60,17 @@ function push(n: number): void {
 function attach(after: number): FakeResponse {
   const res = new FakeResponse();
   hub.attach(res as unknown as ServerResponse, { after, hello: { ok: true } });
+  return res;
+}
+
+/** A client that got seqs 1 and 2, then stopped reading (its socket is full). */
+function blockedAfterTwo(): FakeResponse {
+  const res = attach(0);
+  push(1);
+  vi.advanceTimersByTime(20);
+  res.full = true;
+  push(1);
+  vi.advanceTimersByTime(20);
   return res;
 }
 
@@ -107,12 +119,7 @@ describe('StreamHub', () => {
   });
 
   it('stops writing while the socket is full and resumes on drain', () => {
-    const res = attach(0);
-    push(1);
-    vi.advanceTimersByTime(20);
-    res.full = true;
-    push(1);
-    vi.advanceTimersByTime(20);
+    const res = blockedAfterTwo();
     const writesWhenFull = res.frames.length;
     push(10);
     vi.advanceTimersByTime(1000);
@@ -124,32 +131,49 @@ describe('StreamHub', () => {
   });
 
   it('tells a blocked client that fell off the ring where it can resume', () => {
-    const res = attach(0);
-    push(1);
-    vi.advanceTimersByTime(20);
-    res.full = true;
-    push(1);
-    vi.advanceTimersByTime(20);
+    const res = blockedAfterTwo();
     push(150);
     res.full = false;
     res.emit('drain');
     vi.advanceTimersByTime(20);
     const gap = JSON.parse(res.events('gap')[0].split('data: ')[1]);
-    expect(gap).toEqual({ after: 2, firstAvailableSeq: 53 });
+    expect(gap).toEqual({ after: 2, firstAvailableSeq: 53, dropped: 50 });
     expect(res.seqs()).toEqual([1, 2, ...Array.from({ length: 100 }, (_, i) => 53 + i)]);
   });
 
-  it('drops a client that stays blocked longer than maxBlockedMs', () => {
-    const res = attach(0);
-    push(1);
-    vi.advanceTimersByTime(20);
-    res.full = true;
-    push(1);
-    vi.advanceTimersByTime(20);
+  it('keeps a client blocked far past maxBlockedMs while the ring still holds what it needs', () => {
+    const res = blockedAfterTwo();
+    push(40);
+    vi.advanceTimersByTime(6 * StreamDefaults.maxBlockedMs);
+    expect(res.destroyed).toBe(false);
     expect(hub.clientCount).toBe(1);
+    const [lag] = hub.subscribers();
+    expect(lag).toMatchObject({ sentSeq: 2, behindMessages: 40, blocked: true, dropped: 0 });
+    expect(lag.blockedMs).toBeGreaterThanOrEqual(6 * StreamDefaults.maxBlockedMs);
+    expect(lag.behindMs).toBeGreaterThanOrEqual(6 * StreamDefaults.maxBlockedMs);
+    res.full = false;
+    res.emit('drain');
+    vi.advanceTimersByTime(20);
+    // It is told how far behind it was, then gets everything: no gap, no loss.
+    const lagged = JSON.parse(res.events('lagged')[0].split('data: ')[1]);
+    expect(lagged).toMatchObject({ sentSeq: 2, behindMessages: 40, dropped: 0, cutOff: false });
+    expect(res.events('gap')).toHaveLength(0);
+    expect(res.seqs()).toEqual(Array.from({ length: 42 }, (_, i) => i + 1));
+    expect(hub.subscribers()[0]).toMatchObject({ behindMessages: 0, behindMs: 0, blocked: false });
+  });
+
+  it('cuts off a client blocked past maxBlockedMs once it lost messages, saying so last', () => {
+    const res = blockedAfterTwo();
+    push(150);
+    expect(hub.subscribers()[0]).toMatchObject({ dropped: 50, behindMessages: 100 });
     vi.advanceTimersByTime(StreamDefaults.maxBlockedMs + StreamDefaults.heartbeatMs);
-    expect(res.destroyed).toBe(true);
     expect(hub.clientCount).toBe(0);
+    expect(res.ended).toBe(true);
+    const lagged = JSON.parse(res.events('lagged')[0].split('data: ')[1]);
+    expect(lagged).toMatchObject({ sentSeq: 2, behindMessages: 100, dropped: 50, cutOff: true });
+    // A peer that never reads the final frame is destroyed after the grace period.
+    vi.advanceTimersByTime(StreamDefaults.cutOffGraceMs);
+    expect(res.destroyed).toBe(true);
   });
 
   it('sends heartbeats with the last seq to idle clients', () => {
@@ -166,7 +190,8 @@ describe('StreamHub', () => {
     vi.advanceTimersByTime(20);
     expect(JSON.parse(res.events('gap')[0].split('data: ')[1])).toEqual({
       after: 999,
-      firstAvailableSeq: 1
+      firstAvailableSeq: 1,
+      dropped: 0
     });
     expect(res.seqs()).toEqual([1, 2, 3]);
   });

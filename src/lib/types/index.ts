@@ -220,8 +220,41 @@ export type AgentMessage =
 export type AgentStreamEvent =
   | { event: 'hello'; data: AgentStatus }
   | { event: 'batch'; data: { messages: AgentMessage[] } }
-  | { event: 'gap'; data: { after: number; firstAvailableSeq: number } }
+  | { event: 'gap'; data: { after: number; firstAvailableSeq: number; dropped?: number } }
+  | { event: 'lagged'; data: AgentLagged }
   | { event: 'heartbeat'; data: { t: number; lastSeq: number } };
+
+/**
+ * The agent's `lagged` event: the page stopped reading for a while. Sent when it resumes
+ * (`cutOff: false`), or as the last event before the agent ends a stream that lost messages
+ * (`cutOff: true`; reconnect with `after=sentSeq`… the `gap` then says what is gone).
+ */
+export interface AgentLagged {
+  sentSeq: number;
+  behindMessages: number;
+  behindMs: number;
+  blockedMs: number;
+  /** Messages lost on this connection so far (including any about to be reported by a gap). */
+  dropped: number;
+  cutOff: boolean;
+}
+
+/** One connected page in `GET /v1/status` → `subscribers`. */
+export interface AgentSubscriberStatus {
+  id: number;
+  connectedAt: number;
+  /** Seq of the last message written to its socket (the page may not have read it yet). */
+  sentSeq: number;
+  /** Messages in the buffer it has not been sent yet. */
+  behindMessages: number;
+  /** Age of the oldest message it has not been sent yet; 0 when up to date. */
+  behindMs: number;
+  /** Its socket buffer is full (the page is not reading). */
+  blocked: boolean;
+  blockedMs: number;
+  /** Messages lost on this connection because they left the buffer before it read them. */
+  dropped: number;
+}
 
 /** `GET /v1/status` body. */
 export interface AgentStatus {
@@ -235,5 +268,18 @@ export interface AgentStatus {
   hostname: string;
   platform: string;
   samples: string[];
+  /** Count cap of the agent's message buffer. */
   bufferSize: number;
+  /** Time window of the buffer: messages older than this are evicted. */
+  bufferMaxAgeMs?: number;
+  /** Byte cap of the buffer. */
+  bufferMaxBytes?: number;
+  /** Bytes and messages held now, and the push time of the oldest (null when empty). */
+  bufferBytes?: number;
+  bufferHeld?: number;
+  bufferOldestAt?: number | null;
+  /** Messages evicted since start. */
+  bufferEvicted?: number;
+  /** Pages streaming now and how far behind each is (`GET /v1/status` only, not `hello`). */
+  subscribers?: AgentSubscriberStatus[];
 }
