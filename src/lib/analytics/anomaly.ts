@@ -11,6 +11,8 @@ import {
   type EnsembleExplanation,
   type EnsembleOptions
 } from './detectors/ensemble';
+import { createARTimeDetector, ARTIME_THRESHOLD } from './detectors/artime';
+import { createCadOseDetector, CADOSE_THRESHOLD } from './detectors/cadose';
 import { createEwmaDetector, EWMA_THRESHOLD } from './detectors/ewma';
 import { createIqrDetector, IQR_THRESHOLD } from './detectors/iqr';
 import { createMadDetector, MAD_THRESHOLD } from './detectors/mad';
@@ -53,6 +55,14 @@ export const DetectorRegistry: Record<DetectorName, RegistryEntry> = {
   ensemble: {
     threshold: DEFAULT_ANOMALY_THRESHOLD,
     create: (s, ensemble) => createEnsembleDetector({ ...ensemble, state: s as never })
+  },
+  artime: {
+    threshold: ARTIME_THRESHOLD,
+    create: (s) => createARTimeDetector({ state: s as never })
+  },
+  cadose: {
+    threshold: CADOSE_THRESHOLD,
+    create: (s) => createCadOseDetector({ state: s as never })
   }
 };
 
