@@ -1,16 +1,19 @@
 /**
  * Anomaly detection on the labelled NAB subset (../shared/fixtures/nab or TIDEMARK_FIXTURES):
  * NAB scores of the default detector per profile (threshold by the exhaustive sweep), with
- * the plain z-score detector's scores as the baseline, and throughput in points per second
- * against a plain rolling z-score loop measured in the same run.
- * Run: npx tsx bench/anomaly.bench.ts
+ * the plain z-score detector's scores as the baseline; every candidate's score per category
+ * and the leave-one-category-out folds (see ./nab/candidates); the published detectors'
+ * own outputs scored the same way; throughput in points per second against a plain rolling
+ * z-score loop measured in the same run; and the default detector's serialised state size.
+ * Run: npx tsx bench/anomaly.bench.ts (BENCH_CANDIDATES=0 skips the candidate comparison)
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDetector, type DetectorName } from '../src/lib/analytics/anomaly';
+import { createDetector, DEFAULT_DETECTOR, type DetectorName } from '../src/lib/analytics/anomaly';
 import { emit, median, skip, timeRuns } from './lib';
 import { loadNabCorpus, resolveNabFolder, type NabFile } from './nab/load';
 import { NabProfiles, sweepThreshold, type NabProfileName } from './nab/scorer';
+import { benchCandidates, benchPublished, benchStateSize } from './nab/candidates';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -72,7 +75,7 @@ function makeSyntheticCorpus(): NabFile[] {
 }
 
 function benchNab(corpus: NabFile[]): void {
-  const ours = scoreCorpus(corpus, 'ensemble');
+  const ours = scoreCorpus(corpus, DEFAULT_DETECTOR);
   const baseline = scoreCorpus(corpus, 'zscore');
   for (const profileName of Object.keys(FIGURES) as NabProfileName[]) {
     const profile = NabProfiles[profileName];
@@ -128,6 +131,9 @@ if (folder) {
   const corpus = loadNabCorpus(folder);
   benchNab(corpus);
   benchThroughput(corpus);
+  benchStateSize(corpus);
+  benchPublished(corpus);
+  if (process.env.BENCH_CANDIDATES !== '0') benchCandidates(corpus);
 } else {
   const reason = 'NAB fixtures not found (../shared/fixtures/nab or TIDEMARK_FIXTURES)';
   for (const name of Object.values(FIGURES)) skip(name, reason);

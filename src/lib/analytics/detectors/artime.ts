@@ -38,6 +38,12 @@ export const ARTimeDefaults = {
   initialRho: 0.8,
   /** Probation of an unbounded stream: ARTime's 15 % of the length, capped at 750. */
   maxProbation: 750,
+  /**
+   * Online range: the probation's min/max widened by its span on each side, i.e. room for a
+   * level shift as large as everything the probation saw. Chosen among 0, 0.25, 0.5 and 1
+   * on the local NAB files (see the bench's leave-one-category-out folds): a tuned value.
+   */
+  margin: 1,
   /** Categories kept (the published detector keeps all; see the bench for the effect). */
   maxCategories: 64
 } as const;
@@ -58,6 +64,8 @@ export interface ARTimeOptions {
   /** The series length (NAB passes the file's); default an unbounded stream. */
   length?: number;
   maxCategories?: number;
+  /** Online mode: the probation's range is widened by this fraction of its span each side. */
+  margin?: number;
   state?: ARTimeState;
 }
 
@@ -82,6 +90,9 @@ export interface ARTimeState {
   fWindow: number[];
   /** Levels of the probation samples, replayed as the batch (emptied after it). */
   probationLevels: number[];
+  /** Online mode: downsampled values of the probation, levelled when it ends. */
+  probationRaw: number[];
+  margin: number;
   rhoLb: number;
   rhoUb: number;
   rhoUbMean: number;
@@ -373,6 +384,8 @@ export function createARTimeDetector(
   let abovemed = s?.abovemed ?? 0;
   const fWindow = s ? Int32Array.from(s.fWindow) : new Int32Array(P.window);
   let probationLevels: number[] = s ? s.probationLevels.slice() : [];
+  let probationRaw: number[] = s ? s.probationRaw.slice() : [];
+  const margin = s?.margin ?? options.margin ?? P.margin;
   let rhoUbMean = s?.rhoUbMean ?? 0;
   let rhoUbCount = s?.rhoUbCount ?? 0;
   // Rings of the last similarities (sim_window, init ones) and ρ_ub − A (sim_diff_window).
@@ -517,6 +530,47 @@ export function createARTimeDetector(
     return sum / (as.length - from);
   };
 
+  /** Normalises, discretises and median-snaps downsampled sample k; shifts it into fWindow. */
+  const levelize = (raw: number, k: number): number => {
+    let ds = raw - dmin;
+    if (dmax - dmin !== 0) ds /= dmax - dmin;
+    let level = Math.min(P.nlevels, Math.max(0, roundHalfEven(ds * P.nlevels)));
+    medbin[level]++;
+    const medpos = k >> 1;
+    if (k === 1) medlevel = level;
+    if (medlevel > level) belowmed++;
+    else if (medlevel < level) abovemed++;
+    if (medpos < abovemed) {
+      belowmed += medbin[medlevel];
+      medlevel++;
+      while (medbin[medlevel] === 0) medlevel++;
+      abovemed -= medbin[medlevel];
+    } else if (medpos < belowmed) {
+      abovemed += medbin[medlevel];
+      medlevel--;
+      while (medbin[medlevel] === 0) medlevel--;
+      belowmed -= medbin[medlevel];
+    }
+    if (Math.abs(level / P.nlevels - medlevel / P.nlevels) < P.discretizeChomp) level = medlevel;
+    lastLevel = level;
+    fWindow.copyWithin(0, 1);
+    fWindow[P.window - 1] = level;
+    return level;
+  };
+
+  /**
+   * End of an online probation: the range becomes the probation's (widened by `margin` of
+   * its span each side) and the buffered samples are levelled with it, as NAB mode levels
+   * them with the file's range; later values outside it clamp to the extreme levels.
+   */
+  const freezeRange = (): void => {
+    const span = dmax - dmin;
+    dmin -= margin * span;
+    dmax += margin * span;
+    probationRaw.forEach((raw, j) => probationLevels.push(levelize(raw, j + 1)));
+    probationRaw = [];
+  };
+
   const processFeatures = (k: number): number => {
     if (k < trendWindow) return 0;
     if (k === trendWindow) {
@@ -538,7 +592,7 @@ export function createARTimeDetector(
       lastScore = 0;
       if (!Number.isFinite(v)) return 0;
       void t;
-      if (!fixedRange) {
+      if (!fixedRange && dsi <= trendWindow) {
         if (v < dmin) dmin = v;
         if (v > dmax) dmax = v;
       }
@@ -561,31 +615,13 @@ export function createARTimeDetector(
         let ds = max;
         if (Math.abs(max - dsMovingAverage) < Math.abs(min - dsMovingAverage)) ds = min;
         if (Math.abs(ds - mean) < 0.1 * mean) ds = mean;
-        ds -= dmin;
-        if (dmax - dmin !== 0) ds /= dmax - dmin;
-        let level = Math.min(P.nlevels, Math.max(0, roundHalfEven(ds * P.nlevels)));
-        medbin[level]++;
-        const medpos = dsi >> 1;
-        if (dsi === 1) medlevel = level;
-        if (medlevel > level) belowmed++;
-        else if (medlevel < level) abovemed++;
-        if (medpos < abovemed) {
-          belowmed += medbin[medlevel];
-          medlevel++;
-          while (medbin[medlevel] === 0) medlevel++;
-          abovemed -= medbin[medlevel];
-        } else if (medpos < belowmed) {
-          abovemed += medbin[medlevel];
-          medlevel--;
-          while (medbin[medlevel] === 0) medlevel--;
-          belowmed -= medbin[medlevel];
+        if (fixedRange || dsi > trendWindow) {
+          const level = levelize(ds, dsi);
+          if (dsi <= trendWindow) probationLevels.push(level);
+        } else {
+          probationRaw.push(ds);
+          if (dsi === trendWindow) freezeRange();
         }
-        if (Math.abs(level / P.nlevels - medlevel / P.nlevels) < P.discretizeChomp)
-          level = medlevel;
-        lastLevel = level;
-        fWindow.copyWithin(0, 1);
-        fWindow[P.window - 1] = level;
-        if (dsi <= trendWindow) probationLevels.push(level);
         anomaly = processFeatures(dsi);
         dsi++;
       }
@@ -626,6 +662,8 @@ export function createARTimeDetector(
       abovemed,
       fWindow: Array.from(fWindow),
       probationLevels: probationLevels.slice(),
+      probationRaw: probationRaw.slice(),
+      margin,
       rhoLb: art.rhoLb,
       rhoUb: art.rhoUb,
       rhoUbMean,
