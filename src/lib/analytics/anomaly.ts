@@ -34,6 +34,12 @@ interface RegistryEntry {
 
 interface Explaining {
   explain(): EnsembleExplanation;
+  /** What the detector expected at the last point, for detectors that model a band. */
+  explainLast(): {
+    level: number;
+    expected: { low: number; high: number } | undefined;
+    since: number;
+  };
 }
 
 /**
@@ -81,6 +87,13 @@ export interface AnomalyExplanation {
   detector: DetectorName;
   model?: 'level' | 'daily' | 'weekly';
   evidence: number;
+  /** The band the detector expected the (downsampled) value in, in the series' units. */
+  expected?: { low: number; high: number };
+  /** The value the detector judged, and its signed distance from the expected band. */
+  observed?: number;
+  departure?: number;
+  /** Epoch ms of the first point the judged value summarises (ARTime: its window). */
+  since?: number;
 }
 
 /** Serialisable (structured-clone and JSON safe) snapshot of a streaming detector. */
@@ -120,6 +133,18 @@ export function createDetector(options: AnomalyOptions = {}): StreamingAnomalyDe
   // The ensemble's refractory period keys off the same threshold the caller reports at.
   const inner = entry.create(options.state?.inner, { ...options.ensemble, threshold });
   const explain = (): AnomalyExplanation => {
+    if (inner.explainLast) {
+      const e = inner.explainLast();
+      const out: AnomalyExplanation = { detector: name, evidence: inner.evidence() };
+      if (e.expected) {
+        const { low, high } = e.expected;
+        out.expected = { low, high };
+        out.observed = e.level;
+        out.departure = e.level > high ? e.level - high : e.level < low ? e.level - low : 0;
+      }
+      if (Number.isFinite(e.since)) out.since = e.since;
+      return out;
+    }
     if (!inner.explain) return { detector: name, evidence: inner.evidence() };
     const e = inner.explain();
     return e.model

@@ -115,6 +115,7 @@ export interface ARTimeState {
   lastAe: number;
   lastBest: number;
   lastLevel: number;
+  windowStart: number;
 }
 
 /** Why the last point scored: the prototype it was compared with, in value units. */
@@ -125,6 +126,8 @@ export interface ARTimeExplanation {
   /** The level the downsampled value had, and the band the best category expected. */
   level: number;
   expected: { low: number; high: number } | undefined;
+  /** Time of the first point of the downsampling window the level summarises. */
+  since: number;
 }
 
 /** Julia's `round(Int, x)`: to nearest, ties to even. */
@@ -419,6 +422,7 @@ export function createARTimeDetector(
     art.best = s.lastBest;
   }
   let lastLevel = s?.lastLevel ?? 0;
+  let windowStart = s?.windowStart ?? NaN;
   let lastScore = 0;
   const features = new Int32Array(DIM);
   const zeros = (() => {
@@ -591,11 +595,11 @@ export function createARTimeDetector(
     push(t: number, v: number): number {
       lastScore = 0;
       if (!Number.isFinite(v)) return 0;
-      void t;
       if (!fixedRange && dsi <= trendWindow) {
         if (v < dmin) dmin = v;
         if (v > dmax) dmax = v;
       }
+      if ((i - 1) % sstep === 0) windowStart = t;
       dsWindow.copyWithin(0, 1);
       dsWindow[sstep - 1] = v;
       let anomaly = 0;
@@ -640,7 +644,8 @@ export function createARTimeDetector(
         similarity: art.a,
         vigilance: art.rhoLb,
         level: scale(lastLevel / P.nlevels),
-        expected: band && { low: scale(band.low), high: scale(band.high) }
+        expected: band && { low: scale(band.low), high: scale(band.high) },
+        since: windowStart
       };
     },
     state: (): ARTimeState => ({
@@ -684,7 +689,8 @@ export function createARTimeDetector(
       lastA: art.a,
       lastAe: art.ae,
       lastBest: art.best,
-      lastLevel
+      lastLevel,
+      windowStart
     })
   };
   return detector;

@@ -189,3 +189,27 @@ describe('anomaly likelihood', () => {
     60_000
   );
 });
+
+describe('explanations', () => {
+  it('ARTime names the band it expected, the departure and since when', () => {
+    const s = makeSeries(2500, 4);
+    const d = createDetector({ detector: 'artime' });
+    const fired: number[] = [];
+    s.v.forEach((v, i) => {
+      if (d.push(s.t[i], v) >= d.threshold) fired.push(i);
+      if (fired.at(-1) === i) {
+        const e = d.explain();
+        expect(e.detector).toBe('artime');
+        expect(e.expected!.low).toBeLessThanOrEqual(e.expected!.high);
+        expect(e.since).toBeLessThanOrEqual(s.t[i]);
+        expect(e.since).toBeGreaterThan(s.t[i] - 7 * 300_000);
+        const { low, high } = e.expected!;
+        const x = e.observed!;
+        expect(e.departure).toBeCloseTo(x > high ? x - high : x < low ? x - low : 0, 9);
+      }
+    });
+    // The spike at 90 % is found, and explained as far above what was expected.
+    const spike = fired.find((i) => i >= 2250 && i < 2257);
+    expect(spike).toBeDefined();
+  });
+});
