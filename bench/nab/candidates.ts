@@ -75,8 +75,9 @@ export const Candidates: Record<string, { online: boolean; score: Scorer }> = {
     online: true,
     score: (f) => run(f, createARTimeDetector({ maxCategories: 1e6 }).push)
   },
+  // Online, but reads the file's length (as NAB hands it), which a stream does not have.
   'artime-filelength': {
-    online: true,
+    online: false,
     score: (f) => run(f, createARTimeDetector({ length: f.v.length, maxCategories: 1e6 }).push)
   },
   'cadose-capped': {
