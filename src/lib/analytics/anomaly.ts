@@ -115,6 +115,17 @@ export interface StreamingAnomalyDetector {
 }
 
 /**
+ * Signed distance of x from the band [low, high]: 0 inside, x − high above, x − low below.
+ * O(1).
+ * @example computeBandDeparture(12, { low: 0, high: 10 }) // 2
+ */
+export function computeBandDeparture(x: number, band: { low: number; high: number }): number {
+  if (x > band.high) return x - band.high;
+  if (x < band.low) return x - band.low;
+  return 0;
+}
+
+/**
  * Creates a streaming detector for the engine to feed point by point (e.g. as 1-minute
  * buckets close); `state()` can be persisted and passed back as `options.state` to resume
  * exactly where it stopped. Non-finite values score 0 and are not learned. O(1) per point.
@@ -137,19 +148,25 @@ export function createDetector(options: AnomalyOptions = {}): StreamingAnomalyDe
       const e = inner.explainLast();
       const out: AnomalyExplanation = { detector: name, evidence: inner.evidence() };
       if (e.expected) {
-        const { low, high } = e.expected;
-        out.expected = { low, high };
+        out.expected = { ...e.expected };
         out.observed = e.level;
-        out.departure = e.level > high ? e.level - high : e.level < low ? e.level - low : 0;
+        out.departure = computeBandDeparture(e.level, e.expected);
       }
       if (Number.isFinite(e.since)) out.since = e.since;
       return out;
     }
     if (!inner.explain) return { detector: name, evidence: inner.evidence() };
     const e = inner.explain();
-    return e.model
+    const out: AnomalyExplanation = e.model
       ? { detector: e.member, model: e.model, evidence: e.evidence }
       : { detector: e.member, evidence: e.evidence };
+    if (e.expected && e.observed !== undefined) {
+      out.expected = e.expected;
+      out.observed = e.observed;
+      out.departure = computeBandDeparture(e.observed, e.expected);
+    }
+    if (e.since !== undefined) out.since = e.since;
+    return out;
   };
   return {
     detector: name,

@@ -21,6 +21,7 @@ import {
   DEFAULT_ANOMALY_THRESHOLD,
   DEFAULT_DETECTOR,
   type AnomalyDetectorState,
+  type AnomalyExplanation,
   type StreamingAnomalyDetector
 } from '$lib/analytics/anomaly';
 import { checkSuccess, readActionType, readDuration } from '$lib/analytics/resultlog-common';
@@ -115,6 +116,13 @@ export interface AnomalyExplanationView {
   text: string;
 }
 
+/**
+ * A detected anomaly with the detector's band, departure and start (see AnomalyExplanation);
+ * stored as extra properties of the record, which the store keeps as given.
+ */
+type ExplainedAnomaly = DetectedAnomaly &
+  Partial<Pick<AnomalyExplanation, 'expected' | 'departure' | 'since'>>;
+
 /** What the module needs beyond the context: nothing; options are for tests. */
 export type AnomalyWiringOptions = Partial<typeof AnomalyWiringDefaults>;
 
@@ -166,9 +174,12 @@ export function createAnomalyApi(ctx: EngineContext) {
     base: Omit<DetectedAnomaly, 'detector' | 'threshold'>
   ): DetectedAnomaly => {
     const e = d.explain();
-    const out: DetectedAnomaly = { ...base, detector: e.detector, threshold: d.threshold };
+    const out: ExplainedAnomaly = { ...base, detector: e.detector, threshold: d.threshold };
     if (e.model) out.model = e.model;
     if (Number.isFinite(e.evidence)) out.evidence = e.evidence;
+    if (e.expected) out.expected = e.expected;
+    if (e.departure !== undefined) out.departure = e.departure;
+    if (e.since !== undefined) out.since = e.since;
     return out;
   };
 
@@ -479,10 +490,20 @@ export function createAnomalyApi(ctx: EngineContext) {
         anomaly.evidence !== undefined
           ? `${anomaly.evidence.toFixed(1)} σ from its prediction`
           : 'far from its prediction';
+      const x = anomaly as ExplainedAnomaly;
+      const short = (v: number) => Number(v.toPrecision(4));
+      const band = x.expected
+        ? ` It expected ${short(x.expected.low)}–${short(x.expected.high)}` +
+          (x.departure
+            ? `; the value was ${short(Math.abs(x.departure))} ${x.departure > 0 ? 'above' : 'below'}`
+            : '') +
+          (x.since !== undefined ? `, since ${new Date(x.since).toISOString()}` : '') +
+          '.'
+        : '';
       const text =
         `The ${anomaly.detector} detector${model} found the 1-minute mean ${Number(anomaly.value.toPrecision(4))} ` +
         `${sigma}; its calibrated score ${anomaly.score.toFixed(2)} reached the threshold ` +
-        `${(anomaly.threshold ?? DEFAULT_ANOMALY_THRESHOLD).toFixed(2)}.`;
+        `${(anomaly.threshold ?? DEFAULT_ANOMALY_THRESHOLD).toFixed(2)}.${band}`;
       return { anomaly, context, neighbours: Math.max(0, neighbours), text };
     },
 

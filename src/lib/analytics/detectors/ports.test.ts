@@ -213,3 +213,31 @@ describe('explanations', () => {
     expect(spike).toBeDefined();
   });
 });
+
+describe('ensemble explanations', () => {
+  it('give the seasonal band, the departure from it and the start of the excursion', () => {
+    const n = 3000;
+    const t = Float64Array.from({ length: n }, (_, i) => Date.UTC(2024, 0, 1) + i * 300_000);
+    let seed = 7;
+    const v = Float64Array.from({ length: n }, (_, i) => {
+      seed = (seed * 16807) % 2147483647;
+      const base = 50 + 10 * Math.sin((2 * Math.PI * i) / 288) + (seed / 2147483647 - 0.5) * 2;
+      return i >= 2500 && i < 2505 ? base + 40 : base;
+    });
+    const d = createDetector({ detector: 'ensemble' });
+    let explained = false;
+    v.forEach((x, i) => {
+      if (d.push(t[i], x) < d.threshold) return;
+      const e = d.explain();
+      if (i < 2500 || i >= 2505) return;
+      explained = true;
+      expect(e.detector).toBe('seasonal');
+      expect(e.expected!.high).toBeLessThan(x);
+      expect(e.observed).toBe(x);
+      expect(e.departure).toBeCloseTo(x - e.expected!.high, 9);
+      // The excursion began at 2500 (its first point outside the band).
+      expect(e.since).toBe(t[2500]);
+    });
+    expect(explained).toBe(true);
+  });
+});
