@@ -13,8 +13,8 @@
  * Deviations, forced by running online in bounded memory:
  * - NAB hands CAD-OSE the file's min and max. Given `range` the port does the same; without
  *   it the range is the running min/max of the points so far, the level clamped to 0..7.
- * - The published detector keeps every context it ever made. `maxContexts` (default
- *   unbounded) stops learning new contexts once the memory holds that many.
+ * - The published detector keeps every context it ever made. `maxContexts` stops learning
+ *   new contexts once the memory holds that many (pass Infinity for the published behaviour).
  */
 import type { OnlineDetector } from './common';
 
@@ -24,7 +24,13 @@ export const CadOseDefaults = {
   maxActiveNeuronsNum: 15,
   numNormValueBits: 3,
   /** Probation of an unbounded stream (NAB's 15 % of 5000 rows); the rest period is 1/5. */
-  probation: 750
+  probation: 750,
+  /**
+   * Contexts kept before learning stops (the published detector has no bound; the local NAB
+   * files reach 12 k, and art_noisy 64 k). Its state is still far above 8 KB (tens of bytes
+   * a context), so CAD-OSE is not a candidate for the engine's default.
+   */
+  maxContexts: 5000
 } as const;
 
 /** NAB's optimiser put CAD-OSE's standard-profile threshold near 0.56 (config/thresholds.json). */
@@ -87,6 +93,7 @@ export interface CadOseState {
   min: number;
   max: number;
   restPeriod: number;
+  /** null: unbounded (JSON has no Infinity). */
   maxContexts: number | null;
   leftFactsGroup: number[];
   /** Semi-context facts, in creation order. */
@@ -119,7 +126,7 @@ export function createCadOseDetector(
   let min = s?.min ?? options.range?.min ?? Infinity;
   let max = s?.max ?? options.range?.max ?? -Infinity;
   const restPeriod = s?.restPeriod ?? Math.trunc((options.probation ?? P.probation) / 5);
-  const maxContexts = s ? s.maxContexts : (options.maxContexts ?? null);
+  const maxContexts = s ? (s.maxContexts ?? Infinity) : (options.maxContexts ?? P.maxContexts);
   const maxBin = 2 ** P.numNormValueBits - 1;
 
   const lefts: LeftSemi[] = [];
@@ -170,7 +177,7 @@ export function createCadOseDetector(
     }
     return id;
   };
-  const full = () => maxContexts !== null && contexts.length >= maxContexts;
+  const full = () => contexts.length >= maxContexts;
 
   /** getContextByFacts: a zero-level context gives whether it was new; else how many were. */
   const storeContexts = (list: [number[], number[]][], zero: boolean): number => {
@@ -371,7 +378,7 @@ export function createCadOseDetector(
       min,
       max,
       restPeriod,
-      maxContexts,
+      maxContexts: Number.isFinite(maxContexts) ? maxContexts : null,
       leftFactsGroup: leftFactsGroup.slice(),
       lefts: lefts.map((l) => l.facts.slice()),
       rights: rights.map((r) => r.facts.slice()),

@@ -116,6 +116,19 @@ describe('CAD-OSE', () => {
     expect(computePy2TupleHash([1])).toBe(3430019387558n);
   });
 
+  it.each([50, Infinity])('with maxContexts %s, stays bounded and resumes exactly', (cap) => {
+    const s = makeSeries(900, 2);
+    const whole = createCadOseDetector({ maxContexts: cap });
+    const expected = Array.from(s.v, (v, i) => whole.push(s.t[i], v));
+    if (cap === 50) expect(whole.state().contexts.length).toBe(50);
+    else expect(whole.state().contexts.length).toBeGreaterThan(50);
+    const a = createCadOseDetector({ maxContexts: cap });
+    const head = Array.from(s.v.slice(0, 600), (v, i) => a.push(s.t[i], v));
+    const b = createCadOseDetector({ state: JSON.parse(JSON.stringify(a.state())) });
+    const tail = Array.from(s.v.slice(600), (v, k) => b.push(s.t[600 + k], v));
+    expect([...head, ...tail]).toEqual(expected);
+  });
+
   // The whole file set takes minutes (art_noisy learns 64k contexts); these files cover every
   // category and every code path, in a few seconds.
   const FILES = [
@@ -132,7 +145,8 @@ describe('CAD-OSE', () => {
       for (const f of corpus.filter((c) => FILES.includes(c.name))) {
         const d = createCadOseDetector({
           range: rangeOf(f.v),
-          probation: computeProbationLength(f.v.length)
+          probation: computeProbationLength(f.v.length),
+          maxContexts: Infinity
         });
         const ours = Array.from(f.v, (v, i) => d.push(f.t[i], v));
         const c = compareScores(ours, loadPublished('contextOSE', f.name)!.score);
