@@ -124,6 +124,24 @@ function benchThroughput(corpus: NabFile[]): void {
     baseline: points / (median(plain) / 1000),
     points
   });
+  // The ARTime port, the proposed default (see ./nab/candidates), in the same run.
+  const artime = timeRuns(
+    () => {
+      corpus.forEach((f, k) => {
+        const d = createDetector({ detector: 'artime' });
+        const out = sink[k];
+        for (let i = 0; i < f.v.length; i++) out[i] = d.push(f.t[i], f.v[i]);
+      });
+    },
+    { minMs: 1500, minRuns: 5 }
+  );
+  emit({
+    name: 'anomaly.points_per_s.artime',
+    value: points / (median(artime) / 1000),
+    unit: 'points/s',
+    baseline: points / (median(plain) / 1000),
+    points
+  });
 }
 
 const folder = resolveNabFolder(repoRoot);

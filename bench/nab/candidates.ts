@@ -5,7 +5,11 @@
  * two categories holds on the third. Also scores the published detectors' own outputs
  * (bench/nab/results) with the same scorer, and measures the default detector's state size.
  */
-import { createDetector, DEFAULT_DETECTOR } from '../../src/lib/analytics/anomaly';
+import {
+  createDetector,
+  DEFAULT_DETECTOR,
+  type DetectorName
+} from '../../src/lib/analytics/anomaly';
 import { createARTimeDetector } from '../../src/lib/analytics/detectors/artime';
 import { createCadOseDetector } from '../../src/lib/analytics/detectors/cadose';
 import {
@@ -217,12 +221,21 @@ export function benchPublished(corpus: NabFile[]): void {
   }
 }
 
-/** Largest serialised (JSON) state of the default detector, sampled through every file. */
+/** Largest serialised (JSON) state of the default detector and of ARTime, sampled through every file. */
 export function benchStateSize(corpus: NabFile[]): void {
+  for (const detector of [DEFAULT_DETECTOR, 'artime'] as const) {
+    const { max, end } = measureState(corpus, detector);
+    const name =
+      detector === DEFAULT_DETECTOR ? 'anomaly.state_bytes' : `anomaly.state_bytes.${detector}`;
+    emit({ name, value: max, unit: 'bytes', atEnd: end });
+  }
+}
+
+function measureState(corpus: NabFile[], detector: DetectorName): { max: number; end: number } {
   let max = 0;
   let end = 0;
   for (const f of corpus) {
-    const d = createDetector({ detector: DEFAULT_DETECTOR });
+    const d = createDetector({ detector });
     for (let i = 0; i < f.v.length; i++) {
       d.push(f.t[i], f.v[i]);
       if (i % 97 === 0) max = Math.max(max, JSON.stringify(d.state()).length);
@@ -231,5 +244,5 @@ export function benchStateSize(corpus: NabFile[]): void {
     max = Math.max(max, size);
     end = Math.max(end, size);
   }
-  emit({ name: 'anomaly.state_bytes', value: max, unit: 'bytes', atEnd: end });
+  return { max, end };
 }

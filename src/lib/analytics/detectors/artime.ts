@@ -52,8 +52,11 @@ export const ARTimeDefaults = {
   maxCategories: 32
 } as const;
 
-/** ARTime scores are its confidence in [0, 1]; NAB's optimiser put its threshold at ~0.32. */
-export const ARTIME_THRESHOLD = 0.32;
+/**
+ * ARTime's standard-profile threshold in NAB's config/thresholds.json (0.317486), which NAB's
+ * optimiser chose over all 58 files: the published operating point, not retuned here.
+ */
+export const ARTIME_THRESHOLD = 0.317486;
 
 /** Grid of the stored category weights: 1/64000 holds every level k/80 exactly. */
 const QUANT = 64_000;

@@ -33,8 +33,8 @@ export const CadOseDefaults = {
   maxContexts: 5000
 } as const;
 
-/** NAB's optimiser put CAD-OSE's standard-profile threshold near 0.56 (config/thresholds.json). */
-export const CADOSE_THRESHOLD = 0.56;
+/** CAD-OSE's standard-profile threshold in NAB's config/thresholds.json (contextOSE). */
+export const CADOSE_THRESHOLD = 0.765527;
 
 const NEURON_BASE = 2 ** 31;
 const M64 = (1n << 64n) - 1n;
