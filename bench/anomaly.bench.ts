@@ -5,7 +5,8 @@
  * and the leave-one-category-out folds (see ./nab/candidates); the published detectors'
  * own outputs scored the same way; throughput in points per second against a plain rolling
  * z-score loop measured in the same run; and the default detector's serialised state size.
- * Run: npx tsx bench/anomaly.bench.ts (BENCH_CANDIDATES=0 skips the candidate comparison)
+ * Run: npx tsx bench/anomaly.bench.ts (BENCH_CANDIDATES=0 skips the candidate comparison;
+ * ANOMALY_DETECTOR=artime scores that registry entry instead of the default in the NAB figures)
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,7 +76,8 @@ function makeSyntheticCorpus(): NabFile[] {
 }
 
 function benchNab(corpus: NabFile[]): void {
-  const ours = scoreCorpus(corpus, DEFAULT_DETECTOR);
+  const detector = (process.env.ANOMALY_DETECTOR as DetectorName | undefined) ?? DEFAULT_DETECTOR;
+  const ours = scoreCorpus(corpus, detector);
   const baseline = scoreCorpus(corpus, 'zscore');
   for (const profileName of Object.keys(FIGURES) as NabProfileName[]) {
     const profile = NabProfiles[profileName];
@@ -92,6 +94,7 @@ function benchNab(corpus: NabFile[]): void {
       value: a.normalised,
       unit: 'score',
       baseline: b.normalised,
+      detector,
       threshold: a.threshold,
       baselineThreshold: b.threshold,
       files: corpus.length,
