@@ -138,16 +138,23 @@ describe('detectAnomalies contract', () => {
     expect(batch.anomalies).toContain(AT);
   });
 
-  it.each(Object.keys(DetectorRegistry) as DetectorName[])(
+  // CAD-OSE is left out: online it levels values by the running range, so on pure noise the
+  // spike is one more new pattern among many and scores 0.58 at most, under its published
+  // threshold 0.77 (its NAB-mode fidelity is tested in detectors/ports.test.ts).
+  it.each((Object.keys(DetectorRegistry) as DetectorName[]).filter((d) => d !== 'cadose'))(
     'detector %s finds a large spike',
     (name) => {
       // A flat-ish series without a cycle so the non-seasonal detectors apply.
+      // ARTime learns its first 750 points as a batch and scores once per downsampled
+      // window of 7 points, so it gets a longer series and up to 6 points of lag.
+      const n = name === 'artime' ? 2000 : 1000;
+      const lag = name === 'artime' ? 6 : 0;
       const noise = makeNoise(11);
-      const t = Float64Array.from({ length: 1000 }, (_, i) => T0 + i * STEP);
-      const v = Float64Array.from({ length: 1000 }, () => 50 + noise());
-      v[900] = 80;
+      const t = Float64Array.from({ length: n }, (_, i) => T0 + i * STEP);
+      const v = Float64Array.from({ length: n }, () => 50 + noise());
+      v[n - 100] = 80;
       const r = detectAnomalies({ t, v }, { detector: name });
-      expect(r.anomalies).toContain(900);
+      expect(r.anomalies.find((i) => i >= n - 100 && i <= n - 100 + lag)).toBeDefined();
       expect(createDetector({ detector: name }).threshold).toBe(DetectorRegistry[name].threshold);
       for (const s of r.score) expect(s >= 0 && s <= 1).toBe(true);
     }

@@ -11,6 +11,8 @@ import {
   type EnsembleExplanation,
   type EnsembleOptions
 } from './detectors/ensemble';
+import { createARTimeDetector, ARTIME_THRESHOLD } from './detectors/artime';
+import { createCadOseDetector, CADOSE_THRESHOLD } from './detectors/cadose';
 import { createEwmaDetector, EWMA_THRESHOLD } from './detectors/ewma';
 import { createIqrDetector, IQR_THRESHOLD } from './detectors/iqr';
 import { createMadDetector, MAD_THRESHOLD } from './detectors/mad';
@@ -32,6 +34,12 @@ interface RegistryEntry {
 
 interface Explaining {
   explain(): EnsembleExplanation;
+  /** What the detector expected at the last point, for detectors that model a band. */
+  explainLast(): {
+    level: number;
+    expected: { low: number; high: number } | undefined;
+    since: number;
+  };
 }
 
 /**
@@ -53,6 +61,14 @@ export const DetectorRegistry: Record<DetectorName, RegistryEntry> = {
   ensemble: {
     threshold: DEFAULT_ANOMALY_THRESHOLD,
     create: (s, ensemble) => createEnsembleDetector({ ...ensemble, state: s as never })
+  },
+  artime: {
+    threshold: ARTIME_THRESHOLD,
+    create: (s) => createARTimeDetector({ state: s as never })
+  },
+  cadose: {
+    threshold: CADOSE_THRESHOLD,
+    create: (s) => createCadOseDetector({ state: s as never })
   }
 };
 
@@ -71,6 +87,13 @@ export interface AnomalyExplanation {
   detector: DetectorName;
   model?: 'level' | 'daily' | 'weekly';
   evidence: number;
+  /** The band the detector expected the (downsampled) value in, in the series' units. */
+  expected?: { low: number; high: number };
+  /** The value the detector judged, and its signed distance from the expected band. */
+  observed?: number;
+  departure?: number;
+  /** Epoch ms of the first point the judged value summarises (ARTime: its window). */
+  since?: number;
 }
 
 /** Serialisable (structured-clone and JSON safe) snapshot of a streaming detector. */
@@ -92,6 +115,17 @@ export interface StreamingAnomalyDetector {
 }
 
 /**
+ * Signed distance of x from the band [low, high]: 0 inside, x − high above, x − low below.
+ * O(1).
+ * @example computeBandDeparture(12, { low: 0, high: 10 }) // 2
+ */
+export function computeBandDeparture(x: number, band: { low: number; high: number }): number {
+  if (x > band.high) return x - band.high;
+  if (x < band.low) return x - band.low;
+  return 0;
+}
+
+/**
  * Creates a streaming detector for the engine to feed point by point (e.g. as 1-minute
  * buckets close); `state()` can be persisted and passed back as `options.state` to resume
  * exactly where it stopped. Non-finite values score 0 and are not learned. O(1) per point.
@@ -110,11 +144,29 @@ export function createDetector(options: AnomalyOptions = {}): StreamingAnomalyDe
   // The ensemble's refractory period keys off the same threshold the caller reports at.
   const inner = entry.create(options.state?.inner, { ...options.ensemble, threshold });
   const explain = (): AnomalyExplanation => {
+    if (inner.explainLast) {
+      const e = inner.explainLast();
+      const out: AnomalyExplanation = { detector: name, evidence: inner.evidence() };
+      if (e.expected) {
+        out.expected = { ...e.expected };
+        out.observed = e.level;
+        out.departure = computeBandDeparture(e.level, e.expected);
+      }
+      if (Number.isFinite(e.since)) out.since = e.since;
+      return out;
+    }
     if (!inner.explain) return { detector: name, evidence: inner.evidence() };
     const e = inner.explain();
-    return e.model
+    const out: AnomalyExplanation = e.model
       ? { detector: e.member, model: e.model, evidence: e.evidence }
       : { detector: e.member, evidence: e.evidence };
+    if (e.expected && e.observed !== undefined) {
+      out.expected = e.expected;
+      out.observed = e.observed;
+      out.departure = computeBandDeparture(e.observed, e.expected);
+    }
+    if (e.since !== undefined) out.since = e.since;
+    return out;
   };
   return {
     detector: name,

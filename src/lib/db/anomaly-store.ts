@@ -17,6 +17,12 @@ export interface DetectedAnomaly extends AnomalyRecord {
   evidence?: number;
   /** The score at which the detector reports (the score is compared with this). */
   threshold?: number;
+  /** The band the detector expected the value in, in the series' units. */
+  expected?: { low: number; high: number };
+  /** The signed distance of the judged value from that band. */
+  departure?: number;
+  /** When the departure began (epoch ms). */
+  since?: number;
 }
 
 export interface StoredDetectedAnomaly extends DetectedAnomaly {

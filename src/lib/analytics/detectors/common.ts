@@ -4,7 +4,8 @@
  * a z-like statistic into a score.
  */
 
-export type DetectorName = 'zscore' | 'iqr' | 'mad' | 'ewma' | 'seasonal' | 'ensemble';
+export type DetectorName =
+  'zscore' | 'iqr' | 'mad' | 'ewma' | 'seasonal' | 'ensemble' | 'artime' | 'cadose';
 
 /**
  * An online detector. `push` scores point (t, v) from the points pushed before it and then

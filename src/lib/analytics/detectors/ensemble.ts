@@ -88,7 +88,15 @@ export interface EnsembleExplanation {
   member: EnsembleMember;
   model?: SeasonalModel;
   evidence: number;
+  /** The seasonal member's band (prediction ± 3σ) and the value it judged. */
+  expected?: { low: number; high: number };
+  observed?: number;
+  /** Epoch ms of the first point of the current run of points outside that band. */
+  since?: number;
 }
+
+/** Half-width of the band an explanation reports, in σ of the seasonal prediction. */
+const BAND_SIGMAS = 3;
 
 export interface EnsembleState {
   config: Required<Omit<EnsembleOptions, 'state' | 'seasonal'>>;
@@ -98,6 +106,8 @@ export interface EnsembleState {
   likelihoods: Likelihood[];
   cooldown: number;
   leader: EnsembleMember;
+  /** Start of the current run of points outside the seasonal band (absent: none). */
+  outsideSince?: number;
 }
 
 /**
@@ -150,6 +160,8 @@ export function createEnsembleDetector(
       }));
   let cooldown = s?.cooldown ?? 0;
   let leader: EnsembleMember = s?.leader ?? 'seasonal';
+  let outsideSince = s?.outsideSince ?? NaN;
+  let lastValue = NaN;
   let lastEvidence = 0;
   let lastZ = 0;
 
@@ -199,12 +211,17 @@ export function createEnsembleDetector(
     push(t: number, v: number): number {
       lastEvidence = 0;
       lastZ = 0;
+      lastValue = v;
       if (!Number.isFinite(v)) return 0;
       let bestZ = -Infinity;
       for (let m = 0; m < members.length; m++) {
         if (!memberOn[m]) continue;
         // The seasonal member learns the point only once we know it did not raise an alarm.
         const e = m === 0 ? seasonal.assess(t, v) : members[m].observe(t, v);
+        if (m === 0) {
+          if (e <= BAND_SIGMAS) outsideSince = NaN;
+          else if (Number.isNaN(outsideSince)) outsideSince = t;
+        }
         const z = standardise(m, Math.min(e, config.evidenceCap) / config.evidenceCap, e);
         if (z > bestZ) {
           bestZ = z;
@@ -233,10 +250,24 @@ export function createEnsembleDetector(
     },
     evidence: () => lastEvidence,
     leader: () => leader,
-    explain: (): EnsembleExplanation =>
-      leader === 'seasonal'
-        ? { member: leader, model: seasonal.model(), evidence: lastEvidence }
-        : { member: leader, evidence: lastEvidence },
+    explain: (): EnsembleExplanation => {
+      if (leader !== 'seasonal') return { member: leader, evidence: lastEvidence };
+      const out: EnsembleExplanation = {
+        member: leader,
+        model: seasonal.model(),
+        evidence: lastEvidence
+      };
+      const x = seasonal.expectation();
+      if (x && Number.isFinite(lastValue)) {
+        out.expected = {
+          low: x.centre - BAND_SIGMAS * x.sigma,
+          high: x.centre + BAND_SIGMAS * x.sigma
+        };
+        out.observed = lastValue;
+        if (!Number.isNaN(outsideSince)) out.since = outsideSince;
+      }
+      return out;
+    },
     state: () => ({
       config: { ...config },
       seasonal: members[0].state() as SeasonalState,
@@ -244,7 +275,8 @@ export function createEnsembleDetector(
       mad: members[2].state() as MadState,
       likelihoods: structuredClone(likelihoods),
       cooldown,
-      leader
+      leader,
+      ...(Number.isNaN(outsideSince) ? {} : { outsideSince })
     })
   };
   return detector;

@@ -83,6 +83,8 @@ export function createSeasonalDetector(
   learn(t: number, v: number, clipSigmas?: number): void;
   model(): SeasonalModel;
   predict(t: number): number;
+  /** The prediction and σ the last `assess` compared with (undefined while learning). */
+  expectation(): { centre: number; sigma: number } | undefined;
 } {
   const s = options.state;
   const slotMs = s?.slotMs ?? options.slotMs ?? SeasonalDefaults.slotMs;
@@ -135,6 +137,8 @@ export function createSeasonalDetector(
   let pending = false;
   let pendingWi = 0;
   const predictions = new Float64Array(3);
+  let lastCentre = NaN;
+  let lastSigma = NaN;
   const has = new Uint8Array(3);
 
   const detector = {
@@ -154,6 +158,7 @@ export function createSeasonalDetector(
     assess(t: number, v: number): number {
       z = 0;
       pending = false;
+      lastCentre = NaN;
       if (!Number.isFinite(v) || !Number.isFinite(t)) return 0;
       const wi = weekSlotOf(t);
       const di = wi % daySlots;
@@ -169,6 +174,8 @@ export function createSeasonalDetector(
         // bundlers may route imported calls through live-binding getters.
         const centre = predictions[best];
         const spread = mae[best] * MAE_TO_SIGMA;
+        lastCentre = centre;
+        lastSigma = spread;
         const d = Math.abs(v - centre);
         z = spread > FLAT_EPSILON * (1 + Math.abs(centre)) ? d / spread : d === 0 ? 0 : Infinity;
       }
@@ -214,6 +221,8 @@ export function createSeasonalDetector(
     },
     evidence: () => z,
     model: () => model,
+    expectation: () =>
+      Number.isNaN(lastCentre) ? undefined : { centre: lastCentre, sigma: lastSigma },
     predict(t: number): number {
       const wi = weekSlotOf(t);
       const di = wi % daySlots;

@@ -62,7 +62,7 @@ export function describeEventSeries(actionType: string): { latency: string; fail
   };
 }
 
-/** An anomaly record with what the detector says of it (member, model, evidence). */
+/** An anomaly record with what the detector says of it (member, model, evidence, band, departure, since). */
 export const describeDetection = (
   d: StreamingAnomalyDetector,
   base: Omit<DetectedAnomaly, 'detector' | 'threshold'>
@@ -71,6 +71,9 @@ export const describeDetection = (
   const out: DetectedAnomaly = { ...base, detector: e.detector, threshold: d.threshold };
   if (e.model) out.model = e.model;
   if (Number.isFinite(e.evidence)) out.evidence = e.evidence;
+  if (e.expected) out.expected = e.expected;
+  if (e.departure !== undefined) out.departure = e.departure;
+  if (e.since !== undefined) out.since = e.since;
   return out;
 };
 

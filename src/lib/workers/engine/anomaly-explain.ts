@@ -54,9 +54,18 @@ export async function explainAnomaly(
     anomaly.evidence !== undefined
       ? `${anomaly.evidence.toFixed(1)} σ from its prediction`
       : 'far from its prediction';
+  const short = (v: number) => Number(v.toPrecision(4));
+  const band = anomaly.expected
+    ? ` It expected ${short(anomaly.expected.low)}–${short(anomaly.expected.high)}` +
+      (anomaly.departure
+        ? `; the value was ${short(Math.abs(anomaly.departure))} ${anomaly.departure > 0 ? 'above' : 'below'}`
+        : '') +
+      (anomaly.since !== undefined ? `, since ${new Date(anomaly.since).toISOString()}` : '') +
+      '.'
+    : '';
   const text =
     `The ${anomaly.detector} detector${model} found the 1-minute mean ${Number(anomaly.value.toPrecision(4))} ` +
     `${sigma}; its calibrated score ${anomaly.score.toFixed(2)} reached the threshold ` +
-    `${(anomaly.threshold ?? DEFAULT_ANOMALY_THRESHOLD).toFixed(2)}.`;
+    `${(anomaly.threshold ?? DEFAULT_ANOMALY_THRESHOLD).toFixed(2)}.${band}`;
   return { anomaly, context, neighbours: Math.max(0, neighbours), text };
 }

@@ -85,6 +85,9 @@ describe('anomaly wiring', () => {
     const explained = await api.explainAnomaly(spike.id!);
     expect(explained?.context.t).toContain(BASE + 420 * MIN);
     expect(explained?.text).toMatch(/seasonal detector/);
+    expect(explained?.text).toMatch(
+      /It expected [-\d.]+–[-\d.]+; the value was [\d.]+ above, since 2026-11-20T07:00:00.000Z\./
+    );
     const s = await api.anomalyStats();
     expect(s.bySeries[KEY]).toBe(expected.length);
   });
