@@ -147,6 +147,46 @@ describe('HeadStore', () => {
     expect(await db.wal.count()).toBe(1);
   });
 
+  it('a second tab follows the WAL: its reads match the writer before and after cuts', async () => {
+    const ids = await metrics.registerSeries([0, 1].map(desc));
+    const writer = new HeadStore(db, metrics, { cutSpanMs: 3_000 });
+    await writer.recover();
+    const otherMetrics = new MetricStore(db);
+    const follower = new HeadStore(db, otherMetrics);
+    await follower.recover();
+    await follower.setWriter(false);
+    const same = async () => {
+      await follower.follow({ force: true });
+      for (const id of ids) {
+        const a = await metrics.readRaw(id, T0, T0 + 1e6);
+        const b = await otherMetrics.readRaw(id, T0, T0 + 1e6);
+        expect([...b.t]).toEqual([...a.t]);
+        expect([...b.v]).toEqual([...a.v]);
+        const ra = metrics.patchRecord(await db.series.get(id));
+        const rb = otherMetrics.patchRecord(await db.series.get(id));
+        expect(rb).toMatchObject({ lastT: ra!.lastT, lastV: ra!.lastV, points: ra!.points });
+      }
+    };
+    for (let s = 0; s < 4; s++) await deliver(writer, ids, s);
+    await same();
+    // The writer cuts (and truncates the WAL) while the follower still holds those points.
+    await writer.cut(T0 + 10_000);
+    expect(await db.wal.count()).toBe(0);
+    for (let s = 4; s < 6; s++) await deliver(writer, ids, s);
+    const before = await otherMetrics.readRaw(ids[0], T0, T0 + 1e6);
+    expect(before.t.length).toBe(4); // not followed yet, and no point twice
+    await same();
+    // A follower never appends, cuts or truncates on its own.
+    expect(await follower.cut(0, { all: true })).toEqual({ series: 0, points: 0 });
+    // Taking over as writer: the follower catches up, then cuts everything it holds.
+    await deliver(writer, ids, 6);
+    await follower.setWriter(true);
+    await follower.cut(0, { all: true });
+    expect(await db.wal.count()).toBe(0);
+    const all = await otherMetrics.readRaw(ids[1], T0, T0 + 1e6);
+    expect([...all.v]).toEqual([1, 11, 21, 31, 41, 51, 61]);
+  });
+
   it('packs and unpacks a WAL record exactly (property)', () => {
     fc.assert(
       fc.property(

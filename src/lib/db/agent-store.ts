@@ -1,5 +1,6 @@
 import type { PointBatch, ResultEvent } from '$lib/types';
 import type { TidemarkDb } from './database';
+import type { HeadStore } from './head-store';
 import type { MetricStore } from './metric-store';
 
 /** Where the agent stream position lives in the `meta` table. */
@@ -20,31 +21,41 @@ export async function readAgentCheckpoint(db: TidemarkDb): Promise<AgentCheckpoi
 
 /**
  * Points, events and the stream checkpoint in ONE transaction, so after a crash either all
- * of a batch and its seq are stored or none is. Resolves with the batches' series ids; on
- * failure nothing is stored and the metric store's series cache is reset.
+ * of a batch and its seq are stored or none is. The points go to the live path (HeadStore):
+ * one write-ahead record for the whole delivery, whatever the number of series, instead of
+ * re-encoding every series' newest chunk (issue 28). New series are registered inside the
+ * same transaction. Resolves with the batches' series ids.
  */
 export async function commitAgentBatch(options: {
   db: TidemarkDb;
   metrics: MetricStore;
+  heads: HeadStore;
   batches: PointBatch[];
   events: ResultEvent[];
   checkpoint: AgentCheckpointRecord;
 }): Promise<number[]> {
-  const { db, metrics, batches, events } = options;
-  let seriesIds: number[] = [];
+  const { db, metrics, heads, batches, events } = options;
+  const descriptors = batches.map((b) => b.series);
+  let seriesIds = metrics.knownIds(descriptors);
+  const withIds = (ids: number[]) => batches.map((b, i) => ({ seriesId: ids[i], t: b.t, v: b.v }));
   try {
-    // Every table: the stores' own nested transactions then join this one whatever tables
-    // they touch.
-    await db.transaction('rw', db.tables, async () => {
-      seriesIds = await metrics.registerSeries(batches.map((b) => b.series));
-      await metrics.append(batches.map((b, i) => ({ seriesId: seriesIds[i], t: b.t, v: b.v })));
-      if (events.length > 0) await db.events.bulkAdd(events.map((e) => ({ ...e })));
-      await db.meta.put({ key: AgentCheckpointKey, value: options.checkpoint });
-    });
+    await heads.append(
+      seriesIds
+        ? withIds(seriesIds)
+        : async () => withIds((seriesIds = await metrics.registerSeries(descriptors))),
+      {
+        register: seriesIds === undefined,
+        alsoTables: ['events', 'meta'],
+        alsoWrite: async () => {
+          if (events.length > 0) await db.events.bulkAdd(events.map((e) => ({ ...e })));
+          await db.meta.put({ key: AgentCheckpointKey, value: options.checkpoint });
+        }
+      }
+    );
   } catch (error) {
     // Series registered inside the rolled-back transaction must not stay cached.
     metrics.resetCache();
     throw error;
   }
-  return seriesIds;
+  return seriesIds!;
 }

@@ -54,6 +54,7 @@ export interface HeadAppend {
  */
 export class HeadStore {
   readonly #db: TidemarkDb;
+  readonly #clock: () => number;
   readonly #metrics: MetricStore;
   readonly #options: typeof HeadDefaults;
   readonly #heads = new Map<number, Head>();
@@ -61,16 +62,91 @@ export class HeadStore {
   #loaded = false;
   /** The newest WAL record applied to heads. */
   #maxApplied = 0;
+  /**
+   * Only the writer (the leader tab's engine) appends and cuts. Another tab's engine follows
+   * the WAL the writer leaves, so its reads see the live points too (see `follow`).
+   */
+  #writer = true;
+  #followedAt = -Infinity;
+  #trimmedAt = -Infinity;
   #cutting: Promise<void> | null = null;
 
-  constructor(db: TidemarkDb, metrics: MetricStore, options: Partial<typeof HeadDefaults> = {}) {
+  constructor(
+    db: TidemarkDb,
+    metrics: MetricStore,
+    options: Partial<typeof HeadDefaults> & { clock?: () => number } = {}
+  ) {
+    this.#clock = options.clock ?? (() => Date.now());
     this.#db = db;
     this.#metrics = metrics;
     this.#options = { ...HeadDefaults, ...options };
     metrics.setOverlay({
       range: (id, from, to) => this.range(id, from, to),
-      patch: (r) => this.patch(r)
+      patch: (r) => this.patch(r),
+      sync: () => this.follow({ now: this.#clock() })
     });
+  }
+
+  /**
+   * Makes this store the writer (the tab that appends and cuts) or a follower. A new writer
+   * first takes every WAL record it has not seen, so no acknowledged point is missing from
+   * its heads when it cuts.
+   */
+  async setWriter(writer: boolean): Promise<void> {
+    if (writer && !this.#writer) await this.follow({ force: true });
+    this.#writer = writer;
+  }
+
+  get writer(): boolean {
+    return this.#writer;
+  }
+
+  /**
+   * A follower's catch-up: applies WAL records the writer stored since the last call, at
+   * most every `everyMs`, and now and then drops head points the writer has cut into
+   * chunks meanwhile (reads never show a point twice either way: see MetricStore.readRaw).
+   * A writer's heads are its own: nothing to do.
+   */
+  async follow(options: { now?: number; everyMs?: number; force?: boolean } = {}): Promise<void> {
+    if (this.#writer && !options.force) return;
+    if (!this.#loaded) {
+      await this.recover();
+      return;
+    }
+    const now = options.now ?? 0;
+    if (!options.force && now - this.#followedAt < (options.everyMs ?? 500)) return;
+    this.#followedAt = now;
+    const db = this.#db;
+    const records = await db.wal.where(':id').above(this.#maxApplied).toArray();
+    for (const rec of records) this.#apply(rec.id!, unpackWal(rec));
+    if (options.force || now - this.#trimmedAt >= 30_000) {
+      this.#trimmedAt = now;
+      const ids = [...this.#heads.keys()];
+      const rows = await db.series.bulkGet(ids);
+      rows.forEach((r, k) => {
+        if (r?.lastT === undefined) return;
+        this.#tails.set(ids[k], {
+          lastT: Math.max(r.lastT, this.#tails.get(ids[k])?.lastT ?? -Infinity)
+        });
+        this.#dropUpTo(ids[k], r.lastT);
+      });
+    }
+  }
+
+  /** Drops a head's points at or before `t` (they are in chunks). */
+  #dropUpTo(seriesId: number, t: number): void {
+    const h = this.#heads.get(seriesId);
+    if (!h) return;
+    let k = 0;
+    while (k < h.n && h.t[k] <= t) k++;
+    if (k === 0) return;
+    if (k >= h.n) {
+      this.#heads.delete(seriesId);
+      return;
+    }
+    h.t.copyWithin(0, k, h.n);
+    h.v.copyWithin(0, k, h.n);
+    h.n -= k;
   }
 
   /** Points held in heads (not yet in chunk records). */
@@ -111,18 +187,54 @@ export class HeadStore {
 
   /**
    * Stores one delivery: ONE WAL record, `alsoWrite` (run inside the same transaction, over
-   * `alsoTables`) and, for late points only, the merging append. Resolves once the
-   * transaction completed (strict durability); rejects and changes no head otherwise.
+   * `alsoTables`) and, for late points only, the merging append. `batches` may be a
+   * function run inside the transaction (to register new series atomically with their
+   * points); `register: true` then widens the transaction to the series tables. Resolves
+   * once the transaction completed (strict durability); rejects and changes no head
+   * otherwise.
    */
   async append(
-    batches: HeadAppend[],
+    batches: HeadAppend[] | (() => Promise<HeadAppend[]>),
     options: {
       alsoTables?: string[];
       alsoWrite?: () => Promise<void>;
+      register?: boolean;
     } = {}
   ): Promise<{ points: number }> {
     if (!this.#loaded) await this.recover();
+    if (!this.#writer) await this.setWriter(true);
     const db = this.#db;
+    // Known batches are split before the transaction, so it covers only the tables needed.
+    const ready = typeof batches === 'function' ? null : this.#split(batches);
+    const wide = options.register === true || (ready !== null && ready.late.length > 0);
+    const tables = [
+      'wal',
+      ...(wide ? ['chunks', 'series', 'late'] : []),
+      ...(options.alsoTables ?? [])
+    ];
+    let walId = 0;
+    let split = ready;
+    await db.transaction('rw', [...new Set(tables)], async () => {
+      split ??= this.#split(await (batches as () => Promise<HeadAppend[]>)());
+      const writes: Promise<unknown>[] = [];
+      if (split.fresh.length)
+        writes.push(db.wal.add(packWal(split.fresh)).then((id) => (walId = id as number)));
+      if (split.late.length) writes.push(this.#metrics.append(split.late));
+      if (options.alsoWrite) writes.push(options.alsoWrite());
+      await Promise.all(writes);
+    });
+    const { fresh, points } = split!;
+    if (fresh.length) {
+      // Another delivery may have passed these points' times meanwhile: those are stored
+      // through the merging path, never dropped.
+      const behind = this.#apply(walId, fresh);
+      if (behind.length) await this.#metrics.append(behind);
+    }
+    return { points };
+  }
+
+  /** Sorts each batch and splits it into points for the head and late points. */
+  #split(batches: HeadAppend[]): { fresh: HeadAppend[]; late: HeadAppend[]; points: number } {
     const fresh: HeadAppend[] = [];
     const late: HeadAppend[] = [];
     let points = 0;
@@ -142,27 +254,7 @@ export class HeadStore {
           fresh.push({ seriesId: b.seriesId, t: b.t.subarray(k), v: b.v.subarray(k) });
       }
     }
-    const tables = [
-      'wal',
-      ...(late.length ? ['chunks', 'series', 'late'] : []),
-      ...(options.alsoTables ?? [])
-    ];
-    let walId = 0;
-    await db.transaction('rw', [...new Set(tables)], async () => {
-      const writes: Promise<unknown>[] = [];
-      if (fresh.length)
-        writes.push(db.wal.add(packWal(fresh)).then((id) => (walId = id as number)));
-      if (late.length) writes.push(this.#metrics.append(late));
-      if (options.alsoWrite) writes.push(options.alsoWrite());
-      await Promise.all(writes);
-    });
-    if (fresh.length) {
-      // Another delivery may have passed these points' times meanwhile: those are stored
-      // through the merging path, never dropped.
-      const behind = this.#apply(walId, fresh);
-      if (behind.length) await this.#metrics.append(behind);
-    }
-    return { points };
+    return { fresh, late, points };
   }
 
   /** Series whose head is due to be cut at `now` (full, or older than cutSpanMs). */
@@ -185,6 +277,7 @@ export class HeadStore {
     now: number,
     options: { all?: boolean } = {}
   ): Promise<{ series: number; points: number }> {
+    if (!this.#writer) return { series: 0, points: 0 };
     while (this.#cutting) await this.#cutting.catch(() => {});
     let done = { series: 0, points: 0 };
     this.#cutting = (async () => {
@@ -282,10 +375,15 @@ export class HeadStore {
   patch<R extends SeriesRecord>(record: R): R {
     const h = this.#heads.get(record.id);
     if (!h || h.n === 0) return record;
+    // A follower's head may still hold points the writer has cut into chunks since.
+    const tail = record.lastT ?? -Infinity;
+    if (h.t[h.n - 1] <= tail) return record;
+    let k = 0;
+    while (k < h.n && h.t[k] <= tail) k++;
     return {
       ...record,
-      points: (record.points ?? 0) + h.n,
-      firstT: record.firstT === undefined ? h.t[0] : Math.min(record.firstT, h.t[0]),
+      points: (record.points ?? 0) + (h.n - k),
+      firstT: record.firstT === undefined ? h.t[k] : Math.min(record.firstT, h.t[k]),
       lastT: h.t[h.n - 1],
       lastV: h.v[h.n - 1]
     };

@@ -281,6 +281,9 @@ export class MetricStore {
     // Chunks never span more than ChunkLimits.maxSpanMs, so those meeting [from, to] start
     // in [from - maxSpanMs, to]: a bounded key range instead of every chunk after `from`.
     if (!(from <= to)) return { t: new Float64Array(0), v: new Float64Array(0) };
+    // Inside a transaction (a rollup pass, a query) the overlay is read as it stands: its
+    // catch-up reads a table the transaction may not cover.
+    if (this.overlay?.sync && !Dexie.currentTransaction) await this.overlay.sync();
     // No Dexie .filter(): it walks a cursor record by record, where a plain key range is
     // one getAll; the few chunks that end before `from` are dropped here instead.
     const chunks = (
@@ -291,15 +294,24 @@ export class MetricStore {
     ).filter((c) => c.t1 >= from);
     chunks.sort((a, b) => a.t0 - b.t0);
     const parts = chunks.map((c) => sliceRange(decodeChunk(c.data), from, to));
-    // Head points all lie after the stored ones (HeadStore keeps them so).
+    // Head points lie after the stored ones; a following tab's head may still hold points
+    // the writer has since cut into chunks, which the chunks already gave.
     const head = this.overlay?.range(seriesId, from, to);
-    if (head && head.t.length) parts.push(head);
+    if (head && head.t.length) {
+      let storedT = -Infinity;
+      for (const c of chunks) if (c.t1 > storedT) storedT = c.t1;
+      let k = 0;
+      while (k < head.t.length && head.t[k] <= storedT) k++;
+      if (k < head.t.length)
+        parts.push(k === 0 ? head : { t: head.t.subarray(k), v: head.v.subarray(k) });
+    }
     return parts.length === 0
       ? { t: new Float64Array(0), v: new Float64Array(0) }
       : concatColumnar(parts);
   }
 
   async listSeries(): Promise<SeriesRecord[]> {
+    if (this.overlay?.sync && !Dexie.currentTransaction) await this.overlay.sync();
     const list = await this.db.series.toArray();
     return this.overlay ? list.map((r) => this.overlay!.patch(r)) : list;
   }
@@ -322,6 +334,8 @@ export class MetricStore {
 export interface MetricOverlay {
   range(seriesId: number, from: number, to: number): Columnar | null;
   patch<R extends SeriesRecord>(record: R): R;
+  /** Brings the overlay up to date before a read outside a transaction (a following tab). */
+  sync?: () => Promise<void>;
 }
 
 /** A series record with its head chunk (the newest), kept up to date by every append. */

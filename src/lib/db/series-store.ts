@@ -25,11 +25,16 @@ export async function findSeriesByKey(
  */
 export async function listSeriesDueForRollup(
   db: TidemarkDb,
-  options: { deferImported: boolean }
+  options: {
+    deferImported: boolean;
+    /** Folds points not yet in chunks into a record (MetricStore.patchRecord). */
+    patch?: (s: SeriesRecord) => SeriesRecord;
+  }
 ): Promise<SeriesRecord[]> {
   // Only the ids: late records carry their points, which this check does not need.
   const lateIds = new Set((await db.late.orderBy('seriesId').uniqueKeys()) as number[]);
-  return (await db.series.toArray()).filter(
+  const all = await db.series.toArray();
+  return (options.patch ? all.map(options.patch) : all).filter(
     (s) =>
       !(options.deferImported && s.source === 'import') &&
       (lateIds.has(s.id) ||

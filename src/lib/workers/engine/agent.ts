@@ -29,11 +29,12 @@ export function createAgentApi(ctx: EngineContext) {
       events: ResultEvent[];
       checkpoint: { bootId: string; seq: number };
     }): Promise<{ points: number; events: number }> {
-      const { db, metrics } = await ctx.ready();
+      const { db, metrics, heads } = await ctx.ready();
       const batches = input.batches.filter((b) => b.t.length > 0);
       const seriesIds = await commitAgentBatch({
         db,
         metrics,
+        heads,
         batches,
         events: input.events,
         checkpoint: { ...input.checkpoint, at: ctx.now() }

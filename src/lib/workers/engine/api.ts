@@ -1,5 +1,6 @@
 import { openDatabase, type DbLifecycle, type TidemarkDb } from '$lib/db/database';
 import { EventStore } from '$lib/db/event-store';
+import { HeadStore } from '$lib/db/head-store';
 import { isImportActive } from '$lib/db/import-store';
 import { asStorageFull, MetricStore, StorageFullError } from '$lib/db/metric-store';
 import { RollupStore } from '$lib/db/rollup-store';
@@ -56,12 +57,15 @@ export function createEngineApi(deps: EngineDeps = {}) {
     stores ??= openDb((e) => {
       lastLifecycle = e;
       for (const listener of lifecycleListeners) listener(e);
-    }).then((db) => ({
-      db,
-      metrics: new MetricStore(db),
-      events: new EventStore(db),
-      rollups: new RollupStore(db)
-    }));
+    }).then(async (db) => {
+      const metrics = new MetricStore(db);
+      // Every tab's engine holds the live heads: the leader's writes them, the others
+      // follow its write-ahead log. A crash's acknowledged points come back from the log.
+      const heads = new HeadStore(db, metrics);
+      await heads.setWriter(false);
+      await heads.recover();
+      return { db, metrics, events: new EventStore(db), rollups: new RollupStore(db), heads };
+    });
     return stores;
   }
 

@@ -1,5 +1,6 @@
 import type { TidemarkDb } from '$lib/db/database';
 import type { EventStore } from '$lib/db/event-store';
+import type { HeadStore } from '$lib/db/head-store';
 import type { MetricStore } from '$lib/db/metric-store';
 import type { RollupStore } from '$lib/db/rollup-store';
 import type { ChangeNotice, PointBatch, ResultEvent, RetentionKey } from '$lib/types';
@@ -23,6 +24,8 @@ export interface EngineStores {
   metrics: MetricStore;
   events: EventStore;
   rollups: RollupStore;
+  /** The live path's in-memory heads and write-ahead log (the leader's engine writes). */
+  heads: HeadStore;
 }
 
 export type RetentionOverrides = Partial<Record<RetentionKey, number>>;

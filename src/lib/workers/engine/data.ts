@@ -127,6 +127,7 @@ export function createDataApi(ctx: EngineContext, options: { drainQueue: () => P
       // Data goes; configuration kept in meta (alert rules and their switches) stays.
       await clearStoredData(db, KeptMetaPrefix);
       metrics.resetCache();
+      (await ctx.ready()).heads.reset();
       ctx.broadcast({ kind: 'cleared' });
     }
   };

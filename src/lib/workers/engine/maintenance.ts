@@ -1,4 +1,4 @@
-import { applySeriesRetention, rollupSeries } from '$lib/db/rollup-store';
+import { applySeriesRetention, rollupSeries, rollupSeriesGroup } from '$lib/db/rollup-store';
 import { readMetaValue, writeMetaValue } from '$lib/db/meta-store';
 import { listSeriesDueForRollup, readAllSeries } from '$lib/db/series-store';
 import { nextCleanupTime } from '$lib/tsdb/retention';
@@ -14,7 +14,9 @@ export const EngineDefaults = {
   /** An import whose checkpoint is this recent counts as running (see rollupPass). */
   importActiveWindowMs: 15_000,
   /** How stale counts() may be while an import runs. */
-  countsWhileImportingMs: 30_000
+  countsWhileImportingMs: 30_000,
+  /** Live series rolled up per transaction. */
+  rollupGroupSeries: 250
 };
 
 export interface BackgroundStats {
@@ -26,6 +28,8 @@ export interface BackgroundStats {
   /** Whether the last pass left imported series for later, an import being under way. */
   rollupsDeferredForImport: boolean;
   lastRollupAt: number | null;
+  /** Passes that cut live heads into chunk records. */
+  headCuts: number;
   lastCleanup: { at: number; chunks: number; blocks: number; events: number; bytes: number } | null;
   nextCleanupAt: number | null;
 }
@@ -57,6 +61,7 @@ export function createMaintenanceApi(
     rollupBytesWritten: 0,
     rollupsDeferredForImport: false,
     lastRollupAt: null,
+    headCuts: 0,
     lastCleanup: null,
     nextCleanupAt: null
   };
@@ -79,11 +84,38 @@ export function createMaintenanceApi(
     // time waiting on the store). Their raw points are stored and queries stitch them; the
     // rollups catch up once the import is done or has stopped. Live series go on as usual.
     let importing = await ctx.importActive(started);
-    const due = await listSeriesDueForRollup(db, { deferImported: importing });
+    const due = await listSeriesDueForRollup(db, {
+      deferImported: importing,
+      patch: (s) => metrics.patchRecord(s)
+    });
     stats.rollupsDeferredForImport = importing;
     let points = 0;
     let checkedAt = started;
-    for (const s of due) {
+    // Live series (a few minutes of points each) go in groups, one transaction per group:
+    // at thousands of series a transaction each took minutes per pass (issue 28).
+    const live = due.filter((s) => s.source !== 'import');
+    const behind = new Set<number>();
+    for (let i = 0; i < live.length; i += schedule.rollupGroupSeries) {
+      const group = live.slice(i, i + schedule.rollupGroupSeries);
+      const results = await rollupSeriesGroup({
+        db,
+        metrics,
+        rollups,
+        seriesIds: group.map((s) => s.id),
+        timeZone: ctx.timeZone(),
+        retention: ctx.retention(),
+        now: ctx.now()
+      });
+      results.forEach((r, k) => {
+        points += r.points;
+        stats.rollupBytesWritten += r.bytes;
+        if (r.more) behind.add(group[k].id);
+      });
+      await ctx.pause();
+    }
+    // A live series far behind (a backlog) and every imported series: in slices, one by one.
+    const slow = due.filter((s) => behind.has(s.id) || s.source === 'import');
+    for (const s of slow) {
       // A series far behind (a big import) is rolled up in slices, a transaction each.
       for (;;) {
         if (s.source === 'import' && ctx.now() - checkedAt > 1000) {
@@ -142,6 +174,10 @@ export function createMaintenanceApi(
 
   ctx.stages.rollup = async (pass) => {
     await options.drainQueue();
+    // Live heads that are full or old become chunk records first (the leader writes them).
+    const { heads } = await ctx.ready();
+    const cut = await heads.cut(ctx.now());
+    stats.headCuts += cut.series > 0 ? 1 : 0;
     const r = await rollupPass();
     pass.seriesIds = r.seriesIds;
     pass.importing = r.importing;
@@ -201,6 +237,7 @@ export function createMaintenanceApi(
      */
     async setLeader(isLeader: boolean): Promise<void> {
       leader = isLeader;
+      await (await ctx.ready()).heads.setWriter(isLeader);
       if (timer !== null) options.timers.clearInterval(timer);
       timer = null;
       if (!isLeader) return;
