@@ -3,7 +3,19 @@ import { IngestError } from './errors';
 import { formatSeriesKey, guessCategory, guessUnit } from './naming';
 import type { BatchSink } from './sink';
 import { detectEpochPrecision, parseDateTime, parseEpoch, shiftDecimal } from './time';
-import type { LineContext, LineHandler } from './types';
+import type { LineContext, LineHandler, TimePrecision } from './types';
+import { emitPoint, type SeriesMeta } from './emit';
+import {
+  dispatchInfluxQuery,
+  dispatchRecord,
+  dispatchSadf,
+  isInfluxQueryResult,
+  isRecord,
+  isSadfJson,
+  parseJsonNumber
+} from './json-shapes';
+
+export { parseJsonNumber };
 
 /**
  * JSON, NDJSON and OTLP JSON. Objects are recognised by shape:
@@ -62,33 +74,6 @@ const isObject = (x: unknown): x is JsonObject =>
   typeof x === 'object' && x !== null && !Array.isArray(x);
 
 /**
- * A JSON value → number, accepting the strings Tidemark's writers use for NaN/±Inf/-0.
- *
- * Empty string, other types or non-numeric text: undefined. Complexity O(length).
- * @example
- * parseJsonNumber('-0') // -0
- */
-export function parseJsonNumber(x: unknown): number | undefined {
-  if (typeof x === 'number') return x;
-  if (typeof x !== 'string') return undefined;
-  switch (x) {
-    case 'NaN':
-      return NaN;
-    case '+Inf':
-    case 'Inf':
-    case 'Infinity':
-    case '+Infinity':
-      return Infinity;
-    case '-Inf':
-    case '-Infinity':
-      return -Infinity;
-  }
-  const s = x.trim();
-  if (s === '' || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) return undefined;
-  return Number(s);
-}
-
-/**
  * A JSON time → epoch ms: numbers by magnitude (s, ms, µs, ns), numeric strings likewise
  * (exactly, without double rounding), other strings as RFC 3339 (zone-less read as UTC).
  *
@@ -119,11 +104,18 @@ function toLabels(x: unknown): Record<string, string> | undefined {
   return out;
 }
 
+/** The series name of a Prometheus API result without `__name__` (`rate(x[5m])`, `sum(x)`). */
+export const PromApiUnnamed = 'value';
+
 const SeriesKinds: SeriesKind[] = ['gauge', 'counter', 'histogram_bucket'];
 
 export interface JsonDispatchOptions {
   sink: BatchSink;
   file: string;
+  /** Precision of numeric times in records and InfluxDB results; guessed when absent. */
+  precision?: TimePrecision;
+  /** Zone of zone-less date-times (records, sadf without UTC); default UTC. */
+  timeZone?: string;
   /** Times are epoch ms as written (Tidemark bundles): no magnitude guessing. */
   epochMs?: boolean;
 }
@@ -132,28 +124,8 @@ export interface JsonDispatchOptions {
 export class JsonDispatcher {
   constructor(private readonly options: JsonDispatchOptions) {}
 
-  private addPoint(
-    meta: {
-      name: string;
-      labels: Record<string, string>;
-      unit?: string;
-      kind?: SeriesKind;
-      help?: string;
-    },
-    t: number,
-    v: number
-  ): void {
-    const { sink } = this.options;
-    const slot = sink.slot(formatSeriesKey(meta.name, meta.labels), () => ({
-      name: meta.name,
-      labels: meta.labels,
-      unit: meta.unit ?? guessUnit(meta.name),
-      kind: meta.kind ?? 'gauge',
-      source: 'import',
-      category: guessCategory(meta.name),
-      ...(meta.help ? { help: meta.help } : {})
-    }));
-    sink.point(slot, t, v);
+  private addPoint(meta: SeriesMeta, t: number, v: number): void {
+    emitPoint(this.options.sink, meta, t, v);
   }
 
   dispatch(value: unknown, ctx: LineContext, where = ''): void {
@@ -169,41 +141,71 @@ export class JsonDispatcher {
       return this.dispatchEvent(value.event, ctx, where, true);
     if (isObject(value.series) && Array.isArray(value.t) && Array.isArray(value.v))
       return this.dispatchBundleSeries(value, ctx, where);
+    const shape = {
+      sink,
+      ctx,
+      precision: this.options.precision,
+      timeZone: this.options.timeZone
+    };
+    if (isInfluxQueryResult(value)) return dispatchInfluxQuery(value, shape);
+    if (isSadfJson(value)) return dispatchSadf(value, shape);
+    if (isObject(value.data) && typeof value.data.resultType === 'string')
+      return this.dispatchPromResult(value.data, ctx, `${where}.data`);
     if (isObject(value.data) && Array.isArray(value.data.result))
       return this.dispatch(value.data.result, ctx, `${where}.data.result`);
+    if (value.status === 'error' && 'error' in value) {
+      sink.row();
+      return sink.error(ctx, `Prometheus API error: ${String(value.error)}`);
+    }
     if (isObject(value.metric) && (Array.isArray(value.values) || Array.isArray(value.value)))
       return this.dispatchPromApi(value, ctx, where);
+    if (
+      isObject(value.metric) &&
+      (value.histogram !== undefined || value.histograms !== undefined)
+    ) {
+      sink.row();
+      return sink.skip();
+    }
     if (typeof value.actionType === 'string' && typeof value.status === 'string')
       return this.dispatchEvent(value, ctx, where);
     const name = value.name ?? value.metric;
-    if (typeof name === 'string') return this.dispatchPoint(value, name, ctx, where);
+    if (typeof name === 'string' || isRecord(value)) {
+      sink.row();
+      const problem = dispatchRecord(value, shape);
+      if (problem !== undefined) sink.error(ctx, `${where}: ${problem}`);
+      return;
+    }
     sink.error(ctx, `${where || 'object'}: not a point, series or event`);
   }
 
-  private dispatchPoint(o: JsonObject, name: string, ctx: LineContext, where: string): void {
+  /** A Prometheus API `data`: `vector`/`matrix` results, or one `scalar`/`string` sample. */
+  private dispatchPromResult(data: JsonObject, ctx: LineContext, where: string): void {
     const { sink } = this.options;
-    sink.row();
-    const labels = toLabels(o.labels);
-    if (labels === undefined) return sink.error(ctx, `${where}labels: expected an object`);
-    const t = parseJsonTime(o.t ?? o.time ?? o.timestamp);
-    if (!Number.isFinite(t)) return sink.error(ctx, `${where}: missing or invalid time`);
-    const v = parseJsonNumber(o.v ?? o.value);
-    if (v === undefined) return sink.error(ctx, `${where}: missing or invalid value`);
-    const kind = SeriesKinds.find((k) => k === o.kind);
-    this.addPoint(
-      { name, labels, unit: typeof o.unit === 'string' ? o.unit : undefined, kind },
-      t,
-      v
-    );
+    const type = data.resultType;
+    if (type === 'scalar')
+      return this.dispatchPromApi({ metric: {}, value: data.result as Json }, ctx, where);
+    if (type === 'string') {
+      sink.row();
+      return sink.skip();
+    }
+    if (!Array.isArray(data.result)) {
+      sink.row();
+      return sink.error(ctx, `${where}.result: expected an array`);
+    }
+    data.result.forEach((item, i) => {
+      if (isObject(item)) this.dispatchPromApi(item, ctx, `${where}.result[${i}]`);
+      else sink.error(ctx, `${where}.result[${i}]: expected an object`);
+    });
   }
 
   private dispatchPromApi(o: JsonObject, ctx: LineContext, where: string): void {
     const { sink } = this.options;
     const all = toLabels(o.metric) ?? {};
-    const name = all.__name__ ?? '';
+    // A function or aggregation drops `__name__`; its series are told apart by their labels.
+    const name = all.__name__ || PromApiUnnamed;
     delete all.__name__;
-    if (name === '') return sink.error(ctx, `${where}metric: missing __name__`);
-    const pairs = Array.isArray(o.values) ? o.values : [o.value];
+    if (o.histogram !== undefined || o.histograms !== undefined) sink.skip();
+    const pairs = Array.isArray(o.values) ? o.values : Array.isArray(o.value) ? [o.value] : [];
     for (const pair of pairs) {
       sink.row();
       if (!Array.isArray(pair) || pair.length !== 2) {
@@ -432,9 +434,17 @@ export function createNdjsonHandler(options: {
   file: string;
   maxDepth: number;
   epochMs?: boolean;
+  precision?: TimePrecision;
+  timeZone?: string;
 }): LineHandler {
   const { sink, file, maxDepth } = options;
-  const dispatcher = new JsonDispatcher({ sink, file, epochMs: options.epochMs });
+  const dispatcher = new JsonDispatcher({
+    sink,
+    file,
+    epochMs: options.epochMs,
+    precision: options.precision,
+    timeZone: options.timeZone
+  });
   return {
     onLine(raw: string, ctx: LineContext): void {
       const line = raw.trim();
@@ -466,7 +476,14 @@ export class JsonDocumentReader {
   private readonly scanner: JsonDepthScanner;
 
   constructor(
-    private readonly options: { sink: BatchSink; file: string; maxDepth: number; maxBytes: number }
+    private readonly options: {
+      sink: BatchSink;
+      file: string;
+      maxDepth: number;
+      maxBytes: number;
+      precision?: TimePrecision;
+      timeZone?: string;
+    }
   ) {
     this.scanner = new JsonDepthScanner(options.maxDepth);
   }
@@ -505,6 +522,7 @@ export class JsonDocumentReader {
       sink.row();
       return sink.error(ctx, `invalid JSON: ${e instanceof Error ? e.message : String(e)}`);
     }
-    new JsonDispatcher({ sink, file }).dispatch(value, ctx);
+    const { precision, timeZone } = this.options;
+    new JsonDispatcher({ sink, file, precision, timeZone }).dispatch(value, ctx);
   }
 }

@@ -131,7 +131,23 @@ interface ParsedSeries {
   end: number;
 }
 
+/**
+ * A series as `name{labels}`, or as a bare label set carrying `__name__` (`promtool tsdb dump`
+ * writes `{__name__="up", job="x"} 1 1700000000000`).
+ */
 function parseSeries(line: string): ParsedSeries | string {
+  const parsed = parseNamedSeries(line);
+  if (typeof parsed === 'string' || parsed.name !== '') return parsed;
+  const name = parsed.labels.__name__;
+  if (name === undefined || !METRIC_NAME.test(name))
+    return name === undefined
+      ? 'label set without __name__'
+      : `invalid metric name "${name.slice(0, 80)}"`;
+  delete parsed.labels.__name__;
+  return { ...parsed, name };
+}
+
+function parseNamedSeries(line: string): ParsedSeries | string {
   let i = 0;
   while (i < line.length) {
     const c = line.charCodeAt(i);
@@ -139,7 +155,8 @@ function parseSeries(line: string): ParsedSeries | string {
     i++;
   }
   const name = line.slice(0, i);
-  if (!METRIC_NAME.test(name)) return `invalid metric name "${name.slice(0, 80)}"`;
+  if (!METRIC_NAME.test(name) && !(name === '' && line.charCodeAt(0) === 123))
+    return `invalid metric name "${name.slice(0, 80)}"`;
   const labels: Record<string, string> = {};
   if (line.charCodeAt(i) !== 123) return { name, labels, end: i };
   i++;

@@ -9,7 +9,19 @@ export type IngestFormat =
   | 'ndjson'
   | 'json'
   | 'otlp-json'
-  | 'tidemark-bundle';
+  | 'tidemark-bundle'
+  /** `path.to.metric value unix_seconds` (carbon, collectd write_graphite/write_log). */
+  | 'graphite'
+  /** `promtool tsdb dump`: `{__name__="x", job="y"} value timestamp_ms`. */
+  | 'promtool-dump'
+  /** InfluxDB 1.x query results (HTTP `/query`, `influx -format json`). */
+  | 'influx-json'
+  /** sysstat `sadf -j`. */
+  | 'sadf-json'
+  /** Prometheus HTTP API (`/api/v1/query`, `/api/v1/query_range`). */
+  | 'prometheus-api-json'
+  /** InfluxDB 2.x annotated CSV (`#datatype,…`, as Flux and `influx query --raw` write it). */
+  | 'influx2-csv';
 
 export type TimePrecision = 's' | 'ms' | 'us' | 'ns';
 
