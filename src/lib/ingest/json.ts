@@ -5,6 +5,7 @@ import type { BatchSink } from './sink';
 import { detectEpochPrecision, parseDateTime, parseEpoch, shiftDecimal } from './time';
 import type { LineContext, LineHandler, TimePrecision } from './types';
 import { emitPoint, type SeriesMeta } from './emit';
+import type { BundleTally } from './bundle-tally';
 import {
   dispatchInfluxQuery,
   dispatchRecord,
@@ -116,6 +117,8 @@ export interface JsonDispatchOptions {
   precision?: TimePrecision;
   /** Zone of zone-less date-times (records, sadf without UTC); default UTC. */
   timeZone?: string;
+  /** A Tidemark bundle's reader: counts what the bundle holds, to check its manifest. */
+  tally?: BundleTally;
   /** Times are epoch ms as written (Tidemark bundles): no magnitude guessing. */
   epochMs?: boolean;
 }
@@ -136,9 +139,14 @@ export class JsonDispatcher {
     }
     if (!isObject(value)) return sink.error(ctx, `${where || 'value'}: expected an object`);
     if (Array.isArray(value.resourceMetrics)) return this.dispatchOtlp(value, ctx);
-    if (value.format === 'tidemark-bundle' || value.type === 'manifest') return;
-    if (value.type === 'event' && isObject(value.event))
+    if (value.format === 'tidemark-bundle' || value.type === 'manifest') {
+      this.options.tally?.manifest(value);
+      return;
+    }
+    if (value.type === 'event' && isObject(value.event)) {
+      if (this.options.tally) this.options.tally.events++;
       return this.dispatchEvent(value.event, ctx, where, true);
+    }
     if (isObject(value.series) && Array.isArray(value.t) && Array.isArray(value.v))
       return this.dispatchBundleSeries(value, ctx, where);
     const shape = {
@@ -166,8 +174,10 @@ export class JsonDispatcher {
       sink.row();
       return sink.skip();
     }
-    if (typeof value.actionType === 'string' && typeof value.status === 'string')
+    if (typeof value.actionType === 'string' && typeof value.status === 'string') {
+      if (this.options.tally) this.options.tally.events++;
       return this.dispatchEvent(value, ctx, where);
+    }
     const name = value.name ?? value.metric;
     if (typeof name === 'string' || isRecord(value)) {
       sink.row();
@@ -224,7 +234,11 @@ export class JsonDispatcher {
   }
 
   private dispatchBundleSeries(o: JsonObject, ctx: LineContext, where: string): void {
-    const { sink } = this.options;
+    const { sink, tally } = this.options;
+    if (tally) {
+      tally.series++;
+      tally.points += (o.t as Json[]).length;
+    }
     const s = o.series as JsonObject;
     const t = o.t as Json[];
     const v = o.v as Json[];
@@ -434,6 +448,7 @@ export function createNdjsonHandler(options: {
   file: string;
   maxDepth: number;
   epochMs?: boolean;
+  tally?: BundleTally;
   precision?: TimePrecision;
   timeZone?: string;
 }): LineHandler {
@@ -442,6 +457,7 @@ export function createNdjsonHandler(options: {
     sink,
     file,
     epochMs: options.epochMs,
+    tally: options.tally,
     precision: options.precision,
     timeZone: options.timeZone
   });
@@ -461,7 +477,7 @@ export function createNdjsonHandler(options: {
       }
       dispatcher.dispatch(value, ctx);
     },
-    onEnd: () => undefined
+    onEnd: () => options.tally?.check()
   };
 }
 

@@ -1,4 +1,5 @@
 import { ZipBundleReader } from './bundle';
+import { BundleTally } from './bundle-tally';
 import { createCsvHandler } from './csv';
 import { IngestError, toIngestError } from './errors';
 import { createGraphiteHandler } from './graphite';
@@ -141,7 +142,12 @@ function createEngine(
     case 'tidemark-bundle':
       if (!(head[0] === ZIP_START[0] && head[1] === ZIP_START[1]))
         return createLineEngine(
-          createNdjsonHandler({ sink, file, maxDepth: limits.maxJsonDepth }),
+          createNdjsonHandler({
+            sink,
+            file,
+            maxDepth: limits.maxJsonDepth,
+            tally: new BundleTally(file)
+          }),
           lineOptions
         );
       return createDocumentEngine(new ZipBundleReader({ sink, file, limits }));

@@ -132,7 +132,12 @@ export interface ImportSummary {
   timings?: { parseMs: number; storeWaitMs: number; readWaitMs: number; commitMs: number };
   /** Why the import stopped early, in words a user can act on. */
   message?: string;
-  fatal?: { code: IngestErrorCode | 'storage_full' | 'store_failed'; line: number; byte: number };
+  fatal?: {
+    /** `no_data`: the file was read to its end and nothing in it could be stored. */
+    code: IngestErrorCode | 'storage_full' | 'store_failed' | 'no_data';
+    line: number;
+    byte: number;
+  };
 }
 
 /** What `inspectFile` learns from a file's head before anything is imported. */
@@ -192,6 +197,48 @@ export async function hashFile(
   for (const b of digest) hex += b.toString(16).padStart(2, '0');
   return `sha256fl:${hex}`;
 }
+
+/**
+ * A finished import's outcome in words: nothing stored is a failure with its reason (never
+ * a green "Imported"), line problems are counted ("imported with N problems").
+ */
+function describeOutcome(summary: ImportSummary): void {
+  const problems = summary.errorCount;
+  const as = summary.format === '' ? '' : ` read as ${FormatNames[summary.format]}`;
+  if (summary.points === 0 && summary.events === 0) {
+    summary.status = 'failed';
+    summary.fatal = { code: 'no_data', line: 0, byte: 0 };
+    const first = summary.errors[0];
+    if (summary.size === 0) summary.message = 'Nothing imported: the file is empty.';
+    else if (problems > 0)
+      summary.message = `Nothing imported: all ${summary.rows.toLocaleString('en')} data lines of the file${as} had problems (${problems.toLocaleString('en')}; the first, line ${first?.line ?? '?'}: ${first?.message ?? 'see the list'}). If the format is wrong, choose it by hand and import again.`;
+    else if (summary.skipped > 0)
+      summary.message = `Nothing imported: the ${summary.skipped.toLocaleString('en')} values found${as} are not numbers (text fields, _created samples or the like).`;
+    else
+      summary.message = `Nothing imported: no samples found in the file${as}. If the format is wrong, choose it by hand and import again.`;
+    return;
+  }
+  if (problems > 0)
+    summary.message = `Imported with ${problems.toLocaleString('en')} problem${problems === 1 ? '' : 's'}: the lines listed below were left out, everything else is stored.`;
+}
+
+/** Formats as the summary names them. */
+export const FormatNames: Record<IngestFormat, string> = {
+  prometheus: 'Prometheus text',
+  openmetrics: 'OpenMetrics',
+  influx: 'InfluxDB line protocol',
+  csv: 'CSV',
+  ndjson: 'NDJSON',
+  json: 'JSON',
+  'otlp-json': 'OTLP JSON',
+  'tidemark-bundle': 'a Tidemark bundle',
+  graphite: 'Graphite plaintext',
+  'promtool-dump': 'promtool tsdb dump',
+  'influx-json': 'InfluxDB query JSON',
+  'sadf-json': 'sysstat sadf -j JSON',
+  'prometheus-api-json': 'Prometheus API JSON',
+  'influx2-csv': 'InfluxDB 2 annotated CSV'
+};
 
 /** A fatal condition of an import, with what the user should know. */
 function describeFailure(e: unknown): { message: string; fatal: ImportSummary['fatal'] } {
@@ -634,7 +681,7 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
       }
       // Best effort: on a full disk even this small write may be refused.
       await store.saveImportCheckpoint({ ...after, stopReason }).catch(() => {});
-    }
+    } else if (summary.status === 'done') describeOutcome(summary);
     return summary;
   }
 
