@@ -1,5 +1,7 @@
 import fc from 'fast-check';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   writeBundleNdjson,
@@ -24,7 +26,13 @@ const FORMATS: (IngestFormat | undefined)[] = [
   'ndjson',
   'json',
   'otlp-json',
-  'tidemark-bundle'
+  'tidemark-bundle',
+  'graphite',
+  'promtool-dump',
+  'influx-json',
+  'sadf-json',
+  'prometheus-api-json',
+  'influx2-csv'
 ];
 
 /** Parses and demands that any failure is a typed, non-internal IngestError. */
@@ -103,6 +111,16 @@ describe('parsers never throw an untyped error', () => {
       })
     }
   );
+
+  // The real captures of the newer readers (tests/fixtures/real) are mutated too.
+  const realDir = path.resolve(
+    path.dirname(fileURLToPath(import.meta.url)),
+    '..',
+    'fixtures',
+    'real'
+  );
+  for (const name of readdirSync(realDir).filter((n) => !n.endsWith('.md')))
+    samples.push({ name, text: readFileSync(path.join(realDir, name), 'utf8').slice(0, 6000) });
 
   it('over mutated fixture text', () => {
     const mutation = fc.record({
@@ -436,5 +454,55 @@ describe('UTF-8 split across chunks', () => {
       expect([...parser.series.keys()]).toEqual([...whole.series.keys()]);
     }
     expect(whole.series.has('m{city="Zürich",cjk="東京",emoji="😀"}')).toBe(true);
+  });
+});
+
+describe('record JSON keeps its label columns', () => {
+  it('NDJSON rows (as DuckDB/pandas write them): one series per name and label combination', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            metric: fc.constantFrom('cpu', 'mem'),
+            host: fc.constantFrom('a', 'b', 'c'),
+            region: fc.constantFrom('eu', 'us'),
+            t: fc.integer({ min: 1_600_000_000_000, max: 1_800_000_000_000 }),
+            value: fc.double({ noNaN: true, noDefaultInfinity: true })
+          }),
+          { minLength: 1, maxLength: 60 }
+        ),
+        fc.boolean(),
+        (rows, wide) => {
+          const text = rows
+            .map((r) =>
+              JSON.stringify(
+                wide
+                  ? {
+                      time: new Date(r.t).toISOString(),
+                      host: r.host,
+                      region: r.region,
+                      [r.metric]: r.value
+                    }
+                  : {
+                      time: new Date(r.t).toISOString(),
+                      metric: r.metric,
+                      host: r.host,
+                      region: r.region,
+                      value: r.value
+                    }
+              )
+            )
+            .join('\n');
+          const c = collect(enc(text), { fileName: 'rows.json', chunk: 97 });
+          expect(c.errors).toEqual([]);
+          const ids = new Set(rows.map((r) => `${r.metric}|${r.host}|${r.region}`));
+          expect(c.series.size).toBe(ids.size);
+          for (const s of c.series.values())
+            expect(Object.keys(s.series.labels).sort()).toEqual(['host', 'region']);
+          expect([...c.series.values()].reduce((n, s) => n + s.t.length, 0)).toBe(rows.length);
+        }
+      ),
+      { numRuns: 100 }
+    );
   });
 });

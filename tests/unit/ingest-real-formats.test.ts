@@ -29,7 +29,9 @@ describe('real captures: sniffing', () => {
     ['sysstat-12.6-sadf-j.json', 'sadf-json'],
     ['prometheus-2.42-api-range-rate.json', 'prometheus-api-json'],
     ['prometheus-2.42-api-scalar.json', 'prometheus-api-json'],
-    ['influxdb-2-flux-annotated.csv', 'influx2-csv']
+    ['influxdb-2-flux-annotated.csv', 'influx2-csv'],
+    ['duckdb-1.5-copy-format-json.json', 'ndjson'],
+    ['duckdb-1.5-copy-format-json-array.json', 'json']
   ])('%s is %s', (name, format) => {
     expect(sniffFormat(bytesOf(name).subarray(0, 65536), name)).toBe(format);
     // The extension does not decide: the same bytes under a neutral name sniff the same.
@@ -156,4 +158,26 @@ describe('real captures: contents', () => {
     const cpu = s.series.find((x) => x.name === 'cpu_usage_idle');
     expect(cpu?.labels).toEqual({ cpu: 'cpu-total', host: 'host1' });
   });
+
+  it.each(['duckdb-1.5-copy-format-json.json', 'duckdb-1.5-copy-format-json-array.json'])(
+    'DuckDB %s: label columns keep 21 series apart',
+    async (name) => {
+      const rows = lines(name).filter((l) => l.includes('"metric"'));
+      const ids = new Set(
+        rows.map((l) => {
+          const r = JSON.parse(l.trim().replace(/,$/, '')) as Record<string, string>;
+          return `${r.metric}|${r.host}|${r.region}`;
+        })
+      );
+      const s = await parseMetricFile(name, bytesOf(name));
+      expect(s.errors).toEqual([]);
+      expect(ids.size).toBe(21);
+      expect(s.series.length).toBe(21);
+      expect(s.points).toBe(rows.length);
+      expect(s.series.find((x) => x.name === 'cpu' && x.labels.host === 'host0')?.labels).toEqual({
+        host: 'host0',
+        region: 'eu'
+      });
+    }
+  );
 });
