@@ -40,6 +40,8 @@ export interface ParsedFileSummary {
   /** Errors beyond `limits.maxErrors`, counted only. */
   suppressedErrors: number;
   skipped: number;
+  /** What the reader chose or left out (see `ParseStep.notes`). */
+  notes: string[];
 }
 
 /**
@@ -67,6 +69,7 @@ export async function parseMetricFile(
   let events = 0;
   let skipped = 0;
   let suppressedErrors = 0;
+  const notes: string[] = [];
   const take = (step: ReturnType<typeof parser.push>): void => {
     for (const b of step.batches) {
       const key = formatSeriesKey(b.series.name, b.series.labels);
@@ -81,6 +84,7 @@ export async function parseMetricFile(
     events += step.events.length;
     skipped += step.skipped;
     suppressedErrors += step.suppressedErrors;
+    notes.push(...step.notes);
     for (const e of step.errors) errors.push({ line: e.line, message: e.message });
   };
   for (let o = 0; o < bytes.length; o += chunk) take(parser.push(bytes.subarray(o, o + chunk)));
@@ -92,6 +96,7 @@ export async function parseMetricFile(
     events,
     errors,
     suppressedErrors,
-    skipped
+    skipped,
+    notes
   };
 }

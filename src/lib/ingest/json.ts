@@ -125,6 +125,9 @@ export interface JsonDispatchOptions {
 
 /** Dispatches parsed JSON values to the sink by their shape. */
 export class JsonDispatcher {
+  /** Running totals of OTLP delta series, by series key. */
+  private readonly deltaTotals = new Map<string, number>();
+
   constructor(private readonly options: JsonDispatchOptions) {}
 
   private addPoint(meta: SeriesMeta, t: number, v: number): void {
@@ -356,6 +359,11 @@ export class JsonDispatcher {
     });
     const num = (dp: JsonObject): number | undefined =>
       dp.asDouble !== undefined ? parseJsonNumber(dp.asDouble) : parseJsonNumber(dp.asInt);
+    // Delta temporality (1): each point holds the change since the previous one. Counters
+    // and histogram counts become cumulative (a running total from the file's first point,
+    // in file order); a non-monotonic delta sum stays a gauge of the deltas.
+    const body = m.sum ?? m.histogram ?? m.exponentialHistogram;
+    const delta = isObject(body) && body.aggregationTemporality === 1;
     const emit = (
       meta: { name: string; labels: Record<string, string>; kind: SeriesKind },
       t: number,
@@ -364,14 +372,48 @@ export class JsonDispatcher {
       sink.row();
       if (!Number.isFinite(t) || v === undefined)
         return sink.error(ctx, `OTLP ${name}: data point without a valid time or value`);
-      this.addPoint({ ...meta, unit: unit ?? guessUnit(meta.name), help }, t, v);
+      let value = v;
+      if (delta && meta.kind !== 'gauge') {
+        const key = formatSeriesKey(meta.name, meta.labels);
+        value = (this.deltaTotals.get(key) ?? 0) + v;
+        this.deltaTotals.set(key, value);
+      }
+      this.addPoint({ ...meta, unit: unit ?? guessUnit(meta.name), help }, t, value);
     };
+    if (delta)
+      sink.note(
+        isObject(m.sum) && m.sum.isMonotonic !== true
+          ? `OTLP ${name}: a non-monotonic delta sum, stored as a gauge of the deltas`
+          : `OTLP ${name}: delta temporality converted to cumulative (running totals from the file's first point)`
+      );
     if (isObject(m.gauge) || isObject(m.sum)) {
       const sum = isObject(m.sum) ? m.sum : undefined;
       const kind: SeriesKind = sum?.isMonotonic === true ? 'counter' : 'gauge';
       for (const dp of points(m.gauge ?? m.sum)) {
         const { t, labels } = at(dp);
+        // Flag 1 (NO_RECORDED_VALUE): the point says there is no value.
+        if ((Number(dp.flags ?? 0) & 1) === 1) {
+          sink.skip();
+          sink.note(`OTLP ${name}: points flagged "no recorded value" skipped`);
+          continue;
+        }
         emit({ name, labels, kind }, t, num(dp));
+      }
+    } else if (isObject(m.exponentialHistogram)) {
+      sink.note(
+        `OTLP ${name}: exponential histogram stored as cumulative _bucket series (le = each bucket's upper bound), _count and _sum`
+      );
+      for (const dp of points(m.exponentialHistogram)) {
+        const { t, labels } = at(dp);
+        for (const [le, c] of exponentialBuckets(dp))
+          emit(
+            { name: `${name}_bucket`, labels: { ...labels, le }, kind: 'histogram_bucket' },
+            t,
+            c
+          );
+        if (dp.sum !== undefined)
+          emit({ name: `${name}_sum`, labels, kind: 'counter' }, t, parseJsonNumber(dp.sum));
+        emit({ name: `${name}_count`, labels, kind: 'counter' }, t, parseJsonNumber(dp.count));
       }
     } else if (isObject(m.histogram)) {
       for (const dp of points(m.histogram)) {
@@ -409,8 +451,50 @@ export class JsonDispatcher {
         emit({ name: `${name}_sum`, labels, kind: 'counter' }, t, parseJsonNumber(dp.sum ?? 0));
         emit({ name: `${name}_count`, labels, kind: 'counter' }, t, parseJsonNumber(dp.count ?? 0));
       }
-    } else sink.skip();
+    } else {
+      sink.skip();
+      sink.note(
+        `OTLP ${name}: skipped (not a gauge, sum, histogram, exponential histogram or summary)`
+      );
+    }
   }
+}
+
+/**
+ * An OTLP exponential histogram point as cumulative buckets `[le, count]`, lowest first:
+ * bucket index i of scale s covers (base^i, base^(i+1)] with base = 2^(2^-s); negative
+ * buckets mirror that below zero, the zero bucket ends at 0 and `+Inf` holds the count.
+ * Complexity O(buckets).
+ */
+export function exponentialBuckets(dp: { [k: string]: unknown }): [string, number | undefined][] {
+  const scale = parseJsonNumber(dp.scale) ?? 0;
+  // 2^(i·2^-s) rather than base^i: exact at whole powers of two (le="2", not 2.0000000000000004).
+  const bound = (i: number): number => 2 ** (i * 2 ** -scale);
+  const side = (x: unknown): { offset: number; counts: number[] } => {
+    const o = isObject(x) ? x : {};
+    const counts = Array.isArray(o.bucketCounts) ? o.bucketCounts : [];
+    return {
+      offset: parseJsonNumber(o.offset) ?? 0,
+      counts: counts.map((c) => parseJsonNumber(c) ?? NaN)
+    };
+  };
+  const out: [string, number | undefined][] = [];
+  let total = 0;
+  const neg = side(dp.negative);
+  // Most negative first: index i covers [-base^(i+1), -base^i), so its upper bound is -base^i.
+  for (let k = neg.counts.length - 1; k >= 0; k--) {
+    total += neg.counts[k];
+    out.push([String(-bound(neg.offset + k)), total]);
+  }
+  total += parseJsonNumber(dp.zeroCount) ?? 0;
+  out.push(['0', total]);
+  const pos = side(dp.positive);
+  pos.counts.forEach((c, k) => {
+    total += c;
+    out.push([String(bound(pos.offset + k + 1)), total]);
+  });
+  out.push(['+Inf', parseJsonNumber(dp.count)]);
+  return out;
 }
 
 function otlpAttributes(x: unknown): Record<string, string> {

@@ -114,6 +114,11 @@ export interface ParseStep {
   suppressedErrors: number;
   /** With `holdPoints`: points this step added to those held (else 0; they are in `batches`). */
   heldPoints: number;
+  /**
+   * What the reader chose or left out that the user should know, each said once per file
+   * (`OTLP delta sums of "x" converted to cumulative counters`, `skipped OTLP metric "y"`).
+   */
+  notes: string[];
 }
 
 export interface StreamParser {

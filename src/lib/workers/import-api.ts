@@ -120,6 +120,8 @@ export interface ImportSummary {
   /** Per-line errors of this run, up to `ImportDefaults.listedErrors`. */
   errors: IngestLineError[];
   skipped: number;
+  /** What the reader chose or left out, in words (see `ParseStep.notes`). */
+  notes?: string[];
   series: ImportSeriesCount[];
   durationMs: number;
   resumedFrom: number;
@@ -443,6 +445,7 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
     /** Series counts of what the store holds: updated when a commit completes. */
     let committedSeries = listSeries();
     const errors: IngestLineError[] = [];
+    const notes: string[] = [];
     const stopAfter = runOptions.stopAfterErrors ?? tuning.stopAfterErrors;
     let bytesRead = 0;
     let lastProgress = -Infinity;
@@ -507,6 +510,7 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
       totals.events += step.events.length;
       totals.rows += step.rows;
       totals.skipped += step.skipped;
+      for (const n of step.notes) if (notes.length < tuning.listedErrors) notes.push(n);
       totals.errors += step.errors.length + step.suppressedErrors;
       for (const e of step.errors) if (errors.length < tuning.listedErrors) errors.push(e);
       pending.bytes = Math.max(0, step.checkpoint - committedOffset);
@@ -656,6 +660,7 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
       errorCount: Math.max(after.errors, totals.errors),
       errors,
       skipped: totals.skipped,
+      notes,
       // Every series stored (a checkpoint keeps only the first `checkpointSeries`).
       series: committedSeries,
       durationMs: now() - started,
