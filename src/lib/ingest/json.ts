@@ -571,7 +571,8 @@ export function createNdjsonHandler(options: {
  * (NDJSON is the streaming alternative for large data).
  */
 export class JsonDocumentReader {
-  private parts: Uint8Array[] = [];
+  private text = '';
+  private readonly decoder = new TextDecoder('utf-8');
   private length = 0;
   private readonly scanner: JsonDepthScanner;
 
@@ -595,24 +596,19 @@ export class JsonDocumentReader {
     if (this.length + chunk.length > maxBytes)
       throw new IngestError({
         code: 'too_large',
-        message: `JSON document over ${Math.round(maxBytes / 1048576)} MiB; use NDJSON for large data`,
+        message: `JSON document over ${Math.round(maxBytes / 1048576)} MiB: a document is read whole, which takes several times its size in memory; write one JSON value per line (NDJSON, e.g. jq -c '.[]' or DuckDB COPY … (FORMAT json)), which streams`,
         file,
         byte: this.length
       });
-    this.parts.push(chunk.slice());
+    // Decoded as it arrives: the bytes are not kept next to the text (one copy, not three).
+    this.text += this.decoder.decode(chunk, { stream: true });
     this.length += chunk.length;
   }
 
   finish(): void {
     const { sink, file } = this.options;
-    const all = new Uint8Array(this.length);
-    let o = 0;
-    for (const p of this.parts) {
-      all.set(p, o);
-      o += p.length;
-    }
-    this.parts = [];
-    const text = new TextDecoder('utf-8').decode(all);
+    const text = this.text + this.decoder.decode();
+    this.text = '';
     const ctx = { line: 1, byte: 0 };
     if (text.trim() === '') return;
     let value: unknown;

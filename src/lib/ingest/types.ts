@@ -49,7 +49,9 @@ export interface IngestLimits {
 export const DefaultIngestLimits: IngestLimits = {
   maxLineBytes: 1024 * 1024,
   maxJsonDepth: 64,
-  maxJsonDocumentBytes: 256 * 1024 * 1024,
+  // A parsed document takes about 4× its text (see the README): 48 MiB keeps an import near
+  // its 200 MB budget. NDJSON streams and has no such limit.
+  maxJsonDocumentBytes: 48 * 1024 * 1024,
   maxZipEntries: 1_000,
   maxInflatedBytes: 2 * 1024 * 1024 * 1024,
   maxErrors: 10_000
