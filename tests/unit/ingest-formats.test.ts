@@ -741,3 +741,24 @@ describe('OTLP JSON: exponential histograms, delta sums and skipped metrics', ()
     expect(s.notes).toEqual([expect.stringMatching(/OTLP weird: skipped/)]);
   });
 });
+
+describe('record JSON', () => {
+  it('a named row without a value field is a wide row of that measurement', () => {
+    const c = collect(
+      enc('{"time":"2024-05-01T10:00:00Z","measurement":"cpu","host":"a","user":1.5,"sys":2}\n'),
+      { fileName: 'r.ndjson' }
+    );
+    expect(c.errors).toEqual([]);
+    expect([...c.series.values()].map((s) => [s.series.name, s.series.labels, s.v[0]])).toEqual([
+      ['cpu_user', { host: 'a' }, 1.5],
+      ['cpu_sys', { host: 'a' }, 2]
+    ]);
+  });
+
+  it('a named row whose value is not a number is an error on its line', () => {
+    const c = collect(enc('{"t":1700000000000,"name":"up","v":"high"}\n'), {
+      fileName: 'r.ndjson'
+    });
+    expect(c.errors.map((e) => [e.line, e.message])).toEqual([[1, 'missing or invalid value']]);
+  });
+});

@@ -249,9 +249,9 @@ export function dispatchRecord(o: JsonObject, s: ShapeContext): string | undefin
     for (const [k, v] of Object.entries(o.labels))
       if (v !== null && v !== undefined) labels[k] = typeof v === 'string' ? v : JSON.stringify(v);
   } else if (o.labels !== undefined && o.labels !== null) return 'labels: expected an object';
-  if (nameKey !== undefined && typeof o[nameKey] === 'string') {
-    const valueKey = firstKey(o, ValueKeys);
-    const v = valueKey === undefined ? undefined : parseRecordNumber(o[valueKey]);
+  const valueKey = firstKey(o, ValueKeys);
+  if (nameKey !== undefined && typeof o[nameKey] === 'string' && valueKey !== undefined) {
+    const v = parseRecordNumber(o[valueKey]);
     if (v === undefined) return 'missing or invalid value';
     for (const [k, x] of Object.entries(o)) {
       if (k === timeKey || k === nameKey || k === valueKey || MetaKeys.has(k)) continue;
@@ -263,8 +263,10 @@ export function dispatchRecord(o: JsonObject, s: ShapeContext): string | undefin
     emitPoint(sink, { name: o[nameKey] as string, labels, unit, kind }, t, v);
     return undefined;
   }
+  // A name without a value field: a wide row of that measurement (`cpu_user`, `cpu_sys`).
+  const prefix = nameKey !== undefined && typeof o[nameKey] === 'string' ? `${o[nameKey]}_` : '';
   for (const [k, x] of Object.entries(o))
-    if (k !== timeKey && !MetaKeys.has(k) && typeof x === 'string') labels[k] = x;
+    if (k !== timeKey && k !== nameKey && !MetaKeys.has(k) && typeof x === 'string') labels[k] = x;
   let any = false;
   for (const [k, x] of Object.entries(o)) {
     if (k === timeKey || MetaKeys.has(k) || typeof x === 'string') continue;
@@ -273,10 +275,10 @@ export function dispatchRecord(o: JsonObject, s: ShapeContext): string | undefin
       if (x !== null) sink.skip();
       continue;
     }
-    emitPoint(sink, { name: k, labels }, t, v);
+    emitPoint(sink, { name: prefix + k, labels }, t, v);
     any = true;
   }
-  return any ? undefined : 'no numeric field';
+  return any ? undefined : prefix === '' ? 'no numeric field' : 'missing or invalid value';
 }
 
 /** A record value: a number, a boolean (1/0) or a numeric string (see `parseJsonNumber`). */

@@ -185,7 +185,7 @@ export class JsonDispatcher {
     if (typeof name === 'string' || isRecord(value)) {
       sink.row();
       const problem = dispatchRecord(value, shape);
-      if (problem !== undefined) sink.error(ctx, `${where}: ${problem}`);
+      if (problem !== undefined) sink.error(ctx, where === '' ? problem : `${where}: ${problem}`);
       return;
     }
     sink.error(ctx, `${where || 'object'}: not a point, series or event`);
