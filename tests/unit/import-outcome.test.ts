@@ -1,5 +1,6 @@
 import 'fake-indexeddb/auto';
 import Dexie from 'dexie';
+import { readFileSync } from 'node:fs';
 import { strToU8, unzipSync, zipSync } from 'fflate';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '$lib/db/database';
@@ -111,5 +112,20 @@ describe('honest import outcomes', () => {
     });
     expect(r.status).toBe('failed');
     expect(r.message).toMatch(/incomplete bundle: it holds 0 of 2 series, 0 of 70 points/);
+  });
+
+  it('a Parquet file imports through its record rows', async () => {
+    const bytes = new Uint8Array(
+      readFileSync(
+        new URL('../fixtures/real/duckdb-1.5-copy-format-parquet.parquet', import.meta.url)
+      )
+    );
+    const worker = createImportWorkerApi({ store: engine() });
+    expect((await worker.inspectFile(fileOf('m.parquet', bytes))).format).toBe('parquet');
+    const r = await worker.importFile(fileOf('m.parquet', bytes), { jobId: 'q' });
+    expect(r.status).toBe('done');
+    expect(r.format).toBe('parquet');
+    expect(r.points).toBe(84);
+    expect(r.series).toHaveLength(21);
   });
 });

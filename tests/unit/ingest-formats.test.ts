@@ -51,7 +51,7 @@ describe('sniffFormat', () => {
       expect(e).toBeInstanceOf(IngestError);
       expect((e as IngestError).code).toBe('not_metrics');
       expect((e as IngestError).message).toContain(
-        'expected Prometheus text, OpenMetrics, promtool tsdb dump, Influx line protocol, InfluxDB query JSON or annotated CSV, Graphite plaintext, CSV/TSV, JSON/NDJSON records, Prometheus API JSON, sadf -j JSON, OTLP JSON or a Tidemark bundle'
+        'expected Prometheus text, OpenMetrics, promtool tsdb dump, Influx line protocol, InfluxDB query JSON or annotated CSV, Graphite plaintext, CSV/TSV, JSON/NDJSON records, Prometheus API JSON, sadf -j JSON, OTLP JSON, Parquet or a Tidemark bundle'
       );
     }
   });

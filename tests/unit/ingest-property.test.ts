@@ -12,7 +12,7 @@ import {
   writePointsNdjson,
   CsvWriterDefaults
 } from '../../src/lib/export';
-import { IngestError } from '../../src/lib/ingest';
+import { IngestError, parseMetricFile } from '../../src/lib/ingest';
 import type { IngestFormat } from '../../src/lib/ingest';
 import type { PointBatch, ResultEvent, SeriesKind } from '../../src/lib/types';
 import { canonical, collect, enc, listFixtures, readBytes } from './ingest-helpers';
@@ -32,7 +32,8 @@ const FORMATS: (IngestFormat | undefined)[] = [
   'influx-json',
   'sadf-json',
   'prometheus-api-json',
-  'influx2-csv'
+  'influx2-csv',
+  'parquet'
 ];
 
 /** Parses and demands that any failure is a typed, non-internal IngestError. */
@@ -500,6 +501,44 @@ describe('record JSON keeps its label columns', () => {
           for (const s of c.series.values())
             expect(Object.keys(s.series.labels).sort()).toEqual(['host', 'region']);
           expect([...c.series.values()].reduce((n, s) => n + s.t.length, 0)).toBe(rows.length);
+        }
+      ),
+      { numRuns: 100 }
+    );
+  });
+});
+
+describe('the Parquet reader', () => {
+  it('fails typed on arbitrary and truncated Parquet bytes', async () => {
+    const real = readFileSync(
+      path.resolve(
+        path.dirname(fileURLToPath(import.meta.url)),
+        '..',
+        'fixtures',
+        'real',
+        'duckdb-1.5-copy-format-parquet.parquet'
+      )
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc
+            .uint8Array({ maxLength: 300 })
+            .map((b) => Uint8Array.from([0x50, 0x41, 0x52, 0x31, ...b])),
+          fc.nat(real.length - 1).map((n) => new Uint8Array(real.subarray(0, n))),
+          fc.tuple(fc.nat(real.length - 1), fc.nat(255)).map(([at, x]) => {
+            const b = new Uint8Array(real);
+            b[at] = x;
+            return b;
+          })
+        ),
+        async (bytes) => {
+          try {
+            await parseMetricFile('f.parquet', bytes, { format: 'parquet' });
+          } catch (e) {
+            if (!(e instanceof IngestError)) throw e;
+            expect(e.code).not.toBe('internal');
+          }
         }
       ),
       { numRuns: 100 }

@@ -180,4 +180,22 @@ describe('real captures: contents', () => {
       });
     }
   );
+
+  it('DuckDB Parquet: the same 21 series and 84 points as its JSON', async () => {
+    const json = await parseMetricFile('d.json', bytesOf('duckdb-1.5-copy-format-json.json'));
+    const name = 'duckdb-1.5-copy-format-parquet.parquet';
+    expect(sniffFormat(bytesOf(name).subarray(0, 65536), 'upload')).toBe('parquet');
+    const s = await parseMetricFile(name, bytesOf(name));
+    expect(s.format).toBe('parquet');
+    expect(s.errors).toEqual([]);
+    expect(s.points).toBe(84);
+    const key = (x: { name: string; labels: object; points: number }) =>
+      JSON.stringify([x.name, x.labels, x.points]);
+    expect(s.series.map(key).sort()).toEqual(json.series.map(key).sort());
+  });
+
+  it('a file that only looks like Parquet is refused with a typed error', async () => {
+    const bad = new TextEncoder().encode('PAR1 not really');
+    await expect(parseMetricFile('x.parquet', bad)).rejects.toMatchObject({ code: 'not_metrics' });
+  });
 });

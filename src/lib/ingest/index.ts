@@ -3,6 +3,7 @@
  * `createStreamParser` with `File.stream()` chunks; tools and tests use `parseMetricFile`.
  */
 import { formatSeriesKey } from './naming';
+import { isParquet, parquetToNdjson } from './parquet';
 import { createStreamParser } from './stream-parser';
 import type { IngestFormat, StreamParserOptions } from './types';
 
@@ -14,6 +15,7 @@ export { IngestError, ExpectedFormatsMessage } from './errors';
 export type { IngestErrorCode } from './errors';
 export { formatSeriesKey, guessCategory, guessUnit } from './naming';
 export { isSafeEntryName } from './bundle';
+export { assertParquetSize, isParquet, parquetToNdjson, ParquetDefaults } from './parquet';
 export { DefaultIngestLimits } from './types';
 export type {
   CsvColumnRole,
@@ -58,6 +60,13 @@ export async function parseMetricFile(
   bytes: Uint8Array,
   options: Omit<StreamParserOptions, 'fileName'> & { chunkBytes?: number } = {}
 ): Promise<ParsedFileSummary> {
+  // Parquet is decoded whole into record rows first, then read as NDJSON.
+  const parquet =
+    options.format === 'parquet' || (options.format === undefined && isParquet(bytes));
+  if (parquet) {
+    bytes = await parquetToNdjson(bytes, name);
+    options = { ...options, format: 'ndjson' };
+  }
   const parser = createStreamParser({ ...options, fileName: name });
   const chunk = options.chunkBytes ?? ParseFileDefaults.chunkBytes;
   const series = new Map<
@@ -90,7 +99,7 @@ export async function parseMetricFile(
   for (let o = 0; o < bytes.length; o += chunk) take(parser.push(bytes.subarray(o, o + chunk)));
   take(parser.finish());
   return {
-    format: parser.format === '' ? 'prometheus' : parser.format,
+    format: parquet ? 'parquet' : parser.format === '' ? 'prometheus' : parser.format,
     series: [...series.values()],
     points,
     events,

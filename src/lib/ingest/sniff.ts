@@ -1,5 +1,6 @@
 import { detectDelimiter } from './csv';
 import { ExpectedFormatsMessage, IngestError } from './errors';
+import { isParquet } from './parquet';
 import type { IngestFormat } from './types';
 
 export const SniffDefaults = {
@@ -20,10 +21,6 @@ const MAGIC: ReadonlyArray<readonly [string, number[]]> = [
   ['a WebP/RIFF file', [0x52, 0x49, 0x46, 0x46]],
   ['an executable', [0x7f, 0x45, 0x4c, 0x46]],
   ['a SQLite database', [0x53, 0x51, 0x4c, 0x69, 0x74, 0x65]],
-  [
-    'a Parquet file, which is not read yet (write it as NDJSON or CSV instead, e.g. DuckDB COPY … (FORMAT json))',
-    [0x50, 0x41, 0x52, 0x31]
-  ],
   ['a 7z archive', [0x37, 0x7a, 0xbc, 0xaf]],
   ['a zstd archive (decompress it first)', [0x28, 0xb5, 0x2f, 0xfd]]
 ];
@@ -153,6 +150,7 @@ export function sniffFormat(firstBytes: Uint8Array, fileName?: string): IngestFo
   const file = fileName ?? '';
   const ext = extensionOf(fileName);
   if (ZIP_MAGIC.some((m) => startsWith(firstBytes, m))) return 'tidemark-bundle';
+  if (isParquet(firstBytes)) return 'parquet';
   assertNotBinary(firstBytes, file);
   let text = new TextDecoder('utf-8').decode(firstBytes);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);

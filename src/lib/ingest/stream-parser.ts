@@ -176,6 +176,14 @@ function createEngine(
           timeZone: options.timeZone
         })
       );
+    case 'parquet':
+      // Parquet's schema is in its footer: the file is decoded whole, asynchronously, into
+      // records first (`parquetToNdjson`), which `parseMetricFile` and the import do.
+      throw new IngestError({
+        code: 'invalid_option',
+        message: `${file} is a Parquet file: decode it with parquetToNdjson first (the import and parseMetricFile do)`,
+        file
+      });
     default:
       throw new IngestError({
         code: 'invalid_option',
@@ -252,7 +260,11 @@ export function createStreamParser(options: StreamParserOptions): StreamParser {
     headLength = 0;
     const sniffed = all.subarray(0, SniffDefaults.headBytes);
     // A forced format still refuses images and binaries: only a zip may be binary.
-    if (options.format !== undefined && !(all[0] === ZIP_START[0] && all[1] === ZIP_START[1]))
+    if (
+      options.format !== undefined &&
+      options.format !== 'parquet' &&
+      !(all[0] === ZIP_START[0] && all[1] === ZIP_START[1])
+    )
       assertNotBinary(sniffed, file);
     format = options.format ?? sniffFormat(sniffed, file);
     engine = createEngine(format, all, { ...options, limits, sink });

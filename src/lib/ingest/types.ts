@@ -21,7 +21,9 @@ export type IngestFormat =
   /** Prometheus HTTP API (`/api/v1/query`, `/api/v1/query_range`). */
   | 'prometheus-api-json'
   /** InfluxDB 2.x annotated CSV (`#datatype,…`, as Flux and `influx query --raw` write it). */
-  | 'influx2-csv';
+  | 'influx2-csv'
+  /** Apache Parquet, read whole (see parquet.ts): `parseMetricFile` and the import take it. */
+  | 'parquet';
 
 export type TimePrecision = 's' | 'ms' | 'us' | 'ns';
 

@@ -69,6 +69,7 @@ export const ImportFormats: { value: IngestFormat | 'auto'; label: string }[] = 
   { value: 'influx2-csv', label: 'InfluxDB 2.x annotated CSV' },
   { value: 'prometheus-api-json', label: 'Prometheus API JSON' },
   { value: 'sadf-json', label: 'sysstat sadf -j JSON' },
+  { value: 'parquet', label: 'Parquet' },
   { value: 'tidemark-bundle', label: 'Tidemark bundle' }
 ];
 

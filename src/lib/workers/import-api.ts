@@ -3,6 +3,9 @@ import {
   createStreamParser,
   ExpectedFormatsMessage,
   IngestError,
+  isParquet,
+  assertParquetSize,
+  parquetToNdjson,
   previewCsv,
   sniffFormat,
   SniffDefaults,
@@ -239,8 +242,30 @@ export const FormatNames: Record<IngestFormat, string> = {
   'influx-json': 'InfluxDB query JSON',
   'sadf-json': 'sysstat sadf -j JSON',
   'prometheus-api-json': 'Prometheus API JSON',
-  'influx2-csv': 'InfluxDB 2 annotated CSV'
+  'influx2-csv': 'InfluxDB 2 annotated CSV',
+  parquet: 'Parquet'
 };
+
+/**
+ * A Parquet file (by its magic or the chosen format) decoded whole into NDJSON record rows,
+ * which the import then reads like any NDJSON file (offsets and resume refer to those rows);
+ * any other file is returned as it is.
+ */
+async function openParquetImport(
+  file: ImportFile,
+  format: IngestFormat | undefined
+): Promise<ImportFile | undefined> {
+  const head = new Uint8Array(await file.slice(0, 4).arrayBuffer());
+  if (format !== 'parquet' && !(format === undefined && isParquet(head))) return undefined;
+  assertParquetSize(file.size, file.name);
+  const rows = await parquetToNdjson(
+    new Uint8Array(await file.slice(0, file.size).arrayBuffer()),
+    file.name
+  );
+  return new File([rows as Uint8Array<ArrayBuffer>], file.name, {
+    lastModified: file.lastModified
+  });
+}
 
 /** A fatal condition of an import, with what the user should know. */
 function describeFailure(e: unknown): { message: string; fatal: ImportSummary['fatal'] } {
@@ -374,7 +399,20 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
           message: e.message
         };
       }
-      return await runImport(plain, rest, job, onProgress);
+      let rows: ImportFile | undefined;
+      try {
+        rows = await openParquetImport(plain, rest.format);
+      } catch (e) {
+        return {
+          ...emptySummary(options.jobId, file, await hashFile(file)),
+          status: 'failed',
+          durationMs: now() - started,
+          ...describeFailure(e)
+        };
+      }
+      if (rows === undefined) return await runImport(plain, rest, job, onProgress);
+      const summary = await runImport(rows, { ...rest, format: 'ndjson' }, job, onProgress);
+      return { ...summary, format: 'parquet', size: file.size };
     } finally {
       jobs.delete(options.jobId);
     }
