@@ -153,6 +153,7 @@ test.describe('import', () => {
     const job = page.getByTestId('import-job').first();
     await expect(job).toHaveAttribute('data-status', 'done');
     await expect(job.getByTestId('summary-points')).toHaveText('2');
+    await expect(job.getByTestId('job-status')).toHaveText('Imported with 2 problems');
     const table = job.getByTestId('import-errors').locator('tbody tr');
     await expect(table).toHaveCount(2);
     await expect(table.nth(0).locator('td').nth(1)).toHaveText('3');
@@ -193,6 +194,22 @@ test.describe('import', () => {
     await expect(collectd).toHaveAttribute('data-status', 'done');
     await expect(collectd.getByTestId('summary-format')).toHaveText('influx');
     await expect(collectd.getByTestId('summary-points')).toHaveText(String(lpPoints));
+  });
+
+  test('a file that yields no points is not "Imported": it says why', async ({ page }) => {
+    await page.goto('/import');
+    await waitForStore(page);
+    await page.getByTestId('file-input').setInputFiles({
+      name: 'nothing.prom',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('up{job="a" 1 1700000000000\nup{ 2\n')
+    });
+    const job = page.getByTestId('import-job').first();
+    await expect(job).toHaveAttribute('data-status', 'failed');
+    await expect(job.getByTestId('job-status')).toHaveText('Nothing imported');
+    await expect(job.getByTestId('job-message')).toContainText(
+      'Nothing imported: all 2 data lines'
+    );
   });
 
   test('pasted text and a CSV with a mapping preview import', async ({ page }) => {

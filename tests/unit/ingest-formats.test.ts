@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createStreamParser, IngestError, previewCsv, sniffFormat } from '../../src/lib/ingest';
+import {
+  createStreamParser,
+  IngestError,
+  parseMetricFile,
+  previewCsv,
+  sniffFormat
+} from '../../src/lib/ingest';
 import { parseDateTime } from '../../src/lib/ingest/time';
 import { collect, enc } from './ingest-helpers';
 
@@ -45,7 +51,7 @@ describe('sniffFormat', () => {
       expect(e).toBeInstanceOf(IngestError);
       expect((e as IngestError).code).toBe('not_metrics');
       expect((e as IngestError).message).toContain(
-        'expected Prometheus text, OpenMetrics, Influx line protocol, CSV/TSV, JSON/NDJSON, OTLP JSON or a Tidemark bundle'
+        'expected Prometheus text, OpenMetrics, promtool tsdb dump, Influx line protocol, InfluxDB query JSON or annotated CSV, Graphite plaintext, CSV/TSV, JSON/NDJSON records, Prometheus API JSON, sadf -j JSON, OTLP JSON, Parquet or a Tidemark bundle'
       );
     }
   });
@@ -644,5 +650,115 @@ describe('time helpers', () => {
     ['', 'UTC', NaN]
   ])('parseDateTime(%j, %s)', (text, zone, ms) => {
     expect(parseDateTime(text, zone)).toBe(ms);
+  });
+});
+
+describe('OTLP JSON: exponential histograms, delta sums and skipped metrics', () => {
+  const otlp = (metrics: unknown[]) =>
+    enc(JSON.stringify({ resourceMetrics: [{ scopeMetrics: [{ metrics }] }] }));
+  const at = (s: number) => String(BigInt(1_700_000_000 + s) * 1_000_000_000n);
+
+  it('keeps an exponential histogram as cumulative buckets, and says so', async () => {
+    const s = await parseMetricFile(
+      'o.json',
+      otlp([
+        {
+          name: 'lat',
+          exponentialHistogram: {
+            aggregationTemporality: 2,
+            dataPoints: [
+              {
+                timeUnixNano: at(0),
+                scale: 1,
+                count: '7',
+                sum: 10,
+                zeroCount: '1',
+                positive: { offset: 0, bucketCounts: ['2', '3'] },
+                negative: { offset: 1, bucketCounts: ['1'] }
+              }
+            ]
+          }
+        }
+      ])
+    );
+    expect(s.errors).toEqual([]);
+    const buckets = s.series.filter((x) => x.name === 'lat_bucket').map((x) => x.labels.le);
+    // base √2: negative bucket 1 ends at -√2, then 0, then √2, 2, +Inf.
+    expect(buckets).toEqual([String(-Math.SQRT2), '0', String(2 ** 0.5), String(2), '+Inf']);
+    const c = collect(
+      otlp([
+        {
+          name: 'lat',
+          exponentialHistogram: {
+            dataPoints: [
+              {
+                timeUnixNano: at(0),
+                scale: 0,
+                count: '6',
+                zeroCount: '1',
+                positive: { offset: 0, bucketCounts: ['2', '3'] }
+              }
+            ]
+          }
+        }
+      ]),
+      { fileName: 'o.json' }
+    );
+    const v = [...c.series.values()]
+      .filter((x) => x.series.name === 'lat_bucket')
+      .map((x) => x.v[0]);
+    expect(v).toEqual([1, 3, 6, 6]);
+    expect(s.notes.join('\n')).toMatch(/exponential histogram stored as cumulative _bucket/);
+  });
+
+  it('turns a monotonic delta sum into a cumulative counter, and says so', async () => {
+    const c = collect(
+      otlp([
+        {
+          name: 'req',
+          sum: {
+            aggregationTemporality: 1,
+            isMonotonic: true,
+            dataPoints: [1, 2, 3].map((i) => ({ timeUnixNano: at(i), asInt: String(i * 10) }))
+          }
+        }
+      ]),
+      { fileName: 'o.json' }
+    );
+    const req = [...c.series.values()][0];
+    expect(req.series.kind).toBe('counter');
+    expect(req.v).toEqual([10, 30, 60]);
+    const s = await parseMetricFile(
+      'o.json',
+      otlp([{ name: 'x', sum: { aggregationTemporality: 1, dataPoints: [] } }])
+    );
+    expect(s.notes.join('\n')).toMatch(/non-monotonic delta sum/);
+  });
+
+  it('counts and names a metric it cannot read', async () => {
+    const s = await parseMetricFile('o.json', otlp([{ name: 'weird', somethingNew: {} }]));
+    expect(s.skipped).toBe(1);
+    expect(s.notes).toEqual([expect.stringMatching(/OTLP weird: skipped/)]);
+  });
+});
+
+describe('record JSON', () => {
+  it('a named row without a value field is a wide row of that measurement', () => {
+    const c = collect(
+      enc('{"time":"2024-05-01T10:00:00Z","measurement":"cpu","host":"a","user":1.5,"sys":2}\n'),
+      { fileName: 'r.ndjson' }
+    );
+    expect(c.errors).toEqual([]);
+    expect([...c.series.values()].map((s) => [s.series.name, s.series.labels, s.v[0]])).toEqual([
+      ['cpu_user', { host: 'a' }, 1.5],
+      ['cpu_sys', { host: 'a' }, 2]
+    ]);
+  });
+
+  it('a named row whose value is not a number is an error on its line', () => {
+    const c = collect(enc('{"t":1700000000000,"name":"up","v":"high"}\n'), {
+      fileName: 'r.ndjson'
+    });
+    expect(c.errors.map((e) => [e.line, e.message])).toEqual([[1, 'missing or invalid value']]);
   });
 });

@@ -178,7 +178,7 @@ describe('limits', () => {
     const e = fatal(() => collect(png, { fileName: 'chart.png' }));
     expect(e.code).toBe('not_metrics');
     expect(e.message).toMatch(
-      /expected Prometheus text, OpenMetrics, Influx line protocol, CSV\/TSV, JSON\/NDJSON, OTLP JSON or a Tidemark bundle/
+      /expected Prometheus text, OpenMetrics, promtool tsdb dump, Influx line protocol, .*, CSV\/TSV, JSON\/NDJSON records, .*, OTLP JSON, Parquet or a Tidemark bundle/
     );
   });
 

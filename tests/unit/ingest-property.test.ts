@@ -1,5 +1,7 @@
 import fc from 'fast-check';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   writeBundleNdjson,
@@ -10,7 +12,7 @@ import {
   writePointsNdjson,
   CsvWriterDefaults
 } from '../../src/lib/export';
-import { IngestError } from '../../src/lib/ingest';
+import { IngestError, parseMetricFile } from '../../src/lib/ingest';
 import type { IngestFormat } from '../../src/lib/ingest';
 import type { PointBatch, ResultEvent, SeriesKind } from '../../src/lib/types';
 import { canonical, collect, enc, listFixtures, readBytes } from './ingest-helpers';
@@ -24,7 +26,14 @@ const FORMATS: (IngestFormat | undefined)[] = [
   'ndjson',
   'json',
   'otlp-json',
-  'tidemark-bundle'
+  'tidemark-bundle',
+  'graphite',
+  'promtool-dump',
+  'influx-json',
+  'sadf-json',
+  'prometheus-api-json',
+  'influx2-csv',
+  'parquet'
 ];
 
 /** Parses and demands that any failure is a typed, non-internal IngestError. */
@@ -103,6 +112,16 @@ describe('parsers never throw an untyped error', () => {
       })
     }
   );
+
+  // The real captures of the newer readers (tests/fixtures/real) are mutated too.
+  const realDir = path.resolve(
+    path.dirname(fileURLToPath(import.meta.url)),
+    '..',
+    'fixtures',
+    'real'
+  );
+  for (const name of readdirSync(realDir).filter((n) => !n.endsWith('.md')))
+    samples.push({ name, text: readFileSync(path.join(realDir, name), 'utf8').slice(0, 6000) });
 
   it('over mutated fixture text', () => {
     const mutation = fc.record({
@@ -195,6 +214,37 @@ function seriesArb(kinds: SeriesKind[]) {
     );
 }
 
+/**
+ * What OpenMetrics can carry (the OpenMetrics reader refuses the rest, line by line): one point
+ * per series and timestamp, in increasing time; counters neither NaN nor negative; buckets
+ * non-negative integers.
+ */
+function validOpenMetrics(batches: PointBatch[]): PointBatch[] {
+  return batches.map((b) => {
+    const seen = new Set<number>();
+    const order = [...b.t.keys()].filter(
+      (i) => !seen.has(b.t[i]) && seen.add(b.t[i]) !== undefined
+    );
+    order.sort((i, j) => b.t[i] - b.t[j]);
+    const kind = b.series.kind;
+    const fix = (v: number): number =>
+      kind === 'gauge'
+        ? v
+        : kind === 'counter'
+          ? Number.isNaN(v)
+            ? 0
+            : Math.abs(v)
+          : Number.isFinite(v)
+            ? Math.round(Math.abs(v))
+            : 0;
+    return {
+      ...b,
+      t: Float64Array.from(order.map((i) => b.t[i])),
+      v: Float64Array.from(order.map((i) => fix(b.v[i])))
+    };
+  });
+}
+
 const num = (x: number): string => (Object.is(x, -0) ? '-0' : String(x));
 function expected(batches: PointBatch[], opts: { dropEmptyLabels?: boolean; kind?: boolean } = {}) {
   const out = new Map<string, unknown>();
@@ -246,14 +296,17 @@ const eventKey = (e: ResultEvent) =>
 describe('export → import round-trips exactly', () => {
   it('OpenMetrics writer → Prometheus/OpenMetrics parser', () => {
     fc.assert(
-      fc.property(seriesArb(['gauge', 'counter', 'histogram_bucket']), (batches) => {
-        const text = writeOpenMetrics(batches);
-        const { out } = actual(enc(text), 'export.om', true);
-        expect(out).toEqual(expected(batches, { kind: true }));
-        // Without the .om name and with the # EOF beyond reach, seconds are still recognised.
-        const { out: again } = actual(enc(text), 'export.prom', true);
-        expect(again).toEqual(expected(batches, { kind: true }));
-      }),
+      fc.property(
+        seriesArb(['gauge', 'counter', 'histogram_bucket']).map(validOpenMetrics),
+        (batches) => {
+          const text = writeOpenMetrics(batches);
+          const { out } = actual(enc(text), 'export.om', true);
+          expect(out).toEqual(expected(batches, { kind: true }));
+          // Without the .om name and with the # EOF beyond reach, seconds are still recognised.
+          const { out: again } = actual(enc(text), 'export.prom', true);
+          expect(again).toEqual(expected(batches, { kind: true }));
+        }
+      ),
       { numRuns: 150 }
     );
   });
@@ -402,5 +455,93 @@ describe('UTF-8 split across chunks', () => {
       expect([...parser.series.keys()]).toEqual([...whole.series.keys()]);
     }
     expect(whole.series.has('m{city="Zürich",cjk="東京",emoji="😀"}')).toBe(true);
+  });
+});
+
+describe('record JSON keeps its label columns', () => {
+  it('NDJSON rows (as DuckDB/pandas write them): one series per name and label combination', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            metric: fc.constantFrom('cpu', 'mem'),
+            host: fc.constantFrom('a', 'b', 'c'),
+            region: fc.constantFrom('eu', 'us'),
+            t: fc.integer({ min: 1_600_000_000_000, max: 1_800_000_000_000 }),
+            value: fc.double({ noNaN: true, noDefaultInfinity: true })
+          }),
+          { minLength: 1, maxLength: 60 }
+        ),
+        fc.boolean(),
+        (rows, wide) => {
+          const text = rows
+            .map((r) =>
+              JSON.stringify(
+                wide
+                  ? {
+                      time: new Date(r.t).toISOString(),
+                      host: r.host,
+                      region: r.region,
+                      [r.metric]: r.value
+                    }
+                  : {
+                      time: new Date(r.t).toISOString(),
+                      metric: r.metric,
+                      host: r.host,
+                      region: r.region,
+                      value: r.value
+                    }
+              )
+            )
+            .join('\n');
+          const c = collect(enc(text), { fileName: 'rows.json', chunk: 97 });
+          expect(c.errors).toEqual([]);
+          const ids = new Set(rows.map((r) => `${r.metric}|${r.host}|${r.region}`));
+          expect(c.series.size).toBe(ids.size);
+          for (const s of c.series.values())
+            expect(Object.keys(s.series.labels).sort()).toEqual(['host', 'region']);
+          expect([...c.series.values()].reduce((n, s) => n + s.t.length, 0)).toBe(rows.length);
+        }
+      ),
+      { numRuns: 100 }
+    );
+  });
+});
+
+describe('the Parquet reader', () => {
+  it('fails typed on arbitrary and truncated Parquet bytes', async () => {
+    const real = readFileSync(
+      path.resolve(
+        path.dirname(fileURLToPath(import.meta.url)),
+        '..',
+        'fixtures',
+        'real',
+        'duckdb-1.5-copy-format-parquet.parquet'
+      )
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc
+            .uint8Array({ maxLength: 300 })
+            .map((b) => Uint8Array.from([0x50, 0x41, 0x52, 0x31, ...b])),
+          fc.nat(real.length - 1).map((n) => new Uint8Array(real.subarray(0, n))),
+          fc.tuple(fc.nat(real.length - 1), fc.nat(255)).map(([at, x]) => {
+            const b = new Uint8Array(real);
+            b[at] = x;
+            return b;
+          })
+        ),
+        async (bytes) => {
+          try {
+            await parseMetricFile('f.parquet', bytes, { format: 'parquet' });
+          } catch (e) {
+            if (!(e instanceof IngestError)) throw e;
+            expect(e.code).not.toBe('internal');
+          }
+        }
+      ),
+      { numRuns: 100 }
+    );
   });
 });

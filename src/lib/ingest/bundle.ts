@@ -1,5 +1,6 @@
 import { Unzip, UnzipInflate, type UnzipFile } from 'fflate';
 import { IngestError } from './errors';
+import { BundleTally } from './bundle-tally';
 import { createNdjsonHandler } from './json';
 import { LineSplitter } from './lines';
 import type { BatchSink } from './sink';
@@ -42,12 +43,14 @@ export class ZipBundleReader {
   private inflated = 0;
   private fatal: IngestError | undefined;
   private readonly open = new Map<string, LineSplitter>();
+  private readonly tally: BundleTally;
   private manifestParts: Uint8Array[] = [];
   private manifestLength = 0;
   private manifestSeen = false;
   private inputBytes = 0;
 
   constructor(private readonly options: { sink: BatchSink; file: string; limits: IngestLimits }) {
+    this.tally = new BundleTally(options.file);
     this.unzip = new Unzip((f) => this.onFile(f));
     this.unzip.register(UnzipInflate);
   }
@@ -78,7 +81,8 @@ export class ZipBundleReader {
         sink,
         file: `${file}!${name}`,
         maxDepth: limits.maxJsonDepth,
-        epochMs: true
+        epochMs: true,
+        tally: this.tally
       });
       splitter = new LineSplitter({
         file: `${file}!${name}`,
@@ -193,5 +197,7 @@ export class ZipBundleReader {
         message: `unsupported bundle version ${String(m.version)}`,
         file
       });
+    this.tally.manifest(m as { [k: string]: unknown });
+    this.tally.check();
   }
 }

@@ -16,7 +16,7 @@ export type IngestErrorCode =
   | 'internal';
 
 export const ExpectedFormatsMessage =
-  'expected Prometheus text, OpenMetrics, Influx line protocol, CSV/TSV, JSON/NDJSON, OTLP JSON or a Tidemark bundle';
+  'expected Prometheus text, OpenMetrics, promtool tsdb dump, Influx line protocol, InfluxDB query JSON or annotated CSV, Graphite plaintext, CSV/TSV, JSON/NDJSON records, Prometheus API JSON, sadf -j JSON, OTLP JSON, Parquet or a Tidemark bundle';
 
 /** A fatal ingest condition; `code` says which, `line`/`byte` say where when known. */
 export class IngestError extends Error {

@@ -3,6 +3,7 @@
  * `createStreamParser` with `File.stream()` chunks; tools and tests use `parseMetricFile`.
  */
 import { formatSeriesKey } from './naming';
+import { isParquet, parquetToNdjson } from './parquet';
 import { createStreamParser } from './stream-parser';
 import type { IngestFormat, StreamParserOptions } from './types';
 
@@ -14,6 +15,7 @@ export { IngestError, ExpectedFormatsMessage } from './errors';
 export type { IngestErrorCode } from './errors';
 export { formatSeriesKey, guessCategory, guessUnit } from './naming';
 export { isSafeEntryName } from './bundle';
+export { assertParquetSize, isParquet, parquetToNdjson, ParquetDefaults } from './parquet';
 export { DefaultIngestLimits } from './types';
 export type {
   CsvColumnRole,
@@ -40,6 +42,8 @@ export interface ParsedFileSummary {
   /** Errors beyond `limits.maxErrors`, counted only. */
   suppressedErrors: number;
   skipped: number;
+  /** What the reader chose or left out (see `ParseStep.notes`). */
+  notes: string[];
 }
 
 /**
@@ -56,6 +60,13 @@ export async function parseMetricFile(
   bytes: Uint8Array,
   options: Omit<StreamParserOptions, 'fileName'> & { chunkBytes?: number } = {}
 ): Promise<ParsedFileSummary> {
+  // Parquet is decoded whole into record rows first, then read as NDJSON.
+  const parquet =
+    options.format === 'parquet' || (options.format === undefined && isParquet(bytes));
+  if (parquet) {
+    bytes = await parquetToNdjson(bytes, name);
+    options = { ...options, format: 'ndjson' };
+  }
   const parser = createStreamParser({ ...options, fileName: name });
   const chunk = options.chunkBytes ?? ParseFileDefaults.chunkBytes;
   const series = new Map<
@@ -67,6 +78,7 @@ export async function parseMetricFile(
   let events = 0;
   let skipped = 0;
   let suppressedErrors = 0;
+  const notes: string[] = [];
   const take = (step: ReturnType<typeof parser.push>): void => {
     for (const b of step.batches) {
       const key = formatSeriesKey(b.series.name, b.series.labels);
@@ -81,17 +93,19 @@ export async function parseMetricFile(
     events += step.events.length;
     skipped += step.skipped;
     suppressedErrors += step.suppressedErrors;
+    notes.push(...step.notes);
     for (const e of step.errors) errors.push({ line: e.line, message: e.message });
   };
   for (let o = 0; o < bytes.length; o += chunk) take(parser.push(bytes.subarray(o, o + chunk)));
   take(parser.finish());
   return {
-    format: parser.format === '' ? 'prometheus' : parser.format,
+    format: parquet ? 'parquet' : parser.format === '' ? 'prometheus' : parser.format,
     series: [...series.values()],
     points,
     events,
     errors,
     suppressedErrors,
-    skipped
+    skipped,
+    notes
   };
 }

@@ -3,7 +3,20 @@ import { IngestError } from './errors';
 import { formatSeriesKey, guessCategory, guessUnit } from './naming';
 import type { BatchSink } from './sink';
 import { detectEpochPrecision, parseDateTime, parseEpoch, shiftDecimal } from './time';
-import type { LineContext, LineHandler } from './types';
+import type { LineContext, LineHandler, TimePrecision } from './types';
+import { emitPoint, type SeriesMeta } from './emit';
+import type { BundleTally } from './bundle-tally';
+import {
+  dispatchInfluxQuery,
+  dispatchRecord,
+  dispatchSadf,
+  isInfluxQueryResult,
+  isRecord,
+  isSadfJson,
+  parseJsonNumber
+} from './json-shapes';
+
+export { parseJsonNumber };
 
 /**
  * JSON, NDJSON and OTLP JSON. Objects are recognised by shape:
@@ -62,33 +75,6 @@ const isObject = (x: unknown): x is JsonObject =>
   typeof x === 'object' && x !== null && !Array.isArray(x);
 
 /**
- * A JSON value → number, accepting the strings Tidemark's writers use for NaN/±Inf/-0.
- *
- * Empty string, other types or non-numeric text: undefined. Complexity O(length).
- * @example
- * parseJsonNumber('-0') // -0
- */
-export function parseJsonNumber(x: unknown): number | undefined {
-  if (typeof x === 'number') return x;
-  if (typeof x !== 'string') return undefined;
-  switch (x) {
-    case 'NaN':
-      return NaN;
-    case '+Inf':
-    case 'Inf':
-    case 'Infinity':
-    case '+Infinity':
-      return Infinity;
-    case '-Inf':
-    case '-Infinity':
-      return -Infinity;
-  }
-  const s = x.trim();
-  if (s === '' || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) return undefined;
-  return Number(s);
-}
-
-/**
  * A JSON time → epoch ms: numbers by magnitude (s, ms, µs, ns), numeric strings likewise
  * (exactly, without double rounding), other strings as RFC 3339 (zone-less read as UTC).
  *
@@ -119,41 +105,33 @@ function toLabels(x: unknown): Record<string, string> | undefined {
   return out;
 }
 
+/** The series name of a Prometheus API result without `__name__` (`rate(x[5m])`, `sum(x)`). */
+export const PromApiUnnamed = 'value';
+
 const SeriesKinds: SeriesKind[] = ['gauge', 'counter', 'histogram_bucket'];
 
 export interface JsonDispatchOptions {
   sink: BatchSink;
   file: string;
+  /** Precision of numeric times in records and InfluxDB results; guessed when absent. */
+  precision?: TimePrecision;
+  /** Zone of zone-less date-times (records, sadf without UTC); default UTC. */
+  timeZone?: string;
+  /** A Tidemark bundle's reader: counts what the bundle holds, to check its manifest. */
+  tally?: BundleTally;
   /** Times are epoch ms as written (Tidemark bundles): no magnitude guessing. */
   epochMs?: boolean;
 }
 
 /** Dispatches parsed JSON values to the sink by their shape. */
 export class JsonDispatcher {
+  /** Running totals of OTLP delta series, by series key. */
+  private readonly deltaTotals = new Map<string, number>();
+
   constructor(private readonly options: JsonDispatchOptions) {}
 
-  private addPoint(
-    meta: {
-      name: string;
-      labels: Record<string, string>;
-      unit?: string;
-      kind?: SeriesKind;
-      help?: string;
-    },
-    t: number,
-    v: number
-  ): void {
-    const { sink } = this.options;
-    const slot = sink.slot(formatSeriesKey(meta.name, meta.labels), () => ({
-      name: meta.name,
-      labels: meta.labels,
-      unit: meta.unit ?? guessUnit(meta.name),
-      kind: meta.kind ?? 'gauge',
-      source: 'import',
-      category: guessCategory(meta.name),
-      ...(meta.help ? { help: meta.help } : {})
-    }));
-    sink.point(slot, t, v);
+  private addPoint(meta: SeriesMeta, t: number, v: number): void {
+    emitPoint(this.options.sink, meta, t, v);
   }
 
   dispatch(value: unknown, ctx: LineContext, where = ''): void {
@@ -164,46 +142,83 @@ export class JsonDispatcher {
     }
     if (!isObject(value)) return sink.error(ctx, `${where || 'value'}: expected an object`);
     if (Array.isArray(value.resourceMetrics)) return this.dispatchOtlp(value, ctx);
-    if (value.format === 'tidemark-bundle' || value.type === 'manifest') return;
-    if (value.type === 'event' && isObject(value.event))
+    if (value.format === 'tidemark-bundle' || value.type === 'manifest') {
+      this.options.tally?.manifest(value);
+      return;
+    }
+    if (value.type === 'event' && isObject(value.event)) {
+      if (this.options.tally) this.options.tally.events++;
       return this.dispatchEvent(value.event, ctx, where, true);
+    }
     if (isObject(value.series) && Array.isArray(value.t) && Array.isArray(value.v))
       return this.dispatchBundleSeries(value, ctx, where);
+    const shape = {
+      sink,
+      ctx,
+      precision: this.options.precision,
+      timeZone: this.options.timeZone
+    };
+    if (isInfluxQueryResult(value)) return dispatchInfluxQuery(value, shape);
+    if (isSadfJson(value)) return dispatchSadf(value, shape);
+    if (isObject(value.data) && typeof value.data.resultType === 'string')
+      return this.dispatchPromResult(value.data, ctx, `${where}.data`);
     if (isObject(value.data) && Array.isArray(value.data.result))
       return this.dispatch(value.data.result, ctx, `${where}.data.result`);
+    if (value.status === 'error' && 'error' in value) {
+      sink.row();
+      return sink.error(ctx, `Prometheus API error: ${String(value.error)}`);
+    }
     if (isObject(value.metric) && (Array.isArray(value.values) || Array.isArray(value.value)))
       return this.dispatchPromApi(value, ctx, where);
-    if (typeof value.actionType === 'string' && typeof value.status === 'string')
+    if (
+      isObject(value.metric) &&
+      (value.histogram !== undefined || value.histograms !== undefined)
+    ) {
+      sink.row();
+      return sink.skip();
+    }
+    if (typeof value.actionType === 'string' && typeof value.status === 'string') {
+      if (this.options.tally) this.options.tally.events++;
       return this.dispatchEvent(value, ctx, where);
+    }
     const name = value.name ?? value.metric;
-    if (typeof name === 'string') return this.dispatchPoint(value, name, ctx, where);
+    if (typeof name === 'string' || isRecord(value)) {
+      sink.row();
+      const problem = dispatchRecord(value, shape);
+      if (problem !== undefined) sink.error(ctx, where === '' ? problem : `${where}: ${problem}`);
+      return;
+    }
     sink.error(ctx, `${where || 'object'}: not a point, series or event`);
   }
 
-  private dispatchPoint(o: JsonObject, name: string, ctx: LineContext, where: string): void {
+  /** A Prometheus API `data`: `vector`/`matrix` results, or one `scalar`/`string` sample. */
+  private dispatchPromResult(data: JsonObject, ctx: LineContext, where: string): void {
     const { sink } = this.options;
-    sink.row();
-    const labels = toLabels(o.labels);
-    if (labels === undefined) return sink.error(ctx, `${where}labels: expected an object`);
-    const t = parseJsonTime(o.t ?? o.time ?? o.timestamp);
-    if (!Number.isFinite(t)) return sink.error(ctx, `${where}: missing or invalid time`);
-    const v = parseJsonNumber(o.v ?? o.value);
-    if (v === undefined) return sink.error(ctx, `${where}: missing or invalid value`);
-    const kind = SeriesKinds.find((k) => k === o.kind);
-    this.addPoint(
-      { name, labels, unit: typeof o.unit === 'string' ? o.unit : undefined, kind },
-      t,
-      v
-    );
+    const type = data.resultType;
+    if (type === 'scalar')
+      return this.dispatchPromApi({ metric: {}, value: data.result as Json }, ctx, where);
+    if (type === 'string') {
+      sink.row();
+      return sink.skip();
+    }
+    if (!Array.isArray(data.result)) {
+      sink.row();
+      return sink.error(ctx, `${where}.result: expected an array`);
+    }
+    data.result.forEach((item, i) => {
+      if (isObject(item)) this.dispatchPromApi(item, ctx, `${where}.result[${i}]`);
+      else sink.error(ctx, `${where}.result[${i}]: expected an object`);
+    });
   }
 
   private dispatchPromApi(o: JsonObject, ctx: LineContext, where: string): void {
     const { sink } = this.options;
     const all = toLabels(o.metric) ?? {};
-    const name = all.__name__ ?? '';
+    // A function or aggregation drops `__name__`; its series are told apart by their labels.
+    const name = all.__name__ || PromApiUnnamed;
     delete all.__name__;
-    if (name === '') return sink.error(ctx, `${where}metric: missing __name__`);
-    const pairs = Array.isArray(o.values) ? o.values : [o.value];
+    if (o.histogram !== undefined || o.histograms !== undefined) sink.skip();
+    const pairs = Array.isArray(o.values) ? o.values : Array.isArray(o.value) ? [o.value] : [];
     for (const pair of pairs) {
       sink.row();
       if (!Array.isArray(pair) || pair.length !== 2) {
@@ -222,7 +237,11 @@ export class JsonDispatcher {
   }
 
   private dispatchBundleSeries(o: JsonObject, ctx: LineContext, where: string): void {
-    const { sink } = this.options;
+    const { sink, tally } = this.options;
+    if (tally) {
+      tally.series++;
+      tally.points += (o.t as Json[]).length;
+    }
     const s = o.series as JsonObject;
     const t = o.t as Json[];
     const v = o.v as Json[];
@@ -340,6 +359,11 @@ export class JsonDispatcher {
     });
     const num = (dp: JsonObject): number | undefined =>
       dp.asDouble !== undefined ? parseJsonNumber(dp.asDouble) : parseJsonNumber(dp.asInt);
+    // Delta temporality (1): each point holds the change since the previous one. Counters
+    // and histogram counts become cumulative (a running total from the file's first point,
+    // in file order); a non-monotonic delta sum stays a gauge of the deltas.
+    const body = m.sum ?? m.histogram ?? m.exponentialHistogram;
+    const delta = isObject(body) && body.aggregationTemporality === 1;
     const emit = (
       meta: { name: string; labels: Record<string, string>; kind: SeriesKind },
       t: number,
@@ -348,14 +372,48 @@ export class JsonDispatcher {
       sink.row();
       if (!Number.isFinite(t) || v === undefined)
         return sink.error(ctx, `OTLP ${name}: data point without a valid time or value`);
-      this.addPoint({ ...meta, unit: unit ?? guessUnit(meta.name), help }, t, v);
+      let value = v;
+      if (delta && meta.kind !== 'gauge') {
+        const key = formatSeriesKey(meta.name, meta.labels);
+        value = (this.deltaTotals.get(key) ?? 0) + v;
+        this.deltaTotals.set(key, value);
+      }
+      this.addPoint({ ...meta, unit: unit ?? guessUnit(meta.name), help }, t, value);
     };
+    if (delta)
+      sink.note(
+        isObject(m.sum) && m.sum.isMonotonic !== true
+          ? `OTLP ${name}: a non-monotonic delta sum, stored as a gauge of the deltas`
+          : `OTLP ${name}: delta temporality converted to cumulative (running totals from the file's first point)`
+      );
     if (isObject(m.gauge) || isObject(m.sum)) {
       const sum = isObject(m.sum) ? m.sum : undefined;
       const kind: SeriesKind = sum?.isMonotonic === true ? 'counter' : 'gauge';
       for (const dp of points(m.gauge ?? m.sum)) {
         const { t, labels } = at(dp);
+        // Flag 1 (NO_RECORDED_VALUE): the point says there is no value.
+        if ((Number(dp.flags ?? 0) & 1) === 1) {
+          sink.skip();
+          sink.note(`OTLP ${name}: points flagged "no recorded value" skipped`);
+          continue;
+        }
         emit({ name, labels, kind }, t, num(dp));
+      }
+    } else if (isObject(m.exponentialHistogram)) {
+      sink.note(
+        `OTLP ${name}: exponential histogram stored as cumulative _bucket series (le = each bucket's upper bound), _count and _sum`
+      );
+      for (const dp of points(m.exponentialHistogram)) {
+        const { t, labels } = at(dp);
+        for (const [le, c] of exponentialBuckets(dp))
+          emit(
+            { name: `${name}_bucket`, labels: { ...labels, le }, kind: 'histogram_bucket' },
+            t,
+            c
+          );
+        if (dp.sum !== undefined)
+          emit({ name: `${name}_sum`, labels, kind: 'counter' }, t, parseJsonNumber(dp.sum));
+        emit({ name: `${name}_count`, labels, kind: 'counter' }, t, parseJsonNumber(dp.count));
       }
     } else if (isObject(m.histogram)) {
       for (const dp of points(m.histogram)) {
@@ -393,8 +451,50 @@ export class JsonDispatcher {
         emit({ name: `${name}_sum`, labels, kind: 'counter' }, t, parseJsonNumber(dp.sum ?? 0));
         emit({ name: `${name}_count`, labels, kind: 'counter' }, t, parseJsonNumber(dp.count ?? 0));
       }
-    } else sink.skip();
+    } else {
+      sink.skip();
+      sink.note(
+        `OTLP ${name}: skipped (not a gauge, sum, histogram, exponential histogram or summary)`
+      );
+    }
   }
+}
+
+/**
+ * An OTLP exponential histogram point as cumulative buckets `[le, count]`, lowest first:
+ * bucket index i of scale s covers (base^i, base^(i+1)] with base = 2^(2^-s); negative
+ * buckets mirror that below zero, the zero bucket ends at 0 and `+Inf` holds the count.
+ * Complexity O(buckets).
+ */
+export function exponentialBuckets(dp: { [k: string]: unknown }): [string, number | undefined][] {
+  const scale = parseJsonNumber(dp.scale) ?? 0;
+  // 2^(i·2^-s) rather than base^i: exact at whole powers of two (le="2", not 2.0000000000000004).
+  const bound = (i: number): number => 2 ** (i * 2 ** -scale);
+  const side = (x: unknown): { offset: number; counts: number[] } => {
+    const o = isObject(x) ? x : {};
+    const counts = Array.isArray(o.bucketCounts) ? o.bucketCounts : [];
+    return {
+      offset: parseJsonNumber(o.offset) ?? 0,
+      counts: counts.map((c) => parseJsonNumber(c) ?? NaN)
+    };
+  };
+  const out: [string, number | undefined][] = [];
+  let total = 0;
+  const neg = side(dp.negative);
+  // Most negative first: index i covers [-base^(i+1), -base^i), so its upper bound is -base^i.
+  for (let k = neg.counts.length - 1; k >= 0; k--) {
+    total += neg.counts[k];
+    out.push([String(-bound(neg.offset + k)), total]);
+  }
+  total += parseJsonNumber(dp.zeroCount) ?? 0;
+  out.push(['0', total]);
+  const pos = side(dp.positive);
+  pos.counts.forEach((c, k) => {
+    total += c;
+    out.push([String(bound(pos.offset + k + 1)), total]);
+  });
+  out.push(['+Inf', parseJsonNumber(dp.count)]);
+  return out;
 }
 
 function otlpAttributes(x: unknown): Record<string, string> {
@@ -432,9 +532,19 @@ export function createNdjsonHandler(options: {
   file: string;
   maxDepth: number;
   epochMs?: boolean;
+  tally?: BundleTally;
+  precision?: TimePrecision;
+  timeZone?: string;
 }): LineHandler {
   const { sink, file, maxDepth } = options;
-  const dispatcher = new JsonDispatcher({ sink, file, epochMs: options.epochMs });
+  const dispatcher = new JsonDispatcher({
+    sink,
+    file,
+    epochMs: options.epochMs,
+    tally: options.tally,
+    precision: options.precision,
+    timeZone: options.timeZone
+  });
   return {
     onLine(raw: string, ctx: LineContext): void {
       const line = raw.trim();
@@ -451,7 +561,7 @@ export function createNdjsonHandler(options: {
       }
       dispatcher.dispatch(value, ctx);
     },
-    onEnd: () => undefined
+    onEnd: () => options.tally?.check()
   };
 }
 
@@ -461,12 +571,20 @@ export function createNdjsonHandler(options: {
  * (NDJSON is the streaming alternative for large data).
  */
 export class JsonDocumentReader {
-  private parts: Uint8Array[] = [];
+  private text = '';
+  private readonly decoder = new TextDecoder('utf-8');
   private length = 0;
   private readonly scanner: JsonDepthScanner;
 
   constructor(
-    private readonly options: { sink: BatchSink; file: string; maxDepth: number; maxBytes: number }
+    private readonly options: {
+      sink: BatchSink;
+      file: string;
+      maxDepth: number;
+      maxBytes: number;
+      precision?: TimePrecision;
+      timeZone?: string;
+    }
   ) {
     this.scanner = new JsonDepthScanner(options.maxDepth);
   }
@@ -478,24 +596,19 @@ export class JsonDocumentReader {
     if (this.length + chunk.length > maxBytes)
       throw new IngestError({
         code: 'too_large',
-        message: `JSON document over ${Math.round(maxBytes / 1048576)} MiB; use NDJSON for large data`,
+        message: `JSON document over ${Math.round(maxBytes / 1048576)} MiB: a document is read whole, which takes several times its size in memory; write one JSON value per line (NDJSON, e.g. jq -c '.[]' or DuckDB COPY … (FORMAT json)), which streams`,
         file,
         byte: this.length
       });
-    this.parts.push(chunk.slice());
+    // Decoded as it arrives: the bytes are not kept next to the text (one copy, not three).
+    this.text += this.decoder.decode(chunk, { stream: true });
     this.length += chunk.length;
   }
 
   finish(): void {
     const { sink, file } = this.options;
-    const all = new Uint8Array(this.length);
-    let o = 0;
-    for (const p of this.parts) {
-      all.set(p, o);
-      o += p.length;
-    }
-    this.parts = [];
-    const text = new TextDecoder('utf-8').decode(all);
+    const text = this.text + this.decoder.decode();
+    this.text = '';
     const ctx = { line: 1, byte: 0 };
     if (text.trim() === '') return;
     let value: unknown;
@@ -505,6 +618,7 @@ export class JsonDocumentReader {
       sink.row();
       return sink.error(ctx, `invalid JSON: ${e instanceof Error ? e.message : String(e)}`);
     }
-    new JsonDispatcher({ sink, file }).dispatch(value, ctx);
+    const { precision, timeZone } = this.options;
+    new JsonDispatcher({ sink, file, precision, timeZone }).dispatch(value, ctx);
   }
 }

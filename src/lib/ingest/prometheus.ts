@@ -3,6 +3,7 @@ import { IngestError } from './errors';
 import { ByteKeyMap, startsWithBytes } from './byte-keys';
 import { parseDecimalAt, parseDecimalToken, parsePromFloat } from './fast-number';
 import { decodeLine } from './lines';
+import { omNumber, OpenMetricsValidator } from './openmetrics-validate';
 import { guessCategory, guessUnit, formatSeriesKey } from './naming';
 import type { BatchSink, SeriesSlot } from './sink';
 import { detectEpochPrecision, EpochMagnitude, parseEpoch, shiftDecimal } from './time';
@@ -102,7 +103,23 @@ interface ParsedSeries {
   end: number;
 }
 
+/**
+ * A series as `name{labels}`, or as a bare label set carrying `__name__` (`promtool tsdb dump`
+ * writes `{__name__="up", job="x"} 1 1700000000000`).
+ */
 function parseSeries(line: string): ParsedSeries | string {
+  const parsed = parseNamedSeries(line);
+  if (typeof parsed === 'string' || parsed.name !== '') return parsed;
+  const name = parsed.labels.__name__;
+  if (name === undefined || !METRIC_NAME.test(name))
+    return name === undefined
+      ? 'label set without __name__'
+      : `invalid metric name "${name.slice(0, 80)}"`;
+  delete parsed.labels.__name__;
+  return { ...parsed, name };
+}
+
+function parseNamedSeries(line: string): ParsedSeries | string {
   let i = 0;
   while (i < line.length) {
     const c = line.charCodeAt(i);
@@ -110,7 +127,8 @@ function parseSeries(line: string): ParsedSeries | string {
     i++;
   }
   const name = line.slice(0, i);
-  if (!METRIC_NAME.test(name)) return `invalid metric name "${name.slice(0, 80)}"`;
+  if (!METRIC_NAME.test(name) && !(name === '' && line.charCodeAt(0) === 123))
+    return `invalid metric name "${name.slice(0, 80)}"`;
   const labels: Record<string, string> = {};
   if (line.charCodeAt(i) !== 123) return { name, labels, end: i };
   i++;
@@ -150,7 +168,9 @@ function unescapeHelp(text: string): string {
  * const h = createPrometheusHandler({ sink, file: 'a.prom', openMetrics: false, defaultTimestamp: 0 });
  * h.onLine('up 1', { line: 1, byte: 0 });
  */
-export function createPrometheusHandler(options: PrometheusHandlerOptions): LineHandler {
+export function createPrometheusHandler(
+  options: PrometheusHandlerOptions
+): LineHandler & { pendingByte: () => number | undefined } {
   const { sink, file, openMetrics, defaultTimestamp } = options;
   const skipFrom = options.skipToOffset ?? 0;
   const types = new Map<string, FamilyType>();
@@ -170,6 +190,29 @@ export function createPrometheusHandler(options: PrometheusHandlerOptions): Line
   let previous: CacheEntry | undefined;
   const range = { start: 0, end: 0 };
   let eofSeen = false;
+  // OpenMetrics: every line is checked against the spec first, and a family's points are held
+  // until it ends, then stored only when none of its lines broke a rule.
+  const held: { slot: SeriesSlot; t: number; v: number }[] = [];
+  let heldByte: number | undefined;
+  let lineByte = 0;
+  let lastLine = 0;
+  const om = openMetrics
+    ? new OpenMetricsValidator(
+        // A rule found broken at a metric point's end is reported at that point's first line,
+        // with the byte of the line being read then.
+        (line, message) => sink.error({ line, byte: lineByte }, message),
+        (keep) => {
+          if (keep && held.length > 0) {
+            const emitting = sink.emitting;
+            sink.emitting = true;
+            for (const h of held) sink.point(h.slot, h.t, h.v);
+            sink.emitting = emitting;
+          }
+          held.length = 0;
+          heldByte = undefined;
+        }
+      )
+    : undefined;
 
   const familyOf = (name: string): { family: string; suffix: string } => {
     if (types.has(name)) return { family: name, suffix: '' };
@@ -248,6 +291,14 @@ export function createPrometheusHandler(options: PrometheusHandlerOptions): Line
   };
 
   const onLine = (raw: string, ctx: LineContext): void => {
+    if (om !== undefined) {
+      lineByte = ctx.byte;
+      lastLine = ctx.line;
+      if (!om.line(raw, ctx.line)) {
+        if (raw !== '' && raw.charCodeAt(0) !== 35) sink.row();
+        return;
+      }
+    }
     const line = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw;
     if (line.length === 0) return;
     if (line.charCodeAt(0) === 35) return onComment(line, ctx);
@@ -309,7 +360,8 @@ export function createPrometheusHandler(options: PrometheusHandlerOptions): Line
     if (valueEnd === range.start || (i < n && line.charCodeAt(i) !== 35))
       return sink.error(ctx, 'expected "<value> [timestamp]"');
     if (v !== v) {
-      const parsedValue = parsePromFloat(valueText);
+      // OpenMetrics spells Inf and NaN in any case (checked by the validator already).
+      const parsedValue = parsePromFloat(valueText) ?? (om ? omNumber(valueText) : undefined);
       if (parsedValue === undefined)
         return sink.error(ctx, `invalid value "${valueText.slice(0, 40)}"`);
       v = parsedValue;
@@ -341,7 +393,10 @@ export function createPrometheusHandler(options: PrometheusHandlerOptions): Line
         byte: ctx.byte
       });
     if (slot === null) return sink.skip();
-    sink.point(slot, t, v);
+    if (om === undefined) return sink.point(slot, t, v);
+    if (!sink.emitting) return;
+    heldByte ??= ctx.byte;
+    held.push({ slot, t, v });
   };
 
   const fallback = (view: LineBytes): void =>
@@ -358,7 +413,7 @@ export function createPrometheusHandler(options: PrometheusHandlerOptions): Line
     const start = view.start;
     let end = view.end;
     if (end > start && b[end - 1] === 13) end--;
-    if (end === start || b[start] === 35 || eofSeen) return fallback(view);
+    if (end === start || b[start] === 35 || eofSeen || om !== undefined) return fallback(view);
     let entry: CacheEntry | undefined;
     const guess = previous?.next;
     keyRange.start = start;
@@ -473,5 +528,12 @@ export function createPrometheusHandler(options: PrometheusHandlerOptions): Line
     return row;
   };
 
-  return { onLine, onLineBytes, onBlockBytes, onEnd: () => undefined };
+  return {
+    onLine,
+    onLineBytes,
+    onBlockBytes,
+    onEnd: () => om?.end(lastLine + 1),
+    // Held OpenMetrics points are not stored yet: a resume must start before them.
+    pendingByte: () => heldByte
+  };
 }

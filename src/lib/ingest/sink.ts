@@ -43,6 +43,8 @@ export class BatchSink {
   private errors: IngestLineError[] = [];
   private rows = 0;
   private skipped = 0;
+  private notes: string[] = [];
+  private readonly noted = new Set<string>();
   /** False while re-reading lines before `skipToOffset`: metadata is kept, data dropped. */
   emitting = true;
   /** Points stay here across `drain`s until `takePoints` (see `StreamParserOptions.holdPoints`). */
@@ -161,6 +163,13 @@ export class BatchSink {
     if (this.emitting) this.skipped += n;
   }
 
+  /** Records a note for the user once per file (see `ParseStep.notes`). */
+  note(message: string): void {
+    if (this.noted.has(message)) return;
+    this.noted.add(message);
+    this.notes.push(message);
+  }
+
   drain(checkpoint: number, bytes: number): ParseStep {
     let heldPoints = 0;
     if (this.holdPoints) {
@@ -178,8 +187,10 @@ export class BatchSink {
       bytes,
       skipped: this.skipped,
       suppressedErrors: this.suppressed,
-      heldPoints
+      heldPoints,
+      notes: this.notes
     };
+    this.notes = [];
     this.suppressed = 0;
     this.events = [];
     this.errors = [];

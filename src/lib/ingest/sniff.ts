@@ -1,5 +1,6 @@
 import { detectDelimiter } from './csv';
 import { ExpectedFormatsMessage, IngestError } from './errors';
+import { isParquet } from './parquet';
 import type { IngestFormat } from './types';
 
 export const SniffDefaults = {
@@ -20,7 +21,6 @@ const MAGIC: ReadonlyArray<readonly [string, number[]]> = [
   ['a WebP/RIFF file', [0x52, 0x49, 0x46, 0x46]],
   ['an executable', [0x7f, 0x45, 0x4c, 0x46]],
   ['a SQLite database', [0x53, 0x51, 0x4c, 0x69, 0x74, 0x65]],
-  ['a Parquet file', [0x50, 0x41, 0x52, 0x31]],
   ['a 7z archive', [0x37, 0x7a, 0xbc, 0xaf]],
   ['a zstd archive (decompress it first)', [0x28, 0xb5, 0x2f, 0xfd]]
 ];
@@ -44,11 +44,19 @@ const EXTENSIONS: Record<string, IngestFormat> = {
   ndjson: 'ndjson',
   jsonl: 'ndjson',
   zip: 'tidemark-bundle',
-  tidemark: 'tidemark-bundle'
+  tidemark: 'tidemark-bundle',
+  graphite: 'graphite',
+  carbon: 'graphite'
 };
 
 const PROM_SAMPLE =
   /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})?[ \t]+[-+]?(\d|\.\d|Inf|inf|NaN)[^\s=]*([ \t]+[-+]?\d[^\s=]*)?([ \t]+#.*)?$/;
+/** `path value [timestamp]` where the path has a '.' or a ';' (a Prometheus name has neither). */
+const GRAPHITE_LINE =
+  /^[^\s#{}"=]*[.;][^\s{}"]* +[-+]?(\d|\.\d|nan|NaN|inf)\S*( +(-1|N|\d+(\.\d+)?))? *$/;
+/** A promtool tsdb dump line starts with a label set, never a quoted JSON key. */
+const PROMTOOL_DUMP = /^\{[a-zA-Z_][a-zA-Z0-9_]*="/;
+const INFLUX2_ANNOTATION = /^#(datatype|group|default),/;
 const INFLUX_LINE = /^[^\s#,][^\s]*(?:\\ [^\s]*)*[ ][^\s=]+=\S/;
 
 const startsWith = (bytes: Uint8Array, magic: number[]): boolean =>
@@ -73,7 +81,7 @@ function countDelimiters(line: string): number {
 }
 
 /** Whether the first line is a complete JSON value (depth back to 0 at its end). */
-function firstLineClosesJson(text: string): boolean {
+export function firstLineClosesJson(text: string): boolean {
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
@@ -95,6 +103,15 @@ function firstLineClosesJson(text: string): boolean {
     } else if (c === '\n') return false;
   }
   return false;
+}
+
+/** Which JSON document a head of text opens, by the keys it names first. */
+function jsonShape(head: string): IngestFormat {
+  if (head.includes('"resourceMetrics"')) return 'otlp-json';
+  if (/^\{\s*"sysstat"\s*:/.test(head)) return 'sadf-json';
+  if (/^\{\s*"results"\s*:\s*\[/.test(head)) return 'influx-json';
+  if (/"resultType"\s*:/.test(head)) return 'prometheus-api-json';
+  return 'json';
 }
 
 /**
@@ -133,19 +150,25 @@ export function sniffFormat(firstBytes: Uint8Array, fileName?: string): IngestFo
   const file = fileName ?? '';
   const ext = extensionOf(fileName);
   if (ZIP_MAGIC.some((m) => startsWith(firstBytes, m))) return 'tidemark-bundle';
+  if (isParquet(firstBytes)) return 'parquet';
   assertNotBinary(firstBytes, file);
   let text = new TextDecoder('utf-8').decode(firstBytes);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const body = text.trimStart();
   if (body === '') return EXTENSIONS[ext] ?? 'prometheus';
   const c = body[0];
+  if (PROMTOOL_DUMP.test(body)) return 'promtool-dump';
   if (c === '{' || c === '[') {
+    const shape = jsonShape(body.slice(0, 4096));
     if (c === '{' && firstLineClosesJson(body))
       return /^\{"type":"manifest","format":"tidemark-bundle"/.test(body)
         ? 'tidemark-bundle'
-        : 'ndjson';
-    return body.slice(0, 4096).includes('"resourceMetrics"') ? 'otlp-json' : 'json';
+        : shape === 'json' || shape === 'otlp-json'
+          ? 'ndjson'
+          : shape;
+    return shape;
   }
+  if (INFLUX2_ANNOTATION.test(body)) return 'influx2-csv';
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
   // A truncated last line may be half a record.
   if (firstBytes.length >= SniffDefaults.headBytes && lines.length > 1) lines.pop();
@@ -170,6 +193,8 @@ export function sniffFormat(firstBytes: Uint8Array, fileName?: string): IngestFo
     return om ? 'openmetrics' : 'prometheus';
   }
   if (influxScore > 0 && influxScore * 2 >= data.length) return 'influx';
+  const graphiteScore = data.filter((l) => GRAPHITE_LINE.test(l)).length;
+  if (graphiteScore > 0 && graphiteScore * 2 >= data.length) return 'graphite';
   const probe = lines.slice(0, SniffDefaults.probeLines).map((l) => l.replace(/^#\s*/, ''));
   const delimiter = detectDelimiter(probe);
   const counts = probe.map((l) => l.split(delimiter).length - 1);

@@ -1,12 +1,15 @@
 import { ZipBundleReader } from './bundle';
+import { BundleTally } from './bundle-tally';
 import { createCsvHandler } from './csv';
 import { IngestError, toIngestError } from './errors';
+import { createGraphiteHandler } from './graphite';
 import { createInfluxHandler } from './influx';
+import { createInflux2CsvHandler } from './influx2-csv';
 import { createNdjsonHandler, JsonDocumentReader } from './json';
 import { LineSplitter } from './lines';
 import { createPrometheusHandler } from './prometheus';
 import { BatchSink } from './sink';
-import { assertNotBinary, SniffDefaults, sniffFormat } from './sniff';
+import { assertNotBinary, firstLineClosesJson, SniffDefaults, sniffFormat } from './sniff';
 import { isValidTimeZone } from './time';
 import {
   DefaultIngestLimits,
@@ -76,8 +79,30 @@ function createEngine(
   const { fileName: file, limits, sink } = options;
   const skipToOffset = options.skipToOffset ?? 0;
   const lineOptions = { file, limits, sink, skipToOffset };
+  const ndjson = (): Engine =>
+    createLineEngine(
+      createNdjsonHandler({
+        sink,
+        file,
+        maxDepth: limits.maxJsonDepth,
+        precision: options.precision,
+        timeZone: options.timeZone
+      }),
+      lineOptions
+    );
   switch (format) {
+    case 'graphite':
+      return createLineEngine(
+        createGraphiteHandler({ sink, file, defaultTimestamp: options.defaultTimestamp }),
+        lineOptions
+      );
+    case 'influx2-csv':
+      return createLineEngine(
+        createInflux2CsvHandler({ sink, file, timeZone: options.timeZone ?? 'UTC' }),
+        lineOptions
+      );
     case 'prometheus':
+    case 'promtool-dump':
     case 'openmetrics':
       return createLineEngine(
         createPrometheusHandler({
@@ -113,27 +138,52 @@ function createEngine(
         lineOptions
       );
     case 'ndjson':
-      return createLineEngine(
-        createNdjsonHandler({ sink, file, maxDepth: limits.maxJsonDepth }),
-        lineOptions
-      );
+      return ndjson();
     case 'tidemark-bundle':
       if (!(head[0] === ZIP_START[0] && head[1] === ZIP_START[1]))
         return createLineEngine(
-          createNdjsonHandler({ sink, file, maxDepth: limits.maxJsonDepth }),
+          createNdjsonHandler({
+            sink,
+            file,
+            maxDepth: limits.maxJsonDepth,
+            tally: new BundleTally(file)
+          }),
           lineOptions
         );
       return createDocumentEngine(new ZipBundleReader({ sink, file, limits }));
+    case 'influx-json':
+    case 'sadf-json':
+    case 'prometheus-api-json':
+      // One response per line (an HTTP response saved as is, `chunked=true` output): NDJSON.
+      if (
+        firstLineClosesJson(
+          new TextDecoder().decode(head.subarray(0, SniffDefaults.headBytes)).trimStart()
+        )
+      )
+        return ndjson();
+    // falls through
     case 'json':
     case 'otlp-json':
+      // One reader for every JSON document: it tells the shapes apart itself, so a forced
+      // JSON format never reads a document of another shape wrongly.
       return createDocumentEngine(
         new JsonDocumentReader({
           sink,
           file,
           maxDepth: limits.maxJsonDepth,
-          maxBytes: limits.maxJsonDocumentBytes
+          maxBytes: limits.maxJsonDocumentBytes,
+          precision: options.precision,
+          timeZone: options.timeZone
         })
       );
+    case 'parquet':
+      // Parquet's schema is in its footer: the file is decoded whole, asynchronously, into
+      // records first (`parquetToNdjson`), which `parseMetricFile` and the import do.
+      throw new IngestError({
+        code: 'invalid_option',
+        message: `${file} is a Parquet file: decode it with parquetToNdjson first (the import and parseMetricFile do)`,
+        file
+      });
     default:
       throw new IngestError({
         code: 'invalid_option',
@@ -210,7 +260,11 @@ export function createStreamParser(options: StreamParserOptions): StreamParser {
     headLength = 0;
     const sniffed = all.subarray(0, SniffDefaults.headBytes);
     // A forced format still refuses images and binaries: only a zip may be binary.
-    if (options.format !== undefined && !(all[0] === ZIP_START[0] && all[1] === ZIP_START[1]))
+    if (
+      options.format !== undefined &&
+      options.format !== 'parquet' &&
+      !(all[0] === ZIP_START[0] && all[1] === ZIP_START[1])
+    )
       assertNotBinary(sniffed, file);
     format = options.format ?? sniffFormat(sniffed, file);
     engine = createEngine(format, all, { ...options, limits, sink });

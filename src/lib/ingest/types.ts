@@ -9,7 +9,21 @@ export type IngestFormat =
   | 'ndjson'
   | 'json'
   | 'otlp-json'
-  | 'tidemark-bundle';
+  | 'tidemark-bundle'
+  /** `path.to.metric value unix_seconds` (carbon, collectd write_graphite/write_log). */
+  | 'graphite'
+  /** `promtool tsdb dump`: `{__name__="x", job="y"} value timestamp_ms`. */
+  | 'promtool-dump'
+  /** InfluxDB 1.x query results (HTTP `/query`, `influx -format json`). */
+  | 'influx-json'
+  /** sysstat `sadf -j`. */
+  | 'sadf-json'
+  /** Prometheus HTTP API (`/api/v1/query`, `/api/v1/query_range`). */
+  | 'prometheus-api-json'
+  /** InfluxDB 2.x annotated CSV (`#datatype,…`, as Flux and `influx query --raw` write it). */
+  | 'influx2-csv'
+  /** Apache Parquet, read whole (see parquet.ts): `parseMetricFile` and the import take it. */
+  | 'parquet';
 
 export type TimePrecision = 's' | 'ms' | 'us' | 'ns';
 
@@ -37,7 +51,9 @@ export interface IngestLimits {
 export const DefaultIngestLimits: IngestLimits = {
   maxLineBytes: 1024 * 1024,
   maxJsonDepth: 64,
-  maxJsonDocumentBytes: 256 * 1024 * 1024,
+  // A parsed document takes about 4× its text (see the README): 48 MiB keeps an import near
+  // its 200 MB budget. NDJSON streams and has no such limit.
+  maxJsonDocumentBytes: 48 * 1024 * 1024,
   maxZipEntries: 1_000,
   maxInflatedBytes: 2 * 1024 * 1024 * 1024,
   maxErrors: 10_000
@@ -102,6 +118,11 @@ export interface ParseStep {
   suppressedErrors: number;
   /** With `holdPoints`: points this step added to those held (else 0; they are in `batches`). */
   heldPoints: number;
+  /**
+   * What the reader chose or left out that the user should know, each said once per file
+   * (`OTLP delta sums of "x" converted to cumulative counters`, `skipped OTLP metric "y"`).
+   */
+  notes: string[];
 }
 
 export interface StreamParser {

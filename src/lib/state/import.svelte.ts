@@ -64,6 +64,13 @@ export const ImportFormats: { value: IngestFormat | 'auto'; label: string }[] = 
   { value: 'ndjson', label: 'NDJSON' },
   { value: 'json', label: 'JSON document' },
   { value: 'otlp-json', label: 'OTLP JSON metrics' },
+  { value: 'graphite', label: 'Graphite plaintext' },
+  { value: 'promtool-dump', label: 'promtool tsdb dump' },
+  { value: 'influx-json', label: 'InfluxDB 1.x query JSON' },
+  { value: 'influx2-csv', label: 'InfluxDB 2.x annotated CSV' },
+  { value: 'prometheus-api-json', label: 'Prometheus API JSON' },
+  { value: 'sadf-json', label: 'sysstat sadf -j JSON' },
+  { value: 'parquet', label: 'Parquet' },
   { value: 'tidemark-bundle', label: 'Tidemark bundle' }
 ];
 

@@ -3,6 +3,9 @@ import {
   createStreamParser,
   ExpectedFormatsMessage,
   IngestError,
+  isParquet,
+  assertParquetSize,
+  parquetToNdjson,
   previewCsv,
   sniffFormat,
   SniffDefaults,
@@ -120,6 +123,8 @@ export interface ImportSummary {
   /** Per-line errors of this run, up to `ImportDefaults.listedErrors`. */
   errors: IngestLineError[];
   skipped: number;
+  /** What the reader chose or left out, in words (see `ParseStep.notes`). */
+  notes?: string[];
   series: ImportSeriesCount[];
   durationMs: number;
   resumedFrom: number;
@@ -132,7 +137,12 @@ export interface ImportSummary {
   timings?: { parseMs: number; storeWaitMs: number; readWaitMs: number; commitMs: number };
   /** Why the import stopped early, in words a user can act on. */
   message?: string;
-  fatal?: { code: IngestErrorCode | 'storage_full' | 'store_failed'; line: number; byte: number };
+  fatal?: {
+    /** `no_data`: the file was read to its end and nothing in it could be stored. */
+    code: IngestErrorCode | 'storage_full' | 'store_failed' | 'no_data';
+    line: number;
+    byte: number;
+  };
 }
 
 /** What `inspectFile` learns from a file's head before anything is imported. */
@@ -191,6 +201,70 @@ export async function hashFile(
   let hex = '';
   for (const b of digest) hex += b.toString(16).padStart(2, '0');
   return `sha256fl:${hex}`;
+}
+
+/**
+ * A finished import's outcome in words: nothing stored is a failure with its reason (never
+ * a green "Imported"), line problems are counted ("imported with N problems").
+ */
+function describeOutcome(summary: ImportSummary): void {
+  const problems = summary.errorCount;
+  const as = summary.format === '' ? '' : ` read as ${FormatNames[summary.format]}`;
+  if (summary.points === 0 && summary.events === 0) {
+    summary.status = 'failed';
+    summary.fatal = { code: 'no_data', line: 0, byte: 0 };
+    const first = summary.errors[0];
+    if (summary.size === 0) summary.message = 'Nothing imported: the file is empty.';
+    else if (problems > 0)
+      summary.message = `Nothing imported: all ${summary.rows.toLocaleString('en')} data lines of the file${as} had problems (${problems.toLocaleString('en')}; the first, line ${first?.line ?? '?'}: ${first?.message ?? 'see the list'}). If the format is wrong, choose it by hand and import again.`;
+    else if (summary.skipped > 0)
+      summary.message = `Nothing imported: the ${summary.skipped.toLocaleString('en')} values found${as} are not numbers (text fields, _created samples or the like).`;
+    else
+      summary.message = `Nothing imported: no samples found in the file${as}. If the format is wrong, choose it by hand and import again.`;
+    return;
+  }
+  if (problems > 0)
+    summary.message = `Imported with ${problems.toLocaleString('en')} problem${problems === 1 ? '' : 's'}: the lines listed below were left out, everything else is stored.`;
+}
+
+/** Formats as the summary names them. */
+export const FormatNames: Record<IngestFormat, string> = {
+  prometheus: 'Prometheus text',
+  openmetrics: 'OpenMetrics',
+  influx: 'InfluxDB line protocol',
+  csv: 'CSV',
+  ndjson: 'NDJSON',
+  json: 'JSON',
+  'otlp-json': 'OTLP JSON',
+  'tidemark-bundle': 'a Tidemark bundle',
+  graphite: 'Graphite plaintext',
+  'promtool-dump': 'promtool tsdb dump',
+  'influx-json': 'InfluxDB query JSON',
+  'sadf-json': 'sysstat sadf -j JSON',
+  'prometheus-api-json': 'Prometheus API JSON',
+  'influx2-csv': 'InfluxDB 2 annotated CSV',
+  parquet: 'Parquet'
+};
+
+/**
+ * A Parquet file (by its magic or the chosen format) decoded whole into NDJSON record rows,
+ * which the import then reads like any NDJSON file (offsets and resume refer to those rows);
+ * any other file is returned as it is.
+ */
+async function openParquetImport(
+  file: ImportFile,
+  format: IngestFormat | undefined
+): Promise<ImportFile | undefined> {
+  const head = new Uint8Array(await file.slice(0, 4).arrayBuffer());
+  if (format !== 'parquet' && !(format === undefined && isParquet(head))) return undefined;
+  assertParquetSize(file.size, file.name);
+  const rows = await parquetToNdjson(
+    new Uint8Array(await file.slice(0, file.size).arrayBuffer()),
+    file.name
+  );
+  return new File([rows as Uint8Array<ArrayBuffer>], file.name, {
+    lastModified: file.lastModified
+  });
 }
 
 /** A fatal condition of an import, with what the user should know. */
@@ -325,7 +399,20 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
           message: e.message
         };
       }
-      return await runImport(plain, rest, job, onProgress);
+      let rows: ImportFile | undefined;
+      try {
+        rows = await openParquetImport(plain, rest.format);
+      } catch (e) {
+        return {
+          ...emptySummary(options.jobId, file, await hashFile(file)),
+          status: 'failed',
+          durationMs: now() - started,
+          ...describeFailure(e)
+        };
+      }
+      if (rows === undefined) return await runImport(plain, rest, job, onProgress);
+      const summary = await runImport(rows, { ...rest, format: 'ndjson' }, job, onProgress);
+      return { ...summary, format: 'parquet', size: file.size };
     } finally {
       jobs.delete(options.jobId);
     }
@@ -396,6 +483,7 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
     /** Series counts of what the store holds: updated when a commit completes. */
     let committedSeries = listSeries();
     const errors: IngestLineError[] = [];
+    const notes: string[] = [];
     const stopAfter = runOptions.stopAfterErrors ?? tuning.stopAfterErrors;
     let bytesRead = 0;
     let lastProgress = -Infinity;
@@ -460,6 +548,7 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
       totals.events += step.events.length;
       totals.rows += step.rows;
       totals.skipped += step.skipped;
+      for (const n of step.notes) if (notes.length < tuning.listedErrors) notes.push(n);
       totals.errors += step.errors.length + step.suppressedErrors;
       for (const e of step.errors) if (errors.length < tuning.listedErrors) errors.push(e);
       pending.bytes = Math.max(0, step.checkpoint - committedOffset);
@@ -609,6 +698,7 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
       errorCount: Math.max(after.errors, totals.errors),
       errors,
       skipped: totals.skipped,
+      notes,
       // Every series stored (a checkpoint keeps only the first `checkpointSeries`).
       series: committedSeries,
       durationMs: now() - started,
@@ -634,7 +724,7 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
       }
       // Best effort: on a full disk even this small write may be refused.
       await store.saveImportCheckpoint({ ...after, stopReason }).catch(() => {});
-    }
+    } else if (summary.status === 'done') describeOutcome(summary);
     return summary;
   }
 
