@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '$lib/db/database';
 import { writeBundleNdjson, writeBundleZip } from '$lib/export/bundle';
 import type { PointBatch, SeriesDescriptor } from '$lib/types';
-import { createEngineApi } from '$lib/workers/engine-api';
+import { createEngineApi } from '$lib/workers/engine/api';
 import { createImportWorkerApi, type ImportFile } from '$lib/workers/import-api';
 
 const T0 = 1_700_000_000_000;

@@ -24,6 +24,8 @@ export interface PointStreamWriter {
   begin(): string;
   write(batch: PointBatch): string;
   end(): string;
+  /** Samples the format cannot carry, left out so far (OpenMetrics counters: NaN, negative). */
+  skipped?: () => number;
 }
 
 const MAX_DATE_MS = 8.64e15;
@@ -129,7 +131,9 @@ export function createPointWriter(
       };
     case 'openmetrics': {
       let family = '';
+      let skipped = 0;
       return {
+        skipped: () => skipped,
         begin: () => '',
         write: (b) => {
           const f = openMetricsFamily(b.series, options.series);
@@ -140,8 +144,16 @@ export function createPointWriter(
           }
           const prefix = b.series.name + formatOpenMetricsLabels(b.series.labels) + ' ';
           const lines: string[] = [out];
-          for (let i = 0; i < b.t.length; i++)
+          // OpenMetrics: a counter's value MUST NOT be NaN or negative; such samples (a gap, a
+          // reset recorded as a negative) are left out and counted, never written invalid.
+          const counter = f.type === 'counter';
+          for (let i = 0; i < b.t.length; i++) {
+            if (counter && !(b.v[i] >= 0)) {
+              skipped++;
+              continue;
+            }
             lines.push(`${prefix}${formatPromValue(b.v[i])} ${formatMsAsSeconds(b.t[i])}\n`);
+          }
           return lines.join('');
         },
         end: () => '# EOF\n'

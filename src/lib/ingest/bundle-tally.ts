@@ -7,12 +7,22 @@ import { IngestError } from './errors';
  * tell it is partial. `check` throws an `IngestError` 'bad_bundle' naming the difference.
  */
 export class BundleTally {
-  series = 0;
   points = 0;
+  /** Distinct series: a sliced export writes one line per series and time slice. */
+  readonly #series = new Set<string>();
   events = 0;
   private expected: { series: number; points: number; events: number } | undefined;
 
   constructor(private readonly file: string) {}
+
+  /** Counts a series line by its key (name + labels). */
+  addSeries(key: string): void {
+    this.#series.add(key);
+  }
+
+  get series(): number {
+    return this.#series.size;
+  }
 
   /** Takes the manifest's counts (a manifest without them is not checked). */
   manifest(m: { [k: string]: unknown }): void {

@@ -238,11 +238,11 @@ export class JsonDispatcher {
 
   private dispatchBundleSeries(o: JsonObject, ctx: LineContext, where: string): void {
     const { sink, tally } = this.options;
+    const s = o.series as JsonObject;
     if (tally) {
-      tally.series++;
+      tally.addSeries(JSON.stringify([s.name, s.labels]));
       tally.points += (o.t as Json[]).length;
     }
-    const s = o.series as JsonObject;
     const t = o.t as Json[];
     const v = o.v as Json[];
     sink.row();

@@ -15,18 +15,27 @@ export function openPointStream(
   start: ExportStart,
   format: PointStreamFormat,
   emit: (text: string, rows?: number) => void
-): { series(out: OutputSeries, cols: Columnar): void; end(): void; seriesCount(): number } {
+): {
+  series(out: OutputSeries, cols: Columnar): void;
+  end(): void;
+  seriesCount(): number;
+  /** Samples the format could not carry and left out. */
+  skipped(): number;
+} {
   const writer = createPointWriter(format, { series: start.outputs.map((o) => o.descriptor) });
   const written = new Set<string>();
   emit(writer.begin());
   return {
     series(o, c) {
       if (c.t.length === 0) return;
-      emit(writer.write({ series: o.descriptor, t: c.t, v: c.v }), c.t.length);
+      const before = writer.skipped?.() ?? 0;
+      const text = writer.write({ series: o.descriptor, t: c.t, v: c.v });
+      emit(text, c.t.length - ((writer.skipped?.() ?? 0) - before));
       written.add(seriesKey(o.descriptor.name, o.descriptor.labels));
     },
     end: () => emit(writer.end()),
-    seriesCount: () => written.size
+    seriesCount: () => written.size,
+    skipped: () => writer.skipped?.() ?? 0
   };
 }
 
@@ -79,7 +88,14 @@ export function createPointFormatWriter(options: {
           return {
             files: [sink, ...companions.finish()],
             series: points.seriesCount(),
-            notes: options.notes?.(start.spec) ?? []
+            notes: [
+              ...(options.notes?.(start.spec) ?? []),
+              ...(points.skipped() > 0
+                ? [
+                    `${points.skipped().toLocaleString('en')} counter samples were left out: OpenMetrics does not allow a counter to be NaN or negative.`
+                  ]
+                : [])
+            ]
           };
         }
       };
