@@ -1,10 +1,10 @@
 import { getContext, setContext, untrack } from 'svelte';
 import {
-  AgentClient,
   AgentClientDefaults,
   normaliseAgentUrl,
   type AgentClientStatus
 } from '$lib/collectors/agent-client';
+import { proxy, type EngineRemote } from '$lib/workers/engine-client';
 import type { AppState } from './app.svelte';
 
 /** BroadcastChannel on which the leader tab shares the agent connection's status. */
@@ -45,7 +45,7 @@ export class AgentState {
   here = $state(false);
   #loaded = $state(false);
   #app: AppState;
-  #client: AgentClient | null = null;
+  #client: EngineAgentStream | null = null;
   #clientKey = '';
   #channel: BroadcastChannel | null = null;
 
@@ -139,22 +139,10 @@ export class AgentState {
       });
       return;
     }
-    const engine = this.#app.engine;
-    const client = new AgentClient({
+    const client = new EngineAgentStream(this.#app.engine, {
       url: this.url,
       token: this.token,
       origin: location.origin,
-      loadCheckpoint: async () => {
-        const c = await engine.agentCheckpoint();
-        return c ? { bootId: c.bootId, seq: c.seq } : null;
-      },
-      deliver: async (d) => {
-        await engine.storeAgentBatch({
-          batches: d.batches,
-          events: d.events,
-          checkpoint: d.checkpoint
-        });
-      },
       onStatus: (s) => {
         if (this.#client === client) this.#setStatus(s, true);
       }
@@ -191,6 +179,38 @@ export class AgentState {
         if (!this.here && !this.paired) this.status = IdleStatus;
       });
     }
+  }
+}
+
+/**
+ * The page's handle on the agent stream, which the engine worker reads (startAgent): the
+ * same start / stop / retryNow as an AgentClient, so the connection logic above is unchanged.
+ */
+class EngineAgentStream {
+  #id: Promise<number> | null = null;
+
+  constructor(
+    private readonly engine: EngineRemote,
+    private readonly options: {
+      url: string;
+      token: string;
+      origin: string;
+      onStatus: (status: AgentClientStatus) => void;
+    }
+  ) {}
+
+  start(): Promise<number> {
+    const { onStatus, ...connection } = this.options;
+    this.#id = this.engine.startAgent(connection, proxy(onStatus));
+    return this.#id;
+  }
+
+  async stop(): Promise<void> {
+    if (this.#id) await this.engine.stopAgent(await this.#id);
+  }
+
+  retryNow(): void {
+    void this.#id?.then((id) => this.engine.retryAgentNow(id));
   }
 }
 

@@ -10,7 +10,7 @@ import type {
   ImportProgress,
   ImportSummary
 } from '$lib/workers/import-api';
-import { getImporter, type ImportRemote } from '$lib/workers/import-client';
+import { ImportHandle, type ImportRemote } from '$lib/workers/import-client';
 
 export type ImportJobStatus =
   | 'inspecting'
@@ -97,6 +97,7 @@ export class ImportState {
   });
 
   #engine: EngineRemote | null = null;
+  #handle: ImportHandle | null = null;
   #running = false;
 
   /** Binds the tab's engine (the layout's AppState owns it). */
@@ -106,7 +107,15 @@ export class ImportState {
 
   get #importer(): ImportRemote {
     if (!this.#engine) throw new Error('The import queue is not attached to the engine.');
-    return getImporter(this.#engine);
+    this.#handle ??= new ImportHandle(this.#engine);
+    return this.#handle.remote;
+  }
+
+  /** Ends the import worker (the layout calls this when it is destroyed). */
+  dispose(): void {
+    this.#handle?.dispose();
+    this.#handle = null;
+    this.#engine = null;
   }
 
   setChoices(patch: Partial<ImportChoices>): void {

@@ -4,31 +4,35 @@ import type { ImportWorkerEntryApi } from './import.worker';
 
 export type ImportRemote = Remote<ImportWorkerEntryApi>;
 
-let worker: Worker | null = null;
-let remote: ImportRemote | null = null;
-
 /**
- * The import worker of this tab, created on first use (browser only) and joined to the
- * tab's engine by a MessageChannel: parsed batches are transferred straight to the engine
- * worker instead of being copied through the page's main thread.
+ * Owns this tab's import worker, joined to the tab's engine by a MessageChannel: parsed
+ * batches are transferred straight to the engine worker instead of being copied through the
+ * page's main thread. Made on first use (an import starts; browser only) by ImportState,
+ * ended by `dispose()` when the layout is destroyed; a running import then stops at its last
+ * committed checkpoint and resumes from it later.
  */
-export function getImporter(engine: EngineRemote): ImportRemote {
-  if (!remote) {
-    worker = new Worker(new URL('./import.worker.ts', import.meta.url), {
+export class ImportHandle {
+  readonly remote: ImportRemote;
+  #worker: Worker | null;
+
+  constructor(engine: EngineRemote) {
+    this.#worker = new Worker(new URL('./import.worker.ts', import.meta.url), {
       type: 'module',
       name: 'tidemark-import'
     });
-    remote = wrap<ImportWorkerEntryApi>(worker);
+    this.remote = wrap<ImportWorkerEntryApi>(this.#worker);
     const channel = new MessageChannel();
     void engine.connectImportPort(transfer(channel.port1, [channel.port1]));
-    void remote.connectEngine(transfer(channel.port2, [channel.port2]));
+    void this.remote.connectEngine(transfer(channel.port2, [channel.port2]));
   }
-  return remote;
-}
 
-/** Stops the import worker (a running import stops at its last committed checkpoint). */
-export function disposeImporter(): void {
-  worker?.terminate();
-  worker = null;
-  remote = null;
+  /** Ends the worker. Safe to call twice. */
+  dispose(): void {
+    this.#worker?.terminate();
+    this.#worker = null;
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
 }
