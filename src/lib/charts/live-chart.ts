@@ -38,6 +38,26 @@ export function chooseWindowEnd(newest: number, now: number, windowMs: number): 
   return Number.isFinite(newest) && newest < now - windowMs ? newest : now;
 }
 
+/**
+ * The windows of several lines as table rows, one per distinct time, oldest first, with
+ * each line's value at that time or null (a missing buffer: null throughout). O(r log r).
+ * @example mergeWindowRows([a, b], now); // [{ t, values: [1, null] }, { t, values: [2, 5] }]
+ */
+export function mergeWindowRows(
+  buffers: readonly (LiveBuffer | null)[],
+  end: number
+): { t: number; values: (number | null)[] }[] {
+  const byTime = new Map<number, (number | null)[]>();
+  buffers.forEach((b, i) => {
+    for (const p of b?.toRows(end) ?? []) {
+      let row = byTime.get(p.x);
+      if (!row) byTime.set(p.x, (row = buffers.map(() => null)));
+      row[i] = p.y;
+    }
+  });
+  return [...byTime.entries()].sort((a, b) => a[0] - b[0]).map(([t, values]) => ({ t, values }));
+}
+
 export class LiveChartModel {
   readonly windowMs: number;
   #spec: LiveChartSpec;

@@ -9,7 +9,7 @@ import { transfer } from 'comlink';
 import { computeHealthScore, type HealthScore } from '$lib/analytics/health';
 import { computeQuantile } from '$lib/analytics/stats';
 import { FrameScheduler } from '$lib/charts/frame-scheduler';
-import { filterFamilies, groupFamilies } from '$lib/charts/live-families';
+import { filterFamilies, groupFamilies, indexSeriesIds } from '$lib/charts/live-families';
 import { LiveFeed } from '$lib/charts/live-feed';
 import { OffscreenLiveCharts } from '$lib/charts/offscreen-client';
 import { LiveWindowDefaults } from '$lib/charts/live-buffer';
@@ -58,7 +58,7 @@ export class LiveState {
   #timers: ReturnType<typeof setInterval>[] = [];
   #seriesTimer: ReturnType<typeof setTimeout> | undefined;
   /** Ids in the current series list: a notice's ids are looked up here, O(1) each. */
-  #known = new Set<number>();
+  #known: ReadonlySet<number> = indexSeriesIds([]);
   #lastRefresh = -Infinity;
   #leader: () => boolean;
   #demoOn = false;
@@ -148,7 +148,7 @@ export class LiveState {
     this.#lastRefresh = this.now();
     try {
       const list = await this.#engine().listSeries();
-      this.#known = new Set(list.map((s) => s.id));
+      this.#known = indexSeriesIds(list);
       this.#demoOn = list.some((s) => s.source === 'demo');
       this.series = list;
       this.error = null;
