@@ -170,6 +170,40 @@ test('1,000 series: one chart per family, not one per series; counters as rates'
   await expect(counter).toContainText('11 series');
 });
 
+test('only older data: Live shows it, says when it ends and links to Explore', async ({ page }) => {
+  await page.goto('/');
+  await waitForStore(page);
+  await page.evaluate(async () => {
+    type Engine = { ingest(b: unknown[]): Promise<unknown> };
+    const engine = (globalThis as unknown as { tidemarkEngine: Engine }).tidemarkEngine;
+    const end = Date.now() - 3_600_000;
+    const t = Float64Array.from({ length: 60 }, (_, i) => end - (59 - i) * 5_000);
+    await engine.ingest([
+      {
+        series: {
+          name: 'old_queue_depth',
+          labels: {},
+          unit: 'count',
+          kind: 'gauge',
+          source: 'import',
+          category: 'app'
+        },
+        t,
+        v: t.map((_, i) => 10 + (i % 7))
+      }
+    ]);
+  });
+  const chart = familyChart(page, 'old_queue_depth');
+  await expect(chart.getByTestId('stale-note')).toContainText('last data at');
+  await expect(chart.getByRole('link', { name: 'Open in Explore' })).toHaveAttribute(
+    'href',
+    /^\/explore\?series=old_queue_depth&from=\d+&to=\d+$/
+  );
+  // The last five minutes of it are drawn, not an empty chart.
+  const box = chart.locator('[data-color]');
+  await expect.poll(() => box.getAttribute('data-points').then(Number)).toBeGreaterThan(30);
+});
+
 test('390×844: no horizontal scroll; screenshots at 1440×900 and 390×844', async ({
   page
 }, testInfo) => {
