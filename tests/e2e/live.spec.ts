@@ -197,7 +197,7 @@ test('only older data: Live shows it, says when it ends and links to Explore', a
   await expect(chart.getByTestId('stale-note')).toContainText('last data at');
   await expect(chart.getByRole('link', { name: 'Open in Explore' })).toHaveAttribute(
     'href',
-    /^\/explore\?series=old_queue_depth&from=\d+&to=\d+$/
+    /^\/explore\?series=old_queue_depth[^&]*&from=\d+&to=\d+$/
   );
   // The last five minutes of it are drawn, not an empty chart.
   const box = chart.locator('[data-color]');
