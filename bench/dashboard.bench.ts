@@ -111,14 +111,14 @@ async function openLive(query: string): Promise<number> {
   await page.goto(`${b.origin}/?load=${rate}${query}`);
   await page.waitForFunction(
     () =>
-      [...document.querySelectorAll('[data-testid="series-tile"] [data-points]')].filter(
+      [...document.querySelectorAll('[data-testid="family-chart"] [data-points]')].filter(
         (el) => Number(el.getAttribute('data-points')) > 0
-      ).length >= 10,
+      ).length >= 1,
     null,
     { timeout: 60_000, polling: 500 }
   );
   await page.waitForTimeout(5_000);
-  return page.locator('[data-testid="series-tile"] [data-points]').count();
+  return page.locator('[data-testid="family-chart"] [data-points]').count();
 }
 
 const rounds = Number(process.env.BENCH_DASH_ROUNDS ?? 2);

@@ -96,4 +96,22 @@ describe('LiveBuffer', () => {
     b.clear();
     expect(rows(b, 100)).toEqual([]);
   });
+
+  it.each([
+    [250, 250, 2],
+    [270, 250, 2],
+    [380, 390, 3],
+    [130, 100, 1]
+  ])('nearest(%i) is the kept point at %i', (t, x, y) => {
+    const b = new LiveBuffer({ windowMs: 1000, bucketCount: 10 });
+    b.append([100, 250, 390], [1, 2, 3]);
+    expect(b.nearest(t, 200)).toEqual({ x, y });
+  });
+
+  it('nearest is null beyond its reach or before any point', () => {
+    const b = new LiveBuffer({ windowMs: 1000, bucketCount: 10 });
+    expect(b.nearest(100)).toBeNull();
+    b.append([100], [1]);
+    expect(b.nearest(700, 200)).toBeNull();
+  });
 });

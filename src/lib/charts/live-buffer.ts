@@ -123,6 +123,36 @@ export class LiveBuffer {
     return out;
   }
 
+  /**
+   * The kept point (a bucket's min or max) nearest to `t` within `reachMs`, or null: what
+   * a hover tooltip reads. O(reachMs / bucketMs).
+   */
+  nearest(t: number, reachMs = 15_000): ChartPoint | null {
+    const centre = Math.floor(t / this.bucketMs);
+    const reach = Math.ceil(reachMs / this.bucketMs);
+    let best: ChartPoint | null = null;
+    let bestD = Infinity;
+    for (let d = 0; d <= reach; d++) {
+      for (const key of d === 0 ? [centre] : [centre - d, centre + d]) {
+        const slot = ((key % this.size) + this.size) % this.size;
+        if (this.#key[slot] !== key || this.#count[slot] === 0) continue;
+        for (const [pt, pv] of [
+          [this.#minT[slot], this.#min[slot]],
+          [this.#maxT[slot], this.#max[slot]]
+        ]) {
+          const dist = Math.abs(pt - t);
+          if (dist <= reachMs && dist < bestD) {
+            bestD = dist;
+            best = { x: pt, y: pv };
+          }
+        }
+      }
+      // Buckets further out hold only points further away than one already found.
+      if (best && bestD <= d * this.bucketMs) break;
+    }
+    return best;
+  }
+
   /** The window as plain rows (for the table view), oldest first. */
   toRows(now: number): ChartPoint[] {
     const rows: ChartPoint[] = [];

@@ -2,35 +2,27 @@
  * Draws the live charts off the main thread: each chart's canvas was transferred here as
  * an OffscreenCanvas, new points arrive by message, and the worker's own animation frames
  * draw every dirty, visible chart at most once per frame. The page keeps only its text
- * (current value, table) — Chart.js's layout, ticks and drawing never block its frames.
+ * (legend values, tooltip, table) — Chart.js's layout, ticks and drawing never block its
+ * frames.
  */
 import { formatValue } from '$lib/components/format';
-import { PointPool, type ChartPoint } from './decimate';
-import { LiveBuffer } from './live-buffer';
-import { createLineChart, type LineChartHandle } from './line-chart';
+import { LiveChartModel } from './live-chart';
 import type { FromChartsWorker, ToChartsWorker } from './offscreen-protocol';
-
-interface WorkerChart {
-  handle: LineChartHandle;
-  buffer: LiveBuffer;
-  pool: PointPool;
-  view: ChartPoint[];
-  visible: boolean;
-  windowMs: number;
-}
 
 /** The window slides even without new points: redraw visible charts this often. */
 const SlideMs = 1_000;
 
-const charts = new Map<number, WorkerChart>();
+const charts = new Map<number, { model: LiveChartModel; visible: boolean }>();
 const dirty = new Set<number>();
 let frame = 0;
+/** The page's clock minus this worker's: the page decides what "now" is (tests fake it). */
+let clockOffset = 0;
 
 function schedule(): void {
   if (frame) return;
   frame = requestAnimationFrame(() => {
     frame = 0;
-    const now = Date.now();
+    const now = Date.now() + clockOffset;
     for (const id of dirty) {
       const c = charts.get(id);
       if (!c) {
@@ -39,11 +31,8 @@ function schedule(): void {
       }
       if (!c.visible) continue;
       dirty.delete(id);
-      const n = c.buffer.toPoints(now, c.pool);
-      c.handle.setPoints(0, c.pool.view(n, c.view));
-      c.handle.setXRange(now - c.windowMs, now);
-      c.handle.render();
-      const msg: FromChartsWorker = { kind: 'drawn', id, points: n };
+      const drawn = c.model.draw(now);
+      const msg: FromChartsWorker = { kind: 'drawn', id, ...drawn };
       postMessage(msg);
     }
   });
@@ -61,59 +50,56 @@ setInterval(() => {
 
 onmessage = (ev: MessageEvent<ToChartsWorker>) => {
   const msg = ev.data;
+  if (msg.kind === 'clock') {
+    clockOffset = msg.now - Date.now();
+    return;
+  }
+  if (msg.kind === 'clear') {
+    for (const [id, c] of charts) {
+      c.model.clear();
+      markDirty(id);
+    }
+    return;
+  }
+  if (msg.kind === 'attach') {
+    msg.canvas.width = Math.round(msg.width * msg.dpr);
+    msg.canvas.height = Math.round(msg.height * msg.dpr);
+    const model = new LiveChartModel({
+      canvas: msg.canvas,
+      lines: msg.lines,
+      theme: msg.theme,
+      formatY: (v) => formatValue(v, msg.unit),
+      unit: msg.unit,
+      windowMs: msg.windowMs,
+      devicePixelRatio: msg.dpr
+    });
+    charts.set(msg.id, { model, visible: false });
+    return;
+  }
+  const c = charts.get(msg.id);
+  if (!c) return;
   switch (msg.kind) {
-    case 'attach': {
-      msg.canvas.width = Math.round(msg.width * msg.dpr);
-      msg.canvas.height = Math.round(msg.height * msg.dpr);
-      const handle = createLineChart({
-        canvas: msg.canvas,
-        series: [{ label: msg.label, color: msg.color }],
-        theme: msg.theme,
-        formatY: (v) => formatValue(v, msg.unit),
-        unit: msg.unit,
-        devicePixelRatio: msg.dpr
-      });
-      charts.set(msg.id, {
-        handle,
-        buffer: new LiveBuffer({ windowMs: msg.windowMs }),
-        pool: new PointPool(),
-        view: [],
-        visible: false,
-        windowMs: msg.windowMs
-      });
+    case 'lines':
+      c.model.setLines(msg.lines);
       break;
-    }
-    case 'append': {
-      const c = charts.get(msg.id);
-      if (!c) return;
-      c.buffer.append(msg.t, msg.v);
-      markDirty(msg.id);
+    case 'append':
+      c.model.append(msg.line, msg.t, msg.v);
       break;
-    }
-    case 'visible': {
-      const c = charts.get(msg.id);
-      if (!c) return;
+    case 'hidden':
+      c.model.setHidden(msg.line, msg.hidden);
+      break;
+    case 'visible':
       c.visible = msg.visible;
-      if (msg.visible) markDirty(msg.id);
       break;
-    }
-    case 'resize': {
-      const c = charts.get(msg.id);
-      if (!c || msg.width <= 0 || msg.height <= 0) return;
-      c.handle.chart.resize(msg.width, msg.height);
-      markDirty(msg.id);
-      break;
-    }
-    case 'clear':
-      for (const [id, c] of charts) {
-        c.buffer.clear();
-        markDirty(id);
-      }
+    case 'resize':
+      if (msg.width <= 0 || msg.height <= 0) return;
+      c.model.resize(msg.width, msg.height);
       break;
     case 'detach':
-      charts.get(msg.id)?.handle.destroy();
+      c.model.destroy();
       charts.delete(msg.id);
       dirty.delete(msg.id);
-      break;
+      return;
   }
+  markDirty(msg.id);
 };

@@ -90,4 +90,33 @@ describe('LiveFeed', () => {
     expect(feed.has(1)).toBe(false);
     expect(feed.buffer(1).lastV).toBeNaN();
   });
+
+  it('keeps per-second rates of a counter, across reads and resets', async () => {
+    const store = fakeStore();
+    store.add(1, 300_000, 100);
+    store.add(1, 301_000, 110);
+    const feed = new LiveFeed({ readRaw: (...a) => store.readRaw(...a), now: () => 302_000 });
+    feed.attach(1, () => {}, { rate: true });
+    await feed.settle();
+    store.add(1, 303_000, 130); // +20 over 2 s, measured from the last point of the first read
+    store.add(1, 304_000, 5); // a reset: +5 over 1 s
+    feed.mark([1]);
+    await feed.settle();
+    expect(feed.buffer(1).toRows(304_000)).toEqual([
+      { x: 301_000, y: 10 },
+      { x: 303_000, y: 10 },
+      { x: 304_000, y: 5 }
+    ]);
+  });
+
+  it("fills the window ending at an idle series' last point, not now", async () => {
+    const store = fakeStore();
+    store.add(1, 50_000, 1);
+    store.add(1, 100_000, 2);
+    const feed = new LiveFeed({ readRaw: (...a) => store.readRaw(...a), now: () => 9_000_000 });
+    feed.attach(1, () => {}, { lastT: 100_000 });
+    await feed.settle();
+    expect(store.calls).toEqual([[1, 100_000 - feed.windowMs]]);
+    expect(feed.buffer(1).lastV).toBe(2);
+  });
 });

@@ -5,8 +5,17 @@
  * Plain (non-reactive) on purpose: it changes up to 60 times a second and the charts
  * draw from it through the frame scheduler, not through Svelte's reactivity.
  */
+import { computePointRates } from '$lib/analytics/rate';
 import type { Columnar } from '$lib/types';
 import { LiveBuffer, LiveWindowDefaults } from './live-buffer';
+
+/** How a chart wants a series. */
+export interface FeedOptions {
+  /** A counter: keep per-second rates (reset-aware, analytics/rate.ts), not raw values. */
+  rate?: boolean;
+  /** Newest point known (series list): an idle series' window ends there, not now. */
+  lastT?: number;
+}
 
 /** Called with the points just appended (views into the read; copy to keep them). */
 type Listener = (t: Float64Array, v: Float64Array) => void;
@@ -24,6 +33,9 @@ export class LiveFeed {
   #buffers = new Map<number, LiveBuffer>();
   #listeners = new Map<number, Set<Listener>>();
   #pending = new Set<number>();
+  #wants = new Map<number, FeedOptions>();
+  /** Last raw point of each rate series, the start of its next interval. */
+  #prevRaw = new Map<number, { t: number; v: number }>();
   #reading = false;
   #stopped = false;
   /** Read rounds and points appended, for tests and benchmarks. */
@@ -53,11 +65,12 @@ export class LiveFeed {
    * A chart wants the live window of `seriesId`: the buffer is filled with the window, then
    * `onData` is called whenever new points were appended. Returns the undo.
    */
-  attach(seriesId: number, onData: Listener): () => void {
+  attach(seriesId: number, onData: Listener, options: FeedOptions = {}): () => void {
     let set = this.#listeners.get(seriesId);
     if (!set) {
       set = new Set();
       this.#listeners.set(seriesId, set);
+      this.#wants.set(seriesId, options);
     }
     set.add(onData);
     this.mark([seriesId]);
@@ -66,6 +79,8 @@ export class LiveFeed {
       if (set.size === 0) {
         this.#listeners.delete(seriesId);
         this.#buffers.delete(seriesId);
+        this.#wants.delete(seriesId);
+        this.#prevRaw.delete(seriesId);
       }
     };
   }
@@ -79,6 +94,7 @@ export class LiveFeed {
   /** The store was cleared: forget every window. */
   clear(): void {
     for (const b of this.#buffers.values()) b.clear();
+    this.#prevRaw.clear();
   }
 
   stop(): void {
@@ -110,15 +126,23 @@ export class LiveFeed {
     const listeners = this.#listeners.get(seriesId);
     if (!listeners) return;
     const buffer = this.buffer(seriesId);
-    const since = buffer.lastT;
-    const from = Number.isFinite(since) ? since : this.#options.now() - this.windowMs;
+    const options = this.#wants.get(seriesId) ?? {};
+    const prev = this.#prevRaw.get(seriesId);
+    const since = prev?.t ?? buffer.lastT;
+    const end = Math.min(this.#options.now(), options.lastT ?? Infinity);
+    const from = Number.isFinite(since) ? since : end - this.windowMs;
     try {
       const { t, v } = await this.#options.readRaw(seriesId, from, Number.MAX_VALUE);
       let start = 0;
       while (start < t.length && t[start] <= since) start++;
       if (start === t.length) return;
-      const tNew = t.subarray(start);
-      const vNew = v.subarray(start);
+      let tNew = t.subarray(start);
+      let vNew = v.subarray(start);
+      if (options.rate) {
+        this.#prevRaw.set(seriesId, { t: tNew[tNew.length - 1], v: vNew[vNew.length - 1] });
+        ({ t: tNew, v: vNew } = toRates(prev, tNew, vNew));
+        if (tNew.length === 0) return;
+      }
       buffer.append(tNew, vNew);
       this.stats.points += tNew.length;
       for (const l of listeners) l(tNew, vNew);
@@ -126,4 +150,18 @@ export class LiveFeed {
       // A closed database (upgrade) or a cleared store: the next notice reads again.
     }
   }
+}
+
+/** Per-second rates of new raw counter points, the first measured from `prev` if known. */
+function toRates(
+  prev: { t: number; v: number } | undefined,
+  t: Float64Array,
+  v: Float64Array
+): Columnar {
+  const withPrev = prev
+    ? { t: Float64Array.of(prev.t, ...t), v: Float64Array.of(prev.v, ...v) }
+    : { t, v };
+  const rates = computePointRates(withPrev);
+  // The first point only opens an interval (its rate is NaN).
+  return { t: withPrev.t.subarray(1), v: rates.subarray(1) };
 }

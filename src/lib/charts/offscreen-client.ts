@@ -1,21 +1,30 @@
 /**
  * The page side of the live-charts worker: hands each chart's canvas to the worker as an
- * OffscreenCanvas, forwards new points, and reports visibility (IntersectionObserver) and
- * size (ResizeObserver) so the worker draws only what is on screen, at the right size.
+ * OffscreenCanvas, forwards new points, the page's clock and each chart's visibility and
+ * size (ResizeObserver), so the worker draws only what is on screen, at the right size.
  */
+import type { LiveLineSpec } from './live-chart';
 import type { ChartTheme } from './line-chart';
 import type { FromChartsWorker, ToChartsWorker } from './offscreen-protocol';
 
 export interface OffscreenChart {
-  /** New points (copied, then transferred to the worker). */
-  append(t: Float64Array, v: Float64Array): void;
+  /** New points of line `line` (copied, then transferred to the worker). */
+  append(line: number, t: Float64Array, v: Float64Array): void;
+  /** Replaces the lines; their windows start empty (append again). */
+  setLines(lines: LiveLineSpec[]): void;
+  setHidden(line: number, hidden: boolean): void;
+  /** Whether the chart is on screen (the page observes it). */
+  setVisible(visible: boolean): void;
   detach(): void;
 }
+
+/** What the worker drew, for hover mapping and tests. */
+export type DrawnReport = Omit<FromChartsWorker, 'kind' | 'id'>;
 
 export class OffscreenLiveCharts {
   #worker: Worker | null = null;
   #nextId = 1;
-  #drawn = new Map<number, (points: number) => void>();
+  #drawn = new Map<number, (drawn: DrawnReport) => void>();
 
   /** Whether this browser can draw charts in a worker. */
   static isSupported(): boolean {
@@ -33,21 +42,26 @@ export class OffscreenLiveCharts {
         name: 'tidemark-live-charts'
       });
       this.#worker.onmessage = (ev: MessageEvent<FromChartsWorker>) =>
-        this.#drawn.get(ev.data.id)?.(ev.data.points);
+        this.#drawn.get(ev.data.id)?.(ev.data);
+      this.#post({ kind: 'clock', now: Date.now() });
     }
     this.#worker.postMessage(msg, transfer);
   }
 
-  /** Moves `canvas` to the worker; `box` is its sized parent, observed for size and view. */
+  /** Tells the worker the page's time (call when the window slides). */
+  clock(now: number): void {
+    if (this.#worker) this.#post({ kind: 'clock', now });
+  }
+
+  /** Moves `canvas` to the worker; `box` is its sized parent, observed for size. */
   attach(options: {
     canvas: HTMLCanvasElement;
     box: HTMLElement;
-    label: string;
-    color: string;
+    lines: LiveLineSpec[];
     unit: string;
     theme: ChartTheme;
     windowMs: number;
-    onDrawn?: (points: number) => void;
+    onDrawn?: (drawn: DrawnReport) => void;
   }): OffscreenChart {
     const id = this.#nextId++;
     const { box } = options;
@@ -58,8 +72,7 @@ export class OffscreenLiveCharts {
         kind: 'attach',
         id,
         canvas: offscreen,
-        label: options.label,
-        color: options.color,
+        lines: options.lines,
         unit: options.unit,
         theme: options.theme,
         width: box.clientWidth,
@@ -69,14 +82,6 @@ export class OffscreenLiveCharts {
       },
       [offscreen]
     );
-    const visibility = new IntersectionObserver(
-      (entries) => {
-        const visible = entries[entries.length - 1]?.isIntersecting ?? false;
-        this.#post({ kind: 'visible', id, visible });
-      },
-      { rootMargin: '100px' }
-    );
-    visibility.observe(box);
     let size = { w: box.clientWidth, h: box.clientHeight };
     const resize = new ResizeObserver(() => {
       const w = box.clientWidth;
@@ -88,13 +93,15 @@ export class OffscreenLiveCharts {
     });
     resize.observe(box);
     return {
-      append: (t, v) => {
+      append: (line, t, v) => {
         const tc = t.slice();
         const vc = v.slice();
-        this.#post({ kind: 'append', id, t: tc, v: vc }, [tc.buffer, vc.buffer]);
+        this.#post({ kind: 'append', id, line, t: tc, v: vc }, [tc.buffer, vc.buffer]);
       },
+      setLines: (lines) => this.#post({ kind: 'lines', id, lines }),
+      setHidden: (line, hidden) => this.#post({ kind: 'hidden', id, line, hidden }),
+      setVisible: (visible) => this.#post({ kind: 'visible', id, visible }),
       detach: () => {
-        visibility.disconnect();
         resize.disconnect();
         this.#drawn.delete(id);
         this.#post({ kind: 'detach', id });

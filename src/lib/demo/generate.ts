@@ -235,13 +235,13 @@ function generateEvents(args: {
   return events;
 }
 
-interface Random {
+export interface Random {
   next(): number;
   normal(): number;
 }
 
 /** mulberry32: small, fast and good enough for demo data; deterministic across engines. */
-function createRandom(seed: number): Random {
+export function createRandom(seed: number): Random {
   let a = seed >>> 0;
   const next = () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -265,11 +265,11 @@ function hex(r: Random, digits: number): string {
   return s;
 }
 
-function clamp(x: number, lo: number, hi: number): number {
+export function clamp(x: number, lo: number, hi: number): number {
   return x < lo ? lo : x > hi ? hi : x;
 }
 
-function round(x: number, digits: number): number {
+export function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
 }

@@ -1,12 +1,15 @@
 /**
- * State of the Live page: the series, the live feed (a constant-memory window per charted
- * series, fed incrementally from change notices), the health score and recent anomalies.
- * Drawing is the frame scheduler's job (at most once per frame, visible charts only).
+ * State of the Live page: the series grouped into families (one chart each), the live feed
+ * (a constant-memory window per charted series, fed incrementally from change notices), the
+ * health score and recent anomalies. Drawing is the frame scheduler's job (at most once per
+ * frame, visible charts only). At 10,000 series a notice costs one Set lookup per id; the
+ * series list is re-read only when an unknown id appears, at most every few seconds.
  */
 import { transfer } from 'comlink';
 import { computeHealthScore, type HealthScore } from '$lib/analytics/health';
 import { computeQuantile } from '$lib/analytics/stats';
 import { FrameScheduler } from '$lib/charts/frame-scheduler';
+import { filterFamilies, groupFamilies, indexSeriesIds } from '$lib/charts/live-families';
 import { LiveFeed } from '$lib/charts/live-feed';
 import { OffscreenLiveCharts } from '$lib/charts/offscreen-client';
 import { LiveWindowDefaults } from '$lib/charts/live-buffer';
@@ -17,10 +20,10 @@ import { startSyntheticLoad, type SyntheticLoad, type SyntheticLoadStats } from 
 
 /** Tunables of the Live page. */
 export const LiveDefaults = {
-  /** Charts shown per category before "Show all". */
+  /** Family charts shown per category before "Show all". */
   chartsPerCategory: 12,
-  /** The series list (current values of uncharted tiles) refreshes at most this often. */
-  seriesRefreshMs: 1_000,
+  /** The series list is re-read (new series appeared) at most this often. */
+  seriesRefreshMs: 3_000,
   healthRefreshMs: 10_000,
   /** Recent events the health score is computed from. */
   healthEvents: 2_000,
@@ -33,6 +36,13 @@ export const LiveDefaults = {
 
 export class LiveState {
   series = $state.raw<SeriesRecord[]>([]);
+  /** One chart per family (series sharing a name), recomputed when the list is re-read. */
+  readonly families = $derived(groupFamilies(this.series));
+  /** The search box: families and series whose name or labels match. */
+  query = $state('');
+  readonly shownFamilies = $derived(filterFamilies(this.families, this.query));
+  /** The time under the pointer on any chart: every chart draws its crosshair there. */
+  hoverT = $state<number | null>(null);
   loaded = $state(false);
   error = $state<string | null>(null);
   health = $state.raw<HealthScore | null>(null);
@@ -47,8 +57,12 @@ export class LiveState {
   #channel: BroadcastChannel | null = null;
   #timers: ReturnType<typeof setInterval>[] = [];
   #seriesTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Ids in the current series list (a plain array: read only to spot new series). */
-  #known: number[] = [];
+  /** Ids in the current series list: a notice's ids are looked up here, O(1) each. */
+  #known: ReadonlySet<number> = indexSeriesIds([]);
+  #lastRefresh = -Infinity;
+  #leader: () => boolean;
+  #demoOn = false;
+  #continuing = false;
   #load: SyntheticLoad | null = null;
   #stopped = false;
 
@@ -59,8 +73,12 @@ export class LiveState {
    * `drawing: 'main'` keeps Chart.js on the main thread (`/?charts=main`, for comparison);
    * by default charts are drawn in a worker where the browser supports OffscreenCanvas.
    */
-  constructor(engine: () => EngineRemote, options: { drawing?: 'auto' | 'main' } = {}) {
+  constructor(
+    engine: () => EngineRemote,
+    options: { drawing?: 'auto' | 'main'; leader?: () => boolean } = {}
+  ) {
     this.#engine = engine;
+    this.#leader = options.leader ?? (() => false);
     this.offscreen =
       options.drawing !== 'main' && OffscreenLiveCharts.isSupported()
         ? new OffscreenLiveCharts()
@@ -77,7 +95,7 @@ export class LiveState {
     this.#channel = new BroadcastChannel(CHANGES_CHANNEL);
     this.#channel.onmessage = (ev: MessageEvent<ChangeNotice>) => this.#noticed(ev.data);
     this.#timers.push(
-      setInterval(() => this.scheduler.requestVisible(), LiveDefaults.slideMs),
+      setInterval(() => this.#slide(), LiveDefaults.slideMs),
       setInterval(() => void this.refreshHealth(), LiveDefaults.healthRefreshMs)
     );
     await this.refreshSeries();
@@ -121,11 +139,17 @@ export class LiveState {
     this.#load = null;
   }
 
+  /** The page's "now" (tests install a fake clock; the charts worker follows it). */
+  now(): number {
+    return Date.now();
+  }
+
   async refreshSeries(): Promise<void> {
+    this.#lastRefresh = this.now();
     try {
       const list = await this.#engine().listSeries();
-      list.sort((a, b) => a.key.localeCompare(b.key));
-      this.#known = list.map((s) => s.id).sort((a, b) => a - b);
+      this.#known = indexSeriesIds(list);
+      this.#demoOn = list.some((s) => s.source === 'demo');
       this.series = list;
       this.error = null;
     } catch (e) {
@@ -175,14 +199,35 @@ export class LiveState {
       this.#scheduleSeries(0);
       return;
     }
-    const unknown = notice.seriesIds.some((id) => !this.#known.includes(id));
-    this.#scheduleSeries(unknown ? 0 : LiveDefaults.seriesRefreshMs);
+    const known = this.#known;
+    if (notice.seriesIds.some((id) => !known.has(id))) {
+      // New series: re-read the list, but not more often than seriesRefreshMs.
+      const since = this.now() - this.#lastRefresh;
+      this.#scheduleSeries(Math.max(0, LiveDefaults.seriesRefreshMs - since));
+    }
     this.feed.mark(notice.seriesIds);
   }
 
+  /** Once a second: the window slides; while the demo is on, the leader continues it. */
+  #slide(): void {
+    const now = this.now();
+    this.offscreen?.clock(now);
+    this.scheduler.requestVisible();
+    if (!this.#demoOn || this.#continuing || !this.#leader() || this.#stopped) return;
+    this.#continuing = true;
+    this.#engine()
+      .continueDemo({ now })
+      .catch(() => {
+        // The next second tries again (a closed database during an upgrade).
+      })
+      .finally(() => (this.#continuing = false));
+  }
+
   #scheduleSeries(delay: number): void {
-    if (this.#seriesTimer !== undefined && delay > 0) return;
-    clearTimeout(this.#seriesTimer);
+    if (this.#seriesTimer !== undefined) {
+      if (delay > 0) return;
+      clearTimeout(this.#seriesTimer);
+    }
     this.#seriesTimer = setTimeout(() => {
       this.#seriesTimer = undefined;
       void this.refreshSeries();

@@ -3,8 +3,16 @@ import { listAnomalies } from '$lib/db/anomaly-store';
 import { clearStoredData, type StoredAnomaly } from '$lib/db/database';
 import { resultBuffers, runQuery } from '$lib/db/query';
 import { countSeries } from '$lib/db/series-store';
+import { continueDemoSeries } from '$lib/demo/continue';
 import { generateDemoData } from '$lib/demo/generate';
-import type { Columnar, QueryRequest, QueryResult, ResultEvent, SeriesRecord } from '$lib/types';
+import type {
+  Columnar,
+  PointBatch,
+  QueryRequest,
+  QueryResult,
+  ResultEvent,
+  SeriesRecord
+} from '$lib/types';
 import type { EngineContext, Progress } from './context';
 import { EngineDefaults } from './maintenance';
 
@@ -118,6 +126,31 @@ export function createDataApi(ctx: EngineContext, options: { drainQueue: () => P
       const { events } = await ctx.ingestEvents(data.events);
       onProgress?.(total, total, 'events');
       return { points, events };
+    },
+
+    /**
+     * While the demo is on (demo series are stored), writes their next points up to `now`
+     * (demo/continue.ts): Live keeps moving after the generated day ends. The caller is the
+     * leader tab's Live page, once a second; `now` is its clock. No demo series: nothing.
+     */
+    async continueDemo(options: { now: number }): Promise<{ points: number }> {
+      const { metrics } = await ctx.ready();
+      const batches: PointBatch[] = [];
+      for (const s of await metrics.listSeries()) {
+        if (s.source !== 'demo' || s.lastT === undefined) continue;
+        const next = continueDemoSeries({
+          key: s.key,
+          name: s.name,
+          lastT: s.lastT,
+          lastV: s.lastV ?? NaN,
+          to: options.now
+        });
+        const { name, labels, unit, kind, source, category } = s;
+        if (next.t.length)
+          batches.push({ series: { name, labels, unit, kind, source, category }, ...next });
+      }
+      if (batches.length === 0) return { points: 0 };
+      return ctx.ingest(batches);
     },
 
     /** Deletes every metric, event and derived record. Settings are kept. */
