@@ -4,7 +4,12 @@
  * raw points behind a drilled-down bucket. The view itself lives in the URL (explore-view.ts);
  * this class only loads what a view needs and drops answers to views no longer shown.
  */
-import { queryAggregates, resolveRange, type ExploreView } from '$lib/charts/explore-view';
+import {
+  queryAggregates,
+  resolveRange,
+  zoomToData,
+  type ExploreView
+} from '$lib/charts/explore-view';
 import {
   DefaultRetention,
   type AnomalyRecord,
@@ -21,10 +26,29 @@ export const ExploreDefaults = {
   anomalyLimit: 500,
   /** Series shown in the list before the search narrows it. */
   listLimit: 200,
+  /** Series drawn together at most (the palette has eight colours). */
+  maxDrawn: 8,
   /** Raw points shown for one drilled-down bucket. */
   drillLimit: 1_000,
   seriesRefreshMs: 2_000
 };
+
+/** One drawn series: its record, the answer for the view's range, and how it is shown. */
+export interface SeriesResult {
+  series: SeriesRecord;
+  result: QueryResult;
+  /** True when a counter is drawn as its per-second rate (in `result.columns.avg`). */
+  rate: boolean;
+  /** The unit values are shown in (a counter's unit per second when `rate`). */
+  unit: string;
+  /** Why the series is drawn otherwise than asked, in words. */
+  note: string | null;
+}
+
+/** The unit of a counter's per-second rate: "bytes" → "bytes/s", a count → "/s". */
+export function rateUnit(unit: string): string {
+  return !unit || unit === 'count' ? '/s' : `${unit}/s`;
+}
 
 export interface DrillDown {
   /** The bucket (or, on raw data, the neighbourhood) drilled into. */
@@ -38,7 +62,10 @@ export interface DrillDown {
 export class ExploreState {
   series = $state.raw<SeriesRecord[]>([]);
   seriesLoaded = $state(false);
-  result = $state.raw<QueryResult | null>(null);
+  /** The drawn series' answers, in the view's order (the first is the primary one). */
+  results = $state.raw<SeriesResult[]>([]);
+  /** Set when the view's range held no data and the chart opened on the data's extent. */
+  zoomedToData = $state(false);
   previous = $state.raw<QueryResult | null>(null);
   anomalies = $state.raw<AnomalyRecord[]>([]);
   range = $state.raw<{ from: number; to: number } | null>(null);
@@ -85,43 +112,54 @@ export class ExploreState {
     }
   }
 
-  /** The selected series of a view, if it exists. */
+  /** The primary (first) drawn series' answer, for the table and the drill-down. */
+  get result(): QueryResult | null {
+    return this.results[0]?.result ?? null;
+  }
+
+  /** The series of a view that exist, in the view's order. */
+  selectedAll(view: ExploreView): SeriesRecord[] {
+    return view.series.flatMap((k) => this.series.find((s) => s.key === k) ?? []);
+  }
+
+  /** The primary selected series of a view, if it exists. */
   selected(view: ExploreView): SeriesRecord | null {
-    return this.series.find((s) => s.key === view.series) ?? null;
+    return this.selectedAll(view)[0] ?? null;
   }
 
   /** Loads what `view` shows; answers to an older call are dropped. */
   async load(view: ExploreView, now: number): Promise<void> {
     const request = ++this.#request;
-    const s = this.selected(view);
+    const chosen = this.selectedAll(view);
     // A reload of the same view (new data arrived) keeps the drill-down the user opened.
     const viewKey = JSON.stringify(view);
     if (viewKey !== this.#viewKey) this.drill = null;
     this.#viewKey = viewKey;
-    if (!s) {
-      this.result = this.previous = null;
+    if (chosen.length === 0) {
+      this.results = [];
+      this.previous = null;
       this.anomalies = [];
       this.range = null;
+      this.zoomedToData = false;
       return;
     }
-    const range = resolveRange(view, now);
+    let range = resolveRange(view, now);
+    // A relative range that holds none of the data opens on the data instead ("zoom to
+    // data"): an import of last week's file should not open on an empty last hour.
+    const zoomed = view.from === null ? zoomToData(range, chosen) : null;
+    if (zoomed) range = zoomed;
     const engine = this.#engine();
     const aggregates = queryAggregates(view.agg);
     const tier = view.res === 'auto' ? undefined : view.res;
     const span = range.to - range.from;
+    const primary = chosen[0];
     this.loading = true;
     try {
-      const [result, previous, anomalies] = await Promise.all([
-        engine.query({
-          seriesId: s.id,
-          ...range,
-          maxPoints: ExploreDefaults.maxPoints,
-          aggregates,
-          tier
-        }),
+      const [results, previous, anomalies] = await Promise.all([
+        Promise.all(chosen.map((s) => this.#querySeries(s, view, range, aggregates, tier))),
         view.compare
           ? engine.query({
-              seriesId: s.id,
+              seriesId: primary.id,
               from: range.from - span,
               to: range.to - span,
               maxPoints: ExploreDefaults.maxPoints,
@@ -129,20 +167,62 @@ export class ExploreState {
               tier
             })
           : Promise.resolve(null),
-        engine.listAnomalies({ seriesKey: s.key, ...range, limit: ExploreDefaults.anomalyLimit })
+        engine.listAnomalies({
+          seriesKey: primary.key,
+          ...range,
+          limit: ExploreDefaults.anomalyLimit
+        })
       ]);
       if (request !== this.#request) return;
       if (previous) previous.t = previous.t.map((t) => t + span);
-      this.result = result;
+      this.results = results;
       this.previous = previous;
       this.anomalies = anomalies;
       this.range = range;
+      this.zoomedToData = zoomed !== null;
       this.error = null;
     } catch (e) {
       if (request === this.#request) this.error = `The query failed: ${(e as Error).message}`;
     } finally {
       if (request === this.#request) this.loading = false;
     }
+  }
+
+  /** Queries one series; a counter comes back as its per-second rate unless asked raw. */
+  async #querySeries(
+    s: SeriesRecord,
+    view: ExploreView,
+    range: { from: number; to: number },
+    aggregates: ReturnType<typeof queryAggregates>,
+    tier: ExploreView['res'] | undefined
+  ): Promise<SeriesResult> {
+    const rate = s.kind === 'counter' && !view.rawCounter;
+    const result = await this.#engine().query({
+      seriesId: s.id,
+      ...range,
+      maxPoints: ExploreDefaults.maxPoints,
+      // A cumulative counter's min/max/percentiles say little; its rate is what is drawn.
+      aggregates: rate ? ['last'] : aggregates,
+      tier: tier === 'auto' ? undefined : tier,
+      rate
+    });
+    if (rate) {
+      const r = result.rate ?? new Float64Array(result.t.length).fill(NaN);
+      // A rate needs two samples: a single scrape has none, so its stored value is shown.
+      if (r.some(Number.isFinite) || result.t.length === 0) {
+        result.columns = { avg: r };
+        return { series: s, result, rate, unit: rateUnit(s.unit), note: null };
+      }
+      result.columns = { avg: result.columns.last ?? new Float64Array(result.t.length) };
+      return {
+        series: s,
+        result,
+        rate: false,
+        unit: s.unit,
+        note: 'One sample in range: a rate needs two, so the counter is shown as stored.'
+      };
+    }
+    return { series: s, result, rate, unit: s.unit, note: null };
   }
 
   /**
