@@ -201,7 +201,7 @@ export function describeResolution(tier: Resolution): string {
 /**
  * The range to show when the chosen one holds none of the data: the data's extent
  * (`firstT`–`lastT` of the drawn series), padded by 5 % each side so end points are not on
- * the frame, and at least a minute wide so a single sample sits in the middle of a window.
+ * the frame; a single sample sits in the middle of a one-minute window.
  * Null when the chosen range overlaps the data, or no extent is known.
  */
 export function zoomToData(
@@ -217,6 +217,6 @@ export function zoomToData(
   }
   if (!Number.isFinite(first) || !Number.isFinite(last)) return null;
   if (last >= range.from && first <= range.to) return null;
-  const pad = Math.max((last - first) * 0.05, 30_000);
+  const pad = last > first ? Math.max((last - first) * 0.05, 500) : 30_000;
   return { from: first - pad, to: last + pad };
 }

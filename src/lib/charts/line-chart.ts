@@ -44,6 +44,8 @@ export interface ChartSeriesSpec {
    * gaps), which a line alone would not show. Scriptable, so only for charts drawn once.
    */
   markIsolated?: boolean;
+  /** Draw a marker on every point (a sparse series, whose few points a line hides). */
+  markAll?: boolean;
   hidden?: boolean;
 }
 
@@ -124,7 +126,8 @@ function buildDataset(spec: ChartSeriesSpec): ChartDataset<'line', ChartPoint[]>
     fill: false,
     hidden: spec.hidden ?? false,
     ...(spec.dash ? { borderDash: spec.dash } : {}),
-    ...(spec.markIsolated ? { pointRadius: isolatedRadius } : {})
+    ...(spec.markIsolated ? { pointRadius: isolatedRadius } : {}),
+    ...(spec.markAll ? { pointRadius: ChartDefaults.markerRadius - 1 } : {})
   };
   if (role === 'band-low') return { ...base, borderWidth: 0, borderColor: 'transparent' };
   if (role === 'band-high')
