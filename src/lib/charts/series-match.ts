@@ -76,12 +76,17 @@ export function seriesMatcher(q: string): {
   return {
     test: (s) => {
       if (words.length === 0) return true;
-      const labels = Object.entries(s.labels)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(', ');
-      const text = `${s.name} ${labels} ${s.category} ${s.source}`.toLowerCase();
+      const text = searchText(s);
       return words.every((w) => text.includes(w));
     },
     problem: null
   };
+}
+
+/** What the plain word search looks in: name, labels, category, source, lower-cased. */
+export function searchText(s: SeriesRecord): string {
+  const labels = Object.entries(s.labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+  return `${s.name} ${labels} ${s.category} ${s.source}`.toLowerCase();
 }

@@ -20,7 +20,7 @@ describe('one formatter', () => {
 
   it('never writes a plain large number as "14B"', () => {
     expect(formatValue(14e9, '')).toBe('14 billion');
-    expect(formatValue(1234.5, '')).toBe('1,235');
+    expect(formatValue(1234.5, '')).toBe('1,234.5');
     expect(formatValue(1.18506, '')).toBe('1.19');
   });
 
@@ -33,7 +33,7 @@ describe('one formatter', () => {
   });
 
   it('shows percent, ratios and counts as people read them', () => {
-    expect(formatValue(12.345, '%')).toBe('12.3 %');
+    expect(formatValue(12.3456, '%')).toBe('12.35 %');
     expect(formatValue(0.5, 'ratio')).toBe('50 %');
     expect(formatValue(5514.75, 'count')).toBe('5,515');
     expect(formatValue(5514.75, 'executions')).toBe('5,515 executions');

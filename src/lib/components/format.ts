@@ -82,6 +82,11 @@ function autoDigits(v: number): number {
   return Math.min(6, 2 - Math.floor(Math.log10(a)));
 }
 
+/** Digits of plain numbers and percentages: two, as measured values usually carry. */
+function plainDigits(v: number): number {
+  return Math.abs(v) >= 1 || v === 0 ? 2 : autoDigits(v);
+}
+
 /** Scales `v` by `base` steps into `prefixes`; returns the scaled value and its prefix. */
 function scale(v: number, base: number, prefixes: string[]): [number, string] {
   let x = Math.abs(v);
@@ -157,9 +162,9 @@ export function formatValue(
       return formatDuration(ms, options);
     }
     case 'percent':
-      return `${fixed(value, options.digits ?? autoDigits(value), options.digits !== undefined)} %${suffix}`;
+      return `${fixed(value, options.digits ?? plainDigits(value), options.digits !== undefined)} %${suffix}`;
     case 'ratio':
-      return `${fixed(value * 100, options.digits ?? autoDigits(value * 100), options.digits !== undefined)} %${suffix}`;
+      return `${fixed(value * 100, options.digits ?? plainDigits(value * 100), options.digits !== undefined)} %${suffix}`;
     case 'count':
       // Counts are whole; their rates are not.
       if (perSecond) return formatSI(value, `${base}/s`, options);
@@ -180,7 +185,7 @@ function formatPlain(v: number, options: FormatOptions): string {
     return `${fixed(v / 1000 ** SI.indexOf(prefix), options.digits!, true)} ${prefix}`;
   }
   if (options.digits !== undefined) return fixed(v, options.digits, true);
-  return fixed(v, Math.min(autoDigits(v), 2));
+  return fixed(v, plainDigits(v));
 }
 
 /**

@@ -60,8 +60,15 @@ export interface DrillDown {
 }
 
 export class ExploreState {
+  /** The series list as searched (the first `listLimit` matches, by key). */
   series = $state.raw<SeriesRecord[]>([]);
+  /** How many series match the search, and how many are stored. */
+  matchTotal = $state(0);
+  allTotal = $state(0);
+  /** The records of the view's series, read by key (not from the list). */
+  chosen = $state.raw<SeriesRecord[]>([]);
   seriesLoaded = $state(false);
+  chosenLoaded = $state(false);
   /** The drawn series' answers, in the view's order (the first is the primary one). */
   results = $state.raw<SeriesResult[]>([]);
   /** Set when the view's range held no data and the chart opened on the data's extent. */
@@ -85,8 +92,25 @@ export class ExploreState {
     this.#engine = engine;
   }
 
+  #q = '';
+  #keys: string[] = [];
+  #searchRequest = 0;
+
   /**
-   * Reloads the series list now, or — when it was read within the last
+   * The search text and the chosen keys of the view: the list is searched and the chosen
+   * series read at once when either changes (the chart does not wait for the list).
+   */
+  setQuery(q: string, keys: string[]): void {
+    const qChanged = q !== this.#q || !this.seriesLoaded;
+    const keysChanged = keys.join('\n') !== this.#keys.join('\n') || !this.chosenLoaded;
+    this.#q = q;
+    this.#keys = keys;
+    if (keysChanged) void this.loadChosen();
+    if (qChanged) void this.loadSeries();
+  }
+
+  /**
+   * Re-reads the list and the chosen series now, or — when read within the last
    * `seriesRefreshMs` — once that time has passed: change notices can arrive many times a
    * second under load.
    */
@@ -97,18 +121,45 @@ export class ExploreState {
       this.#seriesTimer = undefined;
       this.#seriesAt = Date.now();
       void this.loadSeries();
+      void this.loadChosen();
     }, wait);
   }
 
+  /** Searches the engine's series index for the list. */
   async loadSeries(): Promise<void> {
+    const request = ++this.#searchRequest;
     try {
-      const list = await this.#engine().listSeries();
-      list.sort((a, b) => a.key.localeCompare(b.key));
-      this.series = list;
+      const engine = this.#engine();
+      const [found, all] = await Promise.all([
+        engine.searchSeries({ text: this.#q, limit: ExploreDefaults.listLimit }),
+        this.#q ? engine.searchSeries({ text: '', limit: 0 }) : null
+      ]);
+      if (request !== this.#searchRequest) return;
+      this.series = found.series;
+      this.matchTotal = found.total;
+      this.allTotal = all?.total ?? found.total;
     } catch (e) {
       this.error = `Could not read the series list: ${(e as Error).message}`;
     } finally {
-      this.seriesLoaded = true;
+      if (request === this.#searchRequest) this.seriesLoaded = true;
+    }
+  }
+
+  /** Reads the view's series by key. */
+  async loadChosen(): Promise<void> {
+    const keys = this.#keys;
+    try {
+      const found = keys.length ? await this.#engine().seriesByKeys(keys) : [];
+      if (keys !== this.#keys) return;
+      // Same records as before: keep the array, so the chart is not queried again.
+      const same =
+        found.length === this.chosen.length &&
+        found.every((r, i) => r.id === this.chosen[i].id && r.lastT === this.chosen[i].lastT);
+      if (!same) this.chosen = found;
+    } catch (e) {
+      this.error = `Could not read the series: ${(e as Error).message}`;
+    } finally {
+      if (keys === this.#keys) this.chosenLoaded = true;
     }
   }
 
@@ -119,7 +170,7 @@ export class ExploreState {
 
   /** The series of a view that exist, in the view's order. */
   selectedAll(view: ExploreView): SeriesRecord[] {
-    return view.series.flatMap((k) => this.series.find((s) => s.key === k) ?? []);
+    return view.series.flatMap((k) => this.chosen.find((s) => s.key === k) ?? []);
   }
 
   /** The primary selected series of a view, if it exists. */
@@ -242,7 +293,7 @@ export class ExploreState {
     this.drillLoading = true;
     try {
       const points = await this.#engine().readRaw(result.seriesId, from, to);
-      const s = this.series.find((x) => x.id === result.seriesId);
+      const s = this.chosen.find((x) => x.id === result.seriesId);
       // Raw points older than the raw horizon (1 h by default) were removed by retention.
       const expired =
         points.t.length === 0 && s?.firstT !== undefined && from < now - DefaultRetention.raw;
