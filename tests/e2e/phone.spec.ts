@@ -41,6 +41,8 @@ test('at 390 × 844 the navigation folds into a menu and no page is wider than t
       scroll: document.documentElement.scrollWidth,
       inner: window.innerWidth
     }));
+    // The folded navigation stays one row, however short the page.
+    expect((await nav.boundingBox())!.height, route).toBeLessThan(60);
     const wide = sizes.scroll > sizes.inner ? await page.evaluate(overflowing) : [];
     expect(wide, `${route}: ${sizes.scroll} px wide`).toEqual([]);
   }
