@@ -1,10 +1,41 @@
-import { expect, test, type Locator } from '@playwright/test';
-import { loadDemo } from './helpers';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, test, type Locator, type Page } from '@playwright/test';
+import { loadDemo, waitForStore } from './helpers';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+// ../shared/fixtures from the repository; a worktree under wt/ finds it one level further up.
+const metrics = path.join(
+  process.env.TIDEMARK_FIXTURES ??
+    [
+      path.resolve(repoRoot, '..', 'shared', 'fixtures'),
+      path.resolve(repoRoot, '..', '..', 'shared', 'fixtures')
+    ].find((d) => existsSync(d)) ??
+    '',
+  'metrics'
+);
+const fixtureFiles = existsSync(metrics) ? readdirSync(metrics).sort() : [];
+
+/** Imports a file through the file input and waits for its import to finish. */
+async function importFile(page: Page, file: string): Promise<Locator> {
+  await page.goto('/import');
+  await waitForStore(page);
+  await page.getByTestId('file-input').setInputFiles(path.join(metrics, file));
+  const job = page.getByTestId('import-job').first();
+  // A CSV asks to confirm its columns first; the guesses are taken as they are.
+  await expect(job).toHaveAttribute('data-status', /review|done/, { timeout: 30_000 });
+  if ((await job.getAttribute('data-status')) === 'review') {
+    await job.getByTestId('csv-confirm').click();
+  }
+  await expect(job).toHaveAttribute('data-status', 'done', { timeout: 30_000 });
+  return job;
+}
 
 /** Canvas pixels drawn in (about) the series colour: proof the line is drawn. */
-async function countLinePixels(chart: Locator): Promise<number> {
-  return chart.evaluate((el) => {
-    const hex = el.getAttribute('data-color') ?? '#000000';
+async function countLinePixels(chart: Locator, index = 0): Promise<number> {
+  return chart.evaluate((el, index) => {
+    const hex = (el.getAttribute('data-colors') ?? '#000000').split(',')[index];
     const want = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
     const canvas = el.querySelector('canvas')!;
     const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
@@ -18,7 +49,7 @@ async function countLinePixels(chart: Locator): Promise<number> {
       if (d < 40) n++;
     }
     return n;
-  });
+  }, index);
 }
 
 test('search, select, change range (URL, tier), table, drill-down, back button', async ({
@@ -114,4 +145,137 @@ test('an unreadable URL says what it ignored', async ({ page }) => {
   await page.goto('/explore?range=2w&res=3m');
   await expect(page.getByText('Unknown range "2w"; showing the last hour.')).toBeVisible();
   await expect(page.getByText('Unknown resolution "3m"; choosing automatically.')).toBeVisible();
+});
+
+test('hover shows a crosshair tooltip with the value the data has; the keyboard steps through points', async ({
+  page
+}) => {
+  await loadDemo(page);
+  await page.goto(`/explore?series=${encodeURIComponent('cpu_usage_percent{cpu="total"}')}`);
+  const chart = page.getByTestId('explore-chart');
+  await expect.poll(() => countLinePixels(chart)).toBeGreaterThan(200);
+  // The table lists every raw point of the last hour with the same time and value format.
+  await page.getByTestId('table-toggle').click();
+  const rows = page.getByTestId('data-table').locator('tbody tr');
+  await expect.poll(() => rows.count()).toBeGreaterThan(300);
+  const byTime = new Map<string, string>();
+  for (const cells of await rows.evaluateAll((trs) =>
+    trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent!.trim()))
+  ))
+    byTime.set(cells[0], cells[1]);
+
+  const box = (await chart.boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
+  const tip = page.getByRole('tooltip');
+  await expect(tip).toBeVisible();
+  const when = (await tip.locator('.when').textContent())!.trim();
+  const value = (await tip.locator('.value').first().textContent())!.trim();
+  expect(byTime.get(when)).toBe(value);
+  expect(value).toMatch(/%$/);
+
+  // Keyboard: End goes to the newest point, ArrowLeft one back.
+  await page.mouse.move(0, 0);
+  await expect(tip).toHaveCount(0);
+  await chart.focus();
+  await page.keyboard.press('End');
+  const lastRow = (await rows.last().locator('td').allTextContents()).map((t) => t.trim());
+  await expect(tip.locator('.when')).toHaveText(lastRow[0]);
+  await expect(tip.locator('.value').first()).toHaveText(lastRow[1]);
+  await page.keyboard.press('ArrowLeft');
+  const before = (
+    await rows
+      .nth((await rows.count()) - 2)
+      .locator('td')
+      .allTextContents()
+  ).map((t) => t.trim());
+  await expect(tip.locator('.when')).toHaveText(before[0]);
+});
+
+test('a selector draws several series on one chart with a legend that toggles lines', async ({
+  page
+}) => {
+  await loadDemo(page);
+  await page.goto('/explore');
+  await page.getByTestId('series-search').fill('cpu_usage_percent{cpu=~"0|1"}');
+  await expect(page.getByTestId('series-option')).toHaveCount(2);
+  await page.getByTestId('draw-matches').click();
+  await expect(page).toHaveURL(/series=.*&series=/);
+  const chart = page.getByTestId('explore-chart');
+  const colors = (await chart.getAttribute('data-colors'))!.split(',');
+  expect(colors).toHaveLength(2);
+  expect(colors[0]).not.toBe(colors[1]);
+  await expect.poll(() => countLinePixels(chart, 0)).toBeGreaterThan(100);
+  await expect.poll(() => countLinePixels(chart, 1)).toBeGreaterThan(100);
+  const legend = page.getByTestId('legend-item');
+  await expect(legend).toHaveCount(2);
+  await expect(legend.nth(0)).toContainText('cpu=0');
+  await expect(legend.nth(1)).toContainText('cpu=1');
+
+  // The tooltip names both lines with their unit.
+  const box = (await chart.boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
+  await expect(page.getByRole('tooltip').locator('.row')).toHaveCount(2);
+  await expect(page.getByRole('tooltip')).toContainText('cpu=1');
+  await page.mouse.move(0, 0);
+
+  // Hiding a line takes its pixels off the chart; the other stays.
+  await legend.nth(1).click();
+  await expect(legend.nth(1)).toHaveAttribute('aria-pressed', 'false');
+  await expect.poll(() => countLinePixels(chart, 1)).toBeLessThan(10);
+  expect(await countLinePixels(chart, 0)).toBeGreaterThan(100);
+
+  // The selection survives a reload (it is in the URL).
+  await page.reload();
+  await expect(page.getByTestId('legend-item')).toHaveCount(2);
+});
+
+test.describe('every shared fixture opens from its import summary with its data drawn', () => {
+  test.skip(fixtureFiles.length === 0, `fixtures not found at ${metrics}`);
+  for (const file of fixtureFiles) {
+    test(file, async ({ page }) => {
+      const job = await importFile(page, file);
+      await job.getByRole('link', { name: 'Open in Explore' }).first().click();
+      await expect(page).toHaveURL(/\/explore\?series=/);
+      const chart = page.getByTestId('explore-chart');
+      await expect.poll(() => chart.getAttribute('data-points').then(Number)).toBeGreaterThan(0);
+      await expect(page.getByTestId('no-data')).toHaveCount(0);
+      // A single sample is drawn as a marker, so even one-sample scrapes show pixels.
+      await expect.poll(() => countLinePixels(chart)).toBeGreaterThan(8);
+    });
+  }
+});
+
+test('a counter is drawn as a per-second rate, raw on request', async ({ page }) => {
+  // Three samples a minute apart: +60 then +120, so 1/s then 2/s.
+  const t0 = Date.now() - 10 * 60_000;
+  const text = [
+    '# TYPE requests_total counter',
+    `requests_total{path="/"} 100 ${t0}`,
+    `requests_total{path="/"} 160 ${t0 + 60_000}`,
+    `requests_total{path="/"} 280 ${t0 + 120_000}`
+  ].join('\n');
+  await page.goto('/import');
+  await waitForStore(page);
+  await page
+    .getByTestId('file-input')
+    .setInputFiles({ name: 'counter.prom', mimeType: 'text/plain', buffer: Buffer.from(text) });
+  const job = page.getByTestId('import-job').first();
+  await expect(job).toHaveAttribute('data-status', 'done', { timeout: 30_000 });
+  await job.getByRole('link', { name: 'Open in Explore' }).first().click();
+  const chart = page.getByTestId('explore-chart');
+  await expect(page.getByTestId('legend-item')).toHaveText(['rate']);
+  await expect.poll(() => countLinePixels(chart)).toBeGreaterThan(8);
+  await chart.focus();
+  await page.keyboard.press('End');
+  const tip = page.getByRole('tooltip');
+  await expect(tip.locator('.value').first()).toHaveText('2 /s');
+  await page.keyboard.press('ArrowLeft');
+  await expect(tip.locator('.value').first()).toHaveText('1 /s');
+
+  await page.getByTestId('raw-counter').check();
+  await expect(page).toHaveURL(/counter=raw/);
+  await expect(page.getByTestId('legend-item')).toHaveText(['avg']);
+  await chart.focus();
+  await page.keyboard.press('End');
+  await expect(tip.locator('.value').first()).toHaveText('280');
 });

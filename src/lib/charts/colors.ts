@@ -32,3 +32,18 @@ export function withAlpha(hex: string, alpha: number): string {
     .padStart(2, '0');
   return `${hex}${a}`;
 }
+
+/**
+ * Colours for series drawn together: each keeps its own colour (pickSeriesColor) unless an
+ * earlier one already has it, then it takes the first palette colour not yet used, so lines
+ * on one chart can be told apart (up to the palette's eight; then colours repeat).
+ */
+export function distinctSeriesColors(keys: string[]): string[] {
+  const used = new Set<string>();
+  return keys.map((key) => {
+    let color = pickSeriesColor(key);
+    if (used.has(color)) color = SeriesPalette.find((c) => !used.has(c)) ?? color;
+    used.add(color);
+    return color;
+  });
+}

@@ -7,6 +7,7 @@ import {
   queryAggregates,
   resolveRange,
   zoomRange,
+  zoomToData,
   type ExploreView
 } from './explore-view';
 
@@ -22,13 +23,14 @@ describe('Explore view in the URL', () => {
 
   it('round-trips a full view', () => {
     const view: ExploreView = {
-      series: 'cpu_usage_percent{cpu="0"}',
+      series: ['cpu_usage_percent{cpu="0"}', 'cpu_usage_percent{cpu="1"}'],
       range: '7d',
       from: 1_700_000_000_000,
       to: 1_700_003_600_000,
       res: '1m',
       agg: ['avg', 'band', 'p99'],
       compare: true,
+      rawCounter: true,
       q: 'cpu'
     };
     const back = parse(formatExploreView(view)).view;
@@ -85,5 +87,27 @@ describe('ranges', () => {
 
   it('asks the store for min and max when the band is drawn', () => {
     expect(queryAggregates(['avg', 'band', 'p95'])).toEqual(['avg', 'min', 'max', 'p95']);
+  });
+});
+
+describe('zoom to data', () => {
+  const hour = { from: 10_000_000, to: 13_600_000 };
+  it('leaves a range that overlaps the data alone', () => {
+    expect(zoomToData(hour, [{ firstT: 0, lastT: 11_000_000 }])).toBeNull();
+    expect(zoomToData(hour, [{}])).toBeNull();
+  });
+  it('opens on the extent of every series when the range holds none of it', () => {
+    const r = zoomToData(hour, [
+      { firstT: 1_000_000, lastT: 2_000_000 },
+      { firstT: 1_500_000, lastT: 3_000_000 }
+    ])!;
+    expect(r.from).toBeLessThan(1_000_000);
+    expect(r.to).toBeGreaterThan(3_000_000);
+  });
+  it('centres a single sample in a window at least a minute wide', () => {
+    expect(zoomToData(hour, [{ firstT: 5_000, lastT: 5_000 }])).toEqual({
+      from: -25_000,
+      to: 35_000
+    });
   });
 });

@@ -1,8 +1,10 @@
 /**
  * The Explore view as plain data, and its round trip through the URL so a view can be
- * bookmarked and the back button works: `?series=<key>&range=1h` (relative) or
+ * bookmarked and the back button works: `?series=<key>&series=<key2>&range=1h` (one or
+ * several series drawn together) or
  * `&from=<ms>&to=<ms>` (absolute), `&res=auto|raw|<tier>`, `&agg=avg,band,p95`, `&cmp=1`
- * (previous period) and `&q=<search>`. Defaults are left out of the URL.
+ * (previous period), `&counter=raw` (counters as stored instead of per-second rates) and
+ * `&q=<search>`. Defaults are left out of the URL.
  */
 import { TierNames, type Aggregate, type TierName } from '$lib/types';
 
@@ -31,7 +33,8 @@ export type ExploreAggregate = (typeof ExploreAggregates)[number];
 export type Resolution = 'auto' | 'raw' | TierName;
 
 export interface ExploreView {
-  series: string | null;
+  /** Keys of the series drawn together, in the order they were picked. */
+  series: string[];
   range: RangePreset;
   /** Absolute range; both set or both null (then `range` applies). */
   from: number | null;
@@ -39,17 +42,20 @@ export interface ExploreView {
   res: Resolution;
   agg: ExploreAggregate[];
   compare: boolean;
+  /** Counters as stored (cumulative) instead of the default per-second rate. */
+  rawCounter: boolean;
   q: string;
 }
 
 export const DefaultExploreView: ExploreView = {
-  series: null,
+  series: [],
   range: '1h',
   from: null,
   to: null,
   res: 'auto',
   agg: ['avg'],
   compare: false,
+  rawCounter: false,
   q: ''
 };
 
@@ -66,7 +72,7 @@ export function parseExploreView(params: URLSearchParams): {
 } {
   const problems: string[] = [];
   const view: ExploreView = { ...DefaultExploreView, agg: [...DefaultExploreView.agg] };
-  view.series = params.get('series') || null;
+  view.series = [...new Set(params.getAll('series').filter(Boolean))];
   view.q = params.get('q') ?? '';
   const range = params.get('range');
   if (range !== null) {
@@ -105,6 +111,7 @@ export function parseExploreView(params: URLSearchParams): {
     if (known.length) view.agg = ExploreAggregates.filter((a) => known.includes(a));
   }
   view.compare = params.get('cmp') === '1';
+  view.rawCounter = params.get('counter') === 'raw';
   return { view, problems };
 }
 
@@ -119,7 +126,7 @@ function readTime(raw: string | null): number | null {
 /** The URL query string of a view (no leading "?"), defaults left out. */
 export function formatExploreView(view: ExploreView): string {
   const p = new URLSearchParams();
-  if (view.series) p.set('series', view.series);
+  for (const key of view.series) p.append('series', key);
   if (view.from !== null && view.to !== null) {
     p.set('from', String(Math.round(view.from)));
     p.set('to', String(Math.round(view.to)));
@@ -127,6 +134,7 @@ export function formatExploreView(view: ExploreView): string {
   if (view.res !== 'auto') p.set('res', view.res);
   if (view.agg.join(',') !== DefaultExploreView.agg.join(',')) p.set('agg', view.agg.join(','));
   if (view.compare) p.set('cmp', '1');
+  if (view.rawCounter) p.set('counter', 'raw');
   if (view.q) p.set('q', view.q);
   return p.toString();
 }
@@ -188,4 +196,27 @@ export function describeResolution(tier: Resolution): string {
     auto: 'automatic'
   };
   return names[tier] ?? tier;
+}
+
+/**
+ * The range to show when the chosen one holds none of the data: the data's extent
+ * (`firstT`–`lastT` of the drawn series), padded by 5 % each side so end points are not on
+ * the frame; a single sample sits in the middle of a one-minute window.
+ * Null when the chosen range overlaps the data, or no extent is known.
+ */
+export function zoomToData(
+  range: { from: number; to: number },
+  extents: { firstT?: number; lastT?: number }[]
+): { from: number; to: number } | null {
+  let first = Infinity;
+  let last = -Infinity;
+  for (const e of extents) {
+    if (e.firstT === undefined || e.lastT === undefined) continue;
+    first = Math.min(first, e.firstT);
+    last = Math.max(last, e.lastT);
+  }
+  if (!Number.isFinite(first) || !Number.isFinite(last)) return null;
+  if (last >= range.from && first <= range.to) return null;
+  const pad = last > first ? Math.max((last - first) * 0.05, 500) : 30_000;
+  return { from: first - pad, to: last + pad };
 }

@@ -37,6 +37,16 @@ export interface ChartSeriesSpec {
   label: string;
   color: string;
   role?: SeriesRole;
+  /** Dashed line (a second aggregate of the same series, in its colour). */
+  dash?: number[];
+  /**
+   * Draw a marker on every point without a neighbour (a single sample, or a point between
+   * gaps), which a line alone would not show. Scriptable, so only for charts drawn once.
+   */
+  markIsolated?: boolean;
+  /** Draw a marker on every point (a sparse series, whose few points a line hides). */
+  markAll?: boolean;
+  hidden?: boolean;
 }
 
 /** Colours a chart takes from the page's theme (CSS variables in app.css). */
@@ -64,6 +74,8 @@ export interface LineChartSpec {
   theme: ChartTheme;
   /** Formats a y value with its unit (ticks and tooltips). */
   formatY: (v: number) => string;
+  /** Labels for a whole set of y ticks at once, so neighbours can be told apart. */
+  formatTicks?: (values: number[]) => string[];
   /** Unit shown as the y axis title. */
   unit?: string;
   /** Tooltips and pointer events; off for live charts, where hover work costs frames. */
@@ -87,6 +99,18 @@ export interface LineChartHandle {
 /** Default line width and LTTB threshold factor (samples per CSS pixel). */
 export const ChartDefaults = { lineWidth: 1.5, markerRadius: 4 };
 
+/** Marker radius of a point whose neighbours are gaps (NaN) or absent. */
+function isolatedRadius(ctx: { dataIndex: number; dataset: { data: unknown[] } }): number {
+  const data = ctx.dataset.data as ChartPoint[];
+  const i = ctx.dataIndex;
+  const here = data[i];
+  if (!here || Number.isNaN(here.y)) return 0;
+  const before = data[i - 1];
+  const after = data[i + 1];
+  const lonely = (p: ChartPoint | undefined) => !p || Number.isNaN(p.y);
+  return lonely(before) && lonely(after) ? ChartDefaults.markerRadius - 1 : 0;
+}
+
 function buildDataset(spec: ChartSeriesSpec): ChartDataset<'line', ChartPoint[]> {
   const role = spec.role ?? 'line';
   const base: ChartDataset<'line', ChartPoint[]> = {
@@ -99,7 +123,11 @@ function buildDataset(spec: ChartSeriesSpec): ChartDataset<'line', ChartPoint[]>
     pointHitRadius: 4,
     spanGaps: false,
     tension: 0,
-    fill: false
+    fill: false,
+    hidden: spec.hidden ?? false,
+    ...(spec.dash ? { borderDash: spec.dash } : {}),
+    ...(spec.markIsolated ? { pointRadius: isolatedRadius } : {}),
+    ...(spec.markAll ? { pointRadius: ChartDefaults.markerRadius - 1 } : {})
   };
   if (role === 'band-low') return { ...base, borderWidth: 0, borderColor: 'transparent' };
   if (role === 'band-high')
@@ -132,6 +160,9 @@ export function createLineChart(spec: LineChartSpec): LineChartHandle {
   let xMin = spec.initial?.xRange.min ?? 0;
   let xMax = spec.initial?.xRange.max ?? 1;
   const datasets = spec.series.map(buildDataset);
+  // The y tick labels of the last tick set (Chart.js asks for them one at a time).
+  let tickSet: unknown = null;
+  let tickLabels: string[] = [];
   spec.initial?.points.forEach((points, i) => {
     if (datasets[i]) datasets[i].data = points;
   });
@@ -191,7 +222,17 @@ export function createLineChart(spec: LineChartSpec): LineChartHandle {
         },
         y: {
           type: 'linear',
-          ticks: { color: spec.theme.text, callback: (value) => spec.formatY(Number(value)) },
+          ticks: {
+            color: spec.theme.text,
+            callback: (value, index, ticks) => {
+              if (!spec.formatTicks) return spec.formatY(Number(value));
+              if (ticks !== tickSet) {
+                tickSet = ticks;
+                tickLabels = spec.formatTicks(ticks.map((t) => t.value));
+              }
+              return tickLabels[index] ?? spec.formatY(Number(value));
+            }
+          },
           grid: { color: spec.theme.grid },
           title: { display: Boolean(spec.unit), text: spec.unit ?? '', color: spec.theme.text }
         }

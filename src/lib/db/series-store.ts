@@ -6,6 +6,16 @@ export async function readAllSeries(db: TidemarkDb): Promise<SeriesRecord[]> {
   return db.series.toArray();
 }
 
+/** Series registered after id `afterId` (ids only grow), in id order. */
+export async function readSeriesAfter(db: TidemarkDb, afterId: number): Promise<SeriesRecord[]> {
+  return db.series.where(':id').above(afterId).toArray();
+}
+
+/** The series stored under any of `keys`. */
+export async function findSeriesByKeys(db: TidemarkDb, keys: string[]): Promise<SeriesRecord[]> {
+  return db.series.where('key').anyOf(keys).toArray();
+}
+
 /** How many series are registered. */
 export async function countSeries(db: TidemarkDb): Promise<number> {
   return db.series.count();

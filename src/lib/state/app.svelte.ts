@@ -6,6 +6,7 @@ import type { ChangeNotice, RetentionKey, StorageStatus } from '$lib/types';
 import { CHANGES_CHANNEL } from '$lib/workers/channels';
 import { EngineHandle, proxy, type EngineRemote } from '$lib/workers/engine-client';
 import type { EngineCounts } from '$lib/workers/engine/data';
+import { LEADER_LOCK } from '$lib/workers/channels';
 import { electLeader } from '$lib/workers/leader';
 import { SettingsState } from './settings.svelte';
 
@@ -16,6 +17,11 @@ import { SettingsState } from './settings.svelte';
 export class AppState {
   lifecycle = $state.raw<DbLifecycle | null>(null);
   leader = $state(false);
+  /**
+   * Who runs background work, as far as this tab can tell: 'this', 'other' (the leader
+   * lock is held by another tab) or 'unknown' (the election has not answered yet).
+   */
+  leaderWhere = $state<'this' | 'other' | 'unknown'>('unknown');
   counts = $state.raw<EngineCounts | null>(null);
   storage = $state.raw<StorageStatus>({ usage: null, quota: null, persisted: null });
   /** The user's settings, for every page and state class (one copy per tab). */
@@ -58,11 +64,23 @@ export class AppState {
     document.documentElement.dataset.leader = 'false';
     this.#resign = electLeader((isLeader) => {
       this.leader = isLeader;
+      this.leaderWhere = isLeader ? 'this' : 'unknown';
       document.documentElement.dataset.leader = String(isLeader);
       void this.engine.setLeader(isLeader);
     });
+    void this.#checkLeaderElsewhere();
     if (lifecycle.kind === 'open') await this.refreshCounts();
     await this.refreshStorage();
+  }
+
+  /** Asks the lock manager whether another tab holds the leader lock (no guessing). */
+  async #checkLeaderElsewhere(): Promise<void> {
+    const locks = globalThis.navigator?.locks;
+    if (!locks || this.leader) return;
+    const state = await locks.query();
+    if (this.leader) return;
+    const held = state.held?.some((l) => l.name === LEADER_LOCK) ?? false;
+    this.leaderWhere = held ? 'other' : 'unknown';
   }
 
   /** Background figures for Settings (the leader tab only). */

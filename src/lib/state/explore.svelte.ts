@@ -4,7 +4,12 @@
  * raw points behind a drilled-down bucket. The view itself lives in the URL (explore-view.ts);
  * this class only loads what a view needs and drops answers to views no longer shown.
  */
-import { queryAggregates, resolveRange, type ExploreView } from '$lib/charts/explore-view';
+import {
+  queryAggregates,
+  resolveRange,
+  zoomToData,
+  type ExploreView
+} from '$lib/charts/explore-view';
 import {
   DefaultRetention,
   type AnomalyRecord,
@@ -21,10 +26,29 @@ export const ExploreDefaults = {
   anomalyLimit: 500,
   /** Series shown in the list before the search narrows it. */
   listLimit: 200,
+  /** Series drawn together at most (the palette has eight colours). */
+  maxDrawn: 8,
   /** Raw points shown for one drilled-down bucket. */
   drillLimit: 1_000,
   seriesRefreshMs: 2_000
 };
+
+/** One drawn series: its record, the answer for the view's range, and how it is shown. */
+export interface SeriesResult {
+  series: SeriesRecord;
+  result: QueryResult;
+  /** True when a counter is drawn as its per-second rate (in `result.columns.avg`). */
+  rate: boolean;
+  /** The unit values are shown in (a counter's unit per second when `rate`). */
+  unit: string;
+  /** Why the series is drawn otherwise than asked, in words. */
+  note: string | null;
+}
+
+/** The unit of a counter's per-second rate: "bytes" → "bytes/s", a count → "/s". */
+export function rateUnit(unit: string): string {
+  return !unit || unit === 'count' ? '/s' : `${unit}/s`;
+}
 
 export interface DrillDown {
   /** The bucket (or, on raw data, the neighbourhood) drilled into. */
@@ -36,9 +60,19 @@ export interface DrillDown {
 }
 
 export class ExploreState {
+  /** The series list as searched (the first `listLimit` matches, by key). */
   series = $state.raw<SeriesRecord[]>([]);
+  /** How many series match the search, and how many are stored. */
+  matchTotal = $state(0);
+  allTotal = $state(0);
+  /** The records of the view's series, read by key (not from the list). */
+  chosen = $state.raw<SeriesRecord[]>([]);
   seriesLoaded = $state(false);
-  result = $state.raw<QueryResult | null>(null);
+  chosenLoaded = $state(false);
+  /** The drawn series' answers, in the view's order (the first is the primary one). */
+  results = $state.raw<SeriesResult[]>([]);
+  /** Set when the view's range held no data and the chart opened on the data's extent. */
+  zoomedToData = $state(false);
   previous = $state.raw<QueryResult | null>(null);
   anomalies = $state.raw<AnomalyRecord[]>([]);
   range = $state.raw<{ from: number; to: number } | null>(null);
@@ -58,8 +92,25 @@ export class ExploreState {
     this.#engine = engine;
   }
 
+  #q = '';
+  #keys: string[] = [];
+  #searchRequest = 0;
+
   /**
-   * Reloads the series list now, or — when it was read within the last
+   * The search text and the chosen keys of the view: the list is searched and the chosen
+   * series read at once when either changes (the chart does not wait for the list).
+   */
+  setQuery(q: string, keys: string[]): void {
+    const qChanged = q !== this.#q || !this.seriesLoaded;
+    const keysChanged = keys.join('\n') !== this.#keys.join('\n') || !this.chosenLoaded;
+    this.#q = q;
+    this.#keys = keys;
+    if (keysChanged) void this.loadChosen();
+    if (qChanged) void this.loadSeries();
+  }
+
+  /**
+   * Re-reads the list and the chosen series now, or — when read within the last
    * `seriesRefreshMs` — once that time has passed: change notices can arrive many times a
    * second under load.
    */
@@ -70,58 +121,96 @@ export class ExploreState {
       this.#seriesTimer = undefined;
       this.#seriesAt = Date.now();
       void this.loadSeries();
+      void this.loadChosen();
     }, wait);
   }
 
+  /** Searches the engine's series index for the list. */
   async loadSeries(): Promise<void> {
+    const request = ++this.#searchRequest;
     try {
-      const list = await this.#engine().listSeries();
-      list.sort((a, b) => a.key.localeCompare(b.key));
-      this.series = list;
+      const engine = this.#engine();
+      const [found, all] = await Promise.all([
+        engine.searchSeries({ text: this.#q, limit: ExploreDefaults.listLimit }),
+        this.#q ? engine.searchSeries({ text: '', limit: 0 }) : null
+      ]);
+      if (request !== this.#searchRequest) return;
+      this.series = found.series;
+      this.matchTotal = found.total;
+      this.allTotal = all?.total ?? found.total;
     } catch (e) {
       this.error = `Could not read the series list: ${(e as Error).message}`;
     } finally {
-      this.seriesLoaded = true;
+      if (request === this.#searchRequest) this.seriesLoaded = true;
     }
   }
 
-  /** The selected series of a view, if it exists. */
+  /** Reads the view's series by key. */
+  async loadChosen(): Promise<void> {
+    const keys = this.#keys;
+    try {
+      const found = keys.length ? await this.#engine().seriesByKeys(keys) : [];
+      if (keys !== this.#keys) return;
+      // Same records as before: keep the array, so the chart is not queried again.
+      const same =
+        found.length === this.chosen.length &&
+        found.every((r, i) => r.id === this.chosen[i].id && r.lastT === this.chosen[i].lastT);
+      if (!same) this.chosen = found;
+    } catch (e) {
+      this.error = `Could not read the series: ${(e as Error).message}`;
+    } finally {
+      if (keys === this.#keys) this.chosenLoaded = true;
+    }
+  }
+
+  /** The primary (first) drawn series' answer, for the table and the drill-down. */
+  get result(): QueryResult | null {
+    return this.results[0]?.result ?? null;
+  }
+
+  /** The series of a view that exist, in the view's order. */
+  selectedAll(view: ExploreView): SeriesRecord[] {
+    return view.series.flatMap((k) => this.chosen.find((s) => s.key === k) ?? []);
+  }
+
+  /** The primary selected series of a view, if it exists. */
   selected(view: ExploreView): SeriesRecord | null {
-    return this.series.find((s) => s.key === view.series) ?? null;
+    return this.selectedAll(view)[0] ?? null;
   }
 
   /** Loads what `view` shows; answers to an older call are dropped. */
   async load(view: ExploreView, now: number): Promise<void> {
     const request = ++this.#request;
-    const s = this.selected(view);
+    const chosen = this.selectedAll(view);
     // A reload of the same view (new data arrived) keeps the drill-down the user opened.
     const viewKey = JSON.stringify(view);
     if (viewKey !== this.#viewKey) this.drill = null;
     this.#viewKey = viewKey;
-    if (!s) {
-      this.result = this.previous = null;
+    if (chosen.length === 0) {
+      this.results = [];
+      this.previous = null;
       this.anomalies = [];
       this.range = null;
+      this.zoomedToData = false;
       return;
     }
-    const range = resolveRange(view, now);
+    let range = resolveRange(view, now);
+    // A relative range that holds none of the data opens on the data instead ("zoom to
+    // data"): an import of last week's file should not open on an empty last hour.
+    const zoomed = view.from === null ? zoomToData(range, chosen) : null;
+    if (zoomed) range = zoomed;
     const engine = this.#engine();
     const aggregates = queryAggregates(view.agg);
     const tier = view.res === 'auto' ? undefined : view.res;
     const span = range.to - range.from;
+    const primary = chosen[0];
     this.loading = true;
     try {
-      const [result, previous, anomalies] = await Promise.all([
-        engine.query({
-          seriesId: s.id,
-          ...range,
-          maxPoints: ExploreDefaults.maxPoints,
-          aggregates,
-          tier
-        }),
+      const [results, previous, anomalies] = await Promise.all([
+        Promise.all(chosen.map((s) => this.#querySeries(s, view, range, aggregates, tier))),
         view.compare
           ? engine.query({
-              seriesId: s.id,
+              seriesId: primary.id,
               from: range.from - span,
               to: range.to - span,
               maxPoints: ExploreDefaults.maxPoints,
@@ -129,20 +218,62 @@ export class ExploreState {
               tier
             })
           : Promise.resolve(null),
-        engine.listAnomalies({ seriesKey: s.key, ...range, limit: ExploreDefaults.anomalyLimit })
+        engine.listAnomalies({
+          seriesKey: primary.key,
+          ...range,
+          limit: ExploreDefaults.anomalyLimit
+        })
       ]);
       if (request !== this.#request) return;
       if (previous) previous.t = previous.t.map((t) => t + span);
-      this.result = result;
+      this.results = results;
       this.previous = previous;
       this.anomalies = anomalies;
       this.range = range;
+      this.zoomedToData = zoomed !== null;
       this.error = null;
     } catch (e) {
       if (request === this.#request) this.error = `The query failed: ${(e as Error).message}`;
     } finally {
       if (request === this.#request) this.loading = false;
     }
+  }
+
+  /** Queries one series; a counter comes back as its per-second rate unless asked raw. */
+  async #querySeries(
+    s: SeriesRecord,
+    view: ExploreView,
+    range: { from: number; to: number },
+    aggregates: ReturnType<typeof queryAggregates>,
+    tier: ExploreView['res'] | undefined
+  ): Promise<SeriesResult> {
+    const rate = s.kind === 'counter' && !view.rawCounter;
+    const result = await this.#engine().query({
+      seriesId: s.id,
+      ...range,
+      maxPoints: ExploreDefaults.maxPoints,
+      // A cumulative counter's min/max/percentiles say little; its rate is what is drawn.
+      aggregates: rate ? ['last'] : aggregates,
+      tier: tier === 'auto' ? undefined : tier,
+      rate
+    });
+    if (rate) {
+      const r = result.rate ?? new Float64Array(result.t.length).fill(NaN);
+      // A rate needs two samples: a single scrape has none, so its stored value is shown.
+      if (r.some(Number.isFinite) || result.t.length === 0) {
+        result.columns = { avg: r };
+        return { series: s, result, rate, unit: rateUnit(s.unit), note: null };
+      }
+      result.columns = { avg: result.columns.last ?? new Float64Array(result.t.length) };
+      return {
+        series: s,
+        result,
+        rate: false,
+        unit: s.unit,
+        note: 'One sample in range: a rate needs two, so the counter is shown as stored.'
+      };
+    }
+    return { series: s, result, rate, unit: s.unit, note: null };
   }
 
   /**
@@ -162,7 +293,7 @@ export class ExploreState {
     this.drillLoading = true;
     try {
       const points = await this.#engine().readRaw(result.seriesId, from, to);
-      const s = this.series.find((x) => x.id === result.seriesId);
+      const s = this.chosen.find((x) => x.id === result.seriesId);
       // Raw points older than the raw horizon (1 h by default) were removed by retention.
       const expired =
         points.t.length === 0 && s?.firstT !== undefined && from < now - DefaultRetention.raw;

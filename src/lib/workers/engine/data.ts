@@ -2,7 +2,7 @@ import { transfer } from 'comlink';
 import { listAnomalies } from '$lib/db/anomaly-store';
 import { clearStoredData, type StoredAnomaly } from '$lib/db/database';
 import { resultBuffers, runQuery } from '$lib/db/query';
-import { countSeries } from '$lib/db/series-store';
+import { countSeries, findSeriesByKeys, readSeriesAfter } from '$lib/db/series-store';
 import { continueDemoSeries } from '$lib/demo/continue';
 import { generateDemoData } from '$lib/demo/generate';
 import type {
@@ -15,6 +15,7 @@ import type {
 } from '$lib/types';
 import type { EngineContext, Progress } from './context';
 import { EngineDefaults } from './maintenance';
+import { SeriesIndex } from './series-index';
 
 export interface EngineCounts {
   series: number;
@@ -35,6 +36,15 @@ const KeptMetaPrefix = 'alerts:';
  */
 export function createDataApi(ctx: EngineContext, options: { drainQueue: () => Promise<void> }) {
   let lastCounts: { at: number; value: EngineCounts } | null = null;
+  let index = new SeriesIndex();
+
+  /** Brings the series index up to date: new series only (or all after a clear). */
+  async function freshIndex(): Promise<SeriesIndex> {
+    const { db } = await ctx.ready();
+    if ((await countSeries(db)) < index.size) index = new SeriesIndex();
+    index.addRecords(await readSeriesAfter(db, index.maxId));
+    return index;
+  }
 
   return {
     /** counts() answers fresh next time (an import ended). */
@@ -59,6 +69,30 @@ export function createDataApi(ctx: EngineContext, options: { drainQueue: () => P
     async listSeries(): Promise<SeriesRecord[]> {
       const { metrics } = await ctx.ready();
       return metrics.listSeries();
+    },
+
+    /**
+     * Series matching `text` (words, or a selector `name{label="v"}`), by key, at most
+     * `limit`, from an in-memory index kept up to date incrementally; `total` counts all
+     * matches. Explore's list reads this instead of every record.
+     */
+    async searchSeries(request: {
+      text: string;
+      limit: number;
+    }): Promise<{ series: SeriesRecord[]; total: number }> {
+      const found = (await freshIndex()).search(request.text, request.limit);
+      const { metrics } = await ctx.ready();
+      return { series: found.series.map((r) => metrics.patchRecord(r)), total: found.total };
+    },
+
+    /** The series stored under `keys` (as reads see them), in the order asked. */
+    async seriesByKeys(keys: string[]): Promise<SeriesRecord[]> {
+      const { db, metrics } = await ctx.ready();
+      const found = await findSeriesByKeys(db, keys);
+      return keys.flatMap((k) => {
+        const r = found.find((s) => s.key === k);
+        return r ? [metrics.patchRecord(r)] : [];
+      });
     },
 
     /** Raw points of one series; the arrays are transferred, not cloned. */
