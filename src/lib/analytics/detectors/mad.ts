@@ -35,7 +35,9 @@ export interface MadState {
  * for (let i = 0; i < 60; i++) d.push(i, i % 3);
  * d.push(60, 50); // ≈ 1
  */
-export function createMadDetector(options: { state?: MadState } = {}): OnlineDetector<MadState> {
+export function createMadDetector(
+  options: { state?: MadState } = {}
+): OnlineDetector<MadState> & { band(): { low: number; high: number } | undefined } {
   const median = options.state
     ? structuredClone(options.state.median)
     : createQuantileState({ probs: [0.5] });
@@ -43,6 +45,8 @@ export function createMadDetector(options: { state?: MadState } = {}): OnlineDet
     ? structuredClone(options.state.deviation)
     : createQuantileState({ probs: [0.5] });
   let z = options.state?.z ?? 0;
+  // The median and MAD the last point was judged against (not persisted: explanation only).
+  let judged: { median: number; mad: number } | undefined;
   const detector = {
     name: 'mad' as const,
     push(t: number, v: number): number {
@@ -50,10 +54,12 @@ export function createMadDetector(options: { state?: MadState } = {}): OnlineDet
     },
     observe(_t: number, v: number): number {
       z = 0;
+      judged = undefined;
       if (!Number.isFinite(v)) return 0;
       if (median.ready && deviation.ready) {
         const m = median.q[0];
         const mad = computeCleanSpread(deviation.q[0], m);
+        judged = { median: m, mad };
         z = MadDefaults.consistency * computeDeviation({ v, centre: m, spread: mad });
       }
       if (median.ready) updateQuantiles(deviation, Math.abs(v - median.q[0]));
@@ -61,6 +67,12 @@ export function createMadDetector(options: { state?: MadState } = {}): OnlineDet
       return z;
     },
     evidence: () => z,
+    /** Where the last point would not have fired: median ± 3.5 σ (σ = MAD / 0.6745). */
+    band(): { low: number; high: number } | undefined {
+      if (!judged) return undefined;
+      const half = (MadDefaults.sigmas * judged.mad) / MadDefaults.consistency;
+      return { low: judged.median - half, high: judged.median + half };
+    },
     state: () => ({ median: structuredClone(median), deviation: structuredClone(deviation), z })
   };
   return detector;
