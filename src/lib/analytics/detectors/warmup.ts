@@ -13,7 +13,9 @@
  * very spikes it should catch; the EWMA chart assumes independent points, and on
  * autocorrelated data (a slow sine) it fires on every swing. MAD's known weakness: when more
  * than half the values so far are equal (a counter that is mostly 0) its spread is 0 and any
- * other value fires.
+ * other value fires; the warm-up uses the documented remedy (σ from 1.253314 · MeanAD when
+ * MAD is 0, see mad.ts). Still, no detector without a season can know a daily shape before
+ * its first day: on a series flat all night the first morning fires (measured in the bench).
  */
 import { ARTIME_THRESHOLD, createARTimeDetector, type ARTimeState } from './artime';
 import { computeTwoSidedScore, type DetectorName, type OnlineDetector } from './common';
@@ -70,7 +72,7 @@ export function createWarmupDetector(
 } {
   const s = options.state;
   const artime = createARTimeDetector({ state: s?.artime });
-  let mad = s && !s.mad ? null : createMadDetector({ state: s?.mad });
+  let mad = s && !s.mad ? null : createMadDetector({ state: s?.mad, meanAdFallback: true });
   let runStart: number | null = s?.runStart ?? null;
   let lastValue = NaN;
   const detector = {
