@@ -2,6 +2,7 @@ import 'fake-indexeddb/auto';
 import Dexie from 'dexie';
 import { afterEach, describe, expect, it } from 'vitest';
 import { detectAnomalies } from '$lib/analytics/anomaly';
+import type { StoredDetectedAnomaly } from '$lib/db/anomaly-store';
 import { openDatabase } from '$lib/db/database';
 import type { ChangeNotice, PointBatch, ResultEvent, SeriesDescriptor } from '$lib/types';
 import { createEngineApi } from '$lib/workers/engine/api';
@@ -90,7 +91,11 @@ describe('anomaly wiring', () => {
     expect(await storedTimes(api)).toEqual(expected);
     expect(stats.pending).toBe(0);
     const at = firstFrom(expected, 1100)!;
-    const [spike] = await api.listAnomalies({ seriesKey: KEY, from: at, to: at });
+    const [spike] = (await api.listAnomalies({
+      seriesKey: KEY,
+      from: at,
+      to: at
+    })) as StoredDetectedAnomaly[];
     expect(spike.score).toBeGreaterThanOrEqual(0.317486);
     expect(spike.threshold).toBe(0.317486);
     expect(spike.detector).toBe('artime');
