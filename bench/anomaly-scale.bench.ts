@@ -3,7 +3,9 @@
  * 10,000) with SCALE_MINUTES one-minute points each, rolled up, then detection passes until
  * every series is caught up. Reports the passes needed, each pass's time, the slowest
  * series' lag after each pass, how many series ever got a stored detector, and the heap
- * growth. fake-indexeddb is much slower than Chromium's IndexedDB: the times are upper bounds.
+ * growth (fake-indexeddb keeps the database in the same heap), then the steady state: one
+ * more minute for every series and one pass. fake-indexeddb is much slower than Chromium's
+ * IndexedDB: the times are upper bounds.
  * Run: npx tsx bench/anomaly-scale.bench.ts
  */
 import 'fake-indexeddb/auto';
@@ -58,6 +60,17 @@ async function main(): Promise<void> {
     });
     if (s.pending === 0) break;
   }
+  // Steady state: one more minute for every series, then one pass.
+  const next = Float64Array.of(BASE + MINUTES * MIN + 30_000);
+  const more = batches.map((b) => ({ ...b, t: next, v: Float64Array.of(100) }));
+  for (let i = 0; i < more.length; i += 1000) await api.ingest(more.slice(i, i + 1000));
+  for (let i = 0; i < 50; i++) {
+    const r = (await api.rollupPass()) as { pending?: number } | undefined;
+    if (!r || !r.pending) break;
+  }
+  const t1 = performance.now();
+  const steady = await api.runAnomalyPass();
+  const steadyMs = Math.round(performance.now() - t1);
   global.gc?.();
   const heap1 = process.memoryUsage().heapUsed;
   const db = await openDatabase(() => {}, { name });
@@ -74,6 +87,15 @@ async function main(): Promise<void> {
     storedDetectors: stored,
     anomalies,
     heapGrowthMb: Math.round((heap1 - heap0) / 1e5) / 10
+  });
+  emit({
+    name: 'anomaly.scale.steady_pass_ms',
+    value: steadyMs,
+    unit: 'ms',
+    series: SERIES,
+    seriesFed: steady.lastPassSeries,
+    pending: steady.pending,
+    lagMin: steady.lagMs / MIN
   });
   await Dexie.delete(name);
 }
