@@ -28,6 +28,9 @@ async function main(): Promise<void> {
     now: () => BASE + MINUTES * MIN + 3_600_000,
     timeZone: 'UTC'
   });
+  // SCALE_LIVE sets maxLiveDetectors (how many stay live; the rest are cold).
+  if (process.env.SCALE_LIVE)
+    api.configureAnomalies({ maxLiveDetectors: Number(process.env.SCALE_LIVE) });
   const t = Float64Array.from({ length: MINUTES }, (_, i) => BASE + i * MIN + 30_000);
   const batches: PointBatch[] = Array.from({ length: SERIES }, (_, k) => ({
     series: {
@@ -95,7 +98,8 @@ async function main(): Promise<void> {
     series: SERIES,
     seriesFed: steady.lastPassSeries,
     pending: steady.pending,
-    lagMin: steady.lagMs / MIN
+    lagMin: steady.lagMs / MIN,
+    maxLiveDetectors: (await api.anomalyStats()).limits.maxLiveDetectors
   });
   await Dexie.delete(name);
 }
