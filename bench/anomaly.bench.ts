@@ -5,7 +5,8 @@
  * and the leave-one-category-out folds (see ./nab/candidates); the published detectors'
  * own outputs scored the same way; throughput in points per second against a plain rolling
  * z-score loop measured in the same run; and the default detector's serialised state size.
- * Run: npx tsx bench/anomaly.bench.ts (BENCH_CANDIDATES=0 skips the candidate comparison;
+ * Run: npx tsx bench/anomaly.bench.ts (BENCH_CANDIDATES=0 skips the candidate comparison,
+ * BENCH_CANDIDATES=artime-warmup,artime,ensemble compares only those;
  * ANOMALY_DETECTOR=artime scores that registry entry instead of the default in the NAB figures)
  */
 import path from 'node:path';
@@ -110,7 +111,7 @@ function benchThroughput(corpus: NabFile[]): void {
     minMs: 1000,
     minRuns: 5
   });
-  // The default detector, and the ARTime port (the proposed default, see ./nab/candidates).
+  // The default detector (ARTime with a MAD warm-up) and the plain ARTime port.
   const figures: [string, DetectorName][] = [
     ['anomaly.points_per_s', DEFAULT_DETECTOR],
     ['anomaly.points_per_s.artime', 'artime']
@@ -143,7 +144,8 @@ if (folder) {
   benchThroughput(corpus);
   benchStateSize(corpus);
   benchPublished(corpus);
-  if (process.env.BENCH_CANDIDATES !== '0') benchCandidates(corpus);
+  const only = process.env.BENCH_CANDIDATES;
+  if (only !== '0') benchCandidates(corpus, only && only !== '1' ? only.split(',') : undefined);
 } else {
   const reason = 'NAB fixtures not found (../shared/fixtures/nab or TIDEMARK_FIXTURES)';
   for (const name of Object.values(FIGURES)) skip(name, reason);

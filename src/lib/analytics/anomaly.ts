@@ -18,14 +18,20 @@ import { createIqrDetector, IQR_THRESHOLD } from './detectors/iqr';
 import { createMadDetector, MAD_THRESHOLD } from './detectors/mad';
 import { createSeasonalDetector, SEASONAL_THRESHOLD } from './detectors/seasonal';
 import { createZScoreDetector, Z_SCORE_THRESHOLD } from './detectors/zscore';
+import { createWarmupDetector, WARMUP_THRESHOLD, type WarmupExplanation } from './detectors/warmup';
 
 export type { DetectorName } from './detectors/common';
 
-/** The default detector: the calibrated ensemble. */
-export const DEFAULT_DETECTOR: DetectorName = 'ensemble';
+/**
+ * The default detector: ARTime with its published parameters and threshold (the best
+ * published NAB detector, not tuned to our files), with the EWMA chart scoring ARTime's
+ * 750-point probation (see detectors/warmup.ts). The ensemble, tuned to the local NAB files,
+ * stays available by name.
+ */
+export const DEFAULT_DETECTOR: DetectorName = 'artime-warmup';
 
 /** Score at or above which the default detector reports an anomaly. */
-export const DEFAULT_ANOMALY_THRESHOLD = EnsembleDefaults.threshold;
+export const DEFAULT_ANOMALY_THRESHOLD = WARMUP_THRESHOLD;
 
 interface RegistryEntry {
   threshold: number;
@@ -33,7 +39,7 @@ interface RegistryEntry {
 }
 
 interface Explaining {
-  explain(): EnsembleExplanation;
+  explain(): EnsembleExplanation | WarmupExplanation;
   /** What the detector expected at the last point, for detectors that model a band. */
   explainLast(): {
     level: number;
@@ -59,7 +65,7 @@ export const DetectorRegistry: Record<DetectorName, RegistryEntry> = {
     create: (s) => createSeasonalDetector({ state: s as never })
   },
   ensemble: {
-    threshold: DEFAULT_ANOMALY_THRESHOLD,
+    threshold: EnsembleDefaults.threshold,
     create: (s, ensemble) => createEnsembleDetector({ ...ensemble, state: s as never })
   },
   artime: {
@@ -69,11 +75,15 @@ export const DetectorRegistry: Record<DetectorName, RegistryEntry> = {
   cadose: {
     threshold: CADOSE_THRESHOLD,
     create: (s) => createCadOseDetector({ state: s as never })
+  },
+  'artime-warmup': {
+    threshold: WARMUP_THRESHOLD,
+    create: (s) => createWarmupDetector({ state: s as never })
   }
 };
 
 export interface AnomalyOptions {
-  /** Which detector scores; default the ensemble. */
+  /** Which detector scores; default DEFAULT_DETECTOR (ARTime with a warm-up). */
   detector?: DetectorName;
   /** Score at or above which a point is an anomaly; default the detector's own threshold. */
   threshold?: number;
@@ -157,9 +167,10 @@ export function createDetector(options: AnomalyOptions = {}): StreamingAnomalyDe
     }
     if (!inner.explain) return { detector: name, evidence: inner.evidence() };
     const e = inner.explain();
-    const out: AnomalyExplanation = e.model
-      ? { detector: e.member, model: e.model, evidence: e.evidence }
-      : { detector: e.member, evidence: e.evidence };
+    const out: AnomalyExplanation =
+      'model' in e && e.model
+        ? { detector: e.member, model: e.model, evidence: e.evidence }
+        : { detector: e.member, evidence: e.evidence };
     if (e.expected && e.observed !== undefined) {
       out.expected = e.expected;
       out.observed = e.observed;

@@ -56,7 +56,7 @@ export async function readClosedBuckets(options: {
   if (from >= closedEnd) return { t: new Float64Array(0), v: new Float64Array(0), next: closedEnd };
   from = Math.floor(from / MINUTE_MS) * MINUTE_MS;
   const to = Math.min(closedEnd, from + options.maxBuckets * MINUTE_MS);
-  const cols = await rollups.read(seriesId, '1m', from, to - 1);
+  const cols = await rollups.read(seriesId, '1m', from, to - 1, { sketches: false });
   const avg = aggregateColumns(cols, ['avg']).avg!;
   const keep: number[] = [];
   for (let i = 0; i < countBuckets(cols); i++) {
@@ -67,6 +67,30 @@ export async function readClosedBuckets(options: {
     v: Float64Array.from(keep, (i) => avg[i]),
     next: to
   };
+}
+
+/**
+ * Reads the closed buckets of many series (see readClosedBuckets) in ONE read transaction,
+ * every request issued together, so a group costs a few IndexedDB round trips instead of one
+ * transaction per series. A request that fails (an unreadable block) gives its Error in its
+ * slot and does not fail the others.
+ */
+export async function readClosedBucketsGroup(options: {
+  db: TidemarkDb;
+  rollups: RollupStore;
+  requests: { seriesId: number; from: number; closedEnd: number; maxBuckets: number }[];
+}): Promise<(ClosedBuckets | Error)[]> {
+  const { db, rollups, requests } = options;
+  if (!requests.length) return [];
+  return db.transaction('r', db.rollups, () =>
+    Promise.all(
+      requests.map((r) =>
+        readClosedBuckets({ db, rollups, ...r }).catch((e: unknown) =>
+          e instanceof Error ? e : new Error(String(e))
+        )
+      )
+    )
+  );
 }
 
 /** The first time ≥ `from` where a 1-minute block of the series may hold data; `closedEnd` when none. */
@@ -112,16 +136,52 @@ export async function commitDetections(options: {
       const upTo = current[i]?.upTo ?? -Infinity;
       if (upTo !== detectors[i].expectedUpTo) return false;
     }
-    await db.detectors.bulkPut(detectors.map((d) => d.record));
-    if (anomalies.length) await db.anomalies.bulkAdd(anomalies.map((a) => ({ ...a })));
-    for (const key of new Set(anomalies.map((a) => a.seriesKey))) {
-      const range = db.anomalies
-        .where('[seriesKey+t]')
-        .between([key, -Infinity], [key, Infinity], true, true);
-      const excess = (await range.count()) - maxPerSeries;
-      if (excess > 0) await db.anomalies.bulkDelete(await range.limit(excess).primaryKeys());
-    }
+    await storeDetections({ db, records: detectors.map((d) => d.record), anomalies, maxPerSeries });
     return true;
+  });
+}
+
+/** Writes records and anomalies, then trims each touched series to `maxPerSeries` (in the caller's transaction). */
+async function storeDetections(options: {
+  db: TidemarkDb;
+  records: DetectorRecord[];
+  anomalies: DetectedAnomaly[];
+  maxPerSeries: number;
+}): Promise<void> {
+  const { db, records, anomalies, maxPerSeries } = options;
+  await db.detectors.bulkPut(records);
+  if (anomalies.length) await db.anomalies.bulkAdd(anomalies.map((a) => ({ ...a })));
+  for (const key of new Set(anomalies.map((a) => a.seriesKey))) {
+    const range = db.anomalies
+      .where('[seriesKey+t]')
+      .between([key, -Infinity], [key, Infinity], true, true);
+    const excess = (await range.count()) - maxPerSeries;
+    if (excess > 0) await db.anomalies.bulkDelete(await range.limit(excess).primaryKeys());
+  }
+}
+
+/**
+ * Like commitDetections for a group of independent series, in ONE transaction, but each
+ * detector on its own: one whose stored position moved since `expectedUpTo` (another engine
+ * ran it) is skipped with its anomalies, the others commit. Returns the keys committed.
+ */
+export async function commitDetectionGroup(options: {
+  db: TidemarkDb;
+  detectors: { record: DetectorRecord; expectedUpTo: number; anomalies: DetectedAnomaly[] }[];
+  maxPerSeries: number;
+}): Promise<Set<string>> {
+  const { db, detectors, maxPerSeries } = options;
+  if (!detectors.length) return new Set();
+  return db.transaction('rw', [db.detectors, db.anomalies], async () => {
+    const current = await db.detectors.bulkGet(detectors.map((d) => d.record.key));
+    const ok = detectors.filter((d, i) => (current[i]?.upTo ?? -Infinity) === d.expectedUpTo);
+    await storeDetections({
+      db,
+      records: ok.map((d) => d.record),
+      anomalies: ok.flatMap((d) => d.anomalies),
+      maxPerSeries
+    });
+    return new Set(ok.map((d) => d.record.key));
   });
 }
 

@@ -380,9 +380,11 @@ function computeSimilarity(a: Int32Array, b: Int32Array): number {
  * const d = createARTimeDetector();
  * const score = d.push(0, 12.5); // 0 during the probation
  */
-export function createARTimeDetector(
-  options: ARTimeOptions = {}
-): OnlineDetector<ARTimeState> & { explainLast(): ARTimeExplanation } {
+export function createARTimeDetector(options: ARTimeOptions = {}): OnlineDetector<ARTimeState> & {
+  explainLast(): ARTimeExplanation;
+  /** True until the probation's batch has been learnt (every score is 0 until then). */
+  learning(): boolean;
+} {
   const P = ARTimeDefaults;
   const s = options.state;
   const schedule = s ?? computeARTimeSchedule(options.length ?? Infinity);
@@ -656,6 +658,7 @@ export function createARTimeDetector(
       return detector.push(t, v);
     },
     evidence: () => lastScore,
+    learning: () => dsi <= trendWindow,
     explainLast(): ARTimeExplanation {
       const band = art.band();
       const scale = (x: number) => dmin + x * (dmax - dmin);

@@ -5,7 +5,15 @@
  */
 
 export type DetectorName =
-  'zscore' | 'iqr' | 'mad' | 'ewma' | 'seasonal' | 'ensemble' | 'artime' | 'cadose';
+  | 'zscore'
+  | 'iqr'
+  | 'mad'
+  | 'ewma'
+  | 'seasonal'
+  | 'ensemble'
+  | 'artime'
+  | 'cadose'
+  | 'artime-warmup';
 
 /**
  * An online detector. `push` scores point (t, v) from the points pushed before it and then

@@ -48,3 +48,26 @@ describe('MAD detector', () => {
     expect(d.state().deviation).toEqual(deviation);
   });
 });
+
+describe('MAD with the MeanAD fallback', () => {
+  it('judges a mostly-constant series by its mean absolute deviation, not as flat', () => {
+    // A 0/1 counter, 70 % zeros: MAD is 0, so plain MAD fires on every 1.
+    const values = Array.from({ length: 400 }, (_, i) => (i % 10 < 7 ? 0 : 1));
+    const plain = createMadDetector();
+    const fallback = createMadDetector({ meanAdFallback: true });
+    let plainFires = 0;
+    let fallbackFires = 0;
+    values.forEach((v, i) => {
+      if (plain.push(i, v) >= MAD_THRESHOLD) plainFires++;
+      if (fallback.push(i, v) >= MAD_THRESHOLD) fallbackFires++;
+    });
+    expect(plainFires).toBeGreaterThan(50);
+    expect(fallbackFires).toBe(0);
+    expect(fallback.push(400, 50)).toBeGreaterThanOrEqual(MAD_THRESHOLD);
+    // The fallback is part of the state and survives a resume.
+    const resumed = createMadDetector({ state: JSON.parse(JSON.stringify(fallback.state())) });
+    expect(resumed.state().meanAd).toEqual(fallback.state().meanAd);
+    expect(resumed.push(401, 2)).toBe(fallback.push(401, 2));
+    expect(plain.state().meanAd).toBeUndefined();
+  });
+});

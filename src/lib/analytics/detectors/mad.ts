@@ -14,7 +14,11 @@ import {
  * Robust z = 0.6745·|x − median| / MAD (Iglewicz & Hoaglin), firing at 3.5.
  * 0.6745 makes MAD a consistent σ estimate for normal data.
  */
-export const MadDefaults = { sigmas: 3.5, consistency: 0.6745 } as const;
+export const MadDefaults = {
+  sigmas: 3.5,
+  consistency: 0.6745,
+  meanAdConsistency: 1.253314
+} as const;
 
 /** Score at which the MAD detector fires: P(|Z| < 3.5). */
 export const MAD_THRESHOLD = computeTwoSidedScore(MadDefaults.sigmas);
@@ -23,6 +27,15 @@ export interface MadState {
   median: StreamingQuantileState;
   deviation: StreamingQuantileState;
   z: number;
+  /**
+   * With the fallback on: the running mean of |x − median| and how many points it holds.
+   * When MAD is 0 (more than half the values so far are equal) the modified z-score uses
+   * σ = 1.253314 · MeanAD instead (the rule IBM SPSS documents), so a mostly-constant series
+   * does not fire on every other value. The streaming MAD is never exactly 0 on tied data
+   * (the stochastic tracker jitters just above it), so the larger of the two σ estimates is
+   * used: on normal data they agree, on tied data MeanAD's wins. Absent: no fallback.
+   */
+  meanAd?: { sum: number; n: number };
 }
 
 /**
@@ -35,7 +48,9 @@ export interface MadState {
  * for (let i = 0; i < 60; i++) d.push(i, i % 3);
  * d.push(60, 50); // ≈ 1
  */
-export function createMadDetector(options: { state?: MadState } = {}): OnlineDetector<MadState> {
+export function createMadDetector(
+  options: { state?: MadState; meanAdFallback?: boolean } = {}
+): OnlineDetector<MadState> & { band(): { low: number; high: number } | undefined } {
   const median = options.state
     ? structuredClone(options.state.median)
     : createQuantileState({ probs: [0.5] });
@@ -43,6 +58,13 @@ export function createMadDetector(options: { state?: MadState } = {}): OnlineDet
     ? structuredClone(options.state.deviation)
     : createQuantileState({ probs: [0.5] });
   let z = options.state?.z ?? 0;
+  const meanAd = options.state
+    ? options.state.meanAd && { ...options.state.meanAd }
+    : options.meanAdFallback
+      ? { sum: 0, n: 0 }
+      : undefined;
+  // The median and MAD the last point was judged against (not persisted: explanation only).
+  let judged: { median: number; mad: number } | undefined;
   const detector = {
     name: 'mad' as const,
     push(t: number, v: number): number {
@@ -50,18 +72,42 @@ export function createMadDetector(options: { state?: MadState } = {}): OnlineDet
     },
     observe(_t: number, v: number): number {
       z = 0;
+      judged = undefined;
       if (!Number.isFinite(v)) return 0;
       if (median.ready && deviation.ready) {
         const m = median.q[0];
-        const mad = computeCleanSpread(deviation.q[0], m);
+        let mad = computeCleanSpread(deviation.q[0], m);
+        if (meanAd && meanAd.n > 0) {
+          // In MAD units: σ = 1.253314 · MeanAD, i.e. MAD-equivalent σ · 0.6745.
+          const fallback = MadDefaults.meanAdConsistency * (meanAd.sum / meanAd.n);
+          mad = Math.max(mad, computeCleanSpread(fallback, m) * MadDefaults.consistency);
+        }
+        judged = { median: m, mad };
         z = MadDefaults.consistency * computeDeviation({ v, centre: m, spread: mad });
       }
-      if (median.ready) updateQuantiles(deviation, Math.abs(v - median.q[0]));
+      if (median.ready) {
+        updateQuantiles(deviation, Math.abs(v - median.q[0]));
+        if (meanAd) {
+          meanAd.sum += Math.abs(v - median.q[0]);
+          meanAd.n++;
+        }
+      }
       updateQuantiles(median, v);
       return z;
     },
     evidence: () => z,
-    state: () => ({ median: structuredClone(median), deviation: structuredClone(deviation), z })
+    /** Where the last point would not have fired: median ± 3.5 σ (σ = MAD / 0.6745). */
+    band(): { low: number; high: number } | undefined {
+      if (!judged) return undefined;
+      const half = (MadDefaults.sigmas * judged.mad) / MadDefaults.consistency;
+      return { low: judged.median - half, high: judged.median + half };
+    },
+    state: () => ({
+      median: structuredClone(median),
+      deviation: structuredClone(deviation),
+      z,
+      ...(meanAd ? { meanAd: { ...meanAd } } : {})
+    })
   };
   return detector;
 }

@@ -50,10 +50,13 @@ export async function explainAnomaly(
   const neighbours =
     (await readAnomaliesNear({ db, seriesKey: anomaly.seriesKey, from, to })).length - 1;
   const model = anomaly.model ? ` (${anomaly.model} profile)` : '';
+  // ARTime's evidence is its score, not a σ: it reports a pattern unlike those it learnt.
   const sigma =
-    anomaly.evidence !== undefined
-      ? `${anomaly.evidence.toFixed(1)} σ from its prediction`
-      : 'far from its prediction';
+    anomaly.detector === 'artime'
+      ? 'unlike every pattern it had learnt'
+      : anomaly.evidence !== undefined
+        ? `${anomaly.evidence.toFixed(1)} σ from its prediction`
+        : 'far from its prediction';
   const short = (v: number) => Number(v.toPrecision(4));
   const band = anomaly.expected
     ? ` It expected ${short(anomaly.expected.low)}–${short(anomaly.expected.high)}` +

@@ -2,6 +2,7 @@ import 'fake-indexeddb/auto';
 import Dexie from 'dexie';
 import { afterEach, describe, expect, it } from 'vitest';
 import { detectAnomalies } from '$lib/analytics/anomaly';
+import type { StoredDetectedAnomaly } from '$lib/db/anomaly-store';
 import { openDatabase } from '$lib/db/database';
 import type { ChangeNotice, PointBatch, ResultEvent, SeriesDescriptor } from '$lib/types';
 import { createEngineApi } from '$lib/workers/engine/api';
@@ -38,14 +39,25 @@ afterEach(async () => {
   for (const name of names.splice(0)) await Dexie.delete(name);
 });
 
+/**
+ * Long enough for the default detector: ARTime learns its first 750 buckets (MAD scores
+ * them), so the spikes come after 900, 150 apart, alternately up (400) and down (−200).
+ */
+const N = 1300;
+const SPIKES = [950, 1100, 1250];
+
 /** Deterministic noise: a small LCG, so the oracle and the engine see identical values. */
 function makeValues(n: number, spikeAt: number[]): Float64Array {
   let seed = 12345;
   const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
-  return Float64Array.from({ length: n }, (_, i) =>
-    spikeAt.includes(i) ? 400 : 100 + 10 * Math.sin(i / 30) + 3 * rand()
-  );
+  return Float64Array.from({ length: n }, (_, i) => {
+    const k = spikeAt.indexOf(i);
+    return k >= 0 ? (k % 2 ? -200 : 400) : 100 + 10 * Math.sin(i / 30) + 3 * rand();
+  });
 }
+
+/** The first expected anomaly at or after bucket `i` (ARTime reports at its window's end). */
+const firstFrom = (expected: number[], i: number) => expected.find((t) => t >= BASE + i * MIN);
 
 /** One point in the middle of each minute, so each 1-minute bucket's mean is that point. */
 function batch(values: Float64Array, from: number, to: number): PointBatch {
@@ -67,34 +79,43 @@ async function storedTimes(api: ReturnType<typeof createEngineApi>, key = KEY) {
 
 describe('anomaly wiring', () => {
   it('finds an injected spike after a rollup pass, as the batch detector does', async () => {
-    const n = 600;
-    const values = makeValues(n, [420]);
+    const n = N;
+    const values = makeValues(n, SPIKES);
     const { api, notices } = engine();
     await api.ingest([batch(values, 0, n)]);
     await api.rollupPass();
     const stats = await api.runAnomalyPass();
     const expected = expectedAnomalyTimes(values, n - 1);
-    expect(expected).toContain(BASE + 420 * MIN);
+    // Each spike is found within ARTime's 7-bucket window.
+    for (const i of SPIKES) expect(firstFrom(expected, i)).toBeLessThan(BASE + (i + 7) * MIN);
     expect(await storedTimes(api)).toEqual(expected);
     expect(stats.pending).toBe(0);
-    const [spike] = await api.listAnomalies({ seriesKey: KEY, from: BASE + 420 * MIN });
-    expect(spike.value).toBe(400);
-    expect(spike.score).toBeGreaterThanOrEqual(0.5);
-    expect(spike.detector).toBe('seasonal');
+    const at = firstFrom(expected, 1100)!;
+    const [spike] = (await api.listAnomalies({
+      seriesKey: KEY,
+      from: at,
+      to: at
+    })) as StoredDetectedAnomaly[];
+    expect(spike.score).toBeGreaterThanOrEqual(0.317486);
+    expect(spike.threshold).toBe(0.317486);
+    expect(spike.detector).toBe('artime');
     expect(notices.some((x) => x.kind === 'anomalies')).toBe(true);
     const explained = await api.explainAnomaly(spike.id!);
-    expect(explained?.context.t).toContain(BASE + 420 * MIN);
-    expect(explained?.text).toMatch(/seasonal detector/);
+    expect(explained?.context.t).toContain(BASE + 1100 * MIN);
+    expect(explained?.text).toMatch(/artime detector/);
+    // The down spike: ARTime's level is below the band it expected, since its window began.
     expect(explained?.text).toMatch(
-      /It expected [-\d.]+–[-\d.]+; the value was [\d.]+ above, since 2026-11-20T07:00:00.000Z\./
+      /It expected [-\d.]+–[-\d.]+; the value was [\d.]+ below, since 2026-11-20T18:\d\d:00.000Z\./
     );
+    expect(spike.since).toBeGreaterThan(BASE + 1090 * MIN);
+    expect(spike.since).toBeLessThanOrEqual(BASE + 1100 * MIN);
     const s = await api.anomalyStats();
     expect(s.bySeries[KEY]).toBe(expected.length);
   });
 
   it('runs after each background rollup pass on the leader', async () => {
-    const n = 400;
-    const values = makeValues(n, [300]);
+    const n = N;
+    const values = makeValues(n, SPIKES);
     let tick: (() => void) | null = null;
     const name = `anomaly-test-${k++}`;
     names.push(name);
@@ -116,8 +137,8 @@ describe('anomaly wiring', () => {
   });
 
   it('stores nothing twice when the pass runs again, with or without new data', async () => {
-    const n = 500;
-    const values = makeValues(n, [300, 450]);
+    const n = N;
+    const values = makeValues(n, SPIKES);
     const { api } = engine();
     await api.ingest([batch(values, 0, n)]);
     await api.rollupPass();
@@ -131,8 +152,8 @@ describe('anomaly wiring', () => {
   });
 
   it('two engines running the same pass at once store each anomaly once', async () => {
-    const n = 500;
-    const values = makeValues(n, [320]);
+    const n = N;
+    const values = makeValues(n, SPIKES);
     const a = engine();
     const b = engine(a.name);
     await a.api.ingest([batch(values, 0, n)]);
@@ -143,26 +164,26 @@ describe('anomaly wiring', () => {
   });
 
   it('keeps detector state across an engine restart', async () => {
-    const n = 600;
-    // The spike comes 100 buckets after the restart: a detector that lost its state would
-    // still be learning (150 points) and miss it.
-    const values = makeValues(n, [450]);
+    const n = N;
+    // The spikes come after the restart: a detector that lost its state would still be in
+    // ARTime's probation (750 buckets, scored by MAD) and score them differently.
+    const values = makeValues(n, SPIKES);
     const a = engine();
-    await a.api.ingest([batch(values, 0, 350)]);
+    await a.api.ingest([batch(values, 0, 1000)]);
     await a.api.rollupPass();
     await a.api.runAnomalyPass();
     const b = engine(a.name);
-    await b.api.ingest([batch(values, 350, n)]);
+    await b.api.ingest([batch(values, 1000, n)]);
     await b.api.rollupPass();
     await b.api.runAnomalyPass();
     const expected = expectedAnomalyTimes(values, n - 1);
-    expect(expected).toContain(BASE + 450 * MIN);
+    expect(expected.filter((t) => t >= BASE + 1000 * MIN)).toHaveLength(2);
     expect(await storedTimes(b.api)).toEqual(expected);
   });
 
   it('stores a state when it finds something, else every few minutes, and replays after a restart', async () => {
-    const n = 600;
-    const values = makeValues(n, [300, 450]);
+    const n = N;
+    const values = makeValues(n, SPIKES);
     let now = BASE + 86_400_000;
     const name = `anomaly-test-${k++}`;
     names.push(name);
@@ -184,32 +205,33 @@ describe('anomaly wiring', () => {
       await api.runAnomalyPass();
     };
     const a = mk();
-    await step(a, 0, 250); // nothing found, no checkpoint due: nothing written
+    await step(a, 0, 900); // nothing found, no checkpoint due: nothing written
+    expect(expectedAnomalyTimes(values, 899)).toEqual([]);
     expect(await position()).toBeUndefined();
-    await step(a, 250, 350); // the spike at 300 is stored with the state that found it
-    expect(await position()).toBe(BASE + 349 * MIN);
-    expect(await storedTimes(a)).toEqual(expectedAnomalyTimes(values, 349));
+    await step(a, 900, 1000); // the spike at 950 is stored with the state that found it
+    expect(await position()).toBe(BASE + 999 * MIN);
+    expect(await storedTimes(a)).toEqual(expectedAnomalyTimes(values, 999));
     now += MIN;
-    await step(a, 350, 380); // quiet, a minute later: kept in memory only
-    expect(await position()).toBe(BASE + 349 * MIN);
+    await step(a, 1000, 1030); // quiet, a minute later: kept in memory only
+    expect(await position()).toBe(BASE + 999 * MIN);
     now += 5 * MIN;
-    await step(a, 380, 400); // the checkpoint is due
-    expect(await position()).toBe(BASE + 399 * MIN);
+    await step(a, 1030, 1050); // the checkpoint is due
+    expect(await position()).toBe(BASE + 1049 * MIN);
     now += MIN;
-    await step(a, 400, 420); // progress the restart loses
-    expect(await position()).toBe(BASE + 399 * MIN);
+    await step(a, 1050, 1070); // progress the restart loses
+    expect(await position()).toBe(BASE + 1049 * MIN);
     // "Restart": a new engine replays from the stored state; nothing found twice or missed.
     const b = mk();
-    await step(b, 420, n);
+    await step(b, 1070, n);
     const expected = expectedAnomalyTimes(values, n - 1);
-    expect(expected.filter((t) => t > BASE + 420 * MIN)).toHaveLength(1); // the 450 spike
+    expect(expected.filter((t) => t > BASE + 1070 * MIN)).toHaveLength(2); // 1100 and 1250
     expect(await storedTimes(b)).toEqual(expected);
     expect(await position()).toBe(BASE + (n - 1) * MIN);
   });
 
   it('catches up in bounded slices over several passes', async () => {
-    const n = 700;
-    const values = makeValues(n, [200, 610]);
+    const n = N;
+    const values = makeValues(n, SPIKES);
     const { api } = engine();
     api.configureAnomalies({ sliceBuckets: 100, passBuckets: 150 });
     await api.ingest([batch(values, 0, n)]);
@@ -231,8 +253,8 @@ describe('anomaly wiring', () => {
   });
 
   it('skips a series whose blocks cannot be read, and still serves the others', async () => {
-    const n = 500;
-    const values = makeValues(n, [320]);
+    const n = N;
+    const values = makeValues(n, SPIKES);
     const { api, name } = engine();
     const other = { ...series, labels: { host: 'b' } };
     await api.ingest([batch(values, 0, n), { ...batch(values, 0, n), series: other }]);
@@ -252,8 +274,8 @@ describe('anomaly wiring', () => {
   });
 
   it('caps stored anomalies per series, keeping the newest', async () => {
-    const n = 600;
-    const values = makeValues(n, [300, 520]);
+    const n = N;
+    const values = makeValues(n, SPIKES);
     const { api } = engine();
     api.configureAnomalies({ maxAnomaliesPerSeries: 1 });
     await api.ingest([batch(values, 0, n)]);
@@ -265,17 +287,18 @@ describe('anomaly wiring', () => {
   });
 
   it('detects event latency and failure-rate anomalies per action type', async () => {
-    const minutes = 400;
+    // Past ARTime's 750-minute probation: a slow minute at 1000, failures 1100–1130.
+    const minutes = 1300;
     const events: ResultEvent[] = [];
     let seed = 7;
     const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     for (let m = 0; m < minutes; m++) {
       for (let j = 0; j < 6; j++) {
-        const slow = m === 300;
+        const slow = m === 1000;
         events.push({
           t: BASE + m * MIN + j * 9_000,
           actionType: 'build',
-          status: m >= 350 && m < 380 ? 'failure' : rand() < 0.3 ? 'failure' : 'success',
+          status: m >= 1100 && m < 1130 ? 'failure' : rand() < 0.3 ? 'failure' : 'success',
           durationMs: Math.round((slow ? 20_000 : 1_000) + 100 * rand())
         });
       }
@@ -314,8 +337,8 @@ describe('anomaly wiring', () => {
     };
     const expLatency = oneSided(p95);
     const expFailure = oneSided(fail);
-    expect(expLatency).toContain(BASE + 300 * MIN);
-    expect(expFailure.some((x) => x >= BASE + 350 * MIN && x < BASE + 360 * MIN)).toBe(true);
+    expect(expLatency.some((x) => x >= BASE + 1000 * MIN && x < BASE + 1007 * MIN)).toBe(true);
+    expect(expFailure.some((x) => x >= BASE + 1100 * MIN && x < BASE + 1120 * MIN)).toBe(true);
     expect(await storedTimes(api, keys.latency)).toEqual(expLatency);
     expect(await storedTimes(api, keys.failure)).toEqual(expFailure);
     // Again: nothing new.
