@@ -114,28 +114,42 @@ async function readStore(page: Page): Promise<{ series: StoredSeries[]; events: 
       req.onsuccess = () => resolve(req.result);
       req.onerror = () => reject(req.error);
     });
-    // One transaction: the counters and the chunks are read from the same snapshot.
-    const tx = db.transaction(['series', 'chunks', 'events']);
+    // One transaction: the counters, the chunks and the live write-ahead log (points not yet
+    // cut into chunks, see db/head-store.ts) are read from the same snapshot.
+    const tx = db.transaction(['series', 'chunks', 'events', 'wal']);
     const all = <T>(store: string) =>
       new Promise<T[]>((resolve, reject) => {
         const req = tx.objectStore(store).getAll();
         req.onsuccess = () => resolve(req.result as T[]);
         req.onerror = () => reject(req.error);
       });
-    const [series, chunks, events] = await Promise.all([
-      all<{ id: number; key: string; source: string; points?: number }>('series'),
+    const [series, chunks, events, wal] = await Promise.all([
+      all<{ id: number; key: string; source: string; points?: number; lastT?: number }>('series'),
       all<{ seriesId: number; data: Uint8Array }>('chunks'),
-      all<{ actionType: string }>('events')
+      all<{ actionType: string }>('events'),
+      all<{ ids: Int32Array; offsets: Uint32Array; t: Float64Array }>('wal')
     ]);
+    // Per series, the WAL's points after what its chunks hold (the rest were cut already).
+    const logged = (id: number, after: number) =>
+      wal
+        .flatMap((r) => {
+          const k = Array.from(r.ids).indexOf(id);
+          return k < 0 ? [] : Array.from(r.t.subarray(r.offsets[k], r.offsets[k + 1]));
+        })
+        .filter((t) => t > after);
     db.close();
     return {
       series: series
         .filter((s) => s.source === 'agent')
-        .map((s) => ({
-          key: s.key,
-          appended: s.points ?? 0,
-          chunks: chunks.filter((c) => c.seriesId === s.id).map((c) => Array.from(c.data))
-        })),
+        .map((s) => {
+          const live = logged(s.id, s.lastT ?? -Infinity);
+          return {
+            key: s.key,
+            appended: (s.points ?? 0) + live.length,
+            chunks: chunks.filter((c) => c.seriesId === s.id).map((c) => Array.from(c.data)),
+            live
+          };
+        }),
       events: events.filter((e) => e.actionType === 'model_process').length
     };
   });
@@ -144,9 +158,10 @@ async function readStore(page: Page): Promise<{ series: StoredSeries[]; events: 
     series: raw.series.map((s) => ({
       key: s.key,
       appended: s.appended,
-      t: s.chunks
-        .flatMap((c) => Array.from(decodeChunk(Uint8Array.from(c)).t))
-        .sort((a, b) => a - b)
+      t: [
+        ...s.chunks.flatMap((c) => Array.from(decodeChunk(Uint8Array.from(c)).t)),
+        ...s.live
+      ].sort((a, b) => a - b)
     }))
   };
 }
