@@ -255,6 +255,16 @@ const ProbeScript = `(() => {
       if (s.rolledUntil === undefined || s.rolledUntil === null) never++;
       else lags.push(now - s.rolledUntil);
     }
+    // Points in the live write-ahead log (acknowledged, not yet cut into chunks) count too:
+    // those after each series' stored tail.
+    const tails = new Map(series.map((s) => [s.id, s.lastT ?? -Infinity]));
+    for (const r of (await C.readAll('wal')) || []) {
+      for (let k = 0; k < r.ids.length; k++) {
+        const tail = tails.get(r.ids[k]);
+        if (tail === undefined) continue;
+        for (let i = r.offsets[k]; i < r.offsets[k + 1]; i++) if (r.t[i] > tail) stored++;
+      }
+    }
     const scored = new Set(detectors.filter((d) => C.bench.has(d.seriesId)).map((d) => d.seriesId)).size;
     return { series: series.length, stored, never, lags, scored };
   };
