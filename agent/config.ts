@@ -6,6 +6,13 @@ import { parseArgs } from 'node:util';
 import { RingDefaults } from './ring-buffer';
 import { isLoopbackAddress, resolveDefaultTokenFile, TokenDefaults } from './security';
 import { ServerDefaults } from './server';
+import {
+  ModelArgOptions,
+  ModelConfigError,
+  ModelHelpText,
+  readModelConfig,
+  type ModelConfig
+} from './model/config';
 
 export const AgentDefaults = {
   port: 9470,
@@ -28,6 +35,8 @@ export interface AgentConfig {
   maxBodyBytes: number;
   tokenFile: string;
   gpu: boolean;
+  /** Model runtimes and energy (agent/model); off until a target is given. */
+  model: ModelConfig;
 }
 
 export class ConfigError extends Error {}
@@ -53,7 +62,7 @@ Options:
                       mode 0600); ${TokenDefaults.envVar} overrides it
   --no-gpu            do not look for nvidia-smi
   --help              show this text
-
+${ModelHelpText}
 Endpoints (all need "Authorization: Bearer <token>"; see agent/README.md):
   GET  /v1/status     GET /v1/stream (server-sent events; ?after=<seq> or Last-Event-ID)
   POST /v1/events     JSON array or NDJSON      POST /v1/metrics  Prometheus text / Influx lines
@@ -82,7 +91,8 @@ export function parseAgentArgs(argv: string[], env: NodeJS.ProcessEnv): AgentCon
         'token-file': { type: 'string' },
         'buffer-seconds': { type: 'string' },
         'no-gpu': { type: 'boolean' },
-        help: { type: 'boolean' }
+        help: { type: 'boolean' },
+        ...ModelArgOptions
       }
     }));
   } catch (err) {
@@ -152,8 +162,18 @@ export function parseAgentArgs(argv: string[], env: NodeJS.ProcessEnv): AgentCon
     bufferSeconds,
     maxBodyBytes,
     tokenFile: values['token-file'] ?? resolveDefaultTokenFile(),
-    gpu: !values['no-gpu']
+    gpu: !values['no-gpu'],
+    model: readModelOptions(values)
   };
+}
+
+function readModelOptions(values: Parameters<typeof readModelConfig>[0]): ModelConfig {
+  try {
+    return readModelConfig(values);
+  } catch (err) {
+    if (err instanceof ModelConfigError) throw new ConfigError(err.message);
+    throw err;
+  }
 }
 
 function readInt(

@@ -4,6 +4,7 @@
  * system_metrics, error), turned into result events and points.
  */
 import type { AgentPoint, ResultEvent } from '../src/lib/types';
+import { readOllamaTimings } from './model/ollama';
 
 export const EventLimits = {
   /** Longer strings are cut so one client cannot bloat every page's event table. */
@@ -414,16 +415,21 @@ function normaliseApiRequest(r: Json, t: number, ctx: Ctx): NormalisedRecord {
 
 function normaliseModelProcess(r: Json, t: number, ctx: Ctx): NormalisedRecord {
   const model = readString(r, 'model', false) ?? 'unknown';
-  const tokens = readNumber(r, 'tokens', false);
-  const promptTokens = readNumber(r, 'promptTokens', false);
-  const ttftMs = readNumber(r, 'ttftMs', false);
-  const durationMs = readNumber(r, 'durationMs', false);
+  const runtime = readString(r, 'runtime', false);
+  // Ollama's final /api/generate or /api/chat object can be forwarded as it is: its timing
+  // fields (nanoseconds) fill in whatever the record does not say itself.
+  const ollama = readOllamaTimings(r);
+  const tokens = readNumber(r, 'tokens', false) ?? ollama.tokens;
+  const promptTokens = readNumber(r, 'promptTokens', false) ?? ollama.promptTokens;
+  const ttftMs = readNumber(r, 'ttftMs', false) ?? ollama.ttftMs;
+  const durationMs = readNumber(r, 'durationMs', false) ?? ollama.durationMs;
   const energyJoules = readNumber(r, 'energyJoules', false);
-  let tokensPerSecond = readNumber(r, 'tokensPerSecond', false);
+  const entropy = readNumber(r, 'entropy', false);
+  let tokensPerSecond = readNumber(r, 'tokensPerSecond', false) ?? ollama.tokensPerSecond;
   if (tokensPerSecond === undefined && tokens !== undefined && durationMs) {
     tokensPerSecond = tokens / (durationMs / 1000);
   }
-  const labels = { model };
+  const labels: Record<string, string> = runtime ? { runtime, model } : { model };
   const points: AgentPoint[] = [];
   const add = (name: string, unit: string, v: number | undefined): void => {
     if (v !== undefined) points.push(point({ name, labels, unit, category: 'model', t, v }));
@@ -433,9 +439,15 @@ function normaliseModelProcess(r: Json, t: number, ctx: Ctx): NormalisedRecord {
   add('model_ttft_ms', 'ms', ttftMs);
   add('model_duration_ms', 'ms', durationMs);
   add('model_tokens_per_second', 'tokens/s', tokensPerSecond);
+  add('model_prompt_tokens_per_second', 'tokens/s', ollama.promptTokensPerSecond);
+  add('model_load_ms', 'ms', ollama.loadMs);
   add('model_energy_joules', 'J', energyJoules);
+  add('model_token_entropy', 'nats', entropy);
   if (energyJoules && tokens !== undefined) {
     add('model_tokens_per_joule', 'tokens/J', tokens / energyJoules);
+  }
+  if (energyJoules !== undefined && tokens) {
+    add('model_energy_joules_per_token', 'J/token', energyJoules / tokens);
   }
   const event = buildEvent(
     {
@@ -446,12 +458,19 @@ function normaliseModelProcess(r: Json, t: number, ctx: Ctx): NormalisedRecord {
     },
     r
   );
-  const context: Record<string, unknown> = { ...readContext(r, ctx), model };
+  // /api/generate's own `context` is an array of token ids, not a Tidemark context.
+  const ownContext = Array.isArray(r.context) && ollama.tokens !== undefined ? undefined : r;
+  const context: Record<string, unknown> = {
+    ...(ownContext && readContext(ownContext, ctx)),
+    model
+  };
+  if (runtime !== undefined) context.runtime = runtime;
   if (tokens !== undefined) context.tokens = tokens;
   if (promptTokens !== undefined) context.promptTokens = promptTokens;
   if (ttftMs !== undefined) context.ttftMs = ttftMs;
   if (tokensPerSecond !== undefined) context.tokensPerSecond = tokensPerSecond;
   if (energyJoules !== undefined) context.energyJoules = energyJoules;
+  if (entropy !== undefined) context.entropy = entropy;
   event.context = context;
   return { t, event, points };
 }

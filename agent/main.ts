@@ -6,9 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import pkg from '../package.json' with { type: 'json' };
-import type { AgentStatus } from '../src/lib/types';
+import type { AgentPoint, AgentStatus } from '../src/lib/types';
 import { ConfigError, HelpText, parseAgentArgs, type AgentConfig } from './config';
 import { RingBuffer } from './ring-buffer';
+import { ModelCollector } from './model/collector';
 import { HostSampler } from './sampler';
 import {
   buildHostAllowList,
@@ -97,6 +98,14 @@ async function runAgent(config: AgentConfig): Promise<void> {
     hostAllowList.add(h);
   }
 
+  const publish = (t: number, points: AgentPoint[]): void => {
+    ring.push((seq) => JSON.stringify({ seq, kind: 'sample', t, points }));
+    agent.hub.notify();
+  };
+  const models = ModelCollector.isConfigured(config.model)
+    ? new ModelCollector({ config: config.model, onPoints: publish, onWarning: warn })
+    : undefined;
+
   // Drift-free ticks: each is scheduled from the start time, not from the previous tick.
   let tick = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -105,14 +114,15 @@ async function runAgent(config: AgentConfig): Promise<void> {
     const t = Date.now();
     const points = sampler.sample(t);
     if (points.length > 0) {
-      ring.push((seq) => JSON.stringify({ seq, kind: 'sample', t, points }));
-      agent.hub.notify();
+      publish(t, points);
+      models?.observeHost(points);
     }
     tick++;
     const due = firstTick + tick * config.intervalMs;
     timer = setTimeout(takeSample, Math.max(0, due - Date.now()));
   };
   takeSample();
+  models?.start();
 
   // Handlers before the listening line: whoever reads that line may signal at once.
   let stopping = false;
@@ -122,6 +132,7 @@ async function runAgent(config: AgentConfig): Promise<void> {
     log(`received ${signal}, shutting down`);
     if (timer) clearTimeout(timer);
     sampler.stop();
+    models?.stop();
     const force = setTimeout(() => process.exit(ExitCodes.ok), ShutdownGraceMs);
     force.unref();
     agent.close().then(() => process.exit(ExitCodes.ok));
@@ -140,6 +151,14 @@ async function runAgent(config: AgentConfig): Promise<void> {
     log(`Token file: ${config.tokenFile}${source === 'created' ? ' (created, mode 0600)' : ''}`);
   }
   log(`Open ${config.origins[0]}/settings and paste the token to pair.`);
+  if (models) {
+    const targets = [...config.model.metrics.map((m) => m.url), ...config.model.ollama];
+    log(`Model runtimes: ${targets.join(', ')}`);
+    const energy = models.energySources;
+    log(
+      `Energy: ${energy.length > 0 ? energy.join(', ') : 'not measured (no RAPL counter readable; GPU power counted if nvidia-smi reports it)'}`
+    );
+  }
 }
 
 /** Host names a request may carry when the operator bound a non-loopback address. */

@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EventLimits, normaliseRecord, parseEventsBody } from '../../agent/events';
+import { RepoRoot } from './helpers';
 
 const Received = 1_700_000_000_000;
 /**
@@ -256,7 +259,8 @@ describe('normaliseRecord tracking calls', () => {
       model_duration_ms: 1500,
       model_tokens_per_second: 200,
       model_energy_joules: 60,
-      model_tokens_per_joule: 5
+      model_tokens_per_joule: 5,
+      model_energy_joules_per_token: 0.2
     });
     expect(
       r.points.every((p) => p.category === 'model' && p.t === 10 && p.labels.model === 'm')
@@ -277,6 +281,57 @@ describe('normaliseRecord tracking calls', () => {
     expect(r.points.find((p) => p.name === 'model_tokens_per_second')?.v).toBe(7);
     expect(r.points.some((p) => p.name === 'model_tokens_per_joule')).toBe(false);
     expect(r.t).toBe(5);
+  });
+
+  it('model_process carries mean token entropy and a runtime label when given', () => {
+    const r = normaliseRecord(
+      { type: 'model_process', model: 'm', runtime: 'vllm', tokens: 4, entropy: 1.25 },
+      { receivedAt: 0 }
+    );
+    const entropy = r.points.find((p) => p.name === 'model_token_entropy');
+    expect(entropy).toMatchObject({
+      v: 1.25,
+      unit: 'nats',
+      labels: { runtime: 'vllm', model: 'm' }
+    });
+    expect(r.event?.context).toMatchObject({ entropy: 1.25, runtime: 'vllm' });
+    expect(() =>
+      normaliseRecord({ type: 'model_process', entropy: -1 }, { receivedAt: 0 })
+    ).toThrow(/entropy must not be negative/);
+  });
+
+  it("model_process reads Ollama's final /api/generate object as forwarded (docs/api.md example)", () => {
+    const body = JSON.parse(
+      readFileSync(
+        path.join(RepoRoot, 'tests/fixtures/model-runtimes/ollama-generate.json'),
+        'utf8'
+      )
+    ) as Record<string, unknown>;
+    const r = normaliseRecord(
+      { ...body, type: 'model_process', runtime: 'ollama', t: 7 },
+      { receivedAt: 0 }
+    );
+    const byName = Object.fromEntries(r.points.map((p) => [p.name, p.v]));
+    // eval_count / eval_duration × 1e9, as the Ollama docs say; durations ns → ms.
+    expect(byName.model_tokens_per_second).toBeCloseTo((259 / 4232710000) * 1e9, 9);
+    expect(byName.model_prompt_tokens_per_second).toBeCloseTo((26 / 130079000) * 1e9, 9);
+    expect(byName).toMatchObject({
+      model_tokens: 259,
+      model_prompt_tokens: 26,
+      model_ttft_ms: (6338219291 + 130079000) / 1e6,
+      model_duration_ms: 10706818083 / 1e6,
+      model_load_ms: 6338219291 / 1e6
+    });
+    expect(r.points[0].labels).toEqual({ runtime: 'ollama', model: 'llama3.2' });
+    // Its `context` (token ids) is not taken for a Tidemark context.
+    expect(r.event?.context).toEqual({
+      model: 'llama3.2',
+      runtime: 'ollama',
+      tokens: 259,
+      promptTokens: 26,
+      ttftMs: (6338219291 + 130079000) / 1e6,
+      tokensPerSecond: (259 / 4232710000) * 1e9
+    });
   });
 
   it.each([
