@@ -33,9 +33,14 @@ const Motions: Record<string, DemoMotion> = {
   disk_write_bytes_per_second: { level: 3e6, keep: 0.9, noise: 0.25, relative: true, min: 0 },
   network_receive_bytes_per_second: { level: 2.4e6, keep: 0.9, noise: 0.2, relative: true },
   network_transmit_bytes_per_second: { level: 0.9e6, keep: 0.9, noise: 0.2, relative: true },
-  model_tokens_per_second: { level: 52, keep: 0.95, noise: 1.5, min: 1, max: 120, round: 1 },
-  model_time_to_first_token_ms: { level: 220, keep: 0.9, noise: 12, min: 40, round: 1 },
-  model_energy_joules_per_token: { level: 0.95, keep: 0.95, noise: 0.02, min: 0.05, round: 3 },
+  // Several models share these names, each at its own level: no common `level`, so each
+  // walks around its own last value.
+  model_tokens_per_second: { keep: 0.95, noise: 0.03, relative: true, min: 1, round: 1 },
+  model_time_to_first_token_ms: { keep: 0.9, noise: 0.05, relative: true, min: 30, round: 1 },
+  model_energy_joules_per_token: { keep: 0.95, noise: 0.02, relative: true, min: 0.05, round: 3 },
+  model_token_entropy: { keep: 0.95, noise: 0.03, relative: true, min: 0.1, max: 6, round: 3 },
+  model_queue_depth: { level: 2, keep: 0.8, noise: 0.8, min: 0, round: 0 },
+  model_kv_cache_usage_percent: { keep: 0.95, noise: 1.5, min: 0, max: 100, round: 1 },
   gpu_power_watts: { level: 110, keep: 0.95, noise: 5, min: 15, max: 320, round: 1 },
   gpu_temperature_celsius: { level: 52, keep: 0.98, noise: 0.4, round: 1 },
   frame_time_ms: { level: 16.7, keep: 0.3, noise: 1.2, min: 6, round: 2 },

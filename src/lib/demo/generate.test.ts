@@ -42,6 +42,25 @@ describe('generateDemoData', () => {
     expect(Math.max(...used.v)).toBeLessThanOrEqual(total.v[0]);
   });
 
+  it("labels model series as the agent's model collector does: runtime, model, TTFT quantile", () => {
+    const { batches } = generateDemoData({ end, durationMs: 60_000 });
+    const models = batches.filter((b) => b.series.category === 'model');
+    expect(models.length).toBeGreaterThan(0);
+    for (const b of models) {
+      expect(['llamacpp', 'vllm', 'tgi', 'ollama']).toContain(b.series.labels.runtime);
+      expect(b.series.labels.model).toBeTruthy();
+    }
+    const ttft = models.filter((b) => b.series.name === 'model_time_to_first_token_ms');
+    expect(ttft.map((b) => b.series.labels.quantile).sort()).toEqual(['0.5', '0.95']);
+    const tps = models.filter((b) => b.series.name === 'model_tokens_per_second');
+    expect(new Set(tps.map((b) => b.series.labels.runtime))).toEqual(
+      new Set(['vllm', 'llamacpp', 'ollama'])
+    );
+    // One model reports no entropy (Ollama gives no log-probabilities).
+    const entropy = models.filter((b) => b.series.name === 'model_token_entropy');
+    expect(entropy.map((b) => b.series.labels.runtime).sort()).toEqual(['llamacpp', 'vllm']);
+  });
+
   it('is empty for a zero duration', () => {
     const { batches, events } = generateDemoData({ end, durationMs: 0 });
     expect(batches.every((b) => b.t.length === 0)).toBe(true);

@@ -47,6 +47,7 @@ export function generateDemoData(options: DemoOptions): DemoData {
     const v = new Float64Array(n);
     for (let i = 0; i < n; i++) v[i] = fn(i, i / Math.max(1, n - 1));
     batches.push({ series, t: t.slice(), v });
+    return v;
   };
   const gauge = (
     name: string,
@@ -123,28 +124,35 @@ export function generateDemoData(options: DemoOptions): DemoData {
     );
   }
 
-  const model = { model: 'llama-3.1-8b-q4' };
-  add(gauge('model_tokens_per_second', 'tokens/s', 'model', model), (_i, p) =>
+  // Model series under the names and labels the agent's model collector gives them
+  // (agent/model/collector.ts): `{ runtime, model }`, TTFT per quantile. The first model's
+  // draws come first and in the original order, so the demo day's incidents stay put.
+  const model = { runtime: 'vllm', model: 'meta-llama/Llama-3.1-8B-Instruct' };
+  const tps = add(gauge('model_tokens_per_second', 'tokens/s', 'model', model), (_i, p) =>
     round(clamp(58 - 10 * daily(p) - 22 * incident(p, 0.62, 0.03) + rand.normal() * 2.5, 1, 120), 1)
   );
-  add(gauge('model_time_to_first_token_ms', 'ms', 'model', model), (_i, p) =>
-    round(
-      Math.max(
-        40,
-        (180 + 90 * daily(p) + 400 * incident(p, 0.62, 0.03)) * Math.exp(rand.normal() * 0.15)
-      ),
-      1
-    )
+  const ttft95 = add(
+    gauge('model_time_to_first_token_ms', 'ms', 'model', { ...model, quantile: '0.95' }),
+    (_i, p) =>
+      round(
+        Math.max(
+          40,
+          (180 + 90 * daily(p) + 400 * incident(p, 0.62, 0.03)) * Math.exp(rand.normal() * 0.15)
+        ),
+        1
+      )
   );
   add(gauge('model_energy_joules_per_token', 'J/token', 'model', model), (_i, p) =>
     round(Math.max(0.05, 0.9 + 0.2 * daily(p) + rand.normal() * 0.04), 3)
   );
-  add(gauge('gpu_power_watts', 'W', 'model', { gpu: '0' }), (_i, p) =>
+  const gpu = { gpu: '0', model: 'NVIDIA GeForce RTX 4090' };
+  add(gauge('gpu_power_watts', 'W', 'system', gpu), (_i, p) =>
     round(clamp(45 + 140 * daily(p) + rand.normal() * 6, 15, 320), 1)
   );
-  add(gauge('gpu_temperature_celsius', '°C', 'model', { gpu: '0' }), (_i, p) =>
+  add(gauge('gpu_temperature_celsius', '°C', 'system', gpu), (_i, p) =>
     round(38 + 30 * daily(p) + rand.normal() * 0.6, 1)
   );
+  addDemoModels({ add, gauge, daily, ttft95, tps, seed: options.seed ?? DemoDefaults.seed });
 
   add(gauge('frame_time_ms', 'ms', 'ux'), () =>
     round(Math.max(6, 16.7 + (rand.next() < 0.03 ? 20 + rand.next() * 40 : rand.normal() * 1.2)), 2)
@@ -152,6 +160,66 @@ export function generateDemoData(options: DemoOptions): DemoData {
   add(gauge('long_animation_frames', 'count', 'ux'), () => (rand.next() < 0.04 ? 1 : 0));
 
   return { batches, events: generateEvents({ start, end, rand, options }) };
+}
+
+type AddSeries = (
+  series: SeriesDescriptor,
+  fn: (i: number, phase: number) => number
+) => Float64Array;
+type MakeGauge = (
+  name: string,
+  unit: string,
+  category: SeriesDescriptor['category'],
+  labels?: Record<string, string>
+) => SeriesDescriptor;
+
+/**
+ * The demo's other models: a llama.cpp server and an Ollama model beside the vLLM one, so
+ * the energy view has several ribbons. Their own random stream keeps the rest of the day
+ * (and its events) as it was before they were added. Mean token entropy (nats) comes from
+ * the tracking API's `model_process` records; the Ollama model reports none, as Ollama
+ * returns no log-probabilities.
+ */
+function addDemoModels(args: {
+  add: AddSeries;
+  gauge: MakeGauge;
+  daily: (phase: number) => number;
+  ttft95: Float64Array;
+  tps: Float64Array;
+  seed: number;
+}): void {
+  const { add, gauge, daily, ttft95, tps } = args;
+  const r = createRandom(args.seed ^ 0x6d6f64);
+  const vllm = { runtime: 'vllm', model: 'meta-llama/Llama-3.1-8B-Instruct' };
+  add(gauge('model_time_to_first_token_ms', 'ms', 'model', { ...vllm, quantile: '0.5' }), (i) =>
+    round(Math.max(30, ttft95[i] * (0.55 + r.next() * 0.1)), 1)
+  );
+  add(gauge('model_token_entropy', 'nats', 'model', vllm), (i) =>
+    round(clamp(1.6 + (58 - tps[i]) * 0.01 + r.normal() * 0.08, 0.1, 6), 3)
+  );
+  add(gauge('model_queue_depth', 'count', 'model', vllm), (_i, p) =>
+    Math.max(0, Math.round(3 * daily(p) + r.normal() * 0.8))
+  );
+  const llama = { runtime: 'llamacpp', model: 'qwen2.5-7b-instruct-q4_k_m' };
+  add(gauge('model_tokens_per_second', 'tokens/s', 'model', llama), (_i, p) =>
+    round(clamp(34 - 6 * daily(p) + r.normal() * 1.8, 1, 80), 1)
+  );
+  add(gauge('model_energy_joules_per_token', 'J/token', 'model', llama), (_i, p) =>
+    round(Math.max(0.05, 1.6 + 0.3 * daily(p) + r.normal() * 0.06), 3)
+  );
+  add(gauge('model_token_entropy', 'nats', 'model', llama), () =>
+    round(clamp(2.4 + r.normal() * 0.15, 0.1, 6), 3)
+  );
+  add(gauge('model_kv_cache_usage_percent', '%', 'model', llama), (_i, p) =>
+    round(clamp(20 + 55 * daily(p) + r.normal() * 4, 0, 100), 1)
+  );
+  const ollama = { runtime: 'ollama', model: 'mistral:latest' };
+  add(gauge('model_tokens_per_second', 'tokens/s', 'model', ollama), (_i, p) =>
+    round(clamp(96 - 20 * daily(p) + r.normal() * 4, 1, 200), 1)
+  );
+  add(gauge('model_energy_joules_per_token', 'J/token', 'model', ollama), (_i, p) =>
+    round(Math.max(0.05, 0.45 + 0.1 * daily(p) + r.normal() * 0.03), 3)
+  );
 }
 
 const ActionTypes = [
