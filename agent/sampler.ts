@@ -5,7 +5,15 @@
  * from one long-running `nvidia-smi -lms` child rather than a spawn per tick.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statfsSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  statfsSync
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { AgentPoint, SeriesCategory, SeriesKind } from '../src/lib/types';
@@ -31,7 +39,14 @@ export const SamplerDefaults = {
   /** Re-scan block devices, interfaces and sensors so hot-plugged ones appear. */
   rediscoverEveryMs: 30_000,
   /** A GPU reading older than this is dropped (nvidia-smi stalled or exited). */
-  gpuStaleMs: 5_000
+  gpuStaleMs: 5_000,
+  /**
+   * Series that change slowly or cost most to read — load averages (the kernel updates them
+   * every 5 s), the process count (a readdir of /proc) and temperatures — are read at most
+   * this often; at 10 Hz CPU and memory are still read every tick (issue 25: 10 Hz within
+   * 2 % of a core).
+   */
+  slowEveryMs: 1_000
 } as const;
 
 /** Block devices that are not real disks: loop, ram and device-mapper duplicates. */
@@ -69,10 +84,14 @@ export class HostSampler {
   private sensors: Sensor[] = [];
   private lastDiscovery = -Infinity;
   private lastFilesystem = -Infinity;
+  private lastSlow = -Infinity;
   private gpuChild: ChildProcess | undefined;
   private gpuReadings = new Map<string, { t: number; reading: GpuReading }>();
   private gpuBuffer = '';
   private readonly kinds = new Set<string>();
+  /** Files read every tick stay open and are re-read from offset 0 (see readHot). */
+  private readonly hotFds = new Map<string, number>();
+  private hotBuffer = Buffer.allocUnsafe(16 * 1024);
 
   constructor(private readonly options: SamplerOptions) {
     this.proc = options.procRoot ?? '/proc';
@@ -99,7 +118,10 @@ export class HostSampler {
       this.discover();
     }
     const next: Counters = { t };
-    if (this.linux) this.sampleLinux(t, next, points);
+    // Half an interval of slack: drift-free ticks at 1 Hz land a millisecond early at times.
+    const slow = t - this.lastSlow >= SamplerDefaults.slowEveryMs - this.options.intervalMs / 2;
+    if (slow) this.lastSlow = t;
+    if (this.linux) this.sampleLinux(t, next, points, slow);
     else this.sampleOs(t, next, points);
     if (t - this.lastFilesystem >= SamplerDefaults.filesystemEveryMs) {
       this.lastFilesystem = t;
@@ -111,6 +133,8 @@ export class HostSampler {
   }
 
   stop(): void {
+    for (const fd of this.hotFds.values()) closeSync(fd);
+    this.hotFds.clear();
     if (this.gpuChild && this.gpuChild.exitCode === null) this.gpuChild.kill('SIGTERM');
     this.gpuChild = undefined;
   }
@@ -144,6 +168,47 @@ export class HostSampler {
     try {
       return readFileSync(file, 'utf8');
     } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Reads a file that is read every tick through a descriptor kept open: procfs regenerates
+   * a file's text on each read from offset 0, so a pread saves the open, fstat and close
+   * that readFileSync costs every time (a third of the per-tick syscalls at 10 Hz). procfs
+   * text is ASCII, so latin1 decoding is exact and cheaper than UTF-8.
+   */
+  private readHot(file: string): string | undefined {
+    let fd = this.hotFds.get(file);
+    try {
+      if (fd === undefined) {
+        fd = openSync(file, 'r');
+        this.hotFds.set(file, fd);
+      }
+      let n = 0;
+      for (;;) {
+        const want = this.hotBuffer.length - n;
+        const got = readSync(fd, this.hotBuffer, n, want, n);
+        n += got;
+        // A short read is the end: procfs hands a small file over in one read, so this is
+        // one syscall per file per tick rather than two.
+        if (got < want) break;
+        if (n === this.hotBuffer.length) {
+          const bigger = Buffer.allocUnsafe(this.hotBuffer.length * 2);
+          this.hotBuffer.copy(bigger, 0, 0, n);
+          this.hotBuffer = bigger;
+        }
+      }
+      return this.hotBuffer.toString('latin1', 0, n);
+    } catch {
+      if (fd !== undefined) {
+        try {
+          closeSync(fd);
+        } catch {
+          // Already gone.
+        }
+        this.hotFds.delete(file);
+      }
       return undefined;
     }
   }
@@ -184,11 +249,11 @@ export class HostSampler {
     return sensors;
   }
 
-  private sampleLinux(t: number, next: Counters, points: AgentPoint[]): void {
+  private sampleLinux(t: number, next: Counters, points: AgentPoint[], slow: boolean): void {
     const prev = this.prev;
     const dtS = prev ? (t - prev.t) / 1000 : 0;
 
-    const stat = this.read(path.join(this.proc, 'stat'));
+    const stat = this.readHot(path.join(this.proc, 'stat'));
     if (stat !== undefined) {
       const parsed = parseProcStat(stat);
       next.cpus = parsed.cpus;
@@ -206,10 +271,10 @@ export class HostSampler {
       }
     }
 
-    const load = this.read(path.join(this.proc, 'loadavg'));
+    const load = slow ? this.read(path.join(this.proc, 'loadavg')) : undefined;
     if (load !== undefined) this.pushLoad(points, t, parseLoadavg(load));
 
-    const meminfo = this.read(path.join(this.proc, 'meminfo'));
+    const meminfo = this.readHot(path.join(this.proc, 'meminfo'));
     if (meminfo !== undefined) {
       const m = parseMeminfo(meminfo);
       const total = m.get('MemTotal');
@@ -225,7 +290,7 @@ export class HostSampler {
       }
     }
 
-    const diskstats = this.read(path.join(this.proc, 'diskstats'));
+    const diskstats = this.readHot(path.join(this.proc, 'diskstats'));
     if (diskstats !== undefined) {
       next.disks = parseDiskstats(diskstats, (d) => this.disks.has(d));
       if (prev?.disks && dtS > 0) {
@@ -266,7 +331,7 @@ export class HostSampler {
       }
     }
 
-    const netdev = this.read(path.join(this.proc, 'net', 'dev'));
+    const netdev = this.readHot(path.join(this.proc, 'net', 'dev'));
     if (netdev !== undefined) {
       next.nets = parseNetDev(netdev, () => true);
       if (prev?.nets && dtS > 0) {
@@ -294,6 +359,7 @@ export class HostSampler {
       }
     }
 
+    if (!slow) return;
     let processes = 0;
     for (const name of safeReaddir(this.proc)) {
       const c = name.charCodeAt(0);

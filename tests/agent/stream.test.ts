@@ -52,12 +52,16 @@ describe('host sampling', () => {
   it('streams samples with the expected series and plausible values', async () => {
     const stream = await openStream({ port: agent.port, token: agent.token });
     try {
-      // The second sample onwards carries rates (CPU %, disk and network per second).
-      await stream.waitFor((_, all) =>
-        collectMessages(all).some(
-          (m) => m.kind === 'sample' && pointsOf(m).some((p) => p.name === 'cpu_usage_percent')
-        )
-      );
+      // The second sample onwards carries rates (CPU %, disk and network per second); load
+      // averages and the process count come at most once a second (SamplerDefaults.slowEveryMs).
+      await stream.waitFor((_, all) => {
+        const seen = new Set(
+          collectMessages(all)
+            .filter((m) => m.kind === 'sample')
+            .flatMap((m) => pointsOf(m).map((p) => p.name))
+        );
+        return ['cpu_usage_percent', 'load_average_1m', 'process_count'].every((n) => seen.has(n));
+      });
       const samples = collectMessages(stream.events).filter((m) => m.kind === 'sample') as Extract<
         AgentMessage,
         { kind: 'sample' }
