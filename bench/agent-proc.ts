@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -82,4 +83,43 @@ export function cpuTicks(pid: number): number {
 export function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/**
+ * Opens a server-sent event stream on loopback and calls `onEvent` with each event's block
+ * (its `event:` line included), its `data:` text and the time it arrived. Returns a closer.
+ */
+export function readSse(
+  options: { port: number; path: string; headers?: Record<string, string> },
+  onEvent: (block: string, data: string, receivedAt: number) => void
+): () => void {
+  const req = http.request({
+    host: '127.0.0.1',
+    port: options.port,
+    path: options.path,
+    headers: options.headers ?? {},
+    agent: false
+  });
+  req.on('response', (res) => {
+    let buf = '';
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => {
+      const now = Date.now();
+      buf += chunk;
+      let sep: number;
+      while ((sep = buf.indexOf('\n\n')) !== -1) {
+        const block = buf.slice(0, sep);
+        buf = buf.slice(sep + 2);
+        const data = block
+          .split('\n')
+          .find((l) => l.startsWith('data: '))
+          ?.slice(6);
+        if (data) onEvent(block, data, now);
+      }
+    });
+    res.on('error', () => {});
+  });
+  req.on('error', () => {});
+  req.end();
+  return () => req.destroy();
 }

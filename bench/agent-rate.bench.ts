@@ -10,11 +10,10 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { buildAgentBundle } from '../agent/build';
-import { cpuTicks, startAgent, startProcess } from './agent-proc';
+import { cpuTicks, readSse, startAgent, startProcess } from './agent-proc';
 import { emit, percentile } from './lib';
 
 const WindowS = Number(process.env.AGENT_RATE_WINDOW_S ?? 30);
@@ -32,41 +31,17 @@ interface Client {
 /** One page's stream: sample seqs received and receive time minus sample time. */
 function connect(port: number, token: string): Client {
   const client: Client = { latency: [], seqs: new Set(), close: () => {} };
-  const req = http.request({
-    host: '127.0.0.1',
-    port,
-    path: '/v1/stream',
-    headers: { Authorization: `Bearer ${token}` },
-    agent: false
-  });
-  req.on('response', (res) => {
-    let buf = '';
-    res.setEncoding('utf8');
-    res.on('data', (chunk: string) => {
-      const now = Date.now();
-      buf += chunk;
-      let sep: number;
-      while ((sep = buf.indexOf('\n\n')) !== -1) {
-        const block = buf.slice(0, sep);
-        buf = buf.slice(sep + 2);
-        if (!block.includes('event: batch')) continue;
-        const data = block
-          .split('\n')
-          .find((l) => l.startsWith('data: '))
-          ?.slice(6);
-        if (!data) continue;
-        for (const m of JSON.parse(data).messages as { kind: string; t: number; seq: number }[]) {
-          if (m.kind !== 'sample') continue;
-          client.latency.push(now - m.t);
-          client.seqs.add(m.seq);
-        }
+  client.close = readSse(
+    { port, path: '/v1/stream', headers: { Authorization: `Bearer ${token}` } },
+    (block, data, now) => {
+      if (!block.includes('event: batch')) return;
+      for (const m of JSON.parse(data).messages as { kind: string; t: number; seq: number }[]) {
+        if (m.kind !== 'sample') continue;
+        client.latency.push(now - m.t);
+        client.seqs.add(m.seq);
       }
-    });
-    res.on('error', () => {});
-  });
-  req.on('error', () => {});
-  req.end();
-  client.close = () => req.destroy();
+    }
+  );
   return client;
 }
 

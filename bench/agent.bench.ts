@@ -14,7 +14,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { buildAgentBundle } from '../agent/build';
-import { cpuTicks, rssMb, startAgent, startProcess } from './agent-proc';
+import { cpuTicks, readSse, rssMb, startAgent, startProcess } from './agent-proc';
 import { openBenchPage } from './browser';
 import { emit, percentile, skip } from './lib';
 
@@ -50,42 +50,22 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /** Connects an SSE client and records receive time minus sample time for each sample. */
 function measureLatency(port: number, token: string | undefined, out: number[]): () => void {
-  const req = http.request({
-    host: '127.0.0.1',
-    port,
-    path: token ? '/v1/stream' : '/sse',
-    headers: token ? { Authorization: `Bearer ${token}` } : {},
-    agent: false
-  });
-  req.on('response', (res) => {
-    let buf = '';
-    res.setEncoding('utf8');
-    res.on('data', (chunk: string) => {
-      const now = Date.now();
-      buf += chunk;
-      let sep: number;
-      while ((sep = buf.indexOf('\n\n')) !== -1) {
-        const block = buf.slice(0, sep);
-        buf = buf.slice(sep + 2);
-        const data = block
-          .split('\n')
-          .find((l) => l.startsWith('data: '))
-          ?.slice(6);
-        if (!data) continue;
-        if (!token) {
-          out.push(now - Number(data));
-        } else if (block.includes('event: batch')) {
-          for (const m of JSON.parse(data).messages as { kind: string; t: number }[]) {
-            if (m.kind === 'sample') out.push(now - m.t);
-          }
+  return readSse(
+    {
+      port,
+      path: token ? '/v1/stream' : '/sse',
+      headers: token ? { Authorization: `Bearer ${token}` } : {}
+    },
+    (block, data, now) => {
+      if (!token) {
+        out.push(now - Number(data));
+      } else if (block.includes('event: batch')) {
+        for (const m of JSON.parse(data).messages as { kind: string; t: number }[]) {
+          if (m.kind === 'sample') out.push(now - m.t);
         }
       }
-    });
-    res.on('error', () => {});
-  });
-  req.on('error', () => {});
-  req.end();
-  return () => req.destroy();
+    }
+  );
 }
 
 async function postBatches(port: number, token: string | undefined, body: string): Promise<number> {
