@@ -7,6 +7,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from '@playwright/test';
+import { percentile } from './lib';
 
 export const chromiumArgs = [
   '--no-sandbox',
@@ -125,4 +126,31 @@ export function diskBytes(dir: string, match = 'IndexedDB'): number {
   };
   walk(dir, false);
   return total;
+}
+
+/** rAF deltas (ms) over `ms` on the page's main thread. */
+export async function frameDeltas(page: Page, ms: number): Promise<number[]> {
+  // A string, not a function: tsx would wrap named inner functions in a helper the page lacks.
+  const deltas = (await page.evaluate(`new Promise((resolve) => {
+    const out = [];
+    let last = 0;
+    let start = 0;
+    function step(now) {
+      out.push(now - last);
+      last = now;
+      if (now - start < ${ms}) requestAnimationFrame(step);
+      else resolve(out);
+    }
+    requestAnimationFrame((now) => {
+      last = start = now;
+      requestAnimationFrame(step);
+    });
+  })`)) as number[];
+  return deltas;
+}
+
+/** Mean fps (frames / time) and p95 frame time of a set of rAF deltas. */
+export function summarizeFrames(deltas: number[]): { fps: number; p95: number } {
+  const total = deltas.reduce((s, d) => s + d, 0);
+  return { fps: (deltas.length / total) * 1000, p95: percentile(deltas, 95) };
 }

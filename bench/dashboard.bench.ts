@@ -13,40 +13,13 @@
  *   (build {x, y} objects, default parsing, no decimation), and Chart.js's own LTTB
  *   decimation with parsing off as a second reference.
  */
-import type { CDPSession, Page } from '@playwright/test';
-import { openBenchPage } from './browser';
-import { emit, percentile } from './lib';
+import type { CDPSession } from '@playwright/test';
+import { frameDeltas, openBenchPage, summarizeFrames as summarize } from './browser';
+import { emit } from './lib';
 
 const seconds = Number(process.env.BENCH_DASH_SECONDS ?? 30);
 const minutes = Number(process.env.BENCH_DASH_MINUTES ?? 10);
 const rate = 10_000;
-
-/** rAF deltas (ms) over `ms` on the page's main thread. */
-async function frameDeltas(page: Page, ms: number): Promise<number[]> {
-  // A string, not a function: tsx would wrap named inner functions in a helper the page lacks.
-  const deltas = (await page.evaluate(`new Promise((resolve) => {
-    const out = [];
-    let last = 0;
-    let start = 0;
-    function step(now) {
-      out.push(now - last);
-      last = now;
-      if (now - start < ${ms}) requestAnimationFrame(step);
-      else resolve(out);
-    }
-    requestAnimationFrame((now) => {
-      last = start = now;
-      requestAnimationFrame(step);
-    });
-  })`)) as number[];
-  return deltas;
-}
-
-/** Mean fps (frames / time) and p95 frame time of a set of rAF deltas. */
-function summarize(deltas: number[]): { fps: number; p95: number } {
-  const total = deltas.reduce((s, d) => s + d, 0);
-  return { fps: (deltas.length / total) * 1000, p95: percentile(deltas, 95) };
-}
 
 async function heapMb(cdp: CDPSession): Promise<number> {
   await cdp.send('HeapProfiler.collectGarbage');

@@ -7,6 +7,8 @@
  * same layout for hover. Works in CSS pixels; the caller scales for the device pixel ratio.
  */
 
+type Ctx2D = CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D;
+
 export interface RibbonModel {
   key: string;
   label: string;
@@ -166,10 +168,59 @@ export class EnergyScene {
     }
   }
 
-  draw(
-    ctx: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D,
-    theme: EnergyTheme
-  ): void {
+  /**
+   * Paints one frame. The still part (background, ribbons, labels) is painted once per
+   * change into a layer and copied in each frame; only the particles are drawn per frame,
+   * which keeps a frame cheap on a software-rendered canvas. `dpr` is the device pixel
+   * ratio the context's transform already applies.
+   */
+  draw(ctx: Ctx2D, theme: EnergyTheme, dpr = 1): void {
+    const layer = this.#stillLayer(theme, dpr);
+    if (layer) {
+      ctx.save();
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.drawImage(layer, 0, 0);
+      ctx.restore();
+    } else {
+      this.#drawStill(ctx, theme);
+    }
+    ctx.fillStyle = 'rgba(255,255,255,0.9)';
+    for (let i = 0; i < this.#layout.length; i++) {
+      const r = this.#layout[i];
+      const flow = this.#flows.get(r.key);
+      if (!flow || r.half <= 0) continue;
+      const length = r.x1 - r.x0;
+      for (let k = 0; k < flow.along.length; k++) {
+        const x = r.x0 + flow.along[k] * length;
+        const y = r.y + waveOffset(x, i) + flow.across[k] * r.half * 0.8;
+        ctx.fillRect(x - 1, y - 1, 2.5, 2.5);
+      }
+    }
+  }
+
+  #layer: OffscreenCanvas | null = null;
+  #layerKey = '';
+  #layerVersion = 0;
+
+  /** The still layer at device resolution, repainted when models, size or theme change. */
+  #stillLayer(theme: EnergyTheme, dpr: number): OffscreenCanvas | null {
+    if (typeof OffscreenCanvas === 'undefined') return null;
+    const w = Math.max(1, Math.round(this.#size.width * dpr));
+    const h = Math.max(1, Math.round(this.#size.height * dpr));
+    const key = `${this.#layerVersion}|${w}|${h}|${dpr}|${theme.text}|${theme.background}`;
+    if (this.#layer && key === this.#layerKey) return this.#layer;
+    if (!this.#layer || this.#layer.width !== w || this.#layer.height !== h) {
+      this.#layer = new OffscreenCanvas(w, h);
+    }
+    const ctx = this.#layer.getContext('2d');
+    if (!ctx) return null;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    this.#drawStill(ctx, theme);
+    this.#layerKey = key;
+    return this.#layer;
+  }
+
+  #drawStill(ctx: Ctx2D, theme: EnergyTheme): void {
     const { width, height } = this.#size;
     ctx.fillStyle = theme.background;
     ctx.fillRect(0, 0, width, height);
@@ -184,26 +235,11 @@ export class EnergyScene {
         r.x0,
         r.y - EnergySceneDefaults.waveAmplitudePx - Math.max(r.half, 2) - 2
       );
-      if (r.half <= 0) continue;
-      this.#drawRibbon(ctx, r, i, colourForEnergy(m.joulesPerToken));
-      const flow = this.#flows.get(r.key);
-      if (!flow) continue;
-      ctx.fillStyle = 'rgba(255,255,255,0.9)';
-      const length = r.x1 - r.x0;
-      for (let k = 0; k < flow.along.length; k++) {
-        const x = r.x0 + flow.along[k] * length;
-        const y = r.y + waveOffset(x, i) + flow.across[k] * r.half * 0.8;
-        ctx.fillRect(x - 1, y - 1, 2.5, 2.5);
-      }
+      if (r.half > 0) this.#drawRibbon(ctx, r, i, colourForEnergy(m.joulesPerToken));
     }
   }
 
-  #drawRibbon(
-    ctx: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D,
-    r: RibbonLayout,
-    index: number,
-    colour: string
-  ): void {
+  #drawRibbon(ctx: Ctx2D, r: RibbonLayout, index: number, colour: string): void {
     const stepPx = 12;
     ctx.beginPath();
     for (let x = r.x0; x <= r.x1; x += stepPx) ctx.lineTo(x, r.y + waveOffset(x, index) - r.half);
@@ -214,6 +250,7 @@ export class EnergyScene {
   }
 
   #relayout(): void {
+    this.#layerVersion++;
     this.#layout = layoutRibbons(this.#models, this.#size);
     const keep = new Set<string>();
     for (let i = 0; i < this.#layout.length; i++) {
@@ -276,7 +313,7 @@ export class EnergyLoop {
     private readonly options: {
       /** Where to draw now: the context, its device pixel ratio and colours (null: not yet). */
       target: () => {
-        ctx: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D;
+        ctx: Ctx2D;
         dpr: number;
         theme: EnergyTheme;
       } | null;
@@ -309,7 +346,7 @@ export class EnergyLoop {
     const target = this.options.target();
     if (!target) return;
     target.ctx.setTransform(target.dpr, 0, 0, target.dpr, 0, 0);
-    this.scene.draw(target.ctx, target.theme);
+    this.scene.draw(target.ctx, target.theme, target.dpr);
     this.frames++;
   }
 
