@@ -16,13 +16,21 @@ describe('generateDemoData', () => {
   it('covers one day at the default step for host, model and UX series, plus events', () => {
     const { batches, events } = generateDemoData({ end });
     const n = DemoDefaults.durationMs / DemoDefaults.stepMs;
-    expect(batches.every((b) => b.t.length === n)).toBe(true);
+    // Every series covers the day: at the default step, or (the extra demo models) every
+    // `otherModelsEvery` steps.
+    const coarse = Math.floor(n / DemoDefaults.otherModelsEvery);
+    expect(batches.every((b) => b.t.length === n || b.t.length === coarse)).toBe(true);
+    expect(batches.filter((b) => b.t.length === coarse).length).toBeLessThan(batches.length / 2);
     expect(new Set(batches.map((b) => b.series.category))).toEqual(
       new Set(['system', 'network', 'model', 'ux'])
     );
     for (const b of batches) {
       expect(b.t[b.t.length - 1]).toBe(end);
-      expect(b.t[0]).toBe(end - DemoDefaults.durationMs + DemoDefaults.stepMs);
+      const step =
+        b.t.length === n
+          ? DemoDefaults.stepMs
+          : DemoDefaults.stepMs * DemoDefaults.otherModelsEvery;
+      expect(b.t[0]).toBe(end - DemoDefaults.durationMs + step);
     }
     expect(events.length).toBeGreaterThan(10_000);
     expect(events.every((e, i) => i === 0 || e.t >= events[i - 1].t)).toBe(true);

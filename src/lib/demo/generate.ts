@@ -5,7 +5,9 @@ export const DemoDefaults = {
   durationMs: 86_400_000,
   stepMs: 10_000,
   seed: 20261123,
-  eventsPerHour: 650
+  eventsPerHour: 650,
+  /** The demo's second and third models keep every this-many-th step of the day. */
+  otherModelsEvery: 6
 };
 
 export interface DemoOptions {
@@ -152,7 +154,31 @@ export function generateDemoData(options: DemoOptions): DemoData {
   add(gauge('gpu_temperature_celsius', '°C', 'system', gpu), (_i, p) =>
     round(38 + 30 * daily(p) + rand.normal() * 0.6, 1)
   );
-  addDemoModels({ add, gauge, daily, ttft95, tps, seed: options.seed ?? DemoDefaults.seed });
+  // The other models report once a minute over the day (live continuation is per second),
+  // so they add a seventh of the points a 10-second series would to a demo that loads fast.
+  const addCoarse: AddSeries = (series, fn) => {
+    const v = new Float64Array(n);
+    for (let i = 0; i < n; i++) v[i] = fn(i, i / Math.max(1, n - 1));
+    const every = DemoDefaults.otherModelsEvery;
+    const keep = Array.from(
+      { length: Math.floor(n / every) },
+      (_, j) => n - 1 - j * every
+    ).reverse();
+    batches.push({
+      series,
+      t: Float64Array.from(keep, (i) => t[i]),
+      v: Float64Array.from(keep, (i) => v[i])
+    });
+    return v;
+  };
+  addDemoModels({
+    add: addCoarse,
+    gauge,
+    daily,
+    ttft95,
+    tps,
+    seed: options.seed ?? DemoDefaults.seed
+  });
 
   add(gauge('frame_time_ms', 'ms', 'ux'), () =>
     round(Math.max(6, 16.7 + (rand.next() < 0.03 ? 20 + rand.next() * 40 : rand.normal() * 1.2)), 2)
