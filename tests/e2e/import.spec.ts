@@ -302,6 +302,35 @@ test.describe('import', () => {
     await expect(job.getByTestId('summary-series')).not.toContainText('midterm');
   });
 
+  test('a JSON array past the streaming limit imports in the worker, element by element', async ({
+    page
+  }) => {
+    await page.goto('/import');
+    await waitForStore(page);
+    // ~10 MiB, past the 8 MiB after which a top-level array streams (@streamparser/json).
+    const n = 120_000;
+    await page.evaluate((n) => {
+      const parts: string[] = ['[\n'];
+      for (let i = 0; i < n; i++)
+        parts.push(
+          `${i ? ',\n' : ''}  {"name":"json_stream","labels":{"host":"h${i % 4}"},"t":${1_700_000_000_000 + i * 1000},"v":${i},"note":"${'x'.repeat(20)}"}`
+        );
+      parts.push('\n]\n');
+      const dt = new DataTransfer();
+      dt.items.add(new File(parts, 'big-array.json', { lastModified: 1_700_000_000_000 }));
+      for (const type of ['dragenter', 'dragover', 'drop'])
+        document.body.dispatchEvent(
+          new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true })
+        );
+    }, n);
+    const job = page.getByTestId('import-job').first();
+    await expect(job).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+    expect(
+      Number(await job.getByTestId('import-summary').getAttribute('data-bytes'))
+    ).toBeGreaterThan(8 * 1024 * 1024);
+    await expect(job.getByTestId('summary-points')).toHaveText(n.toLocaleString('en-US'));
+  });
+
   test('a large import shows progress, cancels with a consistent checkpoint, and resumes exactly', async ({
     page,
     context
