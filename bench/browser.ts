@@ -6,7 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from '@playwright/test';
+import { chromium, type BrowserContext, type CDPSession, type Page } from '@playwright/test';
 import { percentile } from './lib';
 
 export const chromiumArgs = [
@@ -153,4 +153,64 @@ export async function frameDeltas(page: Page, ms: number): Promise<number[]> {
 export function summarizeFrames(deltas: number[]): { fps: number; p95: number } {
   const total = deltas.reduce((s, d) => s + d, 0);
   return { fps: (deltas.length / total) * 1000, p95: percentile(deltas, 95) };
+}
+
+/**
+ * JS heap in use plus ArrayBuffer backing stores of the page and each dedicated worker,
+ * after a GC in each, in bytes. Workers are reached as non-flat child targets.
+ */
+export async function heapSampler(cdp: CDPSession): Promise<() => Promise<number>> {
+  const workers = new Set<string>();
+  const replies = new Map<number, (r: unknown) => void>();
+  let id = 1;
+  cdp.on('Target.attachedToTarget', (e: { sessionId: string; targetInfo: { type: string } }) => {
+    if (e.targetInfo.type === 'worker') workers.add(e.sessionId);
+  });
+  cdp.on('Target.detachedFromTarget', (e: { sessionId: string }) => workers.delete(e.sessionId));
+  cdp.on('Target.receivedMessageFromTarget', (e: { message: string }) => {
+    const m = JSON.parse(e.message) as { id?: number; result?: unknown };
+    if (m.id !== undefined) replies.get(m.id)?.(m.result);
+  });
+  const send = (sessionId: string, method: string): Promise<unknown> =>
+    new Promise((resolve) => {
+      const n = id++;
+      replies.set(n, resolve);
+      setTimeout(() => resolve(undefined), 5_000);
+      void cdp
+        .send('Target.sendMessageToTarget', {
+          sessionId,
+          message: JSON.stringify({ id: n, method })
+        })
+        .catch(() => resolve(undefined));
+    });
+  await cdp.send('Target.setAutoAttach', {
+    autoAttach: true,
+    waitForDebuggerOnStart: false,
+    flatten: false
+  });
+  type Usage = { usedSize: number; backingStorageSize?: number } | undefined;
+  const bytes = (u: Usage): number => (u ? u.usedSize + (u.backingStorageSize ?? 0) : 0);
+  return async () => {
+    await cdp.send('HeapProfiler.collectGarbage');
+    let total = bytes((await cdp.send('Runtime.getHeapUsage')) as Usage);
+    for (const sid of workers) {
+      await send(sid, 'HeapProfiler.collectGarbage');
+      total += bytes((await send(sid, 'Runtime.getHeapUsage')) as Usage);
+    }
+    return total;
+  };
+}
+
+/**
+ * Drops the page's `window.__benchFile` (a File the bench generated in the page) on the page
+ * the way a user's drag does, and lets go of the page's reference to it.
+ */
+export async function dropBenchFile(page: Page): Promise<void> {
+  await page.evaluate(`(() => {
+    const dt = new DataTransfer();
+    dt.items.add(window.__benchFile);
+    window.__benchFile = null;
+    for (const type of ['dragenter', 'dragover', 'drop'])
+      document.body.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
+  })()`);
 }

@@ -37,9 +37,9 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import type { CDPSession, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { rssMb, startAgent, type Proc } from './agent-proc';
-import { openBenchPage, type BenchBrowser } from './browser';
+import { heapSampler, openBenchPage, type BenchBrowser } from './browser';
 import { emit, percentile, skip } from './lib';
 
 const SeriesCounts = (process.env.BENCH_CARD_SERIES ?? '10,1000,10000')
@@ -288,52 +288,6 @@ async function frameDeltas(page: Page, ms: number): Promise<number[]> {
     };
     requestAnimationFrame((now) => { last = start = now; requestAnimationFrame(step); });
   })`)) as number[];
-}
-
-/**
- * JS heap in use plus ArrayBuffer backing stores of the page and each dedicated worker,
- * after a GC in each, in bytes. Workers are reached as non-flat child targets.
- */
-async function heapSampler(cdp: CDPSession): Promise<() => Promise<number>> {
-  const workers = new Set<string>();
-  const replies = new Map<number, (r: unknown) => void>();
-  let id = 1;
-  cdp.on('Target.attachedToTarget', (e: { sessionId: string; targetInfo: { type: string } }) => {
-    if (e.targetInfo.type === 'worker') workers.add(e.sessionId);
-  });
-  cdp.on('Target.detachedFromTarget', (e: { sessionId: string }) => workers.delete(e.sessionId));
-  cdp.on('Target.receivedMessageFromTarget', (e: { message: string }) => {
-    const m = JSON.parse(e.message) as { id?: number; result?: unknown };
-    if (m.id !== undefined) replies.get(m.id)?.(m.result);
-  });
-  const send = (sessionId: string, method: string): Promise<unknown> =>
-    new Promise((resolve) => {
-      const n = id++;
-      replies.set(n, resolve);
-      setTimeout(() => resolve(undefined), 5_000);
-      void cdp
-        .send('Target.sendMessageToTarget', {
-          sessionId,
-          message: JSON.stringify({ id: n, method })
-        })
-        .catch(() => resolve(undefined));
-    });
-  await cdp.send('Target.setAutoAttach', {
-    autoAttach: true,
-    waitForDebuggerOnStart: false,
-    flatten: false
-  });
-  type Usage = { usedSize: number; backingStorageSize?: number } | undefined;
-  const bytes = (u: Usage): number => (u ? u.usedSize + (u.backingStorageSize ?? 0) : 0);
-  return async () => {
-    await cdp.send('HeapProfiler.collectGarbage');
-    let total = bytes((await cdp.send('Runtime.getHeapUsage')) as Usage);
-    for (const sid of workers) {
-      await send(sid, 'HeapProfiler.collectGarbage');
-      total += bytes((await send(sid, 'Runtime.getHeapUsage')) as Usage);
-    }
-    return total;
-  };
 }
 
 /** User + system CPU seconds of every process of this Chromium profile. */

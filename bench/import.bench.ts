@@ -24,7 +24,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createStreamParser } from '../src/lib/ingest';
 import type { IngestFormat } from '../src/lib/ingest';
-import { openBenchPage } from './browser';
+import { dropBenchFile, openBenchPage } from './browser';
 import { GENERATOR, generateBenchChunks, ROW_BYTES } from './ingest-generator';
 import { emit } from './lib';
 
@@ -318,13 +318,7 @@ async function main(): Promise<void> {
       sampling = true;
       const cpuBefore = chromiumThreadCpu(bench.profileDir);
       const before = await page.getByTestId('import-job').count();
-      await page.evaluate(`(() => {
-        const dt = new DataTransfer();
-        dt.items.add(window.__benchFile);
-        window.__benchFile = null;
-        for (const type of ['dragenter', 'dragover', 'drop'])
-          document.body.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
-      })()`);
+      await dropBenchFile(page);
       const settled = () =>
         page.waitForFunction(
           (n) => {

@@ -127,8 +127,58 @@ test.describe('import', () => {
       `${points.toLocaleString('en-US')} points`
     );
     await expect(page.getByTestId('import-job').first().getByTestId('job-message')).toContainText(
-      'nothing was added'
+      `Nothing new (${points.toLocaleString('en-US')} points already stored)`
     );
+  });
+
+  test('a fixture chosen twice, then a copy with other bytes, says "nothing new" and adds nothing', async ({
+    page
+  }) => {
+    // Line protocol with timestamps: a copy's samples fall at the same times (a file without
+    // them would take its modification time).
+    const file = path.join(metrics, 'collectd-5.12-influx-line-protocol.lp');
+    const bytes = readFileSync(file);
+    await page.goto('/import');
+    await waitForStore(page);
+    const input = page.getByTestId('file-input');
+    const jobs = page.getByTestId('import-job');
+    await input.setInputFiles(file);
+    await expect(jobs.first()).toHaveAttribute('data-status', 'done', { timeout: 30_000 });
+    // Points at distinct times (a repeat within the file is stored once).
+    const added = Number(
+      await jobs.first().getByTestId('import-summary').getAttribute('data-added')
+    );
+    expect(added).toBeGreaterThan(100);
+    const stored = `${added.toLocaleString('en-US')} points`;
+    await expect(page.getByTestId('store-summary')).toContainText(stored);
+    // The same file again: recognised by its checkpoint (content hash).
+    await input.setInputFiles(file);
+    await expect(jobs).toHaveCount(2);
+    await expect(jobs.first()).toHaveAttribute('data-status', 'already-imported', {
+      timeout: 30_000
+    });
+    await expect(jobs.first().getByTestId('job-status')).toHaveText('Nothing new');
+    await expect(jobs.first().getByTestId('job-message')).toContainText(
+      `Nothing new (${stored} already stored)`
+    );
+    // Other bytes (a comment at the end), the same samples: parsed and stored again, and
+    // the store says every time was held already.
+    await input.setInputFiles({
+      name: 'collectd-copy.lp',
+      mimeType: 'text/plain',
+      buffer: Buffer.concat([bytes, Buffer.from('# copied\n')])
+    });
+    await expect(jobs).toHaveCount(3);
+    const copy = jobs.first();
+    await expect(copy).toHaveAttribute('data-status', 'already-imported', { timeout: 30_000 });
+    await expect(copy.getByTestId('job-message')).toHaveText(
+      `Nothing new (${stored} already stored).`
+    );
+    await expect(copy.getByTestId('summary-added')).toHaveText('0');
+    await expect(copy.getByTestId('summary-already-stored')).toHaveText(
+      added.toLocaleString('en-US')
+    );
+    await expect(page.getByTestId('store-summary')).toContainText(stored);
   });
 
   test('a bad file shows per-line errors and a CSV of them; an image is refused', async ({
@@ -250,6 +300,35 @@ test.describe('import', () => {
       String((csvLines.length - 1) * (valueColumns.length - 1))
     );
     await expect(job.getByTestId('summary-series')).not.toContainText('midterm');
+  });
+
+  test('a JSON array past the streaming limit imports in the worker, element by element', async ({
+    page
+  }) => {
+    await page.goto('/import');
+    await waitForStore(page);
+    // ~10 MiB, past the 8 MiB after which a top-level array streams (@streamparser/json).
+    const n = 120_000;
+    await page.evaluate((n) => {
+      const parts: string[] = ['[\n'];
+      for (let i = 0; i < n; i++)
+        parts.push(
+          `${i ? ',\n' : ''}  {"name":"json_stream","labels":{"host":"h${i % 4}"},"t":${1_700_000_000_000 + i * 1000},"v":${i},"note":"${'x'.repeat(20)}"}`
+        );
+      parts.push('\n]\n');
+      const dt = new DataTransfer();
+      dt.items.add(new File(parts, 'big-array.json', { lastModified: 1_700_000_000_000 }));
+      for (const type of ['dragenter', 'dragover', 'drop'])
+        document.body.dispatchEvent(
+          new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true })
+        );
+    }, n);
+    const job = page.getByTestId('import-job').first();
+    await expect(job).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+    expect(
+      Number(await job.getByTestId('import-summary').getAttribute('data-bytes'))
+    ).toBeGreaterThan(8 * 1024 * 1024);
+    await expect(job.getByTestId('summary-points')).toHaveText(n.toLocaleString('en-US'));
   });
 
   test('a large import shows progress, cancels with a consistent checkpoint, and resumes exactly', async ({

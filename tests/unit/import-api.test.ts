@@ -295,9 +295,38 @@ describe('import worker api', { timeout: 60_000 }, () => {
     const againEvents = await worker.importFile(fileOf('e.ndjson', events), { jobId: '4' });
     expect(again.status).toBe('already-imported');
     expect(again.points).toBe(200);
+    expect(again.alreadyStored).toBe(200);
+    expect(again.message).toMatch(/^Nothing new \(200 points already stored\)/);
     expect(againEvents.status).toBe('already-imported');
     expect(await api.counts()).toEqual(before);
     expect(before.events).toBe(30);
+  });
+
+  it('says "nothing new" when a different file holds only stored points, and counts the new ones', async () => {
+    const api = engine();
+    const worker = createImportWorkerApi({ store: api, defaults: small });
+    const first = await worker.importFile(fileOf('a.prom', promText(2, 100)), { jobId: '1' });
+    expect(first).toMatchObject({ status: 'done', points: 200, added: 200, alreadyStored: 0 });
+    expect(first.message).toBeUndefined();
+    // The same samples in another order of lines: another file (another hash), same data.
+    const shuffled = promText(2, 100).trim().split('\n');
+    const again = [shuffled[0], ...shuffled.slice(1).reverse()].join('\n') + '\n';
+    const before = await api.counts();
+    const second = await worker.importFile(fileOf('b.prom', again), { jobId: '2' });
+    expect(second).toMatchObject({ status: 'already-imported', points: 200, added: 0 });
+    expect(second.alreadyStored).toBe(200);
+    expect(second.message).toBe('Nothing new (200 points already stored).');
+    expect(await api.counts()).toEqual(before);
+    // Half old, half new, one old time with another value: stored, and said so.
+    const mixed =
+      promText(2, 200).replace(`load{host="h0"} 0 ${T0}`, `load{host="h0"} 7 ${T0}`).trim() + '\n';
+    const third = await worker.importFile(fileOf('c.prom', mixed), { jobId: '3' });
+    expect(third).toMatchObject({ status: 'done', points: 400, added: 200, alreadyStored: 200 });
+    expect(third.changedValues).toBe(1);
+    expect(third.message).toBe(
+      '200 new points stored; 200 were already stored. 1 of them had another value in this file, which replaced the stored one.'
+    );
+    expect((await api.counts()).points).toBe(400);
   });
 
   it('resumes an interrupted import at its checkpoint without duplicates', async () => {
@@ -326,6 +355,8 @@ describe('import worker api', { timeout: 60_000 }, () => {
     expect(r.status).toBe('done');
     expect(r.resumedFrom).toBe(cp!.offset);
     expect(r.points).toBe(S * N);
+    // The store's counts go on from the checkpoint: every point new, none counted twice.
+    expect(r).toMatchObject({ added: S * N, alreadyStored: 0 });
     expect((await api.counts()).points).toBe(S * N);
     const series = await api.listSeries();
     expect(series.map((s) => s.points)).toEqual(Array(S).fill(N));

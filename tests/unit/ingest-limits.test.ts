@@ -2,6 +2,7 @@ import { Zip, ZipDeflate, strToU8, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { createStreamParser, IngestError, parseMetricFile } from '../../src/lib/ingest';
 import { writeBundleZip } from '../../src/lib/export';
+import { ZipReaderDefaults } from '../../src/lib/ingest/bundle';
 import { collect, enc } from './ingest-helpers';
 
 const MiB = 1024 * 1024;
@@ -90,9 +91,50 @@ describe('limits', () => {
     );
     expect(zip.length).toBeLessThan(MiB);
     const e = fatal(() =>
-      collect(zip, { fileName: 'bomb.zip', chunk: 65_536, limits: { maxInflatedBytes: 8 * MiB } })
+      collect(zip, {
+        fileName: 'bomb.zip',
+        chunk: 65_536,
+        // The ratio check off: this is the total cap's test.
+        limits: { maxInflatedBytes: 8 * MiB, maxInflateRatio: Infinity }
+      })
     );
     expect(e.code).toBe('zip_limit');
+    expect(e.message).toMatch(/inflates the zip beyond 8388608 bytes/);
+  });
+
+  it('a zip bomb is stopped by its ratio after about a MiB, naming the entry', () => {
+    // 32 MiB of zeros deflate to ~128 KiB; the total cap stays at its default (2 GiB).
+    const zip = zipSync(
+      { 'manifest.json': manifest, 'payload/zeros.ndjson': new Uint8Array(32 * MiB) },
+      { level: 1 }
+    );
+    const e = fatal(() => collect(zip, { fileName: 'bomb.zip', chunk: 65_536 }));
+    expect(e.code).toBe('zip_limit');
+    expect(e.message).toMatch(/^zip entry "payload\/zeros.ndjson" inflates \d+:1 .* a zip bomb\?/);
+    // Stopped after the first slice of compressed input inflated (at most 16 KiB × 1032,
+    // deflate's maximum ratio), whatever the bomb's size; not at the end of its 32 MiB.
+    const inflated = Number(/\((\d+) bytes from/.exec(e.message)?.[1]);
+    expect(inflated).toBeGreaterThan(MiB);
+    expect(inflated).toBeLessThanOrEqual(ZipReaderDefaults.sliceBytes * 1032 + MiB);
+  });
+
+  it('a real bundle is far below the ratio limit', () => {
+    // One series line stays under the 1 MiB line limit (an export slices longer series).
+    const n = 50_000;
+    const t = new Float64Array(n);
+    const v = new Float64Array(n); // a constant series: the most compressible values
+    for (let i = 0; i < n; i++) t[i] = 1_700_000_000_000 + i * 1000;
+    const series = {
+      name: 'up',
+      labels: {},
+      unit: '',
+      kind: 'gauge',
+      source: 'import',
+      category: 'app'
+    } as const;
+    const zip = writeBundleZip({ series: [{ series, t, v }], events: [], createdAt: 0 });
+    const c = collect(zip, { fileName: 'b.zip', chunk: 65_536 });
+    expect(c.series.get('up')?.t.length).toBe(n);
   });
 
   it('counts real inflated bytes, not the size the header claims', () => {
@@ -117,9 +159,13 @@ describe('limits', () => {
       o += c.length;
     }
     const e = fatal(() =>
-      collect(zip, { fileName: 'streamed.zip', limits: { maxInflatedBytes: 4 * MiB } })
+      collect(zip, {
+        fileName: 'streamed.zip',
+        limits: { maxInflatedBytes: 4 * MiB, maxInflateRatio: Infinity }
+      })
     );
     expect(e.code).toBe('zip_limit');
+    expect(e.message).toMatch(/beyond 4194304 bytes/);
   });
 
   it('too many entries is a zip limit', () => {
@@ -182,12 +228,59 @@ describe('limits', () => {
     );
   });
 
-  it('a JSON document over its cap is too_large', () => {
-    const doc = '[' + '{"name":"a","t":1,"v":1},'.repeat(1000) + '{"name":"a","t":1,"v":1}]';
+  it('a JSON object over its cap is too_large, with a pointer to NDJSON', () => {
+    const doc = `{\n  "points": [\n${'    {"name":"a","t":1,"v":1},\n'.repeat(1000)}    {"name":"a","t":1,"v":1}\n  ]\n}\n`;
     const e = fatal(() =>
       collect(enc(doc), { fileName: 'a.json', limits: { maxJsonDocumentBytes: 4096 } })
     );
     expect(e.code).toBe('too_large');
+    expect(e.message).toMatch(/top level is an object.*NDJSON.*top-level array, which stream/);
+  });
+
+  it('a JSON array over its cap streams element by element: the same points as read whole', () => {
+    // Multi-byte labels, so some chunk edges fall inside a character.
+    const items = Array.from({ length: 3000 }, (_, i) =>
+      JSON.stringify({
+        name: 'temp',
+        labels: { city: i % 3 ? 'Zürich' : '東京' },
+        t: 1_700_000_000_000 + i,
+        v: i / 4
+      })
+    );
+    const doc = enc(`[\n  ${items.join(',\n  ')}\n]\n`);
+    const whole = collect(doc, { fileName: 'a.json' });
+    expect(whole.errors).toEqual([]);
+    for (const chunk of [doc.length, 4099, 65_536]) {
+      const streamed = collect(doc, {
+        fileName: 'a.json',
+        chunk,
+        limits: { maxJsonDocumentBytes: 8192 }
+      });
+      expect(streamed.errors).toEqual([]);
+      expect(streamed.series).toEqual(whole.series);
+    }
+    expect([...whole.series.values()].reduce((n, s) => n + s.t.length, 0)).toBe(3000);
+  });
+
+  it('a streamed JSON array cut short keeps the elements before the cut and says where', () => {
+    const items = Array.from({ length: 500 }, (_, i) => `{"name":"a","t":${i + 1},"v":${i}}`);
+    const doc = `[${items.join(',')}`;
+    const cut = collect(enc(doc.slice(0, doc.length - 5)), {
+      fileName: 'a.json',
+      chunk: 1000,
+      limits: { maxJsonDocumentBytes: 2048 }
+    });
+    expect(cut.series.get('a')?.t.length).toBe(499);
+    expect(cut.errors).toHaveLength(1);
+    expect(cut.errors[0].message).toMatch(/after element 499: the document ends inside its array/);
+    const bad = collect(enc(`[${items.slice(0, 300).join(',')},{"name":"a","t":x}]`), {
+      fileName: 'a.json',
+      limits: { maxJsonDocumentBytes: 2048 }
+    });
+    expect(bad.series.get('a')?.t.length).toBe(300);
+    expect(bad.errors.map((e) => e.message)).toEqual([
+      expect.stringMatching(/^invalid JSON after element 300: /)
+    ]);
   });
 
   it('per-line errors are capped by maxErrors and the rest counted', async () => {

@@ -7,6 +7,7 @@ import {
   ChunkLimits,
   MetricStore,
   concatColumnar,
+  countRepeats,
   encodeAfterHead,
   mergeLastWins,
   normalisePoints,
@@ -84,6 +85,34 @@ describe('MetricStore', () => {
     expect(series?.firstT).toBe(10);
   });
 
+  it('says how many appended times it held already, and keeps the series count honest', async () => {
+    const [id] = await store.registerSeries([cpu]);
+    expect(
+      await store.append([{ seriesId: id, t: f([10, 20, 30, 40]), v: f([1, 2, 3, 4]) }])
+    ).toEqual({ added: 4, present: 0, changed: 0 });
+    // All four again (one with another value, one NaN over a number), and two new times.
+    expect(
+      await store.append([
+        { seriesId: id, t: f([5, 10, 20, 30, 40, 45]), v: f([0, 1, 9, 3, NaN, 5]) }
+      ])
+    ).toEqual({ added: 2, present: 4, changed: 2 });
+    // The same batch once more: nothing new, nothing changed (a gap re-imported is no change).
+    expect(
+      await store.append([
+        { seriesId: id, t: f([5, 10, 20, 30, 40, 45]), v: f([0, 1, 9, 3, NaN, 5]) }
+      ])
+    ).toEqual({ added: 0, present: 6, changed: 0 });
+    // After the stored tail: the fast path, all new.
+    expect(await store.append([{ seriesId: id, t: f([50, 60]), v: f([1, 1]) }])).toEqual({
+      added: 2,
+      present: 0,
+      changed: 0
+    });
+    const series = await db.series.get(id);
+    expect(series?.points).toBe(8);
+    expect((await store.readRaw(id, 0, 100)).t.length).toBe(8);
+  });
+
   it('reads only the asked range', async () => {
     const [id] = await store.registerSeries([cpu]);
     await store.append([{ seriesId: id, t: f([1, 2, 3, 4, 5]), v: f([1, 2, 3, 4, 5]) }]);
@@ -141,6 +170,24 @@ describe('normalisePoints', () => {
     const out = normalisePoints({ t: f(t), v: f(v) });
     expect(Array.from(out.t)).toEqual(et);
     expect(Array.from(out.v)).toEqual(ev);
+  });
+});
+
+describe('countRepeats', () => {
+  it.each([
+    { older: [], newer: [1, 2], present: 0, changed: 0 },
+    { older: [1, 2], newer: [], present: 0, changed: 0 },
+    { older: [1, 3, 5], newer: [2, 3, 4, 5, 6], present: 2, changed: 0 },
+    { older: [1, 2, 3], newer: [1, 2, 3], present: 3, changed: 0 }
+  ])('counts shared times of $older and $newer', ({ older, newer, present, changed }) => {
+    const run = (t: number[]) => ({ t: f(t), v: f(t.map((x) => x * 10)) });
+    expect(countRepeats(run(older), run(newer))).toEqual({ present, changed });
+  });
+
+  it('counts a changed value, but not NaN over NaN nor -0 over 0', () => {
+    const older = { t: f([1, 2, 3, 4]), v: f([NaN, 0, 5, 6]) };
+    const newer = { t: f([1, 2, 3, 4]), v: f([NaN, -0, 7, NaN]) };
+    expect(countRepeats(older, newer)).toEqual({ present: 4, changed: 2 });
   });
 });
 

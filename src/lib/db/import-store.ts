@@ -3,6 +3,7 @@ import type { ImportRecord, TidemarkDb } from './database';
 import {
   asStorageFull,
   planAppend,
+  type AppendOutcome,
   type AppendPlan,
   type MetricStore,
   type SeriesPoints
@@ -28,6 +29,14 @@ export interface ImportCheckpoint extends ImportRecord {
   series?: ImportSeriesCount[];
   /** Why an unfinished import stopped ('cancelled', or the fatal error's message). */
   stopReason?: string;
+  /**
+   * Points stored at times their series did not hold, points at times it held already
+   * (re-imported data), and of those how many with another value — what the store found,
+   * summed over the file's commits by `commitImportBatch` (the importer cannot know it).
+   */
+  added?: number;
+  alreadyStored?: number;
+  changedValues?: number;
 }
 
 /**
@@ -37,7 +46,8 @@ export interface ImportCheckpoint extends ImportRecord {
  * twice (RELIABILITY.md #2). `MetricStore.append` opens a transaction over a subset of these
  * tables, which Dexie runs inside this one.
  *
- * Empty batches and events: only the checkpoint is written. Resolves after `complete`.
+ * Empty batches and events: only the checkpoint is written. Resolves after `complete`, with
+ * how many points were new and how many times the store held already (`MetricStore.append`).
  */
 export async function commitImportBatch(options: {
   db: TidemarkDb;
@@ -46,17 +56,28 @@ export async function commitImportBatch(options: {
   points: SeriesPoints[] | AppendPlan;
   events: ResultEvent[];
   checkpoint: ImportCheckpoint;
-}): Promise<void> {
+}): Promise<AppendOutcome> {
   const { db, metrics, events, checkpoint } = options;
   const plan = Array.isArray(options.points) ? planAppend(options.points, false) : options.points;
+  let outcome: AppendOutcome = { added: 0, present: 0, changed: 0 };
   try {
     await db.transaction('rw', [db.chunks, db.series, db.late, db.events, db.imports], async () => {
       // Queued together (a transaction runs its requests in order): one wait, not three.
-      await Promise.all([
-        plan.ids.length > 0 ? metrics.appendPlanned(plan) : undefined,
+      let prior: ImportCheckpoint | undefined;
+      [outcome, , prior] = await Promise.all([
+        plan.ids.length > 0 ? metrics.appendPlanned(plan) : outcome,
         events.length > 0 ? db.events.bulkAdd(events.map((e) => ({ ...e }))) : undefined,
-        db.imports.put(checkpoint)
+        db.imports.get(checkpoint.id) as Promise<ImportCheckpoint | undefined>
       ]);
+      // The store's counts add up over the file's commits, from its previous checkpoint
+      // (a new import's first record starts them at zero, a resume keeps them).
+      const counted: ImportCheckpoint = {
+        ...checkpoint,
+        added: (prior?.added ?? 0) + outcome.added,
+        alreadyStored: (prior?.alreadyStored ?? 0) + outcome.present,
+        changedValues: (prior?.changedValues ?? 0) + outcome.changed
+      };
+      await db.imports.put(counted);
     });
   } catch (error) {
     throw asStorageFull(
@@ -64,6 +85,7 @@ export async function commitImportBatch(options: {
       `The import stopped at byte ${checkpoint.offset}; everything before it is stored and it can be resumed.`
     );
   }
+  return outcome;
 }
 
 /** The checkpoint of a file by content hash, or undefined when it was never imported. */

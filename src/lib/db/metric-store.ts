@@ -145,8 +145,8 @@ export class MetricStore {
    * records). Each series record remembers its head chunk (`headT0`, `headN`) for that.
    * Overlapping or late batches take the general path, a series at a time.
    */
-  async append(batches: SeriesPoints[]): Promise<void> {
-    await this.appendPlanned(planAppend(batches, false));
+  async append(batches: SeriesPoints[]): Promise<AppendOutcome> {
+    return this.appendPlanned(planAppend(batches, false));
   }
 
   /** The ids of series registered through this store, or undefined if any is not. */
@@ -163,11 +163,13 @@ export class MetricStore {
   /**
    * `append` of a plan from `planAppend`: its pre-encoded chunks are written when the stored
    * records confirm what they assumed (the points start new chunks after the stored ones);
-   * otherwise the series is encoded here as `append` does. Resolves after it completes.
+   * otherwise the series is encoded here as `append` does. Resolves after it completes, with
+   * how many of the points were new and how many times were stored already.
    */
-  async appendPlanned(plan: AppendPlan): Promise<void> {
+  async appendPlanned(plan: AppendPlan): Promise<AppendOutcome> {
     const { ids, incoming, chunks: planned } = plan;
-    if (ids.length === 0) return;
+    const outcome: AppendOutcome = { added: 0, present: 0, changed: 0 };
+    if (ids.length === 0) return outcome;
     try {
       await this.db.transaction('rw', [this.db.chunks, this.db.series, this.db.late], async () => {
         const records = (await this.db.series.bulkGet(ids)) as (HeadedSeries | undefined)[];
@@ -202,7 +204,9 @@ export class MetricStore {
             : (planned?.[k] ?? splitIntoChunks(id, incoming[k]));
           // The head's key is its t0, which the merge keeps: the put replaces it in place.
           puts.push(...chunks);
-          updateRecord(records[k]!, incoming[k], chunks[chunks.length - 1]);
+          updateRecord(records[k]!, incoming[k], chunks[chunks.length - 1], 0);
+          // Every point lies after the stored ones: all of them are new.
+          outcome.added += incoming[k].t.length;
         }
         // The writes are queued without waiting on each (a transaction runs its requests in
         // order): one round trip to the browser's IndexedDB for all of them, not one each.
@@ -211,7 +215,10 @@ export class MetricStore {
         const fastSet = new Set(fast);
         for (let k = 0; k < ids.length; k++) {
           if (fastSet.has(k) || !records[k]) continue;
-          await this.appendGeneral(records[k]!, incoming[k]);
+          const merged = await this.appendGeneral(records[k]!, incoming[k]);
+          outcome.added += incoming[k].t.length - merged.present;
+          outcome.present += merged.present;
+          outcome.changed += merged.changed;
         }
         const changed = records.filter((r): r is HeadedSeries => r !== undefined);
         if (changed.length) writes.push(this.db.series.bulkPut(changed));
@@ -223,10 +230,18 @@ export class MetricStore {
         'The batch was not stored; everything stored before it is intact.'
       );
     }
+    return outcome;
   }
 
-  /** Any batch: merges with every stored chunk it may overlap, records late points. */
-  private async appendGeneral(series: HeadedSeries, incoming: Columnar): Promise<void> {
+  /**
+   * Any batch: merges with every stored chunk it may overlap, records late points. Returns
+   * how many of the batch's times were stored already, and how many of those with another
+   * value (the batch's value replaces it).
+   */
+  private async appendGeneral(
+    series: HeadedSeries,
+    incoming: Columnar
+  ): Promise<{ present: number; changed: number }> {
     const seriesId = series.id;
     const n = incoming.t.length;
     const minT = incoming.t[0];
@@ -237,6 +252,7 @@ export class MetricStore {
       .toArray();
     let chunks: ChunkRecord[];
     let keepKey: number | null = null;
+    let repeats = { present: 0, changed: 0 };
     if (overlapping.length === 0) {
       // The batch lies after everything stored. Extend the head chunk if it has room.
       const head = await this.db.chunks
@@ -252,7 +268,9 @@ export class MetricStore {
     } else {
       overlapping.sort((a, b) => a.t0 - b.t0);
       const olds = overlapping.map((c) => decodeChunk(c.data));
-      const merged = mergeLastWins(normalisePoints(concatColumnar(olds)), incoming);
+      const older = normalisePoints(concatColumnar(olds));
+      repeats = countRepeats(older, incoming);
+      const merged = mergeLastWins(older, incoming);
       await this.db.chunks.bulkDelete(
         overlapping.map((c) => [c.seriesId, c.t0] as [number, number])
       );
@@ -273,7 +291,8 @@ export class MetricStore {
       });
     }
     // Every chunk from minT on was rewritten, so the last one written is the series' head.
-    updateRecord(series, incoming, chunks[chunks.length - 1]);
+    updateRecord(series, incoming, chunks[chunks.length - 1], repeats.present);
+    return repeats;
   }
 
   /** Raw points of one series in [from, to], sorted by time. */
@@ -330,6 +349,16 @@ export class MetricStore {
   }
 }
 
+/**
+ * What an append did: `added` points at times the series did not hold, `present` at times it
+ * held already (their stored values replaced), `changed` of those with a different value.
+ */
+export interface AppendOutcome {
+  added: number;
+  present: number;
+  changed: number;
+}
+
 /** What `MetricStore.setOverlay` takes: points of series held outside chunk records. */
 export interface MetricOverlay {
   range(seriesId: number, from: number, to: number): Columnar | null;
@@ -341,12 +370,20 @@ export interface MetricOverlay {
 /** A series record with its head chunk (the newest), kept up to date by every append. */
 type HeadedSeries = SeriesRecord & { headT0?: number; headN?: number };
 
-/** Folds an appended, sorted batch into the series record (counts, range, last value, head). */
-function updateRecord(series: HeadedSeries, incoming: Columnar, head: ChunkRecord): void {
+/**
+ * Folds an appended, sorted batch into the series record (counts, range, last value, head);
+ * `present` of its points replaced stored ones and add nothing to the count.
+ */
+function updateRecord(
+  series: HeadedSeries,
+  incoming: Columnar,
+  head: ChunkRecord,
+  present: number
+): void {
   const n = incoming.t.length;
   const minT = incoming.t[0];
   const maxT = incoming.t[n - 1];
-  series.points = (series.points ?? 0) + n;
+  series.points = (series.points ?? 0) + n - present;
   if (series.firstT === undefined || minT < series.firstT) series.firstT = minT;
   if (series.lastT === undefined || maxT >= series.lastT) {
     series.lastT = maxT;
@@ -542,6 +579,36 @@ function dropRepeatedTimes(points: Columnar): Columnar {
     }
   }
   return { t: ot.subarray(0, m), v: ov.subarray(0, m) };
+}
+
+/**
+ * Times of `newer` that `older` holds already (both sorted and duplicate-free), and how many
+ * of them with a different value (NaN equals NaN: a gap re-imported is no change). O(a + b).
+ *
+ * @example
+ * countRepeats({ t: [1, 2], v: [5, 6] }, { t: [2, 3], v: [7, 8] }); // { present: 1, changed: 1 }
+ */
+export function countRepeats(
+  older: Columnar,
+  newer: Columnar
+): { present: number; changed: number } {
+  let i = 0;
+  let j = 0;
+  let present = 0;
+  let changed = 0;
+  while (i < older.t.length && j < newer.t.length) {
+    const a = older.t[i];
+    const b = newer.t[j];
+    if (a < b) i++;
+    else if (b < a) j++;
+    else {
+      present++;
+      if (!Object.is(older.v[i], newer.v[j]) && !(older.v[i] === newer.v[j])) changed++;
+      i++;
+      j++;
+    }
+  }
+  return { present, changed };
 }
 
 /** Merges two sorted, duplicate-free runs; on equal timestamps `newer` wins. */

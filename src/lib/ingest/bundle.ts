@@ -99,7 +99,24 @@ export class ZipBundleReader {
       }
       this.inflated += data.length;
       if (this.inflated > limits.maxInflatedBytes) {
-        this.fail('zip_limit', `zip inflates beyond ${limits.maxInflatedBytes} bytes`);
+        this.fail(
+          'zip_limit',
+          `zip entry ${JSON.stringify(name.slice(0, 100))} inflates the zip beyond ${limits.maxInflatedBytes} bytes; nothing more is read`
+        );
+        f.terminate();
+        return;
+      }
+      // Compressed bytes read so far include what fflate has not inflated yet, so this
+      // ratio is never above the true one.
+      if (
+        this.inflated > limits.inflateRatioAfterBytes &&
+        this.inflated > limits.maxInflateRatio * this.inputBytes
+      ) {
+        const ratio = Math.round(this.inflated / Math.max(1, this.inputBytes));
+        this.fail(
+          'zip_limit',
+          `zip entry ${JSON.stringify(name.slice(0, 100))} inflates ${ratio}:1 (${this.inflated} bytes from ${this.inputBytes} compressed), more than the ${limits.maxInflateRatio}:1 real data reaches: a zip bomb? Nothing more is read`
+        );
         f.terminate();
         return;
       }

@@ -1,3 +1,4 @@
+import { JSONParser } from '@streamparser/json';
 import type { ResultEvent, SeriesKind } from '../types';
 import { IngestError } from './errors';
 import { formatSeriesKey, guessCategory, guessUnit } from './naming';
@@ -566,15 +567,23 @@ export function createNdjsonHandler(options: {
 }
 
 /**
- * A whole JSON document (array or pretty-printed object). It must be held whole to parse;
- * its depth is checked as bytes arrive and its size is capped by `maxJsonDocumentBytes`
- * (NDJSON is the streaming alternative for large data).
+ * A whole JSON document (array or pretty-printed object). Up to `maxJsonDocumentBytes` it is
+ * held whole and parsed at its end (`JSON.parse`, the fastest way). Past that (past
+ * `streamJsonArraysAfterBytes` for an array), a document whose top level is an array — what `jq -s`, pandas `to_json(orient='records')` and DuckDB's
+ * `ARRAY true` write — is streamed: each element is parsed and dispatched as it completes
+ * (`@streamparser/json`), so memory holds one element, not the document (a parsed document
+ * takes about 4× its text). A larger object is refused with a pointer to NDJSON. Depth is
+ * checked as bytes arrive either way.
  */
 export class JsonDocumentReader {
   private text = '';
   private readonly decoder = new TextDecoder('utf-8');
   private length = 0;
   private readonly scanner: JsonDepthScanner;
+  /** Set once the document outgrew its limit as a top-level array. */
+  private stream: JsonArrayStream | undefined;
+  /** The document's first character after white space ('' before there is one). */
+  private first = '';
 
   constructor(
     private readonly options: {
@@ -582,6 +591,8 @@ export class JsonDocumentReader {
       file: string;
       maxDepth: number;
       maxBytes: number;
+      /** A top-level array longer than this streams (see `IngestLimits`). */
+      streamArraysAfter: number;
       precision?: TimePrecision;
       timeZone?: string;
     }
@@ -593,23 +604,44 @@ export class JsonDocumentReader {
     const { file, maxDepth, maxBytes } = this.options;
     const at = this.scanner.scanBytes(chunk);
     if (at >= 0) throw tooDeep(file, maxDepth, { line: 0, byte: this.length }, at);
-    if (this.length + chunk.length > maxBytes)
-      throw new IngestError({
-        code: 'too_large',
-        message: `JSON document over ${Math.round(maxBytes / 1048576)} MiB: a document is read whole, which takes several times its size in memory; write one JSON value per line (NDJSON, e.g. jq -c '.[]' or DuckDB COPY … (FORMAT json)), which streams`,
-        file,
-        byte: this.length
-      });
     // Decoded as it arrives: the bytes are not kept next to the text (one copy, not three).
-    this.text += this.decoder.decode(chunk, { stream: true });
+    const text = this.decoder.decode(chunk, { stream: true });
+    this.first ||= text.trimStart()[0] ?? '';
+    const over = this.length + chunk.length;
+    if (this.stream === undefined && over > Math.min(maxBytes, this.options.streamArraysAfter)) {
+      const array = this.first === '[';
+      if (!array && over <= maxBytes) {
+        this.text += text;
+        this.length = over;
+        return;
+      }
+      if (!array)
+        throw new IngestError({
+          code: 'too_large',
+          message: `JSON document over ${Math.round(maxBytes / 1048576)} MiB whose top level is an object: it would be read whole, which takes several times its size in memory. Write one JSON value per line (NDJSON, e.g. jq -c '.[]' or DuckDB COPY … (FORMAT json)) or a top-level array, which stream`,
+          file,
+          byte: this.length
+        });
+      this.stream = new JsonArrayStream(this.dispatcher());
+      this.stream.write(this.text);
+      this.text = '';
+    }
     this.length += chunk.length;
+    if (this.stream) this.stream.write(text);
+    else this.text += text;
+  }
+
+  private dispatcher(): JsonDispatcher {
+    const { sink, file, precision, timeZone } = this.options;
+    return new JsonDispatcher({ sink, file, precision, timeZone });
   }
 
   finish(): void {
-    const { sink, file } = this.options;
+    const { sink } = this.options;
+    const ctx = { line: 1, byte: 0 };
+    if (this.stream) return this.stream.end(this.decoder.decode(), sink, ctx);
     const text = this.text + this.decoder.decode();
     this.text = '';
-    const ctx = { line: 1, byte: 0 };
     if (text.trim() === '') return;
     let value: unknown;
     try {
@@ -618,7 +650,52 @@ export class JsonDocumentReader {
       sink.row();
       return sink.error(ctx, `invalid JSON: ${e instanceof Error ? e.message : String(e)}`);
     }
-    const { precision, timeZone } = this.options;
-    new JsonDispatcher({ sink, file, precision, timeZone }).dispatch(value, ctx);
+    this.dispatcher().dispatch(value, ctx);
+  }
+}
+
+/**
+ * The elements of a top-level JSON array, dispatched one by one as the text arrives.
+ * Malformed JSON stops the stream: the elements before it are kept and one error says where.
+ */
+class JsonArrayStream {
+  private readonly parser = new JSONParser({ paths: ['$.*'], keepStack: false });
+  private index = 0;
+  private failure: string | undefined;
+  private fatal: unknown;
+  private readonly ctx = { line: 1, byte: 0 };
+
+  constructor(private readonly dispatcher: JsonDispatcher) {
+    this.parser.onValue = ({ value }) => {
+      if (this.fatal !== undefined) return;
+      try {
+        this.dispatcher.dispatch(value, this.ctx, `[${this.index++}]`);
+      } catch (e) {
+        this.fatal = e;
+      }
+    };
+    this.parser.onError = (e) => {
+      this.failure ??= e.message;
+    };
+  }
+
+  write(text: string): void {
+    if (text === '' || this.failure !== undefined) return;
+    if (this.parser.isEnded) {
+      if (text.trim() !== '') this.failure = 'unexpected text after the end of the array';
+      return;
+    }
+    this.parser.write(text);
+    if (this.fatal !== undefined) throw this.fatal;
+  }
+
+  end(rest: string, sink: BatchSink, ctx: LineContext): void {
+    this.write(rest);
+    if (this.failure === undefined && !this.parser.isEnded)
+      this.failure = `the document ends inside its array, after ${this.index} elements`;
+    if (this.failure !== undefined) {
+      sink.row();
+      sink.error(ctx, `invalid JSON after element ${this.index}: ${this.failure}`);
+    }
   }
 }

@@ -172,6 +172,7 @@ function createEngine(
           file,
           maxDepth: limits.maxJsonDepth,
           maxBytes: limits.maxJsonDocumentBytes,
+          streamArraysAfter: limits.streamJsonArraysAfterBytes,
           precision: options.precision,
           timeZone: options.timeZone
         })
@@ -219,7 +220,8 @@ function createDocumentEngine(reader: { push(c: Uint8Array): void; finish(): voi
  *
  * The format is sniffed from the first `SniffDefaults.headBytes` (or forced by `format`).
  * Memory stays bounded by the current partial line (≤ `maxLineBytes`) and one step's output,
- * except for whole JSON documents (capped by `maxJsonDocumentBytes`; use NDJSON for big data).
+ * except for whole JSON objects (capped by `maxJsonDocumentBytes`; NDJSON and top-level
+ * arrays stream).
  * Every failure is an `IngestError`; malformed rows are reported in `ParseStep.errors`.
  *
  * Empty input: `finish()` returns an empty step. Complexity O(input bytes).

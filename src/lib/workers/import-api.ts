@@ -120,6 +120,14 @@ export interface ImportSummary {
   events: number;
   /** Malformed lines in total (listed or not). */
   errorCount: number;
+  /**
+   * Of the points, how many the store took at times their series did not hold, how many it
+   * held already (a re-import), and of those how many with another value (now replaced).
+   * Absent on summaries that stored nothing.
+   */
+  added?: number;
+  alreadyStored?: number;
+  changedValues?: number;
   /** Per-line errors of this run, up to `ImportDefaults.listedErrors`. */
   errors: IngestLineError[];
   skipped: number;
@@ -223,8 +231,51 @@ function describeOutcome(summary: ImportSummary): void {
       summary.message = `Nothing imported: no samples found in the file${as}. If the format is wrong, choose it by hand and import again.`;
     return;
   }
-  if (problems > 0)
-    summary.message = `Imported with ${problems.toLocaleString('en')} problem${problems === 1 ? '' : 's'}: the lines listed below were left out, everything else is stored.`;
+  const repeats = describeRepeats(summary);
+  if (repeats?.nothingNew) {
+    summary.status = 'already-imported';
+    summary.message = [repeats.text, problems > 0 ? problemsText(problems) : '']
+      .filter(Boolean)
+      .join(' ');
+    return;
+  }
+  const parts = [problems > 0 ? problemsText(problems) : '', repeats?.text ?? ''];
+  if (parts.some(Boolean)) summary.message = parts.filter(Boolean).join(' ');
+}
+
+function problemsText(problems: number): string {
+  return `Imported with ${problems.toLocaleString('en')} problem${problems === 1 ? '' : 's'}: the lines listed below were left out, everything else is stored.`;
+}
+
+/**
+ * What a summary says about points the store held already (a re-import of stored data, an
+ * export imported back): "nothing new" when no point added a time and no value changed.
+ * Undefined when every point was new.
+ */
+function describeRepeats(
+  summary: ImportSummary
+): { nothingNew: boolean; text: string } | undefined {
+  const present = summary.alreadyStored ?? 0;
+  if (present === 0) return undefined;
+  const added = summary.added ?? 0;
+  const changed = summary.changedValues ?? 0;
+  const count = (n: number) => n.toLocaleString('en');
+  const replaced =
+    changed > 0
+      ? ` ${count(changed)} of them had another value in this file, which replaced the stored one.`
+      : '';
+  if (added === 0 && summary.events === 0) {
+    return changed === 0
+      ? { nothingNew: true, text: `Nothing new (${count(present)} points already stored).` }
+      : {
+          nothingNew: false,
+          text: `No new points: all ${count(present)} were already stored.${replaced}`
+        };
+  }
+  return {
+    nothingNew: false,
+    text: `${count(added)} new points stored; ${count(present)} were already stored.${replaced}`
+  };
 }
 
 /** Formats as the summary names them. */
@@ -432,6 +483,10 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
       format: (stored?.format as IngestFormat | undefined) ?? ''
     };
     if (stored?.done) {
+      // Every time the file holds is stored (repeats within it counted once); checkpoints
+      // written before the store counted them only know the points read.
+      const held =
+        stored.added === undefined ? stored.points : stored.added + (stored.alreadyStored ?? 0);
       return {
         ...base,
         status: 'already-imported',
@@ -441,8 +496,11 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
         errorCount: stored.errors,
         series: stored.series ?? [],
         offset: stored.offset,
+        added: 0,
+        alreadyStored: held,
+        changedValues: 0,
         durationMs: now() - started,
-        message: `This file was imported on ${new Date(stored.updatedAt).toISOString()}; nothing was added again. (Files are recognised by size and their first and last MiB.)`
+        message: `Nothing new (${held.toLocaleString('en')} points already stored): this file was imported on ${new Date(stored.updatedAt).toISOString()}; nothing was added again. (Files are recognised by size and their first and last MiB.)`
       };
     }
     const resume = stored !== undefined && options.resume !== false && stored.offset > 0;
@@ -477,7 +535,15 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
       updatedAt: started,
       hashMethod: HashMethod,
       options: { ...runOptions, defaultTimestamp, resume: undefined },
-      series: [...seriesCounts.values()].slice(0, tuning.checkpointSeries)
+      series: [...seriesCounts.values()].slice(0, tuning.checkpointSeries),
+      // What the store found so far (`commitImportBatch` sums them): a resume keeps them.
+      ...(resume
+        ? {
+            added: stored.added,
+            alreadyStored: stored.alreadyStored,
+            changedValues: stored.changedValues
+          }
+        : {})
     };
     const listSeries = () => [...seriesCounts.values()].map((s) => ({ ...s }));
     /** Series counts of what the store holds: updated when a commit completes. */
@@ -695,6 +761,9 @@ export function createImportWorkerApi(deps: ImportWorkerDeps) {
       rows: after.rows,
       points: after.points,
       events: after.events,
+      added: after.added ?? 0,
+      alreadyStored: after.alreadyStored ?? 0,
+      changedValues: after.changedValues ?? 0,
       errorCount: Math.max(after.errors, totals.errors),
       errors,
       skipped: totals.skipped,

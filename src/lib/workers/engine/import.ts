@@ -19,6 +19,18 @@ export interface ImportCommit {
   events: ResultEvent[];
 }
 
+/**
+ * What a commit stored: `points` written, of which `added` at times their series did not
+ * hold and `present` at times it held already (`changed` of those with another value).
+ */
+export interface ImportCommitOutcome {
+  points: number;
+  added: number;
+  present: number;
+  changed: number;
+  events: number;
+}
+
 /** The part of the engine the import worker talks to (over a MessagePort in the browser). */
 export interface ImportStoreApi {
   importCheckpoint(id: string): Promise<ImportCheckpoint | undefined>;
@@ -26,9 +38,7 @@ export interface ImportStoreApi {
    * Over the import worker's port the reply also carries the commit's column buffers back
    * (`buffers`, transferred) once it is stored, for the parser to fill again.
    */
-  commitImport(
-    commit: ImportCommit
-  ): Promise<{ points: number; events: number; buffers?: ArrayBuffer[] }>;
+  commitImport(commit: ImportCommit): Promise<ImportCommitOutcome & { buffers?: ArrayBuffer[] }>;
   saveImportCheckpoint(checkpoint: ImportCheckpoint): Promise<void>;
 }
 
@@ -61,7 +71,7 @@ export function createImportApi(ctx: EngineContext) {
   async function writeCommit(
     commit: ImportCommit,
     early: AppendPlan | null
-  ): Promise<{ points: number; events: number }> {
+  ): Promise<ImportCommitOutcome> {
     const { db, metrics } = await ctx.ready();
     let plan = early;
     if (plan === null) {
@@ -81,7 +91,7 @@ export function createImportApi(ctx: EngineContext) {
         true
       );
     }
-    await commitImportBatch({
+    const stored = await commitImportBatch({
       db,
       metrics,
       points: plan,
@@ -95,7 +105,13 @@ export function createImportApi(ctx: EngineContext) {
       ctx.broadcast({ kind: 'events', count: commit.events.length });
       await ctx.eventsStored(commit.events);
     }
-    return { points: count, events: commit.events.length };
+    return {
+      points: count,
+      added: stored.added,
+      present: stored.present,
+      changed: stored.changed,
+      events: commit.events.length
+    };
   }
 
   const store: ImportStoreApi = {
@@ -109,7 +125,7 @@ export function createImportApi(ctx: EngineContext) {
      * Stores a batch of points and events with its checkpoint in one transaction; resolves
      * after it completed. Rejects if an earlier commit of the same file failed.
      */
-    commitImport(commit: ImportCommit): Promise<{ points: number; events: number }> {
+    commitImport(commit: ImportCommit): Promise<ImportCommitOutcome> {
       const id = commit.checkpoint.id;
       const previous = chains.get(id) ?? Promise.resolve();
       const early = planEarly(commit);
