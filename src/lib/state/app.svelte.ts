@@ -31,6 +31,8 @@ export class AppState {
   lastNotice = $state.raw<ChangeNotice | null>(null);
   /** Set when the browser refused a write for lack of space (any tab): what to tell the user. */
   storageFull = $state<string | null>(null);
+  /** Opens tried since the first failed (the recovery screen shows that retrying happened). */
+  openRetries = $state(0);
 
   #handle: EngineHandle | null = null;
   #channel: BroadcastChannel | null = null;
@@ -71,6 +73,36 @@ export class AppState {
     void this.#checkLeaderElsewhere();
     if (lifecycle.kind === 'open') await this.refreshCounts();
     await this.refreshStorage();
+  }
+
+  /** Tries to open the store again (the recovery screen's "Try again"). */
+  async retryOpen(): Promise<DbLifecycle> {
+    this.openRetries++;
+    const lifecycle = await this.engine.init();
+    this.lifecycle = lifecycle;
+    if (lifecycle.kind === 'open') await this.#opened();
+    return lifecycle;
+  }
+
+  /** Every record still readable, as an NDJSON Blob (the recovery screen's export). */
+  salvage() {
+    return this.engine.salvage();
+  }
+
+  /** Deletes and recreates the store; `confirmation` is the phrase the user typed. */
+  async resetStore(confirmation: string): Promise<DbLifecycle> {
+    const lifecycle = await this.engine.resetStore(confirmation);
+    this.lifecycle = lifecycle;
+    if (lifecycle.kind === 'open') await this.#opened();
+    return lifecycle;
+  }
+
+  /** After a late open: the leader takes up its work, pages re-query. */
+  async #opened(): Promise<void> {
+    void this.engine.setLeader(this.leader);
+    await this.refreshCounts();
+    await this.refreshStorage();
+    this.changes++;
   }
 
   /** Asks the lock manager whether another tab holds the leader lock (no guessing). */
