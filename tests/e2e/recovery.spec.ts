@@ -71,7 +71,7 @@ async function seed(page: Page): Promise<void> {
     ]);
     await engine.flush();
   });
-  await expect(page.locator('header')).toContainText('1 series');
+  await expect(page.locator('header.bar')).toContainText('1 series');
   await page.close();
 }
 
@@ -124,7 +124,7 @@ test('a store that cannot open: explained, retried, salvaged, and nothing wiped'
   await page.getByTestId('db-retry').click();
   await waitForStore(page);
   await expect(screen).toHaveCount(0);
-  await expect(page.locator('header')).toContainText('1 series');
+  await expect(page.locator('header.bar')).toContainText('1 series');
 });
 
 test('only the typed phrase deletes and recreates the database', async ({ context }) => {
@@ -139,5 +139,5 @@ test('only the typed phrase deletes and recreates the database', async ({ contex
   await page.getByTestId('db-reset').click();
   await waitForStore(page);
   await expect(page.getByTestId('db-error-banner')).toHaveCount(0);
-  await expect(page.locator('header')).toContainText('0 series');
+  await expect(page.locator('header.bar')).toContainText('0 series');
 });
