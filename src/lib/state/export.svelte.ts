@@ -27,6 +27,7 @@ import type {
   ExportSpec,
   ExportedFile
 } from '$lib/export/types';
+import { busyWork } from './busy.svelte';
 import { noteBackup } from './durability';
 
 export type RangePreset = '1h' | '6h' | '24h' | '7d' | '30d' | 'all' | 'custom';
@@ -371,6 +372,7 @@ export class ExportState {
         errors: context.errors
       }
     };
+    const done = busyWork.begin('an export');
     try {
       const outcome = await this.#engine().runExport(
         spec,
@@ -389,6 +391,8 @@ export class ExportState {
       this.message = cancelled
         ? 'Export cancelled; nothing was saved.'
         : `The export failed: ${err.message}`;
+    } finally {
+      done();
     }
   }
 
