@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect, test, type Page } from '@playwright/test';
-import { Routes, waitForStore } from './helpers';
+import { Routes, waitForStore, writeSealedPromFile } from './helpers';
 
 const Root = path.resolve(new URL('../..', import.meta.url).pathname);
 const BuildA = path.join(Root, 'build');
@@ -169,4 +169,42 @@ test('two tabs, a new deploy: consent per tab, no lost code, old cache kept whil
     .poll(() => cacheNames(tab2), { timeout: 20_000 })
     .not.toContain(`tidemark-${versionA()}`);
   expect(await cacheNames(tab2)).toContain(`tidemark-${VersionB}`);
+});
+
+test('accepting an update while an import runs in the tab waits for the import, then reloads', async ({
+  page
+}) => {
+  test.setTimeout(240_000);
+  site.use(BuildA);
+  // 1.5 M points sealed in 16 KiB chunks: decrypting and storing them lasts a few seconds.
+  const series = 5;
+  const samples = 300_000;
+  const file = test.info().outputPath('big.prom.tmenc');
+  await writeSealedPromFile({ path: file, password: 'pw update', series, samples });
+
+  await openControlled(page);
+  site.use(buildB);
+  await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.update());
+  await expect(page.getByTestId('update-banner')).toBeVisible({ timeout: 30_000 });
+
+  await page.locator('nav a[href="/import"]').first().click();
+  await page.getByTestId('file-input').setInputFiles(file);
+  const job = page.getByTestId('import-job').first();
+  await expect(job).toHaveAttribute('data-status', 'password');
+  await job.getByTestId('import-password').fill('pw update');
+  await job.getByTestId('import-unlock').click();
+  await expect(job.getByTestId('progress-phase')).toContainText('Decrypting');
+
+  const reloaded = page.waitForEvent('load', { timeout: 120_000 });
+  await page.getByRole('button', { name: 'Reload to update' }).click();
+  await expect(page.getByTestId('update-waiting')).toContainText('an import');
+  await reloaded;
+  await waitForStore(page);
+  expect(await runningVersion(page)).toBe('B');
+  // Every point of the import was stored before the reload.
+  const counts = await page.evaluate(async () => {
+    type Engine = { counts(): Promise<{ series: number; points: number }> };
+    return (globalThis as { tidemarkEngine?: Engine }).tidemarkEngine!.counts();
+  });
+  expect(counts).toMatchObject({ series, points: series * samples });
 });
