@@ -9,19 +9,30 @@ const agentOrigins = [
   'ws://localhost:*'
 ];
 
+/**
+ * Where the site is built: `build/` (`build-bench/` for the benchmark variant), or
+ * TIDEMARK_BUILD_DIR — the update test (tests/e2e/update.spec.ts) builds a second version
+ * beside the first, named by TIDEMARK_VERSION (SvelteKit's default is the build time).
+ */
+const outDir =
+  process.env.TIDEMARK_BUILD_DIR || (process.env.BENCH === '1' ? 'build-bench' : 'build');
+
 /** @type {import('@sveltejs/kit').Config} */
 const config = {
   preprocess: vitePreprocess(),
   kit: {
     // The benchmark variant (BENCH=1, see vite.config.ts) goes to its own folder.
     adapter: adapter({
-      pages: process.env.BENCH === '1' ? 'build-bench' : 'build',
-      assets: process.env.BENCH === '1' ? 'build-bench' : 'build',
+      pages: outDir,
+      assets: outDir,
       fallback: '200.html',
       strict: true
     }),
     serviceWorker: { register: false },
-    version: { pollInterval: 60_000 },
+    version: {
+      ...(process.env.TIDEMARK_VERSION ? { name: process.env.TIDEMARK_VERSION } : {}),
+      pollInterval: 60_000
+    },
     csp: {
       mode: 'hash',
       directives: {

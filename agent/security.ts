@@ -19,15 +19,38 @@ export interface RateLimitConfig {
   maxFailures: number;
   windowMs: number;
   blockMs: number;
-  maxTrackedAddresses: number;
+  /** Bounds the table so a flood of distinct keys cannot grow memory. */
+  maxTrackedKeys: number;
 }
 
-export const RateLimitDefaults: RateLimitConfig = {
-  maxFailures: 10,
-  windowMs: 10_000,
-  blockMs: 30_000,
-  /** Bounds the table so spoofed-looking address churn cannot grow memory. */
-  maxTrackedAddresses: 10_000
+/**
+ * Wrong tokens are limited per presented credential and all together, never per address:
+ * every local program and page reaches the agent from 127.0.0.1, so counting by address let
+ * any page on localhost (twelve `<img>` tags) lock the paired Tidemark page out. A request
+ * without a token is answered 401 and counted against nobody; a correct token is accepted
+ * before any limit is looked at.
+ *
+ * The limits therefore cannot stop guessing in principle (a guess that is right is answered
+ * 200 even during a block) — the 256-bit token does that: at a billion guesses a second the
+ * expected time to find it is ~10^60 years. What they do is bound the work and log noise a
+ * guesser causes and tell a stale client (an old token on a page) to back off with
+ * `Retry-After`, without handing anybody a way to lock the right token out.
+ */
+export const RateLimitDefaults = {
+  /** One wrong token repeated this often in the window gets 429 for the block. */
+  perCredential: {
+    maxFailures: 5,
+    windowMs: 10_000,
+    blockMs: 30_000,
+    maxTrackedKeys: 10_000
+  } satisfies RateLimitConfig,
+  /** This many wrong tokens of any kind in the window make every wrong token get 429. */
+  total: {
+    maxFailures: 100,
+    windowMs: 10_000,
+    blockMs: 30_000,
+    maxTrackedKeys: 1
+  } satisfies RateLimitConfig
 };
 
 /** Default token file: `$XDG_CONFIG_HOME/tidemark/agent-token` or `~/.config/…`. */
@@ -92,8 +115,7 @@ export function loadOrCreateToken(options: {
  * @example verifyToken('abc', expectedDigest)
  */
 export function verifyToken(presented: string, expectedDigest: Buffer): boolean {
-  const digest = createHash('sha256').update(presented, 'utf8').digest();
-  return timingSafeEqual(digest, expectedDigest);
+  return timingSafeEqual(digestToken(presented), expectedDigest);
 }
 
 /** SHA-256 digest of the token, computed once at start. */
@@ -148,46 +170,88 @@ export function isLoopbackAddress(host: string): boolean {
 }
 
 /**
- * Counts bad-token attempts per remote address in a sliding window; after `maxFailures`
- * failures within `windowMs` the address is blocked for `blockMs`, for every request, so a
- * correct guess during the block cannot be told from a wrong one.
+ * Counts failures per key in a sliding window; after `maxFailures` failures within
+ * `windowMs` the key is blocked for `blockMs`. Keys are whatever the caller counts by (a
+ * token digest, or one shared key for a global budget). O(maxFailures) per call.
  */
 export class FailureLimiter {
   private readonly failures = new Map<string, number[]>();
   private readonly blockedUntil = new Map<string, number>();
 
-  constructor(private readonly config: RateLimitConfig = RateLimitDefaults) {}
+  constructor(private readonly config: RateLimitConfig) {}
 
-  /** True when `address` is blocked at time `now`. O(1). */
-  isBlocked(address: string, now: number): boolean {
-    const until = this.blockedUntil.get(address);
+  /** True when `key` is blocked at time `now`. O(1). */
+  isBlocked(key: string, now: number): boolean {
+    const until = this.blockedUntil.get(key);
     if (until === undefined) return false;
     if (now < until) return true;
-    this.blockedUntil.delete(address);
+    this.blockedUntil.delete(key);
     return false;
   }
 
   /** Records a failure; returns true when it started a block. O(maxFailures). */
-  recordFailure(address: string, now: number): boolean {
-    if (this.failures.size >= this.config.maxTrackedAddresses && !this.failures.has(address)) {
-      // Forget the oldest address rather than grow without bound.
+  recordFailure(key: string, now: number): boolean {
+    if (this.failures.size >= this.config.maxTrackedKeys && !this.failures.has(key)) {
+      // Forget the oldest key rather than grow without bound.
       const oldest = this.failures.keys().next().value;
       if (oldest !== undefined) this.failures.delete(oldest);
     }
-    const recent = (this.failures.get(address) ?? []).filter((t) => now - t < this.config.windowMs);
+    if (this.blockedUntil.size >= this.config.maxTrackedKeys && !this.blockedUntil.has(key)) {
+      const oldest = this.blockedUntil.keys().next().value;
+      if (oldest !== undefined) this.blockedUntil.delete(oldest);
+    }
+    const recent = (this.failures.get(key) ?? []).filter((t) => now - t < this.config.windowMs);
     recent.push(now);
     if (recent.length >= this.config.maxFailures) {
-      this.failures.delete(address);
-      this.blockedUntil.set(address, now + this.config.blockMs);
+      this.failures.delete(key);
+      this.blockedUntil.set(key, now + this.config.blockMs);
       return true;
     }
-    this.failures.set(address, recent);
+    this.failures.set(key, recent);
     return false;
   }
 
-  /** Seconds until the block on `address` ends, for `Retry-After`. */
-  retryAfterSeconds(address: string, now: number): number {
-    const until = this.blockedUntil.get(address) ?? now;
+  /** Seconds until the block on `key` ends, for `Retry-After`; 0 when not blocked. */
+  retryAfterSeconds(key: string, now: number): number {
+    const until = this.blockedUntil.get(key);
+    if (until === undefined || until <= now) return 0;
     return Math.max(1, Math.ceil((until - now) / 1000));
+  }
+}
+
+/**
+ * The token check in the order row 14 asks for: no token → 401 counted against nobody;
+ * the right token → accepted at once, whatever any limit says; a wrong token → 429 when it
+ * (or wrong tokens in total) are over their limit, else counted and 401.
+ */
+export class TokenGate {
+  private readonly perCredential: FailureLimiter;
+  private readonly total: FailureLimiter;
+
+  constructor(
+    private readonly expectedDigest: Buffer,
+    limits: { perCredential: RateLimitConfig; total: RateLimitConfig } = RateLimitDefaults
+  ) {
+    this.perCredential = new FailureLimiter(limits.perCredential);
+    this.total = new FailureLimiter(limits.total);
+  }
+
+  /** O(token length). */
+  check(
+    presented: string | undefined,
+    now: number
+  ): { ok: true } | { ok: false; status: 401 | 429; retryAfterS?: number } {
+    if (presented === undefined) return { ok: false, status: 401 };
+    const digest = digestToken(presented);
+    if (timingSafeEqual(digest, this.expectedDigest)) return { ok: true };
+    const key = digest.toString('base64');
+    const wait = Math.max(
+      this.perCredential.retryAfterSeconds(key, now),
+      this.total.retryAfterSeconds('*', now)
+    );
+    if (wait > 0) return { ok: false, status: 429, retryAfterS: wait };
+    this.perCredential.recordFailure(key, now);
+    this.total.recordFailure('*', now);
+    return { ok: false, status: 401 };
   }
 }

@@ -5,17 +5,12 @@
  * run a command.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { AgentStatus } from '../src/lib/types';
 import { parseEventsBody } from './events';
 import { checkMetricsText, sniffMetricsFormat, type MetricsFormat } from './metrics-check';
 import type { RingBuffer } from './ring-buffer';
-import {
-  FailureLimiter,
-  isHostAllowed,
-  readBearer,
-  type RateLimitConfig,
-  verifyToken
-} from './security';
+import { isHostAllowed, RateLimitDefaults, readBearer, TokenGate } from './security';
 import { StreamHub } from './stream';
 
 export const ServerDefaults = {
@@ -24,7 +19,19 @@ export const ServerDefaults = {
   drainAfterRejectMs: 1_000,
   /** …or until this many caps' worth of bytes were discarded. */
   maxDiscardFactor: 4,
-  preflightMaxAgeS: 600
+  preflightMaxAgeS: 600,
+  /**
+   * Headers, and a whole request body, must arrive within this long (a stalled or trickled
+   * body is answered 408 and closed); Node checks every `timeoutCheckMs`. A full 8 MiB body
+   * over loopback takes milliseconds.
+   */
+  requestTimeoutMs: 8_000,
+  timeoutCheckMs: 500,
+  /** A page holds one stream and a few requests; other local programs post events. */
+  maxConnections: 64,
+  maxStreams: 16,
+  /** What a refused connection or stream is told to wait. */
+  busyRetryAfterS: 5
 } as const;
 
 /** Query parameters that look like credentials; refused so tokens never sit in URLs or logs. */
@@ -46,7 +53,9 @@ export interface AgentServerOptions {
   maxBodyBytes?: number;
   status: () => AgentStatus;
   now: () => number;
-  rateLimit?: RateLimitConfig;
+  rateLimit?: typeof RateLimitDefaults;
+  maxConnections?: number;
+  maxStreams?: number;
 }
 
 export interface AgentServer {
@@ -58,22 +67,50 @@ export interface AgentServer {
 /** Builds (but does not bind) the agent's HTTP server. */
 export function createAgentServer(options: AgentServerOptions): AgentServer {
   const origins = new Set(options.origins);
-  const limiter = new FailureLimiter(options.rateLimit);
+  const gate = new TokenGate(options.tokenDigest, options.rateLimit);
   const hub = new StreamHub({ ring: options.ring, now: options.now });
   const maxBody = options.maxBodyBytes ?? ServerDefaults.maxBodyBytes;
+  const maxConnections = options.maxConnections ?? ServerDefaults.maxConnections;
+  const maxStreams = options.maxStreams ?? ServerDefaults.maxStreams;
 
-  const server = http.createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      process.stderr.write(`request failed: ${(err as Error).message}\n`);
-      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
-      else res.destroy();
-    });
+  // Slow-loris guard: headers and a whole body are bounded. A stream's request ends with
+  // its headers, so the long-lived response is not cut by this.
+  const server = http.createServer(
+    {
+      headersTimeout: ServerDefaults.requestTimeoutMs,
+      requestTimeout: ServerDefaults.requestTimeoutMs,
+      connectionsCheckingInterval: ServerDefaults.timeoutCheckMs
+    },
+    (req, res) => {
+      handle(req, res).catch((err: unknown) => {
+        process.stderr.write(`request failed: ${(err as Error).message}\n`);
+        if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+        else res.destroy();
+      });
+    }
+  );
+  const overCap = new WeakSet<object>();
+  let connections = 0;
+  // Ahead of http's own listener: a connection over the cap is answered 503 at once (Node's
+  // own `maxConnections` would drop it without a word) and its requests are never routed.
+  server.prependListener('connection', (socket: Socket) => {
+    connections++;
+    socket.once('close', () => connections--);
+    if (connections <= maxConnections) return;
+    overCap.add(socket);
+    const body = JSON.stringify({ error: `agent busy: over ${maxConnections} connections` });
+    socket.end(
+      'HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json; charset=utf-8\r\n' +
+        `Retry-After: ${ServerDefaults.busyRetryAfterS}\r\nConnection: close\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+    );
+    const cut = setTimeout(() => socket.destroy(), ServerDefaults.drainAfterRejectMs);
+    cut.unref();
+    socket.once('close', () => clearTimeout(cut));
   });
-  // Slow-loris guard; the stream itself is long-lived, so only headers are bounded.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 60_000;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (overCap.has(req.socket)) return void res.destroy();
     res.setHeader('Vary', 'Origin');
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -93,15 +130,13 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
     if (TokenLikeParams.some((p) => url.searchParams.has(p))) {
       return reject(req, res, 400, 'send the token as Authorization: Bearer, never in a URL');
     }
-    const address = req.socket.remoteAddress ?? 'unknown';
-    const now = options.now();
-    if (limiter.isBlocked(address, now)) {
-      res.setHeader('Retry-After', String(limiter.retryAfterSeconds(address, now)));
-      return reject(req, res, 429, 'too many bad tokens; wait and retry');
-    }
     const presented = readBearer(req.headers.authorization);
-    if (presented === undefined || !verifyToken(presented, options.tokenDigest)) {
-      limiter.recordFailure(address, now);
+    const verdict = gate.check(presented, options.now());
+    if (!verdict.ok) {
+      if (verdict.status === 429) {
+        res.setHeader('Retry-After', String(verdict.retryAfterS));
+        return reject(req, res, 429, 'too many bad tokens; wait and retry');
+      }
       res.setHeader('WWW-Authenticate', 'Bearer realm="tidemark-agent"');
       return reject(req, res, 401, presented === undefined ? 'token required' : 'bad token');
     }
@@ -145,6 +180,10 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
     if (raw !== undefined && raw !== null && raw !== '') {
       if (!/^\d+$/.test(raw)) return reject(req, res, 400, 'after must be a sequence number');
       after = Number(raw);
+    }
+    if (hub.clientCount >= maxStreams) {
+      res.setHeader('Retry-After', String(ServerDefaults.busyRetryAfterS));
+      return reject(req, res, 503, `agent busy: ${maxStreams} streams already open`);
     }
     req.socket.setTimeout(0);
     hub.attach(res, { after, hello: options.status() });
@@ -234,9 +273,19 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function reject(req: IncomingMessage, res: ServerResponse, status: number, message: string): void {
-  // An unread request body would otherwise sit in the socket and stall keep-alive reuse.
-  if (!req.complete) req.resume();
+  const bodyPending =
+    !req.complete &&
+    (req.headers['transfer-encoding'] !== undefined ||
+      Number(req.headers['content-length'] ?? 0) > 0);
+  if (!bodyPending) return sendJson(res, status, { error: message });
+  // A body still arriving after a refusal is read and discarded briefly (so a client still
+  // writing reads the answer rather than a reset), then the connection is closed: a trickled
+  // body must not hold a socket after the answer.
+  res.setHeader('Connection', 'close');
   sendJson(res, status, { error: message });
+  const cut = setTimeout(() => req.socket.destroy(), ServerDefaults.drainAfterRejectMs);
+  req.socket.once('close', () => clearTimeout(cut));
+  req.resume();
 }
 
 /**

@@ -3,6 +3,7 @@ import {
   buildHostAllowList,
   digestToken,
   FailureLimiter,
+  TokenGate,
   isHostAllowed,
   isLoopbackAddress,
   RateLimitDefaults,
@@ -77,31 +78,70 @@ describe('token', () => {
 });
 
 describe('FailureLimiter', () => {
+  const Config = RateLimitDefaults.perCredential;
+
   it('blocks after maxFailures inside the window, for blockMs', () => {
-    const limiter = new FailureLimiter();
-    for (let i = 0; i < RateLimitDefaults.maxFailures - 1; i++) {
+    const limiter = new FailureLimiter(Config);
+    for (let i = 0; i < Config.maxFailures - 1; i++) {
       expect(limiter.recordFailure('a', 1000 + i)).toBe(false);
     }
     expect(limiter.isBlocked('a', 1100)).toBe(false);
+    expect(limiter.retryAfterSeconds('a', 1100)).toBe(0);
     expect(limiter.recordFailure('a', 1100)).toBe(true);
     expect(limiter.isBlocked('a', 1101)).toBe(true);
     expect(limiter.isBlocked('b', 1101)).toBe(false);
-    expect(limiter.retryAfterSeconds('a', 1100)).toBe(RateLimitDefaults.blockMs / 1000);
-    expect(limiter.isBlocked('a', 1100 + RateLimitDefaults.blockMs)).toBe(false);
+    expect(limiter.retryAfterSeconds('a', 1100)).toBe(Config.blockMs / 1000);
+    expect(limiter.isBlocked('a', 1100 + Config.blockMs)).toBe(false);
+    expect(limiter.retryAfterSeconds('a', 1100 + Config.blockMs)).toBe(0);
   });
 
   it('forgets failures older than the window', () => {
-    const limiter = new FailureLimiter();
+    const limiter = new FailureLimiter(Config);
     for (let i = 0; i < 20; i++) {
-      expect(limiter.recordFailure('a', i * (RateLimitDefaults.windowMs / 5))).toBe(false);
+      expect(limiter.recordFailure('a', i * (Config.windowMs / (Config.maxFailures - 1)))).toBe(
+        false
+      );
     }
   });
 
-  it('bounds the number of tracked addresses', () => {
-    const limiter = new FailureLimiter({ ...RateLimitDefaults, maxTrackedAddresses: 3 });
-    for (let i = 0; i < 100; i++) limiter.recordFailure(`addr${i}`, 0);
-    // Only the last three are still counted: nine more failures block addr99, not addr0.
-    for (let i = 0; i < RateLimitDefaults.maxFailures - 1; i++) limiter.recordFailure('addr0', 1);
-    expect(limiter.isBlocked('addr0', 2)).toBe(false);
+  it('bounds the number of tracked keys', () => {
+    const limiter = new FailureLimiter({ ...Config, maxTrackedKeys: 3 });
+    for (let i = 0; i < 100; i++) limiter.recordFailure(`key${i}`, 0);
+    // Only the last three are still counted: more failures of key0 start from zero.
+    for (let i = 0; i < Config.maxFailures - 1; i++) limiter.recordFailure('key0', 1);
+    expect(limiter.isBlocked('key0', 2)).toBe(false);
+  });
+});
+
+describe('TokenGate', () => {
+  const token = 'the-right-token-of-enough-length';
+  const small = {
+    perCredential: { maxFailures: 2, windowMs: 1000, blockMs: 5000, maxTrackedKeys: 100 },
+    total: { maxFailures: 4, windowMs: 1000, blockMs: 5000, maxTrackedKeys: 1 }
+  };
+
+  it('answers no token 401 without counting it', () => {
+    const gate = new TokenGate(digestToken(token), small);
+    for (let i = 0; i < 50; i++)
+      expect(gate.check(undefined, i)).toEqual({ ok: false, status: 401 });
+    expect(gate.check('wrong-1', 60)).toEqual({ ok: false, status: 401 });
+  });
+
+  it('blocks a repeated wrong token, not others, and never the right one', () => {
+    const gate = new TokenGate(digestToken(token), small);
+    expect(gate.check('stale', 0).ok).toBe(false);
+    expect(gate.check('stale', 1)).toEqual({ ok: false, status: 401 });
+    expect(gate.check('stale', 2)).toEqual({ ok: false, status: 429, retryAfterS: 5 });
+    expect(gate.check('other', 3)).toEqual({ ok: false, status: 401 });
+    expect(gate.check(token, 4)).toEqual({ ok: true });
+  });
+
+  it('blocks every wrong token once the total is spent, still accepting the right one', () => {
+    const gate = new TokenGate(digestToken(token), small);
+    for (let i = 0; i < 4; i++) expect(gate.check(`guess-${i}`, i).ok).toBe(false);
+    expect(gate.check('guess-new', 10)).toMatchObject({ status: 429 });
+    expect(gate.check(token, 11)).toEqual({ ok: true });
+    // After the block, wrong tokens are only wrong again.
+    expect(gate.check('guess-later', 3 + 5000)).toEqual({ ok: false, status: 401 });
   });
 });

@@ -1,9 +1,8 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
-import { encryptArchive } from '../../src/lib/export/crypto';
-import { waitForStore } from './helpers';
+import { waitForStore, writeSealedPromFile } from './helpers';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 // ../shared/fixtures from the repository; a worktree under wt/ finds it one level further up.
@@ -379,25 +378,8 @@ test.describe('import', () => {
     // 1.5 M points in 40 MB, sealed in 16 KiB chunks so decryption lasts a few seconds.
     const series = 5;
     const samples = 300_000;
-    const t0 = Date.now() - 2_100_000;
-    const parts: string[] = [];
-    let block = '';
-    for (let i = 0; i < samples; i++) {
-      for (let s = 0; s < series; s++)
-        block += `load{host="h${s}"} ${i * series + s} ${t0 + i * 5}\n`;
-      if (block.length > 1 << 20) {
-        parts.push(block);
-        block = '';
-      }
-    }
-    parts.push(block);
-    const sealed = await encryptArchive(new Blob(parts), {
-      password: 'pw e2e',
-      iterations: 100_000,
-      chunkBytes: 16_384
-    });
     const file = test.info().outputPath('big.prom.tmenc');
-    writeFileSync(file, new Uint8Array(await sealed.arrayBuffer()));
+    await writeSealedPromFile({ path: file, password: 'pw e2e', series, samples });
 
     await page.goto('/import');
     await waitForStore(page);

@@ -32,3 +32,50 @@ test('exactly one tab leads; closing it hands over within a second', async ({ co
   expect(handover).toBeLessThan(1000);
   expect(await lockState(b)).toEqual({ held: 1, pending: 0 });
 });
+
+test("three tabs: the leader's renderer crashes and one other tab takes over within a second", async ({
+  context
+}) => {
+  const pages: Page[] = [];
+  for (const route of ['/', '/settings', '/explore']) {
+    const page = await context.newPage();
+    await page.goto(route);
+    await waitForStore(page);
+    pages.push(page);
+  }
+  const [leader, ...followers] = pages;
+  await expect(leader.locator('html')).toHaveAttribute('data-leader', 'true');
+  await expect.poll(() => lockState(followers[0])).toEqual({ held: 1, pending: 2 });
+  // Each follower notes, on its own clock, when it became leader.
+  for (const page of followers) {
+    await expect(page.locator('html')).toHaveAttribute('data-leader', 'false');
+    await page.evaluate(() => {
+      new MutationObserver(() => {
+        if (document.documentElement.dataset.leader === 'true') {
+          (globalThis as { ledAt?: number }).ledAt ??= Date.now();
+        }
+      }).observe(document.documentElement, { attributes: true });
+    });
+  }
+
+  // A renderer crash, not a clean close: no unload handler runs, no lock is released by code.
+  const cdp = await context.newCDPSession(leader);
+  const crashed = new Promise<void>((resolve) => leader.once('crash', () => resolve()));
+  const crashAt = Date.now();
+  void cdp.send('Page.crash').catch(() => {});
+  await crashed;
+
+  const ledAt = () =>
+    Promise.all(followers.map((p) => p.evaluate(() => (globalThis as { ledAt?: number }).ledAt)));
+  await expect.poll(async () => (await ledAt()).filter((t) => t !== undefined).length).toBe(1);
+  const times = (await ledAt()).filter((t): t is number => t !== undefined);
+  expect(times[0] - crashAt).toBeLessThan(1000);
+  // Exactly one holder, the other follower still waiting; the new leader runs the work.
+  expect(await lockState(followers[0])).toEqual({ held: 1, pending: 1 });
+  const leaders = await Promise.all(
+    followers.map((p) => p.locator('html').getAttribute('data-leader'))
+  );
+  expect([...leaders].sort()).toEqual(['false', 'true']);
+  const newLeader = followers[leaders.indexOf('true')];
+  await expect(newLeader.getByTestId('leader-status')).toContainText('this tab');
+});

@@ -2,24 +2,10 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { DefaultSettings, loadSettings, openSettingsStore } from '$lib/db/settings';
 import { cleanSla, LegacySlaStorageKey, SettingsState } from '$lib/state/settings.svelte';
+import { memoryStorage } from './memory-storage';
 
 let n = 0;
 const freshStore = () => openSettingsStore(`settings-test-${++n}`);
-
-/** A Storage over a Map, as localStorage behaves. */
-function memoryStorage(entries: Record<string, string> = {}): Storage {
-  const m = new Map(Object.entries(entries));
-  return {
-    get length() {
-      return m.size;
-    },
-    clear: () => m.clear(),
-    getItem: (k) => m.get(k) ?? null,
-    key: (i) => [...m.keys()][i] ?? null,
-    removeItem: (k) => void m.delete(k),
-    setItem: (k, v) => void m.set(k, String(v))
-  };
-}
 
 describe('SettingsState', () => {
   it('holds the defaults until loaded, then the stored settings', async () => {

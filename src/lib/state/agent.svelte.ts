@@ -89,6 +89,8 @@ export class AgentState {
     this.token = token;
     this.#restart();
     this.#post({ kind: 'config' });
+    // Live data is worth keeping: the first pairing asks the browser not to evict it.
+    void this.#app.keepData('pairing');
   }
 
   /** Forgets the token and closes the connection. */

@@ -8,6 +8,15 @@ import { EngineHandle, proxy, type EngineRemote } from '$lib/workers/engine-clie
 import type { EngineCounts } from '$lib/workers/engine/data';
 import { LEADER_LOCK } from '$lib/workers/channels';
 import { electLeader } from '$lib/workers/leader';
+import {
+  firstTimeFor,
+  forgetDataHeld,
+  noteDataHeld,
+  readDataHeld,
+  readLastBackup,
+  type DataHeld,
+  type PersistReason
+} from './durability';
 import { SettingsState } from './settings.svelte';
 
 /**
@@ -31,6 +40,15 @@ export class AppState {
   lastNotice = $state.raw<ChangeNotice | null>(null);
   /** Set when the browser refused a write for lack of space (any tab): what to tell the user. */
   storageFull = $state<string | null>(null);
+  /**
+   * Set when the store is empty although this browser held data (the marker outside
+   * IndexedDB says so): the browser evicted it or site data was cleared. The layout then
+   * guides a re-import from the last backup.
+   */
+  dataGone = $state.raw<DataHeld | null>(null);
+  #evictionChecked = false;
+  /** Opens tried since the first failed (the recovery screen shows that retrying happened). */
+  openRetries = $state(0);
 
   #handle: EngineHandle | null = null;
   #channel: BroadcastChannel | null = null;
@@ -71,6 +89,79 @@ export class AppState {
     void this.#checkLeaderElsewhere();
     if (lifecycle.kind === 'open') await this.refreshCounts();
     await this.refreshStorage();
+    // Installing is a sign the user means to keep using Tidemark: ask to keep its data.
+    window.addEventListener('appinstalled', () => void this.keepData('install'));
+    if (window.matchMedia?.('(display-mode: standalone)').matches) void this.keepData('install');
+  }
+
+  /**
+   * Asks the browser to keep this site's data (`navigator.storage.persist()`) the first time
+   * `reason` happens: the first import, the first pairing, the install (RELIABILITY.md row 5).
+   * Chromium answers from engagement without a prompt; Firefox may ask the user.
+   */
+  async keepData(reason: PersistReason): Promise<void> {
+    if (!firstTimeFor(globalThis.localStorage, reason, Date.now())) return;
+    if (await navigator.storage?.persisted?.()) return;
+    await this.requestPersistence();
+  }
+
+  /** Deletes every metric and event on the user's word: an empty store is then no eviction. */
+  async clearAll(): Promise<void> {
+    forgetDataHeld(globalThis.localStorage);
+    await this.engine.clearAll();
+  }
+
+  /** The user read the eviction notice: it is not shown again. */
+  dismissDataGone(): void {
+    forgetDataHeld(globalThis.localStorage);
+    this.dataGone = null;
+  }
+
+  /** The last export saved from this browser, if any (kept outside IndexedDB). */
+  lastBackup() {
+    return readLastBackup(globalThis.localStorage);
+  }
+
+  /** Keeps the "data was here" marker current and notices when the store came back empty. */
+  #noteCounts(counts: EngineCounts): void {
+    const storage = globalThis.localStorage;
+    if (counts.series > 0 || counts.events > 0) {
+      noteDataHeld(storage, counts, Date.now());
+      this.dataGone = null;
+    } else if (!this.#evictionChecked) {
+      this.dataGone = readDataHeld(storage);
+    }
+    this.#evictionChecked = true;
+  }
+
+  /** Tries to open the store again (the recovery screen's "Try again"). */
+  async retryOpen(): Promise<DbLifecycle> {
+    this.openRetries++;
+    const lifecycle = await this.engine.init();
+    this.lifecycle = lifecycle;
+    if (lifecycle.kind === 'open') await this.#opened();
+    return lifecycle;
+  }
+
+  /** Every record still readable, as an NDJSON Blob (the recovery screen's export). */
+  salvage() {
+    return this.engine.salvage();
+  }
+
+  /** Deletes and recreates the store; `confirmation` is the phrase the user typed. */
+  async resetStore(confirmation: string): Promise<DbLifecycle> {
+    const lifecycle = await this.engine.resetStore(confirmation);
+    this.lifecycle = lifecycle;
+    if (lifecycle.kind === 'open') await this.#opened();
+    return lifecycle;
+  }
+
+  /** After a late open: the leader takes up its work, pages re-query. */
+  async #opened(): Promise<void> {
+    void this.engine.setLeader(this.leader);
+    await this.refreshCounts();
+    await this.refreshStorage();
+    this.changes++;
   }
 
   /** Asks the lock manager whether another tab holds the leader lock (no guessing). */
@@ -123,7 +214,12 @@ export class AppState {
     for (const listener of this.#listeners) listener(notice);
     if (notice.kind === 'storage-full') this.storageFull = notice.message;
     if (notice.kind === 'settings') void this.#reloadSettings();
-    if (notice.kind === 'cleared') this.storageFull = null;
+    if (notice.kind === 'cleared') {
+      // Emptied on purpose (Settings, the recovery reset): not an eviction.
+      this.storageFull = null;
+      forgetDataHeld(globalThis.localStorage);
+    }
+    if (notice.kind === 'import-ended') void this.keepData('import');
     this.changes++;
     // counts() scans every chunk: at most once a second however many notices arrive.
     if (this.#countsTimer === undefined)
@@ -140,6 +236,7 @@ export class AppState {
     if (this.lifecycle?.kind !== 'open') return;
     try {
       this.counts = await this.engine.counts();
+      this.#noteCounts(this.counts);
     } catch {
       // The database may have closed for an upgrade; the banner says so.
     }

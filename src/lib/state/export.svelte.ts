@@ -27,6 +27,8 @@ import type {
   ExportSpec,
   ExportedFile
 } from '$lib/export/types';
+import { busyWork } from './busy.svelte';
+import { noteBackup } from './durability';
 
 export type RangePreset = '1h' | '6h' | '24h' | '7d' | '30d' | 'all' | 'custom';
 
@@ -370,6 +372,7 @@ export class ExportState {
         errors: context.errors
       }
     };
+    const done = busyWork.begin('an export');
     try {
       const outcome = await this.#engine().runExport(
         spec,
@@ -388,6 +391,8 @@ export class ExportState {
       this.message = cancelled
         ? 'Export cancelled; nothing was saved.'
         : `The export failed: ${err.message}`;
+    } finally {
+      done();
     }
   }
 
@@ -408,7 +413,13 @@ export class ExportState {
     a.remove();
     // The download has its own reference to the Blob once it started.
     setTimeout(() => URL.revokeObjectURL(url), 60_000);
-    this.saved = [...this.saved, file.name];
+    this.#saved(file.name);
+  }
+
+  /** Lists a saved file, and remembers it (outside IndexedDB) as the last backup. */
+  #saved(name: string): void {
+    this.saved = [...this.saved, name];
+    noteBackup(globalThis.localStorage, { at: Date.now(), name });
   }
 
   /** Whether the File System Access API can ask where to save. */
@@ -433,7 +444,7 @@ export class ExportState {
       const handle = await picker({ suggestedName: file.name });
       const writable = await handle.createWritable();
       await file.blob.stream().pipeTo(writable);
-      this.saved = [...this.saved, file.name];
+      this.#saved(file.name);
     } catch (e) {
       if ((e as Error).name !== 'AbortError')
         this.message = `Could not save ${file.name}: ${(e as Error).message}`;

@@ -1,4 +1,10 @@
-import { openDatabase, type DbLifecycle, type TidemarkDb } from '$lib/db/database';
+import { DB_NAME, openDatabase, type DbLifecycle, type TidemarkDb } from '$lib/db/database';
+import {
+  deleteDatabase,
+  ResetConfirmation,
+  salvageDatabase,
+  type SalvageResult
+} from '$lib/db/salvage';
 import { EventStore } from '$lib/db/event-store';
 import { HeadStore } from '$lib/db/head-store';
 import { isImportActive } from '$lib/db/import-store';
@@ -23,6 +29,8 @@ const BackgroundCalls = /^(setLeader|cleanup|rollupPass|run\w*Pass)$/;
 export interface EngineDeps {
   /** Opens the database; tests pass fake-indexeddb here. */
   openDb?: (onLifecycle: (e: DbLifecycle) => void) => Promise<TidemarkDb>;
+  /** The raw database for the recovery paths (salvage, reset); the browser's by default. */
+  rawDb?: { indexedDB: IDBFactory; name: string };
   /** Tells other tabs (and this one) that data changed. */
   broadcast?: (notice: ChangeNotice) => void;
   now?: () => number;
@@ -41,6 +49,7 @@ export interface EngineDeps {
  */
 export function createEngineApi(deps: EngineDeps = {}) {
   const openDb = deps.openDb ?? ((cb) => openDatabase(cb));
+  const rawDb = deps.rawDb ?? { indexedDB: globalThis.indexedDB, name: DB_NAME };
   const broadcast = deps.broadcast ?? (() => {});
   const now = deps.now ?? (() => Date.now());
   const lifecycleListeners = new Set<(e: DbLifecycle) => void>();
@@ -54,7 +63,10 @@ export function createEngineApi(deps: EngineDeps = {}) {
   let pageCalls = 0;
 
   function ready(): Promise<EngineStores> {
-    stores ??= openDb((e) => {
+    // A failed open is not kept: the next call (a retry, the next background tick) opens
+    // afresh, since the cause (another tab, a full disk, a browser hiccup) may have passed.
+    if (stores) return stores;
+    const attempt = openDb((e) => {
       lastLifecycle = e;
       for (const listener of lifecycleListeners) listener(e);
     }).then(async (db) => {
@@ -66,7 +78,11 @@ export function createEngineApi(deps: EngineDeps = {}) {
       await heads.recover();
       return { db, metrics, events: new EventStore(db), rollups: new RollupStore(db), heads };
     });
-    return stores;
+    stores = attempt;
+    attempt.catch(() => {
+      if (stores === attempt) stores = null;
+    });
+    return attempt;
   }
 
   /** Every tab shows a full disk, not only the caller whose write was refused. */
@@ -162,6 +178,48 @@ export function createEngineApi(deps: EngineDeps = {}) {
       } catch {
         // lastLifecycle carries the error; the page shows a recovery screen.
       }
+      return lastLifecycle ?? { kind: 'open' };
+    },
+
+    /**
+     * Reads every record still readable into an NDJSON Blob, store by store, without Dexie
+     * (whose open may be what fails). For the recovery screen; never writes.
+     */
+    async salvage(): Promise<SalvageResult> {
+      return salvageDatabase(rawDb);
+    },
+
+    /**
+     * Deletes the database and opens a fresh, empty one — only with the phrase the user
+     * typed, so no code path can wipe the store by accident. Resolves with the new lifecycle.
+     */
+    async resetStore(confirmation: string): Promise<DbLifecycle> {
+      if (confirmation !== ResetConfirmation) {
+        throw new Error(`type "${ResetConfirmation}" to delete the database`);
+      }
+      const open = stores;
+      stores = null;
+      if (open) {
+        try {
+          (await open).db.close();
+        } catch {
+          // It never opened; nothing to close.
+        }
+      }
+      await deleteDatabase({
+        ...rawDb,
+        onBlocked: () => {
+          lastLifecycle = { kind: 'blocked' };
+          for (const listener of lifecycleListeners) listener(lastLifecycle);
+        }
+      });
+      forgetCounts();
+      try {
+        await ready();
+      } catch {
+        // lastLifecycle carries the error.
+      }
+      broadcast({ kind: 'cleared' });
       return lastLifecycle ?? { kind: 'open' };
     },
 
