@@ -85,6 +85,7 @@ export default ts.config(
       'src/lib/ingest/**',
       'src/lib/alerts/**',
       'src/lib/export/**',
+      'src/lib/convert/**',
       'src/lib/demo/**'
     ],
     ignores: ['**/*.test.ts'],
@@ -106,6 +107,7 @@ export default ts.config(
       'src/lib/ingest/**',
       'src/lib/alerts/**',
       'src/lib/export/**',
+      'src/lib/convert/**',
       'src/lib/demo/**'
     ],
     ignores: ['**/*.test.ts'],

@@ -39,7 +39,9 @@ describe('OpenTelemetry → Prometheus names', () => {
     ['http.server.request.count', '{request}', 'counter', 'http_server_request_count'],
     ['net.io', 'By/s', 'gauge', 'net_io_bytes_per_second'],
     ['jvm..gc--pause', 'ms', 'histogram', 'jvm_gc_pause_milliseconds'],
-    ['2xx.rate', '', 'gauge', '_2xx_rate'],
+    ['2xx.rate', '', 'gauge', 'metric_2xx_rate'],
+    ['%usr', '%', 'gauge', 'usr_percent'],
+    ['_reserved', '', 'gauge', 'reserved'],
     ['latency.seconds', 's', 'gauge', 'latency_seconds'],
     ['requests.total', '', 'counter', 'requests_total'],
     // Valid Prometheus names are kept as they are, unit or not.
@@ -57,10 +59,10 @@ describe('OpenTelemetry → Prometheus names', () => {
     expect(formatPromUnit('Cel', 'gauge')).toBe('celsius');
   });
 
-  it('label names: sanitized, colliding ones joined with ;, reserved __ kept out', () => {
+  it('label names: sanitized, colliding ones joined with ;, reserved _ names kept out', () => {
     expect(sanitizePromLabels({ 'host.name': 'a', host_name: 'b', __x: 'c', '9z': 'd' })).toEqual({
-      _9z: 'd',
-      key_x: 'c',
+      key_9z: 'd',
+      x: 'c',
       host_name: 'a;b'
     });
     const labels = { job: 'x' };

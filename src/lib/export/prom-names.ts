@@ -59,18 +59,23 @@ export const PromPerUnitWords: Readonly<Record<string, string>> = {
 };
 
 /**
- * Replaces what a Prometheus name may not hold with `_` and collapses runs of `_`; a leading
- * digit gets a `_` before it. A valid name comes back unchanged (runs of `_` included).
+ * Replaces what a Prometheus name may not hold with `_` and collapses runs of `_`. Leading
+ * underscores are dropped, since OpenMetrics reserves names starting with `_`
+ * (`%usr` → `usr`); a name that would start with a digit gets `metric_` (`key_` for a
+ * label), as the specification's label rule does. A valid name not starting with `_` comes
+ * back unchanged (runs of `_` included).
  *
- * Empty input: '_'. Complexity O(length).
+ * Empty input: 'metric_' (or 'key_'). Complexity O(length).
  * @example
  * sanitizePromName('system.cpu.time') // 'system_cpu_time'
  */
 export function sanitizePromName(name: string, label = false): string {
-  if ((label ? VALID_LABEL : VALID_METRIC).test(name)) return name;
-  let out = name.replace(label ? /[^a-zA-Z0-9_]/g : /[^a-zA-Z0-9_:]/g, '_').replace(/__+/g, '_');
-  if (out === '' || /^[0-9]/.test(out)) out = `_${out}`;
-  return out;
+  if ((label ? VALID_LABEL : VALID_METRIC).test(name) && !name.startsWith('_')) return name;
+  const out = name
+    .replace(label ? /[^a-zA-Z0-9_]/g : /[^a-zA-Z0-9_:]/g, '_')
+    .replace(/__+/g, '_')
+    .replace(/^_+/, '');
+  return out === '' || /^[0-9]/.test(out) ? `${label ? 'key' : 'metric'}_${out}` : out;
 }
 
 /**
@@ -118,7 +123,7 @@ export function translateMetricName(
   unit: string,
   kind: 'gauge' | 'counter' | 'histogram'
 ): { name: string; translated: boolean } {
-  if (VALID_METRIC.test(name)) return { name, translated: false };
+  if (VALID_METRIC.test(name) && !name.startsWith('_')) return { name, translated: false };
   let out = sanitizePromName(name);
   let total = false;
   if (kind === 'counter' && out.endsWith('_total')) {
@@ -131,8 +136,8 @@ export function translateMetricName(
 }
 
 /**
- * Label names sanitized; names that become equal after it have their values joined with `;`
- * in key order, as the specification says.
+ * Label names sanitized (see `sanitizePromName`); names that become equal after it have their
+ * values joined with `;` in key order, as the specification says.
  *
  * Empty input: {}. Complexity O(labels).
  * @example
@@ -140,12 +145,10 @@ export function translateMetricName(
  */
 export function sanitizePromLabels(labels: Record<string, string>): Record<string, string> {
   const keys = Object.keys(labels);
-  if (keys.every((k) => VALID_LABEL.test(k) && !k.startsWith('__'))) return labels;
+  if (keys.every((k) => VALID_LABEL.test(k) && !k.startsWith('_'))) return labels;
   const out: Record<string, string> = {};
   for (const k of [...keys].sort()) {
-    let s = sanitizePromName(k, true);
-    // `__` starts names reserved for Prometheus itself.
-    if (s.startsWith('__')) s = `key${s.replace(/^_+/, '_')}`;
+    const s = sanitizePromName(k, true);
     out[s] = out[s] === undefined ? labels[k] : `${out[s]};${labels[k]}`;
   }
   return out;
