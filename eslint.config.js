@@ -183,11 +183,10 @@ export default ts.config(
           'charts',
           'collectors',
           'analytics',
-          'alerts',
-          'export'
+          'alerts'
         ])
       ],
-      'The agent imports only lib/types and lib/ingest.'
+      'The agent imports only lib/types, lib/ingest and lib/export (pure writers, for /metrics and forwarding).'
     )
   },
   {

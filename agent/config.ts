@@ -3,6 +3,12 @@
  * main.ts can print it and exit with code 2.
  */
 import { parseArgs } from 'node:util';
+import {
+  ForwardFlagOptions,
+  ForwardHelpText,
+  readForwardConfig,
+  type ForwardConfig
+} from './forward/config';
 import { RingDefaults } from './ring-buffer';
 import { isLoopbackAddress, resolveDefaultTokenFile, TokenDefaults } from './security';
 import { ServerDefaults } from './server';
@@ -17,7 +23,7 @@ export const AgentDefaults = {
   maxIntervalMs: 60_000
 } as const;
 
-export interface AgentConfig {
+export interface AgentConfig extends ForwardConfig {
   port: number;
   host: string;
   origins: string[];
@@ -52,11 +58,13 @@ Options:
   --token-file <path> where the pairing token is kept (default ~/.config/tidemark/agent-token,
                       mode 0600); ${TokenDefaults.envVar} overrides it
   --no-gpu            do not look for nvidia-smi
-  --help              show this text
+${ForwardHelpText}  --help              show this text
 
 Endpoints (all need "Authorization: Bearer <token>"; see agent/README.md):
   GET  /v1/status     GET /v1/stream (server-sent events; ?after=<seq> or Last-Event-ID)
-  POST /v1/events     JSON array or NDJSON      POST /v1/metrics  Prometheus text / Influx lines
+  POST /v1/events     JSON array or NDJSON      POST /v1/metrics  Prometheus text / Influx lines /
+                                                                  OTLP JSON
+  GET  /metrics       OpenMetrics / Prometheus text for scrapers (token only with --metrics-token)
 `;
 
 /**
@@ -82,7 +90,8 @@ export function parseAgentArgs(argv: string[], env: NodeJS.ProcessEnv): AgentCon
         'token-file': { type: 'string' },
         'buffer-seconds': { type: 'string' },
         'no-gpu': { type: 'boolean' },
-        help: { type: 'boolean' }
+        help: { type: 'boolean' },
+        ...ForwardFlagOptions
       }
     }));
   } catch (err) {
@@ -152,7 +161,10 @@ export function parseAgentArgs(argv: string[], env: NodeJS.ProcessEnv): AgentCon
     bufferSeconds,
     maxBodyBytes,
     tokenFile: values['token-file'] ?? resolveDefaultTokenFile(),
-    gpu: !values['no-gpu']
+    gpu: !values['no-gpu'],
+    ...readForwardConfig(values, env, (message) => {
+      throw new ConfigError(message);
+    })
   };
 }
 

@@ -8,6 +8,7 @@ import os from 'node:os';
 import pkg from '../package.json' with { type: 'json' };
 import type { AgentStatus } from '../src/lib/types';
 import { ConfigError, HelpText, parseAgentArgs, type AgentConfig } from './config';
+import { createHandOff } from './forward';
 import { RingBuffer } from './ring-buffer';
 import { HostSampler } from './sampler';
 import {
@@ -75,8 +76,11 @@ async function runAgent(config: AgentConfig): Promise<void> {
     bufferBytes: ring.byteSize,
     bufferHeld: ring.size,
     bufferOldestAt: ring.oldestAt ?? null,
-    bufferEvicted: ring.evictedCount
+    bufferEvicted: ring.evictedCount,
+    forwarding: handOff.forwarding()
   });
+  // /metrics and forwarding (agent/forward): nothing leaves the machine unless a URL is given.
+  const handOff = createHandOff(config, { status, pairingToken: token, warn });
   const agent = createAgentServer({
     ring,
     tokenDigest: digestToken(token),
@@ -84,7 +88,12 @@ async function runAgent(config: AgentConfig): Promise<void> {
     hostAllowList,
     maxBodyBytes: config.maxBodyBytes,
     status,
-    now: Date.now
+    now: Date.now,
+    metrics: handOff.metrics,
+    onPush: (push) =>
+      'points' in push
+        ? handOff.take(push.points)
+        : handOff.takeText(push.format, push.text, push.t)
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -107,6 +116,7 @@ async function runAgent(config: AgentConfig): Promise<void> {
     if (points.length > 0) {
       ring.push((seq) => JSON.stringify({ seq, kind: 'sample', t, points }));
       agent.hub.notify();
+      handOff.take(points);
     }
     tick++;
     const due = firstTick + tick * config.intervalMs;
@@ -124,7 +134,8 @@ async function runAgent(config: AgentConfig): Promise<void> {
     sampler.stop();
     const force = setTimeout(() => process.exit(ExitCodes.ok), ShutdownGraceMs);
     force.unref();
-    agent.close().then(() => process.exit(ExitCodes.ok));
+    // Forwarders put what they hold in their on-disk queues first.
+    Promise.all([agent.close(), handOff.stop()]).then(() => process.exit(ExitCodes.ok));
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
@@ -140,6 +151,7 @@ async function runAgent(config: AgentConfig): Promise<void> {
     log(`Token file: ${config.tokenFile}${source === 'created' ? ' (created, mode 0600)' : ''}`);
   }
   log(`Open ${config.origins[0]}/settings and paste the token to pair.`);
+  for (const f of handOff.forwarding() ?? []) log(`Forwarding (${f.kind}) to ${f.url}`);
 }
 
 /** Host names a request may carry when the operator bound a non-loopback address. */
