@@ -94,8 +94,9 @@ export function createHandOff(
     },
     takeText(format, text, t) {
       if (forwarders.length === 0) return;
-      const points = metricsTextToPoints(format, text, t);
-      for (const f of forwarders) f.push(points);
+      void metricsTextToPoints(format, text, t).then((points) => {
+        for (const f of forwarders) f.push(points);
+      });
     },
     metrics: createMetricsEndpoint({
       points: () => [...latest.list(), ...agentSelfPoints(options.status(), Date.now())],

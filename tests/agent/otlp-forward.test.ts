@@ -6,7 +6,7 @@
 import http from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseMetricFile } from '../../src/lib/ingest';
-import { makeTempDir, startAgent, type RunningAgent } from './helpers';
+import { bearer, makeTempDir, request, startAgent, type RunningAgent } from './helpers';
 
 describe('OTLP/HTTP JSON forwarding', () => {
   const received: { type: string | undefined; body: string }[] = [];
@@ -56,5 +56,30 @@ describe('OTLP/HTTP JSON forwarding', () => {
     const memory = parsed.series.find((s) => s.name === 'memory_total_bytes');
     expect(memory?.labels.instance).toBeTruthy();
     expect(memory!.points).toBeGreaterThan(0);
+  });
+
+  it('forwards what programs push too: a Prometheus text posted to /v1/metrics', async () => {
+    const a = agent!;
+    const res = await request({
+      port: a.port,
+      method: 'POST',
+      path: '/v1/metrics',
+      headers: bearer(a.token),
+      body: '# TYPE model_tokens counter\nmodel_tokens_total{model="m"} 42\n'
+    });
+    expect(res.status).toBe(202);
+    for (;;) {
+      const hit = received.find((r) => r.body.includes('model_tokens_total'));
+      if (hit !== undefined) {
+        const parsed = await parseMetricFile(
+          'pushed.otlp.json',
+          new TextEncoder().encode(hit.body)
+        );
+        const s = parsed.series.find((x) => x.name === 'model_tokens_total');
+        expect(s?.labels).toMatchObject({ model: 'm' });
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
   });
 });
