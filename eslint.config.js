@@ -85,6 +85,7 @@ export default ts.config(
       'src/lib/ingest/**',
       'src/lib/alerts/**',
       'src/lib/export/**',
+      'src/lib/convert/**',
       'src/lib/demo/**'
     ],
     ignores: ['**/*.test.ts'],
@@ -106,6 +107,7 @@ export default ts.config(
       'src/lib/ingest/**',
       'src/lib/alerts/**',
       'src/lib/export/**',
+      'src/lib/convert/**',
       'src/lib/demo/**'
     ],
     ignores: ['**/*.test.ts'],
@@ -181,11 +183,10 @@ export default ts.config(
           'charts',
           'collectors',
           'analytics',
-          'alerts',
-          'export'
+          'alerts'
         ])
       ],
-      'The agent imports only lib/types and lib/ingest.'
+      'The agent imports only lib/types, lib/ingest and lib/export (pure writers, for /metrics and forwarding).'
     )
   },
   {

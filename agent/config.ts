@@ -3,6 +3,12 @@
  * main.ts can print it and exit with code 2.
  */
 import { parseArgs } from 'node:util';
+import {
+  ForwardFlagOptions,
+  ForwardHelpText,
+  readForwardConfig,
+  type ForwardConfig
+} from './forward/config';
 import { RingDefaults } from './ring-buffer';
 import { isLoopbackAddress, resolveDefaultTokenFile, TokenDefaults } from './security';
 import { ServerDefaults } from './server';
@@ -24,7 +30,7 @@ export const AgentDefaults = {
   maxIntervalMs: 60_000
 } as const;
 
-export interface AgentConfig {
+export interface AgentConfig extends ForwardConfig {
   port: number;
   host: string;
   origins: string[];
@@ -61,11 +67,13 @@ Options:
   --token-file <path> where the pairing token is kept (default ~/.config/tidemark/agent-token,
                       mode 0600); ${TokenDefaults.envVar} overrides it
   --no-gpu            do not look for nvidia-smi
-  --help              show this text
+${ForwardHelpText}  --help              show this text
 ${ModelHelpText}
 Endpoints (all need "Authorization: Bearer <token>"; see agent/README.md):
   GET  /v1/status     GET /v1/stream (server-sent events; ?after=<seq> or Last-Event-ID)
-  POST /v1/events     JSON array or NDJSON      POST /v1/metrics  Prometheus text / Influx lines
+  POST /v1/events     JSON array or NDJSON      POST /v1/metrics  Prometheus text / Influx lines /
+                                                                  OTLP JSON
+  GET  /metrics       OpenMetrics / Prometheus text for scrapers (token only with --metrics-token)
 `;
 
 /**
@@ -92,7 +100,8 @@ export function parseAgentArgs(argv: string[], env: NodeJS.ProcessEnv): AgentCon
         'buffer-seconds': { type: 'string' },
         'no-gpu': { type: 'boolean' },
         help: { type: 'boolean' },
-        ...ModelArgOptions
+        ...ModelArgOptions,
+        ...ForwardFlagOptions
       }
     }));
   } catch (err) {
@@ -163,7 +172,10 @@ export function parseAgentArgs(argv: string[], env: NodeJS.ProcessEnv): AgentCon
     maxBodyBytes,
     tokenFile: values['token-file'] ?? resolveDefaultTokenFile(),
     gpu: !values['no-gpu'],
-    model: readModelOptions(values)
+    model: readModelOptions(values),
+    ...readForwardConfig(values, env, (message) => {
+      throw new ConfigError(message);
+    })
   };
 }
 

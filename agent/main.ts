@@ -8,6 +8,7 @@ import os from 'node:os';
 import pkg from '../package.json' with { type: 'json' };
 import type { AgentPoint, AgentStatus } from '../src/lib/types';
 import { ConfigError, HelpText, parseAgentArgs, type AgentConfig } from './config';
+import { createHandOff } from './forward';
 import { RingBuffer } from './ring-buffer';
 import { ModelCollector } from './model/collector';
 import { HostSampler } from './sampler';
@@ -76,8 +77,11 @@ async function runAgent(config: AgentConfig): Promise<void> {
     bufferBytes: ring.byteSize,
     bufferHeld: ring.size,
     bufferOldestAt: ring.oldestAt ?? null,
-    bufferEvicted: ring.evictedCount
+    bufferEvicted: ring.evictedCount,
+    forwarding: handOff.forwarding()
   });
+  // /metrics and forwarding (agent/forward): nothing leaves the machine unless a URL is given.
+  const handOff = createHandOff(config, { status, pairingToken: token, warn });
   const agent = createAgentServer({
     ring,
     tokenDigest: digestToken(token),
@@ -85,7 +89,12 @@ async function runAgent(config: AgentConfig): Promise<void> {
     hostAllowList,
     maxBodyBytes: config.maxBodyBytes,
     status,
-    now: Date.now
+    now: Date.now,
+    metrics: handOff.metrics,
+    onPush: (push) =>
+      'points' in push
+        ? handOff.take(push.points)
+        : handOff.takeText(push.format, push.text, push.t)
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -101,6 +110,8 @@ async function runAgent(config: AgentConfig): Promise<void> {
   const publish = (t: number, points: AgentPoint[]): void => {
     ring.push((seq) => JSON.stringify({ seq, kind: 'sample', t, points }));
     agent.hub.notify();
+    // Host and model samples alike go to the forwarders (off unless the user started them).
+    handOff.take(points);
   };
   const models = ModelCollector.isConfigured(config.model)
     ? new ModelCollector({ config: config.model, onPoints: publish, onWarning: warn })
@@ -135,7 +146,8 @@ async function runAgent(config: AgentConfig): Promise<void> {
     models?.stop();
     const force = setTimeout(() => process.exit(ExitCodes.ok), ShutdownGraceMs);
     force.unref();
-    agent.close().then(() => process.exit(ExitCodes.ok));
+    // Forwarders put what they hold in their on-disk queues first.
+    Promise.all([agent.close(), handOff.stop()]).then(() => process.exit(ExitCodes.ok));
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
@@ -159,6 +171,7 @@ async function runAgent(config: AgentConfig): Promise<void> {
       `Energy: ${energy.length > 0 ? energy.join(', ') : 'not measured (no RAPL counter readable; GPU power counted if nvidia-smi reports it)'}`
     );
   }
+  for (const f of handOff.forwarding() ?? []) log(`Forwarding (${f.kind}) to ${f.url}`);
 }
 
 /** Host names a request may carry when the operator bound a non-loopback address. */

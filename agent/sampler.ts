@@ -365,7 +365,7 @@ export class HostSampler {
       const c = name.charCodeAt(0);
       if (c >= 48 && c <= 57) processes++;
     }
-    this.push(points, { name: 'process_count', unit: 'count', t, v: processes });
+    this.push(points, { name: 'processes', unit: 'count', t, v: processes });
 
     for (const sensor of this.sensors) {
       const raw = this.read(sensor.file);

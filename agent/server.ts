@@ -6,9 +6,10 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { AgentStatus } from '../src/lib/types';
+import type { AgentPoint, AgentStatus } from '../src/lib/types';
 import { parseEventsBody } from './events';
 import { checkMetricsText, sniffMetricsFormat, type MetricsFormat } from './metrics-check';
+import { checkOtlpJson, looksLikeOtlpJson } from './otlp';
 import type { RingBuffer } from './ring-buffer';
 import { isHostAllowed, RateLimitDefaults, readBearer, TokenGate } from './security';
 import { StreamHub } from './stream';
@@ -56,7 +57,15 @@ export interface AgentServerOptions {
   rateLimit?: typeof RateLimitDefaults;
   maxConnections?: number;
   maxStreams?: number;
+  /** `GET /metrics` (metrics-endpoint.ts), which does its own authorisation. */
+  metrics?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Every accepted push, for the forwarders: points, or a metrics text and its format. */
+  onPush?: (
+    push: { points: AgentPoint[] } | { format: PushFormat; text: string; t: number }
+  ) => void;
 }
+
+type PushFormat = MetricsFormat | 'otlp-json';
 
 export interface AgentServer {
   server: http.Server;
@@ -130,6 +139,8 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
     if (TokenLikeParams.some((p) => url.searchParams.has(p))) {
       return reject(req, res, 400, 'send the token as Authorization: Bearer, never in a URL');
     }
+    if (url.pathname === '/metrics' && req.method === 'GET' && options.metrics)
+      return options.metrics(req, res);
     const presented = readBearer(req.headers.authorization);
     const verdict = gate.check(presented, options.now());
     if (!verdict.ok) {
@@ -218,32 +229,48 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
       if (firstSeq < 0) firstSeq = lastSeq;
     }
     hub.notify();
+    options.onPush?.({ points: parsed.records.flatMap((r) => r.points) });
     sendJson(res, 202, { accepted: parsed.records.length, firstSeq, lastSeq });
   }
 
   async function postMetrics(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const asked = url.searchParams.get('format');
-    if (asked !== null && asked !== 'prometheus' && asked !== 'influx') {
-      return reject(req, res, 400, 'format must be prometheus or influx');
+    if (asked !== null && asked !== 'prometheus' && asked !== 'influx' && asked !== 'otlp') {
+      return reject(req, res, 400, 'format must be prometheus, influx or otlp');
     }
     const body = await readBody(req, res, maxBody);
     if (body === undefined) return;
-    const format: MetricsFormat = asked ?? sniffMetricsFormat(body);
-    const check = checkMetricsText(body, format);
-    if (!check.ok) {
-      return sendJson(res, 400, {
-        error: 'bad line',
-        format,
-        line: check.line,
-        message: check.message
-      });
+    let format: PushFormat;
+    let accepted: number;
+    if (
+      asked === 'otlp' ||
+      (asked === null && looksLikeOtlpJson(body, header(req, 'content-type')))
+    ) {
+      format = 'otlp-json';
+      const check = checkOtlpJson(body);
+      if (!check.ok)
+        return sendJson(res, 400, { error: 'bad OTLP JSON', format, message: check.message });
+      accepted = check.points;
+    } else {
+      format = asked ?? sniffMetricsFormat(body);
+      const check = checkMetricsText(body, format);
+      if (!check.ok) {
+        return sendJson(res, 400, {
+          error: 'bad line',
+          format,
+          line: check.line,
+          message: check.message
+        });
+      }
+      accepted = check.lines;
     }
     const t = options.now();
     const seq = options.ring.push((s) =>
       JSON.stringify({ seq: s, kind: 'metrics', t, format, text: body })
     );
     hub.notify();
-    sendJson(res, 202, { accepted: check.lines, firstSeq: seq, lastSeq: seq, format });
+    options.onPush?.({ format, text: body, t });
+    sendJson(res, 202, { accepted, firstSeq: seq, lastSeq: seq, format });
   }
 
   return {

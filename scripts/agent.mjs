@@ -9,8 +9,14 @@ import { pathToFileURL } from 'node:url';
 
 const root = path.resolve(new URL('..', import.meta.url).pathname);
 const bundle = path.join(root, 'build', 'agent', 'agent.mjs');
-/** What the bundle is made of: the agent, the shared types it imports, the version. */
-const sources = ['agent', path.join('src', 'lib', 'types'), 'package.json'];
+/** What the bundle is made of: the agent, the lib folders it imports, the version. */
+const sources = [
+  'agent',
+  path.join('src', 'lib', 'types'),
+  path.join('src', 'lib', 'ingest'),
+  path.join('src', 'lib', 'export'),
+  'package.json'
+];
 
 function newestMtime(entry) {
   const full = path.join(root, entry);
@@ -19,8 +25,13 @@ function newestMtime(entry) {
   if (!st.isDirectory()) return st.mtimeMs;
   let newest = 0;
   for (const name of readdirSync(full)) {
-    if (name.endsWith('.ts') || name.endsWith('.json')) {
-      newest = Math.max(newest, newestMtime(path.join(entry, name)));
+    const child = path.join(entry, name);
+    if (
+      name.endsWith('.ts') ||
+      name.endsWith('.json') ||
+      statSync(path.join(root, child)).isDirectory()
+    ) {
+      newest = Math.max(newest, newestMtime(child));
     }
   }
   return newest;

@@ -1,12 +1,14 @@
 // `npm test`: every check and test a change must pass, in the order CI runs them:
 // types + lint + format, unit tests (Vitest, Node), the agent's tests (real agent processes),
-// the production build, then end-to-end
-// tests (Playwright in Debian's Chromium against the built site).
+// the interop tests (output loaded into promtool and DuckDB), the production build, then
+// end-to-end tests (Playwright in Debian's Chromium against the built site).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { ensureChromium } from './chromium.mjs';
+import { ensurePrometheus } from './prometheus.mjs';
 
 ensureChromium();
+ensurePrometheus();
 mkdirSync('test-results', { recursive: true });
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
@@ -48,6 +50,18 @@ const agentOk = run('agent tests', 'npx', [
 ]);
 steps.push(['agent', agentOk]);
 countVitest('test-results/vitest-agent.json');
+// Exports and the converter loaded by the real engines (promtool, DuckDB; see its comment).
+const interopOk = run('interop tests', 'npx', [
+  'vitest',
+  'run',
+  '--config',
+  'tests/interop/vitest.config.ts',
+  '--reporter=default',
+  '--reporter=json',
+  '--outputFile.json=test-results/vitest-interop.json'
+]);
+steps.push(['interop', interopOk]);
+countVitest('test-results/vitest-interop.json');
 const buildOk =
   run('build', 'npx', ['vite', 'build']) &&
   run('no benchmarks in the build', 'node', ['scripts/check-build.mjs', 'build']);

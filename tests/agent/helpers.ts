@@ -315,3 +315,24 @@ export function actionOf(m: AgentMessage): string | undefined {
 export function bearer(token: string): Record<string, string> {
   return { Authorization: `Bearer ${token}` };
 }
+
+/**
+ * Reads the agent's whole buffer (`/v1/stream?after=0`) until `done` holds for the messages
+ * seen so far, and returns them.
+ */
+export async function readBuffered(
+  agent: RunningAgent,
+  done: (messages: AgentMessage[]) => boolean
+): Promise<AgentMessage[]> {
+  const stream = await openStream({
+    port: agent.port,
+    token: agent.token,
+    path: '/v1/stream?after=0'
+  });
+  try {
+    await stream.waitFor(() => done(collectMessages(stream.events)));
+    return collectMessages(stream.events);
+  } finally {
+    stream.close();
+  }
+}

@@ -176,7 +176,7 @@ describe('HostSampler on a fixture /proc and /sys', () => {
     expect(first.find((p) => p.name === 'memory_used_bytes')?.v).toBe(5_000_000 * 1024);
     expect(first.find((p) => p.name === 'swap_used_bytes')?.v).toBe(500_000 * 1024);
     expect(first.find((p) => p.name === 'load_average_5m')?.v).toBe(0.5);
-    expect(first.find((p) => p.name === 'process_count')?.v).toBe(3);
+    expect(first.find((p) => p.name === 'processes')?.v).toBe(3);
     expect(first.find((p) => p.name === 'temperature_celsius')).toMatchObject({
       labels: { sensor: 'coretemp/Package id 0' },
       v: 45.5

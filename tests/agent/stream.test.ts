@@ -78,7 +78,7 @@ describe('host sampling', () => {
         'memory_total_bytes',
         'swap_total_bytes',
         'swap_used_bytes',
-        'process_count'
+        'processes'
       ]) {
         expect(names, name).toContain(name);
       }
@@ -97,7 +97,7 @@ describe('host sampling', () => {
       const used = points.find((p) => p.name === 'memory_used_bytes') as AgentPoint;
       expect(used.v).toBeGreaterThan(0);
       expect(used.v).toBeLessThan(total.v);
-      const processes = points.find((p) => p.name === 'process_count') as AgentPoint;
+      const processes = points.find((p) => p.name === 'processes') as AgentPoint;
       expect(processes.v).toBeGreaterThan(1);
       for (const p of points) {
         expect(Number.isFinite(p.v)).toBe(true);

@@ -125,7 +125,12 @@ function parseMetricsText(m: Extract<AgentMessage, { kind: 'metrics' }>): {
   errors: number;
 } {
   const parser = createStreamParser({
-    fileName: m.format === 'influx' ? 'agent.lp' : 'agent.prom',
+    fileName:
+      m.format === 'influx'
+        ? 'agent.lp'
+        : m.format === 'otlp-json'
+          ? 'agent.otlp.json'
+          : 'agent.prom',
     format: m.format,
     defaultTimestamp: m.t
   });

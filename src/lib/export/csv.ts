@@ -1,5 +1,6 @@
 import type { PointBatch } from '../types';
 import { formatPromValue } from './encode';
+import { formatIsoTime } from './ndjson';
 import { mergeBatches } from './merge';
 
 /**
@@ -48,8 +49,9 @@ export function formatCsvTextCell(value: string, delimiter: string): string {
   return quoteCsv(guarded, delimiter);
 }
 
-function quoteCsv(cell: string, delimiter: string): string {
+function quoteCsv(cell: string, delimiter: string, always = false): string {
   if (
+    always ||
     cell.includes(delimiter) ||
     cell.includes('"') ||
     cell.includes('\n') ||
@@ -94,5 +96,34 @@ export function writeCsv(
       out.push(`${time}${d}${middle}${d}${formatPromValue(b.v[i])}\r\n`);
     }
   }
+  return out.join('');
+}
+
+/**
+ * The long CSV for DuckDB and ClickHouse: `time,name,labels,value`, `labels` one JSON object
+ * per row (`{"cpu":"0","mode":"idle"}`). Label values cannot each be a column here:
+ * `read_csv_auto` types a column from a sample of rows and ignores quotes, so a `cpu` column
+ * of `0`, `1`, … read as BIGINT aborts the load at the first `total` past the sample (and a
+ * label column of numbers is not text). One JSON text column is always VARCHAR;
+ * `labels::JSON->>'cpu'` reads a label. Times are RFC 3339 UTC (TIMESTAMP WITH TIME ZONE),
+ * values numbers or `NaN`/`+Inf`/`-Inf` (DOUBLE); names are formula-guarded like the other
+ * CSV.
+ */
+export const CsvDuckdbHeader = 'time,name,labels,value\r\n';
+
+/**
+ * Rows of one series in the DuckDB layout.
+ *
+ * Empty input: ''. Complexity O(points).
+ * @example
+ * formatCsvDuckdbPoints(batch) // '2023-11-14T22:13:20.000Z,up,"{""job"":""a""}",1\r\n'
+ */
+export function formatCsvDuckdbPoints(b: PointBatch): string {
+  const keys = Object.keys(b.series.labels).sort();
+  const labels = JSON.stringify(Object.fromEntries(keys.map((k) => [k, b.series.labels[k]])));
+  const middle = `,${formatCsvTextCell(b.series.name, ',')},${quoteCsv(labels, ',', true)},`;
+  const out: string[] = [];
+  for (let i = 0; i < b.t.length; i++)
+    out.push(`${formatIsoTime(b.t[i])}${middle}${formatPromValue(b.v[i])}\r\n`);
   return out.join('');
 }

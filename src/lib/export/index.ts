@@ -1,5 +1,6 @@
 /** Pure export writers. Each returns text or bytes; the caller decides where they go. */
-export { writeOpenMetrics } from './openmetrics';
+export { planOpenMetrics, sortBatch, writeOpenMetrics } from './openmetrics';
+export type { OpenMetricsFamily, OpenMetricsPlan, OpenMetricsSeries } from './openmetrics';
 export { writeCsv, formatCsvTextCell, CsvWriterDefaults } from './csv';
 export { writePointsNdjson, writeEventsNdjson, encodeEvent } from './ndjson';
 export { writeBundleZip, writeBundleNdjson, createManifest, BundleFormat } from './bundle';

@@ -1,13 +1,14 @@
 import type { PointBatch, ResultEvent, SeriesDescriptor } from '../types';
 import { formatBundleSeriesLine } from './bundle';
-import { CsvWriterDefaults, formatCsvTextCell } from './csv';
-import { encodeJsonNumber, formatMsAsSeconds, formatPromValue } from './encode';
-import { encodeEvent } from './ndjson';
 import {
-  formatOpenMetricsFamilyHead,
-  formatOpenMetricsLabels,
-  openMetricsFamily
-} from './openmetrics';
+  CsvDuckdbHeader,
+  CsvWriterDefaults,
+  formatCsvDuckdbPoints,
+  formatCsvTextCell
+} from './csv';
+import { encodeJsonNumber, formatPromValue } from './encode';
+import { encodeEvent, formatNdjsonPoints } from './ndjson';
+import { createOpenMetricsStream, orderOpenMetricsSeries, planOpenMetrics } from './openmetrics';
 import type { EventDimension, EventGroup } from './privacy';
 
 /**
@@ -17,7 +18,7 @@ import type { EventDimension, EventGroup } from './privacy';
  * difference: a series read in several slices is several bundle lines (readers merge them).
  */
 export type PointStreamFormat =
-  'csv-long' | 'ndjson' | 'openmetrics' | 'bundle-ndjson' | 'bundle-zip';
+  'csv-long' | 'csv-duckdb' | 'ndjson' | 'openmetrics' | 'bundle-ndjson' | 'bundle-zip';
 
 /** A writer fed series slices in order; `write` may be called many times per series. */
 export interface PointStreamWriter {
@@ -115,49 +116,19 @@ export function createPointWriter(
         end: () => ''
       };
     }
-    case 'ndjson':
+    case 'ndjson': {
+      const keys = csvLabelKeys(options.series);
+      return { begin: () => '', write: (b) => formatNdjsonPoints(b, keys), end: () => '' };
+    }
+    case 'csv-duckdb':
       return {
-        begin: () => '',
-        write: (b) => {
-          const head = `{"name":${JSON.stringify(b.series.name)},"labels":${JSON.stringify(b.series.labels)},"t":`;
-          const out: string[] = [];
-          for (let i = 0; i < b.t.length; i++)
-            out.push(
-              `${head}${JSON.stringify(encodeJsonNumber(b.t[i]))},"v":${JSON.stringify(encodeJsonNumber(b.v[i]))}}\n`
-            );
-          return out.join('');
-        },
+        begin: () => CsvDuckdbHeader,
+        write: (b) => formatCsvDuckdbPoints(b),
         end: () => ''
       };
     case 'openmetrics': {
-      let family = '';
-      let skipped = 0;
-      return {
-        skipped: () => skipped,
-        begin: () => '',
-        write: (b) => {
-          const f = openMetricsFamily(b.series, options.series);
-          let out = '';
-          if (f.key !== family) {
-            family = f.key;
-            out += formatOpenMetricsFamilyHead({ ...f, help: b.series.help });
-          }
-          const prefix = b.series.name + formatOpenMetricsLabels(b.series.labels) + ' ';
-          const lines: string[] = [out];
-          // OpenMetrics: a counter's value MUST NOT be NaN or negative; such samples (a gap, a
-          // reset recorded as a negative) are left out and counted, never written invalid.
-          const counter = f.type === 'counter';
-          for (let i = 0; i < b.t.length; i++) {
-            if (counter && !(b.v[i] >= 0)) {
-              skipped++;
-              continue;
-            }
-            lines.push(`${prefix}${formatPromValue(b.v[i])} ${formatMsAsSeconds(b.t[i])}\n`);
-          }
-          return lines.join('');
-        },
-        end: () => '# EOF\n'
-      };
+      const w = createOpenMetricsStream(planOpenMetrics(options.series));
+      return { skipped: w.skipped, begin: () => '', write: w.write, end: w.end };
     }
     case 'bundle-ndjson':
     case 'bundle-zip': {
@@ -175,7 +146,7 @@ export function createPointWriter(
  * The order a format needs series written in: OpenMetrics keeps each family contiguous
  * (stable within a family); the other formats keep the given order.
  *
- * Empty input: []. Complexity O(series²) for OpenMetrics (families are looked up per series).
+ * Empty input: []. Complexity O(series log series) for OpenMetrics.
  * @example
  * orderSeriesForFormat('openmetrics', [a_total, b, a_total2]) // [0, 2, 1]
  */
@@ -183,14 +154,8 @@ export function orderSeriesForFormat(
   format: PointStreamFormat,
   series: SeriesDescriptor[]
 ): number[] {
-  const idx = series.map((_, i) => i);
-  if (format !== 'openmetrics') return idx;
-  const keys = series.map((s) => openMetricsFamily(s, series).key);
-  const first = new Map<string, number>();
-  keys.forEach((k, i) => {
-    if (!first.has(k)) first.set(k, i);
-  });
-  return idx.sort((a, b) => first.get(keys[a])! - first.get(keys[b])! || a - b);
+  if (format !== 'openmetrics') return series.map((_, i) => i);
+  return orderOpenMetricsSeries(planOpenMetrics(series), series);
 }
 
 /** Event columns of the events CSV, in order. */

@@ -30,8 +30,11 @@ export const ExportFormats = [
   'bundle-zip',
   'csv-long',
   'csv-wide',
+  'csv-duckdb',
   'ndjson',
+  'parquet',
   'openmetrics',
+  'otlp-json',
   'report-html',
   'diagnostic'
 ] as const;

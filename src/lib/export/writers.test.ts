@@ -28,7 +28,7 @@ describe('OpenMetrics writer', () => {
   it('writes families, escapes, special values and exact second timestamps', () => {
     const text = writeOpenMetrics([
       batch('req_total', 'counter', { path: 'a"b\\c\nd' }, [[1700000000123, 3]]),
-      batch('lat_bucket', 'histogram_bucket', { le: '+Inf' }, [[1700000000000, NaN]]),
+      batch('lat_bucket', 'histogram_bucket', { le: '+Inf' }, [[1700000000000, 1]]),
       batch('lat_count', 'counter', {}, [[1700000000000, 1]]),
       batch('temp', 'gauge', {}, [
         [1700000000001, -Infinity],
@@ -44,16 +44,16 @@ describe('OpenMetrics writer', () => {
         'req_total{path="a\\"b\\\\c\\nd"} 3 1700000000.123',
         '# TYPE lat histogram',
         '# HELP lat a \\"b\\"\\nc\\\\',
-        'lat_bucket{le="+Inf"} NaN 1700000000',
+        'lat_bucket{le="+Inf"} 1 1700000000',
         'lat_count 1 1700000000',
         '# TYPE temp gauge',
         '# HELP temp a \\"b\\"\\nc\\\\',
         'temp -Inf 1700000000.001',
         'temp -0 1700000000.002',
         'temp 1e+21 1700000000.003',
-        '# TYPE raw unknown',
+        '# TYPE raw counter',
         '# HELP raw a \\"b\\"\\nc\\\\',
-        'raw 1 0.005',
+        'raw_total 1 0.005',
         '# EOF',
         ''
       ].join('\n')
@@ -103,9 +103,15 @@ describe('CSV writer', () => {
 });
 
 describe('NDJSON and bundle writers', () => {
-  it('points and events NDJSON spell non-finite values as strings', () => {
-    expect(writePointsNdjson([batch('m', 'gauge', { a: 'b' }, [[1, Infinity]])])).toBe(
-      '{"name":"m","labels":{"a":"b"},"t":1,"v":"+Inf"}\n'
+  it('points NDJSON: ISO times, every label key in every line, bare NaN/Infinity; events spell them as strings', () => {
+    expect(
+      writePointsNdjson([
+        batch('m', 'gauge', { a: 'b' }, [[1, Infinity]]),
+        batch('n', 'gauge', { c: 'd' }, [[1.5, -0]])
+      ])
+    ).toBe(
+      '{"time":"1970-01-01T00:00:00.001Z","name":"m","labels":{"a":"b","c":""},"value":Infinity}\n' +
+        '{"time":"1970-01-01T00:00:00.001500Z","name":"n","labels":{"a":"","c":"d"},"value":-0}\n'
     );
     expect(
       writeEventsNdjson([{ t: 2, actionType: 'run', status: 'ok', durationMs: NaN, retries: 1 }])

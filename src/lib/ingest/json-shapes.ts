@@ -247,7 +247,9 @@ export function dispatchRecord(o: JsonObject, s: ShapeContext): string | undefin
   const labels: Record<string, string> = {};
   if (isObject(o.labels)) {
     for (const [k, v] of Object.entries(o.labels))
-      if (v !== null && v !== undefined) labels[k] = typeof v === 'string' ? v : JSON.stringify(v);
+      // An empty value is no label (Prometheus; Tidemark's NDJSON writes "" for absent keys).
+      if (v !== null && v !== undefined && v !== '')
+        labels[k] = typeof v === 'string' ? v : JSON.stringify(v);
   } else if (o.labels !== undefined && o.labels !== null) return 'labels: expected an object';
   const valueKey = firstKey(o, ValueKeys);
   if (nameKey !== undefined && typeof o[nameKey] === 'string' && valueKey !== undefined) {

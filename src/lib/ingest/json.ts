@@ -555,7 +555,7 @@ export function createNdjsonHandler(options: {
       if (at >= 0) throw tooDeep(file, maxDepth, ctx, at);
       let value: unknown;
       try {
-        value = JSON.parse(line);
+        value = parseJsonLine(line);
       } catch (e) {
         sink.row();
         return sink.error(ctx, `invalid JSON: ${e instanceof Error ? e.message : String(e)}`);
@@ -564,6 +564,26 @@ export function createNdjsonHandler(options: {
     },
     onEnd: () => options.tally?.check()
   };
+}
+
+/**
+ * One NDJSON line. `NaN`, `Infinity` and `-Infinity` written bare as values (DuckDB, pandas,
+ * Python's json and Tidemark's NDJSON export write them so) are read as the strings the
+ * number reader understands; only tried when the line is not plain JSON.
+ * Complexity O(length).
+ */
+function parseJsonLine(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch (e) {
+    if (!/NaN|Infinity/.test(line)) throw e;
+    const quoted = line.replace(
+      /("(?:[^"\\]|\\.)*")|([:,[]\s*)(-?Infinity|NaN)(?=\s*[,}\]])/g,
+      (_all, str: string | undefined, pre: string, token: string) =>
+        str !== undefined ? str : `${pre}"${token}"`
+    );
+    return JSON.parse(quoted);
+  }
 }
 
 /**

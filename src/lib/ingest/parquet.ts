@@ -5,7 +5,8 @@ import { IngestError } from './errors';
  * hyparquet, a maintained pure-JS reader (no WASM, no native code). Parquet's footer holds
  * the schema, so a file is read whole: its rows become JSON records (one per line) that the
  * NDJSON reader takes like any other record rows — a time column, a name and value or
- * numeric columns, the other text columns as labels. Dates become ISO strings, 64-bit
+ * numeric columns, the other text columns as labels. Dates become ISO strings, NaN and ±Infinity
+ * the strings the number reader takes, 64-bit
  * integers numbers (as strings when beyond 2^53), binary columns are dropped.
  */
 export const ParquetMagic = [0x50, 0x41, 0x52, 0x31];
@@ -21,6 +22,10 @@ export function isParquet(head: Uint8Array): boolean {
 }
 
 function jsonSafe(x: unknown): unknown {
+  // JSON has no NaN or ±Infinity (stringify makes them null): spell them as the number
+  // reader's strings, so a DOUBLE column's NaN stays NaN.
+  if (typeof x === 'number' && !Number.isFinite(x))
+    return Number.isNaN(x) ? 'NaN' : x > 0 ? 'Infinity' : '-Infinity';
   if (typeof x === 'bigint')
     return x >= BigInt(Number.MIN_SAFE_INTEGER) && x <= BigInt(Number.MAX_SAFE_INTEGER)
       ? Number(x)

@@ -64,15 +64,34 @@ export const ExportFormats: { value: ExportFormat; label: string; description: s
     description: 'One row per bucket, one column per series. Needs a rollup resolution.'
   },
   {
+    value: 'csv-duckdb',
+    label: 'CSV for DuckDB / ClickHouse',
+    description:
+      'time, name, labels (one JSON object), value: read_csv_auto types every column right.'
+  },
+  {
     value: 'ndjson',
     label: 'NDJSON for DuckDB / ClickHouse',
-    description: 'One JSON object per point: read_json_auto / JSONEachRow.'
+    description:
+      'One JSON object per point, ISO times, labels as an object: read_json_auto / JSONEachRow.'
+  },
+  {
+    value: 'parquet',
+    label: 'Parquet',
+    description:
+      'time TIMESTAMP, name, labels MAP, value DOUBLE: DuckDB, ClickHouse, pandas, Spark. Built in memory.'
   },
   {
     value: 'openmetrics',
     label: 'OpenMetrics text',
     description:
       'Prometheus exposition with timestamps (promtool tsdb create-blocks-from openmetrics).'
+  },
+  {
+    value: 'otlp-json',
+    label: 'OTLP JSON',
+    description:
+      'OpenTelemetry metrics: gauges, sums, histograms, summaries (otlpjsonfile receiver).'
   },
   {
     value: 'report-html',
@@ -135,8 +154,11 @@ export const BytesPerPoint: Record<ExportFormat, number> = {
   'bundle-zip': 5,
   'csv-long': 46,
   'csv-wide': 12,
-  ndjson: 60,
+  'csv-duckdb': 60,
+  ndjson: 90,
+  parquet: 6,
   openmetrics: 45,
+  'otlp-json': 120,
   'report-html': 0,
   diagnostic: 0
 };

@@ -214,7 +214,13 @@ export type AgentMessage =
   | { seq: number; kind: 'sample'; t: number; points: AgentPoint[] }
   | { seq: number; kind: 'event'; t: number; event: ResultEvent; points: AgentPoint[] }
   | { seq: number; kind: 'point'; t: number; points: AgentPoint[] }
-  | { seq: number; kind: 'metrics'; t: number; format: 'prometheus' | 'influx'; text: string };
+  | {
+      seq: number;
+      kind: 'metrics';
+      t: number;
+      format: 'prometheus' | 'influx' | 'otlp-json';
+      text: string;
+    };
 
 /** Named server-sent events on `GET /v1/stream`. */
 export type AgentStreamEvent =
@@ -282,4 +288,24 @@ export interface AgentStatus {
   bufferEvicted?: number;
   /** Pages streaming now and how far behind each is (`GET /v1/status` only, not `hello`). */
   subscribers?: AgentSubscriberStatus[];
+  /** Where the agent forwards samples (`--remote-write`, `--otlp`); empty when it does not. */
+  forwarding?: AgentForwardingStatus[];
+}
+
+/** One forwarding target of the agent and how delivery goes. */
+export interface AgentForwardingStatus {
+  kind: 'remote-write' | 'otlp';
+  url: string;
+  /** Batches waiting in the on-disk queue, and their bytes. */
+  queuedBatches: number;
+  queuedBytes: number;
+  /** Batches dropped because the queue was full (the oldest go first). */
+  droppedBatches: number;
+  sentBatches: number;
+  /** Attempts that failed and will be retried (receiver down, 5xx, 429). */
+  failedAttempts: number;
+  /** Batches the receiver refused for good (4xx). */
+  rejectedBatches: number;
+  lastError: string | null;
+  lastSentAt: number | null;
 }

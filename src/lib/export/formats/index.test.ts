@@ -3,6 +3,7 @@ import type { SeriesRecord } from '../../types';
 import { createPointWriter } from '../stream';
 import { listOutputs } from '../slices';
 import { ExportFormats, type ExportSpec } from '../types';
+import { parseMetricFile } from '../../ingest';
 import { ExportWriters } from './index';
 import type { ExportStart } from './writer';
 
@@ -113,4 +114,20 @@ describe('ExportWriters', () => {
     expect(lines).toHaveLength(3);
     expect(out.series).toBe(1);
   });
+
+  it.each(['csv-duckdb', 'ndjson', 'parquet', 'openmetrics', 'otlp-json'] as const)(
+    '%s: what the page exports, Import reads back point for point',
+    async (format) => {
+      const st = start(spec({ format }));
+      const session = ExportWriters[format].begin(st);
+      session.series(st.outputs[0], { t: Float64Array.of(0, 1000), v: Float64Array.of(1, 2.5) });
+      session.series(st.outputs[0], { t: Float64Array.of(2000), v: Float64Array.of(-3) });
+      const out = session.finish({ points: 3, events: 0, removed: [], outliersRemoved: 0 });
+      expect(out.series).toBe(1);
+      const bytes = new Uint8Array(await out.files[0].finish().arrayBuffer());
+      const back = await parseMetricFile(out.files[0].name, bytes, { defaultTimestamp: 0 });
+      expect(back.errors).toEqual([]);
+      expect(back.series).toEqual([{ name: 'cpu', labels: { host: 'a' }, points: 3 }]);
+    }
+  );
 });

@@ -1,5 +1,7 @@
 import type { ExportFormat } from '../types';
 import { BundleNdjsonWriter, BundleZipWriter } from './bundle';
+import { OtlpJsonWriter, ParquetWriter } from './columnar';
+import { CsvDuckdbWriter } from './csv-duckdb';
 import { CsvLongWriter } from './csv-long';
 import { CsvWideWriter } from './csv-wide';
 import { DiagnosticWriter } from './diagnostic';
@@ -14,8 +16,11 @@ export const ExportWriters: Record<ExportFormat, ExportWriter> = {
   'bundle-zip': BundleZipWriter,
   'csv-long': CsvLongWriter,
   'csv-wide': CsvWideWriter,
+  'csv-duckdb': CsvDuckdbWriter,
   ndjson: NdjsonWriter,
   openmetrics: OpenMetricsWriter,
+  parquet: ParquetWriter,
+  'otlp-json': OtlpJsonWriter,
   'report-html': ReportHtmlWriter,
   diagnostic: DiagnosticWriter
 };

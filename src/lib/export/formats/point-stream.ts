@@ -62,7 +62,7 @@ export function visitInFormatOrder(
  * and the companion files beside it, events and groups in `layout`.
  */
 export function createPointFormatWriter(options: {
-  format: 'csv-long' | 'ndjson' | 'openmetrics';
+  format: 'csv-long' | 'csv-duckdb' | 'ndjson' | 'openmetrics';
   file: string;
   type: string;
   layout: 'csv' | 'ndjson';

@@ -69,7 +69,8 @@ export function createRowReader(st: CsvState): {
       const labels: Record<string, string> = {};
       for (const i of labelIdx) {
         const v = clean(fields[i]);
-        if (v !== '') labels[cols[i].name] = v;
+        if (v !== '' && !(cols[i].name === 'labels' && expandLabels(v, labels)))
+          labels[cols[i].name] = v;
       }
       group = {
         key,
@@ -231,4 +232,25 @@ export function createRowReader(st: CsvState): {
   };
 
   return { emitRow, emitPlainLine };
+}
+
+/**
+ * A `labels` cell holding a JSON object of text values (the DuckDB layout of Tidemark's CSV
+ * export, `time,name,labels,value`) is the series' labels: they are added to `into`. Returns
+ * false, adding nothing, for any other text, which stays one label named `labels`.
+ * Complexity O(cell length).
+ */
+function expandLabels(cell: string, into: Record<string, string>): boolean {
+  if (cell.charCodeAt(0) !== 123) return false;
+  let o: unknown;
+  try {
+    o = JSON.parse(cell);
+  } catch {
+    return false;
+  }
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) return false;
+  const entries = Object.entries(o as Record<string, unknown>);
+  if (!entries.every(([, v]) => typeof v === 'string')) return false;
+  for (const [k, v] of entries) if (v !== '') into[k] = v as string;
+  return true;
 }
