@@ -52,7 +52,7 @@ describe('engine agent module', () => {
     expect([...raw.t]).toEqual([1000, 2000]);
     expect(await api.recentEvents(10)).toHaveLength(1);
     expect(notices).toEqual([
-      { kind: 'points', seriesIds: [s.id], to: 2000 },
+      { kind: 'points', ids: [s.id, s.id], to: 2000 },
       { kind: 'events', count: 1 }
     ]);
   });

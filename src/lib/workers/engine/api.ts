@@ -5,6 +5,7 @@ import { isImportActive } from '$lib/db/import-store';
 import { asStorageFull, MetricStore, StorageFullError } from '$lib/db/metric-store';
 import { RollupStore } from '$lib/db/rollup-store';
 import type { ChangeNotice, PointBatch, ResultEvent } from '$lib/types';
+import { packIdRanges } from '$lib/types/id-ranges';
 import { IngestQueue } from '../ingest-queue';
 import { createExportApi } from './export';
 import { createAgentApi } from './agent';
@@ -87,7 +88,7 @@ export function createEngineApi(deps: EngineDeps = {}) {
       const ids = await metrics.registerSeries(batches.map((b) => b.series));
       await metrics.append(batches.map((b, i) => ({ seriesId: ids[i], t: b.t, v: b.v })));
       const to = batches.reduce((m, b) => Math.max(m, b.t[b.t.length - 1]), -Infinity);
-      broadcast({ kind: 'points', seriesIds: [...new Set(ids)], to });
+      broadcast({ kind: 'points', ids: packIdRanges(ids), to });
     } catch (error) {
       throw refused(error, 'The batch was not stored; everything stored before it is intact.');
     }
