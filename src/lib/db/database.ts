@@ -1,5 +1,6 @@
 import Dexie, { type EntityTable } from 'dexie';
 import type { AnomalyRecord, ResultEvent, SeriesRecord, TierName } from '$lib/types';
+import { countsLedgerMiddleware } from './counts-ledger';
 
 /** The IndexedDB database name. Tests and tools open it by this name. */
 export const DB_NAME = 'tidemark';
@@ -137,6 +138,9 @@ export class TidemarkDb extends Dexie {
     });
     // v4: the live path's write-ahead log (one record per delivery, see HeadStore).
     this.version(4).stores({ wal: '++id' });
+    // The totals (series, events, chunks, points, rollup blocks) kept in `meta` by every
+    // write, not scanned (counts-ledger.ts).
+    this.use(countsLedgerMiddleware(this));
   }
 }
 

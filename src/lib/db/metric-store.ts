@@ -294,16 +294,17 @@ export class MetricStore {
     ).filter((c) => c.t1 >= from);
     chunks.sort((a, b) => a.t0 - b.t0);
     const parts = chunks.map((c) => sliceRange(decodeChunk(c.data), from, to));
-    // Head points lie after the stored ones; a following tab's head may still hold points
-    // the writer has since cut into chunks, which the chunks already gave.
+    // Head points usually lie after the stored ones. Where they do not — a late point
+    // stored in a chunk inside the head's span, or a following tab's head still holding
+    // points the writer has since cut — both are merged by time, the chunk's value winning
+    // a repeated time (it is the later write, or the same point).
     const head = this.overlay?.range(seriesId, from, to);
     if (head && head.t.length) {
       let storedT = -Infinity;
       for (const c of chunks) if (c.t1 > storedT) storedT = c.t1;
-      let k = 0;
-      while (k < head.t.length && head.t[k] <= storedT) k++;
-      if (k < head.t.length)
-        parts.push(k === 0 ? head : { t: head.t.subarray(k), v: head.v.subarray(k) });
+      if (head.t[0] > storedT) parts.push(head);
+      else if (parts.length === 0) return head;
+      else return normalisePoints(concatColumnar([head, concatColumnar(parts)]));
     }
     return parts.length === 0
       ? { t: new Float64Array(0), v: new Float64Array(0) }
@@ -316,7 +317,10 @@ export class MetricStore {
     return this.overlay ? list.map((r) => this.overlay!.patch(r)) : list;
   }
 
-  /** Number of points and encoded bytes stored, for storage figures. */
+  /**
+   * Number of points and encoded bytes stored, by reading every chunk: the slow, exact
+   * figure the kept totals (counts-ledger.ts) are tested against.
+   */
   async rawFootprint(): Promise<{ points: number; bytes: number; chunks: number }> {
     let points = 0;
     let bytes = 0;

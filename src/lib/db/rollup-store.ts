@@ -136,17 +136,6 @@ export class RollupStore {
     const puts = planBlockWrites({ seriesId, cols, mode, existing });
     if (puts.length) await this.db.rollups.bulkPut(puts);
   }
-
-  /** Stored bytes and records of all tiers. */
-  async footprint(): Promise<{ records: number; bytes: number }> {
-    let records = 0;
-    let bytes = 0;
-    await this.db.rollups.each((r) => {
-      records++;
-      bytes += r.data.byteLength;
-    });
-    return { records, bytes };
-  }
 }
 
 /**

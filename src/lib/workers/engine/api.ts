@@ -141,7 +141,6 @@ export function createEngineApi(deps: EngineDeps = {}) {
         return;
       }
       endedImports.add(id);
-      forgetCounts();
       broadcast({ kind: 'import-ended', id });
     },
     async importActive(at) {
@@ -154,7 +153,7 @@ export function createEngineApi(deps: EngineDeps = {}) {
     }
   };
 
-  const { forgetCounts, ...data } = createDataApi(ctx, { drainQueue });
+  const data = createDataApi(ctx, { drainQueue });
   const api = trackCalls({
     /** Opens the store; resolves with the lifecycle state (so the page can show "blocked"). */
     async init(): Promise<DbLifecycle> {

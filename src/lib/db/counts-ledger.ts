@@ -1,0 +1,313 @@
+import Dexie, {
+  type DBCore,
+  type DBCoreMutateRequest,
+  type DBCoreMutateResponse,
+  type DBCoreTable,
+  type DBCoreTransaction,
+  type Middleware
+} from 'dexie';
+
+/**
+ * The store's totals (status bar, Settings), kept rather than scanned (issue 28): one
+ * `meta` record updated inside every write transaction that adds, replaces or deletes a
+ * series, event, chunk or rollup block, so it is exact whichever tab or path wrote
+ * (appends, head cuts, rollups, retention, imports, "delete all data") and commits or rolls
+ * back with the write itself. Reading the totals is one `get`, at any size; scanning every
+ * chunk and block took seconds at 10,000 series and ran once a second.
+ *
+ * It is kept by a Dexie DBCore middleware rather than at each write site, so a write path
+ * added later cannot forget it: the middleware widens every read-write transaction over a
+ * counted table to `meta`, reads the records a put or delete replaces (their sizes leave the
+ * totals) and writes the new totals after each mutation. A database that has no ledger yet
+ * (an older version, or right after a clear) gets one from a single scan (`readStoreCounts`).
+ */
+export const CountsLedgerKey = 'counts:ledger';
+
+export interface StoreCounts {
+  series: number;
+  events: number;
+  /** Chunk records and the points and encoded bytes they hold. */
+  chunks: number;
+  points: number;
+  bytes: number;
+  rollupBlocks: number;
+  rollupBytes: number;
+  /**
+   * Acknowledged points in the live path's heads, not yet cut into chunks (HeadStore): the
+   * points of every WAL record appended, less those its cuts moved into chunks.
+   */
+  headPoints: number;
+}
+
+type Delta = Partial<StoreCounts>;
+
+const Fields: (keyof StoreCounts)[] = [
+  'series',
+  'events',
+  'chunks',
+  'points',
+  'bytes',
+  'rollupBlocks',
+  'rollupBytes',
+  'headPoints'
+];
+
+/** What one record of a counted table adds to the totals. */
+const Rules: Record<string, (r: Record<string, unknown>) => Delta> = {
+  series: () => ({ series: 1 }),
+  events: () => ({ events: 1 }),
+  chunks: (r) => ({ chunks: 1, points: r.n as number, bytes: (r.data as Uint8Array).byteLength }),
+  rollups: (r) => ({ rollupBlocks: 1, rollupBytes: (r.data as Uint8Array).byteLength })
+};
+/** The fields a table's records count in (set to 0 when the table is cleared). */
+const TableFields: Record<string, (keyof StoreCounts)[]> = {
+  series: ['series'],
+  events: ['events'],
+  chunks: ['chunks', 'points', 'bytes'],
+  rollups: ['rollupBlocks', 'rollupBytes']
+};
+/** Tables whose records carry sizes: replacing one needs the old record's. */
+const SizedTables = new Set(['chunks', 'rollups']);
+/** The WAL: an appended record's points join the heads; deleting records moves nothing. */
+const WalTable = 'wal';
+const RangeAny = 3;
+
+/** The totals of an empty store. */
+export function emptyCounts(): StoreCounts {
+  return Object.fromEntries(Fields.map((f) => [f, 0])) as unknown as StoreCounts;
+}
+
+/** A read-write transaction's pending totals: the stored ledger plus what it changed. */
+class TxLedger {
+  readonly #meta: DBCoreTable;
+  readonly #trans: DBCoreTransaction;
+  readonly #base: Promise<StoreCounts | undefined>;
+  readonly #delta = emptyCounts();
+  readonly #zeroed = new Set<keyof StoreCounts>();
+
+  constructor(meta: DBCoreTable, trans: DBCoreTransaction) {
+    this.#meta = meta;
+    this.#trans = trans;
+    this.#base = meta
+      .get({ trans, key: CountsLedgerKey })
+      .then((row: { value?: StoreCounts } | undefined) => row?.value);
+  }
+
+  /**
+   * Adds `delta` and writes the totals. Writes are issued in call order, each with all the
+   * deltas so far, so the last one stored holds them all. No ledger stored: nothing to keep
+   * (the next read builds it from a scan that sees this transaction's writes).
+   */
+  async add(delta: Delta, zero: (keyof StoreCounts)[] = []): Promise<void> {
+    for (const f of zero) {
+      this.#zeroed.add(f);
+      this.#delta[f] = 0;
+    }
+    for (const f of Fields) this.#delta[f] += delta[f] ?? 0;
+    const base = await this.#base;
+    if (!base) return;
+    const value = emptyCounts();
+    for (const f of Fields) value[f] = (this.#zeroed.has(f) ? 0 : base[f]) + this.#delta[f];
+    await this.#meta.mutate({
+      trans: this.#trans,
+      type: 'put',
+      values: [{ key: CountsLedgerKey, value }],
+      keys: [CountsLedgerKey]
+    });
+  }
+}
+
+/** Sums what each record contributes, negated with `sign: -1`. */
+function sumOf(table: string, records: unknown[], sign: 1 | -1): Delta {
+  const rule = Rules[table];
+  const out: Delta = {};
+  for (const r of records) {
+    if (r === undefined || r === null) continue;
+    const d = rule(r as Record<string, unknown>);
+    for (const f of Object.keys(d) as (keyof StoreCounts)[]) out[f] = (out[f] ?? 0) + sign * d[f]!;
+  }
+  return out;
+}
+
+function plus(a: Delta, b: Delta): Delta {
+  const out: Delta = { ...a };
+  for (const f of Object.keys(b) as (keyof StoreCounts)[]) out[f] = (out[f] ?? 0) + b[f]!;
+  return out;
+}
+
+/** The values of a mutation that were stored (a bulkAdd may store some and refuse others). */
+function storedValues(req: { values: readonly unknown[] }, res: DBCoreMutateResponse): unknown[] {
+  if (!res.numFailures) return [...req.values];
+  return req.values.filter((_, i) => !(i in res.failures));
+}
+
+const ledgers = new WeakMap<DBCoreTransaction, TxLedger>();
+/** Each database's `meta` table below the middleware, for `adjustStoreCounts`. */
+const metaTables = new WeakMap<Dexie, () => DBCoreTable>();
+
+function ledgerOf(meta: () => DBCoreTable, trans: DBCoreTransaction): TxLedger {
+  let l = ledgers.get(trans);
+  if (!l) {
+    l = new TxLedger(meta(), trans);
+    ledgers.set(trans, l);
+  }
+  return l;
+}
+
+/** The DBCore middleware that keeps the ledger of `db` (see the module comment). */
+export function countsLedgerMiddleware(db: Dexie): Middleware<DBCore> {
+  return {
+    stack: 'dbcore',
+    name: 'CountsLedger',
+    create(down) {
+      const meta = () => down.table('meta');
+      metaTables.set(db, meta);
+      return {
+        ...down,
+        transaction(stores, mode, options) {
+          const counted = stores.some((s) => s in Rules || s === WalTable);
+          const widened =
+            mode === 'readwrite' && counted && !stores.includes('meta')
+              ? [...stores, 'meta']
+              : stores;
+          return down.transaction(widened, mode, options);
+        },
+        table(name) {
+          const table = down.table(name);
+          if (!(name in Rules) && name !== WalTable) return table;
+          return {
+            ...table,
+            async mutate(req: DBCoreMutateRequest): Promise<DBCoreMutateResponse> {
+              const ledger = ledgerOf(meta, req.trans);
+              if (name === WalTable) {
+                const res = await table.mutate(req);
+                if (req.type === 'add' || req.type === 'put') {
+                  let points = 0;
+                  for (const r of storedValues(req, res))
+                    points += (r as { t: Float64Array }).t.length;
+                  await ledger.add({ headPoints: points });
+                } else if (req.type === 'deleteRange' && req.range.type === RangeAny) {
+                  await ledger.add({}, ['headPoints']);
+                }
+                return res;
+              }
+              let before: Delta = {};
+              let zero: (keyof StoreCounts)[] = [];
+              if (req.type === 'put' && (SizedTables.has(name) || !req.changeSpec)) {
+                const pk = table.schema.primaryKey;
+                const keys = req.keys ?? req.values.map((v) => pk.extractKey?.(v));
+                const known = keys.filter((k) => k !== undefined && k !== null);
+                const old = known.length
+                  ? await table.getMany({ trans: req.trans, keys: known })
+                  : [];
+                before = sumOf(name, old, -1);
+              } else if (req.type === 'delete') {
+                before = sumOf(name, await table.getMany({ trans: req.trans, keys: req.keys }), -1);
+              } else if (req.type === 'deleteRange') {
+                if (req.range.type === RangeAny) zero = TableFields[name];
+                else {
+                  const found = await table.query({
+                    trans: req.trans,
+                    values: true,
+                    query: { index: table.schema.primaryKey, range: req.range }
+                  });
+                  before = sumOf(name, found.result, -1);
+                }
+              }
+              const res = await table.mutate(req);
+              const after =
+                req.type === 'add' ||
+                (req.type === 'put' && (SizedTables.has(name) || !req.changeSpec))
+                  ? sumOf(name, storedValues(req, res), 1)
+                  : {};
+              await ledger.add(plus(before, after), zero);
+              return res;
+            }
+          };
+        }
+      };
+    }
+  };
+}
+
+/**
+ * Adds `delta` to the totals inside the current read-write transaction (which must cover a
+ * counted table, so `meta` is in it): for what the middleware cannot see, the live path's
+ * head points leaving the heads for chunks.
+ */
+export async function adjustStoreCounts(db: Dexie, delta: Delta): Promise<void> {
+  const trans = Dexie.currentTransaction as unknown as { idbtrans?: DBCoreTransaction } | null;
+  const meta = metaTables.get(db);
+  if (!trans?.idbtrans || !meta)
+    throw new Error('adjustStoreCounts runs inside a write transaction of a counted table');
+  await ledgerOf(meta, trans.idbtrans).add(delta);
+}
+
+/** The tables a rebuild reads (and, with `meta`, the transaction's whole scope). */
+type LedgerDb = Dexie & {
+  series: Dexie.Table<{ id: number; headCutT?: number }, number>;
+  events: Dexie.Table<unknown, number>;
+  chunks: Dexie.Table<{ n: number; data: Uint8Array }, [number, number]>;
+  rollups: Dexie.Table<{ data: Uint8Array }, unknown>;
+  wal: Dexie.Table<{ ids: Int32Array; offsets: Uint32Array; t: Float64Array }, number>;
+  meta: Dexie.Table<{ key: string; value: unknown }, string>;
+};
+
+/**
+ * The store's totals: the ledger, or — when none is stored yet — one scan of every chunk
+ * and block that stores it, in one transaction, so from then on it is kept. O(1) reads once
+ * built.
+ */
+export async function readStoreCounts(db: LedgerDb): Promise<StoreCounts> {
+  const kept = (await db.meta.get(CountsLedgerKey))?.value as StoreCounts | undefined;
+  if (kept) return kept;
+  return db.transaction(
+    'rw',
+    [db.series, db.events, db.chunks, db.rollups, db.wal, db.meta],
+    async () => {
+      const again = (await db.meta.get(CountsLedgerKey))?.value as StoreCounts | undefined;
+      if (again) return again;
+      const value = emptyCounts();
+      value.series = await db.series.count();
+      value.events = await db.events.count();
+      await db.chunks.each((c) => {
+        value.chunks++;
+        value.points += c.n;
+        value.bytes += c.data.byteLength;
+      });
+      await db.rollups.each((r) => {
+        value.rollupBlocks++;
+        value.rollupBytes += r.data.byteLength;
+      });
+      value.headPoints = await countWalHeadPoints(db);
+      await db.meta.put({ key: CountsLedgerKey, value });
+      return value;
+    }
+  );
+}
+
+/**
+ * The points the WAL holds that no chunk holds: per series, those after the newest time its
+ * cuts stored (`headCutT`) and after the points before them, as `HeadStore.recover` replays
+ * them. O(WAL points).
+ */
+async function countWalHeadPoints(db: LedgerDb): Promise<number> {
+  const last = new Map<number, number>();
+  await db.series.each((s) => {
+    if (s.headCutT !== undefined) last.set(s.id, s.headCutT);
+  });
+  let points = 0;
+  await db.wal.each((rec) => {
+    for (let k = 0; k < rec.ids.length; k++) {
+      const id = rec.ids[k];
+      let after = last.get(id) ?? -Infinity;
+      for (let i = rec.offsets[k]; i < rec.offsets[k + 1]; i++) {
+        if (rec.t[i] <= after) continue;
+        after = rec.t[i];
+        points++;
+      }
+      last.set(id, after);
+    }
+  });
+  return points;
+}
