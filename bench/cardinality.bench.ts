@@ -490,7 +490,10 @@ async function runOne(
     // Explore under load: a series of the last host, as a user would pick one.
     const last = series[series.length - 1];
     const instance = /instance="([^":]+)/.exec(last.labels)?.[1] ?? '';
-    const exploreMs = await exploreClickToDrawn(page, `${last.name} ${instance}`).catch(() => NaN);
+    const exploreMs = await exploreClickToDrawn(page, `${last.name} ${instance}`).catch((e) => {
+      console.error(`cardinality: the Explore step failed: ${(e as Error).message}`);
+      return NaN;
+    });
     await page.getByRole('link', { name: 'Live' }).first().click();
     await pusher;
     const pushEnd = Date.now();
