@@ -5,6 +5,7 @@ import { CountsLedgerKey } from '$lib/db/counts-ledger';
 import { openDatabase, type TidemarkDb } from '$lib/db/database';
 import { HeadStore } from '$lib/db/head-store';
 import { MetricStore } from '$lib/db/metric-store';
+import { HeadT0 } from '$lib/db/rollup-store';
 import type { PointBatch, ResultEvent, SeriesDescriptor } from '$lib/types';
 import { createEngineApi } from '$lib/workers/engine/api';
 import type { EngineCounts } from '$lib/workers/engine/data';
@@ -57,6 +58,8 @@ async function scanned(name: string): Promise<EngineCounts> {
     let rollupBlocks = 0;
     let rollupBytes = 0;
     await db.rollups.each((r) => {
+      // Blocks: closed buckets, not a tier's open head record (HeadT0).
+      if (r.t0 === HeadT0) return;
       rollupBlocks++;
       rollupBytes += r.data.byteLength;
     });

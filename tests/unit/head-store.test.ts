@@ -82,6 +82,27 @@ describe('HeadStore', () => {
     expect(await db.wal.count()).toBe(0);
   });
 
+  it('spreads the cuts of series that started together over the second half of the cut age', async () => {
+    const ids = await metrics.registerSeries(Array.from({ length: 1000 }, (_, i) => desc(i)));
+    const heads = new HeadStore(db, metrics, { cutSpanMs: 120_000 });
+    await deliver(heads, ids, 0);
+    const dueAt = (age: number) => heads.due(T0 + age).length;
+    expect(dueAt(59_000)).toBe(0);
+    expect(dueAt(120_000)).toBe(1000);
+    // Evenly: about a quarter more per 15 s between 60 and 120 s.
+    for (const [age, share] of [
+      [75_000, 0.25],
+      [90_000, 0.5],
+      [105_000, 0.75]
+    ])
+      expect(Math.abs(dueAt(age) / 1000 - share)).toBeLessThan(0.06);
+    // Without spread, all at once.
+    const together = new HeadStore(db, new MetricStore(db), { cutSpanMs: 120_000, cutSpread: 0 });
+    await deliver(together, ids, 0);
+    expect(together.due(T0 + 119_999).length).toBe(0);
+    expect(together.due(T0 + 120_000).length).toBe(1000);
+  });
+
   it('replays the WAL after a crash: nothing acknowledged is lost, nothing counted twice', async () => {
     const ids = await metrics.registerSeries([0, 1, 2].map(desc));
     const heads = new HeadStore(db, metrics, { cutSpanMs: 2_500 });

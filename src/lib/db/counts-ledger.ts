@@ -19,7 +19,7 @@ import Dexie, {
  * added later cannot forget it: the middleware widens every read-write transaction over a
  * counted table to `meta`, reads the records a put or delete replaces (their sizes leave the
  * totals) and writes the new totals after each mutation. A database that has no ledger yet
- * (an older version, or right after a clear) gets one from a single scan (`readStoreCounts`).
+ * (an older version, or right after a clear) gets one from a single scan (store-counts.ts).
  */
 export const CountsLedgerKey = 'counts:ledger';
 
@@ -39,7 +39,7 @@ export interface StoreCounts {
   headPoints: number;
 }
 
-type Delta = Partial<StoreCounts>;
+export type Delta = Partial<StoreCounts>;
 
 const Fields: (keyof StoreCounts)[] = [
   'series',
@@ -57,8 +57,24 @@ const Rules: Record<string, (r: Record<string, unknown>) => Delta> = {
   series: () => ({ series: 1 }),
   events: () => ({ events: 1 }),
   chunks: (r) => ({ chunks: 1, points: r.n as number, bytes: (r.data as Uint8Array).byteLength }),
-  rollups: (r) => ({ rollupBlocks: 1, rollupBytes: (r.data as Uint8Array).byteLength })
+  rollups: (r) =>
+    r.t0 === RollupHeadT0 ? {} : { rollupBlocks: 1, rollupBytes: (r.data as Uint8Array).byteLength }
 };
+/**
+ * A tier's head record (rollup-store.ts HeadT0 = +∞, the open bucket of a series) is not a
+ * block: rewritten by every pass for every live series, counting it would cost a read of
+ * the old record per write for a figure that says nothing. Blocks are the closed buckets.
+ */
+const RollupHeadT0 = Infinity;
+/** What one record of `table` adds to the totals (a rebuild's scan counts the same way). */
+export function countedBy(table: 'chunks' | 'rollups', record: object): Delta {
+  return Rules[table](record as Record<string, unknown>);
+}
+
+/** Keys whose records never count: no old record needs reading for them. */
+function uncounted(table: string, key: unknown): boolean {
+  return table === 'rollups' && Array.isArray(key) && key[2] === RollupHeadT0;
+}
 /** The fields a table's records count in (set to 0 when the table is cleared). */
 const TableFields: Record<string, (keyof StoreCounts)[]> = {
   series: ['series'],
@@ -196,13 +212,17 @@ export function countsLedgerMiddleware(db: Dexie): Middleware<DBCore> {
               if (req.type === 'put' && (SizedTables.has(name) || !req.changeSpec)) {
                 const pk = table.schema.primaryKey;
                 const keys = req.keys ?? req.values.map((v) => pk.extractKey?.(v));
-                const known = keys.filter((k) => k !== undefined && k !== null);
+                const known = keys.filter(
+                  (k) => k !== undefined && k !== null && !uncounted(name, k)
+                );
                 const old = known.length
                   ? await table.getMany({ trans: req.trans, keys: known })
                   : [];
                 before = sumOf(name, old, -1);
               } else if (req.type === 'delete') {
-                before = sumOf(name, await table.getMany({ trans: req.trans, keys: req.keys }), -1);
+                const keys = req.keys.filter((k) => !uncounted(name, k));
+                if (keys.length)
+                  before = sumOf(name, await table.getMany({ trans: req.trans, keys }), -1);
               } else if (req.type === 'deleteRange') {
                 if (req.range.type === RangeAny) zero = TableFields[name];
                 else {
@@ -241,73 +261,4 @@ export async function adjustStoreCounts(db: Dexie, delta: Delta): Promise<void> 
   if (!trans?.idbtrans || !meta)
     throw new Error('adjustStoreCounts runs inside a write transaction of a counted table');
   await ledgerOf(meta, trans.idbtrans).add(delta);
-}
-
-/** The tables a rebuild reads (and, with `meta`, the transaction's whole scope). */
-type LedgerDb = Dexie & {
-  series: Dexie.Table<{ id: number; headCutT?: number }, number>;
-  events: Dexie.Table<unknown, number>;
-  chunks: Dexie.Table<{ n: number; data: Uint8Array }, [number, number]>;
-  rollups: Dexie.Table<{ data: Uint8Array }, unknown>;
-  wal: Dexie.Table<{ ids: Int32Array; offsets: Uint32Array; t: Float64Array }, number>;
-  meta: Dexie.Table<{ key: string; value: unknown }, string>;
-};
-
-/**
- * The store's totals: the ledger, or — when none is stored yet — one scan of every chunk
- * and block that stores it, in one transaction, so from then on it is kept. O(1) reads once
- * built.
- */
-export async function readStoreCounts(db: LedgerDb): Promise<StoreCounts> {
-  const kept = (await db.meta.get(CountsLedgerKey))?.value as StoreCounts | undefined;
-  if (kept) return kept;
-  return db.transaction(
-    'rw',
-    [db.series, db.events, db.chunks, db.rollups, db.wal, db.meta],
-    async () => {
-      const again = (await db.meta.get(CountsLedgerKey))?.value as StoreCounts | undefined;
-      if (again) return again;
-      const value = emptyCounts();
-      value.series = await db.series.count();
-      value.events = await db.events.count();
-      await db.chunks.each((c) => {
-        value.chunks++;
-        value.points += c.n;
-        value.bytes += c.data.byteLength;
-      });
-      await db.rollups.each((r) => {
-        value.rollupBlocks++;
-        value.rollupBytes += r.data.byteLength;
-      });
-      value.headPoints = await countWalHeadPoints(db);
-      await db.meta.put({ key: CountsLedgerKey, value });
-      return value;
-    }
-  );
-}
-
-/**
- * The points the WAL holds that no chunk holds: per series, those after the newest time its
- * cuts stored (`headCutT`) and after the points before them, as `HeadStore.recover` replays
- * them. O(WAL points).
- */
-async function countWalHeadPoints(db: LedgerDb): Promise<number> {
-  const last = new Map<number, number>();
-  await db.series.each((s) => {
-    if (s.headCutT !== undefined) last.set(s.id, s.headCutT);
-  });
-  let points = 0;
-  await db.wal.each((rec) => {
-    for (let k = 0; k < rec.ids.length; k++) {
-      const id = rec.ids[k];
-      let after = last.get(id) ?? -Infinity;
-      for (let i = rec.offsets[k]; i < rec.offsets[k + 1]; i++) {
-        if (rec.t[i] <= after) continue;
-        after = rec.t[i];
-        points++;
-      }
-      last.set(id, after);
-    }
-  });
-  return points;
 }

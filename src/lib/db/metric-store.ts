@@ -277,13 +277,32 @@ export class MetricStore {
   }
 
   /** Raw points of one series in [from, to], sorted by time. */
-  async readRaw(seriesId: number, from: number, to: number): Promise<Columnar> {
+  async readRaw(
+    seriesId: number,
+    from: number,
+    to: number,
+    /**
+     * `storedUntil`: the series record's `lastT` as stored (no chunk holds a later point),
+     * read by the caller in its transaction. When `from` is after it, only the live head
+     * can hold points in range and no chunk is read: a rollup pass over thousands of live
+     * series reads each one's new points from memory (issue 28).
+     */
+    hint: { storedUntil?: number } = {}
+  ): Promise<Columnar> {
     // Chunks never span more than ChunkLimits.maxSpanMs, so those meeting [from, to] start
     // in [from - maxSpanMs, to]: a bounded key range instead of every chunk after `from`.
     if (!(from <= to)) return { t: new Float64Array(0), v: new Float64Array(0) };
     // Inside a transaction (a rollup pass, a query) the overlay is read as it stands: its
     // catch-up reads a table the transaction may not cover.
     if (this.overlay?.sync && !Dexie.currentTransaction) await this.overlay.sync();
+    if (this.overlay && hint.storedUntil !== undefined && from > hint.storedUntil) {
+      return (
+        this.overlay.range(seriesId, from, to) ?? {
+          t: new Float64Array(0),
+          v: new Float64Array(0)
+        }
+      );
+    }
     // No Dexie .filter(): it walks a cursor record by record, where a plain key range is
     // one getAll; the few chunks that end before `from` are dropped here instead.
     const chunks = (

@@ -1,6 +1,7 @@
 import { transfer } from 'comlink';
 import { listAnomalies } from '$lib/db/anomaly-store';
-import { readStoreCounts, type StoreCounts } from '$lib/db/counts-ledger';
+import type { StoreCounts } from '$lib/db/counts-ledger';
+import { readStoreCounts } from '$lib/db/store-counts';
 import { clearStoredData, type StoredAnomaly } from '$lib/db/database';
 import { resultBuffers, runQuery } from '$lib/db/query';
 import { countSeries, findSeriesByKeys, readSeriesAfter } from '$lib/db/series-store';
