@@ -8,18 +8,19 @@ import Dexie, {
 } from 'dexie';
 
 /**
- * The store's totals (status bar, Settings), kept rather than scanned (issue 28): one
- * `meta` record updated inside every write transaction that adds, replaces or deletes a
- * series, event, chunk or rollup block, so it is exact whichever tab or path wrote
- * (appends, head cuts, rollups, retention, imports, "delete all data") and commits or rolls
- * back with the write itself. Reading the totals is one `get`, at any size; scanning every
- * chunk and block took seconds at 10,000 series and ran once a second.
+ * The store's totals (status bar, Settings), kept rather than scanned (issue 28): records
+ * updated inside every write transaction that adds, replaces or deletes a series, event,
+ * chunk or rollup block, so they are exact whichever tab or path wrote (appends, head cuts,
+ * rollups, retention, imports, "delete all data") and commit or roll back with the write
+ * itself. Reading the totals is two `get`s, at any size; scanning every chunk and block took
+ * seconds at 10,000 series and ran once a second.
  *
- * It is kept by a Dexie DBCore middleware rather than at each write site, so a write path
- * added later cannot forget it: the middleware widens every read-write transaction over a
- * counted table to `meta`, reads the records a put or delete replaces (their sizes leave the
- * totals) and writes the new totals after each mutation. A database that has no ledger yet
- * (an older version, or right after a clear) gets one from a single scan (store-counts.ts).
+ * They are kept by a Dexie DBCore middleware rather than at each write site, so a write path
+ * added later cannot forget them: the middleware widens every read-write transaction over a
+ * counted table to the store its totals live in (see Location), reads the records a put or
+ * delete replaces (their sizes leave the totals) and writes the new totals after each
+ * mutation. A database without them (an older version, or right after a clear) gets them
+ * from a single scan (store-counts.ts).
  */
 export const CountsLedgerKey = 'counts:ledger';
 
@@ -75,13 +76,6 @@ export function countedBy(table: 'chunks' | 'rollups', record: object): Delta {
 function uncounted(table: string, key: unknown): boolean {
   return table === 'rollups' && Array.isArray(key) && key[2] === RollupHeadT0;
 }
-/** The fields a table's records count in (set to 0 when the table is cleared). */
-const TableFields: Record<string, (keyof StoreCounts)[]> = {
-  series: ['series'],
-  events: ['events'],
-  chunks: ['chunks', 'points', 'bytes'],
-  rollups: ['rollupBlocks', 'rollupBytes']
-};
 /** Tables whose records carry sizes: replacing one needs the old record's. */
 const SizedTables = new Set(['chunks', 'rollups']);
 /** The WAL: an appended record's points join the heads; deleting records moves nothing. */
@@ -93,38 +87,57 @@ export function emptyCounts(): StoreCounts {
   return Object.fromEntries(Fields.map((f) => [f, 0])) as unknown as StoreCounts;
 }
 
-/** A read-write transaction's pending totals: the stored ledger plus what it changed. */
+/**
+ * Where a table's totals are kept: the WAL's and the events' in `meta` (the agent's delivery
+ * transaction writes the WAL, the events and its checkpoint in `meta` already), the rest in
+ * the `ledger` store. Two records, so that a delivery and the background work (cuts,
+ * rollups, retention: series, chunks, rollups) never wait for each other: one shared record
+ * would put every write transaction in one queue (a 3,000-series delivery waited 6 s behind
+ * rollup transactions when it was so). The totals are the sum of both.
+ */
+type Location = 'meta' | 'ledger';
+const LocationOf: Record<string, Location> = {
+  wal: 'meta',
+  events: 'meta',
+  series: 'ledger',
+  chunks: 'ledger',
+  rollups: 'ledger'
+};
+
+/** A read-write transaction's pending totals in one location: stored plus changed here. */
 class TxLedger {
-  readonly #meta: DBCoreTable;
+  readonly #store: DBCoreTable;
   readonly #trans: DBCoreTransaction;
   readonly #base: Promise<StoreCounts | undefined>;
   readonly #delta = emptyCounts();
-  readonly #zeroed = new Set<keyof StoreCounts>();
+  #dropped = false;
 
-  constructor(meta: DBCoreTable, trans: DBCoreTransaction) {
-    this.#meta = meta;
+  constructor(store: DBCoreTable, trans: DBCoreTransaction) {
+    this.#store = store;
     this.#trans = trans;
-    this.#base = meta
+    this.#base = store
       .get({ trans, key: CountsLedgerKey })
       .then((row: { value?: StoreCounts } | undefined) => row?.value);
   }
 
   /**
    * Adds `delta` and writes the totals. Writes are issued in call order, each with all the
-   * deltas so far, so the last one stored holds them all. No ledger stored: nothing to keep
-   * (the next read builds it from a scan that sees this transaction's writes).
+   * deltas so far, so the last one stored holds them all. No record stored: nothing to keep
+   * (the next read builds both from a scan that sees this transaction's writes).
+   * `drop`: a table was cleared — the record goes, and the next read rebuilds.
    */
-  async add(delta: Delta, zero: (keyof StoreCounts)[] = []): Promise<void> {
-    for (const f of zero) {
-      this.#zeroed.add(f);
-      this.#delta[f] = 0;
-    }
+  async add(delta: Delta, drop = false): Promise<void> {
+    this.#dropped ||= drop;
     for (const f of Fields) this.#delta[f] += delta[f] ?? 0;
     const base = await this.#base;
+    if (this.#dropped) {
+      await this.#store.mutate({ trans: this.#trans, type: 'delete', keys: [CountsLedgerKey] });
+      return;
+    }
     if (!base) return;
     const value = emptyCounts();
-    for (const f of Fields) value[f] = (this.#zeroed.has(f) ? 0 : base[f]) + this.#delta[f];
-    await this.#meta.mutate({
+    for (const f of Fields) value[f] = base[f] + this.#delta[f];
+    await this.#store.mutate({
       trans: this.#trans,
       type: 'put',
       values: [{ key: CountsLedgerKey, value }],
@@ -157,17 +170,18 @@ function storedValues(req: { values: readonly unknown[] }, res: DBCoreMutateResp
   return req.values.filter((_, i) => !(i in res.failures));
 }
 
-const ledgers = new WeakMap<DBCoreTransaction, TxLedger>();
-/** Each database's `meta` table below the middleware, for `adjustStoreCounts`. */
-const metaTables = new WeakMap<Dexie, () => DBCoreTable>();
+const ledgers = new WeakMap<DBCoreTransaction, Partial<Record<Location, TxLedger>>>();
+/** Each database's two ledger stores below the middleware, for `adjustStoreCounts`. */
+const ledgerStores = new WeakMap<Dexie, (where: Location) => DBCoreTable>();
 
-function ledgerOf(meta: () => DBCoreTable, trans: DBCoreTransaction): TxLedger {
-  let l = ledgers.get(trans);
-  if (!l) {
-    l = new TxLedger(meta(), trans);
-    ledgers.set(trans, l);
-  }
-  return l;
+function ledgerOf(
+  store: (where: Location) => DBCoreTable,
+  trans: DBCoreTransaction,
+  where: Location
+): TxLedger {
+  let byPlace = ledgers.get(trans);
+  if (!byPlace) ledgers.set(trans, (byPlace = {}));
+  return (byPlace[where] ??= new TxLedger(store(where), trans));
 }
 
 /** The DBCore middleware that keeps the ledger of `db` (see the module comment). */
@@ -176,17 +190,15 @@ export function countsLedgerMiddleware(db: Dexie): Middleware<DBCore> {
     stack: 'dbcore',
     name: 'CountsLedger',
     create(down) {
-      const meta = () => down.table('meta');
-      metaTables.set(db, meta);
+      const store = (where: Location) => down.table(where);
+      ledgerStores.set(db, store);
       return {
         ...down,
         transaction(stores, mode, options) {
-          const counted = stores.some((s) => s in Rules || s === WalTable);
-          const widened =
-            mode === 'readwrite' && counted && !stores.includes('meta')
-              ? [...stores, 'meta']
-              : stores;
-          return down.transaction(widened, mode, options);
+          if (mode !== 'readwrite') return down.transaction(stores, mode, options);
+          const widened = new Set(stores);
+          for (const s of stores) if (s in LocationOf) widened.add(LocationOf[s]);
+          return down.transaction([...widened], mode, options);
         },
         table(name) {
           const table = down.table(name);
@@ -194,7 +206,7 @@ export function countsLedgerMiddleware(db: Dexie): Middleware<DBCore> {
           return {
             ...table,
             async mutate(req: DBCoreMutateRequest): Promise<DBCoreMutateResponse> {
-              const ledger = ledgerOf(meta, req.trans);
+              const ledger = ledgerOf(store, req.trans, LocationOf[name]);
               if (name === WalTable) {
                 const res = await table.mutate(req);
                 if (req.type === 'add' || req.type === 'put') {
@@ -203,12 +215,12 @@ export function countsLedgerMiddleware(db: Dexie): Middleware<DBCore> {
                     points += (r as { t: Float64Array }).t.length;
                   await ledger.add({ headPoints: points });
                 } else if (req.type === 'deleteRange' && req.range.type === RangeAny) {
-                  await ledger.add({}, ['headPoints']);
+                  await ledger.add({}, true);
                 }
                 return res;
               }
               let before: Delta = {};
-              let zero: (keyof StoreCounts)[] = [];
+              let cleared = false;
               if (req.type === 'put' && (SizedTables.has(name) || !req.changeSpec)) {
                 const pk = table.schema.primaryKey;
                 const keys = req.keys ?? req.values.map((v) => pk.extractKey?.(v));
@@ -224,7 +236,7 @@ export function countsLedgerMiddleware(db: Dexie): Middleware<DBCore> {
                 if (keys.length)
                   before = sumOf(name, await table.getMany({ trans: req.trans, keys }), -1);
               } else if (req.type === 'deleteRange') {
-                if (req.range.type === RangeAny) zero = TableFields[name];
+                if (req.range.type === RangeAny) cleared = true;
                 else {
                   const found = await table.query({
                     trans: req.trans,
@@ -240,7 +252,7 @@ export function countsLedgerMiddleware(db: Dexie): Middleware<DBCore> {
                 (req.type === 'put' && (SizedTables.has(name) || !req.changeSpec))
                   ? sumOf(name, storedValues(req, res), 1)
                   : {};
-              await ledger.add(plus(before, after), zero);
+              await ledger.add(plus(before, after), cleared);
               return res;
             }
           };
@@ -251,14 +263,14 @@ export function countsLedgerMiddleware(db: Dexie): Middleware<DBCore> {
 }
 
 /**
- * Adds `delta` to the totals inside the current read-write transaction (which must cover a
- * counted table, so `meta` is in it): for what the middleware cannot see, the live path's
- * head points leaving the heads for chunks.
+ * Adds `delta` to the `ledger` store's totals inside the current read-write transaction
+ * (one over chunks or series, which the middleware widened to that store): for what it
+ * cannot see, the live path's head points leaving the heads for chunks.
  */
 export async function adjustStoreCounts(db: Dexie, delta: Delta): Promise<void> {
   const trans = Dexie.currentTransaction as unknown as { idbtrans?: DBCoreTransaction } | null;
-  const meta = metaTables.get(db);
-  if (!trans?.idbtrans || !meta)
-    throw new Error('adjustStoreCounts runs inside a write transaction of a counted table');
-  await ledgerOf(meta, trans.idbtrans).add(delta);
+  const store = ledgerStores.get(db);
+  if (!trans?.idbtrans || !store)
+    throw new Error('adjustStoreCounts runs inside a write transaction over chunks or series');
+  await ledgerOf(store, trans.idbtrans, 'ledger').add(delta);
 }

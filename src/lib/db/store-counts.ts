@@ -3,37 +3,52 @@ import type { SeriesRecord } from '$lib/types';
 import type { TidemarkDb } from './database';
 
 /**
- * The store's totals: the ledger, or — when none is stored yet — one scan of every chunk
- * and block that stores it, in one transaction, so from then on it is kept. O(1) reads once
- * built.
+ * The store's totals: the two kept records summed, or — when either is missing — one scan
+ * of every chunk and block that stores both, in one transaction, so from then on they are
+ * kept. O(1) reads once built.
  */
 export async function readStoreCounts(db: TidemarkDb): Promise<StoreCounts> {
-  const kept = (await db.meta.get(CountsLedgerKey))?.value as StoreCounts | undefined;
+  const kept = await readKept(db);
   if (kept) return kept;
   return db.transaction(
     'rw',
-    [db.series, db.events, db.chunks, db.rollups, db.wal, db.meta],
+    [db.series, db.events, db.chunks, db.rollups, db.wal, db.meta, db.ledger],
     async () => {
-      const again = (await db.meta.get(CountsLedgerKey))?.value as StoreCounts | undefined;
+      const again = await readKept(db);
       if (again) return again;
-      const value = emptyCounts();
-      value.series = await db.series.count();
-      value.events = await db.events.count();
+      // The WAL's and the events' part in `meta`, the rest in `ledger` (counts-ledger.ts).
+      const live = emptyCounts();
+      const stored = emptyCounts();
+      live.events = await db.events.count();
+      live.headPoints = await countWalHeadPoints(db);
+      stored.series = await db.series.count();
       await db.chunks.each((c) => {
-        value.chunks++;
-        value.points += c.n;
-        value.bytes += c.data.byteLength;
+        const d = countedBy('chunks', c);
+        stored.chunks += d.chunks ?? 0;
+        stored.points += d.points ?? 0;
+        stored.bytes += d.bytes ?? 0;
       });
       await db.rollups.each((r) => {
         const d = countedBy('rollups', r);
-        value.rollupBlocks += d.rollupBlocks ?? 0;
-        value.rollupBytes += d.rollupBytes ?? 0;
+        stored.rollupBlocks += d.rollupBlocks ?? 0;
+        stored.rollupBytes += d.rollupBytes ?? 0;
       });
-      value.headPoints = await countWalHeadPoints(db);
-      await db.meta.put({ key: CountsLedgerKey, value });
-      return value;
+      await db.meta.put({ key: CountsLedgerKey, value: live });
+      await db.ledger.put({ key: CountsLedgerKey, value: stored });
+      return sumCounts(live, stored);
     }
   );
+}
+
+async function readKept(db: TidemarkDb): Promise<StoreCounts | null> {
+  const [a, b] = await Promise.all([db.meta.get(CountsLedgerKey), db.ledger.get(CountsLedgerKey)]);
+  return a && b ? sumCounts(a.value as StoreCounts, b.value as StoreCounts) : null;
+}
+
+function sumCounts(a: StoreCounts, b: StoreCounts): StoreCounts {
+  const out = emptyCounts();
+  for (const f of Object.keys(out) as (keyof StoreCounts)[]) out[f] = a[f] + b[f];
+  return out;
 }
 
 /**
