@@ -91,9 +91,14 @@ export class MetricStore {
       await this.db.transaction('rw', this.db.series, async () => {
         const found = await this.db.series.where('key').anyOf(missing).toArray();
         for (const s of found) this.ids.set(s.key, s.id);
+        // One request for all new series (10,000 on an agent's first delivery), not one each.
+        const added: string[] = [];
+        const records: SeriesRecord[] = [];
+        const firstOf = new Map<string, number>();
+        keys.forEach((k, i) => firstOf.has(k) || firstOf.set(k, i));
         for (const key of missing) {
           if (this.ids.has(key)) continue;
-          const d = descriptors[keys.indexOf(key)];
+          const d = descriptors[firstOf.get(key)!];
           const record = {
             key,
             name: d.name,
@@ -104,8 +109,12 @@ export class MetricStore {
             category: d.category,
             ...(d.help ? { help: d.help } : {})
           };
-          const id = (await this.db.series.add(record as SeriesRecord)) as number;
-          this.ids.set(key, id);
+          added.push(key);
+          records.push(record as SeriesRecord);
+        }
+        if (records.length) {
+          const ids = (await this.db.series.bulkAdd(records, { allKeys: true })) as number[];
+          added.forEach((key, k) => this.ids.set(key, ids[k]));
         }
       });
     }
