@@ -14,7 +14,8 @@
  *   (`series` records, the SeriesRecord shape), read from a second tab of the same origin
  *   after the pushes stop and the page drained (or BENCH_CARD_DRAIN_S passed).
  * - sample → stored latency: the engine announces each committed batch on the
- *   `tidemark-changes` BroadcastChannel ({kind:'points', seriesIds, to}); the second tab,
+ *   `tidemark-changes` BroadcastChannel ({kind:'points', ids, to}, ids as flat inclusive
+ *   [lo, hi] ranges, src/lib/types/id-ranges.ts); the second tab,
  *   which runs no app code (it shows /favicon.svg), listens, and a sample of series s at
  *   time t counts as stored when the first notice naming s with `to ≥ t` arrives.
  * - rollup lag: now − `rolledUntil` of each pushed series at the end of the push window, and
@@ -181,13 +182,13 @@ function post(port: number, token: string, body: string): Promise<number> {
 const ProbeScript = `(() => {
   const C = (window.__card = {
     pushes: [], newest: new Map(), bench: new Set(), known: new Set(), pending: [],
-    lat: [], notices: 0, covered: 0
+    lat: [], notices: 0, covered: 0, maxKnown: -Infinity
   });
   new BroadcastChannel('tidemark-changes').onmessage = (e) => {
     const n = e.data;
     if (!n || n.kind !== 'points') return;
     C.notices++;
-    C.pending.push([Date.now(), n.to, n.seriesIds]);
+    C.pending.push([Date.now(), n.to, n.ids]);
   };
   C.openDb = () => new Promise((resolve, reject) => {
     const req = indexedDB.open('tidemark');
@@ -209,6 +210,7 @@ const ProbeScript = `(() => {
     const series = (await C.readAll('series')) || [];
     for (const s of series) {
       C.known.add(s.id);
+      if (s.id > C.maxKnown) C.maxKnown = s.id;
       if (s.labels && s.labels.job === '${Job}') C.bench.add(s.id);
     }
     return series;
@@ -220,9 +222,10 @@ const ProbeScript = `(() => {
     return lo;
   };
   C.process = async () => {
-    if (C.pending.some((p) => p[2].some((id) => !C.known.has(id)))) await C.classify();
-    for (const [at, to, ids] of C.pending.splice(0)) {
-      for (const id of ids) {
+    // Ids only grow: a notice names a new series when its largest id is beyond the known.
+    if (C.pending.some((p) => p[2].length && p[2][p[2].length - 1] > C.maxKnown)) await C.classify();
+    for (const [at, to, ranges] of C.pending.splice(0)) {
+      for (let r = 0; r < ranges.length; r += 2) for (let id = ranges[r]; id <= ranges[r + 1]; id++) {
         if (!C.bench.has(id)) continue;
         const prev = C.newest.has(id) ? C.newest.get(id) : -Infinity;
         if (!(to > prev)) continue;
@@ -441,7 +444,10 @@ async function runOne(
     // Explore under load: a series of the last host, as a user would pick one.
     const last = series[series.length - 1];
     const instance = /instance="([^":]+)/.exec(last.labels)?.[1] ?? '';
-    const exploreMs = await exploreClickToDrawn(page, `${last.name} ${instance}`).catch(() => NaN);
+    const exploreMs = await exploreClickToDrawn(page, `${last.name} ${instance}`).catch((e) => {
+      console.error(`cardinality: the Explore step failed: ${(e as Error).message}`);
+      return NaN;
+    });
     await page.getByRole('link', { name: 'Live' }).first().click();
     await pusher;
     const pushEnd = Date.now();

@@ -82,6 +82,27 @@ describe('HeadStore', () => {
     expect(await db.wal.count()).toBe(0);
   });
 
+  it('spreads the cuts of series that started together over the second half of the cut age', async () => {
+    const ids = await metrics.registerSeries(Array.from({ length: 1000 }, (_, i) => desc(i)));
+    const heads = new HeadStore(db, metrics, { cutSpanMs: 120_000 });
+    await deliver(heads, ids, 0);
+    const dueAt = (age: number) => heads.due(T0 + age).length;
+    expect(dueAt(59_000)).toBe(0);
+    expect(dueAt(120_000)).toBe(1000);
+    // Evenly: about a quarter more per 15 s between 60 and 120 s.
+    for (const [age, share] of [
+      [75_000, 0.25],
+      [90_000, 0.5],
+      [105_000, 0.75]
+    ])
+      expect(Math.abs(dueAt(age) / 1000 - share)).toBeLessThan(0.06);
+    // Without spread, all at once.
+    const together = new HeadStore(db, new MetricStore(db), { cutSpanMs: 120_000, cutSpread: 0 });
+    await deliver(together, ids, 0);
+    expect(together.due(T0 + 119_999).length).toBe(0);
+    expect(together.due(T0 + 120_000).length).toBe(1000);
+  });
+
   it('replays the WAL after a crash: nothing acknowledged is lost, nothing counted twice', async () => {
     const ids = await metrics.registerSeries([0, 1, 2].map(desc));
     const heads = new HeadStore(db, metrics, { cutSpanMs: 2_500 });
@@ -211,10 +232,26 @@ describe('HeadStore', () => {
     );
   });
 
+  it('a late point inside a head survives a crash with the head points around it', async () => {
+    const [id] = await metrics.registerSeries([desc(0)]);
+    const heads = new HeadStore(db, metrics);
+    // Only head points (no chunk yet), then a late one between them goes to a chunk.
+    await heads.append([{ seriesId: id, t: f([T0, T0 + 1000, T0 + 2000]), v: f([1, 2, 3]) }]);
+    await heads.append([{ seriesId: id, t: f([T0 + 1500]), v: f([9]) }]);
+    const want = [T0, T0 + 1000, T0 + 1500, T0 + 2000];
+    expect([...(await metrics.readRaw(id, T0, T0 + 10_000)).t]).toEqual(want);
+    // The tab dies: the WAL's points from before the late one's time come back too.
+    const fresh = new MetricStore(db);
+    await new HeadStore(db, fresh).recover();
+    const got = await fresh.readRaw(id, T0, T0 + 10_000);
+    expect([...got.t]).toEqual(want);
+    expect([...got.v]).toEqual([1, 2, 9, 3]);
+  });
+
   it('a random interleaving of deliveries, cuts and crashes reads back every point (property)', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.constantFrom('deliver', 'deliver', 'deliver', 'cut', 'crash'), {
+        fc.array(fc.constantFrom('deliver', 'deliver', 'deliver', 'cut', 'crash', 'late'), {
           minLength: 1,
           maxLength: 25
         }),
@@ -226,10 +263,18 @@ describe('HeadStore', () => {
           const ids = await m.registerSeries([0, 1, 2].map(desc));
           let heads = new HeadStore(pdb, m, { cutSpanMs: 2_000 });
           let s = 0;
+          // Late points: half a second after an earlier delivery (inside a head's span or
+          // before the stored tail), value -(time): they take the merging path.
+          const late = new Map<number, number>();
           for (const op of ops) {
             if (op === 'deliver') await deliver(heads, ids, s++);
             else if (op === 'cut') await heads.cut(T0 + s * 1000);
-            else {
+            else if (op === 'late') {
+              if (s < 2) continue;
+              const t = T0 + (s - 2) * 1000 + 500;
+              late.set(t, -(t - T0));
+              await heads.append(ids.map((id) => ({ seriesId: id, t: f([t]), v: f([-(t - T0)]) })));
+            } else {
               m = new MetricStore(pdb);
               heads = new HeadStore(pdb, m, { cutSpanMs: 2_000 });
               await heads.recover();
@@ -237,7 +282,12 @@ describe('HeadStore', () => {
           }
           for (let k = 0; k < ids.length; k++) {
             const raw = await m.readRaw(ids[k], T0, T0 + 1e9);
-            expect([...raw.v]).toEqual(Array.from({ length: s }, (_, i) => i * 10 + k));
+            const want = [
+              ...Array.from({ length: s }, (_, i): [number, number] => [T0 + i * 1000, i * 10 + k]),
+              ...[...late].map(([t, v]): [number, number] => [t, v])
+            ].sort((a, b) => a[0] - b[0]);
+            expect([...raw.t]).toEqual(want.map((p) => p[0]));
+            expect([...raw.v]).toEqual(want.map((p) => p[1]));
           }
           pdb.close();
           await pdb.delete();

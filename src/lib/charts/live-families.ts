@@ -104,8 +104,3 @@ export function describeLabels(s: Pick<SeriesRecord, 'labels'>): string {
 export function describeLine(s: Pick<SeriesRecord, 'labels' | 'name'>): string {
   return describeLabels(s) || s.name;
 }
-
-/** The ids of a series list, for O(1) "is this series known?" checks per change notice. */
-export function indexSeriesIds(series: readonly Pick<SeriesRecord, 'id'>[]): ReadonlySet<number> {
-  return new Set(series.map((s) => s.id));
-}

@@ -56,6 +56,20 @@ describe('LiveFeed', () => {
     expect(notified).toBe(2);
   });
 
+  it("reads only the charted series a notice's id ranges name", async () => {
+    const store = fakeStore();
+    for (const id of [3, 50, 9_000]) store.add(id, 300_000, id);
+    const feed = new LiveFeed({ readRaw: (...a) => store.readRaw(...a), now: () => 400_000 });
+    for (const id of [3, 50, 9_000]) feed.attach(id, () => {});
+    await feed.settle();
+    store.calls.length = 0;
+    for (const id of [3, 50, 9_000]) store.add(id, 350_000, id);
+    // 1–10 and 8,000–10,000: series 3 and 9,000, not 50; series 1–2 and 4–10 have no chart.
+    feed.markRanges([1, 10, 8_000, 10_000]);
+    await feed.settle();
+    expect(store.calls.map(([id]) => id).sort((a, b) => a - b)).toEqual([3, 9_000]);
+  });
+
   it('coalesces notices that arrive while a read is in flight', async () => {
     const store = fakeStore();
     let release: () => void = () => {};

@@ -6,7 +6,8 @@
  * draw from it through the frame scheduler, not through Svelte's reactivity.
  */
 import { computePointRates } from '$lib/analytics/rate';
-import type { Columnar } from '$lib/types';
+import type { Columnar, IdRanges } from '$lib/types';
+import { idRangesHas } from '$lib/types/id-ranges';
 import { LiveBuffer, LiveWindowDefaults } from './live-buffer';
 
 /** How a chart wants a series. */
@@ -88,6 +89,15 @@ export class LiveFeed {
   /** New points were stored for these series: read them (charted ones only). */
   mark(seriesIds: number[]): void {
     for (const id of seriesIds) if (this.#listeners.has(id)) this.#pending.add(id);
+    void this.#drain();
+  }
+
+  /**
+   * A change notice's id ranges: only the charted series are looked up (a few dozen near
+   * the viewport), not the thousands a delivery touched. O(charted × log ranges).
+   */
+  markRanges(ranges: IdRanges): void {
+    for (const id of this.#listeners.keys()) if (idRangesHas(ranges, id)) this.#pending.add(id);
     void this.#drain();
   }
 

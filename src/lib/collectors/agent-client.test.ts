@@ -304,6 +304,33 @@ describe('AgentClient', () => {
     expect(client.status.lastGap).toMatchObject({ restart: false, missed: 9 });
   });
 
+  it("keeps the agent's lagged event in its status, for the page to say it fell behind", async () => {
+    const lag = {
+      sentSeq: 49,
+      behindMessages: 12,
+      behindMs: 12_000,
+      blockedMs: 11_000,
+      dropped: 0,
+      cutOff: false
+    };
+    const agent = fakeAgent([
+      [
+        frame('hello', hello('boot-a', 50, 50)),
+        frame('lagged', lag),
+        frame('batch', { messages: [sample(50)] }, 50)
+      ]
+    ]);
+    const { client, delivered } = makeClient({
+      fetch: agent.fetch,
+      checkpoint: { bootId: 'boot-a', seq: 49 }
+    });
+    expect(client.status.lastLag).toBeNull();
+    void client.start();
+    await until(() => delivered.length >= 1, 'a delivery');
+    expect(client.status.lastLag).toMatchObject(lag);
+    expect(typeof client.status.lastLag?.at).toBe('number');
+  });
+
   it('stops on 401 with a message, and tries again only when asked', async () => {
     const agent = fakeAgent([401]);
     const { client } = makeClient({ fetch: agent.fetch });

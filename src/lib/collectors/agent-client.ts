@@ -6,7 +6,7 @@
  * `?after=<seq>`. Everything that touches the outside (fetch, clock, randomness, storage) is
  * injected, so the whole protocol is tested in Node against fakes and real agents.
  */
-import type { AgentMessage, AgentStatus, PointBatch, ResultEvent } from '$lib/types';
+import type { AgentLagged, AgentMessage, AgentStatus, PointBatch, ResultEvent } from '$lib/types';
 import { convertAgentMessages } from './agent-messages';
 import { createSseParser, type SseEvent } from './sse-parser';
 
@@ -67,6 +67,11 @@ export interface AgentClientStatus {
   received: { messages: number; points: number; events: number };
   lastSeq: number | null;
   lastGap: AgentGapInfo | null;
+  /**
+   * The agent's last `lagged` event on this connection (this page stopped reading for a
+   * while; `cutOff`: the agent then ended the stream), and when it came (epoch ms).
+   */
+  lastLag: (AgentLagged & { at: number }) | null;
   /** When the next connection attempt starts, while waiting. */
   retryAt: number | null;
   /** Sample taken → stored, median and p95 over the recent window (ms), and how many samples. */
@@ -170,6 +175,7 @@ export class AgentClient {
     received: { messages: 0, points: 0, events: 0 },
     lastSeq: null,
     lastGap: null,
+    lastLag: null,
     retryAt: null,
     latencyP50: null,
     latencyP95: null,
@@ -381,6 +387,9 @@ export class AgentClient {
             if (cursor && cursor.bootId !== hello.bootId) lastQueued = -Infinity;
             onHello();
             this.#update({ state: 'connected', error: null, agent: hello, retryAt: null });
+          } else if (e.event === 'lagged') {
+            const lag = parseJson<AgentLagged>(e);
+            if (lag) this.#update({ lastLag: { ...lag, at: this.#now() } });
           } else if (e.event === 'gap') {
             const gap = parseJson<{ after: number; firstAvailableSeq: number }>(e);
             // The first connection ever asks for everything held; that gap is expected.

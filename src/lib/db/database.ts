@@ -1,5 +1,6 @@
 import Dexie, { type EntityTable } from 'dexie';
 import type { AnomalyRecord, ResultEvent, SeriesRecord, TierName } from '$lib/types';
+import { countsLedgerMiddleware } from './counts-ledger';
 
 /** The IndexedDB database name. Tests and tools open it by this name. */
 export const DB_NAME = 'tidemark';
@@ -106,6 +107,7 @@ export class TidemarkDb extends Dexie {
   imports!: EntityTable<ImportRecord, 'id'>;
   detectors!: EntityTable<DetectorRecord, 'key'>;
   wal!: EntityTable<WalRecord, 'id'>;
+  ledger!: EntityTable<MetaRecord, 'key'>;
 
   constructor(
     options: { name?: string; indexedDB?: IDBFactory; IDBKeyRange?: typeof IDBKeyRange } = {}
@@ -137,6 +139,12 @@ export class TidemarkDb extends Dexie {
     });
     // v4: the live path's write-ahead log (one record per delivery, see HeadStore).
     this.version(4).stores({ wal: '++id' });
+    // v5: the kept totals of series, chunks and rollups (counts-ledger.ts: apart from
+    // `meta`, so background writes and agent deliveries do not queue behind each other).
+    this.version(5).stores({ ledger: '&key' });
+    // The totals (series, events, chunks, points, rollup blocks) kept in `meta` by every
+    // write, not scanned (counts-ledger.ts).
+    this.use(countsLedgerMiddleware(this));
   }
 }
 

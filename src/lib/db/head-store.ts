@@ -1,4 +1,5 @@
 import type { Columnar, SeriesRecord } from '$lib/types';
+import { adjustStoreCounts } from './counts-ledger';
 import type { TidemarkDb, WalRecord } from './database';
 import { concatColumnar, normalisePoints, splitIntoChunks, type MetricStore } from './metric-store';
 
@@ -12,8 +13,20 @@ export const HeadDefaults = {
   cutPoints: 4_096,
   cutSpanMs: 120_000,
   /** Heads cut per transaction, so a cut of thousands of series never holds the store long. */
-  cutBatchSeries: 1_000
+  cutBatchSeries: 1_000,
+  /**
+   * Each series' head is cut at an age between (1 − cutSpread) × cutSpanMs and cutSpanMs,
+   * fixed per series (a hash of its id): 10,000 series that started together would
+   * otherwise all come due in the same pass every two minutes, a burst of 10,000 chunk
+   * writes; spread over 60–120 s, a 5 s pass cuts about 800.
+   */
+  cutSpread: 0.5
 };
+
+/** A fixed number in [0, 1) per series id (Knuth's multiplicative hash). */
+function spreadOf(seriesId: number): number {
+  return (Math.imul(seriesId, 2654435761) >>> 0) / 2 ** 32;
+}
 
 /** One series' points not yet in a chunk record, in growable typed arrays. */
 interface Head {
@@ -30,6 +43,14 @@ interface Head {
 interface StoredTail {
   lastT: number;
 }
+
+/**
+ * A series record as the head store reads it: `headCutT` is the newest time its cuts moved
+ * into chunks. Recovery replays the WAL points after it, not after `lastT`: a late point
+ * stored through the merging path moves `lastT` past head points that are only in the WAL,
+ * and replaying after `lastT` would drop those acknowledged points after a crash.
+ */
+type CutSeries = SeriesRecord & { headCutT?: number };
 
 export interface HeadAppend {
   seriesId: number;
@@ -122,13 +143,14 @@ export class HeadStore {
     if (options.force || now - this.#trimmedAt >= 30_000) {
       this.#trimmedAt = now;
       const ids = [...this.#heads.keys()];
-      const rows = await db.series.bulkGet(ids);
+      const rows = (await db.series.bulkGet(ids)) as (CutSeries | undefined)[];
       rows.forEach((r, k) => {
         if (r?.lastT === undefined) return;
         this.#tails.set(ids[k], {
           lastT: Math.max(r.lastT, this.#tails.get(ids[k])?.lastT ?? -Infinity)
         });
-        this.#dropUpTo(ids[k], r.lastT);
+        // Only what cuts moved into chunks leaves the head (see CutSeries).
+        if (r.headCutT !== undefined) this.#dropUpTo(ids[k], r.headCutT);
       });
     }
   }
@@ -170,16 +192,18 @@ export class HeadStore {
     const db = this.#db;
     this.#heads.clear();
     this.#tails.clear();
-    await db.series.each((s) => {
+    const cut = new Map<number, number>();
+    await db.series.each((s: CutSeries) => {
       if (s.lastT !== undefined) this.#tails.set(s.id, { lastT: s.lastT });
+      if (s.headCutT !== undefined) cut.set(s.id, s.headCutT);
     });
     let records = 0;
     let points = 0;
-    const skipped: HeadAppend[] = [];
+    const replayTail = (id: number) => cut.get(id) ?? -Infinity;
     await db.wal.each((rec) => {
       records++;
       points += rec.t.length;
-      skipped.push(...this.#apply(rec.id!, unpackWal(rec)));
+      this.#apply(rec.id!, unpackWal(rec), replayTail);
     });
     this.#loaded = true;
     return { records, points };
@@ -228,9 +252,22 @@ export class HeadStore {
       // Another delivery may have passed these points' times meanwhile: those are stored
       // through the merging path, never dropped.
       const behind = this.#apply(walId, fresh);
-      if (behind.length) await this.#metrics.append(behind);
+      if (behind.length) await this.#appendBehind(behind);
     }
     return { points };
+  }
+
+  /**
+   * Points of a committed WAL record that did not join their head (another delivery had
+   * passed their times): stored through the merging path, and no longer counted as head
+   * points, in one transaction.
+   */
+  async #appendBehind(behind: HeadAppend[]): Promise<void> {
+    const db = this.#db;
+    await db.transaction('rw', [db.chunks, db.series, db.late], async () => {
+      await this.#metrics.append(behind);
+      await adjustStoreCounts(db, { headPoints: -behind.reduce((s, b) => s + b.t.length, 0) });
+    });
   }
 
   /** Sorts each batch and splits it into points for the head and late points. */
@@ -257,13 +294,17 @@ export class HeadStore {
     return { fresh, late, points };
   }
 
-  /** Series whose head is due to be cut at `now` (full, or older than cutSpanMs). */
+  /**
+   * Series whose head is due to be cut at `now`: full, or older than its cut age (between
+   * (1 − cutSpread) × cutSpanMs and cutSpanMs, see HeadDefaults.cutSpread).
+   */
   due(now: number, all = false): number[] {
     const out: number[] = [];
+    const { cutPoints, cutSpanMs, cutSpread } = this.#options;
     for (const [id, h] of this.#heads) {
       if (h.n === 0) continue;
-      if (all || h.n >= this.#options.cutPoints || now - h.t[0] >= this.#options.cutSpanMs)
-        out.push(id);
+      const age = cutSpanMs * (1 - cutSpread * spreadOf(id));
+      if (all || h.n >= cutPoints || now - h.t[0] >= age) out.push(id);
     }
     return out;
   }
@@ -303,10 +344,10 @@ export class HeadStore {
         return { id, n: h.n, lastWal: h.lastWal, t: h.t.slice(0, h.n), v: h.v.slice(0, h.n) };
       });
       await db.transaction('rw', [db.chunks, db.series, db.late], async () => {
-        const records = (await db.series.bulkGet(group)) as (SeriesRecord | undefined)[];
+        const records = (await db.series.bulkGet(group)) as (CutSeries | undefined)[];
         const puts = [];
         const general: HeadAppend[] = [];
-        const changed: SeriesRecord[] = [];
+        const changed: CutSeries[] = [];
         for (let k = 0; k < taken.length; k++) {
           const r = records[k];
           const c = taken[k];
@@ -321,13 +362,25 @@ export class HeadStore {
           if (r.firstT === undefined || c.t[0] < r.firstT) r.firstT = c.t[0];
           r.lastT = c.t[c.n - 1];
           r.lastV = c.v[c.n - 1];
+          r.headCutT = c.t[c.n - 1];
           changed.push(r);
         }
         const writes: Promise<unknown>[] = [];
         if (puts.length) writes.push(db.chunks.bulkPut(puts));
         if (changed.length) writes.push(db.series.bulkPut(changed));
+        // The cut points leave the heads (the chunk writes count them in).
+        writes.push(adjustStoreCounts(db, { headPoints: -taken.reduce((s, c) => s + c.n, 0) }));
         await Promise.all(writes);
-        if (general.length) await this.#metrics.append(general);
+        if (general.length) {
+          await this.#metrics.append(general);
+          const cutT = new Map(general.map((g) => [g.seriesId, g.t[g.t.length - 1]]));
+          await db.series
+            .where(':id')
+            .anyOf([...cutT.keys()])
+            .modify((r: CutSeries) => {
+              r.headCutT = Math.max(r.headCutT ?? -Infinity, cutT.get(r.id)!);
+            });
+        }
       });
       for (const c of taken) {
         points += c.n;
@@ -402,13 +455,17 @@ export class HeadStore {
     return this.#tails.get(seriesId)?.lastT ?? -Infinity;
   }
 
-  /** Appends (sorted, after each head's end) points to heads; returns what it skipped. */
-  #apply(walId: number, batches: HeadAppend[]): HeadAppend[] {
+  /**
+   * Appends (sorted, after each head's end) points to heads; returns what it skipped. A
+   * replay passes `tail`: where a series' points in chunks end, when its head is empty.
+   */
+  #apply(walId: number, batches: HeadAppend[], tail?: (seriesId: number) => number): HeadAppend[] {
     const skipped: HeadAppend[] = [];
     if (walId > this.#maxApplied) this.#maxApplied = walId;
     for (const b of batches) {
       let k = 0;
-      const after = this.#lastT(b.seriesId);
+      const head = this.#heads.get(b.seriesId);
+      const after = tail && !(head && head.n > 0) ? tail(b.seriesId) : this.#lastT(b.seriesId);
       while (k < b.t.length && b.t[k] <= after) k++;
       if (k > 0)
         skipped.push({ seriesId: b.seriesId, t: b.t.subarray(0, k), v: b.v.subarray(0, k) });

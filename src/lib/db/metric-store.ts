@@ -91,9 +91,14 @@ export class MetricStore {
       await this.db.transaction('rw', this.db.series, async () => {
         const found = await this.db.series.where('key').anyOf(missing).toArray();
         for (const s of found) this.ids.set(s.key, s.id);
+        // One request for all new series (10,000 on an agent's first delivery), not one each.
+        const added: string[] = [];
+        const records: SeriesRecord[] = [];
+        const firstOf = new Map<string, number>();
+        keys.forEach((k, i) => firstOf.has(k) || firstOf.set(k, i));
         for (const key of missing) {
           if (this.ids.has(key)) continue;
-          const d = descriptors[keys.indexOf(key)];
+          const d = descriptors[firstOf.get(key)!];
           const record = {
             key,
             name: d.name,
@@ -104,8 +109,12 @@ export class MetricStore {
             category: d.category,
             ...(d.help ? { help: d.help } : {})
           };
-          const id = (await this.db.series.add(record as SeriesRecord)) as number;
-          this.ids.set(key, id);
+          added.push(key);
+          records.push(record as SeriesRecord);
+        }
+        if (records.length) {
+          const ids = (await this.db.series.bulkAdd(records, { allKeys: true })) as number[];
+          added.forEach((key, k) => this.ids.set(key, ids[k]));
         }
       });
     }
@@ -296,13 +305,32 @@ export class MetricStore {
   }
 
   /** Raw points of one series in [from, to], sorted by time. */
-  async readRaw(seriesId: number, from: number, to: number): Promise<Columnar> {
+  async readRaw(
+    seriesId: number,
+    from: number,
+    to: number,
+    /**
+     * `storedUntil`: the series record's `lastT` as stored (no chunk holds a later point),
+     * read by the caller in its transaction. When `from` is after it, only the live head
+     * can hold points in range and no chunk is read: a rollup pass over thousands of live
+     * series reads each one's new points from memory (issue 28).
+     */
+    hint: { storedUntil?: number } = {}
+  ): Promise<Columnar> {
     // Chunks never span more than ChunkLimits.maxSpanMs, so those meeting [from, to] start
     // in [from - maxSpanMs, to]: a bounded key range instead of every chunk after `from`.
     if (!(from <= to)) return { t: new Float64Array(0), v: new Float64Array(0) };
     // Inside a transaction (a rollup pass, a query) the overlay is read as it stands: its
     // catch-up reads a table the transaction may not cover.
     if (this.overlay?.sync && !Dexie.currentTransaction) await this.overlay.sync();
+    if (this.overlay && hint.storedUntil !== undefined && from > hint.storedUntil) {
+      return (
+        this.overlay.range(seriesId, from, to) ?? {
+          t: new Float64Array(0),
+          v: new Float64Array(0)
+        }
+      );
+    }
     // No Dexie .filter(): it walks a cursor record by record, where a plain key range is
     // one getAll; the few chunks that end before `from` are dropped here instead.
     const chunks = (
@@ -313,16 +341,17 @@ export class MetricStore {
     ).filter((c) => c.t1 >= from);
     chunks.sort((a, b) => a.t0 - b.t0);
     const parts = chunks.map((c) => sliceRange(decodeChunk(c.data), from, to));
-    // Head points lie after the stored ones; a following tab's head may still hold points
-    // the writer has since cut into chunks, which the chunks already gave.
+    // Head points usually lie after the stored ones. Where they do not — a late point
+    // stored in a chunk inside the head's span, or a following tab's head still holding
+    // points the writer has since cut — both are merged by time, the chunk's value winning
+    // a repeated time (it is the later write, or the same point).
     const head = this.overlay?.range(seriesId, from, to);
     if (head && head.t.length) {
       let storedT = -Infinity;
       for (const c of chunks) if (c.t1 > storedT) storedT = c.t1;
-      let k = 0;
-      while (k < head.t.length && head.t[k] <= storedT) k++;
-      if (k < head.t.length)
-        parts.push(k === 0 ? head : { t: head.t.subarray(k), v: head.v.subarray(k) });
+      if (head.t[0] > storedT) parts.push(head);
+      else if (parts.length === 0) return head;
+      else return normalisePoints(concatColumnar([head, concatColumnar(parts)]));
     }
     return parts.length === 0
       ? { t: new Float64Array(0), v: new Float64Array(0) }
@@ -335,7 +364,10 @@ export class MetricStore {
     return this.overlay ? list.map((r) => this.overlay!.patch(r)) : list;
   }
 
-  /** Number of points and encoded bytes stored, for storage figures. */
+  /**
+   * Number of points and encoded bytes stored, by reading every chunk: the slow, exact
+   * figure the kept totals (counts-ledger.ts) are tested against.
+   */
   async rawFootprint(): Promise<{ points: number; bytes: number; chunks: number }> {
     let points = 0;
     let bytes = 0;

@@ -131,7 +131,11 @@ async function answerQuery(options: QueryOptions): Promise<QueryResult> {
   const key = samePlanKey({ ...request, from: 0, to: to - from });
   const guess = plans.get(key);
   const guessed = guess ? startReads(options, guess) : null;
-  const s = (await db.series.get(seriesId)) as SeriesWithHorizons | undefined;
+  // As reads see it: a live series whose points are all still in the in-memory heads (not
+  // yet cut into chunks) has no stored range of its own yet.
+  const s = options.metrics.patchRecord(
+    (await db.series.get(seriesId)) as SeriesWithHorizons | undefined
+  );
   if (!s || s.lastT === undefined || s.firstT === undefined || !(from <= to)) {
     if (guessed) await settle(guessed);
     return emptyResult(seriesId, request.tier ?? 'raw', aggregates);

@@ -21,7 +21,7 @@ import {
   type SeriesRecord,
   type TierName
 } from '$lib/types';
-import type { RollupRecord, TidemarkDb } from './database';
+import type { LateRecord, RollupRecord, TidemarkDb } from './database';
 import { concatColumnar, type MetricStore } from './metric-store';
 
 /** Buckets per stored block: small enough to rewrite often, large enough to read few. */
@@ -136,17 +136,6 @@ export class RollupStore {
     const puts = planBlockWrites({ seriesId, cols, mode, existing });
     if (puts.length) await this.db.rollups.bulkPut(puts);
   }
-
-  /** Stored bytes and records of all tiers. */
-  async footprint(): Promise<{ records: number; bytes: number }> {
-    let records = 0;
-    let bytes = 0;
-    await this.db.rollups.each((r) => {
-      records++;
-      bytes += r.data.byteLength;
-    });
-    return { records, bytes };
-  }
 }
 
 /**
@@ -253,24 +242,50 @@ export async function rollupSeriesGroup(
 ): Promise<RollupSeriesResult[]> {
   const { db, seriesIds, ...rest } = options;
   if (seriesIds.length === 0) return [];
-  return db.transaction('rw', [db.series, db.chunks, db.rollups, db.late], () =>
-    Promise.all(seriesIds.map((seriesId) => rollupOne({ ...rest, db, seriesId })))
-  );
+  return db.transaction('rw', [db.series, db.chunks, db.rollups, db.late], async () => {
+    // The group's records and late points in two requests, not two per series.
+    const [records, lateAll] = await Promise.all([
+      db.series.bulkGet(seriesIds),
+      db.late.where('seriesId').anyOf(seriesIds).toArray()
+    ]);
+    const lateOf = new Map<number, LateRecord[]>();
+    for (const r of lateAll) {
+      const list = lateOf.get(r.seriesId);
+      if (list) list.push(r);
+      else lateOf.set(r.seriesId, [r]);
+    }
+    return Promise.all(
+      seriesIds.map((seriesId, k) =>
+        rollupOne(
+          { ...rest, db, seriesId },
+          { record: records[k], late: lateOf.get(seriesId) ?? [] }
+        )
+      )
+    );
+  });
 }
 
-/** One series' rollup work; runs inside the caller's transaction. */
-async function rollupOne(options: RollupSeriesOptions): Promise<RollupSeriesResult> {
+/**
+ * One series' rollup work; runs inside the caller's transaction. `read`: its record and
+ * late points, when the caller read them for a whole group in the same transaction.
+ */
+async function rollupOne(
+  options: RollupSeriesOptions,
+  read?: { record: SeriesRecord | undefined; late: LateRecord[] }
+): Promise<RollupSeriesResult> {
   const { db, metrics, rollups, seriesId, timeZone, now } = options;
   const plan = rollupPlan(options.retention);
   {
     // Points still in the live path's in-memory heads count (lastT, points).
-    const s = metrics.patchRecord(
-      (await db.series.get(seriesId)) as SeriesWithHorizons | undefined
-    );
+    const stored = (read ? read.record : await db.series.get(seriesId)) as
+      SeriesWithHorizons | undefined;
+    const s = metrics.patchRecord(stored);
     if (!s || s.lastT === undefined || s.firstT === undefined) {
       return { points: 0, late: 0, more: false, bytes: 0 };
     }
-    const lateRecords = await db.late.where('seriesId').equals(seriesId).toArray();
+    const lateRecords = read
+      ? read.late
+      : await db.late.where('seriesId').equals(seriesId).toArray();
     const rolled = s.rolledUntil ?? -Infinity;
     if (s.lastT <= rolled && lateRecords.length === 0) {
       return { points: 0, late: 0, more: false, bytes: 0 };
@@ -291,6 +306,7 @@ async function rollupOne(options: RollupSeriesOptions): Promise<RollupSeriesResu
         metrics,
         rollups,
         seriesId,
+        storedUntil: stored?.lastT ?? -Infinity,
         timeZone,
         plan,
         horizons,
@@ -403,6 +419,8 @@ async function rollupBatched(options: {
   metrics: MetricStore;
   rollups: RollupStore;
   seriesId: number;
+  /** The stored record's lastT: no chunk holds a point after it (see MetricStore.readRaw). */
+  storedUntil: number;
   timeZone: string;
   plan: ReturnType<typeof rollupPlan>;
   horizons: Horizons;
@@ -411,7 +429,19 @@ async function rollupBatched(options: {
   /** Retention cuts at the end of this pass: blocks wholly before them are not written. */
   cuts?: Record<'raw' | TierName, number>;
 }): Promise<{ points: number; expired: Horizons | null; bytes: number }> {
-  const { db, metrics, rollups, seriesId, timeZone, plan, horizons, start, end, cuts } = options;
+  const {
+    db,
+    metrics,
+    rollups,
+    seriesId,
+    storedUntil,
+    timeZone,
+    plan,
+    horizons,
+    start,
+    end,
+    cuts
+  } = options;
   const tiers = plan.tiers
     .map((tier) => {
       const source = plan.source[tier];
@@ -439,7 +469,7 @@ async function rollupBatched(options: {
   const [inputs, stored] = await Promise.all([
     Promise.all(
       tiers.map((p) => {
-        if (p.source === 'raw') return metrics.readRaw(seriesId, p.from, end);
+        if (p.source === 'raw') return metrics.readRaw(seriesId, p.from, end, { storedUntil });
         const fresh = fromOf.get(p.source);
         if (fresh !== undefined && fresh <= p.from) return null;
         return rollups.read(seriesId, p.source, p.from, fresh ?? end);

@@ -21,11 +21,45 @@ const IdleStatus: AgentClientStatus = {
   received: { messages: 0, points: 0, events: 0 },
   lastSeq: null,
   lastGap: null,
+  lastLag: null,
   retryAt: null,
   latencyP50: null,
   latencyP95: null,
   latencySamples: 0
 };
+
+/** A `lagged` event counts as news for this long: then the status line forgets it. */
+export const AgentLagShownMs = 60_000;
+
+/**
+ * What to tell the user about the agent's last `lagged` event, or null when there is none
+ * or it is older than AgentLagShownMs: the page stopped reading the stream (a busy tab, a
+ * store that could not keep up), the agent held the messages and caught the page up, or —
+ * `cutOff` — ended the stream after messages fell off its buffer.
+ */
+export function describeAgentLag(
+  status: Pick<AgentClientStatus, 'lastLag'>,
+  now: number
+): { short: string; long: string; cutOff: boolean } | null {
+  const lag = status.lastLag;
+  if (!lag || now - lag.at > AgentLagShownMs) return null;
+  const behind = `${Math.round(lag.behindMs / 1000)} s (${lag.behindMessages} messages)`;
+  const lost =
+    lag.dropped > 0
+      ? ` ${lag.dropped} messages fell off the agent’s buffer and are lost.`
+      : ' Nothing was lost: the agent held every message.';
+  return lag.cutOff
+    ? {
+        short: 'cut off: page fell behind',
+        long: `This page stopped reading the agent for ${Math.round(lag.blockedMs / 1000)} s and fell ${behind} behind; the agent ended the stream and the page reconnects.${lost}`,
+        cutOff: true
+      }
+    : {
+        short: `fell ${Math.round(lag.behindMs / 1000)} s behind`,
+        long: `This page stopped reading the agent for ${Math.round(lag.blockedMs / 1000)} s and fell ${behind} behind; it is catching up.${lost}`,
+        cutOff: false
+      };
+}
 
 /**
  * The agent pairing as the pages see it. Only the leader tab (Web Locks, `app.leader`)

@@ -221,7 +221,8 @@ export class AppState {
     }
     if (notice.kind === 'import-ended') void this.keepData('import');
     this.changes++;
-    // counts() scans every chunk: at most once a second however many notices arrive.
+    // counts() is one read (kept totals), but notices come many times a second under load:
+    // at most once a second.
     if (this.#countsTimer === undefined)
       this.#countsTimer = setTimeout(() => {
         this.#countsTimer = undefined;

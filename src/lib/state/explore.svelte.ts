@@ -13,10 +13,12 @@ import {
 import {
   DefaultRetention,
   type AnomalyRecord,
+  type ChangeNotice,
   type Columnar,
   type QueryResult,
   type SeriesRecord
 } from '$lib/types';
+import { idRangesHas, maxIdInRanges } from '$lib/types/id-ranges';
 import type { EngineRemote } from '$lib/workers/engine-client';
 
 /** Tunables of Explore. */
@@ -87,6 +89,11 @@ export class ExploreState {
   #request = 0;
   #seriesTimer: ReturnType<typeof setTimeout> | undefined;
   #seriesAt = -Infinity;
+  /** What the pending refresh re-reads. */
+  #due = { list: false, chosen: false };
+  /** The largest series id any notice named, and its value when the list was last read. */
+  #seenMax = -Infinity;
+  #listedMax = -Infinity;
 
   constructor(engine: () => EngineRemote) {
     this.#engine = engine;
@@ -114,20 +121,44 @@ export class ExploreState {
    * `seriesRefreshMs` — once that time has passed: change notices can arrive many times a
    * second under load.
    */
-  refreshSeriesSoon(): void {
-    if (this.#seriesTimer !== undefined) return;
+  refreshSeriesSoon(what: { list: boolean; chosen: boolean } = { list: true, chosen: true }): void {
+    this.#due.list ||= what.list;
+    this.#due.chosen ||= what.chosen;
+    if (this.#seriesTimer !== undefined || !(this.#due.list || this.#due.chosen)) return;
     const wait = Math.max(0, this.#seriesAt + ExploreDefaults.seriesRefreshMs - Date.now());
     this.#seriesTimer = setTimeout(() => {
       this.#seriesTimer = undefined;
       this.#seriesAt = Date.now();
-      void this.loadSeries();
-      void this.loadChosen();
+      const { list, chosen } = this.#due;
+      this.#due = { list: false, chosen: false };
+      if (list) void this.loadSeries();
+      if (chosen) void this.loadChosen();
     }, wait);
+  }
+
+  /**
+   * A change notice from any tab: new points re-read the list only when they name a series
+   * newer than any seen when it was last read (ids only grow), and the chosen series only
+   * when they name one of them; at 10,000 series × 1 Hz most notices need neither search.
+   * Any other kind of notice (a clear, an import's end) re-reads both.
+   */
+  noticed(notice: ChangeNotice): void {
+    if (notice.kind !== 'points') {
+      this.refreshSeriesSoon();
+      return;
+    }
+    const max = maxIdInRanges(notice.ids);
+    if (max > this.#seenMax) this.#seenMax = max;
+    this.refreshSeriesSoon({
+      list: max > this.#listedMax,
+      chosen: this.chosen.some((s) => idRangesHas(notice.ids, s.id))
+    });
   }
 
   /** Searches the engine's series index for the list. */
   async loadSeries(): Promise<void> {
     const request = ++this.#searchRequest;
+    this.#listedMax = this.#seenMax;
     try {
       const engine = this.#engine();
       const [found, all] = await Promise.all([

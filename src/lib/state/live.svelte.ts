@@ -2,18 +2,20 @@
  * State of the Live page: the series grouped into families (one chart each), the live feed
  * (a constant-memory window per charted series, fed incrementally from change notices), the
  * health score and recent anomalies. Drawing is the frame scheduler's job (at most once per
- * frame, visible charts only). At 10,000 series a notice costs one Set lookup per id; the
- * series list is re-read only when an unknown id appears, at most every few seconds.
+ * frame, visible charts only). A notice names its series as id ranges: the charted series
+ * are looked up in them, and the list is re-read only when an id beyond the largest known
+ * appears (a new series), at most every few seconds.
  */
 import { transfer } from 'comlink';
 import { computeHealthScore, type HealthScore } from '$lib/analytics/health';
 import { computeQuantile } from '$lib/analytics/stats';
 import { FrameScheduler } from '$lib/charts/frame-scheduler';
-import { filterFamilies, groupFamilies, indexSeriesIds } from '$lib/charts/live-families';
+import { filterFamilies, groupFamilies } from '$lib/charts/live-families';
 import { LiveFeed } from '$lib/charts/live-feed';
 import { OffscreenLiveCharts } from '$lib/charts/offscreen-client';
 import { LiveWindowDefaults } from '$lib/charts/live-buffer';
 import type { AnomalyRecord, ChangeNotice, PointBatch, SeriesRecord } from '$lib/types';
+import { maxIdInRanges } from '$lib/types/id-ranges';
 import { CHANGES_CHANNEL } from '$lib/workers/channels';
 import type { EngineRemote } from '$lib/workers/engine-client';
 import { startSyntheticLoad, type SyntheticLoad, type SyntheticLoadStats } from './load';
@@ -57,8 +59,8 @@ export class LiveState {
   #channel: BroadcastChannel | null = null;
   #timers: ReturnType<typeof setInterval>[] = [];
   #seriesTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Ids in the current series list: a notice's ids are looked up here, O(1) each. */
-  #known: ReadonlySet<number> = indexSeriesIds([]);
+  /** The largest id in the current series list: a notice naming a larger one has new series. */
+  #maxKnown = -Infinity;
   #lastRefresh = -Infinity;
   #leader: () => boolean;
   #demoOn = false;
@@ -148,7 +150,7 @@ export class LiveState {
     this.#lastRefresh = this.now();
     try {
       const list = await this.#engine().listSeries();
-      this.#known = indexSeriesIds(list);
+      this.#maxKnown = list.reduce((m, s) => Math.max(m, s.id), -Infinity);
       this.#demoOn = list.some((s) => s.source === 'demo');
       this.series = list;
       this.error = null;
@@ -199,13 +201,12 @@ export class LiveState {
       this.#scheduleSeries(0);
       return;
     }
-    const known = this.#known;
-    if (notice.seriesIds.some((id) => !known.has(id))) {
-      // New series: re-read the list, but not more often than seriesRefreshMs.
+    if (maxIdInRanges(notice.ids) > this.#maxKnown) {
+      // New series (ids only grow): re-read the list, not more often than seriesRefreshMs.
       const since = this.now() - this.#lastRefresh;
       this.#scheduleSeries(Math.max(0, LiveDefaults.seriesRefreshMs - since));
     }
-    this.feed.mark(notice.seriesIds);
+    this.feed.markRanges(notice.ids);
   }
 
   /** Once a second: the window slides; while the demo is on, the leader continues it. */

@@ -3,6 +3,9 @@
  * Times are epoch milliseconds unless a name says otherwise.
  */
 
+import type { IdRanges } from './id-ranges';
+export type { IdRanges } from './id-ranges';
+
 export type SeriesKind = 'gauge' | 'counter' | 'histogram_bucket';
 export type SeriesSource = 'browser' | 'agent' | 'import' | 'api' | 'demo';
 export type SeriesCategory = 'system' | 'model' | 'ux' | 'network' | 'app' | 'events';
@@ -182,9 +185,13 @@ export interface StorageStatus {
   persisted: boolean | null;
 }
 
-/** A change notice broadcast between tabs. */
+/**
+ * A change notice broadcast between tabs. `points` names the series a write touched as id
+ * ranges (id-ranges.ts): a few numbers for a 10,000-series delivery, and a series new to a
+ * listener is one whose id exceeds the largest it knows (ids only grow).
+ */
 export type ChangeNotice =
-  | { kind: 'points'; seriesIds: number[]; to: number }
+  | { kind: 'points'; ids: IdRanges; to: number }
   | { kind: 'events'; count: number }
   | { kind: 'anomalies'; count: number }
   | { kind: 'alerts'; transitions: number }

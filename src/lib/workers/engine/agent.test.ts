@@ -37,6 +37,30 @@ const batch = (t: number[], v: number[], series = cpu): PointBatch => ({
 });
 
 describe('engine agent module', () => {
+  it('answers queries on a series whose points are all still in the live heads', async () => {
+    // Explore on a series the agent started minutes ago: nothing cut into chunks yet.
+    const { api } = engine();
+    const t = [1000, 2000, 3000, 4000];
+    await api.storeAgentBatch({
+      batches: [batch(t, [1, 2, 3, 4])],
+      events: [],
+      checkpoint: { bootId: 'b1', seq: 1 }
+    });
+    const [s] = await api.listSeries();
+    for (const tier of [undefined, 'raw'] as const) {
+      const r = await api.query({
+        seriesId: s.id,
+        from: 0,
+        to: 10_000,
+        maxPoints: 2400,
+        aggregates: ['avg'],
+        tier
+      });
+      expect([...r.t]).toEqual(t);
+      expect([...r.columns.avg!]).toEqual([1, 2, 3, 4]);
+    }
+  });
+
   it('stores points, events and the checkpoint together', async () => {
     const { api, notices } = engine();
     expect(await api.agentCheckpoint()).toBeNull();
@@ -52,7 +76,7 @@ describe('engine agent module', () => {
     expect([...raw.t]).toEqual([1000, 2000]);
     expect(await api.recentEvents(10)).toHaveLength(1);
     expect(notices).toEqual([
-      { kind: 'points', seriesIds: [s.id], to: 2000 },
+      { kind: 'points', ids: [s.id, s.id], to: 2000 },
       { kind: 'events', count: 1 }
     ]);
   });

@@ -5,6 +5,7 @@ import {
 } from '$lib/db/agent-store';
 import { AgentClient, type AgentClientStatus } from '$lib/collectors/agent-client';
 import type { PointBatch, ResultEvent } from '$lib/types';
+import { packIdRanges } from '$lib/types/id-ranges';
 import type { EngineContext } from './context';
 
 /**
@@ -47,7 +48,7 @@ export function createAgentApi(ctx: EngineContext) {
       const points = batches.reduce((s, b) => s + b.t.length, 0);
       if (batches.length > 0) {
         const to = batches.reduce((m, b) => Math.max(m, b.t[b.t.length - 1]), -Infinity);
-        ctx.broadcast({ kind: 'points', seriesIds: [...new Set(seriesIds)], to });
+        ctx.broadcast({ kind: 'points', ids: packIdRanges(seriesIds), to });
       }
       if (input.events.length > 0) {
         ctx.broadcast({ kind: 'events', count: input.events.length });

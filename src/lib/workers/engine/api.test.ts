@@ -40,7 +40,7 @@ describe('engine api', () => {
     expect(s.lastV).toBe(51);
     const raw = await api.readRaw(s.id, 0, 5000);
     expect(Array.from(raw.v)).toEqual([50, 51]);
-    expect(notices).toEqual([{ kind: 'points', seriesIds: [s.id], to: 2000 }]);
+    expect(notices).toEqual([{ kind: 'points', ids: [s.id, s.id], to: 2000 }]);
   });
 
   it('loads the demo day, counts it, and clears it', async () => {

@@ -11,6 +11,7 @@ import { isImportActive } from '$lib/db/import-store';
 import { asStorageFull, MetricStore, StorageFullError } from '$lib/db/metric-store';
 import { RollupStore } from '$lib/db/rollup-store';
 import type { ChangeNotice, PointBatch, ResultEvent } from '$lib/types';
+import { packIdRanges } from '$lib/types/id-ranges';
 import { IngestQueue } from '../ingest-queue';
 import { createExportApi } from './export';
 import { createAgentApi } from './agent';
@@ -103,7 +104,7 @@ export function createEngineApi(deps: EngineDeps = {}) {
       const ids = await metrics.registerSeries(batches.map((b) => b.series));
       await metrics.append(batches.map((b, i) => ({ seriesId: ids[i], t: b.t, v: b.v })));
       const to = batches.reduce((m, b) => Math.max(m, b.t[b.t.length - 1]), -Infinity);
-      broadcast({ kind: 'points', seriesIds: [...new Set(ids)], to });
+      broadcast({ kind: 'points', ids: packIdRanges(ids), to });
     } catch (error) {
       throw refused(error, 'The batch was not stored; everything stored before it is intact.');
     }
@@ -156,7 +157,6 @@ export function createEngineApi(deps: EngineDeps = {}) {
         return;
       }
       endedImports.add(id);
-      forgetCounts();
       broadcast({ kind: 'import-ended', id });
     },
     async importActive(at) {
@@ -169,7 +169,7 @@ export function createEngineApi(deps: EngineDeps = {}) {
     }
   };
 
-  const { forgetCounts, ...data } = createDataApi(ctx, { drainQueue });
+  const data = createDataApi(ctx, { drainQueue });
   const api = trackCalls({
     /** Opens the store; resolves with the lifecycle state (so the page can show "blocked"). */
     async init(): Promise<DbLifecycle> {

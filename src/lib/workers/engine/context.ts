@@ -52,8 +52,7 @@ export interface EngineContext {
   stages: Partial<Record<BackgroundStageName, BackgroundStage>>;
   /**
    * An import of this engine started (`running`) or ended: an ended one no longer defers
-   * rollups or holds counts() to its cached answer, even when its checkpoint could not be
-   * written to say so (a full disk), and counts() answers fresh once.
+   * rollups, even when its checkpoint could not be written to say so (a full disk).
    */
   importRunning: (id: string, running: boolean) => void;
   /** Background work calls this between series so queued queries are answered first. */

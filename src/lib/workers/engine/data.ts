@@ -1,5 +1,7 @@
 import { transfer } from 'comlink';
 import { listAnomalies } from '$lib/db/anomaly-store';
+import type { StoreCounts } from '$lib/db/counts-ledger';
+import { readStoreCounts } from '$lib/db/store-counts';
 import { clearStoredData, type StoredAnomaly } from '$lib/db/database';
 import { resultBuffers, runQuery } from '$lib/db/query';
 import { countSeries, findSeriesByKeys, readSeriesAfter } from '$lib/db/series-store';
@@ -14,18 +16,10 @@ import type {
   SeriesRecord
 } from '$lib/types';
 import type { EngineContext, Progress } from './context';
-import { EngineDefaults } from './maintenance';
 import { SeriesIndex } from './series-index';
 
-export interface EngineCounts {
-  series: number;
-  events: number;
-  chunks: number;
-  points: number;
-  bytes: number;
-  rollupBlocks: number;
-  rollupBytes: number;
-}
+/** The store's totals as pages show them: `points` includes the live heads' points. */
+export type EngineCounts = Omit<StoreCounts, 'headPoints'>;
 
 /** Meta keys that "delete all data" keeps: configuration, not data. */
 const KeptMetaPrefix = 'alerts:';
@@ -35,7 +29,6 @@ const KeptMetaPrefix = 'alerts:';
  * the two bulk writes that are not a stream: the demo data set and "delete all data".
  */
 export function createDataApi(ctx: EngineContext, options: { drainQueue: () => Promise<void> }) {
-  let lastCounts: { at: number; value: EngineCounts } | null = null;
   let index = new SeriesIndex();
 
   /** Brings the series index up to date: new series only (or all after a clear). */
@@ -47,11 +40,6 @@ export function createDataApi(ctx: EngineContext, options: { drainQueue: () => P
   }
 
   return {
-    /** counts() answers fresh next time (an import ended). */
-    forgetCounts(): void {
-      lastCounts = null;
-    },
-
     /** Answers a query at the best tier; typed arrays are transferred, not cloned. */
     async query(request: QueryRequest): Promise<QueryResult> {
       const { db, metrics, rollups } = await ctx.ready();
@@ -117,34 +105,23 @@ export function createDataApi(ctx: EngineContext, options: { drainQueue: () => P
     },
 
     /**
-     * Stored totals. Reads every chunk and block, in the worker that also commits imports:
-     * while an import runs (any tab) a scan younger than EngineDefaults.countsWhileImportingMs
-     * is answered again instead (with 100 M points stored, a scan per change notice starved
-     * the import). Exact again once the import is done or stopped.
+     * Stored totals, kept by every write in one `meta` record (db/counts-ledger.ts): one read
+     * however much is stored, exact in every tab, while imports run too. `points` counts the
+     * live path's acknowledged points not yet cut into chunks, as the series records the
+     * pages show do.
      */
     async counts(): Promise<EngineCounts> {
-      const { db, metrics, rollups, events } = await ctx.ready();
-      const at = ctx.now();
-      if (
-        lastCounts &&
-        at - lastCounts.at < EngineDefaults.countsWhileImportingMs &&
-        (await ctx.importActive(at))
-      ) {
-        return lastCounts.value;
-      }
-      const raw = await metrics.rawFootprint();
-      const rolled = await rollups.footprint();
-      const value = {
-        series: await countSeries(db),
-        events: await events.count(),
-        chunks: raw.chunks,
-        points: raw.points,
-        bytes: raw.bytes,
-        rollupBlocks: rolled.records,
-        rollupBytes: rolled.bytes
+      const { db } = await ctx.ready();
+      const c = await readStoreCounts(db);
+      return {
+        series: c.series,
+        events: c.events,
+        chunks: c.chunks,
+        points: c.points + c.headPoints,
+        bytes: c.bytes,
+        rollupBlocks: c.rollupBlocks,
+        rollupBytes: c.rollupBytes
       };
-      lastCounts = { at, value };
-      return value;
     },
 
     /** Loads the deterministic demo day ending now. */

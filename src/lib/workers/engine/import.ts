@@ -9,6 +9,7 @@ import {
   type ImportCheckpoint
 } from '$lib/db/import-store';
 import type { PointBatch, ResultEvent } from '$lib/types';
+import { packIdRanges } from '$lib/types/id-ranges';
 import type { EngineContext } from './context';
 import { columnBuffers } from '../transfer';
 
@@ -99,7 +100,7 @@ export function createImportApi(ctx: EngineContext) {
       checkpoint: { ...commit.checkpoint, updatedAt: ctx.now() }
     });
     const count = plan.incoming.reduce((s, p) => s + p.t.length, 0);
-    if (count > 0) ctx.broadcast({ kind: 'points', seriesIds: plan.ids, to: plan.maxT });
+    if (count > 0) ctx.broadcast({ kind: 'points', ids: packIdRanges(plan.ids), to: plan.maxT });
     if (commit.checkpoint.done) ctx.importRunning(commit.checkpoint.id, false);
     if (commit.events.length > 0) {
       ctx.broadcast({ kind: 'events', count: commit.events.length });

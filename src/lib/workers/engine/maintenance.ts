@@ -13,8 +13,6 @@ export const EngineDefaults = {
   cleanupEveryMs: 600_000,
   /** An import whose checkpoint is this recent counts as running (see rollupPass). */
   importActiveWindowMs: 15_000,
-  /** How stale counts() may be while an import runs. */
-  countsWhileImportingMs: 30_000,
   /** Live series rolled up per transaction. */
   rollupGroupSeries: 250
 };
