@@ -213,7 +213,6 @@ export function createEngineApi(deps: EngineDeps = {}) {
           for (const listener of lifecycleListeners) listener(lastLifecycle);
         }
       });
-      forgetCounts();
       try {
         await ready();
       } catch {
