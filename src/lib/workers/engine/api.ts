@@ -13,6 +13,7 @@ import { createAnalyticsApi } from './analytics';
 import { createAnomalyApi } from './anomaly';
 import type { EngineContext, EngineStores, RetentionOverrides } from './context';
 import { createDataApi } from './data';
+import { createDemoApi } from './demo';
 import { createImportApi } from './import';
 import { createMaintenanceApi, EngineDefaults, type BackgroundTimers } from './maintenance';
 import { createYielder } from './pipeline';
@@ -193,6 +194,7 @@ export function createEngineApi(deps: EngineDeps = {}) {
           deps.clearInterval ?? ((h) => clearInterval(h as ReturnType<typeof setInterval>))
       }
     }),
+    ...createDemoApi(ctx),
     ...createAlertsApi(ctx),
     ...createAnomalyApi(ctx),
     ...createAnalyticsApi(ctx),
