@@ -34,6 +34,11 @@ export class AppState {
    * of total. Null when none ran; `error` when this tab's run of it failed.
    */
   demo = $state.raw<{ stored: number; total: number; error?: string } | null>(null);
+  /**
+   * When retention last removed raw points (any tab), so the status bar can say why its
+   * point count dropped: the points live on as rollups. Null when it never did.
+   */
+  rawCutAt = $state<number | null>(null);
   /** Set when the browser refused a write for lack of space (any tab): what to tell the user. */
   storageFull = $state<string | null>(null);
 
@@ -77,8 +82,14 @@ export class AppState {
     if (lifecycle.kind === 'open') {
       await this.refreshCounts();
       void this.#resumeDemo();
+      void this.#readLastCut();
     }
     await this.refreshStorage();
+  }
+
+  async #readLastCut(): Promise<void> {
+    const last = await this.engine.lastCleanup().catch(() => null);
+    if (last && last.chunks > 0) this.rawCutAt = last.at;
   }
 
   /** Whether a demo load is running (in any tab): pages keep showing its progress. */
@@ -171,7 +182,9 @@ export class AppState {
     if (notice.kind === 'cleared') {
       this.storageFull = null;
       this.demo = null;
+      this.rawCutAt = null;
     }
+    if (notice.kind === 'retention' && notice.chunks > 0) this.rawCutAt = Date.now();
     if (notice.kind === 'demo') this.demo = { stored: notice.stored, total: notice.total };
     this.changes++;
     // counts() scans every chunk: at most once a second however many notices arrive.
