@@ -119,3 +119,23 @@ export function computeHistogramQuantiles(options: {
   }
   return { t, values };
 }
+
+/**
+ * The histogram family a bucket series belongs to — its name and its labels without `le` —
+ * or null when it is not a bucket series (a `histogram_bucket` kind, or a `_bucket` name
+ * with an `le` label, as Prometheus names them).
+ *
+ * @example
+ * histogramFamily({ name: 'rpc_seconds_bucket', labels: { le: '0.1', job: 'a' }, kind: 'histogram_bucket' });
+ * // { name: 'rpc_seconds_bucket', labels: { job: 'a' } }
+ */
+export function histogramFamily(series: {
+  name: string;
+  labels: Record<string, string>;
+  kind: string;
+}): { name: string; labels: Record<string, string> } | null {
+  if (!('le' in series.labels)) return null;
+  if (series.kind !== 'histogram_bucket' && !series.name.endsWith('_bucket')) return null;
+  const { le: _le, ...labels } = series.labels;
+  return { name: series.name, labels };
+}

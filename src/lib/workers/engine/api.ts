@@ -14,6 +14,7 @@ import { createAnomalyApi } from './anomaly';
 import type { EngineContext, EngineStores, RetentionOverrides } from './context';
 import { createDataApi } from './data';
 import { createDemoApi } from './demo';
+import { createHistogramApi } from './histogram';
 import { createImportApi } from './import';
 import { createMaintenanceApi, EngineDefaults, type BackgroundTimers } from './maintenance';
 import { createYielder } from './pipeline';
@@ -195,6 +196,7 @@ export function createEngineApi(deps: EngineDeps = {}) {
       }
     }),
     ...createDemoApi(ctx),
+    ...createHistogramApi(ctx),
     ...createAlertsApi(ctx),
     ...createAnomalyApi(ctx),
     ...createAnalyticsApi(ctx),
