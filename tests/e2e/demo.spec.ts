@@ -15,6 +15,19 @@ test('demo data loads and the Live page shows it', async ({ page }) => {
   await expect(page.getByTestId('live-canvas').first()).toBeVisible();
   await page.goto('/events');
   await expect(page.getByTestId('events-table').locator('tbody tr')).toHaveCount(100);
+  // The time chart of executions and failures draws the demo day's hours.
+  const timeline = page.getByTestId('events-timeline');
+  await expect(timeline).toContainText(/[1-9][\d,]* executions, [1-9][\d,]* failed/);
+  await expect
+    .poll(() => timeline.locator('canvas').evaluate((c: HTMLCanvasElement) => c.width))
+    .toBeGreaterThan(0);
+  // Insight cards draw their evidence.
+  await page.goto('/insights');
+  await expect(page.getByTestId('insight-sparkline').first()).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('insight-sparkline').first().locator('path')).toHaveAttribute(
+    'd',
+    /^M[\d.]+ [\d.]+L/
+  );
   // The data is still there after a reload: it lives in IndexedDB.
   await page.goto('/');
   await expect(tiles).toHaveCount(17);
