@@ -32,6 +32,18 @@ async function importFile(page: Page, file: string): Promise<Locator> {
   return job;
 }
 
+/** Imports `text` as a file named `name` and opens its first series from the summary. */
+async function importTextAndOpen(page: Page, name: string, text: string): Promise<void> {
+  await page.goto('/import');
+  await waitForStore(page);
+  await page
+    .getByTestId('file-input')
+    .setInputFiles({ name, mimeType: 'text/plain', buffer: Buffer.from(text) });
+  const job = page.getByTestId('import-job').first();
+  await expect(job).toHaveAttribute('data-status', 'done', { timeout: 30_000 });
+  await job.getByRole('link', { name: 'Open in Explore' }).first().click();
+}
+
 /** Canvas pixels drawn in (about) the series colour: proof the line is drawn. */
 async function countLinePixels(chart: Locator, index = 0): Promise<number> {
   return chart.evaluate((el, index) => {
@@ -254,14 +266,7 @@ test('a counter is drawn as a per-second rate, raw on request', async ({ page })
     `requests_total{path="/"} 160 ${t0 + 60_000}`,
     `requests_total{path="/"} 280 ${t0 + 120_000}`
   ].join('\n');
-  await page.goto('/import');
-  await waitForStore(page);
-  await page
-    .getByTestId('file-input')
-    .setInputFiles({ name: 'counter.prom', mimeType: 'text/plain', buffer: Buffer.from(text) });
-  const job = page.getByTestId('import-job').first();
-  await expect(job).toHaveAttribute('data-status', 'done', { timeout: 30_000 });
-  await job.getByRole('link', { name: 'Open in Explore' }).first().click();
+  await importTextAndOpen(page, 'counter.prom', text);
   const chart = page.getByTestId('explore-chart');
   await expect(page.getByTestId('legend-item')).toHaveText(['rate']);
   await expect.poll(() => countLinePixels(chart)).toBeGreaterThan(8);
@@ -278,4 +283,42 @@ test('a counter is drawn as a per-second rate, raw on request', async ({ page })
   await chart.focus();
   await page.keyboard.press('End');
   await expect(tip.locator('.value').first()).toHaveText('280');
+});
+
+test('a histogram family is drawn as p50/p95/p99 of its bucket rates, buckets on request', async ({
+  page
+}) => {
+  // Three scrapes a minute apart. Bucket rates (per minute) are [10, 20, 20] then
+  // [20, 20, 30] for le = 1, 2, +Inf; worked by hand as PromQL's histogram_quantile:
+  // first p50 rank 10 of 20 → (0, 1] holding 10: 1 s; p95 rank 19 → (1, 2] holding 10,
+  // 9 in: 1.9 s; p99 rank 19.8: 1.98 s. Then p50 rank 15 of 30 → (0, 1] holding 20: 0.75 s;
+  // p95 rank 28.5 and p99 rank 29.7 fall in +Inf: the highest finite bound, 2 s.
+  const t0 = Date.now() - 10 * 60_000;
+  const scrape = (t: number, counts: number[]) =>
+    ['1', '2', '+Inf'].map(
+      (le, i) => `rpc_duration_seconds_bucket{job="api",le="${le}"} ${counts[i]} ${t}`
+    );
+  const text = [
+    '# TYPE rpc_duration_seconds histogram',
+    ...scrape(t0, [0, 0, 0]),
+    ...scrape(t0 + 60_000, [10, 20, 20]),
+    ...scrape(t0 + 120_000, [30, 40, 50])
+  ].join('\n');
+  await importTextAndOpen(page, 'histogram.prom', text);
+  const chart = page.getByTestId('explore-chart');
+  await expect(page.getByTestId('legend-item')).toHaveText(['p50', 'p95', 'p99']);
+  await expect(page.locator('#chart-title')).toContainText('rpc_duration_seconds');
+  await expect(page.locator('#chart-title')).toContainText('p50, p95, p99');
+  await expect.poll(() => chart.getAttribute('data-points').then(Number)).toBeGreaterThan(0);
+  await chart.focus();
+  await page.keyboard.press('End');
+  const values = page.getByRole('tooltip').locator('.value');
+  await expect(values).toHaveText(['750 ms', '2 s', '2 s']);
+  await page.keyboard.press('ArrowLeft');
+  await expect(values).toHaveText(['1 s', '1.9 s', '1.98 s']);
+
+  // As stored: the bucket series itself (a counter-like series, drawn as its rate).
+  await page.getByTestId('raw-histogram').check();
+  await expect(page).toHaveURL(/hist=raw/);
+  await expect(page.getByTestId('legend-item')).not.toHaveText(['p50', 'p95', 'p99']);
 });

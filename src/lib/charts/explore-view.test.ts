@@ -31,6 +31,7 @@ describe('Explore view in the URL', () => {
       agg: ['avg', 'band', 'p99'],
       compare: true,
       rawCounter: true,
+      rawHistogram: true,
       q: 'cpu'
     };
     const back = parse(formatExploreView(view)).view;

@@ -3,7 +3,8 @@
  * bookmarked and the back button works: `?series=<key>&series=<key2>&range=1h` (one or
  * several series drawn together) or
  * `&from=<ms>&to=<ms>` (absolute), `&res=auto|raw|<tier>`, `&agg=avg,band,p95`, `&cmp=1`
- * (previous period), `&counter=raw` (counters as stored instead of per-second rates) and
+ * (previous period), `&counter=raw` (counters as stored instead of per-second rates),
+ * `&hist=raw` (a histogram's bucket series as stored instead of its p50/p95/p99) and
  * `&q=<search>`. Defaults are left out of the URL.
  */
 import { TierNames, type Aggregate, type TierName } from '$lib/types';
@@ -44,6 +45,8 @@ export interface ExploreView {
   compare: boolean;
   /** Counters as stored (cumulative) instead of the default per-second rate. */
   rawCounter: boolean;
+  /** A histogram bucket series as stored instead of the family's p50/p95/p99. */
+  rawHistogram: boolean;
   q: string;
 }
 
@@ -56,6 +59,7 @@ export const DefaultExploreView: ExploreView = {
   agg: ['avg'],
   compare: false,
   rawCounter: false,
+  rawHistogram: false,
   q: ''
 };
 
@@ -112,6 +116,7 @@ export function parseExploreView(params: URLSearchParams): {
   }
   view.compare = params.get('cmp') === '1';
   view.rawCounter = params.get('counter') === 'raw';
+  view.rawHistogram = params.get('hist') === 'raw';
   return { view, problems };
 }
 
@@ -135,6 +140,7 @@ export function formatExploreView(view: ExploreView): string {
   if (view.agg.join(',') !== DefaultExploreView.agg.join(',')) p.set('agg', view.agg.join(','));
   if (view.compare) p.set('cmp', '1');
   if (view.rawCounter) p.set('counter', 'raw');
+  if (view.rawHistogram) p.set('hist', 'raw');
   if (view.q) p.set('q', view.q);
   return p.toString();
 }

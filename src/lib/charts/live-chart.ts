@@ -25,6 +25,8 @@ export interface LiveChartSpec {
   lines: LiveLineSpec[];
   theme: ChartTheme;
   formatY: (v: number) => string;
+  /** Labels for the y ticks together, so neighbours differ (format.ts `formatTicks`). */
+  formatTicks?: (values: number[]) => string[];
   unit: string;
   windowMs: number;
   devicePixelRatio?: number;
@@ -136,6 +138,7 @@ export class LiveChartModel {
       series: lines,
       theme: s.theme,
       formatY: s.formatY,
+      formatTicks: s.formatTicks,
       unit: s.unit,
       devicePixelRatio: s.devicePixelRatio
     });

@@ -5,7 +5,7 @@
  * (legend values, tooltip, table) — Chart.js's layout, ticks and drawing never block its
  * frames.
  */
-import { formatValue } from '$lib/components/format';
+import { formatTicks, formatValue } from '$lib/components/format';
 import { LiveChartModel } from './live-chart';
 import type { FromChartsWorker, ToChartsWorker } from './offscreen-protocol';
 
@@ -69,6 +69,7 @@ onmessage = (ev: MessageEvent<ToChartsWorker>) => {
       lines: msg.lines,
       theme: msg.theme,
       formatY: (v) => formatValue(v, msg.unit),
+      formatTicks: (values) => formatTicks(values, msg.unit),
       unit: msg.unit,
       windowMs: msg.windowMs,
       devicePixelRatio: msg.dpr

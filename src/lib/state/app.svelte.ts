@@ -38,6 +38,16 @@ export class AppState {
   /** Bumps on every change notice, so pages can re-query. */
   changes = $state(0);
   lastNotice = $state.raw<ChangeNotice | null>(null);
+  /**
+   * The demo load (any tab's), while it runs or after it ran in this session: steps stored
+   * of total. Null when none ran; `error` when this tab's run of it failed.
+   */
+  demo = $state.raw<{ stored: number; total: number; error?: string } | null>(null);
+  /**
+   * When retention last removed raw points (any tab), so the status bar can say why its
+   * point count dropped: the points live on as rollups. Null when it never did.
+   */
+  rawCutAt = $state<number | null>(null);
   /** Set when the browser refused a write for lack of space (any tab): what to tell the user. */
   storageFull = $state<string | null>(null);
   /**
@@ -87,7 +97,11 @@ export class AppState {
       void this.engine.setLeader(isLeader);
     });
     void this.#checkLeaderElsewhere();
-    if (lifecycle.kind === 'open') await this.refreshCounts();
+    if (lifecycle.kind === 'open') {
+      await this.refreshCounts();
+      void this.#resumeDemo();
+      void this.#readLastCut();
+    }
     await this.refreshStorage();
     // Installing is a sign the user means to keep using Tidemark: ask to keep its data.
     window.addEventListener('appinstalled', () => void this.keepData('install'));
@@ -164,6 +178,48 @@ export class AppState {
     this.changes++;
   }
 
+  async #readLastCut(): Promise<void> {
+    const last = await this.engine.lastCleanup().catch(() => null);
+    if (last && last.chunks > 0) this.rawCutAt = last.at;
+  }
+
+  /** Whether a demo load is running (in any tab): pages keep showing its progress. */
+  get demoLoading(): boolean {
+    return this.demo !== null && this.demo.stored < this.demo.total && !this.demo.error;
+  }
+
+  /**
+   * Loads the demo day, or joins the load already running; resolves when its last event is
+   * stored. The job is the engine's, checkpointed in the store: leaving the page loses nothing.
+   */
+  async loadDemo(): Promise<void> {
+    this.demo = { stored: 0, total: 1 };
+    await this.#runDemo(() => this.engine.loadDemo());
+  }
+
+  /** A demo load a reload interrupted goes on where its checkpoint says. */
+  async #resumeDemo(): Promise<void> {
+    try {
+      const job = await this.engine.demoStatus();
+      if (!job || job.stored >= job.total) return;
+      this.demo = { stored: job.stored, total: job.total };
+      await this.#runDemo(() => this.engine.resumeDemo());
+    } catch {
+      // The database closed (an upgrade); the next start resumes.
+    }
+  }
+
+  async #runDemo(run: () => Promise<unknown>): Promise<void> {
+    try {
+      await run();
+      const job = await this.engine.demoStatus();
+      this.demo = job ? { stored: job.stored, total: job.total } : null;
+    } catch (e) {
+      this.demo = { ...(this.demo ?? { stored: 0, total: 1 }), error: (e as Error).message };
+    }
+    await this.refreshCounts();
+  }
+
   /** Asks the lock manager whether another tab holds the leader lock (no guessing). */
   async #checkLeaderElsewhere(): Promise<void> {
     const locks = globalThis.navigator?.locks;
@@ -217,9 +273,13 @@ export class AppState {
     if (notice.kind === 'cleared') {
       // Emptied on purpose (Settings, the recovery reset): not an eviction.
       this.storageFull = null;
+      this.demo = null;
+      this.rawCutAt = null;
       forgetDataHeld(globalThis.localStorage);
     }
     if (notice.kind === 'import-ended') void this.keepData('import');
+    if (notice.kind === 'retention' && notice.chunks > 0) this.rawCutAt = Date.now();
+    if (notice.kind === 'demo') this.demo = { stored: notice.stored, total: notice.total };
     this.changes++;
     // counts() is one read (kept totals), but notices come many times a second under load:
     // at most once a second.

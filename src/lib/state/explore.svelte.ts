@@ -4,6 +4,7 @@
  * raw points behind a drilled-down bucket. The view itself lives in the URL (explore-view.ts);
  * this class only loads what a view needs and drops answers to views no longer shown.
  */
+import { histogramFamily, parseBucketBound } from '$lib/analytics/histogram';
 import {
   queryAggregates,
   resolveRange,
@@ -19,6 +20,7 @@ import {
   type SeriesRecord
 } from '$lib/types';
 import { idRangesHas, maxIdInRanges } from '$lib/types/id-ranges';
+import { seriesKey } from '$lib/types/series-key';
 import type { EngineRemote } from '$lib/workers/engine-client';
 
 /** Tunables of Explore. */
@@ -32,7 +34,11 @@ export const ExploreDefaults = {
   maxDrawn: 8,
   /** Raw points shown for one drilled-down bucket. */
   drillLimit: 1_000,
-  seriesRefreshMs: 2_000
+  seriesRefreshMs: 2_000,
+  /** Bucket series of one histogram read at most (Prometheus' defaults have 11–15). */
+  histogramBuckets: 100,
+  /** What a histogram family is drawn as. */
+  histogramQuantiles: [0.5, 0.95, 0.99] as const
 };
 
 /** One drawn series: its record, the answer for the view's range, and how it is shown. */
@@ -45,6 +51,11 @@ export interface SeriesResult {
   unit: string;
   /** Why the series is drawn otherwise than asked, in words. */
   note: string | null;
+  /**
+   * A histogram family drawn as p50/p95/p99 estimated from its buckets (`result.columns`
+   * holds p50, p95 and p99); `series` then names the family, not one bucket.
+   */
+  quantiles?: boolean;
 }
 
 /** The unit of a counter's per-second rate: "bytes" → "bytes/s", a count → "/s". */
@@ -238,7 +249,7 @@ export class ExploreState {
     this.loading = true;
     try {
       const [results, previous, anomalies] = await Promise.all([
-        Promise.all(chosen.map((s) => this.#querySeries(s, view, range, aggregates, tier))),
+        this.#queryAll(chosen, view, range, aggregates, tier),
         view.compare
           ? engine.query({
               seriesId: primary.id,
@@ -268,6 +279,90 @@ export class ExploreState {
     } finally {
       if (request === this.#request) this.loading = false;
     }
+  }
+
+  /**
+   * Queries the drawn series. Bucket series of a histogram (unless asked as stored) are
+   * drawn once per family, as its p50/p95/p99 over time; the rest one by one.
+   */
+  async #queryAll(
+    chosen: SeriesRecord[],
+    view: ExploreView,
+    range: { from: number; to: number },
+    aggregates: ReturnType<typeof queryAggregates>,
+    tier: ExploreView['res'] | undefined
+  ): Promise<SeriesResult[]> {
+    const families: string[] = [];
+    const answers = await Promise.all(
+      chosen.map(async (s) => {
+        const family = view.rawHistogram ? null : histogramFamily(s);
+        if (family) {
+          const id = seriesKey(family.name, family.labels);
+          if (families.includes(id)) return null;
+          families.push(id);
+          const drawn = await this.#queryHistogram(s, family, range, tier);
+          if (drawn) return drawn;
+        }
+        return this.#querySeries(s, view, range, aggregates, tier);
+      })
+    );
+    return answers.filter((a): a is SeriesResult => a !== null);
+  }
+
+  /**
+   * A histogram family's p50/p95/p99 over time, like PromQL's
+   * `histogram_quantile(q, rate(x_bucket[…]))`: every bucket series of the family is queried
+   * as a per-second rate (one scrape: its stored counts, since a rate needs two) and the
+   * quantiles are estimated per time (analytics/histogram.ts). Null when the family has no
+   * `+Inf` bucket stored (not a whole histogram): the bucket is then drawn as it is.
+   */
+  async #queryHistogram(
+    primary: SeriesRecord,
+    family: { name: string; labels: Record<string, string> },
+    range: { from: number; to: number },
+    tier: ExploreView['res'] | undefined
+  ): Promise<SeriesResult | null> {
+    const engine = this.#engine();
+    const familyKey = seriesKey(family.name, family.labels);
+    const selector = Object.keys(family.labels).length ? familyKey : `${family.name}{}`;
+    const found = await engine.searchSeries({
+      text: selector,
+      limit: ExploreDefaults.histogramBuckets
+    });
+    const wanted = Object.keys(family.labels).length + 1;
+    const buckets = found.series.filter(
+      (s) =>
+        s.name === family.name &&
+        Object.keys(s.labels).length === wanted &&
+        Object.entries(family.labels).every(([k, v]) => s.labels[k] === v) &&
+        !Number.isNaN(parseBucketBound(s.labels.le))
+    );
+    if (!buckets.some((s) => parseBucketBound(s.labels.le) === Infinity)) return null;
+    const { result, rates } = await engine.queryHistogram({
+      buckets: buckets.map((s) => ({ seriesId: s.id, le: s.labels.le })),
+      ...range,
+      maxPoints: ExploreDefaults.maxPoints,
+      tier: tier === 'auto' ? undefined : tier,
+      quantiles: ExploreDefaults.histogramQuantiles
+    });
+    const name = family.name.replace(/_bucket$/, '');
+    return {
+      series: {
+        ...primary,
+        key: `histogram_quantile(${familyKey})`,
+        name,
+        labels: family.labels,
+        firstT: Math.min(...buckets.map((b) => b.firstT ?? Infinity)),
+        lastT: Math.max(...buckets.map((b) => b.lastT ?? -Infinity))
+      },
+      result,
+      rate: false,
+      quantiles: true,
+      unit: primary.unit,
+      note: rates
+        ? `p50, p95 and p99 estimated from the per-second rates of ${buckets.length} buckets (linear inside a bucket, as Prometheus' histogram_quantile).`
+        : `One scrape in range: p50, p95 and p99 of the ${buckets.length} buckets' counts since the process started (a rate needs two scrapes).`
+    };
   }
 
   /** Queries one series; a counter comes back as its per-second rate unless asked raw. */

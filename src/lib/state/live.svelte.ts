@@ -193,6 +193,8 @@ export class LiveState {
       this.#scheduleSeries(0);
       return;
     }
+    // The demo load's progress: its points and events come with their own notices.
+    if (notice.kind === 'demo') return;
     if (notice.kind === 'events') {
       void this.refreshHealth();
       return;

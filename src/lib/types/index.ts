@@ -200,7 +200,11 @@ export type ChangeNotice =
   | { kind: 'settings' }
   | { kind: 'storage-full'; message: string }
   /** An import finished or stopped (its summary's counts are final). */
-  | { kind: 'import-ended'; id: string };
+  | { kind: 'import-ended'; id: string }
+  /** Retention removed data: raw chunks (their points live on as rollups), blocks, events. */
+  | { kind: 'retention'; chunks: number; blocks: number; events: number }
+  /** The demo load stored a step (`stored` of `total`; done when equal). */
+  | { kind: 'demo'; stored: number; total: number };
 
 /**
  * Localhost agent stream protocol (agent/README.md). One point of a host sample or of a

@@ -11,6 +11,7 @@
  * tab's clear) or the time zone changed, the views are rebuilt from the table.
  */
 import { generateInsights, type Insight, type InsightSeries } from '$lib/analytics/insights';
+import { computeInsightEvidence, type InsightEvidence } from '$lib/analytics/insight-evidence';
 import { computeHealthScore, type HealthKpi, type HealthScore } from '$lib/analytics/health';
 import { forecastExhaustion, forecastLinear, type Exhaustion } from '$lib/analytics/forecast';
 import {
@@ -263,6 +264,8 @@ export interface InsightsOverview {
   capacity: CapacityForecastRow[];
   /** Newest first, each with the unit of its series ('' when unknown). */
   anomalies: (StoredAnomaly & { unit: string })[];
+  /** Each insight's evidence as a sparkline, by subject (analytics/insight-evidence.ts). */
+  evidence: Record<string, InsightEvidence>;
 }
 
 export interface LatencyAgainstSla {
@@ -775,7 +778,18 @@ export function createAnalyticsApi(ctx: EngineContext) {
       const units = new Map(series.map((x) => [x.record.key, x.record.unit]));
       for (const s of await readAllSeries(db)) if (!units.has(s.key)) units.set(s.key, s.unit);
       const inWindow = stored.filter((i) => i.generatedAt >= now - windowMs);
+      const evidence = computeInsightEvidence({
+        subjects: inWindow,
+        series: series.map(({ record, input }) => ({
+          ...input,
+          key: record.key,
+          unit: record.unit
+        })),
+        events,
+        window: { start: now - windowMs, end: now }
+      });
       return {
+        evidence,
         now,
         window: { start: now - windowMs, end: now },
         insights: inWindow,

@@ -20,6 +20,8 @@ import { createAnalyticsApi } from './analytics';
 import { createAnomalyApi } from './anomaly';
 import type { EngineContext, EngineStores, RetentionOverrides } from './context';
 import { createDataApi } from './data';
+import { createDemoApi } from './demo';
+import { createHistogramApi } from './histogram';
 import { createImportApi } from './import';
 import { createMaintenanceApi, EngineDefaults, type BackgroundTimers } from './maintenance';
 import { createYielder } from './pipeline';
@@ -250,6 +252,8 @@ export function createEngineApi(deps: EngineDeps = {}) {
           deps.clearInterval ?? ((h) => clearInterval(h as ReturnType<typeof setInterval>))
       }
     }),
+    ...createDemoApi(ctx),
+    ...createHistogramApi(ctx),
     ...createAlertsApi(ctx),
     ...createAnomalyApi(ctx),
     ...createAnalyticsApi(ctx),

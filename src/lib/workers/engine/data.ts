@@ -5,17 +5,8 @@ import { readStoreCounts } from '$lib/db/store-counts';
 import { clearStoredData, type StoredAnomaly } from '$lib/db/database';
 import { resultBuffers, runQuery } from '$lib/db/query';
 import { countSeries, findSeriesByKeys, readSeriesAfter } from '$lib/db/series-store';
-import { continueDemoSeries } from '$lib/demo/continue';
-import { generateDemoData } from '$lib/demo/generate';
-import type {
-  Columnar,
-  PointBatch,
-  QueryRequest,
-  QueryResult,
-  ResultEvent,
-  SeriesRecord
-} from '$lib/types';
-import type { EngineContext, Progress } from './context';
+import type { Columnar, QueryRequest, QueryResult, ResultEvent, SeriesRecord } from '$lib/types';
+import type { EngineContext } from './context';
 import { SeriesIndex } from './series-index';
 
 /** The store's totals as pages show them: `points` includes the live heads' points. */
@@ -26,7 +17,7 @@ const KeptMetaPrefix = 'alerts:';
 
 /**
  * The engine's reads for pages (queries, raw points, series, events, anomalies, totals) and
- * the two bulk writes that are not a stream: the demo data set and "delete all data".
+ * "delete all data" (the demo load is demo.ts).
  */
 export function createDataApi(ctx: EngineContext, options: { drainQueue: () => Promise<void> }) {
   let index = new SeriesIndex();
@@ -122,46 +113,6 @@ export function createDataApi(ctx: EngineContext, options: { drainQueue: () => P
         rollupBlocks: c.rollupBlocks,
         rollupBytes: c.rollupBytes
       };
-    },
-
-    /** Loads the deterministic demo day ending now. */
-    async loadDemo(onProgress?: Progress): Promise<{ points: number; events: number }> {
-      const data = generateDemoData({ end: ctx.now() });
-      let points = 0;
-      const total = data.batches.length + 1;
-      for (let i = 0; i < data.batches.length; i += 4) {
-        const slice = data.batches.slice(i, i + 4);
-        points += (await ctx.ingest(slice)).points;
-        onProgress?.(i + slice.length, total, 'metrics');
-      }
-      const { events } = await ctx.ingestEvents(data.events);
-      onProgress?.(total, total, 'events');
-      return { points, events };
-    },
-
-    /**
-     * While the demo is on (demo series are stored), writes their next points up to `now`
-     * (demo/continue.ts): Live keeps moving after the generated day ends. The caller is the
-     * leader tab's Live page, once a second; `now` is its clock. No demo series: nothing.
-     */
-    async continueDemo(options: { now: number }): Promise<{ points: number }> {
-      const { metrics } = await ctx.ready();
-      const batches: PointBatch[] = [];
-      for (const s of await metrics.listSeries()) {
-        if (s.source !== 'demo' || s.lastT === undefined) continue;
-        const next = continueDemoSeries({
-          key: s.key,
-          name: s.name,
-          lastT: s.lastT,
-          lastV: s.lastV ?? NaN,
-          to: options.now
-        });
-        const { name, labels, unit, kind, source, category } = s;
-        if (next.t.length)
-          batches.push({ series: { name, labels, unit, kind, source, category }, ...next });
-      }
-      if (batches.length === 0) return { points: 0 };
-      return ctx.ingest(batches);
     },
 
     /** Deletes every metric, event and derived record. Settings are kept. */

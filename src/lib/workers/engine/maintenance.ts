@@ -167,6 +167,14 @@ export function createMaintenanceApi(
     total.events = await events.deleteBefore(at - (retention.events ?? DefaultRetention.events));
     stats.lastCleanup = total;
     await writeMetaValue(db, LastCleanupKey, total);
+    // Every tab's counts drop: the status bar says why.
+    if (total.chunks + total.blocks + total.events > 0)
+      ctx.broadcast({
+        kind: 'retention',
+        chunks: total.chunks,
+        blocks: total.blocks,
+        events: total.events
+      });
     return total;
   }
 
