@@ -2,6 +2,7 @@ import { commitDemoStep, readDemoJob, startDemoJob, type DemoJob } from '$lib/db
 import { continueDemoSeries } from '$lib/demo/continue';
 import { generateDemoData, type DemoData } from '$lib/demo/generate';
 import type { PointBatch, ResultEvent } from '$lib/types';
+import { packIdRanges } from '$lib/types/id-ranges';
 import type { EngineContext, Progress } from './context';
 
 export const DemoLoadDefaults = {
@@ -62,7 +63,7 @@ export function createDemoApi(ctx: EngineContext) {
       job = next;
       if (batches.length) {
         const to = batches.reduce((m, b) => Math.max(m, b.t[b.t.length - 1]), -Infinity);
-        ctx.broadcast({ kind: 'points', seriesIds: [...new Set(ids)], to });
+        ctx.broadcast({ kind: 'points', ids: packIdRanges(ids), to });
       }
       if (step.events.length) {
         ctx.broadcast({ kind: 'events', count: step.events.length });
