@@ -1,5 +1,6 @@
 import Dexie, { type EntityTable } from 'dexie';
 import type { AnomalyRecord, ResultEvent, SeriesRecord, TierName } from '$lib/types';
+import type { Dashboard } from '$lib/types/dashboard';
 
 /** The IndexedDB database name. Tests and tools open it by this name. */
 export const DB_NAME = 'tidemark';
@@ -106,6 +107,7 @@ export class TidemarkDb extends Dexie {
   imports!: EntityTable<ImportRecord, 'id'>;
   detectors!: EntityTable<DetectorRecord, 'key'>;
   wal!: EntityTable<WalRecord, 'id'>;
+  dashboards!: EntityTable<Dashboard, 'id'>;
 
   constructor(
     options: { name?: string; indexedDB?: IDBFactory; IDBKeyRange?: typeof IDBKeyRange } = {}
@@ -137,6 +139,8 @@ export class TidemarkDb extends Dexie {
     });
     // v4: the live path's write-ahead log (one record per delivery, see HeadStore).
     this.version(4).stores({ wal: '++id' });
+    // v5: the user's own dashboards (dashboard-store.ts).
+    this.version(5).stores({ dashboards: '&id, updatedAt' });
   }
 }
 
@@ -177,12 +181,13 @@ export async function openDatabase(
 
 /**
  * Deletes every metric, event and derived record in one transaction; `meta` keys starting
- * with `keepMetaPrefix` (configuration, not data) stay.
+ * with `keepMetaPrefix` (configuration, not data) stay, and so do the user's dashboards.
  */
 export async function clearStoredData(db: TidemarkDb, keepMetaPrefix: string): Promise<void> {
-  await db.transaction('rw', db.tables, async () => {
+  const data = db.tables.filter((t) => t.name !== db.dashboards.name);
+  await db.transaction('rw', data, async () => {
     await Promise.all(
-      db.tables.map((t) =>
+      data.map((t) =>
         t.name === db.meta.name
           ? db.meta.filter((m) => !m.key.startsWith(keepMetaPrefix)).delete()
           : t.clear()

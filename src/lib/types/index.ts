@@ -193,7 +193,9 @@ export type ChangeNotice =
   | { kind: 'settings' }
   | { kind: 'storage-full'; message: string }
   /** An import finished or stopped (its summary's counts are final). */
-  | { kind: 'import-ended'; id: string };
+  | { kind: 'import-ended'; id: string }
+  /** A dashboard was saved or deleted. */
+  | { kind: 'dashboards' };
 
 /**
  * Localhost agent stream protocol (agent/README.md). One point of a host sample or of a

@@ -12,6 +12,7 @@ import { createAlertsApi } from './alerts';
 import { createAnalyticsApi } from './analytics';
 import { createAnomalyApi } from './anomaly';
 import type { EngineContext, EngineStores, RetentionOverrides } from './context';
+import { createDashboardsApi } from './dashboards';
 import { createDataApi } from './data';
 import { createImportApi } from './import';
 import { createMaintenanceApi, EngineDefaults, type BackgroundTimers } from './maintenance';
@@ -198,7 +199,8 @@ export function createEngineApi(deps: EngineDeps = {}) {
     ...createAnalyticsApi(ctx),
     ...createAgentApi(ctx),
     ...createImportApi(ctx),
-    ...createExportApi(ctx)
+    ...createExportApi(ctx),
+    ...createDashboardsApi(ctx)
   });
   return api;
 
