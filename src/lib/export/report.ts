@@ -110,6 +110,21 @@ export function escapeHtml(text: string): string {
  */
 export function renderSparkline(values: number[]): string {
   const { sparkWidth: w, sparkHeight: h } = ReportDefaults;
+  const d = sparklinePath(values, { width: w, height: h });
+  if (d === '') return '';
+  return `<svg class="spark" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" role="img" aria-label="trend"><path d="${d}" fill="none" stroke="currentColor" stroke-width="1.5"/></svg>`;
+}
+
+/**
+ * The SVG path of a sparkline of `values` (oldest first) in a `width`×`height` box: NaN
+ * breaks the line, a flat series sits in the middle. '' when nothing is finite. O(n).
+ * @example sparklinePath([1, 2, 3], { width: 120, height: 24 }) // 'M0,24L60,12L120,0'
+ */
+export function sparklinePath(
+  values: readonly number[],
+  box: { width: number; height: number }
+): string {
+  const { width: w, height: h } = box;
   const finite = values.filter(Number.isFinite);
   if (finite.length === 0) return '';
   const lo = Math.min(...finite);
@@ -126,7 +141,7 @@ export function renderSparkline(values: number[]): string {
     d += `${pen ? 'L' : 'M'}${+(i * step).toFixed(1)},${+y.toFixed(1)}`;
     pen = true;
   });
-  return `<svg class="spark" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" role="img" aria-label="trend"><path d="${d}" fill="none" stroke="currentColor" stroke-width="1.5"/></svg>`;
+  return d;
 }
 
 function formatNumber(v: number): string {

@@ -22,7 +22,9 @@ export type WidgetSource =
   | { kind: 'series'; match: string; limit?: number }
   | { kind: 'view'; view: DashboardViewName }
   | { kind: 'question'; name: string; params?: Record<string, unknown> }
-  | { kind: 'summary'; figure: SummaryFigure };
+  | { kind: 'summary'; figure: SummaryFigure }
+  /** Detected anomalies in the range (newest first). */
+  | { kind: 'anomalies' };
 
 /** Figures of the event summary (the Events page's totals). */
 export type SummaryFigure =
@@ -64,7 +66,13 @@ export type Widget = WidgetBase &
         unit?: string;
       }
     | { kind: 'table'; source: WidgetSource }
-    | { kind: 'topn'; source: WidgetSource; limit: number }
+    | {
+        kind: 'topn';
+        source: WidgetSource;
+        limit: number;
+        /** The column ranked by; the first numeric column when left out. */
+        field?: string;
+      }
     | { kind: 'note'; text: string }
   );
 
@@ -87,3 +95,10 @@ export interface Dashboard {
   createdAt: number;
   updatedAt: number;
 }
+
+/** A widget before it has an id and a place (what the "Add widget" form makes). */
+export type WidgetSpec = Widget extends infer W
+  ? W extends Widget
+    ? Omit<W, 'id' | 'rect'>
+    : never
+  : never;
