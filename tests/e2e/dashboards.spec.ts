@@ -1,5 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
+import { ensureXmllint } from '../../scripts/xmllint.mjs';
 import { loadDemo, waitForStore } from './helpers';
 
 /** Every widget's kind, title, place and shown text, in grid order. */
@@ -148,4 +150,24 @@ test("the executive dashboard's figures equal the Events page's on the demo data
   await expect(value('success')).toHaveText(/\d+(\.\d+)? %/);
   await expect(value('health')).toHaveAttribute('data-level', /ok|warn|bad/);
   await expect(page.locator('[data-widget="top-errors"] li').first()).toBeVisible();
+
+  // A result table leaves as XML only after consent, with ids pseudonymised, and validates.
+  await page.goto('/dashboards?d=technical');
+  const latencies = page.locator('[data-widget="latencies"]');
+  await expect(latencies.getByTestId('widget-table').locator('tbody tr').first()).toBeVisible({
+    timeout: 60_000
+  });
+  await latencies.getByTestId('results-export').click();
+  await latencies.getByTestId('results-format').selectOption('xml');
+  await expect(latencies.getByTestId('results-preview')).toContainText('<results');
+  await expect(latencies.getByTestId('results-save')).toBeDisabled();
+  await latencies.getByTestId('results-consent').check();
+  const downloading = page.waitForEvent('download');
+  await latencies.getByTestId('results-save').click();
+  const file = await (await downloading).path();
+  const xml = readFileSync(file, 'utf8');
+  expect(xml).toMatch(/<v name="triggerId">anon-[0-9a-f]{16}<\/v>/);
+  const xmllint = ensureXmllint();
+  if (xmllint)
+    execFileSync(xmllint, ['--noout', '--schema', 'static/schemas/tidemark-export.xsd', file]);
 });

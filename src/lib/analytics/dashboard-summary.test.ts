@@ -23,7 +23,7 @@ const input: SummaryInput = {
     successRate: 0.8,
     errorRate: 0.2,
     p95Ms: 120,
-    health: { score: 88, status: 'healthy', breakdown: [], dropped: [] }
+    health: { score: 87.6, status: 'healthy', breakdown: [], dropped: [] }
   },
   organisations: 3,
   rangeMs: 4 * hour

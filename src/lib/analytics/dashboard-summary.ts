@@ -70,6 +70,7 @@ export function computeSummaryFigure(figure: SummaryFigure, input: SummaryInput)
     case 'p95Ms':
       return { value: health.p95Ms, unit: 'ms', spark: [] };
     case 'health':
-      return { value: health.health.score, unit: '', spark: [] };
+      // A score out of 100 reads as a whole number; its decimals are noise.
+      return { value: Math.round(health.health.score), unit: '', spark: [] };
   }
 }

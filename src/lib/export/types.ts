@@ -33,7 +33,8 @@ export const ExportFormats = [
   'ndjson',
   'openmetrics',
   'report-html',
-  'diagnostic'
+  'diagnostic',
+  'xml'
 ] as const;
 
 export type ExportFormat = (typeof ExportFormats)[number];
