@@ -171,3 +171,45 @@ test("the executive dashboard's figures equal the Events page's on the demo data
   if (xmllint)
     execFileSync(xmllint, ['--noout', '--schema', 'static/schemas/tidemark-export.xsd', file]);
 });
+
+test('each report opens offline from its file with no request leaving it', async ({
+  page,
+  browser
+}) => {
+  test.setTimeout(240_000);
+  await loadDemo(page);
+  const reports = [
+    ['executive', 'Executive summary'],
+    ['technical', 'Technical report'],
+    ['behaviour', 'User-behaviour report']
+  ];
+  const offline = await browser.newContext({ offline: true });
+  try {
+    for (const [id, title] of reports) {
+      await page.goto(`/dashboards?d=${id}`);
+      await expect(page.getByTestId('widget-value').first()).toHaveText(/\d/, { timeout: 60_000 });
+      const downloading = page.waitForEvent('download');
+      await page.getByTestId('dashboard-report').click();
+      const download = await downloading;
+      expect(download.suggestedFilename()).toMatch(
+        /^tidemark-[a-z-]+-\d{4}-\d\d-\d\dT[\d-]+Z\.html$/
+      );
+      const file = test.info().outputPath(download.suggestedFilename());
+      await download.saveAs(file);
+
+      const report = await offline.newPage();
+      const requests: string[] = [];
+      report.on('request', (r) => requests.push(r.url()));
+      await report.goto(`file://${file}`);
+      await expect(report.locator('h1')).toHaveText(title);
+      await expect(report.locator('section.panel')).toHaveCount(
+        await page.getByTestId('widget').count()
+      );
+      await expect(report.locator('section.panel svg').first()).toBeVisible();
+      expect(requests).toEqual([`file://${file}`]);
+      await report.close();
+    }
+  } finally {
+    await offline.close();
+  }
+});

@@ -158,6 +158,53 @@ const technicalWidgets: Widget[] = [
   }
 ];
 
+const behaviourWidgets: Widget[] = [
+  {
+    id: 'orgs',
+    kind: 'stat',
+    title: 'Active organisations',
+    source: { kind: 'summary', figure: 'activeOrganisations' },
+    rect: rect(0, 0, 3, 2)
+  },
+  {
+    id: 'throughput',
+    kind: 'stat',
+    title: 'Events per hour',
+    source: { kind: 'summary', figure: 'throughputPerHour' },
+    rect: rect(3, 0, 3, 2)
+  },
+  {
+    id: 'active',
+    kind: 'topn',
+    title: 'Most used triggers',
+    source: { kind: 'question', name: 'mostActiveTriggers', params: { limit: 8 } },
+    limit: 8,
+    field: 'executions',
+    rect: rect(6, 0, 6, 4)
+  },
+  {
+    id: 'peak',
+    kind: 'table',
+    title: 'Peak hours',
+    source: { kind: 'question', name: 'peakHours', params: { limit: 6 } },
+    rect: rect(0, 2, 6, 4)
+  },
+  {
+    id: 'usage',
+    kind: 'table',
+    title: 'Usage by organisation',
+    source: { kind: 'question', name: 'organisationUsage', params: { limit: 10 } },
+    rect: rect(6, 4, 6, 4)
+  },
+  {
+    id: 'actions',
+    kind: 'table',
+    title: 'Action types',
+    source: { kind: 'view', view: 'distribution' },
+    rect: rect(0, 6, 6, 4)
+  }
+];
+
 /** The dashboards every Tidemark has: not stored, not deletable; a copy can be edited. */
 export const BuiltInDashboards: readonly Dashboard[] = [
   {
@@ -179,5 +226,22 @@ export const BuiltInDashboards: readonly Dashboard[] = [
     createdAt: 0,
     updatedAt: 0,
     widgets: technicalWidgets
+  },
+  {
+    id: 'behaviour',
+    title: 'User behaviour',
+    range: '7d',
+    refreshMs: 0,
+    builtIn: true,
+    createdAt: 0,
+    updatedAt: 0,
+    widgets: behaviourWidgets
   }
 ];
+
+/** The report each built-in dashboard prints as; others are "<title> report". */
+export const ReportTitles: Record<string, string> = {
+  executive: 'Executive summary',
+  technical: 'Technical report',
+  behaviour: 'User-behaviour report'
+};
