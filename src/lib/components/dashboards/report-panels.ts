@@ -8,6 +8,7 @@ import type { Dashboard } from '$lib/types/dashboard';
 import { answerColumns, formatAnswerCell } from '../answer-cells';
 import { formatValue } from '../format';
 import { levelOf } from './thresholds';
+import { rankTop } from './topn';
 
 /** What a report says about privacy: result tables go out under Export's default policy. */
 export const ReportPrivacy = [
@@ -64,7 +65,16 @@ export async function buildReportPanels(
             policy: PiiDefaults,
             salt
           });
-          const rows = w.kind === 'topn' ? clean.slice(0, w.limit) : clean;
+          if (w.kind === 'topn') {
+            const top = rankTop(clean, { limit: w.limit, field: w.field });
+            return {
+              kind: 'table',
+              title: w.title,
+              columns: [top.labelColumn, top.field],
+              rows: top.items.map((i) => [i.label, i.text])
+            };
+          }
+          const rows = clean;
           const columns = answerColumns(rows).map((c) => c.label);
           return {
             kind: 'table',
