@@ -11,5 +11,6 @@ export function saveBlob(blob: Blob, name: string): void {
   document.body.append(a);
   a.click();
   a.remove();
+  // The download holds its own reference to the Blob once it started.
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }

@@ -1,6 +1,7 @@
 import Dexie, { type EntityTable } from 'dexie';
 import type { AnomalyRecord, ResultEvent, SeriesRecord, TierName } from '$lib/types';
 import { countsLedgerMiddleware } from './counts-ledger';
+import type { Dashboard } from '$lib/types/dashboard';
 
 /** The IndexedDB database name. Tests and tools open it by this name. */
 export const DB_NAME = 'tidemark';
@@ -108,6 +109,7 @@ export class TidemarkDb extends Dexie {
   detectors!: EntityTable<DetectorRecord, 'key'>;
   wal!: EntityTable<WalRecord, 'id'>;
   ledger!: EntityTable<MetaRecord, 'key'>;
+  dashboards!: EntityTable<Dashboard, 'id'>;
 
   constructor(
     options: { name?: string; indexedDB?: IDBFactory; IDBKeyRange?: typeof IDBKeyRange } = {}
@@ -145,6 +147,8 @@ export class TidemarkDb extends Dexie {
     // The totals (series, events, chunks, points, rollup blocks) kept in `meta` by every
     // write, not scanned (counts-ledger.ts).
     this.use(countsLedgerMiddleware(this));
+    // v6: the user's own dashboards (dashboard-store.ts).
+    this.version(6).stores({ dashboards: '&id, updatedAt' });
   }
 }
 
@@ -185,12 +189,13 @@ export async function openDatabase(
 
 /**
  * Deletes every metric, event and derived record in one transaction; `meta` keys starting
- * with `keepMetaPrefix` (configuration, not data) stay.
+ * with `keepMetaPrefix` (configuration, not data) stay, and so do the user's dashboards.
  */
 export async function clearStoredData(db: TidemarkDb, keepMetaPrefix: string): Promise<void> {
-  await db.transaction('rw', db.tables, async () => {
+  const data = db.tables.filter((t) => t.name !== db.dashboards.name);
+  await db.transaction('rw', data, async () => {
     await Promise.all(
-      db.tables.map((t) =>
+      data.map((t) =>
         t.name === db.meta.name
           ? db.meta.filter((m) => !m.key.startsWith(keepMetaPrefix)).delete()
           : t.clear()

@@ -110,6 +110,21 @@ export function escapeHtml(text: string): string {
  */
 export function renderSparkline(values: number[]): string {
   const { sparkWidth: w, sparkHeight: h } = ReportDefaults;
+  const d = sparklinePath(values, { width: w, height: h });
+  if (d === '') return '';
+  return `<svg class="spark" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" role="img" aria-label="trend"><path d="${d}" fill="none" stroke="currentColor" stroke-width="1.5"/></svg>`;
+}
+
+/**
+ * The SVG path of a sparkline of `values` (oldest first) in a `width`×`height` box: NaN
+ * breaks the line, a flat series sits in the middle. '' when nothing is finite. O(n).
+ * @example sparklinePath([1, 2, 3], { width: 120, height: 24 }) // 'M0,24L60,12L120,0'
+ */
+export function sparklinePath(
+  values: readonly number[],
+  box: { width: number; height: number }
+): string {
+  const { width: w, height: h } = box;
   const finite = values.filter(Number.isFinite);
   if (finite.length === 0) return '';
   const lo = Math.min(...finite);
@@ -126,7 +141,7 @@ export function renderSparkline(values: number[]): string {
     d += `${pen ? 'L' : 'M'}${+(i * step).toFixed(1)},${+y.toFixed(1)}`;
     pen = true;
   });
-  return `<svg class="spark" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" role="img" aria-label="trend"><path d="${d}" fill="none" stroke="currentColor" stroke-width="1.5"/></svg>`;
+  return d;
 }
 
 function formatNumber(v: number): string {
@@ -155,7 +170,8 @@ export interface ReportInput {
   sparklines: boolean;
 }
 
-const STYLE = `
+/** The report pages' shared style: light and dark, print-friendly. */
+export const ReportStyle = `
 :root{color-scheme:light dark;--bg:#fff;--fg:#1b1f24;--muted:#57606a;--line:#d0d7de;--accent:#0b5cad}
 @media (prefers-color-scheme:dark){:root{--bg:#0d1117;--fg:#e6edf3;--muted:#9da7b3;--line:#30363d;--accent:#6cb6ff}}
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:var(--bg);color:var(--fg);margin:2rem auto;max-width:72rem;padding:0 1rem}
@@ -164,6 +180,18 @@ table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem .5
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}.muted{color:var(--muted)}.spark{color:var(--accent)}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{color:var(--muted)}dd{margin:0}
 `;
+
+/**
+ * The head of a self-contained report page: a Content-Security-Policy that lets nothing be
+ * fetched (no script, no remote style, font or image), the shared style and `extraStyle`.
+ */
+export function openReportHtml(title: string, extraStyle: string): string {
+  return (
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">` +
+    `<title>${escapeHtml(title)}</title><style>${ReportStyle}${extraStyle}</style></head><body>`
+  );
+}
 
 /**
  * Writes the report as one self-contained HTML document.
@@ -177,9 +205,7 @@ export function writeReportHtml(input: ReportInput): string {
   const e = escapeHtml;
   const out: string[] = [];
   out.push(
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">`,
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`,
-    `<title>${e(input.title)}</title><style>${STYLE}</style></head><body>`,
+    openReportHtml(input.title, ''),
     `<h1>${e(input.title)}</h1><p class="muted">Generated ${e(new Date(input.createdAt).toISOString())} by Tidemark. Times are UTC.</p>`,
     '<h2>Scope</h2><dl>'
   );

@@ -36,7 +36,8 @@ export const ExportFormats = [
   'openmetrics',
   'otlp-json',
   'report-html',
-  'diagnostic'
+  'diagnostic',
+  'xml'
 ] as const;
 
 export type ExportFormat = (typeof ExportFormats)[number];

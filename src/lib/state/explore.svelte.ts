@@ -63,6 +63,50 @@ export function rateUnit(unit: string): string {
   return !unit || unit === 'count' ? '/s' : `${unit}/s`;
 }
 
+/**
+ * Queries one series for a chart; a counter comes back as its per-second rate unless
+ * `rawCounter`. Explore and the dashboards' widgets draw what this returns.
+ */
+export async function querySeriesResult(
+  engine: EngineRemote,
+  s: SeriesRecord,
+  options: {
+    range: { from: number; to: number };
+    maxPoints: number;
+    aggregates: ReturnType<typeof queryAggregates>;
+    tier?: Exclude<ExploreView['res'], 'auto'>;
+    rawCounter?: boolean;
+  }
+): Promise<SeriesResult> {
+  const rate = s.kind === 'counter' && !options.rawCounter;
+  const result = await engine.query({
+    seriesId: s.id,
+    ...options.range,
+    maxPoints: options.maxPoints,
+    // A cumulative counter's min/max/percentiles say little; its rate is what is drawn.
+    aggregates: rate ? ['last'] : options.aggregates,
+    tier: options.tier,
+    rate
+  });
+  if (rate) {
+    const r = result.rate ?? new Float64Array(result.t.length).fill(NaN);
+    // A rate needs two samples: a single scrape has none, so its stored value is shown.
+    if (r.some(Number.isFinite) || result.t.length === 0) {
+      result.columns = { avg: r };
+      return { series: s, result, rate, unit: rateUnit(s.unit), note: null };
+    }
+    result.columns = { avg: result.columns.last ?? new Float64Array(result.t.length) };
+    return {
+      series: s,
+      result,
+      rate: false,
+      unit: s.unit,
+      note: 'One sample in range: a rate needs two, so the counter is shown as stored.'
+    };
+  }
+  return { series: s, result, rate, unit: s.unit, note: null };
+}
+
 export interface DrillDown {
   /** The bucket (or, on raw data, the neighbourhood) drilled into. */
   from: number;
@@ -366,40 +410,20 @@ export class ExploreState {
   }
 
   /** Queries one series; a counter comes back as its per-second rate unless asked raw. */
-  async #querySeries(
+  #querySeries(
     s: SeriesRecord,
     view: ExploreView,
     range: { from: number; to: number },
     aggregates: ReturnType<typeof queryAggregates>,
     tier: ExploreView['res'] | undefined
   ): Promise<SeriesResult> {
-    const rate = s.kind === 'counter' && !view.rawCounter;
-    const result = await this.#engine().query({
-      seriesId: s.id,
-      ...range,
+    return querySeriesResult(this.#engine(), s, {
+      range,
       maxPoints: ExploreDefaults.maxPoints,
-      // A cumulative counter's min/max/percentiles say little; its rate is what is drawn.
-      aggregates: rate ? ['last'] : aggregates,
+      aggregates,
       tier: tier === 'auto' ? undefined : tier,
-      rate
+      rawCounter: view.rawCounter
     });
-    if (rate) {
-      const r = result.rate ?? new Float64Array(result.t.length).fill(NaN);
-      // A rate needs two samples: a single scrape has none, so its stored value is shown.
-      if (r.some(Number.isFinite) || result.t.length === 0) {
-        result.columns = { avg: r };
-        return { series: s, result, rate, unit: rateUnit(s.unit), note: null };
-      }
-      result.columns = { avg: result.columns.last ?? new Float64Array(result.t.length) };
-      return {
-        series: s,
-        result,
-        rate: false,
-        unit: s.unit,
-        note: 'One sample in range: a rate needs two, so the counter is shown as stored.'
-      };
-    }
-    return { series: s, result, rate, unit: s.unit, note: null };
   }
 
   /**

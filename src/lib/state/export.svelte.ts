@@ -94,6 +94,12 @@ export const ExportFormats: { value: ExportFormat; label: string; description: s
       'OpenTelemetry metrics: gauges, sums, histograms, summaries (otlpjsonfile receiver).'
   },
   {
+    value: 'xml',
+    label: 'XML (with XSD schema)',
+    description:
+      'Series, points, events, anomalies and insights as XML; schema /schemas/tidemark-export.xsd.'
+  },
+  {
     value: 'report-html',
     label: 'Report (HTML)',
     description: 'A readable, self-contained page: min/avg/max/p95 per series, anomalies, insights.'
@@ -160,7 +166,8 @@ export const BytesPerPoint: Record<ExportFormat, number> = {
   openmetrics: 45,
   'otlp-json': 120,
   'report-html': 0,
-  diagnostic: 0
+  diagnostic: 0,
+  xml: 60
 };
 
 /** Minimum password length for an encrypted export (PBKDF2 slows guessing, not short passwords). */

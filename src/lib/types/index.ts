@@ -204,7 +204,9 @@ export type ChangeNotice =
   /** Retention removed data: raw chunks (their points live on as rollups), blocks, events. */
   | { kind: 'retention'; chunks: number; blocks: number; events: number }
   /** The demo load stored a step (`stored` of `total`; done when equal). */
-  | { kind: 'demo'; stored: number; total: number };
+  | { kind: 'demo'; stored: number; total: number }
+  /** A dashboard was saved or deleted. */
+  | { kind: 'dashboards' };
 
 /**
  * Localhost agent stream protocol (agent/README.md). One point of a host sample or of a

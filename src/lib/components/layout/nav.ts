@@ -2,6 +2,7 @@
 export const Sections = [
   { path: '/', label: 'Live', icon: '◉' },
   { path: '/explore', label: 'Explore', icon: '⌕' },
+  { path: '/dashboards', label: 'Dashboards', icon: '▦' },
   { path: '/energy', label: 'Energy', icon: '⚡' },
   { path: '/events', label: 'Events', icon: '≡' },
   { path: '/usage', label: 'Usage', icon: '▤' },

@@ -9,6 +9,7 @@ import { NdjsonWriter } from './ndjson';
 import { OpenMetricsWriter } from './openmetrics';
 import { ReportHtmlWriter } from './report-html';
 import type { ExportWriter } from './writer';
+import { XmlWriter } from './xml';
 
 /** The registry of export formats: adding a format is a module and one line here. */
 export const ExportWriters: Record<ExportFormat, ExportWriter> = {
@@ -22,7 +23,8 @@ export const ExportWriters: Record<ExportFormat, ExportWriter> = {
   parquet: ParquetWriter,
   'otlp-json': OtlpJsonWriter,
   'report-html': ReportHtmlWriter,
-  diagnostic: DiagnosticWriter
+  diagnostic: DiagnosticWriter,
+  xml: XmlWriter
 };
 
 export type {

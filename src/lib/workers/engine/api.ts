@@ -19,6 +19,7 @@ import { createAlertsApi } from './alerts';
 import { createAnalyticsApi } from './analytics';
 import { createAnomalyApi } from './anomaly';
 import type { EngineContext, EngineStores, RetentionOverrides } from './context';
+import { createDashboardsApi } from './dashboards';
 import { createDataApi } from './data';
 import { createDemoApi } from './demo';
 import { createHistogramApi } from './histogram';
@@ -259,7 +260,8 @@ export function createEngineApi(deps: EngineDeps = {}) {
     ...createAnalyticsApi(ctx),
     ...createAgentApi(ctx),
     ...createImportApi(ctx),
-    ...createExportApi(ctx)
+    ...createExportApi(ctx),
+    ...createDashboardsApi(ctx)
   });
   return api;
 
