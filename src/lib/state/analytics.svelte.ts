@@ -8,11 +8,13 @@ import type {
   SlaViolationSummary,
   ActionTypeRate
 } from '$lib/analytics/resultlog-queries';
-import type {
-  UsageComparisonRow,
-  UsageGranularity,
-  UsageResult,
-  UsageWindowType
+import {
+  UsageFlagThresholds,
+  UsageTrendThresholds,
+  type UsageComparisonRow,
+  type UsageGranularity,
+  type UsageResult,
+  type UsageWindowType
 } from '$lib/analytics/usage';
 import type { SlaSettings } from '$lib/db/settings';
 import type { ResultEvent } from '$lib/types';
@@ -313,11 +315,14 @@ export class UsagePageState {
       return;
     }
     this.loading = true;
+    const { trend, flags } = this.thresholds;
     const request = {
       entityKind: this.kind,
       entityId: this.entityId,
       windowType: this.windowType,
-      granularity: this.granularity
+      granularity: this.granularity,
+      thresholds: trend,
+      flagThresholds: flags
     };
     const others = this.choices
       .map((c) => c.id)
@@ -351,6 +356,38 @@ export class UsagePageState {
   async setKind(kind: UsageEntityKind): Promise<void> {
     this.kind = kind;
     this.entityId = this.choices[0]?.id ?? '';
+    await this.compute();
+  }
+
+  /** The user's trend and flag thresholds over the defaults (Settings → usageThresholds). */
+  get thresholds(): { trend: UsageTrendThresholds; flags: UsageFlagThresholds } {
+    const saved = this.app.settings.current.usageThresholds ?? { trend: {}, flags: {} };
+    return {
+      trend: { ...UsageTrendThresholds, ...saved.trend },
+      flags: { ...UsageFlagThresholds, ...saved.flags }
+    };
+  }
+
+  /**
+   * Stores one threshold (`value` null puts back the default) and recomputes; when the
+   * settings cannot be stored the change holds for the session.
+   */
+  async setThreshold(group: 'trend' | 'flags', name: string, value: number | null): Promise<void> {
+    const saved = this.app.settings.current.usageThresholds ?? { trend: {}, flags: {} };
+    const next = { ...saved[group] };
+    if (value === null) delete next[name];
+    else next[name] = value;
+    await this.app.settings
+      .update({ usageThresholds: { ...saved, [group]: next } })
+      .catch(() => undefined);
+    await this.compute();
+  }
+
+  /** Puts every usage threshold back to its default. */
+  async resetThresholds(): Promise<void> {
+    await this.app.settings
+      .update({ usageThresholds: { trend: {}, flags: {} } })
+      .catch(() => undefined);
     await this.compute();
   }
 }

@@ -247,6 +247,17 @@ describe('analytics wiring', () => {
       granularity: 'summary'
     });
     expect(hourly.usage.total).toBe(mine.filter((e) => e.t >= NOW - HOUR && e.t <= NOW).length);
+    // The hour before (the window is [now − 1 h, now + 1 ms), so the previous period is
+    // as long) is the previous period: it feeds growth only.
+    const withTrend = await api.usageAnalytics({
+      entityKind: 'trigger',
+      entityId: id,
+      windowType: 'hourly',
+      granularity: 'detailed'
+    });
+    const previous = mine.filter((e) => e.t >= NOW - 2 * HOUR - 1 && e.t < NOW - HOUR).length;
+    expect(withTrend.trend!.previousTotal).toBe(previous);
+    expect(withTrend.usage.total).toBe(hourly.usage.total);
     const compared = await api.compareUsageEntities({
       entityKind: 'actionType',
       entityIds: ['build', 'deploy'],

@@ -218,6 +218,8 @@ export interface UsageRequest {
   granularity: UsageGranularity;
   include?: UsageInclude;
   organisationId?: string;
+  thresholds?: UsageInput['thresholds'];
+  flagThresholds?: UsageInput['flagThresholds'];
 }
 
 export interface UsageEntities {
@@ -473,6 +475,8 @@ export function createAnalyticsApi(ctx: EngineContext) {
 
   function buildUsageInput(request: UsageRequest, now: number): UsageInput {
     const { entityKind, entityId, windowType, organisationId } = request;
+    // Every event of the entity goes in: computeUsageAnalytics keeps the window and the
+    // previous period of the same length (for growth and adoption) and ignores the rest.
     const executions: Execution[] = [];
     for (const e of cache) {
       if (organisationId !== undefined && e.organisationId !== organisationId) continue;
@@ -489,6 +493,8 @@ export function createAnalyticsApi(ctx: EngineContext) {
       windowType,
       granularity: request.granularity,
       include: request.include,
+      thresholds: request.thresholds,
+      flagThresholds: request.flagThresholds,
       executions,
       now,
       timeZone: ctx.timeZone(),
