@@ -367,6 +367,8 @@ export function createAnalyticsApi(ctx: EngineContext) {
   let lastId = 0;
   let builtZone = '';
   let syncing: Promise<void> = Promise.resolve();
+  /** `now` of the last sync that left the views holding every stored event. */
+  let currentAt = NaN;
   const status: Omit<AnalyticsStatus, 'views'> = {
     state: 'idle',
     events: 0,
@@ -439,6 +441,7 @@ export function createAnalyticsApi(ctx: EngineContext) {
       }
       status.state = 'ready';
       status.error = null;
+      currentAt = ctx.now();
     } catch (e) {
       status.state = 'error';
       status.error = (e as Error)?.message ?? String(e);
@@ -572,6 +575,27 @@ export function createAnalyticsApi(ctx: EngineContext) {
     const { events } = await ctx.ready();
     return events.range(from, to);
   }
+
+  ctx.resultLog = {
+    async events(from, to) {
+      await sync();
+      return selectEvents({ from, to });
+    },
+    /**
+     * Each view's health for alert rules: staleness is the time since the views last held
+     * every stored event (a view with no new events is current, not stale), so a sync is
+     * tried first; a failed sync leaves it growing and marks the views failed.
+     */
+    async views(now) {
+      await sync().catch(() => undefined);
+      return readStatus().views.map((v) => ({
+        view: v.view,
+        ageMs: Number.isNaN(currentAt) ? NaN : Math.max(0, now - currentAt),
+        durationMs: v.durationMs,
+        failed: status.state === 'error'
+      }));
+    }
+  };
 
   ctx.afterEvents.push(async () => {
     // Only keep views current once someone has read them; a background engine never builds.
