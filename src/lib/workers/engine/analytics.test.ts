@@ -17,18 +17,20 @@ import {
 import type { AnomalyPassStats } from '$lib/workers/engine/anomaly';
 
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 const NOW = Date.UTC(2026, 10, 23, 12);
 
 let k = 0;
 const names: string[] = [];
 function engine(name = `analytics-test-${k++}`, now = NOW) {
   if (!names.includes(name)) names.push(name);
+  const clock = { now };
   const api = createEngineApi({
     openDb: (cb) => openDatabase(cb, { name }),
-    now: () => now,
+    now: () => clock.now,
     timeZone: 'UTC'
   });
-  return { api, name };
+  return { api, name, clock };
 }
 afterEach(async () => {
   for (const name of names.splice(0)) await Dexie.delete(name);
@@ -447,5 +449,32 @@ describe('analytics wiring', () => {
     expect(again.insights.map((i) => i.insightId).sort()).toEqual(
       o.insights.map((i) => i.insightId).sort()
     );
+    // Issue 23: one demo day is no ground for a capacity forecast, the CPU's daily cycle is
+    // no degradation, and the score counts the CPU.
+    expect(o.capacity.every((c) => c.exhaustion === null && c.historyMs < 2 * DAY)).toBe(true);
+    expect(o.trends.every((t) => t.forecast === null)).toBe(true);
+    const cpuDeg = o.insights.filter(
+      (i) => i.type === 'degradation' && i.subject.startsWith('cpu_usage')
+    );
+    expect(
+      cpuDeg.map((i) => [i.subject, i.confidence, i.evidence, i.recommendations[0].description])
+    ).toEqual([]);
+    expect(o.insights.filter((i) => i.type === 'capacity')).toEqual([]);
+    expect(o.health.breakdown.map((b) => b.kpi)).toContain('cpuBusy');
+  });
+
+  it('applies the insights retention setting when storing insights', async () => {
+    const { api, clock } = engine();
+    await api.loadDemo();
+    await api.rollupPass();
+    const first = await api.insightsOverview();
+    expect(first.insights.length).toBeGreaterThan(0);
+    // Two days later, with insights kept for one day, the first day's are gone.
+    api.setRetention({ insights: DAY });
+    clock.now = NOW + 2 * DAY;
+    await api.insightsOverview();
+    const kept = await api.listInsights();
+    expect(kept.every((i) => i.generatedAt >= clock.now - DAY)).toBe(true);
+    expect(kept.some((i) => first.insights.some((f) => f.insightId === i.insightId))).toBe(false);
   });
 });

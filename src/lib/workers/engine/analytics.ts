@@ -10,8 +10,18 @@
  * When the stored count no longer matches what was folded in (retention, "clear", another
  * tab's clear) or the time zone changed, the views are rebuilt from the table.
  */
-import { generateInsights, type Insight, type InsightSeries } from '$lib/analytics/insights';
-import { computeHealthScore, type HealthKpi, type HealthScore } from '$lib/analytics/health';
+import {
+  generateInsights,
+  InsightDefaults,
+  type Insight,
+  type InsightSeries
+} from '$lib/analytics/insights';
+import {
+  computeHealthScore,
+  readCpuBusy,
+  type HealthKpi,
+  type HealthScore
+} from '$lib/analytics/health';
 import { forecastExhaustion, forecastLinear, type Exhaustion } from '$lib/analytics/forecast';
 import {
   ResultLogViews,
@@ -42,7 +52,7 @@ import {
   findTopErrorMessages,
   type ScopeOptions
 } from '$lib/analytics/resultlog-queries';
-import { computeFrameBudgetCompliance, computeQuantileSorted } from '$lib/analytics/stats';
+import { computeQuantileSorted } from '$lib/analytics/stats';
 import { analyzeTrend, type TrendPattern } from '$lib/analytics/trends';
 import {
   compareUsage,
@@ -248,7 +258,10 @@ export interface CapacityForecastRow {
   seriesKey: string;
   capacity: number;
   unit: string;
+  /** Null when not heading there, or when the data is too short to say (see historyMs). */
   exhaustion: Exhaustion | null;
+  /** How much data the forecast stood on, ms (two days at least are needed). */
+  historyMs: number;
 }
 
 export interface InsightsOverview {
@@ -505,16 +518,65 @@ export function createAnalyticsApi(ctx: EngineContext) {
     };
   }
 
-  async function readSeriesWindow(s: SeriesRecord, from: number, to: number) {
+  async function readSeriesWindow(
+    s: SeriesRecord,
+    from: number,
+    to: number,
+    tier: '1m' | '1h' = '1m',
+    aggregate: 'avg' | 'sum' = 'avg'
+  ) {
     const { db, metrics, rollups } = await ctx.ready();
     const r = await runQuery({
       db,
       metrics,
       rollups,
-      request: { seriesId: s.id, from, to, maxPoints: 5_000, aggregates: ['avg'], tier: '1m' },
+      request: { seriesId: s.id, from, to, maxPoints: 5_000, aggregates: [aggregate], tier },
       timeZone: ctx.timeZone()
     });
-    return { t: r.t, v: r.columns.avg ?? new Float64Array(r.t.length) };
+    return { t: r.t, v: r.columns[aggregate] ?? new Float64Array(r.t.length) };
+  }
+
+  /**
+   * The window's 1-minute averages after hourly averages of the days before it (the
+   * seasonal baseline and the span a forecast stands on; see generateInsights).
+   */
+  async function readSeriesWithHistory(s: SeriesRecord, from: number, to: number) {
+    const history = await readSeriesWindow(
+      s,
+      from - InsightDefaults.baselineLookbackMs,
+      from - 1,
+      '1h'
+    );
+    const window = await readSeriesWindow(s, from, to);
+    const keep = history.t.findLastIndex((x) => x < from) + 1;
+    const t = new Float64Array(keep + window.t.length);
+    const v = new Float64Array(t.length);
+    t.set(history.t.subarray(0, keep));
+    v.set(history.v.subarray(0, keep));
+    t.set(window.t, keep);
+    v.set(window.v, keep);
+    return { t, v };
+  }
+
+  /**
+   * Frames drawn and frames over budget in the window, counted: Σ frames_over_16ms and
+   * Σ frames_per_second (each 1-second sample's rate is that second's frame count) over
+   * every series of those names; null without both.
+   */
+  async function countFrames(all: readonly SeriesRecord[], from: number, to: number) {
+    const total = async (name: string) => {
+      let sum = 0;
+      let found = false;
+      for (const s of all.filter((x) => x.name === name && (x.lastT ?? -Infinity) >= from)) {
+        const r = await readSeriesWindow(s, from, to, '1m', 'sum');
+        for (const x of r.v) if (Number.isFinite(x)) sum += x;
+        found = true;
+      }
+      return found ? sum : NaN;
+    };
+    const frames = await total('frames_per_second');
+    const overBudget = await total('frames_over_16ms');
+    return frames > 0 && Number.isFinite(overBudget) ? { frames, overBudget } : null;
   }
 
   async function collectSeries(now: number, windowMs: number) {
@@ -528,7 +590,7 @@ export function createAnalyticsApi(ctx: EngineContext) {
       .sort((a, b) => b.lastT! - a.lastT! || a.id - b.id)
       .slice(0, config.maxSeries);
     for (const s of active.sort((a, b) => a.id - b.id)) {
-      const data = await readSeriesWindow(s, now - windowMs, now);
+      const data = await readSeriesWithHistory(s, now - windowMs, now);
       if (data.t.length === 0) continue;
       const capKey = findCapacityKey(s);
       const cap = capKey ? byKey.get(capKey)?.lastV : undefined;
@@ -562,7 +624,7 @@ export function createAnalyticsApi(ctx: EngineContext) {
     const stored = await storeInsights({
       db,
       insights: fresh,
-      keepAfter: now - DefaultRetention.insights,
+      keepAfter: now - (ctx.retention().insights ?? DefaultRetention.insights),
       maxKept: config.maxInsights,
       generatedAt: now
     });
@@ -729,16 +791,24 @@ export function createAnalyticsApi(ctx: EngineContext) {
       } = {}
     ): Promise<InsightsOverview> {
       await sync();
-      const { db, metrics } = await ctx.ready();
+      const { db } = await ctx.ready();
       const now = ctx.now();
       const windowMs = options.windowMs ?? config.windowMs;
       const sla = options.sla ?? { defaultThresholdMs: config.slaMs };
       const { series, stored, events } = await generateAndStore(now, windowMs);
       const horizon = now + DAY_MS;
 
+      // Forecasts stand on at least two daily periods of data, and reach at most a few
+      // times the data they stand on (issue 23: one day of data forecast 5.8 days).
+      const dataMs = (input: InsightSeries) => (input.t.length > 1 ? now - input.t[0] : 0);
+      const canForecast = (input: InsightSeries, aheadMs: number) =>
+        dataMs(input) >= InsightDefaults.minForecastHistoryMs &&
+        aheadMs <= dataMs(input) * InsightDefaults.maxForecastHorizonFactor;
       const trends: SeriesTrendRow[] = series.map(({ record, input }) => {
         const f = analyzeTrend(input, { window: { start: now - windowMs, end: now } });
-        const fc = forecastLinear(input, { at: [horizon] }).points[0];
+        const fc = canForecast(input, horizon - now)
+          ? forecastLinear(input, { at: [horizon] }).points[0]
+          : { value: NaN };
         return {
           seriesKey: record.key,
           seriesId: record.id,
@@ -751,22 +821,26 @@ export function createAnalyticsApi(ctx: EngineContext) {
           slopePerHour: f.slopePerHour,
           direction: f.direction,
           last: input.v[input.v.length - 1],
-          forecast: Number.isFinite(fc.value) ? fc : null
+          forecast: Number.isFinite(fc.value) ? (fc as SeriesTrendRow['forecast']) : null
         };
       });
       const capacity: CapacityForecastRow[] = series
         .filter((s) => s.input.capacity !== undefined)
-        .map(({ record, input }) => ({
-          seriesKey: record.key,
-          capacity: input.capacity!,
-          unit: record.unit,
-          exhaustion: forecastExhaustion({
+        .map(({ record, input }) => {
+          const ex = forecastExhaustion({
             series: input,
             capacity: input.capacity!,
             now,
             label: record.name.includes('disk') ? 'Disk full' : 'Capacity reached'
-          })
-        }));
+          });
+          return {
+            seriesKey: record.key,
+            capacity: input.capacity!,
+            unit: record.unit,
+            exhaustion: ex && canForecast(input, ex.daysUntil * DAY_MS) ? ex : null,
+            historyMs: dataMs(input)
+          };
+        });
 
       const overall = computeOverallHealth(events, { now, windowMs });
       const latency = computeLatencyAgainstSla(
@@ -779,22 +853,21 @@ export function createAnalyticsApi(ctx: EngineContext) {
           return 1 - s.input.v[s.input.v.length - 1] / c.capacity;
         })
         .filter(Number.isFinite);
-      const frames = series.find((s) => s.record.name === 'frame_time_ms');
-      let frameCompliance = NaN;
-      if (frames) {
-        // Budget compliance needs individual frames: raw points (kept an hour by default).
-        const raw = await metrics.readRaw(frames.record.id, now - windowMs, now);
-        frameCompliance = computeFrameBudgetCompliance(raw.v);
-      }
+      // Budget compliance counts frames (the frame collector's counts), never 1-second
+      // averages of frame time: an average of 16 ms can hide a 100 ms frame.
+      const allSeries = await readAllSeries(db);
+      const frames = await countFrames(allSeries, now - windowMs, now);
       const recent = await listAnomalies(db, { from: now - windowMs, to: now });
-      const buckets = series.reduce((s, x) => s + x.input.t.length, 0);
+      let buckets = 0;
+      for (const x of series) for (const t of x.input.t) if (t >= now - windowMs) buckets++;
       const seriesAnomalies = recent.filter((a) => !a.seriesKey.startsWith('events:')).length;
       const kpis = {
         successRate: overall.events ? overall.successRate : NaN,
         errorRate: overall.events ? overall.errorRate : NaN,
         latency: latency.ratio,
         resourceHeadroom: headrooms.length ? Math.min(...headrooms) : NaN,
-        frameBudgetCompliance: frameCompliance,
+        cpuBusy: readCpuBusy(allSeries),
+        frameBudgetCompliance: frames ? 1 - frames.overBudget / frames.frames : NaN,
         anomalyRate: buckets ? seriesAnomalies / buckets : NaN
       };
       // The score takes latency as latencyMs ÷ slaMs: pass the ratio over an SLA of 1.
@@ -803,7 +876,7 @@ export function createAnalyticsApi(ctx: EngineContext) {
         options.weights
       );
       const units = new Map(series.map((x) => [x.record.key, x.record.unit]));
-      for (const s of await readAllSeries(db)) if (!units.has(s.key)) units.set(s.key, s.unit);
+      for (const s of allSeries) if (!units.has(s.key)) units.set(s.key, s.unit);
       const inWindow = stored.filter((i) => i.generatedAt >= now - windowMs);
       return {
         now,
