@@ -16,6 +16,7 @@ import {
   type UsageResult,
   type UsageWindowType
 } from '$lib/analytics/usage';
+import type { EngagementReport } from '$lib/analytics/engagement';
 import type { SlaSettings } from '$lib/db/settings';
 import type { ResultEvent } from '$lib/types';
 import type {
@@ -303,7 +304,7 @@ export class UsagePageState {
       if (!this.choices.some((c) => c.id === this.entityId)) {
         this.entityId = this.choices[0]?.id ?? '';
       }
-      await this.compute();
+      await Promise.all([this.compute(), this.loadEngagement()]);
     } catch (e) {
       this.error = (e as Error).message;
     }
@@ -381,6 +382,29 @@ export class UsagePageState {
       .update({ usageThresholds: { ...saved, [group]: next } })
       .catch(() => undefined);
     await this.compute();
+  }
+
+  /** Sessions and engagement over every stored event (the Engagement section). */
+  engagement = $state.raw<EngagementReport | null>(null);
+  /** The funnel's steps (action types, in order); empty → the three most used. */
+  funnel = $state<string[]>([]);
+
+  async loadEngagement(): Promise<void> {
+    if (this.app.lifecycle?.kind !== 'open') return;
+    const steps =
+      this.funnel.length > 0
+        ? this.funnel
+        : (this.entities?.actionTypes ?? []).slice(0, 3).map((a) => a.id);
+    try {
+      this.engagement = await this.app.engine.engagementReport({ funnel: steps });
+    } catch (e) {
+      this.error = (e as Error).message;
+    }
+  }
+
+  async setFunnel(steps: string[]): Promise<void> {
+    this.funnel = steps;
+    await this.loadEngagement();
   }
 
   /** Puts every usage threshold back to its default. */

@@ -478,3 +478,41 @@ describe('analytics wiring', () => {
     expect(kept.some((i) => first.insights.some((f) => f.insightId === i.insightId))).toBe(false);
   });
 });
+
+describe('engagement in the engine', () => {
+  it('is kept incrementally as events arrive, by user and session', async () => {
+    const { api } = engine();
+    const at = (m: number) => NOW - 3 * HOUR + m * 60_000;
+    await api.ingestEvents([
+      { t: at(0), actionType: 'view', status: 'success', durationMs: 1, userId: 'a' },
+      { t: at(5), actionType: 'build', status: 'success', durationMs: 1, userId: 'a' }
+    ]);
+    const first = await api.engagementReport({ funnel: ['view', 'build', 'deploy'] });
+    expect(first).toMatchObject({ users: 1, dau: 1, sessions: 1 });
+    await api.ingestEvents([
+      { t: at(10), actionType: 'deploy', status: 'success', durationMs: 1, userId: 'a' },
+      // 100 minutes later: a second session of a, and b's session by id.
+      { t: at(110), actionType: 'view', status: 'success', durationMs: 1, userId: 'a' },
+      {
+        t: at(1),
+        actionType: 'view',
+        status: 'success',
+        durationMs: 1,
+        userId: 'b',
+        sessionId: 's'
+      },
+      {
+        t: at(170),
+        actionType: 'build',
+        status: 'SUCCESS',
+        durationMs: 1,
+        userId: 'b',
+        sessionId: 's'
+      }
+    ]);
+    const r = await api.engagementReport({ funnel: ['view', 'build', 'deploy'] });
+    expect(r).toMatchObject({ users: 2, dau: 2, sessions: 3, sessionsById: 1 });
+    expect(r.funnel.map((f) => f.sessions)).toEqual([3, 2, 1]);
+    expect(r.sessionLengthMs.median).toBe(10 * 60_000);
+  });
+});

@@ -10,6 +10,7 @@
  * When the stored count no longer matches what was folded in (retention, "clear", another
  * tab's clear) or the time zone changed, the views are rebuilt from the table.
  */
+import { EngagementState, type EngagementReport } from '$lib/analytics/engagement';
 import {
   generateInsights,
   InsightDefaults,
@@ -376,6 +377,8 @@ function findCapacityKey(s: SeriesRecord): string | null {
 export function createAnalyticsApi(ctx: EngineContext) {
   const config = { ...AnalyticsDefaults };
   let views: ResultLogViews | null = null;
+  /** Sessions and engagement, fed the same events as the views. */
+  let engagement = new EngagementState();
   let cache: StoredEvent[] = [];
   let lastId = 0;
   let builtZone = '';
@@ -400,18 +403,21 @@ export function createAnalyticsApi(ctx: EngineContext) {
     status.state = 'building';
     const zone = ctx.timeZone();
     const next = new ResultLogViews({ timeZone: zone, clock });
+    const nextEngagement = new EngagementState({ timeZone: zone });
     const all: StoredEvent[] = [];
     let after = 0;
     for (;;) {
       const page = await readEventsAfterId({ db, afterId: after, limit: config.pageEvents });
       if (page.length === 0) break;
       next.apply(page, { now: ctx.now() });
+      nextEngagement.apply(page);
       for (const e of page) all.push(e);
       after = page[page.length - 1].id!;
       if (page.length < config.pageEvents) break;
     }
     if (all.length === 0) next.apply([], { now: ctx.now() });
     views = next;
+    engagement = nextEngagement;
     cache = all;
     lastId = after;
     builtZone = zone;
@@ -448,6 +454,7 @@ export function createAnalyticsApi(ctx: EngineContext) {
           await rebuild();
         } else {
           views.apply(fresh, { now: ctx.now() });
+          engagement.apply(fresh);
           for (const e of fresh) cache.push(e);
           status.increments++;
         }
@@ -897,6 +904,16 @@ export function createAnalyticsApi(ctx: EngineContext) {
               : (units.get(a.seriesKey) ?? '')
         }))
       };
+    },
+
+    /**
+     * Sessions and engagement over every stored event, kept incrementally: active users,
+     * session length, actions per session, weekly cohorts and a funnel over `funnel`'s
+     * action types (in order).
+     */
+    async engagementReport(options: { funnel?: string[] } = {}): Promise<EngagementReport> {
+      await sync();
+      return engagement.read({ now: ctx.now(), funnel: options.funnel });
     },
 
     /** Stored insights, newest first. */
