@@ -661,7 +661,7 @@ export function createAnalyticsApi(ctx: EngineContext) {
         view: v.view,
         ageMs: Number.isNaN(currentAt) ? NaN : Math.max(0, now - currentAt),
         durationMs: v.durationMs,
-        failed: status.state === 'error'
+        failed: status.state === 'error' || v.error !== null
       }));
     }
   };
