@@ -59,6 +59,8 @@ interface UserLog {
   t: number[];
   action: string[];
   session: (string | undefined)[];
+  /** False once an event arrived older than the newest: the next read sorts. */
+  sorted: boolean;
   /** Sessions derived from the above; null when events arrived since. */
   sessions: Session[] | null;
 }
@@ -187,24 +189,39 @@ export class EngagementState {
     this.#offsetAt = createZoneCalendar(options.timeZone ?? 'UTC').offsetAt;
   }
 
-  /** Files events under their users (any order). O(k log n) per user touched. */
+  /**
+   * Files events under their users (any order: an out-of-order event only marks its
+   * user for a sort at the next read, so an unsorted import stays O(n log n)). O(k).
+   */
   apply(events: readonly ResultEvent[]): void {
     for (const e of events) {
       if (!e || typeof e.t !== 'number' || !Number.isFinite(e.t)) continue;
       const user = readUserId(e);
       let log = this.#users.get(user);
-      if (!log) this.#users.set(user, (log = { t: [], action: [], session: [], sessions: null }));
-      // Insert keeping time order; the common case (newest last) is an append.
-      let i = log.t.length;
-      while (i > 0 && log.t[i - 1] > e.t) i--;
-      log.t.splice(i, 0, e.t);
-      log.action.splice(i, 0, readActionType(e));
-      log.session.splice(i, 0, readSessionId(e));
+      if (!log) {
+        log = { t: [], action: [], session: [], sorted: true, sessions: null };
+        this.#users.set(user, log);
+      }
+      if (log.t.length > 0 && e.t < log.t[log.t.length - 1]) log.sorted = false;
+      log.t.push(e.t);
+      log.action.push(readActionType(e));
+      log.session.push(readSessionId(e));
       log.sessions = null;
     }
   }
 
+  /** Puts a user's events back in time order (stable: equal times keep arrival order). */
+  #sort(log: UserLog): void {
+    if (log.sorted) return;
+    const order = log.t.map((_, i) => i).sort((a, b) => log.t[a] - log.t[b] || a - b);
+    log.t = order.map((i) => log.t[i]);
+    log.action = order.map((i) => log.action[i]);
+    log.session = order.map((i) => log.session[i]);
+    log.sorted = true;
+  }
+
   #sessionsOf(user: string, log: UserLog): Session[] {
+    this.#sort(log);
     if (!log.sessions) {
       const events = log.t.map((t, i) => ({
         t,
@@ -240,6 +257,7 @@ export class EngagementState {
     const firstWeek = new Map<string, number>();
     const activeWeeks = new Map<string, Set<number>>();
     for (const [user, log] of this.#users) {
+      this.#sort(log);
       // Latest event at or before now.
       let last = -Infinity;
       for (let i = log.t.length - 1; i >= 0; i--) {
