@@ -294,6 +294,8 @@ const ResultEventKeys = new Set([
   'organisationId',
   'retries',
   'errorMessage',
+  'userId',
+  'sessionId',
   'context'
 ]);
 
@@ -345,6 +347,8 @@ function buildEvent(base: ResultEvent, r: Json): ResultEvent {
     organisationId: readString(r, 'organisationId', false),
     retries: readNumber(r, 'retries', false),
     errorMessage: base.errorMessage ?? readString(r, 'errorMessage', false),
+    userId: readString(r, 'userId', false),
+    sessionId: readString(r, 'sessionId', false),
     context: undefined
   };
 }

@@ -60,6 +60,20 @@ describe('parseEventsBody', () => {
     });
   });
 
+  it('keeps user and session ids (engagement analytics)', () => {
+    const r = parse(
+      '{"t":1,"actionType":"a","status":"ok","durationMs":2,"userId":"u1","sessionId":"s1"}'
+    );
+    expect(r.ok && r.records[0].event).toEqual({
+      t: 1,
+      actionType: 'a',
+      status: 'ok',
+      durationMs: 2,
+      userId: 'u1',
+      sessionId: 's1'
+    });
+  });
+
   it('accepts ISO timestamps', () => {
     const r = parse('{"t":"2024-03-10T10:00:00Z","actionType":"a","status":"ok","durationMs":1}');
     expect(r.ok && r.records[0].t).toBe(Date.UTC(2024, 2, 10, 10));

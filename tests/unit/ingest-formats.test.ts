@@ -299,6 +299,22 @@ describe('CSV family', () => {
     ]);
   });
 
+  it('result-log CSV keeps user and session ids', () => {
+    const c = run(
+      't,actionType,status,durationMs,userId,sessionId\n2024-01-01T00:00:00Z,deploy,ok,12,u1,s1\n'
+    );
+    expect(c.events).toEqual([
+      {
+        t: Date.UTC(2024, 0, 1),
+        actionType: 'deploy',
+        status: 'ok',
+        durationMs: 12,
+        userId: 'u1',
+        sessionId: 's1'
+      }
+    ]);
+  });
+
   it('role overrides win', () => {
     const c = run('time,code,v\n1700000000,7,1\n', 'a.csv', { csv: { roles: { code: 'label' } } });
     expect(points(c, 'v{code="7"}')).toEqual([[1700000000000, 1]]);
@@ -531,6 +547,22 @@ describe('JSON, NDJSON, OTLP', () => {
       }
     ]);
     expect(c.errors.map((e) => e.line)).toEqual([5, 6]);
+  });
+
+  it('NDJSON events keep user and session ids', () => {
+    const c = run(
+      '{"t":1700000000000,"actionType":"run","status":"ok","durationMs":5,"userId":"u","sessionId":"s"}'
+    );
+    expect(c.events).toEqual([
+      {
+        t: 1700000000000,
+        actionType: 'run',
+        status: 'ok',
+        durationMs: 5,
+        userId: 'u',
+        sessionId: 's'
+      }
+    ]);
   });
 
   it('OTLP JSON: gauge, monotonic sum, histogram (cumulated buckets), summary, resource labels', () => {

@@ -9,6 +9,7 @@ describe('computeHealthScore', () => {
       slaMs: 200,
       errorRate: 0,
       resourceHeadroom: 0.5,
+      cpuBusy: 0.4,
       frameBudgetCompliance: 1,
       anomalyRate: 0
     });

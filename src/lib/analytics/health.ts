@@ -4,12 +4,15 @@
  * present, and the breakdown says how many points each KPI cost, so a page can say what
  * pulled the score down rather than just show a number.
  */
+import type { ResultEvent } from '$lib/types';
+import { summariseOutcomes, type EventOutcomes } from './resultlog-common';
 
 export type HealthKpi =
   | 'successRate'
   | 'latency'
   | 'errorRate'
   | 'resourceHeadroom'
+  | 'cpuBusy'
   | 'frameBudgetCompliance'
   | 'anomalyRate';
 
@@ -25,6 +28,8 @@ export interface HealthInput {
   errorRate?: number | null;
   /** Free share of the tightest resource (memory, disk, quota), 0..1. */
   resourceHeadroom?: number | null;
+  /** Busy share of the CPU (all cores), 0..1: saturation. */
+  cpuBusy?: number | null;
   /** Share of frames within budget, 0..1. */
   frameBudgetCompliance?: number | null;
   /** Share of points flagged anomalous, 0..1. */
@@ -36,6 +41,7 @@ export const DefaultHealthWeights: Readonly<Record<HealthKpi, number>> = {
   latency: 0.2,
   errorRate: 0.2,
   resourceHeadroom: 0.15,
+  cpuBusy: 0.15,
   frameBudgetCompliance: 0.1,
   anomalyRate: 0.1
 };
@@ -47,6 +53,8 @@ export const HealthScoring: Readonly<Record<HealthKpi, { good: number; bad: numb
   latency: { good: 1, bad: 2 },
   errorRate: { good: 0.01, bad: 0.2 },
   resourceHeadroom: { good: 0.3, bad: 0.02 },
+  /** A host busy 70 % of the time has room; at 98 % work queues. */
+  cpuBusy: { good: 0.7, bad: 0.98 },
   frameBudgetCompliance: { good: 0.95, bad: 0.5 },
   anomalyRate: { good: 0.001, bad: 0.05 }
 };
@@ -106,6 +114,7 @@ export function computeHealthScore(
     latency: sla > 0 ? readKpi(input.latencyMs) / sla : NaN,
     errorRate: readKpi(input.errorRate),
     resourceHeadroom: readKpi(input.resourceHeadroom),
+    cpuBusy: readKpi(input.cpuBusy),
     frameBudgetCompliance: readKpi(input.frameBudgetCompliance),
     anomalyRate: readKpi(input.anomalyRate)
   };
@@ -139,4 +148,74 @@ export function computeHealthScore(
         ? 'degraded'
         : 'critical';
   return { score, status, breakdown, dropped };
+}
+
+/** The signals a health score can be built from; each is optional. */
+export interface HealthSignals {
+  /** Result-log events: success and error rate, and p95 latency against `slaMs`. */
+  events?: readonly ResultEvent[];
+  slaMs?: number;
+  /** Latest value of each series (name, labels, last value): memory and CPU are read here. */
+  series?: readonly { name: string; labels?: Record<string, string>; lastV?: number }[];
+  /** Frames drawn and frames over budget in the window (counted frames, not averages). */
+  frames?: { frames: number; overBudget: number };
+  /** Share of analysed points flagged anomalous, 0..1. */
+  anomalyRate?: number;
+}
+
+/** Where the host figures come from: the agent's series names. */
+export const HostSeries = {
+  memoryUsed: 'memory_used_bytes',
+  memoryTotal: 'memory_total_bytes',
+  cpu: 'cpu_usage_percent'
+} as const;
+
+/**
+ * CPU busy share (0..1) from the latest CPU series: the `cpu="total"` series when there is
+ * one, else the mean of the per-core ones; NaN without any. O(n).
+ */
+export function readCpuBusy(series: NonNullable<HealthSignals['series']>): number {
+  let sum = 0;
+  let n = 0;
+  for (const s of series) {
+    if (s.name !== HostSeries.cpu || typeof s.lastV !== 'number' || !Number.isFinite(s.lastV)) {
+      continue;
+    }
+    if (s.labels?.cpu === 'total') return Math.min(1, Math.max(0, s.lastV / 100));
+    sum += s.lastV;
+    n++;
+  }
+  return n === 0 ? NaN : Math.min(1, Math.max(0, sum / n / 100));
+}
+
+/**
+ * The health score from every signal present — success and error rate and p95 latency
+ * of the events (by the shared definition, `summariseOutcomes`), memory headroom and CPU
+ * saturation from the host series, frame-budget compliance from counted frames, and the
+ * anomaly rate — so Live and Insights score the same data the same way. O(n log n).
+ * @example computeSignalsHealth({ events, slaMs: 2000, series }).health.score
+ */
+export function computeSignalsHealth(
+  signals: HealthSignals,
+  weights?: Partial<Record<HealthKpi, number>>
+): { health: HealthScore; outcomes: EventOutcomes; input: HealthInput } {
+  const outcomes = summariseOutcomes(signals.events ?? []);
+  const series = signals.series ?? [];
+  const last = (name: string) => series.find((s) => s.name === name)?.lastV;
+  const used = last(HostSeries.memoryUsed);
+  const total = last(HostSeries.memoryTotal);
+  const frames = signals.frames;
+  const input: HealthInput = {
+    successRate: outcomes.successRate,
+    errorRate: outcomes.errorRate,
+    latencyMs: outcomes.p95Ms,
+    slaMs: signals.slaMs,
+    resourceHeadroom:
+      used !== undefined && total !== undefined && total > 0 ? 1 - used / total : NaN,
+    cpuBusy: readCpuBusy(series),
+    frameBudgetCompliance:
+      frames && frames.frames > 0 ? 1 - frames.overBudget / frames.frames : NaN,
+    anomalyRate: signals.anomalyRate
+  };
+  return { health: computeHealthScore(input, weights), outcomes, input };
 }

@@ -178,3 +178,70 @@ describe('generateInsights', () => {
     );
   });
 });
+
+describe('insights that respect the daily cycle', () => {
+  const MIN = 60_000;
+  /** Minute points over the `days` before NOW of a daily cycle (CPU-like), plus `extra(t)`. */
+  function cycle(days: number, extra: (t: number) => number = () => 0, seed = 5): InsightSeries {
+    const rnd = noise(seed);
+    const n = days * 24 * 60;
+    const t = Float64Array.from({ length: n }, (_, i) => NOW - (n - 1 - i) * MIN);
+    const v = t.map(
+      (x) => 40 + 25 * Math.sin((2 * Math.PI * (x % DAY)) / DAY) + rnd() * 4 + extra(x)
+    );
+    return { key: 'cpu_usage_percent{cpu="total"}', category: 'system', t, v, unit: '%' };
+  }
+
+  it.each([
+    // Compared with the same hours of the two previous days, nothing is left of the cycle.
+    ['with previous days as history', 3],
+    // The window's half-day rise is one swing of minute points that are far from
+    // independent: corrected for autocorrelation it is no evidence of a trend.
+    ['seen for one day only', 1]
+  ])('a purely daily cycle %s reports no degradation', (_, days) => {
+    const out = generateInsights({
+      now: NOW,
+      window: DAY,
+      series: [cycle(days)],
+      events: [],
+      previous: []
+    });
+    expect(out.filter((i) => i.type === 'degradation' || i.type === 'trend')).toEqual([]);
+  });
+
+  it('a real rise on top of the cycle is found against the same hours of previous days', () => {
+    // +30 over the last day, on top of the cycle: the seasonal baseline removes the cycle.
+    const rising = cycle(3, (x) => (x > NOW - DAY ? (30 * (x - (NOW - DAY))) / DAY : 0));
+    const [i] = generateInsights({
+      now: NOW,
+      window: DAY,
+      series: [rising],
+      events: [],
+      previous: []
+    });
+    expect(i.type).toBe('degradation');
+    expect(i.evidence!.seasonalBaseline).toBe(true);
+    // The first point is 3 days less a minute before NOW; the window starts a day before it.
+    expect(i.evidence!.historyMs).toBe(2 * DAY - MIN);
+    expect(i.evidence!.effectivePoints).toBeLessThan(i.evidence!.points);
+    expect(i.confidence).toBeGreaterThan(0);
+    expect(i.confidence).toBeLessThanOrEqual(1);
+  });
+
+  it('no capacity forecast from one day of data', () => {
+    const rnd = noise(3);
+    const mem = {
+      ...hourly('memory_used_bytes', 'system', (k) => 4e9 + k * 5e7 + rnd() * 1e6, 24),
+      unit: 'bytes',
+      capacity: 16e9
+    };
+    const out = generateInsights({
+      now: NOW,
+      window: DAY,
+      series: [mem],
+      events: [],
+      previous: []
+    });
+    expect(out.filter((i) => i.type === 'capacity')).toEqual([]);
+  });
+});

@@ -7,11 +7,14 @@ import type { ResultEvent } from '$lib/types';
 import { DAY_MS } from '$lib/types';
 import { forecastExhaustion } from './forecast';
 import { normaliseErrorMessage } from './resultlog-queries';
-import { SuccessStatuses, readActionType, readStatus } from './resultlog-common';
+import { checkSuccess, readActionType } from './resultlog-common';
 import {
   analyzeTrend,
   sliceSeries,
+  computeAutocorrelation,
   computeNormalCdf,
+  computeStudentTTwoSidedP,
+  testLinearTrend,
   type TrendFinding,
   type TrendPattern,
   type TrendPolarity
@@ -50,9 +53,30 @@ export interface Insight {
   category: string;
   findings: Record<string, InsightFinding>;
   recommendations: { action: string; priority: InsightPriority; description: string }[];
-  /** 0..1: significance × data coverage. */
+  /**
+   * 0..1: significance (corrected for autocorrelation) × data coverage × how well the
+   * history rules out a daily cycle; `evidence` says what it rests on.
+   */
   confidence: number;
+  /** What the confidence rests on (absent on insights stored before it was recorded). */
+  evidence?: InsightEvidence;
   privacyLevel: PrivacyLevel;
+}
+
+export interface InsightEvidence {
+  /** Points analysed in the window. */
+  points: number;
+  /**
+   * Independent points they are worth: n·(1 − r₁)/(1 + r₁) with r₁ the lag-1
+   * autocorrelation of the residuals (one busy hour sampled every minute is not 60 facts).
+   */
+  effectivePoints: number;
+  /** p-value of the finding with the effective points (NaN when not a test). */
+  pValue: number;
+  /** Data before the window that served as the seasonal baseline, ms (0: none). */
+  historyMs: number;
+  /** The window was compared with the same hour of previous days (daily cycle removed). */
+  seasonalBaseline: boolean;
 }
 
 export interface InsightSeries {
@@ -68,6 +92,10 @@ export interface InsightSeries {
   memoryLike?: boolean;
   /** When given, a capacity-exhaustion forecast is attempted. */
   capacity?: number;
+  /*
+   * Points before the window are history: the seasonal baseline (the same hour of the
+   * previous days) and the span a forecast may stand on.
+   */
 }
 
 export interface InsightInput {
@@ -88,8 +116,94 @@ export const InsightDefaults = {
   /** Failure-rate rises under this many percentage points are not reported. */
   minFailureRateDelta: 0.05,
   minEventsPerHalf: 20,
-  alpha: 0.05
+  alpha: 0.05,
+  /** The daily cycle the window is compared against, and its bins. */
+  seasonMs: DAY_MS,
+  seasonBinMs: 3_600_000,
+  /** Previous days of history needed before the window to remove the daily cycle… */
+  minBaselinePeriods: 2,
+  /** …read at most this far back. */
+  baselineLookbackMs: 7 * DAY_MS,
+  /** A capacity forecast needs at least this much data (two daily periods)… */
+  minForecastHistoryMs: 2 * DAY_MS,
+  /** …and reaches at most this many times the history it stands on. */
+  maxForecastHorizonFactor: 7
 } as const;
+
+/**
+ * The window with the daily cycle removed: each point minus the mean of its hour of day
+ * over the history before the window, plus the baseline's overall mean (so the level and
+ * percent changes stay readable). Null when the history does not cover
+ * `minBaselinePeriods` days or some hour of the window has no baseline. O(n).
+ */
+export function removeDailyCycle(
+  window: { t: Float64Array; v: Float64Array },
+  history: { t: Float64Array; v: Float64Array }
+): { t: Float64Array; v: Float64Array } | null {
+  const { seasonMs, seasonBinMs, minBaselinePeriods } = InsightDefaults;
+  if (history.t.length === 0 || window.t.length === 0) return null;
+  if (window.t[0] - history.t[0] < minBaselinePeriods * seasonMs - seasonBinMs) return null;
+  const bins = Math.round(seasonMs / seasonBinMs);
+  const sum = new Float64Array(bins);
+  const count = new Float64Array(bins);
+  const binOf = (t: number) => Math.floor((((t % seasonMs) + seasonMs) % seasonMs) / seasonBinMs);
+  for (let i = 0; i < history.t.length; i++) {
+    if (!Number.isFinite(history.v[i])) continue;
+    sum[binOf(history.t[i])] += history.v[i];
+    count[binOf(history.t[i])]++;
+  }
+  let total = 0;
+  let filled = 0;
+  for (let b = 0; b < bins; b++) {
+    if (count[b] > 0) {
+      total += sum[b] / count[b];
+      filled++;
+    }
+  }
+  if (filled === 0) return null;
+  const level = total / filled;
+  const v = new Float64Array(window.v.length);
+  for (let i = 0; i < v.length; i++) {
+    const b = binOf(window.t[i]);
+    if (count[b] === 0) return null;
+    v[i] = window.v[i] - sum[b] / count[b] + level;
+  }
+  return { t: window.t, v };
+}
+
+/**
+ * The p-value of a linear trend with the points it is really worth: the residuals' lag-1
+ * autocorrelation r shrinks n to n·(1 − r)/(1 + r) (Bartlett; Santer et al. 2000), and the
+ * slope's t statistic and degrees of freedom shrink with it. O(n).
+ */
+export function testTrendWithAutocorrelation(series: { t: Float64Array; v: Float64Array }): {
+  effectivePoints: number;
+  pValue: number;
+} {
+  const f = testLinearTrend(series);
+  if (f.n < 4 || Number.isNaN(f.slope)) return { effectivePoints: f.n, pValue: NaN };
+  const resid: number[] = [];
+  for (let i = 0; i < series.v.length; i++) {
+    if (Number.isFinite(series.v[i]) && Number.isFinite(series.t[i])) {
+      resid.push(series.v[i] - (f.intercept + f.slope * (series.t[i] - f.tMean)));
+    }
+  }
+  const r = computeAutocorrelation(resid, 1);
+  const r1 = Number.isFinite(r) ? Math.max(0, r) : 0;
+  const nEff = Math.max(2, Math.min(f.n, (f.n * (1 - r1)) / (1 + r1)));
+  if (nEff <= 3) return { effectivePoints: nEff, pValue: 1 };
+  const t = f.tStat * Math.sqrt((nEff - 2) / (f.n - 2));
+  return { effectivePoints: nEff, pValue: computeStudentTTwoSidedP(t, nEff - 2) };
+}
+
+/** Patterns that claim a trend, and so must survive the autocorrelation correction. */
+const TrendClaims = new Set<TrendPattern>([
+  'memory_leak_suspected',
+  'gradual_degradation',
+  'gradual_improvement',
+  'gradual_increase',
+  'gradual_decrease'
+]);
 
 const LowerIsBetter =
   /latency|duration|_ms\b|error|fail|memory|heap|rss|cpu|load|swap|temp|ttft|lcp|inp|cls/i;
@@ -252,14 +366,60 @@ export function generateInsights(input: InsightInput): Insight[] {
   };
 
   for (const s of input.series) {
-    const w = sliceSeries(s, range);
+    const raw = sliceSeries(s, range);
+    const history = sliceSeries(s, {
+      start: range.start - InsightDefaults.baselineLookbackMs,
+      end: range.start - 1
+    });
+    const historyMs = history.t.length ? range.start - history.t[0] : 0;
+    // Compare with the same hour of previous days: a daily cycle is not a trend.
+    const deseasonalised = removeDailyCycle(raw, history);
+    const w = deseasonalised ?? raw;
     const polarity = s.polarity ?? guessPolarity(s.key);
     const finding = analyzeTrend(w, {
       polarity,
       memoryLike: s.memoryLike ?? MemoryLike.test(s.key)
     });
     const coverage = Math.min(1, finding.n / InsightDefaults.fullCoveragePoints);
-    const d = describeSeries({ ...s, polarity }, finding);
+    // Without a baseline, a window shorter than two days cannot tell a trend from the
+    // daily cycle: the confidence says so by the share of those two days it covers.
+    // The time n samples stand for: their spread plus one sampling step.
+    const n = raw.t.length;
+    const span = n > 1 ? ((raw.t[n - 1] - raw.t[0]) * n) / (n - 1) : 0;
+    const cycleCover = deseasonalised
+      ? 1
+      : Math.min(1, (span + historyMs) / (InsightDefaults.minBaselinePeriods * DAY_MS));
+    const corrected = testTrendWithAutocorrelation(w);
+    if (TrendClaims.has(finding.pattern)) {
+      // Minute points of a slow swing are not independent: a trend must survive that.
+      if (!(corrected.pValue < InsightDefaults.alpha)) continue;
+      finding.significance = 1 - Math.max(corrected.pValue, finding.mannKendall.pValue);
+    }
+    const evidence: InsightEvidence = {
+      points: finding.n,
+      effectivePoints: corrected.effectivePoints,
+      pValue: TrendClaims.has(finding.pattern) ? corrected.pValue : finding.pValue,
+      historyMs,
+      seasonalBaseline: deseasonalised !== null
+    };
+    let d = describeSeries({ ...s, polarity }, { ...finding, pValue: evidence.pValue });
+    if (d && cycleCover < 1 && TrendClaims.has(finding.pattern)) {
+      // Less than two days and no earlier days to compare with: a rise across the window
+      // may be the daily cycle itself, so it is no degradation, only a low-priority trend
+      // whose confidence is cut by the share of two days the data covers (issue 23).
+      const hours = Math.max(1, Math.round((span + historyMs) / 3_600_000));
+      d = {
+        type: 'trend',
+        priority: 'low',
+        action: 'review_trend',
+        description:
+          `${s.key} ${finding.linear.slope > 0 ? 'rises' : 'falls'} ` +
+          `${formatRate(finding.slopePerHour, s.unit)} (${formatPercent(finding.changePercent)}, ` +
+          `${formatP(evidence.pValue)}), but only ${hours} h of data and no earlier days to ` +
+          `compare with: this may be the daily cycle. It is checked against the same hours of ` +
+          `previous days once two days are stored.`
+      };
+    }
     if (d) {
       push({
         type: d.type,
@@ -280,18 +440,21 @@ export function generateInsights(input: InsightInput): Insight[] {
           }
         },
         recommendations: [{ action: d.action, priority: d.priority, description: d.description }],
-        confidence: finding.significance * coverage,
+        confidence: finding.significance * coverage * cycleCover,
+        evidence,
         privacyLevel: 'aggregate'
       });
     }
-    if (s.capacity !== undefined) {
+    // A forecast stands on at least two daily periods and reaches at most a few times them.
+    const dataMs = span + historyMs;
+    if (s.capacity !== undefined && dataMs >= InsightDefaults.minForecastHistoryMs) {
       const ex = forecastExhaustion({
         series: w,
         capacity: s.capacity,
         now,
         label: `${s.key} reaches capacity`
       });
-      if (ex) {
+      if (ex && ex.daysUntil * DAY_MS <= dataMs * InsightDefaults.maxForecastHorizonFactor) {
         const days = ex.daysUntil;
         push({
           type: 'capacity',
@@ -313,6 +476,7 @@ export function generateInsights(input: InsightInput): Insight[] {
             }
           ],
           confidence: (Number.isNaN(ex.pValue) ? 0.5 : 1 - ex.pValue) * coverage,
+          evidence: { ...evidence, pValue: ex.pValue },
           privacyLevel: 'aggregate'
         });
       }
@@ -337,7 +501,7 @@ function findFailureRateRises(
     const a = readActionType(e);
     let g = groups.get(a);
     if (!g) groups.set(a, (g = { n1: 0, f1: 0, n2: 0, f2: 0, errors: new Map() }));
-    const failed = !SuccessStatuses.includes(readStatus(e));
+    const failed = !checkSuccess(e);
     if (e.t < mid) {
       g.n1++;
       if (failed) g.f1++;

@@ -331,3 +331,47 @@ function swapAt(a: Float64Array, i: number, j: number): void {
   a[i] = a[j];
   a[j] = x;
 }
+
+/** Success and latency of a set of events by the one definition every page uses. */
+export interface EventOutcomes {
+  events: number;
+  successes: number;
+  /** successes ÷ events; NaN with no events. */
+  successRate: number;
+  /** 1 − successRate; NaN with no events. */
+  errorRate: number;
+  /** Events with a usable duration (null, missing, negative or non-finite ones are gaps). */
+  timed: number;
+  /** Exact type-7 p95 of the usable durations; NaN with none. */
+  p95Ms: number;
+}
+
+/**
+ * The shared definition of success and latency for Live, Events and Insights: an event
+ * succeeded when its status, compared case-insensitively, is one of `statuses`
+ * (`checkSuccess`), and latency figures leave out events without a usable duration
+ * (`readDuration`) instead of reading them as 0 ms. Empty → NaN rates. O(n log n).
+ * @example summariseOutcomes([{ status: 'SUCCESS', durationMs: null }]).successRate // 1
+ */
+export function summariseOutcomes(
+  events: readonly ResultEvent[],
+  statuses: readonly string[] = SuccessStatuses
+): EventOutcomes {
+  let successes = 0;
+  const bag = new DurationBag();
+  for (const e of events) {
+    if (checkSuccess(e, statuses)) successes++;
+    const d = readDuration(e);
+    if (!Number.isNaN(d)) bag.add(d);
+  }
+  const n = events.length;
+  const successRate = n === 0 ? NaN : successes / n;
+  return {
+    events: n,
+    successes,
+    successRate,
+    errorRate: n === 0 ? NaN : 1 - successRate,
+    timed: bag.size,
+    p95Ms: bag.quantile(0.95)
+  };
+}

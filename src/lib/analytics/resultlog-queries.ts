@@ -17,7 +17,8 @@ import {
   readRetries,
   readStatus,
   readTrigger,
-  scopeToOrganisation
+  scopeToOrganisation,
+  summariseOutcomes
 } from './resultlog-common';
 import { createZoneCalendar } from './resultlog-time';
 
@@ -676,17 +677,11 @@ export function computeOverallHealth(
 ): OverallHealth {
   const from = options.now - (options.windowMs ?? DAY_MS);
   const inWindow = validEvents(events, options).filter((e) => e.t >= from && e.t <= options.now);
-  let ok = 0;
-  const bag = new DurationBag();
-  for (const e of inWindow) {
-    if (isOk(e, options)) ok++;
-    const d = readDuration(e);
-    if (!Number.isNaN(d)) bag.add(d);
-  }
-  const n = inWindow.length;
-  const successRate = divideSafely(ok, n);
-  const errorRate = divideSafely(n - ok, n);
-  const p95Ms = bag.quantile(0.95);
+  const o = summariseOutcomes(inWindow, options.successStatuses);
+  const n = o.events;
+  const successRate = divideSafely(o.successes, n);
+  const errorRate = divideSafely(n - o.successes, n);
+  const p95Ms = o.p95Ms;
   const health = computeHealthScore(
     n === 0 ? {} : { successRate, errorRate, latencyMs: p95Ms, slaMs: options.slaMs }
   );

@@ -304,3 +304,28 @@ describe('sortRange', () => {
     );
   });
 });
+
+describe('ResultLogViews: refresh status per view', () => {
+  it('a view whose fold fails is marked failed; the other views keep refreshing', () => {
+    let now = 0;
+    const v = new ResultLogViews({ clock: () => (now += 1) });
+    v.apply([ev({ t: T0, triggerId: 'a' })], { now: T0 });
+    // The trigger view breaks (as a bug or a corrupt bucket would make it).
+    (v as unknown as { addTrigger: () => void }).addTrigger = () => {
+      throw new Error('boom');
+    };
+    v.apply(
+      [ev({ t: T0 + 1, triggerId: 'a' }), ev({ t: T0 + 2, triggerId: 'b', status: 'failure' })],
+      { now: T0 + 10 }
+    );
+    const s = (view: Parameters<typeof v.readStatus>[0]) => v.readStatus(view, T0 + 20);
+    expect(s('triggers')).toMatchObject({ error: 'boom', lastRefresh: T0, events: 1, rows: 1 });
+    expect(s('hourly')).toMatchObject({ error: null, lastRefresh: T0 + 10, events: 3 });
+    expect(s('recentFailures')).toMatchObject({ error: null, events: 1, rows: 1 });
+    expect(s('distribution').error).toBeNull();
+    expect(v.readHourly()[0].count).toBe(3);
+    // Each view's own refresh time is its own; the shared fold is reported apart.
+    expect(s('hourly').durationMs).toBe(1);
+    expect(s('hourly').foldMs).toBeGreaterThan(0);
+  });
+});

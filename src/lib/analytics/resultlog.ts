@@ -49,7 +49,8 @@ export const ResultLogDefaults = {
   timeZone: 'UTC'
 } as const;
 
-export type ResultLogViewName = 'hourly' | 'triggers' | 'recentFailures' | 'distribution';
+export const ResultLogViewNames = ['hourly', 'triggers', 'recentFailures', 'distribution'] as const;
+export type ResultLogViewName = (typeof ResultLogViewNames)[number];
 
 export interface ResultLogOptions {
   timeZone?: string;
@@ -65,10 +66,23 @@ export interface RefreshStatus {
   view: ResultLogViewName;
   /** `now` of the last refresh (epoch ms); NaN before the first. */
   lastRefresh: number;
-  /** How long the last refresh took, from the injected clock (0 without one). */
+  /**
+   * How long the view's own part of the last refresh took (settling and building its
+   * rows), from the injected clock (0 without one). The single pass that folds a batch
+   * into every view at once is `foldMs`, shared, not split between them.
+   */
   durationMs: number;
+  /** The shared pass over the last batch (every view's buckets in one loop), ms. */
+  foldMs: number;
   /** Rows in the view (unscoped) after the last refresh. */
   rows: number;
+  /** Events folded into the view since it was built. */
+  events: number;
+  /**
+   * Why the view's last refresh failed (it keeps its previous rows and takes no more
+   * events until rebuilt); null when it is healthy. One view failing leaves the others.
+   */
+  error: string | null;
   /** `now` of the read minus `lastRefresh`. */
   ageMs: number;
 }
@@ -387,8 +401,17 @@ export class ResultLogViews {
       options.distributionWindowMs ?? ResultLogDefaults.distributionWindowMs;
     this.clock = options.clock ?? (() => 0);
     this.failures = new FailureList(this.failureLimit);
-    for (const view of ['hourly', 'triggers', 'recentFailures', 'distribution'] as const) {
-      this.statuses.set(view, { view, lastRefresh: NaN, durationMs: 0, rows: 0, ageMs: NaN });
+    for (const view of ResultLogViewNames) {
+      this.statuses.set(view, {
+        view,
+        lastRefresh: NaN,
+        durationMs: 0,
+        foldMs: 0,
+        rows: 0,
+        events: 0,
+        error: null,
+        ageMs: NaN
+      });
     }
   }
 
@@ -406,6 +429,11 @@ export class ResultLogViews {
     const start = this.clock();
     const cal = this.calendar;
     const batch = new DurationBatch(events.length);
+    // A view whose fold throws is marked failed and skipped from then on; the others go on.
+    const hourlyOk = this.healthy('hourly') && this.healthy('distribution');
+    let triggersOk = this.healthy('triggers');
+    let failuresOk = this.healthy('recentFailures');
+    let hourlyFailed: unknown = null;
     for (const e of events) {
       if (!e || typeof e.t !== 'number' || !Number.isFinite(e.t)) continue;
       this.eventCount++;
@@ -414,31 +442,92 @@ export class ResultLogViews {
       const ok = this.statusOk[status];
       const d = readDuration(e);
       if (!Number.isNaN(d)) batch.push(d);
-      const hourStart = cal.hourStart(e.t);
       const org = typeof e.organisationId === 'string' ? e.organisationId : undefined;
-      this.hourly.add(batch, hourStart, action, status, ok, d);
-      if (org !== undefined) {
-        let store = this.hourlyByOrg.get(org);
-        if (!store) {
-          store = new HourlyStore(this.actions, this.statusNames);
-          this.hourlyByOrg.set(org, store);
+      if (hourlyOk && hourlyFailed === null) {
+        try {
+          const hourStart = cal.hourStart(e.t);
+          this.hourly.add(batch, hourStart, action, status, ok, d);
+          if (org !== undefined) {
+            let store = this.hourlyByOrg.get(org);
+            if (!store) {
+              store = new HourlyStore(this.actions, this.statusNames);
+              this.hourlyByOrg.set(org, store);
+            }
+            store.add(batch, hourStart, action, status, ok, d);
+          }
+          this.counted('hourly');
+          this.counted('distribution');
+        } catch (err) {
+          hourlyFailed = err;
         }
-        store.add(batch, hourStart, action, status, ok, d);
       }
       const trigger = readTrigger(e);
-      if (trigger !== undefined) this.addTrigger(batch, e, trigger, org, ok, d);
-      if (!ok) {
-        this.failures.add(e);
-        if (org !== undefined) {
-          let list = this.failuresByOrg.get(org);
-          if (!list) this.failuresByOrg.set(org, (list = new FailureList(this.failureLimit)));
-          list.add(e);
+      if (triggersOk && trigger !== undefined) {
+        try {
+          this.addTrigger(batch, e, trigger, org, ok, d);
+          this.counted('triggers');
+        } catch (err) {
+          triggersOk = false;
+          this.fail('triggers', err);
+        }
+      }
+      if (failuresOk && !ok) {
+        try {
+          this.failures.add(e);
+          if (org !== undefined) {
+            let list = this.failuresByOrg.get(org);
+            if (!list) this.failuresByOrg.set(org, (list = new FailureList(this.failureLimit)));
+            list.add(e);
+          }
+          this.counted('recentFailures');
+        } catch (err) {
+          failuresOk = false;
+          this.fail('recentFailures', err);
         }
       }
     }
+    if (hourlyFailed !== null) {
+      // The distribution is read from the hourly buckets: it fails with them.
+      this.fail('hourly', hourlyFailed);
+      this.fail('distribution', hourlyFailed);
+    }
     batch.flush();
-    const ingested = this.clock() - start;
-    this.refresh(options.now, ingested);
+    const folded = this.clock() - start;
+    this.refresh(options.now, folded);
+  }
+
+  private healthy(view: ResultLogViewName): boolean {
+    return this.statuses.get(view)!.error === null;
+  }
+
+  private counted(view: ResultLogViewName): void {
+    this.statuses.get(view)!.events++;
+  }
+
+  private fail(view: ResultLogViewName, err: unknown): void {
+    const s = this.statuses.get(view)!;
+    s.error = (err as Error)?.message ?? String(err);
+  }
+
+  /** Runs one view's refresh; a throw marks that view failed and leaves the others. */
+  private refreshView(
+    view: ResultLogViewName,
+    now: number,
+    foldMs: number,
+    build: () => number
+  ): void {
+    if (!this.healthy(view)) {
+      this.statuses.get(view)!.foldMs = foldMs;
+      return;
+    }
+    const t0 = this.clock();
+    try {
+      const rows = build();
+      const s = this.statuses.get(view)!;
+      Object.assign(s, { lastRefresh: now, durationMs: this.clock() - t0, foldMs, rows });
+    } catch (err) {
+      this.fail(view, err);
+    }
   }
 
   private readonly statusCache = new Map<unknown, number>();
@@ -497,37 +586,20 @@ export class ResultLogViews {
     this.triggerRows = null;
   }
 
-  /** Settles every view as of `now` and records refresh statuses. */
-  private refresh(now: number, ingestMs: number): void {
+  /** Settles every view as of `now` and records refresh statuses, each view on its own. */
+  private refresh(now: number, foldMs: number): void {
     this.lastNow = now;
-    const share = ingestMs / 4;
-    let t0 = this.clock();
-    const hourlyRows = this.hourly.rows().length;
     // Organisation stores are already settled by the batch flush; their rows are built
     // when first read.
-    let t1 = this.clock();
-    this.mark('hourly', now, share + t1 - t0, hourlyRows);
-
-    t0 = this.clock();
-    const triggerRows = this.readTriggers().length;
-    t1 = this.clock();
-    this.mark('triggers', now, share + t1 - t0, triggerRows);
-
-    t0 = this.clock();
-    const from = now - this.failureWindowMs;
-    this.failures.prune(from);
-    for (const list of this.failuresByOrg.values()) list.prune(from);
-    t1 = this.clock();
-    this.mark('recentFailures', now, share + t1 - t0, this.failures.items.length);
-
-    t0 = this.clock();
-    const distRows = this.readDistribution({ now }).length;
-    t1 = this.clock();
-    this.mark('distribution', now, share + t1 - t0, distRows);
-  }
-
-  private mark(view: ResultLogViewName, now: number, durationMs: number, rows: number) {
-    this.statuses.set(view, { view, lastRefresh: now, durationMs, rows, ageMs: 0 });
+    this.refreshView('hourly', now, foldMs, () => this.hourly.rows().length);
+    this.refreshView('triggers', now, foldMs, () => this.readTriggers().length);
+    this.refreshView('recentFailures', now, foldMs, () => {
+      const from = now - this.failureWindowMs;
+      this.failures.prune(from);
+      for (const list of this.failuresByOrg.values()) list.prune(from);
+      return this.failures.items.length;
+    });
+    this.refreshView('distribution', now, foldMs, () => this.readDistribution({ now }).length);
   }
 
   /**

@@ -6,7 +6,7 @@
 import { DAY_MS, HOUR_MS } from '$lib/types';
 import { createZoneCalendar } from './resultlog-time';
 import { selectQuantiles } from './stats';
-import { testLinearTrend } from './trends';
+import { computeStudentTCdf, testLinearTrend } from './trends';
 
 export type UsageWindowType =
   'hourly' | 'daily' | 'weekly' | 'monthly' | 'quarterly' | 'yearly' | 'all_time';
@@ -52,6 +52,54 @@ export interface UsageInput {
   timeZone?: string;
   /** Measures `computationMs`; absent → 0 (pure code reads no clock). */
   clock?: () => number;
+  /** Trend thresholds (defaults: `UsageTrendThresholds`); the user can change them in Usage. */
+  thresholds?: Partial<UsageTrendThresholds>;
+  /** Health-check and quality-gate thresholds (defaults: `UsageFlagThresholds`). */
+  flagThresholds?: Partial<UsageFlagThresholds>;
+}
+
+/**
+ * The usage specification's trend classification, in the order it is applied: ABANDONED
+ * (velocity < `abandonedVelocity` with fewer than `abandonedMaxRecent` executions in the
+ * recent days, or no use at all in a window whose previous period had some), EMERGING
+ * (fewer than `emergingMaxExecutions` executions), GROWING (velocity > `growingVelocity`),
+ * DECLINING (velocity < `decliningVelocity`), else STABLE — a velocity of exactly ±0.5 is
+ * stable. Velocity is executions per day, per day (least-squares slope of daily counts).
+ */
+export const UsageTrendThresholds = {
+  growingVelocity: 0.5,
+  decliningVelocity: -0.5,
+  emergingMaxExecutions: 10,
+  abandonedVelocity: -2,
+  abandonedMaxRecent: 5,
+  /** "Recent" = the last this many local days of the window, at most half of it. */
+  recentDays: 7
+};
+export type UsageTrendThresholds = typeof UsageTrendThresholds;
+
+/** The specification's health checks and quality gates, flagged in Usage when crossed. */
+export const UsageFlagThresholds = {
+  /** Success rate below this → "low success rate". */
+  minSuccessRate: 0.9,
+  /** p95 above this → "high p95". */
+  maxP95Ms: 1000,
+  /** No use for this long → "unused". */
+  unusedMs: 7 * DAY_MS,
+  /** Coefficient of variation of durations (sd ÷ mean) above this → "high variance". */
+  maxDurationCv: 1,
+  /** Mean execution quality score below this → "low quality score". */
+  minQualityScore: 0.7
+};
+export type UsageFlagThresholds = typeof UsageFlagThresholds;
+
+export type UsageFlagKind =
+  'low_success_rate' | 'high_p95' | 'unused' | 'high_variance' | 'low_quality_score';
+
+export interface UsageFlag {
+  kind: UsageFlagKind;
+  /** The figure that crossed the threshold (a share, ms, ms of silence, a ratio, a score). */
+  value: number;
+  threshold: number;
 }
 
 export interface UsageResult {
@@ -104,16 +152,32 @@ export interface UsageResult {
     velocity: number;
     /** Slope of the second half minus slope of the first half, per half-window in days. */
     acceleration: number;
-    /** Share of users whose first use falls in the second half of the window. */
+    /**
+     * New users per week: users active in the window and not in the previous period, ÷
+     * the window's length in weeks.
+     */
     adoptionRate: number;
-    /** Share of first-half users also active in the second half (0 with none). */
+    /** Share of the previous period's users also active in the window (0 with none). */
     retentionRate: number;
-    /** 1 − retentionRate when there were first-half users, else 0. */
+    /** 1 − retentionRate when the previous period had users, else 0. */
     churnRate: number;
-    /** (second-half count − first-half count) / first-half count × 100; NaN with no first half. */
+    /**
+     * (executions in the window − executions in the previous period) ÷ previous × 100;
+     * NaN when the previous period had none (or for all_time, which has none).
+     */
     growthPercent: number;
-    /** 0..1: data coverage (days / 14, capped) × the test's confidence. */
+    /** Executions in the previous period (the window's length just before it). */
+    previousTotal: number;
+    /** Executions in the recent days the ABANDONED rule counts. */
+    recentExecutions: number;
+    /**
+     * 0..1, from the evidence: for growing / declining / stable / abandoned the probability
+     * (Student t on the slope, n − 2 dof) that the true velocity is on the classified side
+     * of the threshold(s); emerging is a count, so 1; 0 with fewer than 3 days.
+     */
     confidence: number;
+    /** What the confidence rests on. */
+    evidence: { days: number; slopeStdErr: number; tStat: number; pValue: number };
     /** Linear projection of executions over the next 7 days (include.predictions). */
     projectedNext7Days: number | null;
   } | null;
@@ -126,6 +190,8 @@ export interface UsageResult {
     byHourOfDay: number[];
     byDayOfWeek: number[];
   } | null;
+  /** Health checks and quality gates crossed (see `UsageFlagThresholds`). */
+  flags: UsageFlag[];
   /** Executions in the window (same as usage.total). */
   dataPoints: number;
   /** 0..1 data quality: min(1, dataPoints / 100) × share with a valid duration. */
@@ -139,13 +205,6 @@ export const UsageDefaults = {
     detailed: { trends: true, performance: true, distribution: true, predictions: false },
     comprehensive: { trends: true, performance: true, distribution: true, predictions: true }
   } satisfies Record<UsageGranularity, Required<UsageInclude>>,
-  /** |growth| at or above this percent (and a significant slope) → growing/declining. */
-  growthPercent: 20,
-  trendAlpha: 0.05,
-  /** No use in the last max(7 d, quarter of the window) → abandoned. */
-  abandonedMinMs: 7 * DAY_MS,
-  /** Days of data for full trend confidence. */
-  fullConfidenceDays: 14,
   /** Data points for full data quality. */
   fullQualityPoints: 100
 } as const;
@@ -171,8 +230,11 @@ const toRecord = (m: Map<string, { n: number }>) => {
 const MaxFlatDays = 100_000;
 
 /**
- * Usage analytics of one entity over a window. Executions outside [windowStart,
- * windowEnd) (any time for `all_time`) or without a finite `t` are ignored. Optional parts
+ * Usage analytics of one entity over a window. Executions in the previous period
+ * [windowStart − (windowEnd − windowStart), windowStart) feed only the growth, adoption,
+ * retention and churn figures (and the "stopped" case of ABANDONED); every other figure
+ * counts the window only. Executions outside both (any time for `all_time`, which has no
+ * previous period) or without a finite `t` are ignored. Optional parts
  * are null unless included (defaults by granularity: summary → performance; detailed →
  * + trends, distribution; comprehensive → + predictions). No executions → zero counts,
  * rates 0, NaN latency figures, trend 'stable' with confidence 0.
@@ -188,6 +250,9 @@ export function computeUsageAnalytics(input: UsageInput): UsageResult {
   const allTime = input.windowType === 'all_time';
   const from = allTime ? -Infinity : input.windowStart;
   const to = allTime ? Infinity : input.windowEnd;
+  const prevFrom = allTime ? Infinity : input.windowStart - (input.windowEnd - input.windowStart);
+  let prevTotal = 0;
+  const prevUsers = new Set<string>();
   const cal = createZoneCalendar(input.timeZone ?? 'UTC');
   const wantDist = include.distribution;
 
@@ -221,7 +286,14 @@ export function computeUsageAnalytics(input: UsageInput): UsageResult {
   for (let i = 0; i < execs.length; i++) {
     const e = execs[i];
     const t = e?.t;
-    if (typeof t !== 'number' || !(t >= from && t < to) || !Number.isFinite(t)) continue;
+    if (typeof t !== 'number' || !Number.isFinite(t)) continue;
+    if (!(t >= from && t < to)) {
+      if (t >= prevFrom && t < from) {
+        prevTotal++;
+        if (typeof e.userId === 'string' && e.userId !== '') prevUsers.add(e.userId);
+      }
+      continue;
+    }
     total++;
     if (e.success === true) successCount++;
     if (e.timedOut === true) timeoutCount++;
@@ -272,8 +344,10 @@ export function computeUsageAnalytics(input: UsageInput): UsageResult {
   const perDay = windowDays > 0 ? total / windowDays : 0;
   const rate = (x: number) => (total === 0 ? 0 : x / total);
   const spanStart = allTime ? firstT : input.windowStart;
-  const spanEnd = allTime ? lastT : input.windowEnd;
+  // all_time runs to now, so the silence since the last use is part of the trend.
+  const spanEnd = allTime ? Math.max(lastT, now) + 1 : input.windowEnd;
 
+  const performance = include.performance ? summarisePerformance(durations.subarray(0, nd)) : null;
   const result: UsageResult = {
     usage: {
       total,
@@ -294,19 +368,20 @@ export function computeUsageAnalytics(input: UsageInput): UsageResult {
       qualityGateFailures: gateFailures,
       avgQualityScore: qualityN === 0 ? null : qualitySum / qualityN
     },
-    performance: include.performance ? summarisePerformance(durations.subarray(0, nd)) : null,
+    performance,
     trend: include.trends
       ? computeUsageTrend({
           days,
           users,
+          prevUsers,
+          prevTotal,
+          hasPrevious: !allTime,
           spanStart,
           spanEnd,
-          now,
           total,
-          firstT,
-          lastT,
           offsetAt: cal.offsetAt,
-          predictions: include.predictions
+          predictions: include.predictions,
+          thresholds: { ...UsageTrendThresholds, ...input.thresholds }
         })
       : null,
     distribution: wantDist
@@ -319,13 +394,39 @@ export function computeUsageAnalytics(input: UsageInput): UsageResult {
           byDayOfWeek
         }
       : null,
+    flags: [],
     dataPoints: total,
     qualityScore:
       total === 0 ? 0 : Math.min(1, total / UsageDefaults.fullQualityPoints) * (nd / total),
     computationMs: 0
   };
+  result.flags = checkUsageFlags(result, { ...UsageFlagThresholds, ...input.flagThresholds });
   result.computationMs = Math.max(0, clock() - started);
   return result;
+}
+
+/**
+ * The health checks and quality gates a result crosses. A figure that is not there (no
+ * executions, performance not computed, no quality scores) raises no flag; "unused" needs
+ * a use to measure the silence from. O(1).
+ */
+export function checkUsageFlags(r: UsageResult, th: UsageFlagThresholds): UsageFlag[] {
+  const flags: UsageFlag[] = [];
+  const add = (kind: UsageFlagKind, value: number, threshold: number) =>
+    flags.push({ kind, value, threshold });
+  if (r.usage.total > 0 && r.success.successRate < th.minSuccessRate) {
+    add('low_success_rate', r.success.successRate, th.minSuccessRate);
+  }
+  const p = r.performance;
+  if (p && p.p95Ms > th.maxP95Ms) add('high_p95', p.p95Ms, th.maxP95Ms);
+  const silentMs = r.usage.hoursSinceLastUse === null ? NaN : r.usage.hoursSinceLastUse * HOUR_MS;
+  if (silentMs >= th.unusedMs) add('unused', silentMs, th.unusedMs);
+  if (p && p.avgMs > 0 && p.stddevMs / p.avgMs > th.maxDurationCv) {
+    add('high_variance', p.stddevMs / p.avgMs, th.maxDurationCv);
+  }
+  const q = r.success.avgQualityScore;
+  if (q !== null && q < th.minQualityScore) add('low_quality_score', q, th.minQualityScore);
+  return flags;
 }
 
 function summarisePerformance(d: Float64Array): NonNullable<UsageResult['performance']> {
@@ -370,92 +471,106 @@ function summarisePerformance(d: Float64Array): NonNullable<UsageResult['perform
 interface TrendContext {
   days: Map<number, number>;
   users: Map<string, { first: number; last: number }>;
+  prevUsers: Set<string>;
+  prevTotal: number;
+  /** False for all_time: growth has nothing to compare with. */
+  hasPrevious: boolean;
   spanStart: number;
   spanEnd: number;
-  /** Reference time: abandonment is judged by the silence before it. */
-  now: number;
   total: number;
-  firstT: number;
-  lastT: number;
   offsetAt: (t: number) => number;
   predictions: boolean;
+  thresholds: UsageTrendThresholds;
+}
+
+/** P(true slope < x) under the fit's Student t (n − 2 dof); a perfect fit is a step. */
+function probabilityBelow(x: number, slope: number, se: number, df: number): number {
+  if (!(df > 0) || Number.isNaN(se) || Number.isNaN(slope)) return NaN;
+  if (se === 0) return x > slope ? 1 : x < slope ? 0 : 0.5;
+  return computeStudentTCdf((x - slope) / se, df);
 }
 
 function computeUsageTrend(c: TrendContext): NonNullable<UsageResult['trend']> {
-  const empty = {
-    type: 'stable' as UsageTrendType,
-    velocity: 0,
-    acceleration: 0,
-    adoptionRate: 0,
-    retentionRate: 0,
-    churnRate: 0,
-    growthPercent: NaN,
-    confidence: 0,
-    projectedNext7Days: c.predictions ? 0 : null
-  };
-  if (c.total === 0) return empty;
+  const th = c.thresholds;
+  const growthPercent =
+    c.hasPrevious && c.prevTotal > 0 ? ((c.total - c.prevTotal) / c.prevTotal) * 100 : NaN;
+  let newUsers = 0;
+  for (const u of c.users.keys()) if (!c.prevUsers.has(u)) newUsers++;
+  let retained = 0;
+  for (const u of c.prevUsers) if (c.users.has(u)) retained++;
+  const retentionRate = c.prevUsers.size === 0 ? 0 : retained / c.prevUsers.size;
+  const churnRate = c.prevUsers.size === 0 ? 0 : 1 - retentionRate;
+  const weeks = Math.max(c.spanEnd - c.spanStart, DAY_MS) / (7 * DAY_MS);
+  const adoptionRate = c.users.size === 0 ? 0 : newUsers / weeks;
+  const noEvidence = { days: 0, slopeStdErr: NaN, tStat: NaN, pValue: NaN };
+  if (c.total === 0) {
+    // Usage stopped outright: a previous period with use and none now is abandonment.
+    const stopped = c.prevTotal > 0;
+    return {
+      type: stopped ? 'abandoned' : 'stable',
+      velocity: 0,
+      acceleration: 0,
+      adoptionRate,
+      retentionRate,
+      churnRate,
+      growthPercent,
+      previousTotal: c.prevTotal,
+      recentExecutions: 0,
+      confidence: stopped ? 1 : 0,
+      evidence: noEvidence,
+      projectedNext7Days: c.predictions ? 0 : null
+    };
+  }
   const dayOf = (t: number) => Math.floor((t + c.offsetAt(t)) / DAY_MS);
   const firstDay = dayOf(c.spanStart);
   const lastDay = dayOf(Math.max(c.spanStart, c.spanEnd - 1));
   const nDays = lastDay - firstDay + 1;
   const counts = new Float64Array(nDays);
   const t = new Float64Array(nDays);
+  // Day indexes, not epoch ms, on the x axis: the slope is then exactly executions/day per
+  // day, and a velocity on a threshold (0.5) stays on it instead of rounding either side.
   for (let i = 0; i < nDays; i++) {
-    t[i] = (firstDay + i) * DAY_MS;
+    t[i] = i;
     counts[i] = c.days.get(firstDay + i) ?? 0;
   }
   const fit = testLinearTrend({ t, v: counts });
-  const velocity = Number.isNaN(fit.slope) ? 0 : fit.slope * DAY_MS;
+  const velocity = Number.isNaN(fit.slope) ? 0 : fit.slope;
+  const se = fit.slopeStdErr;
+  const df = nDays - 2;
   const half = nDays >> 1;
   const slopeOf = (a: number, b: number) => {
     const f = testLinearTrend({ t: t.subarray(a, b), v: counts.subarray(a, b) });
-    return Number.isNaN(f.slope) ? 0 : f.slope * DAY_MS;
+    return Number.isNaN(f.slope) ? 0 : f.slope;
   };
   const acceleration = half >= 3 ? (slopeOf(half, nDays) - slopeOf(0, half)) / (nDays / 2) : 0;
-  let firstHalf = 0;
-  let secondHalf = 0;
-  for (let i = 0; i < nDays; i++) {
-    if (i < half) firstHalf += counts[i];
-    else if (i >= nDays - half) secondHalf += counts[i];
-  }
-  const growthPercent = firstHalf === 0 ? NaN : ((secondHalf - firstHalf) / firstHalf) * 100;
+  const recentDays = Math.max(1, Math.min(th.recentDays, half));
+  let recentExecutions = 0;
+  for (let i = nDays - recentDays; i < nDays; i++) recentExecutions += counts[i];
 
-  // A user was active in the second half iff their last use is at or after the midpoint.
-  const midT = c.spanStart + (c.spanEnd - c.spanStart) / 2;
-  let newUsers = 0;
-  let firstHalfUsers = 0;
-  let retained = 0;
-  for (const u of c.users.values()) {
-    if (u.first >= midT) newUsers++;
-    else {
-      firstHalfUsers++;
-      if (u.last >= midT) retained++;
-    }
-  }
-  const retentionRate = firstHalfUsers === 0 ? 0 : retained / firstHalfUsers;
-  const span = c.spanEnd - c.spanStart;
-  const coverage = Math.min(1, nDays / UsageDefaults.fullConfidenceDays);
-  const significant = fit.pValue < UsageDefaults.trendAlpha;
-  let type: UsageTrendType = 'stable';
-  let testConfidence = Number.isNaN(fit.pValue) ? 0 : fit.pValue;
-  if (Math.max(c.now, c.spanEnd) - c.lastT >= Math.max(UsageDefaults.abandonedMinMs, span / 4)) {
+  const below = (x: number) => probabilityBelow(x, velocity, se, df);
+  let type: UsageTrendType;
+  let confidence: number;
+  if (velocity < th.abandonedVelocity && recentExecutions < th.abandonedMaxRecent) {
     type = 'abandoned';
-    testConfidence = 1;
-  } else if (c.firstT >= midT && span > 0) {
+    confidence = below(th.abandonedVelocity);
+  } else if (c.total < th.emergingMaxExecutions) {
     type = 'emerging';
-    testConfidence = 1;
-  } else if (significant && growthPercent >= UsageDefaults.growthPercent) {
+    confidence = 1;
+  } else if (velocity > th.growingVelocity) {
     type = 'growing';
-    testConfidence = 1 - fit.pValue;
-  } else if (significant && growthPercent <= -UsageDefaults.growthPercent) {
+    confidence = 1 - below(th.growingVelocity);
+  } else if (velocity < th.decliningVelocity) {
     type = 'declining';
-    testConfidence = 1 - fit.pValue;
+    confidence = below(th.decliningVelocity);
+  } else {
+    type = 'stable';
+    confidence = below(th.growingVelocity) - below(th.decliningVelocity);
   }
   let projectedNext7Days: number | null = null;
   if (c.predictions) {
     let sum = 0;
     for (let k = 1; k <= 7; k++) {
-      const day = (lastDay + k) * DAY_MS;
+      const day = nDays - 1 + k;
       const v = Number.isNaN(fit.slope)
         ? c.total / nDays
         : fit.intercept + fit.slope * (day - fit.tMean);
@@ -467,11 +582,14 @@ function computeUsageTrend(c: TrendContext): NonNullable<UsageResult['trend']> {
     type,
     velocity,
     acceleration,
-    adoptionRate: c.users.size === 0 ? 0 : newUsers / c.users.size,
+    adoptionRate,
     retentionRate,
-    churnRate: firstHalfUsers === 0 ? 0 : 1 - retentionRate,
+    churnRate,
     growthPercent,
-    confidence: coverage * testConfidence,
+    previousTotal: c.prevTotal,
+    recentExecutions,
+    confidence: Number.isNaN(confidence) ? 0 : Math.min(1, Math.max(0, confidence)),
+    evidence: { days: nDays, slopeStdErr: se, tStat: fit.tStat, pValue: fit.pValue },
     projectedNext7Days
   };
 }

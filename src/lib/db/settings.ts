@@ -23,6 +23,11 @@ export interface Settings {
   retentionOverrides: Record<string, number>;
   collectors: Record<string, boolean>;
   sla: SlaSettings;
+  /**
+   * Usage page: the user's changes to the trend thresholds and health-check flags
+   * (`UsageTrendThresholds`, `UsageFlagThresholds`); what is not set keeps its default.
+   */
+  usageThresholds: { trend: Record<string, number>; flags: Record<string, number> };
 }
 
 export const DefaultSettings: Settings = {
@@ -33,7 +38,8 @@ export const DefaultSettings: Settings = {
   retentionOverrides: {},
   // Opt-in: measuring costs a little of every frame, so the user turns each one on.
   collectors: {},
-  sla: { defaultThresholdMs: 60_000, thresholdsMs: {} }
+  sla: { defaultThresholdMs: 60_000, thresholdsMs: {} },
+  usageThresholds: { trend: {}, flags: {} }
 };
 
 /** Where settings are kept: the settings database, or another one (tests). */

@@ -153,6 +153,10 @@ function toEvent(
   if (organisationId !== undefined) e.organisationId = organisationId;
   if (errorMessage !== undefined) e.errorMessage = errorMessage;
   if (retries !== undefined) e.retries = retries;
+  const userId = str('userId');
+  const sessionId = str('sessionId');
+  if (userId !== undefined && userId !== '') e.userId = userId;
+  if (sessionId !== undefined && sessionId !== '') e.sessionId = sessionId;
   const known = new Set([
     'actionType',
     'status',
@@ -160,7 +164,9 @@ function toEvent(
     'triggerId',
     'organisationId',
     'errorMessage',
-    'retries'
+    'retries',
+    'userId',
+    'sessionId'
   ]);
   const context: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(tags)) if (!known.has(k)) context[k] = v;

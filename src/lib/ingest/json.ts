@@ -292,6 +292,8 @@ export class JsonDispatcher {
     if (typeof o.triggerId === 'string') e.triggerId = o.triggerId;
     if (typeof o.organisationId === 'string') e.organisationId = o.organisationId;
     if (typeof o.errorMessage === 'string') e.errorMessage = o.errorMessage;
+    if (typeof o.userId === 'string' && o.userId !== '') e.userId = o.userId;
+    if (typeof o.sessionId === 'string' && o.sessionId !== '') e.sessionId = o.sessionId;
     const retries = parseJsonNumber(o.retries);
     if (retries !== undefined) e.retries = retries;
     const known = new Set([
@@ -305,6 +307,8 @@ export class JsonDispatcher {
       'organisationId',
       'errorMessage',
       'retries',
+      'userId',
+      'sessionId',
       'type',
       'context'
     ]);

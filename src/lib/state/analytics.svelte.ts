@@ -8,12 +8,15 @@ import type {
   SlaViolationSummary,
   ActionTypeRate
 } from '$lib/analytics/resultlog-queries';
-import type {
-  UsageComparisonRow,
-  UsageGranularity,
-  UsageResult,
-  UsageWindowType
+import {
+  UsageFlagThresholds,
+  UsageTrendThresholds,
+  type UsageComparisonRow,
+  type UsageGranularity,
+  type UsageResult,
+  type UsageWindowType
 } from '$lib/analytics/usage';
+import type { EngagementReport } from '$lib/analytics/engagement';
 import type { SlaSettings } from '$lib/db/settings';
 import type { ResultEvent } from '$lib/types';
 import type {
@@ -301,7 +304,7 @@ export class UsagePageState {
       if (!this.choices.some((c) => c.id === this.entityId)) {
         this.entityId = this.choices[0]?.id ?? '';
       }
-      await this.compute();
+      await Promise.all([this.compute(), this.loadEngagement()]);
     } catch (e) {
       this.error = (e as Error).message;
     }
@@ -313,11 +316,14 @@ export class UsagePageState {
       return;
     }
     this.loading = true;
+    const { trend, flags } = this.thresholds;
     const request = {
       entityKind: this.kind,
       entityId: this.entityId,
       windowType: this.windowType,
-      granularity: this.granularity
+      granularity: this.granularity,
+      thresholds: trend,
+      flagThresholds: flags
     };
     const others = this.choices
       .map((c) => c.id)
@@ -351,6 +357,61 @@ export class UsagePageState {
   async setKind(kind: UsageEntityKind): Promise<void> {
     this.kind = kind;
     this.entityId = this.choices[0]?.id ?? '';
+    await this.compute();
+  }
+
+  /** The user's trend and flag thresholds over the defaults (Settings → usageThresholds). */
+  get thresholds(): { trend: UsageTrendThresholds; flags: UsageFlagThresholds } {
+    const saved = this.app.settings.current.usageThresholds ?? { trend: {}, flags: {} };
+    return {
+      trend: { ...UsageTrendThresholds, ...saved.trend },
+      flags: { ...UsageFlagThresholds, ...saved.flags }
+    };
+  }
+
+  /**
+   * Stores one threshold (`value` null puts back the default) and recomputes; when the
+   * settings cannot be stored the change holds for the session.
+   */
+  async setThreshold(group: 'trend' | 'flags', name: string, value: number | null): Promise<void> {
+    const saved = this.app.settings.current.usageThresholds ?? { trend: {}, flags: {} };
+    const next = { ...saved[group] };
+    if (value === null) delete next[name];
+    else next[name] = value;
+    await this.app.settings
+      .update({ usageThresholds: { ...saved, [group]: next } })
+      .catch(() => undefined);
+    await this.compute();
+  }
+
+  /** Sessions and engagement over every stored event (the Engagement section). */
+  engagement = $state.raw<EngagementReport | null>(null);
+  /** The funnel's steps (action types, in order); empty → the three most used. */
+  funnel = $state<string[]>([]);
+
+  async loadEngagement(): Promise<void> {
+    if (this.app.lifecycle?.kind !== 'open') return;
+    const steps =
+      this.funnel.length > 0
+        ? this.funnel
+        : (this.entities?.actionTypes ?? []).slice(0, 3).map((a) => a.id);
+    try {
+      this.engagement = await this.app.engine.engagementReport({ funnel: steps });
+    } catch (e) {
+      this.error = (e as Error).message;
+    }
+  }
+
+  async setFunnel(steps: string[]): Promise<void> {
+    this.funnel = steps;
+    await this.loadEngagement();
+  }
+
+  /** Puts every usage threshold back to its default. */
+  async resetThresholds(): Promise<void> {
+    await this.app.settings
+      .update({ usageThresholds: { trend: {}, flags: {} } })
+      .catch(() => undefined);
     await this.compute();
   }
 }

@@ -7,8 +7,7 @@
  * appears (a new series), at most every few seconds.
  */
 import { transfer } from 'comlink';
-import { computeHealthScore, type HealthScore } from '$lib/analytics/health';
-import { computeQuantile } from '$lib/analytics/stats';
+import { computeSignalsHealth, type HealthScore } from '$lib/analytics/health';
 import { FrameScheduler } from '$lib/charts/frame-scheduler';
 import { filterFamilies, groupFamilies } from '$lib/charts/live-families';
 import { LiveFeed } from '$lib/charts/live-feed';
@@ -170,17 +169,12 @@ export class LiveState {
         engine.listAnomalies({ limit: LiveDefaults.anomalyLimit })
       ]);
       this.anomalies = anomalies;
-      const ok = events.filter((e) => e.status === 'success').length;
-      const durations = Float64Array.from(events, (e) => e.durationMs);
-      const used = this.series.find((s) => s.name === 'memory_used_bytes')?.lastV;
-      const total = this.series.find((s) => s.name === 'memory_total_bytes')?.lastV;
-      this.health = computeHealthScore({
-        successRate: events.length ? ok / events.length : null,
-        errorRate: events.length ? 1 - ok / events.length : null,
-        latencyMs: events.length ? computeQuantile(durations, 0.95) : null,
+      // The same signals and the same definition of success and latency as Insights.
+      this.health = computeSignalsHealth({
+        events,
         slaMs: LiveDefaults.slaMs,
-        resourceHeadroom: used !== undefined && total ? 1 - used / total : null
-      });
+        series: this.series
+      }).health;
     } catch {
       // The health card keeps its last figure; the next refresh retries.
     }

@@ -56,6 +56,10 @@ export interface ResultEvent {
   organisationId?: string;
   retries?: number;
   errorMessage?: string;
+  /** Who acted (engagement analytics); without it the organisation stands in. */
+  userId?: string;
+  /** The user's session; without it sessions are inferred by an inactivity gap. */
+  sessionId?: string;
   context?: Record<string, unknown>;
 }
 

@@ -214,7 +214,9 @@ export function createRowReader(st: CsvState): {
       'triggerid',
       'organisationid',
       'retries',
-      'errormessage'
+      'errormessage',
+      'userid',
+      'sessionid'
     ];
     const triggerId = get('triggerId');
     const organisationId = get('organisationId');
@@ -224,6 +226,10 @@ export function createRowReader(st: CsvState): {
     if (organisationId) e.organisationId = organisationId;
     if (errorMessage) e.errorMessage = errorMessage;
     if (retries !== undefined) e.retries = retries;
+    const userId = get('userId');
+    const sessionId = get('sessionId');
+    if (userId) e.userId = userId;
+    if (sessionId) e.sessionId = sessionId;
     const context: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(rec))
       if (!known.includes(k.toLowerCase()) && v !== '') context[k] = v;

@@ -377,3 +377,56 @@ describe('engine alerts', () => {
     expect(await api.listAlertRules()).toEqual([]);
   });
 });
+
+describe('engine alerts over the result log', () => {
+  it('a recommended template fires on stored events that break it, per action type', async () => {
+    const { api, clock } = engine();
+    const ev = (i: number, actionType: string, status: string) => ({
+      t: BASE + i * S,
+      actionType,
+      status,
+      durationMs: 100,
+      triggerId: 't'
+    });
+    // build: 7 of 10 succeed (mixed case), deploy: 10 of 10.
+    await api.ingestEvents([
+      ...Array.from({ length: 10 }, (_, i) => ev(i, 'build', i < 7 ? 'SUCCESS' : 'failure')),
+      ...Array.from({ length: 10 }, (_, i) => ev(i, 'deploy', 'Success'))
+    ]);
+    const check = await api.validateAlertRule(
+      'avg(resultlog:success{scope="actionType"}) over 15m < 0.9'
+    );
+    expect(check.ok && check.warnings).toEqual(['Matches 2 series: one alert per series.']);
+    const id = await save(
+      api,
+      'alert "Low success" when avg(resultlog:success{scope="actionType"}) over 15m < 0.9'
+    );
+    clock.now = BASE + 20 * S;
+    await api.runAlertPass();
+    const rule = (await api.listAlertRules()).find((r) => r.id === id)!;
+    expect(rule.status).toBe('firing');
+    expect(rule.instances.map((x) => [x.seriesKey, x.status, x.value])).toEqual([
+      ['resultlog:success{actionType="build",scope="actionType"}', 'firing', 0.7],
+      ['resultlog:success{actionType="deploy",scope="actionType"}', 'ok', 1]
+    ]);
+  });
+
+  it('view health: current views are neither stale nor failed', async () => {
+    const { api, clock } = engine();
+    await api.ingestEvents([{ t: BASE, actionType: 'a', status: 'success', durationMs: 1 }]);
+    await save(api, 'alert "Stale" when last(resultlog:view_age_ms) over 1m > 900000');
+    await save(api, 'alert "Failed" when last(resultlog:view_failed) over 1m > 0');
+    clock.now = BASE + 60 * 60 * S;
+    await api.runAlertPass();
+    const rules = await api.listAlertRules();
+    for (const r of rules) {
+      expect(r.instances.map((x) => x.seriesKey).sort()).toEqual(
+        ['distribution', 'hourly', 'recentFailures', 'triggers'].map(
+          (v) =>
+            `${r.name === 'Stale' ? 'resultlog:view_age_ms' : 'resultlog:view_failed'}{view="${v}"}`
+        )
+      );
+      expect(r.status).toBe('ok');
+    }
+  });
+});

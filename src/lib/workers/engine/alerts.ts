@@ -14,6 +14,12 @@ import {
   type SeriesInfo
 } from '$lib/alerts/match';
 import { parseRule } from '$lib/alerts/parse';
+import {
+  computeResultLogInputs,
+  isResultLogSelector,
+  listResultLogSeries,
+  readsResultLogEvents
+} from '$lib/alerts/resultlog';
 import type {
   AlertCondition,
   AlertInput,
@@ -128,6 +134,9 @@ export type RuleCheck =
   | { ok: true; name: string; warnings: string[] }
   | { ok: false; error: RuleError; warnings: string[] };
 
+/** How far back the editor looks for result-log groups when it checks a rule. */
+const ResultLogLookbackMs = 7 * 86_400_000;
+
 const statusRank: Record<AlertStatus, number> = { ok: 0, pending: 1, firing: 2 };
 
 /**
@@ -154,6 +163,16 @@ export function createAlertsApi(ctx: EngineContext) {
     now: number
   ): Promise<{ inputs: AlertInput[]; reads: number }> {
     const c = spec.condition;
+    if (isResultLogSelector(c.selector)) {
+      const log = ctx.resultLog;
+      if (!log || (c.kind !== 'threshold' && c.kind !== 'percentile')) {
+        return { inputs: [], reads: 0 };
+      }
+      const wantsEvents = readsResultLogEvents(c.selector);
+      const events = wantsEvents ? await log.events(now - c.windowMs, now) : [];
+      const views = wantsEvents ? [] : await log.views(now);
+      return { inputs: computeResultLogInputs(c, { events, views, now }), reads: 1 };
+    }
     if (c.kind === 'anomaly') {
       const watched = [...series.stored, ...(await series.events())];
       const matched = selectSeries(c.selector, watched);
@@ -285,7 +304,26 @@ export function createAlertsApi(ctx: EngineContext) {
     const stores = await ctx.ready();
     const series: SeriesInfo[] = await readAllSeries(stores.db);
     if (parsed.spec.condition.kind === 'anomaly') series.push(...(await listEventSeries(stores)));
-    return { ok: true, name: parsed.spec.name, warnings: validateRuleAgainst(parsed.spec, series) };
+    if (isResultLogSelector(parsed.spec.condition.selector) && ctx.resultLog) {
+      const now = ctx.now();
+      const [events, views] = await Promise.all([
+        ctx.resultLog.events(now - ResultLogLookbackMs, now),
+        ctx.resultLog.views(now)
+      ]);
+      series.push(...listResultLogSeries(events, views));
+    }
+    const warnings = validateRuleAgainst(parsed.spec, series);
+    const kind = parsed.spec.condition.kind;
+    if (
+      isResultLogSelector(parsed.spec.condition.selector) &&
+      kind !== 'threshold' &&
+      kind !== 'percentile'
+    ) {
+      warnings.push(
+        'Result-log series take an aggregate (avg, count, last…) or a percentile, not rate, anomaly or absent.'
+      );
+    }
+    return { ok: true, name: parsed.spec.name, warnings };
   }
 
   const changed = () => ctx.broadcast({ kind: 'alerts', transitions: 0 });

@@ -17,18 +17,20 @@ import {
 import type { AnomalyPassStats } from '$lib/workers/engine/anomaly';
 
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 const NOW = Date.UTC(2026, 10, 23, 12);
 
 let k = 0;
 const names: string[] = [];
 function engine(name = `analytics-test-${k++}`, now = NOW) {
   if (!names.includes(name)) names.push(name);
+  const clock = { now };
   const api = createEngineApi({
     openDb: (cb) => openDatabase(cb, { name }),
-    now: () => now,
+    now: () => clock.now,
     timeZone: 'UTC'
   });
-  return { api, name };
+  return { api, name, clock };
 }
 afterEach(async () => {
   for (const name of names.splice(0)) await Dexie.delete(name);
@@ -247,6 +249,17 @@ describe('analytics wiring', () => {
       granularity: 'summary'
     });
     expect(hourly.usage.total).toBe(mine.filter((e) => e.t >= NOW - HOUR && e.t <= NOW).length);
+    // The hour before (the window is [now − 1 h, now + 1 ms), so the previous period is
+    // as long) is the previous period: it feeds growth only.
+    const withTrend = await api.usageAnalytics({
+      entityKind: 'trigger',
+      entityId: id,
+      windowType: 'hourly',
+      granularity: 'detailed'
+    });
+    const previous = mine.filter((e) => e.t >= NOW - 2 * HOUR - 1 && e.t < NOW - HOUR).length;
+    expect(withTrend.trend!.previousTotal).toBe(previous);
+    expect(withTrend.usage.total).toBe(hourly.usage.total);
     const compared = await api.compareUsageEntities({
       entityKind: 'actionType',
       entityIds: ['build', 'deploy'],
@@ -436,5 +449,70 @@ describe('analytics wiring', () => {
     expect(again.insights.map((i) => i.insightId).sort()).toEqual(
       o.insights.map((i) => i.insightId).sort()
     );
+    // Issue 23: one demo day is no ground for a capacity forecast, the CPU's daily cycle is
+    // no degradation, and the score counts the CPU.
+    expect(o.capacity.every((c) => c.exhaustion === null && c.historyMs < 2 * DAY)).toBe(true);
+    expect(o.trends.every((t) => t.forecast === null)).toBe(true);
+    const cpuDeg = o.insights.filter(
+      (i) => i.type === 'degradation' && i.subject.startsWith('cpu_usage')
+    );
+    expect(
+      cpuDeg.map((i) => [i.subject, i.confidence, i.evidence, i.recommendations[0].description])
+    ).toEqual([]);
+    expect(o.insights.filter((i) => i.type === 'capacity')).toEqual([]);
+    expect(o.health.breakdown.map((b) => b.kpi)).toContain('cpuBusy');
+  });
+
+  it('applies the insights retention setting when storing insights', async () => {
+    const { api, clock } = engine();
+    await api.loadDemo();
+    await api.rollupPass();
+    const first = await api.insightsOverview();
+    expect(first.insights.length).toBeGreaterThan(0);
+    // Two days later, with insights kept for one day, the first day's are gone.
+    api.setRetention({ insights: DAY });
+    clock.now = NOW + 2 * DAY;
+    await api.insightsOverview();
+    const kept = await api.listInsights();
+    expect(kept.every((i) => i.generatedAt >= clock.now - DAY)).toBe(true);
+    expect(kept.some((i) => first.insights.some((f) => f.insightId === i.insightId))).toBe(false);
+  });
+});
+
+describe('engagement in the engine', () => {
+  it('is kept incrementally as events arrive, by user and session', async () => {
+    const { api } = engine();
+    const at = (m: number) => NOW - 3 * HOUR + m * 60_000;
+    await api.ingestEvents([
+      { t: at(0), actionType: 'view', status: 'success', durationMs: 1, userId: 'a' },
+      { t: at(5), actionType: 'build', status: 'success', durationMs: 1, userId: 'a' }
+    ]);
+    const first = await api.engagementReport({ funnel: ['view', 'build', 'deploy'] });
+    expect(first).toMatchObject({ users: 1, dau: 1, sessions: 1 });
+    await api.ingestEvents([
+      { t: at(10), actionType: 'deploy', status: 'success', durationMs: 1, userId: 'a' },
+      // 100 minutes later: a second session of a, and b's session by id.
+      { t: at(110), actionType: 'view', status: 'success', durationMs: 1, userId: 'a' },
+      {
+        t: at(1),
+        actionType: 'view',
+        status: 'success',
+        durationMs: 1,
+        userId: 'b',
+        sessionId: 's'
+      },
+      {
+        t: at(170),
+        actionType: 'build',
+        status: 'SUCCESS',
+        durationMs: 1,
+        userId: 'b',
+        sessionId: 's'
+      }
+    ]);
+    const r = await api.engagementReport({ funnel: ['view', 'build', 'deploy'] });
+    expect(r).toMatchObject({ users: 2, dau: 2, sessions: 3, sessionsById: 1 });
+    expect(r.funnel.map((f) => f.sessions)).toEqual([3, 2, 1]);
+    expect(r.sessionLengthMs.median).toBe(10 * 60_000);
   });
 });

@@ -10,9 +10,20 @@
  * When the stored count no longer matches what was folded in (retention, "clear", another
  * tab's clear) or the time zone changed, the views are rebuilt from the table.
  */
-import { generateInsights, type Insight, type InsightSeries } from '$lib/analytics/insights';
+import { EngagementState, type EngagementReport } from '$lib/analytics/engagement';
+import {
+  generateInsights,
+  InsightDefaults,
+  type Insight,
+  type InsightSeries
+} from '$lib/analytics/insights';
 import { computeInsightEvidence, type InsightEvidence } from '$lib/analytics/insight-evidence';
-import { computeHealthScore, type HealthKpi, type HealthScore } from '$lib/analytics/health';
+import {
+  computeHealthScore,
+  readCpuBusy,
+  type HealthKpi,
+  type HealthScore
+} from '$lib/analytics/health';
 import { forecastExhaustion, forecastLinear, type Exhaustion } from '$lib/analytics/forecast';
 import {
   ResultLogViews,
@@ -43,7 +54,7 @@ import {
   findTopErrorMessages,
   type ScopeOptions
 } from '$lib/analytics/resultlog-queries';
-import { computeFrameBudgetCompliance, computeQuantileSorted } from '$lib/analytics/stats';
+import { computeQuantileSorted } from '$lib/analytics/stats';
 import { analyzeTrend, type TrendPattern } from '$lib/analytics/trends';
 import {
   compareUsage,
@@ -219,6 +230,8 @@ export interface UsageRequest {
   granularity: UsageGranularity;
   include?: UsageInclude;
   organisationId?: string;
+  thresholds?: UsageInput['thresholds'];
+  flagThresholds?: UsageInput['flagThresholds'];
 }
 
 export interface UsageEntities {
@@ -247,7 +260,10 @@ export interface CapacityForecastRow {
   seriesKey: string;
   capacity: number;
   unit: string;
+  /** Null when not heading there, or when the data is too short to say (see historyMs). */
   exhaustion: Exhaustion | null;
+  /** How much data the forecast stood on, ms (two days at least are needed). */
+  historyMs: number;
 }
 
 export interface InsightsOverview {
@@ -364,10 +380,14 @@ function findCapacityKey(s: SeriesRecord): string | null {
 export function createAnalyticsApi(ctx: EngineContext) {
   const config = { ...AnalyticsDefaults };
   let views: ResultLogViews | null = null;
+  /** Sessions and engagement, fed the same events as the views. */
+  let engagement = new EngagementState();
   let cache: StoredEvent[] = [];
   let lastId = 0;
   let builtZone = '';
   let syncing: Promise<void> = Promise.resolve();
+  /** `now` of the last sync that left the views holding every stored event. */
+  let currentAt = NaN;
   const status: Omit<AnalyticsStatus, 'views'> = {
     state: 'idle',
     events: 0,
@@ -386,18 +406,21 @@ export function createAnalyticsApi(ctx: EngineContext) {
     status.state = 'building';
     const zone = ctx.timeZone();
     const next = new ResultLogViews({ timeZone: zone, clock });
+    const nextEngagement = new EngagementState({ timeZone: zone });
     const all: StoredEvent[] = [];
     let after = 0;
     for (;;) {
       const page = await readEventsAfterId({ db, afterId: after, limit: config.pageEvents });
       if (page.length === 0) break;
       next.apply(page, { now: ctx.now() });
+      nextEngagement.apply(page);
       for (const e of page) all.push(e);
       after = page[page.length - 1].id!;
       if (page.length < config.pageEvents) break;
     }
     if (all.length === 0) next.apply([], { now: ctx.now() });
     views = next;
+    engagement = nextEngagement;
     cache = all;
     lastId = after;
     builtZone = zone;
@@ -434,12 +457,14 @@ export function createAnalyticsApi(ctx: EngineContext) {
           await rebuild();
         } else {
           views.apply(fresh, { now: ctx.now() });
+          engagement.apply(fresh);
           for (const e of fresh) cache.push(e);
           status.increments++;
         }
       }
       status.state = 'ready';
       status.error = null;
+      currentAt = ctx.now();
     } catch (e) {
       status.state = 'error';
       status.error = (e as Error)?.message ?? String(e);
@@ -476,6 +501,8 @@ export function createAnalyticsApi(ctx: EngineContext) {
 
   function buildUsageInput(request: UsageRequest, now: number): UsageInput {
     const { entityKind, entityId, windowType, organisationId } = request;
+    // Every event of the entity goes in: computeUsageAnalytics keeps the window and the
+    // previous period of the same length (for growth and adoption) and ignores the rest.
     const executions: Execution[] = [];
     for (const e of cache) {
       if (organisationId !== undefined && e.organisationId !== organisationId) continue;
@@ -492,6 +519,8 @@ export function createAnalyticsApi(ctx: EngineContext) {
       windowType,
       granularity: request.granularity,
       include: request.include,
+      thresholds: request.thresholds,
+      flagThresholds: request.flagThresholds,
       executions,
       now,
       timeZone: ctx.timeZone(),
@@ -499,16 +528,65 @@ export function createAnalyticsApi(ctx: EngineContext) {
     };
   }
 
-  async function readSeriesWindow(s: SeriesRecord, from: number, to: number) {
+  async function readSeriesWindow(
+    s: SeriesRecord,
+    from: number,
+    to: number,
+    tier: '1m' | '1h' = '1m',
+    aggregate: 'avg' | 'sum' = 'avg'
+  ) {
     const { db, metrics, rollups } = await ctx.ready();
     const r = await runQuery({
       db,
       metrics,
       rollups,
-      request: { seriesId: s.id, from, to, maxPoints: 5_000, aggregates: ['avg'], tier: '1m' },
+      request: { seriesId: s.id, from, to, maxPoints: 5_000, aggregates: [aggregate], tier },
       timeZone: ctx.timeZone()
     });
-    return { t: r.t, v: r.columns.avg ?? new Float64Array(r.t.length) };
+    return { t: r.t, v: r.columns[aggregate] ?? new Float64Array(r.t.length) };
+  }
+
+  /**
+   * The window's 1-minute averages after hourly averages of the days before it (the
+   * seasonal baseline and the span a forecast stands on; see generateInsights).
+   */
+  async function readSeriesWithHistory(s: SeriesRecord, from: number, to: number) {
+    const history = await readSeriesWindow(
+      s,
+      from - InsightDefaults.baselineLookbackMs,
+      from - 1,
+      '1h'
+    );
+    const window = await readSeriesWindow(s, from, to);
+    const keep = history.t.findLastIndex((x) => x < from) + 1;
+    const t = new Float64Array(keep + window.t.length);
+    const v = new Float64Array(t.length);
+    t.set(history.t.subarray(0, keep));
+    v.set(history.v.subarray(0, keep));
+    t.set(window.t, keep);
+    v.set(window.v, keep);
+    return { t, v };
+  }
+
+  /**
+   * Frames drawn and frames over budget in the window, counted: Σ frames_over_16ms and
+   * Σ frames_per_second (each 1-second sample's rate is that second's frame count) over
+   * every series of those names; null without both.
+   */
+  async function countFrames(all: readonly SeriesRecord[], from: number, to: number) {
+    const total = async (name: string) => {
+      let sum = 0;
+      let found = false;
+      for (const s of all.filter((x) => x.name === name && (x.lastT ?? -Infinity) >= from)) {
+        const r = await readSeriesWindow(s, from, to, '1m', 'sum');
+        for (const x of r.v) if (Number.isFinite(x)) sum += x;
+        found = true;
+      }
+      return found ? sum : NaN;
+    };
+    const frames = await total('frames_per_second');
+    const overBudget = await total('frames_over_16ms');
+    return frames > 0 && Number.isFinite(overBudget) ? { frames, overBudget } : null;
   }
 
   async function collectSeries(now: number, windowMs: number) {
@@ -522,7 +600,7 @@ export function createAnalyticsApi(ctx: EngineContext) {
       .sort((a, b) => b.lastT! - a.lastT! || a.id - b.id)
       .slice(0, config.maxSeries);
     for (const s of active.sort((a, b) => a.id - b.id)) {
-      const data = await readSeriesWindow(s, now - windowMs, now);
+      const data = await readSeriesWithHistory(s, now - windowMs, now);
       if (data.t.length === 0) continue;
       const capKey = findCapacityKey(s);
       const cap = capKey ? byKey.get(capKey)?.lastV : undefined;
@@ -556,7 +634,7 @@ export function createAnalyticsApi(ctx: EngineContext) {
     const stored = await storeInsights({
       db,
       insights: fresh,
-      keepAfter: now - DefaultRetention.insights,
+      keepAfter: now - (ctx.retention().insights ?? DefaultRetention.insights),
       maxKept: config.maxInsights,
       generatedAt: now
     });
@@ -569,6 +647,27 @@ export function createAnalyticsApi(ctx: EngineContext) {
     const { events } = await ctx.ready();
     return events.range(from, to);
   }
+
+  ctx.resultLog = {
+    async events(from, to) {
+      await sync();
+      return selectEvents({ from, to });
+    },
+    /**
+     * Each view's health for alert rules: staleness is the time since the views last held
+     * every stored event (a view with no new events is current, not stale), so a sync is
+     * tried first; a failed sync leaves it growing and marks the views failed.
+     */
+    async views(now) {
+      await sync().catch(() => undefined);
+      return readStatus().views.map((v) => ({
+        view: v.view,
+        ageMs: Number.isNaN(currentAt) ? NaN : Math.max(0, now - currentAt),
+        durationMs: v.durationMs,
+        failed: status.state === 'error' || v.error !== null
+      }));
+    }
+  };
 
   ctx.afterEvents.push(async () => {
     // Only keep views current once someone has read them; a background engine never builds.
@@ -702,16 +801,24 @@ export function createAnalyticsApi(ctx: EngineContext) {
       } = {}
     ): Promise<InsightsOverview> {
       await sync();
-      const { db, metrics } = await ctx.ready();
+      const { db } = await ctx.ready();
       const now = ctx.now();
       const windowMs = options.windowMs ?? config.windowMs;
       const sla = options.sla ?? { defaultThresholdMs: config.slaMs };
       const { series, stored, events } = await generateAndStore(now, windowMs);
       const horizon = now + DAY_MS;
 
+      // Forecasts stand on at least two daily periods of data, and reach at most a few
+      // times the data they stand on (issue 23: one day of data forecast 5.8 days).
+      const dataMs = (input: InsightSeries) => (input.t.length > 1 ? now - input.t[0] : 0);
+      const canForecast = (input: InsightSeries, aheadMs: number) =>
+        dataMs(input) >= InsightDefaults.minForecastHistoryMs &&
+        aheadMs <= dataMs(input) * InsightDefaults.maxForecastHorizonFactor;
       const trends: SeriesTrendRow[] = series.map(({ record, input }) => {
         const f = analyzeTrend(input, { window: { start: now - windowMs, end: now } });
-        const fc = forecastLinear(input, { at: [horizon] }).points[0];
+        const fc = canForecast(input, horizon - now)
+          ? forecastLinear(input, { at: [horizon] }).points[0]
+          : { value: NaN };
         return {
           seriesKey: record.key,
           seriesId: record.id,
@@ -724,22 +831,26 @@ export function createAnalyticsApi(ctx: EngineContext) {
           slopePerHour: f.slopePerHour,
           direction: f.direction,
           last: input.v[input.v.length - 1],
-          forecast: Number.isFinite(fc.value) ? fc : null
+          forecast: Number.isFinite(fc.value) ? (fc as SeriesTrendRow['forecast']) : null
         };
       });
       const capacity: CapacityForecastRow[] = series
         .filter((s) => s.input.capacity !== undefined)
-        .map(({ record, input }) => ({
-          seriesKey: record.key,
-          capacity: input.capacity!,
-          unit: record.unit,
-          exhaustion: forecastExhaustion({
+        .map(({ record, input }) => {
+          const ex = forecastExhaustion({
             series: input,
             capacity: input.capacity!,
             now,
             label: record.name.includes('disk') ? 'Disk full' : 'Capacity reached'
-          })
-        }));
+          });
+          return {
+            seriesKey: record.key,
+            capacity: input.capacity!,
+            unit: record.unit,
+            exhaustion: ex && canForecast(input, ex.daysUntil * DAY_MS) ? ex : null,
+            historyMs: dataMs(input)
+          };
+        });
 
       const overall = computeOverallHealth(events, { now, windowMs });
       const latency = computeLatencyAgainstSla(
@@ -752,22 +863,21 @@ export function createAnalyticsApi(ctx: EngineContext) {
           return 1 - s.input.v[s.input.v.length - 1] / c.capacity;
         })
         .filter(Number.isFinite);
-      const frames = series.find((s) => s.record.name === 'frame_time_ms');
-      let frameCompliance = NaN;
-      if (frames) {
-        // Budget compliance needs individual frames: raw points (kept an hour by default).
-        const raw = await metrics.readRaw(frames.record.id, now - windowMs, now);
-        frameCompliance = computeFrameBudgetCompliance(raw.v);
-      }
+      // Budget compliance counts frames (the frame collector's counts), never 1-second
+      // averages of frame time: an average of 16 ms can hide a 100 ms frame.
+      const allSeries = await readAllSeries(db);
+      const frames = await countFrames(allSeries, now - windowMs, now);
       const recent = await listAnomalies(db, { from: now - windowMs, to: now });
-      const buckets = series.reduce((s, x) => s + x.input.t.length, 0);
+      let buckets = 0;
+      for (const x of series) for (const t of x.input.t) if (t >= now - windowMs) buckets++;
       const seriesAnomalies = recent.filter((a) => !a.seriesKey.startsWith('events:')).length;
       const kpis = {
         successRate: overall.events ? overall.successRate : NaN,
         errorRate: overall.events ? overall.errorRate : NaN,
         latency: latency.ratio,
         resourceHeadroom: headrooms.length ? Math.min(...headrooms) : NaN,
-        frameBudgetCompliance: frameCompliance,
+        cpuBusy: readCpuBusy(allSeries),
+        frameBudgetCompliance: frames ? 1 - frames.overBudget / frames.frames : NaN,
         anomalyRate: buckets ? seriesAnomalies / buckets : NaN
       };
       // The score takes latency as latencyMs ÷ slaMs: pass the ratio over an SLA of 1.
@@ -776,7 +886,7 @@ export function createAnalyticsApi(ctx: EngineContext) {
         options.weights
       );
       const units = new Map(series.map((x) => [x.record.key, x.record.unit]));
-      for (const s of await readAllSeries(db)) if (!units.has(s.key)) units.set(s.key, s.unit);
+      for (const s of allSeries) if (!units.has(s.key)) units.set(s.key, s.unit);
       const inWindow = stored.filter((i) => i.generatedAt >= now - windowMs);
       const evidence = computeInsightEvidence({
         subjects: inWindow,
@@ -808,6 +918,16 @@ export function createAnalyticsApi(ctx: EngineContext) {
               : (units.get(a.seriesKey) ?? '')
         }))
       };
+    },
+
+    /**
+     * Sessions and engagement over every stored event, kept incrementally: active users,
+     * session length, actions per session, weekly cohorts and a funnel over `funnel`'s
+     * action types (in order).
+     */
+    async engagementReport(options: { funnel?: string[] } = {}): Promise<EngagementReport> {
+      await sync();
+      return engagement.read({ now: ctx.now(), funnel: options.funnel });
     },
 
     /** Stored insights, newest first. */

@@ -3,6 +3,7 @@ import type { EventStore } from '$lib/db/event-store';
 import type { HeadStore } from '$lib/db/head-store';
 import type { MetricStore } from '$lib/db/metric-store';
 import type { RollupStore } from '$lib/db/rollup-store';
+import type { ViewHealth } from '$lib/alerts/resultlog';
 import type { ChangeNotice, PointBatch, ResultEvent, RetentionKey } from '$lib/types';
 import type { BackgroundStageName, BackgroundStage } from './pipeline';
 
@@ -59,4 +60,12 @@ export interface EngineContext {
   pause: () => Promise<void>;
   /** Whether a file import is running (any tab), so background work on its series waits. */
   importActive: (at: number) => Promise<boolean>;
+  /**
+   * The result log as the analytics area keeps it, for alert rules over it (set by the
+   * analytics area): events of a time range, and each view's health after catching up.
+   */
+  resultLog?: {
+    events: (from: number, to: number) => Promise<readonly ResultEvent[]>;
+    views: (now: number) => Promise<ViewHealth[]>;
+  };
 }
