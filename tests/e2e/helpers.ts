@@ -6,6 +6,8 @@ import { encryptArchive } from '../../src/lib/export/crypto';
 export const Routes = [
   '/',
   '/explore',
+  '/dashboards',
+  '/energy',
   '/events',
   '/usage',
   '/insights',
