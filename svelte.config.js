@@ -16,11 +16,17 @@ const agentOrigins = [
  */
 const outDir =
   process.env.TIDEMARK_BUILD_DIR || (process.env.BENCH === '1' ? 'build-bench' : 'build');
+/**
+ * SvelteKit's own working folder. `vite preview` (the e2e server) serves the site from its
+ * `output/`, so the update test's second build must not write there (TIDEMARK_KIT_DIR).
+ */
+const kitDir = process.env.TIDEMARK_KIT_DIR || '.svelte-kit';
 
 /** @type {import('@sveltejs/kit').Config} */
 const config = {
   preprocess: vitePreprocess(),
   kit: {
+    outDir: kitDir,
     // The benchmark variant (BENCH=1, see vite.config.ts) goes to its own folder.
     adapter: adapter({
       pages: outDir,

@@ -60,7 +60,7 @@ describe('host sampling', () => {
             .filter((m) => m.kind === 'sample')
             .flatMap((m) => pointsOf(m).map((p) => p.name))
         );
-        return ['cpu_usage_percent', 'load_average_1m', 'process_count'].every((n) => seen.has(n));
+        return ['cpu_usage_percent', 'load_average_1m', 'processes'].every((n) => seen.has(n));
       });
       const samples = collectMessages(stream.events).filter((m) => m.kind === 'sample') as Extract<
         AgentMessage,

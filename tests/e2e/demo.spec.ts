@@ -5,9 +5,10 @@ test('demo data loads and the Live page shows it', async ({ page }) => {
   await page.goto('/');
   await expect(page.getByRole('heading', { name: 'Nothing stored yet' })).toBeVisible();
   await loadDemo(page);
-  // 21 series in 17 families: one chart per family (the five CPU series share one).
+  // 30 series in 20 families: one chart per family (the five CPU series share one; the
+  // three models share each model family).
   const tiles = page.getByTestId('family-chart');
-  await expect(tiles).toHaveCount(17);
+  await expect(tiles).toHaveCount(20);
   await expect(page.getByRole('heading', { name: 'System', exact: true })).toBeVisible();
   await expect(page.getByRole('heading', { name: 'Model', exact: true })).toBeVisible();
   await expect(tiles.filter({ hasText: 'cpu=0' })).toContainText('%');
@@ -30,7 +31,7 @@ test('demo data loads and the Live page shows it', async ({ page }) => {
   );
   // The data is still there after a reload: it lives in IndexedDB.
   await page.goto('/');
-  await expect(tiles).toHaveCount(17);
+  await expect(tiles).toHaveCount(20);
 });
 
 test('a reload during the demo load resumes it, and every demo event is stored once', async ({

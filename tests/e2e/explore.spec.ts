@@ -70,7 +70,7 @@ test('search, select, change range (URL, tier), table, drill-down, back button',
   await loadDemo(page);
   await page.goto('/explore');
   const options = page.getByTestId('series-option');
-  await expect(options).toHaveCount(21);
+  await expect(options).toHaveCount(30);
   await page.getByTestId('series-search').fill('cpu total');
   await expect(page).toHaveURL(/q=cpu\+total/);
   await expect(options).toHaveCount(1);

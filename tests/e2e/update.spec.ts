@@ -18,6 +18,8 @@ import { Routes, waitForStore, writeSealedPromFile } from './helpers';
 const Root = path.resolve(new URL('../..', import.meta.url).pathname);
 const BuildA = path.join(Root, 'build');
 const VersionB = 'update-test-b';
+/** Inside node_modules so its generated files resolve packages as the real build's do. */
+const KitDirB = path.join(Root, 'node_modules', '.cache', 'tidemark-kit-b');
 
 const Types: Record<string, string> = {
   '.html': 'text/html',
@@ -65,7 +67,14 @@ test.beforeAll(async () => {
   buildB = path.join(mkdtempSync(path.join(os.tmpdir(), 'tidemark-build-b-')), 'build');
   await promisify(execFile)(path.join(Root, 'node_modules', '.bin', 'vite'), ['build'], {
     cwd: Root,
-    env: { ...process.env, TIDEMARK_BUILD_DIR: buildB, TIDEMARK_VERSION: VersionB },
+    // SvelteKit's working folder too: the e2e server (vite preview) serves build A from
+    // `.svelte-kit/output`, which a second build there would replace under later tests.
+    env: {
+      ...process.env,
+      TIDEMARK_BUILD_DIR: buildB,
+      TIDEMARK_VERSION: VersionB,
+      TIDEMARK_KIT_DIR: KitDirB
+    },
     maxBuffer: 64 * 1024 * 1024
   });
   site = serve();
@@ -78,6 +87,7 @@ test.afterAll(async () => {
   site?.server.closeAllConnections();
   await new Promise<void>((resolve) => (site ? site.server.close(() => resolve()) : resolve()));
   if (buildB) rmSync(path.dirname(buildB), { recursive: true, force: true });
+  rmSync(KitDirB, { recursive: true, force: true });
 });
 
 const versionA = (): string =>
