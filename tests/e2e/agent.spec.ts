@@ -22,8 +22,11 @@ import { waitForStore } from './helpers';
 const Root = path.resolve(new URL('../..', import.meta.url).pathname);
 const AgentPort = 9471;
 const IntervalMs = 250;
-/** Every host sample carries it, on any OS. */
-const Probe = 'load_average_1m';
+/**
+ * Every host sample carries it, on any OS, at every tick (load averages are read once a
+ * second, so they would count too few samples in the closed window).
+ */
+const Probe = 'memory_used_bytes';
 
 interface Agent {
   proc: ChildProcess;
