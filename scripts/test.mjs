@@ -6,9 +6,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { ensureChromium } from './chromium.mjs';
 import { ensurePrometheus } from './prometheus.mjs';
+import { ensureXmllint } from './xmllint.mjs';
 
 ensureChromium();
 ensurePrometheus();
+// The XML export's schema test validates with the real xmllint (Debian's libxml2-utils).
+ensureXmllint();
 mkdirSync('test-results', { recursive: true });
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
