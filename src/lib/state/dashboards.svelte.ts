@@ -27,6 +27,8 @@ export class DashboardsState {
   currentId = $state<string>('executive');
   #app: AppState;
   #now: () => number;
+  /** Local edits (saves and deletes) so far: a refresh started before one is stale. */
+  #edits = 0;
 
   constructor(app: AppState, now: () => number = () => Date.now()) {
     this.#app = app;
@@ -42,8 +44,14 @@ export class DashboardsState {
   }
 
   async refresh(): Promise<void> {
+    const edits = this.#edits;
     try {
-      this.saved = await this.#app.engine.listDashboards();
+      const list = await this.#app.engine.listDashboards();
+      // An edit made meanwhile, or one not stored yet, is newer than this answer: showing the
+      // answer would drop it for a moment (and an edit made on top would lose it). The last
+      // save's own notice refreshes again once everything is stored.
+      if (this.pending > 0 || edits !== this.#edits) return;
+      this.saved = list;
       this.error = null;
     } catch (e) {
       this.error = `Could not read the saved dashboards: ${(e as Error).message}`;
@@ -53,6 +61,7 @@ export class DashboardsState {
   }
 
   async #store(d: Dashboard): Promise<void> {
+    this.#edits++;
     const next = { ...d, updatedAt: this.#now() };
     // Shown at once; the list order follows the store's answer.
     this.saved = [next, ...this.saved.filter((s) => s.id !== d.id)];
@@ -94,6 +103,7 @@ export class DashboardsState {
   }
 
   async remove(id: string): Promise<void> {
+    this.#edits++;
     this.saved = this.saved.filter((d) => d.id !== id);
     this.pending++;
     try {
