@@ -72,5 +72,7 @@ try {
   );
   for (const n of written.notes) console.log(`  note: ${n}`);
 } catch (e) {
-  fail(`${input}: ${e instanceof Error ? e.message : String(e)}`);
+  const message = e instanceof Error ? e.message : String(e);
+  // The parsers' errors name the file already (as Import shows them).
+  fail(message.startsWith(`${input}:`) ? message : `${input}: ${message}`);
 }
