@@ -39,8 +39,16 @@ export default ts.config(
   ...ts.configs.recommended,
   ...svelte.configs.recommended,
   {
-    // __BENCH__: true only in the benchmark build (vite.config.ts).
-    languageOptions: { globals: { ...globals.browser, ...globals.node, __BENCH__: 'readonly' } }
+    // __BENCH__: true only in the benchmark build; __UPGRADE_TEST__ only in the upgrade
+    // test's second build (vite.config.ts).
+    languageOptions: {
+      globals: {
+        ...globals.browser,
+        ...globals.node,
+        __BENCH__: 'readonly',
+        __UPGRADE_TEST__: 'readonly'
+      }
+    }
   },
   {
     files: ['**/*.svelte', '**/*.svelte.ts', '**/*.svelte.js'],

@@ -7,10 +7,20 @@ import { defineConfig } from 'vitest/config';
  * `__BENCH__` is false there and the bundler drops what it guards.
  */
 const bench = process.env.BENCH === '1';
+/**
+ * `TIDEMARK_UPGRADE_TEST=1` at build time compiles in a test-only schema upgrade
+ * (src/lib/db/test-upgrade.ts) for the second build of tests/e2e/upgrade.spec.ts. A build
+ * constant, not a runtime switch: every other build has `__UPGRADE_TEST__` false, so the
+ * bundler drops the upgrade, and no URL, setting or stored value can reach it.
+ */
+const upgradeTest = process.env.TIDEMARK_UPGRADE_TEST === '1';
 
 export default defineConfig({
   plugins: [sveltekit()],
-  define: { __BENCH__: JSON.stringify(bench) },
+  define: {
+    __BENCH__: JSON.stringify(bench),
+    __UPGRADE_TEST__: JSON.stringify(upgradeTest)
+  },
   worker: { format: 'es' },
   optimizeDeps: { include: ['comlink', 'dexie', 'idb-keyval', 'fflate', 'papaparse'] },
   server: { port: 5173, strictPort: false },

@@ -2,6 +2,7 @@ import Dexie, { type EntityTable } from 'dexie';
 import type { AnomalyRecord, ResultEvent, SeriesRecord, TierName } from '$lib/types';
 import { countsLedgerMiddleware } from './counts-ledger';
 import type { Dashboard } from '$lib/types/dashboard';
+import { declareTestUpgrade } from './test-upgrade';
 
 /** The IndexedDB database name. Tests and tools open it by this name. */
 export const DB_NAME = 'tidemark';
@@ -149,6 +150,9 @@ export class TidemarkDb extends Dexie {
     this.use(countsLedgerMiddleware(this));
     // v6: the user's own dashboards (dashboard-store.ts).
     this.version(6).stores({ dashboards: '&id, updatedAt' });
+    // Only in the upgrade test's second build: `__UPGRADE_TEST__` is a build-time constant,
+    // false in every other build, which then drops this line and the module it calls.
+    if (__UPGRADE_TEST__) declareTestUpgrade(this);
   }
 }
 
@@ -157,7 +161,16 @@ export type DbLifecycle =
   | { kind: 'open' }
   | { kind: 'blocked' }
   | { kind: 'versionchange'; newVersion: number | null }
-  | { kind: 'error'; name: string; message: string };
+  | {
+      kind: 'error';
+      name: string;
+      message: string;
+      /**
+       * Set when the open was an upgrade of an existing database (Dexie versions): IndexedDB
+       * undid the whole upgrade, so the database is still at `from` with its data.
+       */
+      upgrade?: { from: number; to: number };
+    };
 
 /**
  * Opens the database and wires the lifecycle events: on `versionchange` (a newer Tidemark
@@ -169,22 +182,53 @@ export async function openDatabase(
   onLifecycle: (event: DbLifecycle) => void,
   options: ConstructorParameters<typeof TidemarkDb>[0] = {}
 ): Promise<TidemarkDb> {
-  const db = new TidemarkDb(options);
+  return openWired(new TidemarkDb(options), onLifecycle, options.indexedDB ?? globalThis.indexedDB);
+}
+
+/**
+ * openDatabase's work on a database object made already (tests declare another version on
+ * it first); `factory` is the IDBFactory it opens through.
+ */
+export async function openWired(
+  db: TidemarkDb,
+  onLifecycle: (event: DbLifecycle) => void,
+  factory: IDBFactory
+): Promise<TidemarkDb> {
   db.on('versionchange', (event) => {
     db.close({ disableAutoOpen: true });
     onLifecycle({ kind: 'versionchange', newVersion: event.newVersion });
     return false;
   });
   db.on('blocked', () => onLifecycle({ kind: 'blocked' }));
+  // Read before the open: a failed upgrade is told apart from a store that cannot open.
+  const wanted = Math.round(db.verno * 10);
+  const installed = await installedVersion(factory, db.name);
   try {
     await db.open();
   } catch (error) {
     const e = error as Error;
-    onLifecycle({ kind: 'error', name: e.name, message: e.message });
+    const upgrade =
+      installed !== null && installed > 0 && installed < wanted
+        ? { from: Math.floor(installed / 10), to: db.verno }
+        : undefined;
+    onLifecycle({ kind: 'error', name: e.name, message: e.message, ...(upgrade && { upgrade }) });
     throw error;
   }
   onLifecycle({ kind: 'open' });
   return db;
+}
+
+/**
+ * The native IndexedDB version database `name` has now (Dexie's version × 10), 0 when it does
+ * not exist, null when the browser cannot say (`databases()` is missing or fails).
+ */
+async function installedVersion(factory: IDBFactory, name: string): Promise<number | null> {
+  try {
+    const list = await factory.databases();
+    return list.find((d) => d.name === name)?.version ?? 0;
+  } catch {
+    return null;
+  }
 }
 
 /**

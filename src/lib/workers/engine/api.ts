@@ -66,9 +66,18 @@ export function createEngineApi(deps: EngineDeps = {}) {
   /** Calls of the page in flight: background stages wait for them (pipeline.ts). */
   let pageCalls = 0;
 
+  /**
+   * A failed upgrade (a newer build whose migration failed; IndexedDB undid it) is kept
+   * until the user asks again (`init`, the recovery screen's "Try again"): retried on every
+   * call, it would redo the migration's work only to undo it again, and close the database
+   * of every other tab (the old build's, which can still read everything) each time.
+   */
+  let failedUpgrade = false;
+
   function ready(): Promise<EngineStores> {
-    // A failed open is not kept: the next call (a retry, the next background tick) opens
-    // afresh, since the cause (another tab, a full disk, a browser hiccup) may have passed.
+    // Any other failed open is not kept: the next call (a retry, the next background tick)
+    // opens afresh, since the cause (another tab, a full disk, a browser hiccup) may have
+    // passed.
     if (stores) return stores;
     const attempt = openDb((e) => {
       lastLifecycle = e;
@@ -84,7 +93,9 @@ export function createEngineApi(deps: EngineDeps = {}) {
     });
     stores = attempt;
     attempt.catch(() => {
-      if (stores === attempt) stores = null;
+      if (stores !== attempt) return;
+      failedUpgrade = lastLifecycle?.kind === 'error' && lastLifecycle.upgrade !== undefined;
+      if (!failedUpgrade) stores = null;
     });
     return attempt;
   }
@@ -176,6 +187,10 @@ export function createEngineApi(deps: EngineDeps = {}) {
   const api = trackCalls({
     /** Opens the store; resolves with the lifecycle state (so the page can show "blocked"). */
     async init(): Promise<DbLifecycle> {
+      if (failedUpgrade) {
+        failedUpgrade = false;
+        stores = null;
+      }
       try {
         await ready();
       } catch {
@@ -202,6 +217,7 @@ export function createEngineApi(deps: EngineDeps = {}) {
       }
       const open = stores;
       stores = null;
+      failedUpgrade = false;
       if (open) {
         try {
           (await open).db.close();
