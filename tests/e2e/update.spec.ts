@@ -6,88 +6,30 @@
  * reload, still loads A's code for every route and for an import, and reloads only when its
  * own "Reload to update" is clicked; A's cache goes only once no tab runs A.
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import http from 'node:http';
-import os from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { expect, test, type Page } from '@playwright/test';
+import { BuildA, buildVariant, serveBuilds, type Build, type Site } from './builds';
 import { Routes, waitForStore, writeSealedPromFile } from './helpers';
 
-const Root = path.resolve(new URL('../..', import.meta.url).pathname);
-const BuildA = path.join(Root, 'build');
 const VersionB = 'update-test-b';
-/** Inside node_modules so its generated files resolve packages as the real build's do. */
-const KitDirB = path.join(Root, 'node_modules', '.cache', 'tidemark-kit-b');
 
-const Types: Record<string, string> = {
-  '.html': 'text/html',
-  '.js': 'text/javascript',
-  '.css': 'text/css',
-  '.json': 'application/json',
-  '.webmanifest': 'application/manifest+json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.wasm': 'application/wasm'
-};
-
-/** A static server like the host a deploy replaces: one folder at a time, SPA fallback. */
-function serve(): { server: http.Server; use: (dir: string) => void; missing: string[] } {
-  let dir = BuildA;
-  const missing: string[] = [];
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    let file = path.join(dir, decodeURIComponent(url.pathname));
-    if (!file.startsWith(dir)) return void res.writeHead(403).end();
-    if (existsSync(file) && statSync(file).isDirectory()) file = path.join(file, 'index.html');
-    if (!existsSync(file) && existsSync(file + '.html')) file += '.html';
-    if (!existsSync(file)) {
-      if (path.extname(url.pathname) === '') file = path.join(dir, '200.html');
-      else {
-        missing.push(url.pathname);
-        return void res.writeHead(404).end();
-      }
-    }
-    res.writeHead(200, {
-      'Content-Type': Types[path.extname(file)] ?? 'application/octet-stream',
-      'Cache-Control': 'no-cache'
-    });
-    res.end(readFileSync(file));
-  });
-  return { server, use: (d) => (dir = d), missing };
-}
-
+let build: Build;
 let buildB: string;
-let site: ReturnType<typeof serve>;
+let site: Site;
 let origin: string;
 
 test.beforeAll(async () => {
   test.setTimeout(300_000);
-  buildB = path.join(mkdtempSync(path.join(os.tmpdir(), 'tidemark-build-b-')), 'build');
-  await promisify(execFile)(path.join(Root, 'node_modules', '.bin', 'vite'), ['build'], {
-    cwd: Root,
-    // SvelteKit's working folder too: the e2e server (vite preview) serves build A from
-    // `.svelte-kit/output`, which a second build there would replace under later tests.
-    env: {
-      ...process.env,
-      TIDEMARK_BUILD_DIR: buildB,
-      TIDEMARK_VERSION: VersionB,
-      TIDEMARK_KIT_DIR: KitDirB
-    },
-    maxBuffer: 64 * 1024 * 1024
-  });
-  site = serve();
-  await new Promise<void>((resolve) => site.server.listen(0, '127.0.0.1', resolve));
-  const address = site.server.address();
-  origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  build = await buildVariant({ name: 'b', version: VersionB });
+  buildB = build.dir;
+  site = await serveBuilds(BuildA);
+  origin = site.origin;
 });
 
 test.afterAll(async () => {
-  site?.server.closeAllConnections();
-  await new Promise<void>((resolve) => (site ? site.server.close(() => resolve()) : resolve()));
-  if (buildB) rmSync(path.dirname(buildB), { recursive: true, force: true });
-  rmSync(KitDirB, { recursive: true, force: true });
+  await site?.close();
+  build?.remove();
 });
 
 const versionA = (): string =>
