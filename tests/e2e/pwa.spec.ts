@@ -24,7 +24,7 @@ test('the manifest is served, parses, and its icons exist', async ({ page, reque
   }
 });
 
-test('the service worker controls the page and every route renders offline', async ({
+test('the service worker controls the page; every route and the stored data render offline', async ({
   page,
   context
 }) => {
@@ -35,6 +35,33 @@ test('the service worker controls the page and every route renders offline', asy
   });
   // clients.claim() in activate makes the first visit controlled without a reload.
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  // Local data stored while online, to be read offline: 30 points a minute apart.
+  await waitForStore(page);
+  const key = await page.evaluate(async () => {
+    type Engine = {
+      ingest(b: unknown[]): Promise<unknown>;
+      flush(): Promise<void>;
+      listSeries(): Promise<{ name: string; key: string }[]>;
+    };
+    const engine = (globalThis as { tidemarkEngine?: Engine }).tidemarkEngine!;
+    const now = Date.now();
+    await engine.ingest([
+      {
+        series: {
+          name: 'offline_probe',
+          labels: { host: 'a' },
+          unit: '',
+          kind: 'gauge',
+          source: 'api',
+          category: 'system'
+        },
+        t: Float64Array.from({ length: 30 }, (_, i) => now - (30 - i) * 60_000),
+        v: Float64Array.from({ length: 30 }, (_, i) => i + 0.5)
+      }
+    ]);
+    await engine.flush();
+    return (await engine.listSeries()).find((s) => s.name === 'offline_probe')!.key;
+  });
   await context.setOffline(true);
   for (const route of Routes) {
     await page.goto(route);
@@ -44,9 +71,14 @@ test('the service worker controls the page and every route renders offline', asy
     const controlled = await page.evaluate(() => navigator.serviceWorker.controller !== null);
     expect(controlled, route).toBe(true);
   }
-  // A deep link that was never prerendered still gets the app shell offline.
-  await page.goto('/explore?series=1&from=now-1h');
+  // A deep link that was never prerendered still gets the app shell offline, and the data
+  // stored before: the series, its chart and every one of its points.
+  await page.goto(`/explore?series=${encodeURIComponent(key)}`);
   await expect(page.locator('h1')).toHaveText('Explore');
+  await expect(page.locator('header.bar')).toContainText('1 series');
+  await expect(page.getByTestId('explore-chart')).toBeVisible();
+  await page.getByTestId('table-toggle').click();
+  await expect(page.getByTestId('data-table').locator('tbody tr')).toHaveCount(30);
   await context.setOffline(false);
 });
 
