@@ -5,9 +5,12 @@ import { waitForStore } from './helpers';
  * RELIABILITY.md row 21: labels, names and event fields are data, never markup. A file whose
  * series labels and event fields carry HTML, a template expression, a right-to-left override
  * and a 10 KB value is imported through the file input; every page that shows labels then
- * shows them as text, and nothing in the document was injected or ran.
+ * shows them as text, nothing in the document was injected or ran, and no request left for
+ * a third party (one label is an image on another origin).
  */
 const Img = '<img src=x onerror="window.__pwned=(window.__pwned||0)+1">';
+/** Markup that, if it were ever parsed, would make a request to a third party. */
+const Beacon = '<img src="https://evil.example/beacon.png">';
 const Svg = '<svg onload="window.__pwned=(window.__pwned||0)+1"></svg>';
 const Template = '{{constructor.constructor("window.__pwned=1")()}}';
 const Rtl = '\u202Eevil\u202C';
@@ -21,7 +24,7 @@ function hostileFile(now: number): string {
     lines.push(
       JSON.stringify({
         name: 'hostile_metric',
-        labels: { evil: Img, tmpl: Template, rtl: Rtl, long: Long },
+        labels: { evil: Img, tmpl: Template, rtl: Rtl, long: Long, beacon: Beacon },
         t,
         v: i % 7
       }),
@@ -47,7 +50,9 @@ function hostileFile(now: number): string {
 async function expectNothingInjected(page: Page, where: string): Promise<void> {
   const found = await page.evaluate(() => ({
     pwned: (window as unknown as { __pwned?: number }).__pwned ?? 0,
-    imgs: [...document.querySelectorAll('img')].filter((i) => i.getAttribute('src') === 'x').length,
+    imgs: [...document.querySelectorAll('img')].filter((i) =>
+      /^(x$|https:\/\/evil\.example)/.test(i.getAttribute('src') ?? '')
+    ).length,
     svgs: [...document.querySelectorAll('svg[onload]')].length,
     handlers: [...document.querySelectorAll('[onerror],[onload]')].length
   }));
@@ -65,6 +70,9 @@ test('hostile labels and event fields are shown as text on every page, and never
   page
 }) => {
   test.setTimeout(240_000);
+  // Every request the pages make, to check that none leaves for a third party.
+  const requests: string[] = [];
+  page.context().on('request', (r) => requests.push(r.url()));
   const now = Date.now();
   await page.goto('/import');
   await waitForStore(page);
@@ -122,4 +130,9 @@ test('hostile labels and event fields are shown as text on every page, and never
   }
   // And the toast or status bar of the firing alert, on any page, is text as well.
   await expectNothingInjected(page, 'after all pages');
+  const origin = new URL(page.url()).origin;
+  expect(requests.length).toBeGreaterThan(0);
+  expect(requests.filter((u) => !(u.startsWith(origin + '/') || /^(data|blob):/.test(u)))).toEqual(
+    []
+  );
 });
