@@ -334,6 +334,8 @@ test.describe('import', () => {
     page,
     context
   }) => {
+    // Two million rows, twice in part: minutes on a loaded machine.
+    test.setTimeout(240_000);
     // Recent timestamps: raw points older than the raw retention (1 h) would be rolled up and
     // deleted by the leader's cleanup, and the store's point count would no longer match.
     const big = { series: 10, samples: 200_000, t0: Date.now() - 2_100_000, stepMs: 10 };
@@ -364,9 +366,20 @@ test.describe('import', () => {
     await next.goto('/import');
     await waitForStore(next);
     await expect(next.getByTestId('unfinished-imports')).toContainText('generated.prom');
+    // The checkpoint left by the closed tab says exactly what the store holds: each batch
+    // committed with its checkpoint, none half-stored.
+    const checkpoint = (
+      await next
+        .getByTestId('unfinished-imports')
+        .locator('tbody tr', { hasText: 'generated.prom' })
+        .locator('td')
+        .nth(2)
+        .innerText()
+    ).trim();
+    await expect(next.getByTestId('store-summary')).toContainText(`${checkpoint} points`);
     await dropGenerated(next, big);
     const resumed = next.getByTestId('import-job').first();
-    await expect(resumed).toHaveAttribute('data-status', 'done', { timeout: 40_000 });
+    await expect(resumed).toHaveAttribute('data-status', 'done', { timeout: 150_000 });
     await expect(resumed.getByTestId('summary-points')).toHaveText(fmt(total));
     await expect(next.getByTestId('store-summary')).toContainText(`${fmt(total)} points`);
     await expect(next.getByTestId('unfinished-imports')).toHaveCount(0);
