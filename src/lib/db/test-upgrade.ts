@@ -1,4 +1,4 @@
-import type { TidemarkDb } from './database';
+import type Dexie from 'dexie';
 
 /**
  * A schema upgrade that exists only in the second build tests/e2e/upgrade.spec.ts makes
@@ -20,8 +20,11 @@ export const UnconvertibleSeries = 'upgrade_test_unconvertible';
 /** The store the test upgrade adds: one record per series it converted. */
 export const UpgradeLogStore = 'upgradeLog';
 
-/** Declares the test upgrade on `db` (before it opens), as the version after its last. */
-export function declareTestUpgrade(db: TidemarkDb): void {
+/**
+ * Declares the test upgrade on `db` (a TidemarkDb, before it opens) as the version after its
+ * last. Typed as Dexie so that database.ts, which calls it, is not imported back.
+ */
+export function declareTestUpgrade(db: Dexie): void {
   db.version(db.verno + 1)
     .stores({
       series: '++id, &key, name, category, source, unit',
