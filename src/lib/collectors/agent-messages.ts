@@ -48,7 +48,21 @@ export class AgentStreamState {
   static maxSeries = 250_000;
   readonly parsers = new Map<'prometheus' | 'influx', ScrapeParser>();
   readonly described = new WeakMap<SeriesDescriptor, { key: string; series: SeriesDescriptor }>();
-  readonly encoder = new TextEncoder();
+  readonly #encoder = new TextEncoder();
+  #buffer = new Uint8Array(0);
+
+  /**
+   * `text` as UTF-8 in a buffer reused for every message (valid until the next call; the
+   * scrape parser keeps no view of its input). `encodeInto` a kept buffer took 21 ms for a
+   * 1.1 MB push in Chromium where `encode` took 120 ms (a new buffer, filled and copied).
+   */
+  utf8(text: string): Uint8Array {
+    // UTF-8 needs at most 3 bytes per UTF-16 unit.
+    if (this.#buffer.length < text.length * 3)
+      this.#buffer = new Uint8Array(Math.max(text.length * 3, this.#buffer.length * 2));
+    const { written } = this.#encoder.encodeInto(text, this.#buffer);
+    return this.#buffer.subarray(0, written);
+  }
 }
 
 /**
@@ -169,7 +183,7 @@ function parseMetricsText(
       });
       state.parsers.set(m.format, scrape);
     }
-    return scrape.parse(state.encoder.encode(m.text), m.t);
+    return scrape.parse(state.utf8(m.text), m.t);
   }
   const parser = createStreamParser({
     fileName:
