@@ -380,6 +380,8 @@ interface RunFigures {
   heapMb: number;
   cpuCores: number;
   cpuByType: Record<string, number>;
+  /** Chromium CPU seconds from the first push until drained, per second of pushes. */
+  cpuWork: number;
   agentRssMb: number;
 }
 
@@ -494,6 +496,9 @@ async function runOne(
       if (final.stored >= pushed) break;
       await sleep(1000);
     }
+    const cpuDrained = chromiumCpuByType(bench.profileDir);
+    const cpuWork =
+      Object.keys(cpuDrained).reduce((a, k) => a + cpuDrained[k] - (cpu0[k] ?? 0), 0) / Seconds;
     clearInterval(processLoop);
     await processNotices();
     const lat = (await probe.evaluate('window.__card.lat')) as number[];
@@ -517,6 +522,7 @@ async function runOne(
       heapMb,
       cpuCores,
       cpuByType,
+      cpuWork,
       agentRssMb
     };
   } finally {
@@ -607,6 +613,14 @@ function report(r: RunFigures, base: RunFigures | undefined, pointsPerSecond: nu
     by_process: r.cpuByType,
     baseline_by_process: base?.cpuByType,
     note: 'includes the probe tab (BroadcastChannel listener, store reads each second); by_process: browser = the main process, which runs IndexedDB',
+    ...common
+  });
+  emit({
+    name: 'cardinality.browser_cpu_work',
+    value: +r.cpuWork.toFixed(3),
+    unit: 'Chromium CPU seconds from the first push until every point is stored, per second pushed',
+    baseline: base ? +base.cpuWork.toFixed(3) : undefined,
+    note: 'the work, whether done during the pushes or after: comparable on a loaded machine, where the cores figure is capped by what the machine gives',
     ...common
   });
   emit({
