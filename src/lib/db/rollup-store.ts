@@ -307,6 +307,7 @@ async function rollupOne(
         rollups,
         seriesId,
         storedUntil: stored?.lastT ?? -Infinity,
+        neverRolled: rolled === -Infinity,
         timeZone,
         plan,
         horizons,
@@ -467,6 +468,11 @@ async function rollupBatched(options: {
   seriesId: number;
   /** The stored record's lastT: no chunk holds a point after it (see MetricStore.readRaw). */
   storedUntil: number;
+  /**
+   * The series was never rolled up: it has no rollup record (a pass sets `rolledUntil` in
+   * the transaction that writes its first records), so nothing is read back.
+   */
+  neverRolled?: boolean;
   timeZone: string;
   plan: ReturnType<typeof rollupPlan>;
   horizons: Horizons;
@@ -481,6 +487,7 @@ async function rollupBatched(options: {
     rollups,
     seriesId,
     storedUntil,
+    neverRolled,
     timeZone,
     plan,
     horizons,
@@ -544,10 +551,11 @@ async function rollupBatched(options: {
           if (p.source === 'raw') return metrics.readRaw(seriesId, p.from, end, { storedUntil });
           const fresh = fromOf.get(p.source);
           if (fresh !== undefined && fresh <= p.from) return null;
+          if (neverRolled) return createEmptyColumns(p.source);
           return rollups.read(seriesId, p.source, p.from, fresh ?? end);
         })
       ),
-      keys.length ? db.rollups.bulkGet(keys) : Promise.resolve([])
+      keys.length && !neverRolled ? db.rollups.bulkGet(keys) : Promise.resolve([])
     ]);
     stored = read;
     const computed = new Map<TierName, { from: number; cols: RollupColumns }>();
