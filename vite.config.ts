@@ -22,6 +22,8 @@ export default defineConfig({
     __UPGRADE_TEST__: JSON.stringify(upgradeTest)
   },
   worker: { format: 'es' },
+  // BENCH_NO_MINIFY=1: readable function names in the benches' CPU profiles.
+  build: process.env.BENCH_NO_MINIFY === '1' ? { minify: false } : {},
   optimizeDeps: { include: ['comlink', 'dexie', 'idb-keyval', 'fflate', 'papaparse'] },
   server: { port: 5173, strictPort: false },
   preview: { port: 4173, strictPort: true, host: '127.0.0.1' },

@@ -41,6 +41,7 @@ import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { rssMb, startAgent, type Proc } from './agent-proc';
 import { heapSampler, openBenchPage, type BenchBrowser } from './browser';
+import { startCpuProfiler } from './cpu-profile';
 import { emit, percentile, skip } from './lib';
 
 const SeriesCounts = (process.env.BENCH_CARD_SERIES ?? '10,1000,10000')
@@ -295,8 +296,14 @@ async function frameDeltas(page: Page, ms: number): Promise<number[]> {
 
 /** User + system CPU seconds of every process of this Chromium profile. */
 function chromiumCpuSeconds(profileDir: string): number {
+  return Object.values(chromiumCpuByType(profileDir)).reduce((a, b) => a + b, 0);
+}
+
+/** The same, by process type (`browser` for the main process, which runs IndexedDB). */
+function chromiumCpuByType(profileDir: string): Record<string, number> {
   const parent = new Map<number, number>();
   const ticks = new Map<number, number>();
+  const kind = new Map<number, string>();
   let root = -1;
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -307,19 +314,22 @@ function chromiumCpuSeconds(profileDir: string): number {
       parent.set(pid, Number(f[1]));
       ticks.set(pid, Number(f[11]) + Number(f[12]));
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      kind.set(pid, /--type=([\w-]+)/.exec(cmd)?.[1] ?? 'browser');
       if (root < 0 && cmd.includes(`--user-data-dir=${profileDir}`) && !cmd.includes('--type='))
         root = pid;
     } catch {
       // The process ended between listing and reading.
     }
   }
-  let total = 0;
+  const out: Record<string, number> = {};
   for (const [pid, t] of ticks) {
     let p: number | undefined = pid;
     while (p !== undefined && p > 1 && p !== root) p = parent.get(p);
-    if (p === root) total += t;
+    if (p !== root) continue;
+    const k = kind.get(pid) ?? 'other';
+    out[k] = (out[k] ?? 0) + t / 100; // USER_HZ
   }
-  return total / 100; // USER_HZ
+  return out;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -369,6 +379,9 @@ interface RunFigures {
   exploreMs: number;
   heapMb: number;
   cpuCores: number;
+  cpuByType: Record<string, number>;
+  /** Chromium CPU seconds from the first push until drained, per second of pushes. */
+  cpuWork: number;
   agentRssMb: number;
 }
 
@@ -401,7 +414,7 @@ async function runOne(
     let tick = 0;
     const unsentTimes: number[] = [];
     let failed = 0;
-    const cpu0 = chromiumCpuSeconds(bench.profileDir);
+    const cpu0 = chromiumCpuByType(bench.profileDir);
     const start = Date.now();
     const pusher = (async () => {
       while (Date.now() - start < Seconds * 1000) {
@@ -430,6 +443,16 @@ async function runOne(
         return c.process();
       }, unsentTimes.splice(0));
     const processLoop = setInterval(() => void processNotices().catch(() => {}), 1000);
+    // BENCH_CARD_PROFILE=<dir>: V8 profiles of the page and its workers over the push window's
+    // second half-minute (steady state), one file per thread.
+    const profileDir = process.env.BENCH_CARD_PROFILE;
+    const profiling = profileDir
+      ? sleep(Math.min(20_000, Seconds * 300)).then(async () => {
+          const prof = await startCpuProfiler(await context.newCDPSession(page));
+          await sleep(Math.min(30_000, Seconds * 400));
+          await prof.stop(profileDir, `card${n}`);
+        })
+      : Promise.resolve();
 
     // Live fps against the empty tab, one after the other, past the first half. Only the
     // tab in front draws (a hidden tab gets 1 frame/s), so the Live page is in front at all
@@ -451,7 +474,12 @@ async function runOne(
     await page.getByRole('link', { name: 'Live' }).first().click();
     await pusher;
     const pushEnd = Date.now();
-    const cpuCores = (chromiumCpuSeconds(bench.profileDir) - cpu0) / ((pushEnd - start) / 1000);
+    await profiling;
+    const cpu1 = chromiumCpuByType(bench.profileDir);
+    const cpuByType: Record<string, number> = {};
+    for (const k of Object.keys(cpu1))
+      cpuByType[k] = +((cpu1[k] - (cpu0[k] ?? 0)) / ((pushEnd - start) / 1000)).toFixed(3);
+    const cpuCores = Object.values(cpuByType).reduce((a, b) => a + b, 0);
     const atEnd = (await probe.evaluate(`window.__card.storeFigures(${pushEnd})`)) as {
       never: number;
       lags: number[];
@@ -468,6 +496,9 @@ async function runOne(
       if (final.stored >= pushed) break;
       await sleep(1000);
     }
+    const cpuDrained = chromiumCpuByType(bench.profileDir);
+    const cpuWork =
+      Object.keys(cpuDrained).reduce((a, k) => a + cpuDrained[k] - (cpu0[k] ?? 0), 0) / Seconds;
     clearInterval(processLoop);
     await processNotices();
     const lat = (await probe.evaluate('window.__card.lat')) as number[];
@@ -490,6 +521,8 @@ async function runOne(
       exploreMs,
       heapMb,
       cpuCores,
+      cpuByType,
+      cpuWork,
       agentRssMb
     };
   } finally {
@@ -577,7 +610,17 @@ function report(r: RunFigures, base: RunFigures | undefined, pointsPerSecond: nu
     unit: 'cores (all Chromium processes of the profile, over the pushes)',
     baseline: b('cpuCores'),
     target: 0.5,
-    note: 'includes the probe tab (BroadcastChannel listener, store reads each second)',
+    by_process: r.cpuByType,
+    baseline_by_process: base?.cpuByType,
+    note: 'includes the probe tab (BroadcastChannel listener, store reads each second); by_process: browser = the main process, which runs IndexedDB',
+    ...common
+  });
+  emit({
+    name: 'cardinality.browser_cpu_work',
+    value: +r.cpuWork.toFixed(3),
+    unit: 'Chromium CPU seconds from the first push until every point is stored, per second pushed',
+    baseline: base ? +base.cpuWork.toFixed(3) : undefined,
+    note: 'the work, whether done during the pushes or after: comparable on a loaded machine, where the cores figure is capped by what the machine gives',
     ...common
   });
   emit({

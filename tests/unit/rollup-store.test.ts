@@ -1,7 +1,8 @@
 import 'fake-indexeddb/auto';
 import Dexie from 'dexie';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '$lib/db/database';
+import { RollupStore } from '$lib/db/rollup-store';
 import {
   TierWidthMs,
   type Aggregate,
@@ -124,6 +125,43 @@ describe('rollup tiers in the store', () => {
     for (const tier of ['1s', '10s', '1m', '5m', '15m', '1h'] as TierName[]) {
       await expectTierMatches(api, merged([b]), tier);
     }
+  });
+
+  it('in steady state merge new points into each tier’s head, reading no tier back, and stay exact', async () => {
+    // The clock follows the data, as live data does (no block is old enough to expire).
+    let now = T0;
+    const { api } = engine(() => now);
+    // Irregular points every 1–25 s from 90 minutes before midnight to 90 after, delivered
+    // in runs of 1–12 points with a pass after each, as the live path does.
+    const all = series(T0 - 5_400_000, 10_800, 7);
+    const keep: number[] = [];
+    for (let i = 0, x = 11; i < all.t.length;) {
+      keep.push(i);
+      x = (x * 1103515245 + 12345) % 2147483648;
+      i += 1 + (x % 25);
+    }
+    const points: PointBatch = {
+      series: gauge,
+      t: Float64Array.from(keep, (i) => all.t[i]),
+      v: Float64Array.from(keep, (i) => all.v[i])
+    };
+    const reads = vi.spyOn(RollupStore.prototype, 'read');
+    let steadyReads = 0;
+    for (let i = 0, run = 1; i < points.t.length; i += run, run = 1 + ((i * 7) % 12)) {
+      await api.ingest([
+        { series: gauge, t: points.t.slice(i, i + run), v: points.v.slice(i, i + run) }
+      ]);
+      now = points.t[Math.min(i + run, points.t.length) - 1] + 1000;
+      reads.mockClear();
+      await api.rollupPass();
+      // After the first pass every tier has its head: no finer tier is read back.
+      if (i > 0) steadyReads += reads.mock.calls.length;
+    }
+    reads.mockRestore();
+    expect(steadyReads).toBe(0);
+    const want = { t: Array.from(points.t), v: Array.from(points.v) };
+    for (const tier of ['1s', '10s', '1m', '5m', '1h', '1d'] as TierName[])
+      await expectTierMatches(api, want, tier);
   });
 
   it('are idempotent: a second pass changes nothing', async () => {

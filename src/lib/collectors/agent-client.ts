@@ -7,7 +7,7 @@
  * injected, so the whole protocol is tested in Node against fakes and real agents.
  */
 import type { AgentLagged, AgentMessage, AgentStatus, PointBatch, ResultEvent } from '$lib/types';
-import { convertAgentMessages } from './agent-messages';
+import { AgentStreamState, convertAgentMessages } from './agent-messages';
 import { createSseParser, type SseEvent } from './sse-parser';
 
 /** Reconnect delays: 0.5 s doubling to 15 s, each drawn in [½, 1] of the step ("equal jitter"). */
@@ -160,6 +160,8 @@ export class AgentClient {
   #random: () => number;
   #abort: AbortController | null = null;
   #stopped = false;
+  /** Parsers and series descriptors kept across this client's messages (see AgentStreamState). */
+  #convertState = new AgentStreamState();
   #running: Promise<void> | null = null;
   #wake: (() => void) | null = null;
   /** The last durably stored position; undefined until loaded. */
@@ -421,7 +423,7 @@ export class AgentClient {
   }
 
   async #deliver(messages: AgentMessage[], bootId: string, liveAfter: number): Promise<void> {
-    const converted = convertAgentMessages(messages);
+    const converted = convertAgentMessages(messages, this.#convertState);
     const last = messages[messages.length - 1].seq;
     const checkpoint = { bootId, seq: last };
     try {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentMessage, AgentPoint } from '$lib/types';
-import { convertAgentMessages } from './agent-messages';
+import { AgentStreamState, convertAgentMessages } from './agent-messages';
 
 const point = (
   name: string,
@@ -122,5 +122,30 @@ describe('convertAgentMessages', () => {
     expect([...c3.v]).toEqual([3, 7, 8, 5003]);
     const c999 = out.batches.find((b) => b.series.labels.cpu === '999')!;
     expect([...c999.v]).toEqual([999, 5999]);
+  });
+
+  it('gives the same with a stream state kept across calls, reusing each series’ descriptor', () => {
+    const text = (v: number) =>
+      '# TYPE node_cpu_seconds_total counter\n' +
+      Array.from({ length: 50 }, (_, i) => `node_cpu_seconds_total{cpu="${i}"} ${v + i}`).join(
+        '\n'
+      ) +
+      '\nup 1\n';
+    const calls: AgentMessage[][] = [
+      [{ seq: 1, kind: 'metrics', t: 1000, format: 'prometheus', text: text(0) }],
+      [
+        { seq: 2, kind: 'metrics', t: 2000, format: 'prometheus', text: text(10) },
+        { seq: 3, kind: 'metrics', t: 3000, format: 'influx', text: 'cpu,host=a usage=5\n' },
+        { seq: 4, kind: 'sample', t: 3000, points: [point('load', 3000, 1)] }
+      ],
+      [{ seq: 5, kind: 'metrics', t: 4000, format: 'prometheus', text: text(20) }]
+    ];
+    const state = new AgentStreamState();
+    const outs = calls.map((m) => [convertAgentMessages(m, state), convertAgentMessages(m)]);
+    for (const [kept, fresh] of outs) expect(kept).toEqual(fresh);
+    const up = (k: number) => outs[k][0].batches.find((b) => b.series.name === 'up')!.series;
+    expect(up(2)).toBe(up(0));
+    expect(up(0).source).toBe('agent');
+    expect(outs[0][0].batches[0].series.kind).toBe('counter');
   });
 });

@@ -28,7 +28,8 @@ export interface SseParser {
  * p.push('event: batch\nid: 7\ndata: {"a":1}\n\n'); // [{ event: 'batch', id: '7', data: '{"a":1}' }]
  */
 export function createSseParser(): SseParser {
-  let buffer = '';
+  /** The partial line so far, in the pieces it arrived in. */
+  let pending: string[] = [];
   let event = '';
   let data: string[] = [];
   let id: string | undefined;
@@ -75,22 +76,31 @@ export function createSseParser(): SseParser {
       const out: SseEvent[] = [];
       if (skipLeadingLf && text.charCodeAt(0) === 10) text = text.slice(1);
       skipLeadingLf = false;
-      buffer += text;
+      // Only the new text is scanned: the partial line before it is kept in pieces, joined
+      // once its end arrives. (Appending to one buffer and scanning it from its start made a
+      // 1 MB data line that arrives in 64 KB chunks cost ~9 MB of scanning: 2.8 s of the
+      // engine worker's 30 s at 10,000 series.)
       let start = 0;
-      for (let i = 0; i < buffer.length; i++) {
-        const c = buffer.charCodeAt(i);
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
         if (c !== 10 && c !== 13) continue;
-        handleLine(buffer.slice(start, i), out);
+        let line = text.slice(start, i);
+        if (pending.length > 0) {
+          pending.push(line);
+          line = pending.join('');
+          pending = [];
+        }
+        handleLine(line, out);
         if (c === 13) {
-          if (i + 1 < buffer.length) {
-            if (buffer.charCodeAt(i + 1) === 10) i++;
+          if (i + 1 < text.length) {
+            if (text.charCodeAt(i + 1) === 10) i++;
           } else {
             skipLeadingLf = true;
           }
         }
         start = i + 1;
       }
-      buffer = buffer.slice(start);
+      if (start < text.length) pending.push(start === 0 ? text : text.slice(start));
       return out;
     },
     get retryMs() {

@@ -12,8 +12,11 @@ import { concatColumnar, normalisePoints, splitIntoChunks, type MetricStore } fr
 export const HeadDefaults = {
   cutPoints: 4_096,
   cutSpanMs: 120_000,
-  /** Heads cut per transaction, so a cut of thousands of series never holds the store long. */
-  cutBatchSeries: 1_000,
+  /**
+   * Heads cut per transaction, so a cut of thousands of series never holds the store long
+   * (a page's read of the chunks waits for it).
+   */
+  cutBatchSeries: 250,
   /**
    * Each series' head is cut at an age between (1 − cutSpread) × cutSpanMs and cutSpanMs,
    * fixed per series (a hash of its id): 10,000 series that started together would

@@ -79,6 +79,11 @@ export function planAppend(batches: SeriesPoints[], encode: boolean): AppendPlan
  */
 export class MetricStore {
   private readonly ids = new Map<string, number>();
+  /**
+   * Ids by descriptor object, for callers that hand the same descriptor every time (the
+   * agent stream's parser does): no key to build per series per delivery.
+   */
+  private idOf = new WeakMap<SeriesDescriptor, number>();
   private overlay: MetricOverlay | null = null;
 
   constructor(private readonly db: TidemarkDb) {}
@@ -139,6 +144,7 @@ export class MetricStore {
   /** Forgets cached ids (after the store was cleared elsewhere). */
   resetCache(): void {
     this.ids.clear();
+    this.idOf = new WeakMap();
   }
 
   /**
@@ -162,8 +168,12 @@ export class MetricStore {
   knownIds(descriptors: SeriesDescriptor[]): number[] | undefined {
     const ids: number[] = [];
     for (const d of descriptors) {
-      const id = this.ids.get(seriesKey(d.name, d.labels));
-      if (id === undefined) return undefined;
+      let id = this.idOf.get(d);
+      if (id === undefined) {
+        id = this.ids.get(seriesKey(d.name, d.labels));
+        if (id === undefined) return undefined;
+        this.idOf.set(d, id);
+      }
       ids.push(id);
     }
     return ids;

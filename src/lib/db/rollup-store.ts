@@ -307,6 +307,7 @@ async function rollupOne(
         rollups,
         seriesId,
         storedUntil: stored?.lastT ?? -Infinity,
+        neverRolled: rolled === -Infinity,
         timeZone,
         plan,
         horizons,
@@ -409,6 +410,52 @@ function recomputeFrom(options: {
 }
 
 /**
+ * The reads and per-tier buckets of a pass in steady state (see rollupBatched), or null
+ * when the series is not in it: its first pass, a tier that recomputes from before the
+ * bucket holding `start` (a retention horizon there), or a tier whose head is missing or
+ * is not exactly that bucket (a late-point pass deleted the heads; a bucket of no finite
+ * point has none). Then the caller reads and recomputes as before.
+ */
+async function readIncremental(options: {
+  db: TidemarkDb;
+  metrics: MetricStore;
+  seriesId: number;
+  storedUntil: number;
+  timeZone: string;
+  start: number;
+  end: number;
+  tiers: { tier: TierName; from: number }[];
+  /** The blocks the pass may rewrite, read in the same round trip. */
+  keys: [number, TierName, number][];
+}): Promise<{
+  cols: RollupColumns[];
+  points: number;
+  stored: (RollupRecord | undefined)[];
+} | null> {
+  const { db, metrics, seriesId, storedUntil, timeZone, start, end, tiers, keys } = options;
+  if (!(start > -Infinity) || tiers.length === 0) return null;
+  for (const p of tiers) if (p.from !== bucketStart(start, { tier: p.tier, timeZone })) return null;
+  const [raw, heads, stored] = await Promise.all([
+    metrics.readRaw(seriesId, start, end, { storedUntil }),
+    db.rollups.bulkGet(tiers.map((p) => [seriesId, p.tier, HeadT0])),
+    keys.length ? db.rollups.bulkGet(keys) : Promise.resolve([])
+  ]);
+  for (let k = 0; k < tiers.length; k++) {
+    const h = heads[k];
+    if (h === undefined || h.n !== 1 || h.t1 !== tiers[k].from) return null;
+  }
+  // The head holds every point up to `start` (the last pass's end): only later ones are new.
+  let k0 = 0;
+  while (k0 < raw.t.length && raw.t[k0] <= start) k0++;
+  const t = raw.t.subarray(k0);
+  const v = raw.v.subarray(k0);
+  const cols = tiers.map((p, k) =>
+    mergeColumns(decodeRollupBlock(heads[k]!.data), rollupPoints({ t, v, tier: p.tier, timeZone }))
+  );
+  return { cols, points: t.length, stored };
+}
+
+/**
  * The rollup pass without late points, in three steps so the transaction waits on
  * IndexedDB only twice: read at once everything the pass needs (raw points, stored source
  * buckets older than what the pass recomputes, the blocks it will rewrite), compute every
@@ -421,6 +468,11 @@ async function rollupBatched(options: {
   seriesId: number;
   /** The stored record's lastT: no chunk holds a point after it (see MetricStore.readRaw). */
   storedUntil: number;
+  /**
+   * The series was never rolled up: it has no rollup record (a pass sets `rolledUntil` in
+   * the transaction that writes its first records), so nothing is read back.
+   */
+  neverRolled?: boolean;
   timeZone: string;
   plan: ReturnType<typeof rollupPlan>;
   horizons: Horizons;
@@ -435,6 +487,7 @@ async function rollupBatched(options: {
     rollups,
     seriesId,
     storedUntil,
+    neverRolled,
     timeZone,
     plan,
     horizons,
@@ -459,59 +512,92 @@ async function rollupBatched(options: {
   const headStart = new Map(
     tiers.map((p) => [p.tier, bucketStart(end, { tier: p.tier, timeZone })])
   );
+  // Blocks a pass rewrites: those holding buckets it closes (before the head bucket). A
+  // tier whose head bucket is still the one it recomputes from closes none.
   const keys: [number, TierName, number][] = [];
   for (const p of tiers) {
     const span = TierWidthMs[p.tier] * BlockBuckets;
     const lastClosed = headStart.get(p.tier)! - 1;
+    if (lastClosed < p.from) continue;
     for (let b = blockStartOf(p.from, p.tier); b <= lastClosed; b += span)
       keys.push([seriesId, p.tier, b]);
   }
-  const [inputs, stored] = await Promise.all([
-    Promise.all(
-      tiers.map((p) => {
-        if (p.source === 'raw') return metrics.readRaw(seriesId, p.from, end, { storedUntil });
-        const fresh = fromOf.get(p.source);
-        if (fresh !== undefined && fresh <= p.from) return null;
-        return rollups.read(seriesId, p.source, p.from, fresh ?? end);
-      })
-    ),
-    keys.length ? db.rollups.bulkGet(keys) : Promise.resolve([])
-  ]);
+  const fast = await readIncremental({
+    db,
+    metrics,
+    seriesId,
+    storedUntil,
+    timeZone,
+    start,
+    end,
+    tiers,
+    keys
+  });
+  let colsOf: RollupColumns[];
+  let stored: (RollupRecord | undefined)[];
+  let points = 0;
+  if (fast) {
+    // Steady state: every tier's head is the bucket holding `start` and holds exactly the
+    // points up to `start`, so each tier is its head merged with the new points' buckets —
+    // no finer tier read back (partials merge exactly: counts, sums, extremes, M2 by Chan's
+    // formula, DDSketch bins). Only blocks that gain closed buckets are read.
+    points = fast.points;
+    colsOf = fast.cols;
+    stored = fast.stored;
+  } else {
+    const [inputs, read] = await Promise.all([
+      Promise.all(
+        tiers.map((p) => {
+          if (p.source === 'raw') return metrics.readRaw(seriesId, p.from, end, { storedUntil });
+          const fresh = fromOf.get(p.source);
+          if (fresh !== undefined && fresh <= p.from) return null;
+          if (neverRolled) return createEmptyColumns(p.source);
+          return rollups.read(seriesId, p.source, p.from, fresh ?? end);
+        })
+      ),
+      keys.length && !neverRolled ? db.rollups.bulkGet(keys) : Promise.resolve([])
+    ]);
+    stored = read;
+    const computed = new Map<TierName, { from: number; cols: RollupColumns }>();
+    colsOf = tiers.map((p, k) => {
+      const input = inputs[k];
+      let cols: RollupColumns;
+      if (p.source === 'raw') {
+        const raw = input as Columnar;
+        points += raw.t.length;
+        cols = rollupPoints({ t: raw.t, v: raw.v, tier: p.tier, timeZone });
+      } else {
+        const fresh = computed.get(p.source);
+        let src: RollupColumns;
+        if (fresh && fresh.from <= p.from) {
+          src = clip(fresh.cols, p.from);
+        } else if (fresh) {
+          const older = input as RollupColumns;
+          src = concatColumns(p.source, [
+            sliceColumns(older, lowerBound(older, p.from), lowerBound(older, fresh.from)),
+            fresh.cols
+          ]);
+        } else {
+          src = clip(input as RollupColumns, p.from);
+        }
+        cols = rollupPartials({ columns: src, tier: p.tier, timeZone });
+      }
+      computed.set(p.tier, { from: p.from, cols });
+      return cols;
+    });
+  }
   const existing = new Map<TierName, Map<number, RollupRecord>>();
   for (const r of stored) {
     if (!r) continue;
     if (!existing.has(r.tier)) existing.set(r.tier, new Map());
     existing.get(r.tier)!.set(r.t0, r);
   }
-  let points = 0;
-  const computed = new Map<TierName, { from: number; cols: RollupColumns }>();
   const puts: RollupRecord[] = [];
   const heads: RollupRecord[] = [];
   /** Tiers left without a head (no finite point in the bucket holding `end`). */
   const headless: [number, TierName, number][] = [];
   tiers.forEach((p, k) => {
-    const input = inputs[k];
-    let cols: RollupColumns;
-    if (p.source === 'raw') {
-      const raw = input as Columnar;
-      points += raw.t.length;
-      cols = rollupPoints({ t: raw.t, v: raw.v, tier: p.tier, timeZone });
-    } else {
-      const fresh = computed.get(p.source);
-      let src: RollupColumns;
-      if (fresh && fresh.from <= p.from) {
-        src = clip(fresh.cols, p.from);
-      } else if (fresh) {
-        const older = input as RollupColumns;
-        src = concatColumns(p.source, [
-          sliceColumns(older, lowerBound(older, p.from), lowerBound(older, fresh.from)),
-          fresh.cols
-        ]);
-      } else {
-        src = clip(input as RollupColumns, p.from);
-      }
-      cols = rollupPartials({ columns: src, tier: p.tier, timeZone });
-    }
+    const cols = colsOf[k];
     const h = lowerBound(cols, headStart.get(p.tier)!);
     if (h > 0) {
       puts.push(
@@ -534,7 +620,6 @@ async function rollupBatched(options: {
         data: encodeRollupBlock(sliceColumns(cols, h, n))
       });
     } else headless.push([seriesId, p.tier, HeadT0]);
-    computed.set(p.tier, { from: p.from, cols });
   });
   // Blocks retention would delete at once are neither written nor kept: a backfill of a
   // month of 1 s data would otherwise write every 10 s bucket of it, only for the next

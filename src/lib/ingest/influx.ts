@@ -17,6 +17,7 @@ export interface InfluxHandlerOptions {
   sink: BatchSink;
   file: string;
   precision?: TimePrecision;
+  /** Read per line (see PrometheusHandlerOptions.defaultTimestamp). */
   defaultTimestamp?: number;
 }
 
@@ -185,7 +186,7 @@ function toEvent(
  * h.onLine('cpu,host=a usage=1.5 1700000000000', { line: 1, byte: 0 });
  */
 export function createInfluxHandler(options: InfluxHandlerOptions): LineHandler {
-  const { sink, file, defaultTimestamp } = options;
+  const { sink, file } = options;
   let precision = options.precision;
   const keys = new Map<string, KeyPart | string>();
   const slots = new Map<string, SeriesSlot>();
@@ -210,6 +211,7 @@ export function createInfluxHandler(options: InfluxHandlerOptions): LineHandler 
 
   const parseTimestamp = (tsText: string, ctx: LineContext): number | undefined => {
     if (tsText === '') {
+      const defaultTimestamp = options.defaultTimestamp;
       if (defaultTimestamp === undefined)
         throw new IngestError({
           code: 'invalid_option',
@@ -382,5 +384,12 @@ export function createInfluxHandler(options: InfluxHandlerOptions): LineHandler 
     }
   };
 
-  return { onLine, onEnd: () => undefined };
+  return {
+    onLine,
+    onEnd: () => undefined,
+    // A precision guessed from one document's timestamps is guessed again for the next.
+    nextDocument: () => {
+      precision = options.precision;
+    }
+  };
 }

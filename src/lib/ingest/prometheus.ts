@@ -21,6 +21,10 @@ export interface PrometheusHandlerOptions {
   sink: BatchSink;
   file: string;
   openMetrics: boolean;
+  /**
+   * For samples without a timestamp. Read when such a sample is read, so a long-lived
+   * handler (`createScrapeParser`: one per agent stream) moves it per document.
+   */
   defaultTimestamp?: number;
   /** Resume: samples on lines starting before this byte are not emitted (see the stream parser). */
   skipToOffset?: number;
@@ -171,7 +175,7 @@ function unescapeHelp(text: string): string {
 export function createPrometheusHandler(
   options: PrometheusHandlerOptions
 ): LineHandler & { pendingByte: () => number | undefined } {
-  const { sink, file, openMetrics, defaultTimestamp } = options;
+  const { sink, file, openMetrics } = options;
   const skipFrom = options.skipToOffset ?? 0;
   const types = new Map<string, FamilyType>();
   const units = new Map<string, string>();
@@ -383,7 +387,7 @@ export function createPrometheusHandler(
     else if (tsText !== '') {
       t = toMs(tsText);
       if (!Number.isFinite(t)) return sink.error(ctx, `invalid timestamp "${tsText.slice(0, 40)}"`);
-    } else if (defaultTimestamp !== undefined) t = defaultTimestamp;
+    } else if (options.defaultTimestamp !== undefined) t = options.defaultTimestamp;
     else
       throw new IngestError({
         code: 'invalid_option',
@@ -450,7 +454,7 @@ export function createPrometheusHandler(
       if (!(Number.isInteger(t) && Math.abs(t) >= EpochMagnitude.s)) return fallback(view);
       i = skipBlankBytes(b, range.end, end);
       if (i < end && b[i] !== 35) return fallback(view);
-    } else if (defaultTimestamp !== undefined) t = defaultTimestamp;
+    } else if (options.defaultTimestamp !== undefined) t = options.defaultTimestamp;
     else return fallback(view);
     if (entry !== guess && previous !== undefined) previous.next = entry;
     previous = entry;
@@ -497,8 +501,8 @@ export function createPrometheusHandler(
       while (b[i] === 32 || b[i] === 9) i++;
       let t: number;
       if (b[i] === 10 || b[i] === 13) {
-        if (defaultTimestamp === undefined) break;
-        t = defaultTimestamp;
+        if (options.defaultTimestamp === undefined) break;
+        t = options.defaultTimestamp;
       } else {
         range.start = i;
         range.end = end;
@@ -533,6 +537,13 @@ export function createPrometheusHandler(
     onLineBytes,
     onBlockBytes,
     onEnd: () => om?.end(lastLine + 1),
+    nextDocument: () => {
+      // Family metadata and the series caches stay: the next scrape repeats them.
+      eofSeen = false;
+      held.length = 0;
+      heldByte = undefined;
+      previous = undefined;
+    },
     // Held OpenMetrics points are not stored yet: a resume must start before them.
     pendingByte: () => heldByte
   };

@@ -38,6 +38,11 @@ function isColumnSize(bytes: number): boolean {
  */
 export class BatchSink {
   private readonly slots = new Map<string, SeriesSlot>();
+
+  /** Series with a slot. */
+  get seriesCount(): number {
+    return this.slots.size;
+  }
   private active: SeriesSlot[] = [];
   private events: ResultEvent[] = [];
   private errors: IngestLineError[] = [];

@@ -198,6 +198,11 @@ export interface LineHandler {
   onLine(text: string, ctx: LineContext): void;
   onEnd(): void;
   /**
+   * A long-lived handler's next document (`createScrapeParser`): per-document state (an
+   * `# EOF` seen, held points, the line predicted next) starts over; caches stay.
+   */
+  nextDocument?(): void;
+  /**
    * Optional byte-level entry: when present the stream parser hands lines over as bytes
    * (no decoding, no string per line) and the handler decodes only what it must, falling
    * back to `onLine(decodeLine(view), ctx)` for anything off its fast path.

@@ -2,7 +2,12 @@ import { getContext, setContext } from 'svelte';
 import { browser } from '$app/environment';
 import type { DbLifecycle } from '$lib/db/database';
 import type { Theme } from '$lib/db/settings';
-import type { ChangeNotice, RetentionKey, StorageStatus } from '$lib/types';
+import {
+  RollupLagDefaults,
+  type ChangeNotice,
+  type RetentionKey,
+  type StorageStatus
+} from '$lib/types';
 import { CHANGES_CHANNEL } from '$lib/workers/channels';
 import { EngineHandle, proxy, type EngineRemote } from '$lib/workers/engine-client';
 import type { EngineCounts } from '$lib/workers/engine/data';
@@ -48,6 +53,8 @@ export class AppState {
    * point count dropped: the points live on as rollups. Null when it never did.
    */
   rawCutAt = $state<number | null>(null);
+  /** The leader's rollups are behind the data by this much (null while they keep up). */
+  rollupLag = $state<{ lagMs: number; series: number } | null>(null);
   /** Set when the browser refused a write for lack of space (any tab): what to tell the user. */
   storageFull = $state<string | null>(null);
   /**
@@ -279,6 +286,11 @@ export class AppState {
     }
     if (notice.kind === 'import-ended') void this.keepData('import');
     if (notice.kind === 'retention' && notice.chunks > 0) this.rawCutAt = Date.now();
+    if (notice.kind === 'rollup-lag')
+      this.rollupLag =
+        notice.lagMs > RollupLagDefaults.behindMs
+          ? { lagMs: notice.lagMs, series: notice.series }
+          : null;
     if (notice.kind === 'demo') this.demo = { stored: notice.stored, total: notice.total };
     this.changes++;
     // counts() is one read (kept totals), but notices come many times a second under load:

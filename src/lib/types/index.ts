@@ -194,6 +194,9 @@ export interface StorageStatus {
  * ranges (id-ranges.ts): a few numbers for a 10,000-series delivery, and a series new to a
  * listener is one whose id exceeds the largest it knows (ids only grow).
  */
+/** When the pages say the leader's rollups are behind the data (the status bar). */
+export const RollupLagDefaults = { behindMs: 30_000 };
+
 export type ChangeNotice =
   | { kind: 'points'; ids: IdRanges; to: number }
   | { kind: 'events'; count: number }
@@ -210,7 +213,12 @@ export type ChangeNotice =
   /** The demo load stored a step (`stored` of `total`; done when equal). */
   | { kind: 'demo'; stored: number; total: number }
   /** A dashboard was saved or deleted. */
-  | { kind: 'dashboards' };
+  | { kind: 'dashboards' }
+  /**
+   * The leader's rollups fell behind the data (`lagMs` over RollupLagDefaults.behindMs) or
+   * caught up again (`lagMs` under it): sent when that changes, so every tab can say so.
+   */
+  | { kind: 'rollup-lag'; lagMs: number; series: number };
 
 /**
  * Localhost agent stream protocol (agent/README.md). One point of a host sample or of a
