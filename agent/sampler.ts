@@ -116,6 +116,17 @@ export class HostSampler {
     if (options.gpu !== false) this.startGpu();
   }
 
+  /** GPUs whose latest reading reports a power draw, by nvidia-smi index (for `/v1/status`). */
+  get gpusReportingPower(): string[] {
+    const now = Date.now();
+    const out: string[] = [];
+    for (const [index, { t, reading }] of this.gpuReadings) {
+      if (reading.powerWatts !== undefined && now - t <= SamplerDefaults.gpuStaleMs)
+        out.push(index);
+    }
+    return out.sort();
+  }
+
   /** What this machine yields, for `/v1/status` (grows as series appear). */
   get sampled(): string[] {
     return [...this.kinds].sort();
