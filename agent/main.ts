@@ -11,6 +11,7 @@ import { ConfigError, HelpText, parseAgentArgs, type AgentConfig } from './confi
 import { createHandOff } from './forward';
 import { RingBuffer } from './ring-buffer';
 import { ModelCollector } from './model/collector';
+import { describeEnergySources, RaplReader } from './model/energy';
 import { HostSampler } from './sampler';
 import {
   buildHostAllowList,
@@ -60,6 +61,8 @@ async function runAgent(config: AgentConfig): Promise<void> {
     onWarning: warn
   });
   const hostAllowList = new Set<string>();
+  // Which power sources are readable, for /v1/status (the model collector reads them itself).
+  const rapl = config.model.energy ? new RaplReader(config.model.raplRoot) : undefined;
   const status = (): AgentStatus => ({
     version,
     bootId,
@@ -78,7 +81,12 @@ async function runAgent(config: AgentConfig): Promise<void> {
     bufferHeld: ring.size,
     bufferOldestAt: ring.oldestAt ?? null,
     bufferEvicted: ring.evictedCount,
-    forwarding: handOff.forwarding()
+    forwarding: handOff.forwarding(),
+    energy: describeEnergySources({
+      disabled: !config.model.energy,
+      raplPackages: rapl?.packages ?? [],
+      gpus: sampler.gpusReportingPower
+    })
   });
   // /metrics and forwarding (agent/forward): nothing leaves the machine unless a URL is given.
   const handOff = createHandOff(config, { status, pairingToken: token, warn });
@@ -166,11 +174,9 @@ async function runAgent(config: AgentConfig): Promise<void> {
   if (models) {
     const targets = [...config.model.metrics.map((m) => m.url), ...config.model.ollama];
     log(`Model runtimes: ${targets.join(', ')}`);
-    const energy = models.energySources;
-    log(
-      `Energy: ${energy.length > 0 ? energy.join(', ') : 'not measured (no RAPL counter readable; GPU power counted if nvidia-smi reports it)'}`
-    );
   }
+  // The GPU joins once nvidia-smi reports a power draw; /v1/status always says what it found.
+  log(`Energy: ${status().energy?.summary}`);
   for (const f of handOff.forwarding() ?? []) log(`Forwarding (${f.kind}) to ${f.url}`);
 }
 

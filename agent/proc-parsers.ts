@@ -17,27 +17,52 @@ export interface ProcStat {
 
 /**
  * Parses /proc/stat cpu lines. Steal counts as busy (the host took it), guest is already
- * inside user. Empty text → no cpus. O(n).
+ * inside user; a field an old kernel does not print counts as 0. Empty text → no cpus. O(n).
  * @example parseProcStat('cpu  10 0 5 85 0 0 0 0 0 0\n').cpus.get('total') // { busy: 15, total: 100 }
  */
 export function parseProcStat(text: string): ProcStat {
   const cpus = new Map<string, CpuTimes>();
   let procsRunning: number | undefined;
-  for (const line of text.split('\n')) {
-    if (line.startsWith('cpu')) {
-      const parts = line.trim().split(/\s+/);
-      const id = parts[0] === 'cpu' ? 'total' : parts[0].slice(3);
-      const [user, nice, system, idle, iowait, irq, softirq, steal] = parts
-        .slice(1, 9)
-        .map((x) => Number(x) || 0);
+  // Line by line without splitting the whole text: on a many-core machine the `intr` line
+  // alone is kilobytes, and at 10 Hz this runs every 100 ms.
+  const fields: number[] = [];
+  for (let pos = 0; pos < text.length;) {
+    let end = text.indexOf('\n', pos);
+    if (end === -1) end = text.length;
+    const start = pos;
+    if (text.startsWith('cpu', start)) {
+      let idEnd = start + 3;
+      while (idEnd < end && !isBlank(text.charCodeAt(idEnd))) idEnd++;
+      const id = idEnd === start + 3 ? 'total' : text.slice(start + 3, idEnd);
+      readFields(text, idEnd, end, fields, 8);
+      const [user, nice, system, idle, iowait, irq, softirq, steal] = fields;
       const idleAll = idle + iowait;
       const busy = user + nice + system + irq + softirq + steal;
       cpus.set(id, { busy, total: busy + idleAll });
-    } else if (line.startsWith('procs_running')) {
-      procsRunning = Number(line.split(/\s+/)[1]);
+    } else if (text.startsWith('procs_running', start)) {
+      procsRunning = Number(text.slice(start, end).split(/\s+/)[1]);
     }
+    pos = end + 1;
   }
   return { cpus, procsRunning };
+}
+
+function isBlank(c: number): boolean {
+  return c === 32 || c === 9 || c === 13;
+}
+
+/**
+ * The first `count` blank-separated fields of `text` between `from` and `to` as numbers into
+ * `out` (0 for a missing or non-numeric field, as `Number(x) || 0`). O(line).
+ */
+function readFields(text: string, from: number, to: number, out: number[], count: number): void {
+  let i = from;
+  for (let k = 0; k < count; k++) {
+    while (i < to && isBlank(text.charCodeAt(i))) i++;
+    const start = i;
+    while (i < to && !isBlank(text.charCodeAt(i))) i++;
+    out[k] = start < i ? Number(text.slice(start, i)) || 0 : 0;
+  }
 }
 
 /**
@@ -70,11 +95,53 @@ export function parseLoadavg(text: string): [number, number, number] {
  */
 export function parseMeminfo(text: string): Map<string, number> {
   const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    const m = /^([A-Za-z0-9_()]+):\s+(\d+)(\s+kB)?/.exec(line);
-    if (m) out.set(m[1], Number(m[2]) * (m[3] ? 1024 : 1));
+  // What /^([A-Za-z0-9_()]+):\s+(\d+)(\s+kB)?/ matched per line, without a regex and a
+  // split per tick (this runs every 100 ms at 10 Hz).
+  for (let pos = 0; pos < text.length;) {
+    let end = text.indexOf('\n', pos);
+    if (end === -1) end = text.length;
+    const colon = text.indexOf(':', pos);
+    if (colon > pos && colon < end && isMeminfoKey(text, pos, colon)) {
+      let i = colon + 1;
+      while (i < end && isSpace(text.charCodeAt(i))) i++;
+      const digits = i;
+      while (i < end && isDigit(text.charCodeAt(i))) i++;
+      if (i > digits && i > colon + 1 && digits > colon + 1) {
+        const value = Number(text.slice(digits, i));
+        let j = i;
+        while (j < end && isSpace(text.charCodeAt(j))) j++;
+        const kB = j > i && text.startsWith('kB', j);
+        out.set(text.slice(pos, colon), value * (kB ? 1024 : 1));
+      }
+    }
+    pos = end + 1;
   }
   return out;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** `\s` within a line (the line break itself ends the line). */
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 13 || c === 11 || c === 12;
+}
+
+/** Whether text[from, to) is all of [A-Za-z0-9_()]. */
+function isMeminfoKey(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    const ok =
+      isDigit(c) ||
+      (c >= 65 && c <= 90) ||
+      (c >= 97 && c <= 122) ||
+      c === 95 ||
+      c === 40 ||
+      c === 41;
+    if (!ok) return false;
+  }
+  return true;
 }
 
 export interface DiskCounters {
@@ -97,6 +164,9 @@ export function parseDiskstats(
 ): Map<string, DiskCounters> {
   const out = new Map<string, DiskCounters>();
   for (const line of text.split('\n')) {
+    // The device is the third field: skip lines for devices not kept before splitting them.
+    const device = /^\s*\S+\s+\S+\s+(\S+)/.exec(line)?.[1];
+    if (device === undefined || !keep(device)) continue;
     const p = line.trim().split(/\s+/);
     if (p.length < 10 || !keep(p[2])) continue;
     out.set(p[2], {

@@ -42,9 +42,11 @@ export const SamplerDefaults = {
   gpuStaleMs: 5_000,
   /**
    * Series that change slowly or cost most to read — load averages (the kernel updates them
-   * every 5 s), the process count (a readdir of /proc) and temperatures — are read at most
-   * this often; at 10 Hz CPU and memory are still read every tick (issue 25: 10 Hz within
-   * 2 % of a core).
+   * every 5 s), the process count (a readdir of /proc), temperatures, and the disk and
+   * network rates (two more /proc files, parsed, and a dozen points per sample) — are read
+   * at most this often; at 10 Hz CPU and memory (and GPUs) are still read every tick
+   * (issue 25: 10 Hz within 2 % of a core). Disk and network rates are per second over the
+   * time since their previous read, so they mean the same at any interval.
    */
   slowEveryMs: 1_000
 } as const;
@@ -66,7 +68,10 @@ interface Counters {
   t: number;
   cpus?: Map<string, CpuTimes>;
   disks?: Map<string, DiskCounters>;
+  /** When `disks` was read (they are read on the slow cadence). */
+  disksT?: number;
   nets?: Map<string, NetCounters>;
+  netsT?: number;
 }
 
 interface Sensor {
@@ -92,14 +97,34 @@ export class HostSampler {
   /** Files read every tick stay open and are re-read from offset 0 (see readHot). */
   private readonly hotFds = new Map<string, number>();
   private hotBuffer = Buffer.allocUnsafe(16 * 1024);
+  /** The /proc files read each tick or second, joined once. */
+  private readonly files: Record<'stat' | 'meminfo' | 'diskstats' | 'netdev' | 'loadavg', string>;
 
   constructor(private readonly options: SamplerOptions) {
     this.proc = options.procRoot ?? '/proc';
     this.sys = options.sysRoot ?? '/sys';
+    this.files = {
+      stat: path.join(this.proc, 'stat'),
+      meminfo: path.join(this.proc, 'meminfo'),
+      diskstats: path.join(this.proc, 'diskstats'),
+      netdev: path.join(this.proc, 'net', 'dev'),
+      loadavg: path.join(this.proc, 'loadavg')
+    };
     // An explicit procRoot (tests) means Linux layout even before its files exist.
     this.linux = options.procRoot !== undefined || existsSync(path.join(this.proc, 'stat'));
     this.warn = options.onWarning ?? (() => {});
     if (options.gpu !== false) this.startGpu();
+  }
+
+  /** GPUs whose latest reading reports a power draw, by nvidia-smi index (for `/v1/status`). */
+  get gpusReportingPower(): string[] {
+    const now = Date.now();
+    const out: string[] = [];
+    for (const [index, { t, reading }] of this.gpuReadings) {
+      if (reading.powerWatts !== undefined && now - t <= SamplerDefaults.gpuStaleMs)
+        out.push(index);
+    }
+    return out.sort();
   }
 
   /** What this machine yields, for `/v1/status` (grows as series appear). */
@@ -251,9 +276,8 @@ export class HostSampler {
 
   private sampleLinux(t: number, next: Counters, points: AgentPoint[], slow: boolean): void {
     const prev = this.prev;
-    const dtS = prev ? (t - prev.t) / 1000 : 0;
 
-    const stat = this.readHot(path.join(this.proc, 'stat'));
+    const stat = this.readHot(this.files.stat);
     if (stat !== undefined) {
       const parsed = parseProcStat(stat);
       next.cpus = parsed.cpus;
@@ -271,10 +295,10 @@ export class HostSampler {
       }
     }
 
-    const load = slow ? this.read(path.join(this.proc, 'loadavg')) : undefined;
+    const load = slow ? this.read(this.files.loadavg) : undefined;
     if (load !== undefined) this.pushLoad(points, t, parseLoadavg(load));
 
-    const meminfo = this.readHot(path.join(this.proc, 'meminfo'));
+    const meminfo = this.readHot(this.files.meminfo);
     if (meminfo !== undefined) {
       const m = parseMeminfo(meminfo);
       const total = m.get('MemTotal');
@@ -290,12 +314,49 @@ export class HostSampler {
       }
     }
 
-    const diskstats = this.readHot(path.join(this.proc, 'diskstats'));
+    // Between slow ticks the last counters carry over, so the next rate spans both reads.
+    next.disks = prev?.disks;
+    next.disksT = prev?.disksT;
+    next.nets = prev?.nets;
+    next.netsT = prev?.netsT;
+    if (!slow) return;
+    this.sampleIo(t, next, points);
+    let processes = 0;
+    for (const name of safeReaddir(this.proc)) {
+      const c = name.charCodeAt(0);
+      if (c >= 48 && c <= 57) processes++;
+    }
+    this.push(points, { name: 'processes', unit: 'count', t, v: processes });
+
+    for (const sensor of this.sensors) {
+      const raw = this.read(sensor.file);
+      // Sysfs reports millidegrees Celsius.
+      if (raw !== undefined) {
+        this.push(points, {
+          name: 'temperature_celsius',
+          labels: { sensor: sensor.label },
+          unit: '°C',
+          t,
+          v: Number(raw.trim()) / 1000
+        });
+      }
+    }
+  }
+
+  /**
+   * Disk and network rates, per second over the time since the previous read of each file
+   * (`next` carries the counters last read). On the slow cadence (SamplerDefaults).
+   */
+  private sampleIo(t: number, next: Counters, points: AgentPoint[]): void {
+    const diskstats = this.readHot(this.files.diskstats);
     if (diskstats !== undefined) {
+      const before = next.disks;
+      const dtS = next.disksT !== undefined ? (t - next.disksT) / 1000 : 0;
       next.disks = parseDiskstats(diskstats, (d) => this.disks.has(d));
-      if (prev?.disks && dtS > 0) {
+      next.disksT = t;
+      if (before && dtS > 0) {
         for (const [device, c] of next.disks) {
-          const b = prev.disks.get(device);
+          const b = before.get(device);
           if (!b) continue;
           const labels = { device };
           const rate = (x: number, y: number): number => Math.max(0, x - y) / dtS;
@@ -331,12 +392,15 @@ export class HostSampler {
       }
     }
 
-    const netdev = this.readHot(path.join(this.proc, 'net', 'dev'));
+    const netdev = this.readHot(this.files.netdev);
     if (netdev !== undefined) {
+      const before = next.nets;
+      const dtS = next.netsT !== undefined ? (t - next.netsT) / 1000 : 0;
       next.nets = parseNetDev(netdev, () => true);
-      if (prev?.nets && dtS > 0) {
+      next.netsT = t;
+      if (before && dtS > 0) {
         for (const [iface, c] of next.nets) {
-          const b = prev.nets.get(iface);
+          const b = before.get(iface);
           if (!b) continue;
           const labels = { interface: iface };
           this.push(points, {
@@ -356,28 +420,6 @@ export class HostSampler {
             v: Math.max(0, c.txBytes - b.txBytes) / dtS
           });
         }
-      }
-    }
-
-    if (!slow) return;
-    let processes = 0;
-    for (const name of safeReaddir(this.proc)) {
-      const c = name.charCodeAt(0);
-      if (c >= 48 && c <= 57) processes++;
-    }
-    this.push(points, { name: 'processes', unit: 'count', t, v: processes });
-
-    for (const sensor of this.sensors) {
-      const raw = this.read(sensor.file);
-      // Sysfs reports millidegrees Celsius.
-      if (raw !== undefined) {
-        this.push(points, {
-          name: 'temperature_celsius',
-          labels: { sensor: sensor.label },
-          unit: '°C',
-          t,
-          v: Number(raw.trim()) / 1000
-        });
       }
     }
   }

@@ -11,6 +11,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { AgentEnergyStatus } from '../../src/lib/types';
 
 export const EnergyDefaults = {
   raplRoot: '/sys/class/powercap',
@@ -75,6 +76,11 @@ export class RaplReader {
   /** Whether any readable package counter was found. */
   get available(): boolean {
     return this.zones.length > 0;
+  }
+
+  /** The readable package domains, e.g. `package-0`. */
+  get packages(): string[] {
+    return this.zones.map((z) => z.domain);
   }
 
   /**
@@ -178,4 +184,32 @@ function readNumber(file: string): number | undefined {
   if (text === undefined) return undefined;
   const v = Number(text.trim());
   return Number.isFinite(v) && text.trim() !== '' ? v : undefined;
+}
+
+/**
+ * What `/v1/status` says about energy: the readable sources, or "not measured" and why.
+ * @example describeEnergySources({ disabled: false, raplPackages: [], gpus: ['0'] }).sources // ['nvidia-smi']
+ */
+export function describeEnergySources(input: {
+  disabled: boolean;
+  raplPackages: string[];
+  gpus: string[];
+}): AgentEnergyStatus {
+  const { disabled } = input;
+  const raplPackages = disabled ? [] : input.raplPackages;
+  const gpus = disabled ? [] : input.gpus;
+  const sources = [
+    ...(raplPackages.length > 0 ? ['RAPL'] : []),
+    ...(gpus.length > 0 ? ['nvidia-smi'] : [])
+  ];
+  const parts = [
+    ...(raplPackages.length > 0 ? [`RAPL (${raplPackages.join(', ')})`] : []),
+    ...(gpus.length > 0 ? [`nvidia-smi (GPU ${gpus.join(', ')})`] : [])
+  ];
+  const summary = disabled
+    ? 'not measured (turned off with --no-energy)'
+    : sources.length > 0
+      ? parts.join(', ')
+      : 'not measured (no readable RAPL energy counter and no GPU reporting power draw)';
+  return { sources, raplPackages, gpus, disabled, summary };
 }

@@ -5,12 +5,14 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { AgentPoint } from '../../src/lib/types';
+import type { AgentPoint, AgentStatus } from '../../src/lib/types';
 import {
+  bearer,
   collectMessages,
   makeTempDir,
   openStream,
   pointsOf,
+  request,
   startAgent,
   type RunningAgent
 } from './helpers';
@@ -71,6 +73,13 @@ describe('GPU sampling', () => {
       expect(last('gpu_power_watts', '1')).toBeUndefined();
       expect(last('gpu_memory_used_bytes', '1')).toBe(512 * 1024 * 1024);
       expect(points.find((p) => p.labels.gpu === '1')?.labels.model).toBe('NVIDIA T4');
+      // /v1/status names the GPU that reports its power draw as an energy source (not GPU 1).
+      const status = JSON.parse(
+        (await request({ port: agent.port, headers: bearer(agent.token) })).body
+      ) as AgentStatus;
+      expect(status.energy?.gpus).toEqual(['0']);
+      expect(status.energy?.sources).toContain('nvidia-smi');
+      expect(status.energy?.summary).toContain('nvidia-smi (GPU 0)');
     } finally {
       await agent.stop();
     }

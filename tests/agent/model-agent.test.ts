@@ -4,7 +4,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentPoint } from '../../src/lib/types';
-import { collectMessages, openStream, pointsOf, runAgentToExit, startAgent } from './helpers';
+import type { AgentStatus } from '../../src/lib/types';
+import {
+  bearer,
+  collectMessages,
+  openStream,
+  pointsOf,
+  request,
+  runAgentToExit,
+  startAgent
+} from './helpers';
 import { makeRaplTree, startRuntimeServer, type RuntimeServer } from './model-fixtures';
 
 let server: RuntimeServer;
@@ -50,9 +59,37 @@ describe('agent with model runtimes configured', () => {
         model: 'mistral:latest'
       });
       expect(all.some((p) => p.name === 'cpu_package_energy_joules_total')).toBe(true);
-      expect(agent.output()).toMatch(/Energy: RAPL/);
+      expect(agent.output()).toMatch(/Energy: RAPL \(package-0\)/);
+      const status = JSON.parse(
+        (await request({ port: agent.port, headers: bearer(agent.token) })).body
+      ) as AgentStatus;
+      expect(status.energy).toMatchObject({
+        sources: ['RAPL'],
+        raplPackages: ['package-0'],
+        gpus: [],
+        disabled: false
+      });
     } finally {
       stream.close();
+      await agent.stop();
+    }
+  });
+
+  it.each([
+    [['--rapl-root', '/nonexistent'], false, /no readable RAPL energy counter/],
+    [['--no-energy'], true, /--no-energy/]
+  ])('says energy is not measured with %j', async (args, disabled, why) => {
+    // No model runtime configured: /v1/status and the start-up line still say what is readable.
+    const agent = await startAgent({ args });
+    try {
+      const status = JSON.parse(
+        (await request({ port: agent.port, headers: bearer(agent.token) })).body
+      ) as AgentStatus;
+      expect(status.energy).toMatchObject({ sources: [], raplPackages: [], gpus: [], disabled });
+      expect(status.energy?.summary).toMatch(/^not measured/);
+      expect(status.energy?.summary).toMatch(why);
+      expect(agent.output()).toMatch(/Energy: not measured/);
+    } finally {
       await agent.stop();
     }
   });

@@ -1,5 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   computeCpuPercent,
@@ -140,6 +141,72 @@ describe('proc parsers', () => {
   });
 });
 
+/**
+ * The definitions the hand-written scanners replaced (issue 25: a regex and a split per line
+ * every 100 ms at 10 Hz): they must read every text the same way.
+ */
+function meminfoByRegex(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const m = /^([A-Za-z0-9_()]+):\s+(\d+)(\s+kB)?/.exec(line);
+    if (m) out.set(m[1], Number(m[2]) * (m[3] ? 1024 : 1));
+  }
+  return out;
+}
+
+function procStatBySplit(text: string): ReturnType<typeof parseProcStat> {
+  const cpus = new Map<string, { busy: number; total: number }>();
+  let procsRunning: number | undefined;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('cpu')) {
+      const parts = line.trim().split(/\s+/);
+      const id = parts[0] === 'cpu' ? 'total' : parts[0].slice(3);
+      // A field the kernel does not print (steal before 2.6.11) counts as 0; the split
+      // version made the whole line NaN then.
+      const [user, nice, system, idle, iowait, irq, softirq, steal] = Array.from(
+        { length: 8 },
+        (_, k) => Number(parts[k + 1]) || 0
+      );
+      const busy = user + nice + system + irq + softirq + steal;
+      cpus.set(id, { busy, total: busy + idle + iowait });
+    } else if (line.startsWith('procs_running')) {
+      procsRunning = Number(line.split(/\s+/)[1]);
+    }
+  }
+  return { cpus, procsRunning };
+}
+
+describe('the /proc scanners agree with their regex definitions', () => {
+  const token = fc.oneof(
+    fc.constantFrom('MemTotal', 'Hugepagesize', 'Active(anon)', 'cpu', 'cpu0', 'cpu12', 'kB'),
+    fc.constantFrom('procs_running', 'intr', 'x-y', ':', '', '12', '007', '1e3', 'nan'),
+    fc.stringMatching(/^[A-Za-z0-9_():. -]{0,12}$/)
+  );
+  const blank = fc.constantFrom(' ', '  ', '\t', '', ' \t ', '\r');
+  const line = fc
+    .array(fc.tuple(token, blank), { maxLength: 12 })
+    .map((parts) => parts.map(([a, b]) => a + b).join(''));
+  const text = fc.array(line, { maxLength: 12 }).map((lines) => lines.join('\n'));
+
+  it('on generated texts', () => {
+    fc.assert(
+      fc.property(text, (t) => {
+        expect(parseMeminfo(t)).toEqual(meminfoByRegex(t));
+        expect(parseProcStat(t)).toEqual(procStatBySplit(t));
+      }),
+      { numRuns: 2000 }
+    );
+  });
+
+  it.each(['meminfo', 'stat'])("on this machine's /proc/%s", (file) => {
+    const full = path.join('/proc', file);
+    if (!existsSync(full)) return;
+    const t = readFileSync(full, 'utf8');
+    expect(parseMeminfo(t)).toEqual(meminfoByRegex(t));
+    expect(parseProcStat(t)).toEqual(procStatBySplit(t));
+  });
+});
+
 describe('HostSampler on a fixture /proc and /sys', () => {
   function makeRoots(): { proc: string; sys: string } {
     const root = makeTempDir();
@@ -205,5 +272,33 @@ describe('HostSampler on a fixture /proc and /sys', () => {
     expect(get('network_receive_bytes_per_second', { interface: 'lo' })).toBe(0);
     expect(sampler.sampled).toContain('disk_read_bytes_per_second');
     for (const p of second) expect(p.t).toBe(12_000);
+  });
+
+  it('at 10 Hz reads CPU and memory every tick, disk and network once a second', () => {
+    const { proc, sys } = makeRoots();
+    const sampler = new HostSampler({ intervalMs: 100, procRoot: proc, sysRoot: sys, gpu: false });
+    writeTick(proc, 1);
+    sampler.sample(10_000);
+    writeTick(proc, 2);
+    const names = (points: { name: string }[]) => new Set(points.map((p) => p.name));
+    // Ticks in between: CPU (whenever its counters moved: the fixture's only move once) and
+    // memory, no disk or network rates.
+    for (let t = 10_100; t < 11_000; t += 100) {
+      const between = names(sampler.sample(t));
+      if (t === 10_100) expect(between.has('cpu_usage_percent')).toBe(true);
+      expect(between.has('memory_used_bytes'), `memory at ${t}`).toBe(true);
+      expect(between.has('disk_read_bytes_per_second'), `disk at ${t}`).toBe(false);
+      expect(between.has('network_receive_bytes_per_second'), `network at ${t}`).toBe(false);
+    }
+    // A second after the first read: the rates span that whole second.
+    const second = sampler.sample(11_000);
+    const get = (name: string, labels: Record<string, string>) =>
+      second.find(
+        (p) => p.name === name && Object.entries(labels).every(([k, v]) => p.labels[k] === v)
+      )?.v;
+    expect(get('disk_read_bytes_per_second', { device: 'vda' })).toBe(2000 * 512);
+    expect(get('disk_write_ops_per_second', { device: 'vda' })).toBe(20);
+    expect(get('network_receive_bytes_per_second', { interface: 'eth0' })).toBe(4000);
+    expect(get('network_transmit_bytes_per_second', { interface: 'eth0' })).toBe(500);
   });
 });

@@ -34,7 +34,12 @@ interface Agent {
   output: () => string;
 }
 
-function startAgent(token: string, origin: string, port = AgentPort): Promise<Agent> {
+function startAgent(
+  token: string,
+  origin: string,
+  port = AgentPort,
+  extraArgs: string[] = []
+): Promise<Agent> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tidemark-e2e-agent-'));
   // `node --import tsx`, not the tsx CLI: one process, so SIGKILL really kills the agent.
   const proc = spawn(
@@ -51,7 +56,8 @@ function startAgent(token: string, origin: string, port = AgentPort): Promise<Ag
       String(IntervalMs),
       '--no-gpu',
       '--token-file',
-      path.join(dir, 'token')
+      path.join(dir, 'token'),
+      ...extraArgs
     ],
     {
       cwd: Root,
@@ -281,6 +287,25 @@ test('pairs, survives an agent restart without duplicates, and catches up after 
     const model = store.series.find((s) => s.key === 'model_tokens{model="e2e"}')!;
     expect(model.t).toEqual(Array.from({ length: 15 }, (_, i) => EventBase + i * 1000));
   }
+});
+
+test('the Energy page says energy is not measured when the agent finds no power source', async ({
+  page,
+  baseURL
+}) => {
+  test.setTimeout(90_000);
+  const origin = new URL(baseURL!).origin;
+  const token = randomBytes(32).toString('base64url');
+  // No RAPL counter (an empty powercap root) and no GPU (--no-gpu): nothing to measure with.
+  const noPowercap = mkdtempSync(path.join(os.tmpdir(), 'tidemark-e2e-no-powercap-'));
+  await startAgent(token, origin, AgentPort, ['--rapl-root', noPowercap]);
+  await pair(page, token);
+  await expect(page.getByTestId('agent-state')).toHaveAttribute('data-state', 'connected');
+  await page.goto('/energy');
+  const note = page.getByTestId('energy-sources');
+  await expect(note).toHaveAttribute('data-kind', 'none', { timeout: 30_000 });
+  await expect(note).toContainText('not measured');
+  await expect(note).toContainText('no readable RAPL energy counter');
 });
 
 test('a wrong token is refused with a 401 message', async ({ page, baseURL }) => {

@@ -315,6 +315,26 @@ export interface AgentStatus {
   subscribers?: AgentSubscriberStatus[];
   /** Where the agent forwards samples (`--remote-write`, `--otlp`); empty when it does not. */
   forwarding?: AgentForwardingStatus[];
+  /** Which power sources the agent can read (issue 25); absent from older agents. */
+  energy?: AgentEnergyStatus;
+}
+
+/**
+ * The host's power sources as the agent finds them: RAPL packages whose energy counter it
+ * can read, GPUs whose power draw `nvidia-smi` reports. No source: energy is not measured
+ * on this host (energy per token shows as "not measured", never as 0).
+ */
+export interface AgentEnergyStatus {
+  /** 'RAPL' and/or 'nvidia-smi'; empty when nothing is readable or energy is off. */
+  sources: string[];
+  /** RAPL package domains readable, e.g. `package-0`. */
+  raplPackages: string[];
+  /** GPUs (nvidia-smi index) reporting power draw. */
+  gpus: string[];
+  /** Turned off with `--no-energy`. */
+  disabled: boolean;
+  /** One line for people: what is measured, or why nothing is. */
+  summary: string;
 }
 
 /** One forwarding target of the agent and how delivery goes. */
