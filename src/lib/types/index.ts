@@ -210,7 +210,9 @@ export type ChangeNotice =
   /** The demo load stored a step (`stored` of `total`; done when equal). */
   | { kind: 'demo'; stored: number; total: number }
   /** A dashboard was saved or deleted. */
-  | { kind: 'dashboards' };
+  | { kind: 'dashboards' }
+  /** An export schedule was saved or deleted, or one of its runs recorded. */
+  | { kind: 'schedules' };
 
 /**
  * Localhost agent stream protocol (agent/README.md). One point of a host sample or of a
