@@ -143,14 +143,14 @@ describe('file names', () => {
 
   it('splits an export file name into dataset and extension', () => {
     const prefix = 'tidemark-2026-12-08T14-00-00Z';
-    expect(splitProducedName(`${prefix}-events.csv`, prefix)).toEqual({
+    expect(splitProducedName(`${prefix}-events.csv`)).toEqual({
       dataset: 'events',
       ext: 'csv'
     });
-    expect(splitProducedName(`${prefix}-bundle.ndjson`, prefix)).toEqual({
+    expect(splitProducedName(`${prefix}-bundle.ndjson`)).toEqual({
       dataset: 'bundle',
       ext: 'ndjson'
     });
-    expect(splitProducedName('report', prefix)).toEqual({ dataset: 'report', ext: 'dat' });
+    expect(splitProducedName('report')).toEqual({ dataset: 'report', ext: 'dat' });
   });
 });

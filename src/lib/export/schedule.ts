@@ -154,13 +154,16 @@ export function scheduledFileName(options: {
   return `tidemark-${parts.join('-')}-${formatSlotStamp(options.slot)}.${ext}`;
 }
 
+/** The stem every export file starts with (export/progress.ts `exportFilePrefix`). */
+const ExportPrefix = /^tidemark-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ-/;
+
 /**
  * The dataset and extension of a file an export produced, named `<prefix>-<dataset>.<ext>`
- * (export/formats name every file so): `tidemark-2026-12-08T14-00-00Z-events.csv` with that
- * prefix gives `{ dataset: 'events', ext: 'csv' }`. A name without the prefix keeps its stem.
+ * (export/formats name every file so): `tidemark-2026-12-08T14-00-00Z-events.csv` gives
+ * `{ dataset: 'events', ext: 'csv' }`. A name without the prefix keeps its stem.
  */
-export function splitProducedName(name: string, prefix: string): { dataset: string; ext: string } {
-  const rest = name.startsWith(`${prefix}-`) ? name.slice(prefix.length + 1) : name;
+export function splitProducedName(name: string): { dataset: string; ext: string } {
+  const rest = name.replace(ExportPrefix, '');
   const dot = rest.lastIndexOf('.');
   if (dot <= 0) return { dataset: rest, ext: 'dat' };
   return { dataset: rest.slice(0, dot), ext: rest.slice(dot + 1) };

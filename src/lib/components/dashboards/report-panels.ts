@@ -1,6 +1,6 @@
 import { distinctSeriesColors } from '$lib/charts/colors';
 import type { ReportPanel } from '$lib/export/dashboard-report';
-import { PiiDefaults } from '$lib/export/privacy';
+import { PiiDefaults, type PiiPolicy } from '$lib/export/privacy';
 import { stripResultPii } from '$lib/export/results';
 import type { ResultValue } from '$lib/export/xml';
 import type { DashboardFetcher } from '$lib/state/dashboard-data';
@@ -19,13 +19,18 @@ export const ReportPrivacy = [
 
 /**
  * The dashboard's widgets as report panels, in reading order, from the same fetcher (so the
- * same figures) the page shows. Widgets that fail say why instead of being left out.
+ * same figures) the page shows. Widgets that fail say why instead of being left out. Result
+ * tables go out under `privacy` (Export's defaults and a fresh salt unless a schedule says).
  */
 export async function buildReportPanels(
   dashboard: Dashboard,
-  fetcher: DashboardFetcher
+  fetcher: DashboardFetcher,
+  privacy: { policy: PiiPolicy; salt: string } = {
+    policy: PiiDefaults,
+    salt: crypto.randomUUID()
+  }
 ): Promise<ReportPanel[]> {
-  const salt = crypto.randomUUID();
+  const { policy, salt } = privacy;
   const widgets = [...dashboard.widgets].sort((a, b) => a.rect.y - b.rect.y || a.rect.x - b.rect.x);
   return Promise.all(
     widgets.map(async (w): Promise<ReportPanel> => {
@@ -62,7 +67,7 @@ export async function buildReportPanels(
         }
         if (data.kind === 'rows') {
           const clean = await stripResultPii(data.rows as Record<string, ResultValue>[], {
-            policy: PiiDefaults,
+            policy,
             salt
           });
           if (w.kind === 'topn') {
