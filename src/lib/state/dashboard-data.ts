@@ -51,10 +51,18 @@ export class DashboardFetcher {
   readonly range: { from: number; to: number };
   #engine: EngineRemote;
   #memo = new Map<string, Promise<unknown>>();
+  /** The stored series each selector found (for live refresh: whose new points matter). */
+  #found = new Map<string, number[]>();
 
-  constructor(engine: EngineRemote, options: { range: DashboardRange; now: number }) {
+  /** `window` (a scheduled report's [from, to)) takes the place of `range` ending at `now`. */
+  constructor(
+    engine: EngineRemote,
+    options: { range: DashboardRange; now: number; window?: { from: number; to: number } }
+  ) {
     this.#engine = engine;
-    this.range = { from: options.now - RangeMs[options.range], to: options.now };
+    this.range = options.window
+      ? { ...options.window }
+      : { from: options.now - RangeMs[options.range], to: options.now };
   }
 
   #once<T>(key: string, fn: () => Promise<T>): Promise<T> {
@@ -94,6 +102,10 @@ export class DashboardFetcher {
   async series(match: string, limit = DashboardDataDefaults.maxSeries): Promise<SeriesResult[]> {
     return this.#once(`s:${match}:${limit}`, async () => {
       const found = await this.#engine.searchSeries({ text: match, limit });
+      this.#found.set(
+        match,
+        found.series.map((s) => s.id)
+      );
       return Promise.all(
         found.series.map((s) =>
           querySeriesResult(this.#engine, s, {
@@ -125,6 +137,13 @@ export class DashboardFetcher {
     });
   }
 
+  /** The ids of the series a widget drew from this fetcher; undefined when it drew none yet. */
+  seriesIdsOf(widget: Widget): readonly number[] | undefined {
+    return widget.kind !== 'note' && widget.source.kind === 'series'
+      ? this.#found.get(widget.source.match)
+      : undefined;
+  }
+
   /** The widget's data in the shape its kind draws. */
   async load(widget: Widget): Promise<WidgetData> {
     if (widget.kind === 'note') return { kind: 'none' };
@@ -138,7 +157,7 @@ export class DashboardFetcher {
     if (widget.kind === 'stat' || widget.kind === 'gauge') return this.#value(source);
     return {
       kind: 'rows',
-      rows: (await this.#rows(source)).slice(0, DashboardDataDefaults.maxRows)
+      rows: (await this.rows(source)).slice(0, DashboardDataDefaults.maxRows)
     };
   }
 
@@ -159,7 +178,8 @@ export class DashboardFetcher {
     return { kind: 'value', value: last, unit: first.unit, spark, detail: first.series.key };
   }
 
-  async #rows(source: WidgetSource): Promise<Record<string, unknown>[]> {
+  /** A source's answer as table rows (what a table widget shows, and a scheduled result file holds). */
+  async rows(source: WidgetSource): Promise<Record<string, unknown>[]> {
     switch (source.kind) {
       case 'view': {
         const snap = await this.snapshot();
