@@ -213,3 +213,42 @@ test('each report opens offline from its file with no request leaving it', async
     await offline.close();
   }
 });
+
+test('a widget shows new data as it arrives, with refresh off', async ({ page }) => {
+  test.setTimeout(120_000);
+  await page.goto('/');
+  await waitForStore(page);
+  const ingest = (v: number) =>
+    page.evaluate(async (value) => {
+      type Engine = { ingest(b: unknown[]): Promise<unknown> };
+      const engine = (globalThis as unknown as { tidemarkEngine: Engine }).tidemarkEngine;
+      await engine.ingest([
+        {
+          series: {
+            name: 'probe_value',
+            labels: {},
+            unit: '',
+            kind: 'gauge',
+            source: 'api',
+            category: 'app'
+          },
+          t: Float64Array.of(Date.now()),
+          v: Float64Array.of(value)
+        }
+      ]);
+    }, v);
+  await ingest(42);
+  await page.getByRole('link', { name: 'Dashboards' }).first().click();
+  await page.getByTestId('dashboard-new').click();
+  await expect(page).toHaveURL(/\/dashboards\?d=/, { timeout: 30_000 });
+  await expect(page.getByTestId('dashboard-refresh')).toHaveValue('0');
+  await addWidget(page, async () => {
+    await page.getByTestId('widget-kind').selectOption('stat');
+    await page.getByTestId('widget-title').fill('Probe');
+    await page.getByTestId('widget-match').fill('probe_value');
+  });
+  const value = page.getByTestId('widget-value');
+  await expect(value).toHaveText('42', { timeout: 30_000 });
+  await ingest(77);
+  await expect(value).toHaveText('77', { timeout: 30_000 });
+});
