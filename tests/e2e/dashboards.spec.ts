@@ -153,6 +153,14 @@ test("the executive dashboard's figures equal the Events page's on the demo data
 
   // A result table leaves as XML only after consent, with ids pseudonymised, and validates.
   await page.goto('/dashboards?d=technical');
+  // The latency heatmap counts the demo's events; its cells read out by keyboard.
+  const heat = page.locator('[data-widget="latency-heatmap"]');
+  await expect(heat.getByTestId('widget-heatmap')).toHaveAttribute('data-total', /^[1-9]\d*$/, {
+    timeout: 60_000
+  });
+  await heat.getByTestId('heatmap-grid').focus();
+  await page.keyboard.press('ArrowLeft');
+  await expect(heat.getByTestId('heatmap-tip')).toHaveText(/ – .*: [\d,.\s]+ events$/);
   const latencies = page.locator('[data-widget="latencies"]');
   await expect(latencies.getByTestId('widget-table').locator('tbody tr').first()).toBeVisible({
     timeout: 60_000

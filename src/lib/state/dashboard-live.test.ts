@@ -18,6 +18,7 @@ const widgets: Widget[] = [
     source: { kind: 'question', name: 'errorsByTrigger' }
   },
   { id: 'an', kind: 'table', title: 'A', rect, source: { kind: 'anomalies' } },
+  { id: 'hm', kind: 'heatmap', title: 'H', rect, source: { kind: 'durations' } },
   { id: 'n', kind: 'note', title: 'N', rect, text: 'hi' }
 ];
 /** cpu drew series 3 and 4, mem series 10; nothing else drew series. */
@@ -35,10 +36,10 @@ describe('widgetsTouchedBy', () => {
     ],
     // id 11 is newer than every series drawn: it may match either selector.
     ['points of a new series', { kind: 'points', ids: [11, 11], to: 1 }, ['cpu', 'mem']],
-    ['events', { kind: 'events', count: 5 }, ['ok', 'tr', 'q']],
+    ['events', { kind: 'events', count: 5 }, ['ok', 'tr', 'q', 'hm']],
     ['anomalies', { kind: 'anomalies', count: 1 }, ['an']],
-    ['a new series', { kind: 'series' }, ['cpu', 'mem', 'ok', 'tr', 'q', 'an']],
-    ['a clear', { kind: 'cleared' }, ['cpu', 'mem', 'ok', 'tr', 'q', 'an']],
+    ['a new series', { kind: 'series' }, ['cpu', 'mem', 'ok', 'tr', 'q', 'an', 'hm']],
+    ['a clear', { kind: 'cleared' }, ['cpu', 'mem', 'ok', 'tr', 'q', 'an', 'hm']],
     ['settings', { kind: 'settings' }, []],
     ['a dashboard saved', { kind: 'dashboards' }, []]
   ])('%s', (_name, notice, expected) => {

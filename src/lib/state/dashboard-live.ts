@@ -45,7 +45,11 @@ export function widgetsTouchedBy(
       }
     }
     if (notice.kind === 'events')
-      touched ||= source === 'view' || source === 'question' || source === 'summary';
+      touched ||=
+        source === 'view' ||
+        source === 'question' ||
+        source === 'summary' ||
+        source === 'durations';
     if (notice.kind === 'anomalies') touched ||= source === 'anomalies';
     if (touched) out.push(w.id);
   }

@@ -1,4 +1,5 @@
-import { distinctSeriesColors } from '$lib/charts/colors';
+import { heatmapUsedRows } from '$lib/analytics/heatmap';
+import { distinctSeriesColors, SeriesPalette } from '$lib/charts/colors';
 import type { ReportPanel } from '$lib/export/dashboard-report';
 import { PiiDefaults, type PiiPolicy } from '$lib/export/privacy';
 import { stripResultPii } from '$lib/export/results';
@@ -7,6 +8,7 @@ import type { DashboardFetcher } from '$lib/state/dashboard-data';
 import type { Dashboard } from '$lib/types/dashboard';
 import { answerColumns, formatAnswerCell } from '../answer-cells';
 import { formatValue } from '../format';
+import { heatmapRowLabel } from './heatmap-labels';
 import { levelOf } from './thresholds';
 import { rankTop } from './topn';
 
@@ -51,6 +53,25 @@ export async function buildReportPanels(
               t: Array.from(s.result.t),
               v: Array.from(s.result.columns.avg ?? [])
             }))
+          };
+        }
+        if (data.kind === 'heatmap') {
+          const h = data.heatmap;
+          const used = heatmapUsedRows(h);
+          const rows = used
+            ? Array.from({ length: used[1] - used[0] + 1 }, (_, i) => used[1] - i)
+            : [];
+          return {
+            kind: 'heatmap',
+            title: w.title,
+            rows: rows.map((r) => heatmapRowLabel(h.bounds, r, data.unit)),
+            counts: rows.map((r) =>
+              Array.from(h.counts.subarray(r * h.columns, (r + 1) * h.columns))
+            ),
+            from: h.from,
+            stepMs: h.stepMs,
+            what: data.what,
+            color: SeriesPalette[0]
           };
         }
         if (data.kind === 'value') {
