@@ -4,7 +4,16 @@ import { escapeHtml, openReportHtml, sparklinePath } from './report';
 export type ReportPanel =
   | { kind: 'value'; title: string; text: string; level: string; spark: number[] }
   | { kind: 'table'; title: string; columns: string[]; rows: string[][] }
-  | { kind: 'chart'; title: string; unit: string; lines: ReportLine[]; from: number; to: number }
+  | {
+      kind: 'chart';
+      title: string;
+      unit: string;
+      lines: ReportLine[];
+      from: number;
+      to: number;
+      /** The axis' extremes as the page writes values ("14.0 GiB"); plain numbers and the unit otherwise. */
+      format?: (v: number) => string;
+    }
   | { kind: 'text'; title: string; paragraphs: string[] }
   /**
    * A latency heatmap: `counts[r][c]` for row label `rows[r]` (top row first) and time
@@ -67,11 +76,12 @@ function renderChart(p: Extract<ReportPanel, { kind: 'chart' }>): string {
     return `<path d="${d}" fill="none" stroke="${escapeHtml(l.color)}" stroke-width="1.5"/>`;
   });
   const e = escapeHtml;
+  const axis = p.format ?? ((v: number) => `${formatAxis(v)} ${p.unit}`.trim());
   const time = (t: number) => new Date(t).toISOString().slice(0, 16).replace('T', ' ');
   return (
     `<svg class="chart" viewBox="0 -14 ${w} ${h + 30}" role="img" aria-label="${e(p.title)}">` +
-    `<text x="0" y="-3">${e(`${formatAxis(hi)} ${p.unit}`)}</text>` +
-    `<text x="0" y="${h + 12}">${e(`${formatAxis(lo)} ${p.unit}`)}</text>` +
+    `<text x="0" y="-3">${e(axis(hi))}</text>` +
+    `<text x="0" y="${h + 12}">${e(axis(lo))}</text>` +
     `<line x1="0" y1="${h}" x2="${w}" y2="${h}" stroke="currentColor" stroke-opacity=".3"/>` +
     paths.join('') +
     `<text x="${w}" y="${h + 12}" text-anchor="end">${e(time(p.to))} UTC</text>` +

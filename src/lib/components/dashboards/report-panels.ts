@@ -45,6 +45,7 @@ export async function buildReportPanels(
             kind: 'chart',
             title: w.title,
             unit: data.series[0]?.unit ?? '',
+            format: (v: number) => formatValue(v, data.series[0]?.unit ?? ''),
             from: data.range.from,
             to: data.range.to,
             lines: data.series.map((s, i) => ({
