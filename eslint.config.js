@@ -26,7 +26,7 @@ const layerPatterns = (layers) => layers.flatMap((l) => [`$lib/${l}/*`, `$lib/${
  * function of `$lib/db` instead. The names are TidemarkDb's tables (db/database.ts).
  */
 const dbTables =
-  'series|chunks|events|meta|rollups|late|anomalies|imports|detectors|dashboards|tables|transaction';
+  'series|chunks|events|meta|rollups|late|anomalies|imports|detectors|dashboards|schedules|exportRuns|tables|transaction';
 const dbTableAccess = {
   selector: [`[object.name='db']`, `[object.property.name='db']`]
     .map((o) => `MemberExpression[property.name=/^(${dbTables})$/]${o}`)

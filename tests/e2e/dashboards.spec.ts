@@ -153,6 +153,14 @@ test("the executive dashboard's figures equal the Events page's on the demo data
 
   // A result table leaves as XML only after consent, with ids pseudonymised, and validates.
   await page.goto('/dashboards?d=technical');
+  // The latency heatmap counts the demo's events; its cells read out by keyboard.
+  const heat = page.locator('[data-widget="latency-heatmap"]');
+  await expect(heat.getByTestId('widget-heatmap')).toHaveAttribute('data-total', /^[1-9]\d*$/, {
+    timeout: 60_000
+  });
+  await heat.getByTestId('heatmap-grid').focus();
+  await page.keyboard.press('ArrowLeft');
+  await expect(heat.getByTestId('heatmap-tip')).toHaveText(/ – .*: [\d,.\s]+ events$/);
   const latencies = page.locator('[data-widget="latencies"]');
   await expect(latencies.getByTestId('widget-table').locator('tbody tr').first()).toBeVisible({
     timeout: 60_000
@@ -212,4 +220,43 @@ test('each report opens offline from its file with no request leaving it', async
   } finally {
     await offline.close();
   }
+});
+
+test('a widget shows new data as it arrives, with refresh off', async ({ page }) => {
+  test.setTimeout(120_000);
+  await page.goto('/');
+  await waitForStore(page);
+  const ingest = (v: number) =>
+    page.evaluate(async (value) => {
+      type Engine = { ingest(b: unknown[]): Promise<unknown> };
+      const engine = (globalThis as unknown as { tidemarkEngine: Engine }).tidemarkEngine;
+      await engine.ingest([
+        {
+          series: {
+            name: 'probe_value',
+            labels: {},
+            unit: '',
+            kind: 'gauge',
+            source: 'api',
+            category: 'app'
+          },
+          t: Float64Array.of(Date.now()),
+          v: Float64Array.of(value)
+        }
+      ]);
+    }, v);
+  await ingest(42);
+  await page.getByRole('link', { name: 'Dashboards' }).first().click();
+  await page.getByTestId('dashboard-new').click();
+  await expect(page).toHaveURL(/\/dashboards\?d=/, { timeout: 30_000 });
+  await expect(page.getByTestId('dashboard-refresh')).toHaveValue('0');
+  await addWidget(page, async () => {
+    await page.getByTestId('widget-kind').selectOption('stat');
+    await page.getByTestId('widget-title').fill('Probe');
+    await page.getByTestId('widget-match').fill('probe_value');
+  });
+  const value = page.getByTestId('widget-value');
+  await expect(value).toHaveText('42', { timeout: 30_000 });
+  await ingest(77);
+  await expect(value).toHaveText('77', { timeout: 30_000 });
 });

@@ -2,6 +2,7 @@ import Dexie, { type EntityTable } from 'dexie';
 import type { AnomalyRecord, ResultEvent, SeriesRecord, TierName } from '$lib/types';
 import { countsLedgerMiddleware } from './counts-ledger';
 import type { Dashboard } from '$lib/types/dashboard';
+import type { ExportSchedule, ScheduledRunRecord } from '$lib/export/schedule';
 import { declareTestUpgrade } from './test-upgrade';
 
 /** The IndexedDB database name. Tests and tools open it by this name. */
@@ -111,6 +112,8 @@ export class TidemarkDb extends Dexie {
   wal!: EntityTable<WalRecord, 'id'>;
   ledger!: EntityTable<MetaRecord, 'key'>;
   dashboards!: EntityTable<Dashboard, 'id'>;
+  schedules!: EntityTable<ExportSchedule, 'id'>;
+  exportRuns!: EntityTable<ScheduledRunRecord, 'id'>;
 
   constructor(
     options: { name?: string; indexedDB?: IDBFactory; IDBKeyRange?: typeof IDBKeyRange } = {}
@@ -150,8 +153,12 @@ export class TidemarkDb extends Dexie {
     this.use(countsLedgerMiddleware(this));
     // v6: the user's own dashboards (dashboard-store.ts).
     this.version(6).stores({ dashboards: '&id, updatedAt' });
-    // Only in the upgrade test's second build: `__UPGRADE_TEST__` is a build-time constant,
-    // false in every other build, which then drops this line and the module it calls.
+    // v7: scheduled exports (with their folder handles) and the list of their runs
+    // (schedule-store.ts).
+    this.version(7).stores({ schedules: '&id', exportRuns: '++id, scheduleId, at' });
+    // Only in the upgrade test's second build (always the last, one version above the
+    // app's): `__UPGRADE_TEST__` is a build-time constant, false in every other build,
+    // which then drops this line and the module it calls.
     if (__UPGRADE_TEST__) declareTestUpgrade(this);
   }
 }
@@ -233,10 +240,12 @@ async function installedVersion(factory: IDBFactory, name: string): Promise<numb
 
 /**
  * Deletes every metric, event and derived record in one transaction; `meta` keys starting
- * with `keepMetaPrefix` (configuration, not data) stay, and so do the user's dashboards.
+ * with `keepMetaPrefix` (configuration, not data) stay, and so do the user's dashboards,
+ * export schedules and the list of their runs.
  */
 export async function clearStoredData(db: TidemarkDb, keepMetaPrefix: string): Promise<void> {
-  const data = db.tables.filter((t) => t.name !== db.dashboards.name);
+  const kept = [db.dashboards.name, db.schedules.name, db.exportRuns.name];
+  const data = db.tables.filter((t) => !kept.includes(t.name));
   await db.transaction('rw', data, async () => {
     await Promise.all(
       data.map((t) =>

@@ -11,8 +11,16 @@ import {
 export const DashboardFileFormat = 'tidemark-dashboard';
 export const DashboardFileVersion = 1;
 
-const WidgetKinds: readonly WidgetKind[] = ['timeseries', 'stat', 'gauge', 'table', 'topn', 'note'];
-const SourceKinds = ['series', 'view', 'question', 'summary', 'anomalies'];
+const WidgetKinds: readonly WidgetKind[] = [
+  'timeseries',
+  'stat',
+  'gauge',
+  'table',
+  'topn',
+  'heatmap',
+  'note'
+];
+const SourceKinds = ['series', 'view', 'question', 'summary', 'anomalies', 'durations'];
 
 /** A dashboard as the text of a JSON file (pretty-printed, one dashboard per file). */
 export function serializeDashboard(dashboard: Dashboard): string {

@@ -4,8 +4,31 @@ import { escapeHtml, openReportHtml, sparklinePath } from './report';
 export type ReportPanel =
   | { kind: 'value'; title: string; text: string; level: string; spark: number[] }
   | { kind: 'table'; title: string; columns: string[]; rows: string[][] }
-  | { kind: 'chart'; title: string; unit: string; lines: ReportLine[]; from: number; to: number }
+  | {
+      kind: 'chart';
+      title: string;
+      unit: string;
+      lines: ReportLine[];
+      from: number;
+      to: number;
+      /** The axis' extremes as the page writes values ("14.0 GiB"); plain numbers and the unit otherwise. */
+      format?: (v: number) => string;
+    }
   | { kind: 'text'; title: string; paragraphs: string[] }
+  /**
+   * A latency heatmap: `counts[r][c]` for row label `rows[r]` (top row first) and time
+   * bucket c of `stepMs` from `from`; `what` names what is counted.
+   */
+  | {
+      kind: 'heatmap';
+      title: string;
+      rows: string[];
+      counts: number[][];
+      from: number;
+      stepMs: number;
+      what: string;
+      color: string;
+    }
   | { kind: 'note'; title: string; text: string };
 
 export interface ReportLine {
@@ -53,16 +76,51 @@ function renderChart(p: Extract<ReportPanel, { kind: 'chart' }>): string {
     return `<path d="${d}" fill="none" stroke="${escapeHtml(l.color)}" stroke-width="1.5"/>`;
   });
   const e = escapeHtml;
+  const axis = p.format ?? ((v: number) => `${formatAxis(v)} ${p.unit}`.trim());
   const time = (t: number) => new Date(t).toISOString().slice(0, 16).replace('T', ' ');
   return (
     `<svg class="chart" viewBox="0 -14 ${w} ${h + 30}" role="img" aria-label="${e(p.title)}">` +
-    `<text x="0" y="-3">${e(`${formatAxis(hi)} ${p.unit}`)}</text>` +
-    `<text x="0" y="${h + 12}">${e(`${formatAxis(lo)} ${p.unit}`)}</text>` +
+    `<text x="0" y="-3">${e(axis(hi))}</text>` +
+    `<text x="0" y="${h + 12}">${e(axis(lo))}</text>` +
     `<line x1="0" y1="${h}" x2="${w}" y2="${h}" stroke="currentColor" stroke-opacity=".3"/>` +
     paths.join('') +
     `<text x="${w}" y="${h + 12}" text-anchor="end">${e(time(p.to))} UTC</text>` +
     `<text x="${w / 2}" y="${h + 12}" text-anchor="middle">${e(time(p.from))} →</text></svg>` +
     `<div class="legend">${p.lines.map((l) => `<span><i style="background:${e(l.color)}"></i>${e(l.label)}</span>`).join('')}</div>`
+  );
+}
+
+function renderHeatmap(p: Extract<ReportPanel, { kind: 'heatmap' }>): string {
+  const e = escapeHtml;
+  const columns = p.counts[0]?.length ?? 0;
+  const max = Math.max(0, ...p.counts.flat());
+  if (columns === 0 || max === 0) return '<p class="muted">No data in this range.</p>';
+  const { chartWidth: w } = DashboardReportDefaults;
+  const label = 70;
+  const cw = (w - label) / columns;
+  const ch = 14;
+  const h = p.rows.length * ch;
+  const time = (t: number) => new Date(t).toISOString().slice(0, 16).replace('T', ' ');
+  let cells = '';
+  p.counts.forEach((row, r) =>
+    row.forEach((n, c) => {
+      if (!(n > 0)) return;
+      // Log scale, as on the page: a few slow calls still show beside many fast ones.
+      const a = 0.15 + 0.85 * (Math.log1p(n) / Math.log1p(max));
+      cells += `<rect x="${(label + c * cw).toFixed(1)}" y="${r * ch}" width="${cw.toFixed(2)}" height="${ch}" fill="${e(p.color)}" fill-opacity="${a.toFixed(2)}"><title>${e(`${p.rows[r]}, ${time(p.from + c * p.stepMs)}: ${n} ${p.what}`)}</title></rect>`;
+    })
+  );
+  const labels = p.rows
+    .map((t, r) => `<text x="${label - 4}" y="${r * ch + 10}" text-anchor="end">${e(t)}</text>`)
+    .join('');
+  const end = p.from + columns * p.stepMs;
+  return (
+    `<svg class="chart" viewBox="0 0 ${w} ${h + 16}" role="img" aria-label="${e(`${p.title}: latency heatmap, darker cells hold more ${p.what}`)}">` +
+    labels +
+    cells +
+    `<text x="${label}" y="${h + 12}">${e(time(p.from))} →</text>` +
+    `<text x="${w}" y="${h + 12}" text-anchor="end">${e(time(end))} UTC</text></svg>` +
+    `<p class="muted">Darker cells hold more ${e(p.what)} (largest cell: ${max}).</p>`
   );
 }
 
@@ -73,7 +131,7 @@ function formatAxis(v: number): string {
 
 function renderPanel(p: ReportPanel): string {
   const e = escapeHtml;
-  const wide = p.kind === 'chart' || p.kind === 'table';
+  const wide = p.kind === 'chart' || p.kind === 'table' || p.kind === 'heatmap';
   let body: string;
   switch (p.kind) {
     case 'value': {
@@ -100,6 +158,9 @@ function renderPanel(p: ReportPanel): string {
     }
     case 'chart':
       body = renderChart(p);
+      break;
+    case 'heatmap':
+      body = renderHeatmap(p);
       break;
     case 'text':
       body = p.paragraphs.map((t) => `<p>${e(t)}</p>`).join('');

@@ -150,11 +150,18 @@ const technicalWidgets: Widget[] = [
     rect: rect(6, 11, 6, 4)
   },
   {
+    id: 'latency-heatmap',
+    kind: 'heatmap',
+    title: 'Latency distribution over time (result log)',
+    source: { kind: 'durations' },
+    rect: rect(0, 15, 12, 4)
+  },
+  {
     id: 'anomalies',
     kind: 'table',
     title: 'Anomalies',
     source: { kind: 'anomalies' },
-    rect: rect(0, 15, 12, 4)
+    rect: rect(0, 19, 12, 4)
   }
 ];
 

@@ -5,6 +5,8 @@
  * view share one answer.
  */
 import { computeSummaryFigure } from '$lib/analytics/dashboard-summary';
+import type { Heatmap } from '$lib/analytics/heatmap';
+import { histogramFamily } from '$lib/analytics/histogram';
 import type { OverallHealth } from '$lib/analytics/resultlog-queries';
 import { HOUR_MS, DAY_MS } from '$lib/types';
 import type { DashboardRange, Widget, WidgetSource } from '$lib/types/dashboard';
@@ -35,6 +37,8 @@ export type WidgetData =
   | { kind: 'series'; series: SeriesResult[]; range: { from: number; to: number } }
   | { kind: 'value'; value: number; unit: string; spark: number[]; detail: string }
   | { kind: 'rows'; rows: Record<string, unknown>[] }
+  /** `unit` of the latency rows' bounds: 'ms' for event durations, the histogram's otherwise. */
+  | { kind: 'heatmap'; heatmap: Heatmap; unit: string; what: string }
   | { kind: 'none' };
 
 /**
@@ -51,10 +55,18 @@ export class DashboardFetcher {
   readonly range: { from: number; to: number };
   #engine: EngineRemote;
   #memo = new Map<string, Promise<unknown>>();
+  /** The stored series each selector found (for live refresh: whose new points matter). */
+  #found = new Map<string, number[]>();
 
-  constructor(engine: EngineRemote, options: { range: DashboardRange; now: number }) {
+  /** `window` (a scheduled report's [from, to)) takes the place of `range` ending at `now`. */
+  constructor(
+    engine: EngineRemote,
+    options: { range: DashboardRange; now: number; window?: { from: number; to: number } }
+  ) {
     this.#engine = engine;
-    this.range = { from: options.now - RangeMs[options.range], to: options.now };
+    this.range = options.window
+      ? { ...options.window }
+      : { from: options.now - RangeMs[options.range], to: options.now };
   }
 
   #once<T>(key: string, fn: () => Promise<T>): Promise<T> {
@@ -94,6 +106,10 @@ export class DashboardFetcher {
   async series(match: string, limit = DashboardDataDefaults.maxSeries): Promise<SeriesResult[]> {
     return this.#once(`s:${match}:${limit}`, async () => {
       const found = await this.#engine.searchSeries({ text: match, limit });
+      this.#found.set(
+        match,
+        found.series.map((s) => s.id)
+      );
       return Promise.all(
         found.series.map((s) =>
           querySeriesResult(this.#engine, s, {
@@ -125,6 +141,13 @@ export class DashboardFetcher {
     });
   }
 
+  /** The ids of the series a widget drew from this fetcher; undefined when it drew none yet. */
+  seriesIdsOf(widget: Widget): readonly number[] | undefined {
+    return widget.kind !== 'note' && widget.source.kind === 'series'
+      ? this.#found.get(widget.source.match)
+      : undefined;
+  }
+
   /** The widget's data in the shape its kind draws. */
   async load(widget: Widget): Promise<WidgetData> {
     if (widget.kind === 'note') return { kind: 'none' };
@@ -136,10 +159,50 @@ export class DashboardFetcher {
       return { kind: 'series', series, range: this.range };
     }
     if (widget.kind === 'stat' || widget.kind === 'gauge') return this.#value(source);
+    if (widget.kind === 'heatmap') return this.#heatmap(source);
     return {
       kind: 'rows',
-      rows: (await this.#rows(source)).slice(0, DashboardDataDefaults.maxRows)
+      rows: (await this.rows(source)).slice(0, DashboardDataDefaults.maxRows)
     };
+  }
+
+  /**
+   * A latency heatmap: of event durations, or of the first histogram family among the series
+   * the selector finds (its `…_bucket{le=…}` series, one family's worth).
+   */
+  async #heatmap(source: WidgetSource): Promise<WidgetData> {
+    const { from, to } = this.range;
+    if (source.kind === 'durations') {
+      const heatmap = await this.#engine.queryHeatmap({ from, to, source: { kind: 'durations' } });
+      if (heatmap.total === 0)
+        throw new NoDataError(
+          'No events with durations in this range: load the demo data or import a result log.'
+        );
+      return { kind: 'heatmap', heatmap, unit: 'ms', what: 'events' };
+    }
+    if (source.kind !== 'series')
+      throw new Error('A heatmap shows event durations or a histogram family.');
+    const found = await this.#engine.searchSeries({ text: source.match, limit: 200 });
+    const first = found.series.find((s) => histogramFamily(s) !== null);
+    if (!first)
+      throw new NoDataError(`No histogram bucket series (…_bucket{le=…}) match "${source.match}".`);
+    const family = JSON.stringify(histogramFamily(first));
+    const buckets = found.series.filter((s) => JSON.stringify(histogramFamily(s)) === family);
+    this.#found.set(
+      source.match,
+      buckets.map((s) => s.id)
+    );
+    const heatmap = await this.#engine.queryHeatmap({
+      from,
+      to,
+      source: {
+        kind: 'histogram',
+        buckets: buckets.map((s) => ({ seriesId: s.id, le: s.labels.le }))
+      }
+    });
+    if (heatmap.total === 0)
+      throw new NoDataError(`No observations in "${first.name}" in this range.`);
+    return { kind: 'heatmap', heatmap, unit: first.unit, what: 'observations' };
   }
 
   async #value(source: WidgetSource): Promise<WidgetData> {
@@ -159,7 +222,8 @@ export class DashboardFetcher {
     return { kind: 'value', value: last, unit: first.unit, spark, detail: first.series.key };
   }
 
-  async #rows(source: WidgetSource): Promise<Record<string, unknown>[]> {
+  /** A source's answer as table rows (what a table widget shows, and a scheduled result file holds). */
+  async rows(source: WidgetSource): Promise<Record<string, unknown>[]> {
     switch (source.kind) {
       case 'view': {
         const snap = await this.snapshot();
@@ -186,6 +250,8 @@ export class DashboardFetcher {
         const v = await this.#summary(source.figure);
         return [{ figure: source.figure, value: v.value }];
       }
+      case 'durations':
+        throw new Error('Event durations are drawn as a heatmap, not listed.');
       case 'anomalies': {
         const list = await this.#engine.listAnomalies({ ...this.range, limit: 200 });
         return list.map((a) => ({

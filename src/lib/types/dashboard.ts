@@ -24,7 +24,9 @@ export type WidgetSource =
   | { kind: 'question'; name: string; params?: Record<string, unknown> }
   | { kind: 'summary'; figure: SummaryFigure }
   /** Detected anomalies in the range (newest first). */
-  | { kind: 'anomalies' };
+  | { kind: 'anomalies' }
+  /** Durations of the result-log events in the range (a heatmap's latencies). */
+  | { kind: 'durations' };
 
 /** Figures of the event summary (the Events page's totals). */
 export type SummaryFigure =
@@ -45,7 +47,7 @@ export interface Thresholds {
   lowerIsWorse?: boolean;
 }
 
-export type WidgetKind = 'timeseries' | 'stat' | 'gauge' | 'table' | 'topn' | 'note';
+export type WidgetKind = 'timeseries' | 'stat' | 'gauge' | 'table' | 'topn' | 'heatmap' | 'note';
 
 interface WidgetBase {
   id: string;
@@ -73,6 +75,8 @@ export type Widget = WidgetBase &
         /** The column ranked by; the first numeric column when left out. */
         field?: string;
       }
+    /** Latency over time: event durations, or a histogram family (`series` matching `…_bucket`). */
+    | { kind: 'heatmap'; source: WidgetSource }
     | { kind: 'note'; text: string }
   );
 

@@ -218,7 +218,9 @@ export type ChangeNotice =
    * The leader's rollups fell behind the data (`lagMs` over RollupLagDefaults.behindMs) or
    * caught up again (`lagMs` under it): sent when that changes, so every tab can say so.
    */
-  | { kind: 'rollup-lag'; lagMs: number; series: number };
+  | { kind: 'rollup-lag'; lagMs: number; series: number }
+  /** An export schedule was saved or deleted, or one of its runs recorded. */
+  | { kind: 'schedules' };
 
 /**
  * Localhost agent stream protocol (agent/README.md). One point of a host sample or of a

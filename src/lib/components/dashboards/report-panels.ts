@@ -1,12 +1,14 @@
-import { distinctSeriesColors } from '$lib/charts/colors';
+import { heatmapUsedRows } from '$lib/analytics/heatmap';
+import { distinctSeriesColors, SeriesPalette } from '$lib/charts/colors';
 import type { ReportPanel } from '$lib/export/dashboard-report';
-import { PiiDefaults } from '$lib/export/privacy';
+import { PiiDefaults, type PiiPolicy } from '$lib/export/privacy';
 import { stripResultPii } from '$lib/export/results';
 import type { ResultValue } from '$lib/export/xml';
 import type { DashboardFetcher } from '$lib/state/dashboard-data';
 import type { Dashboard } from '$lib/types/dashboard';
 import { answerColumns, formatAnswerCell } from '../answer-cells';
 import { formatValue } from '../format';
+import { heatmapRowLabel } from './heatmap-labels';
 import { levelOf } from './thresholds';
 import { rankTop } from './topn';
 
@@ -19,13 +21,18 @@ export const ReportPrivacy = [
 
 /**
  * The dashboard's widgets as report panels, in reading order, from the same fetcher (so the
- * same figures) the page shows. Widgets that fail say why instead of being left out.
+ * same figures) the page shows. Widgets that fail say why instead of being left out. Result
+ * tables go out under `privacy` (Export's defaults and a fresh salt unless a schedule says).
  */
 export async function buildReportPanels(
   dashboard: Dashboard,
-  fetcher: DashboardFetcher
+  fetcher: DashboardFetcher,
+  privacy: { policy: PiiPolicy; salt: string } = {
+    policy: PiiDefaults,
+    salt: crypto.randomUUID()
+  }
 ): Promise<ReportPanel[]> {
-  const salt = crypto.randomUUID();
+  const { policy, salt } = privacy;
   const widgets = [...dashboard.widgets].sort((a, b) => a.rect.y - b.rect.y || a.rect.x - b.rect.x);
   return Promise.all(
     widgets.map(async (w): Promise<ReportPanel> => {
@@ -38,6 +45,7 @@ export async function buildReportPanels(
             kind: 'chart',
             title: w.title,
             unit: data.series[0]?.unit ?? '',
+            format: (v: number) => formatValue(v, data.series[0]?.unit ?? ''),
             from: data.range.from,
             to: data.range.to,
             lines: data.series.map((s, i) => ({
@@ -46,6 +54,25 @@ export async function buildReportPanels(
               t: Array.from(s.result.t),
               v: Array.from(s.result.columns.avg ?? [])
             }))
+          };
+        }
+        if (data.kind === 'heatmap') {
+          const h = data.heatmap;
+          const used = heatmapUsedRows(h);
+          const rows = used
+            ? Array.from({ length: used[1] - used[0] + 1 }, (_, i) => used[1] - i)
+            : [];
+          return {
+            kind: 'heatmap',
+            title: w.title,
+            rows: rows.map((r) => heatmapRowLabel(h.bounds, r, data.unit)),
+            counts: rows.map((r) =>
+              Array.from(h.counts.subarray(r * h.columns, (r + 1) * h.columns))
+            ),
+            from: h.from,
+            stepMs: h.stepMs,
+            what: data.what,
+            color: SeriesPalette[0]
           };
         }
         if (data.kind === 'value') {
@@ -62,7 +89,7 @@ export async function buildReportPanels(
         }
         if (data.kind === 'rows') {
           const clean = await stripResultPii(data.rows as Record<string, ResultValue>[], {
-            policy: PiiDefaults,
+            policy,
             salt
           });
           if (w.kind === 'topn') {

@@ -34,6 +34,7 @@ import {
   type TierName
 } from '$lib/types';
 import type { EngineContext, EngineStores } from './context';
+import { createSchedulesApi } from './schedules';
 
 export { ExportCancelledError, ExportDefaults } from '$lib/export/types';
 export type {
@@ -323,6 +324,7 @@ export function createExportApi(ctx: EngineContext) {
   }
 
   return {
+    ...createSchedulesApi(ctx),
     /** Produces an export (see ExportSpec); Blobs come back to the page, nothing is sent. */
     async runExport(
       spec: ExportSpec,

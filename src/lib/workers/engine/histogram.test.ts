@@ -73,3 +73,63 @@ describe('engine queryHistogram', () => {
     expect(answer.result.columns.p50![0]).toBeCloseTo(0.4, 12);
   });
 });
+
+describe('engine queryHeatmap', () => {
+  it('bins event durations by time and latency', async () => {
+    const api = engine();
+    const e = (t: number, durationMs: number) => ({
+      t,
+      durationMs,
+      actionType: 'call',
+      status: 'success'
+    });
+    await api.ingestEvents([
+      e(now - 50_000, 3),
+      e(now - 45_000, 40),
+      e(now - 5_000, 40),
+      e(now - 4_000, 45),
+      e(now - 120_000, 40)
+    ]);
+    const h = await api.queryHeatmap({
+      from: now - 60_000,
+      to: now,
+      columns: 2,
+      source: { kind: 'durations' }
+    });
+    const row = (ms: number) => h.bounds.findIndex((b) => b >= ms);
+    expect(h.total).toBe(4);
+    expect(h.counts[row(3) * 2]).toBe(1);
+    expect(h.counts[row(40) * 2]).toBe(1);
+    expect(h.counts[row(40) * 2 + 1]).toBe(2);
+  });
+
+  it('bins a histogram family’s bucket increases', async () => {
+    const api = engine();
+    const t = Float64Array.of(now - 20_000, now - 10_000, now - 1);
+    await api.ingest([
+      { series: bucket('1'), t, v: Float64Array.of(0, 10, 30) },
+      { series: bucket('2'), t, v: Float64Array.of(0, 20, 40) },
+      { series: bucket('+Inf'), t, v: Float64Array.of(0, 20, 50) }
+    ]);
+    const series = await api.listSeries();
+    const h = await api.queryHeatmap({
+      from: now - 60_000,
+      to: now,
+      columns: 60,
+      source: {
+        kind: 'histogram',
+        buckets: series.map((s) => ({ seriesId: s.id, le: s.labels.le }))
+      }
+    });
+    expect(h.bounds).toEqual([1, 2, Infinity]);
+    // Increases over the two 10 s steps: le=1 +10 then +20, le=2 +20 then +20, +Inf +20 then +30.
+    expect(h.total).toBeCloseTo(50, 6);
+    const col = (t: number) => Math.floor((t - h.from) / h.stepMs);
+    const at = (r: number, c: number) => h.counts[r * h.columns + c];
+    expect(at(0, col(now - 10_000))).toBeCloseTo(10, 6);
+    expect(at(1, col(now - 10_000))).toBeCloseTo(10, 6);
+    expect(at(2, col(now - 10_000))).toBeCloseTo(0, 6);
+    expect(at(0, col(now - 1))).toBeCloseTo(20, 6);
+    expect(at(2, col(now - 1))).toBeCloseTo(10, 6);
+  });
+});

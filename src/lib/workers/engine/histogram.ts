@@ -1,5 +1,13 @@
 import { transfer } from 'comlink';
 import { computeHistogramQuantiles, parseBucketBound } from '$lib/analytics/histogram';
+import {
+  addHistogramIncreases,
+  addObservations,
+  createHeatmap,
+  DurationBoundsMs,
+  HeatmapDefaults,
+  type Heatmap
+} from '$lib/analytics/heatmap';
 import { resultBuffers, runQuery } from '$lib/db/query';
 import type { QueryResult, TierName } from '$lib/types';
 import type { EngineContext } from './context';
@@ -70,6 +78,77 @@ export function createHistogramApi(ctx: EngineContext) {
         )
       };
       return transfer({ result, rates }, resultBuffers(result));
+    },
+
+    /**
+     * A latency heatmap over [from, to): of result-log event durations (ms), or of a histogram
+     * family's bucket series (the increase of each bucket per time bucket, de-cumulated).
+     */
+    async queryHeatmap(request: {
+      from: number;
+      to: number;
+      columns?: number;
+      source:
+        { kind: 'durations' } | { kind: 'histogram'; buckets: { seriesId: number; le: string }[] };
+    }): Promise<Heatmap> {
+      const { db, metrics, rollups, events } = await ctx.ready();
+      const columns = request.columns ?? HeatmapDefaults.columns;
+      const { from, to, source } = request;
+      if (source.kind === 'durations') {
+        const h = createHeatmap({ from, to, columns, bounds: DurationBoundsMs });
+        const pageSize = 5_000;
+        for (let offset = 0; ; offset += pageSize) {
+          const page = await events.page({ from, to, offset, limit: pageSize });
+          addObservations(
+            h,
+            page.map((e) => e.t),
+            page.map((e) => e.durationMs)
+          );
+          if (page.length < pageSize) break;
+        }
+        return transfer(h, [h.counts.buffer]);
+      }
+      const bounds = source.buckets.map((b) => parseBucketBound(b.le));
+      const h = createHeatmap({
+        from,
+        to,
+        columns,
+        bounds: bounds.filter((b) => !Number.isNaN(b))
+      });
+      const answers = await Promise.all(
+        source.buckets.map((b) =>
+          runQuery({
+            db,
+            metrics,
+            rollups,
+            request: {
+              seriesId: b.seriesId,
+              from,
+              to,
+              maxPoints: columns,
+              aggregates: ['last'],
+              rate: true
+            },
+            timeZone: ctx.timeZone(),
+            retention: ctx.retention()
+          })
+        )
+      );
+      addHistogramIncreases(
+        h,
+        answers.map((a, i) => ({
+          le: bounds[i],
+          // Increase over each answered step: its per-second rate times the step's seconds
+          // (a rollup's width, or the gap to the previous raw point).
+          t: a.t,
+          v: Float64Array.from(a.t, (t, k) => {
+            const r = a.rate?.[k] ?? NaN;
+            const dt = a.stepMs > 0 ? a.stepMs : k > 0 ? t - a.t[k - 1] : NaN;
+            return (r * dt) / 1000;
+          })
+        }))
+      );
+      return transfer(h, [h.counts.buffer]);
     }
   };
 }
