@@ -23,6 +23,7 @@
  */
 import type { ResultEvent } from '$lib/types';
 import { DAY_MS, HOUR_MS } from '$lib/types';
+import { computeHealthScore } from './health';
 import { ResultLogViews, type HourlyBucket, type ResultLogOptions } from './resultlog';
 import {
   DurationBag,
@@ -232,6 +233,8 @@ class TimeIndex {
 
   /** Index range [lo, hi) of times in [from, to] (inclusive) or [from, to) when `open`. */
   range(from: number, to: number, open = false): [number, number] {
+    // The filter a re-scan applies keeps nothing for a NaN bound.
+    if (Number.isNaN(from) || Number.isNaN(to)) return [0, 0];
     this.settle();
     const times = this.t.subarray(0, this.n);
     const lo = findAtLeast(times, from);
@@ -548,15 +551,31 @@ export class ResultLogIndex {
     if (!buckets || !this.matches(options, true))
       return computeSuccessRateOverTime(this.events, options);
     const byDay = options.interval === 'day';
+    if (!byDay) {
+      // One bucket is one point: no grouping.
+      const out: SuccessRatePoint[] = [];
+      for (const b of buckets) {
+        if (options.actionType !== undefined && b.actionType !== options.actionType) continue;
+        out.push({
+          start: b.hourStart,
+          label: this.hourLabel(b.hourStart),
+          actionType: b.actionType,
+          total: b.count,
+          successes: b.successCount,
+          successRate: divideSafely(b.successCount, b.count)
+        });
+      }
+      return out.sort((a, b) => a.start - b.start || compareText(a.actionType, b.actionType));
+    }
     const points = new Map<number, Map<string, SuccessRatePoint>>();
     for (const b of buckets) {
       if (options.actionType !== undefined && b.actionType !== options.actionType) continue;
-      const start = byDay ? this.dayStartOf(b.hourStart) : b.hourStart;
+      const start = this.dayStartOf(b.hourStart);
       let row = points.get(start);
       if (!row) points.set(start, (row = new Map()));
       let p = row.get(b.actionType);
       if (!p) {
-        const label = byDay ? this.calendar.dateLabel(start) : this.hourLabel(start);
+        const label = this.calendar.dateLabel(start);
         p = { start, label, actionType: b.actionType, total: 0, successes: 0, successRate: 0 };
         row.set(b.actionType, p);
       }
@@ -698,8 +717,9 @@ export class ResultLogIndex {
     for (const b of buckets) {
       const threshold = thresholdOf(b.actionType);
       if (threshold === undefined || !Number.isFinite(threshold)) continue;
-      const sorted = b.durations.sorted;
-      const over = sorted.length - findAbove(sorted, threshold);
+      const bag = b.durations;
+      bag.settle();
+      const over = bag.len - findAbove(bag.buf, threshold, 0, bag.len);
       violations.set(b.actionType, (violations.get(b.actionType) ?? 0) + over);
     }
     const out: SlaViolationSummary[] = [];
@@ -968,14 +988,37 @@ export class ResultLogIndex {
   }
 
   /**
-   * As `computeOverallHealth`, over the window's events only (found by the time index).
-   * O(w log w) for w events in the window.
+   * As `computeOverallHealth`, over the window's events only (found by the time index,
+   * read in place: no event list is built). O(w log w) for w events in the window.
    */
   computeOverallHealth(
     options: ScopeOptions & { now: number; windowMs?: number; slaMs?: number }
   ): OverallHealth {
-    const from = options.now - (options.windowMs ?? DAY_MS);
-    return computeOverallHealth(this.select({ ...options, from, to: options.now }), options);
+    if (!this.matches(options)) return computeOverallHealth(this.events, options);
+    const [lo, hi] = this.time.range(options.now - (options.windowMs ?? DAY_MS), options.now);
+    const org = options.organisationId;
+    const durations = new Float64Array(hi - lo);
+    let n = 0;
+    let successes = 0;
+    let timed = 0;
+    for (let i = lo; i < hi; i++) {
+      const e = this.events[this.time.pos[i]];
+      if (org !== undefined && e.organisationId !== org) continue;
+      n++;
+      if (this.isOk(e)) successes++;
+      const d = readDuration(e);
+      if (!Number.isNaN(d)) durations[timed++] = d;
+    }
+    const bag = new DurationBag();
+    bag.buf = durations.subarray(0, timed).sort();
+    bag.len = timed;
+    const successRate = divideSafely(successes, n);
+    const errorRate = divideSafely(n - successes, n);
+    const p95Ms = bag.quantile(0.95);
+    const health = computeHealthScore(
+      n === 0 ? {} : { successRate, errorRate, latencyMs: p95Ms, slaMs: options.slaMs }
+    );
+    return { events: n, successRate, errorRate, p95Ms, health };
   }
 }
 
