@@ -189,7 +189,7 @@ const arbParams: fc.Arbitrary<Params> = fc.record({
     [2_000, 50, Number.NaN],
     [...Q.QueryDefaults.latencyBucketsMs]
   ),
-  sla: fc.constantFrom(
+  sla: fc.constantFrom<Params['sla']>(
     { thresholdsMs: {} },
     { thresholdsMs: { email: 100 } },
     { thresholdsMs: { sms: 0 }, defaultThresholdMs: 1_000 }

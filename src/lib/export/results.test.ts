@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { stripResultPii, writeResultsFile } from './results';
+import type { ResultValue } from './xml';
 import { ResultLogViews } from '$lib/analytics/resultlog';
 
 const rows = [
@@ -77,10 +78,10 @@ describe('result-log views as result files (issue 23: every view column is expor
   );
   // The hourly view's per-status counts are one nested column: flattened as dashboards do.
   const { statusCounts, ...hourly } = views.readHourly()[0];
-  const tables = {
+  const tables: Record<string, Record<string, ResultValue>> = {
     hourly: { ...hourly, 'statusCounts.success': statusCounts.success },
-    triggers: views.readTriggers()[0],
-    distribution: views.readDistribution()[0]
+    triggers: { ...views.readTriggers()[0] },
+    distribution: { ...views.readDistribution()[0] }
   };
 
   it.each(Object.entries(tables))('%s: CSV, JSON and XML carry every column', (_, row) => {
