@@ -14,17 +14,7 @@ import { DAY_MS, HOUR_MS } from '../src/lib/types';
 import { ResultLogViews } from '../src/lib/analytics/resultlog';
 import { computeUsageAnalytics, type Execution } from '../src/lib/analytics/usage';
 import { emit, median, timeRuns } from './lib';
-
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { makeResultEvents as makeEvents, mulberry32 } from './resultlog-events';
 
 const START = Date.UTC(2026, 9, 1);
 const N = 1_000_000;
@@ -127,40 +117,6 @@ function benchUsage() {
     executions: N,
     runs: times.length
   });
-}
-
-function makeEvents(n: number, seed: number, start: number, stepMs: number): ResultEvent[] {
-  const rnd = mulberry32(seed);
-  const actions = ['email', 'webhook', 'sms', 'slack', 'http', 'db', 'queue', 'file', 'pdf', 'ai'];
-  const statuses = [
-    'success',
-    'success',
-    'success',
-    'success',
-    'success',
-    'success',
-    'success',
-    'success',
-    'failure',
-    'timeout'
-  ];
-  const out: ResultEvent[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const trig = Math.floor(rnd() * 1000);
-    const status = statuses[Math.floor(rnd() * statuses.length)];
-    out[i] = {
-      t: start + i * stepMs,
-      actionType: actions[trig % actions.length],
-      status,
-      durationMs: Math.round(-Math.log(1 - rnd()) * 300),
-      triggerId: 'trigger-' + trig,
-      organisationId: 'org-' + (trig % 5),
-      retries: rnd() < 0.1 ? 1 + Math.floor(rnd() * 3) : 0,
-      errorMessage:
-        status === 'success' ? undefined : `Timeout after ${Math.floor(rnd() * 5000)} ms`
-    };
-  }
-  return out;
 }
 
 function readAll(v: ResultLogViews, now: number) {

@@ -11,10 +11,11 @@ const row = (hourStart: number, count: number, successCount: number) =>
   }) as unknown as SummaryInput['hourly'][number];
 
 const input: SummaryInput = {
+  // Only the columns the summary reads (the distribution rows have more).
   distribution: [
     { actionType: 'a', count: 30, percent: 75 },
     { actionType: 'b', count: 10, percent: 25 }
-  ],
+  ] as unknown as SummaryInput['distribution'],
   triggers: [{ triggerId: 't1' }, { triggerId: 't2' }] as unknown as SummaryInput['triggers'],
   hourly: [row(hour, 4, 3), row(0, 10, 10), row(hour, 6, 3)],
   recentFailureCount: 7,

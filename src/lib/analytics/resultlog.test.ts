@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { ResultEvent } from '$lib/types';
-import { ResultLogViews, applyEvents } from './resultlog';
+import { ResultLogViewNames, ResultLogViews, ViewSizeCosts, applyEvents } from './resultlog';
 import { createZoneCalendar } from './resultlog-time';
 import { sortRange } from './resultlog-common';
 
@@ -51,6 +51,14 @@ describe('ResultLogViews: hourly', () => {
       p95DurationMs: 38.5
     });
     expect(rows[0].p99DurationMs).toBeCloseTo(39.7, 12);
+    expect(rows[0]).toMatchObject({
+      failureCount: 2,
+      errorRate: 0.5,
+      minDurationMs: 10,
+      maxDurationMs: 40,
+      uniqueUsers: 1
+    });
+    expect(Object.keys(rows[0])).toHaveLength(15);
     expect(rows[1]).toMatchObject({
       hourStart: T0 + HOUR,
       actionType: 'sms',
@@ -109,6 +117,57 @@ describe('ResultLogViews: hourly', () => {
   });
 });
 
+describe('ResultLogViews: new columns (hand-computed)', () => {
+  it('hourly: failures, error rate, min/max over timed events only, unique users', () => {
+    const v = new ResultLogViews();
+    v.apply(
+      [
+        ev({ t: T0 + 1, durationMs: 70, userId: 'ann' }),
+        ev({ t: T0 + 2, durationMs: null as unknown as number, userId: 'bob', status: 'FAILURE' }),
+        ev({ t: T0 + 3, durationMs: 30, context: { userId: 'ann' }, status: 'timeout' }),
+        ev({ t: T0 + 4, durationMs: 50, organisationId: 'o9' }),
+        ev({ t: T0 + 5, durationMs: -1 })
+      ],
+      { now: T0 + HOUR }
+    );
+    const [row] = v.readHourly();
+    // Users: ann (twice), bob, o9 (organisation stands in), (anonymous) → 4.
+    // Timed: 70, 30, 50 (null and −1 are gaps) → min 30, max 70, avg 50.
+    expect(row).toMatchObject({
+      count: 5,
+      successCount: 3,
+      failureCount: 2,
+      successRate: 0.6,
+      errorRate: 0.4,
+      minDurationMs: 30,
+      maxDurationMs: 70,
+      avgDurationMs: 50,
+      uniqueUsers: 4
+    });
+  });
+
+  it('refresh status: estimated bytes per view, grow with what the view holds', () => {
+    const v = new ResultLogViews();
+    v.apply([], { now: T0 });
+    const empty = ResultLogViewNames.map((n) => v.readStatus(n, T0).bytes);
+    expect(empty).toEqual([0, 0, 0, 0]);
+    v.apply(
+      Array.from({ length: 200 }, (_, i) =>
+        ev({ t: T0 + i, triggerId: 't' + (i % 3), status: i % 4 ? 'success' : 'failure' })
+      ),
+      { now: T0 + HOUR }
+    );
+    const sizes = ResultLogViewNames.map((n) => v.readStatus(n, T0 + HOUR).bytes);
+    // Hourly keeps 200 durations (1 600 bytes of doubles at least), triggers the same.
+    expect(sizes[0]).toBeGreaterThanOrEqual(200 * 8);
+    expect(sizes[1]).toBeGreaterThanOrEqual(200 * 8);
+    // 50 failures kept, each charged ViewSizeCosts.failureEvent plus its reference.
+    expect(sizes[2]).toBe(50 * (ViewSizeCosts.failureEvent + 8));
+    // One cached distribution row.
+    expect(sizes[3]).toBe(ViewSizeCosts.row);
+  });
+});
+
 describe('ResultLogViews: triggers, failures, distribution', () => {
   const events: ResultEvent[] = [
     ev({ t: T0, triggerId: 'a', organisationId: 'o1', durationMs: 100, retries: 2 }),
@@ -150,16 +209,21 @@ describe('ResultLogViews: triggers, failures, distribution', () => {
       successCount: 2,
       p50Ms: 200,
       avgMs: 200,
+      minMs: 100,
+      maxMs: 300,
       totalRetries: 2,
       retriedExecutions: 1,
       firstSeen: T0,
       lastSeen: T0 + 20
     });
     expect(a.successRate).toBeCloseTo(2 / 3, 12);
+    expect(Object.keys(a)).toHaveLength(16);
     expect(b).toMatchObject({
       triggerId: 'b',
       executions: 2,
       successRate: 0,
+      minMs: 50,
+      maxMs: 100,
       firstSeen: T0 - 2 * DAY
     });
   });
@@ -184,10 +248,31 @@ describe('ResultLogViews: triggers, failures, distribution', () => {
   it('distribution: last 30 days, percentages', () => {
     const v = applyEvents(new ResultLogViews(), events, { now });
     const d = v.readDistribution();
+    // email: 100 ok, 300 failure, 200 ok, 50 timeout; sms: one failure of 100 ms two days
+    // ago; 'old' is 40 days back, outside the 30-day window.
     expect(d).toEqual([
-      { actionType: 'email', count: 4, percent: 80 },
-      { actionType: 'sms', count: 1, percent: 20 }
+      {
+        actionType: 'email',
+        count: 4,
+        percent: 80,
+        successCount: 2,
+        failureCount: 2,
+        successRate: 0.5,
+        avgDurationMs: 162.5,
+        lastSeen: T0 + 30
+      },
+      {
+        actionType: 'sms',
+        count: 1,
+        percent: 20,
+        successCount: 0,
+        failureCount: 1,
+        successRate: 0,
+        avgDurationMs: 100,
+        lastSeen: T0 - 2 * DAY
+      }
     ]);
+    expect(Object.keys(d[0])).toHaveLength(8);
   });
 
   it('organisation scoping never shows another organisation’s rows', () => {
@@ -198,7 +283,16 @@ describe('ResultLogViews: triggers, failures, distribution', () => {
     ).toBe(true);
     expect(v.readHourly({ organisationId: 'o2' }).reduce((s, r) => s + r.count, 0)).toBe(2);
     expect(v.readDistribution({ organisationId: 'o1' })).toEqual([
-      { actionType: 'email', count: 3, percent: 100 }
+      {
+        actionType: 'email',
+        count: 3,
+        percent: 100,
+        successCount: 2,
+        failureCount: 1,
+        successRate: 2 / 3,
+        avgDurationMs: 200,
+        lastSeen: T0 + 20
+      }
     ]);
     expect(v.readHourly({ organisationId: 'nobody' })).toEqual([]);
   });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { stripResultPii, writeResultsFile } from './results';
+import type { ResultValue } from './xml';
+import { ResultLogViews } from '$lib/analytics/resultlog';
 
 const rows = [
   { triggerId: 'trg-1', p95Ms: 1200, errorMessage: 'mail bob@example.com', 'context.user': 'ana' },
@@ -54,5 +56,59 @@ describe('analytics result files', () => {
     expect(writeResultsFile({ title: 't', createdAt: 0, rows: [], format: 'csv' }).text).toBe(
       '\r\n'
     );
+  });
+});
+
+describe('result-log views as result files (issue 23: every view column is exported)', () => {
+  const T0 = Date.UTC(2026, 10, 20);
+  const views = new ResultLogViews();
+  views.apply(
+    [
+      {
+        t: T0,
+        actionType: 'email',
+        status: 'success',
+        durationMs: 40,
+        triggerId: 'a',
+        userId: 'u1'
+      },
+      { t: T0 + 1, actionType: 'email', status: 'failure', durationMs: 90, triggerId: 'a' }
+    ],
+    { now: T0 + 60_000 }
+  );
+  // The hourly view's per-status counts are one nested column: flattened as dashboards do.
+  const { statusCounts, ...hourly } = views.readHourly()[0];
+  const tables: Record<string, Record<string, ResultValue>> = {
+    hourly: { ...hourly, 'statusCounts.success': statusCounts.success },
+    triggers: { ...views.readTriggers()[0] },
+    distribution: { ...views.readDistribution()[0] }
+  };
+
+  it.each(Object.entries(tables))('%s: CSV, JSON and XML carry every column', (_, row) => {
+    const columns = Object.keys(row);
+    const csv = writeResultsFile({ title: 'v', createdAt: T0, rows: [row], format: 'csv' });
+    expect(csv.text.split('\r\n')[0].split(',')).toEqual(columns);
+    const json = JSON.parse(
+      writeResultsFile({ title: 'v', createdAt: T0, rows: [row], format: 'json' }).text
+    );
+    expect(json.columns).toEqual(columns);
+    const xml = writeResultsFile({ title: 'v', createdAt: T0, rows: [row], format: 'xml' }).text;
+    for (const c of columns) expect(xml).toContain(c);
+  });
+
+  it('the new columns hold their figures', () => {
+    expect(tables.hourly).toMatchObject({
+      failureCount: 1,
+      errorRate: 0.5,
+      minDurationMs: 40,
+      maxDurationMs: 90,
+      uniqueUsers: 2
+    });
+    expect(tables.triggers).toMatchObject({ minMs: 40, maxMs: 90 });
+    expect(tables.distribution).toMatchObject({
+      successCount: 1,
+      failureCount: 1,
+      lastSeen: T0 + 1
+    });
   });
 });

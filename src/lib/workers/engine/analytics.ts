@@ -26,7 +26,6 @@ import {
 } from '$lib/analytics/health';
 import { forecastExhaustion, forecastLinear, type Exhaustion } from '$lib/analytics/forecast';
 import {
-  ResultLogViews,
   type DistributionRow,
   type FailureRow,
   type HourlyMetricRow,
@@ -36,24 +35,11 @@ import {
 } from '$lib/analytics/resultlog';
 import { checkSuccess, readActionType, readDuration } from '$lib/analytics/resultlog-common';
 import {
-  computeErrorsByTrigger,
-  computeFailureRateByActionType,
-  computeHourlyThroughput,
-  computeLatencyHistogram,
-  computeOrganisationUsage,
-  computeOverallHealth,
-  computeSuccessRateOverTime,
-  computeWeekOverWeekGrowth,
-  findHighRetryTriggers,
-  findIdleTriggers,
-  findLowSuccessTriggers,
-  findMostActiveTriggers,
-  findPeakHours,
-  findSlaViolations,
-  findSlowestTriggers,
-  findTopErrorMessages,
-  type ScopeOptions
-} from '$lib/analytics/resultlog-queries';
+  ResultLogIndex,
+  createRescanAnswers,
+  type ResultLogAnswers
+} from '$lib/analytics/resultlog-index';
+import { computeOverallHealth, type ScopeOptions } from '$lib/analytics/resultlog-queries';
 import { computeQuantileSorted } from '$lib/analytics/stats';
 import { analyzeTrend, type TrendPattern } from '$lib/analytics/trends';
 import {
@@ -131,71 +117,72 @@ interface QueryContext {
 }
 
 /**
- * The analyst questions of resultlog-queries.ts by name: each takes the events (already
- * restricted to the organisation and time range asked for), its own parameters and the
- * context. Adding one is one line.
+ * The analyst questions of resultlog-queries.ts by name: each asks `a` — the incremental
+ * index when the question spans every stored event, else a re-scan of the events in the
+ * time range asked for (resultlog-index.ts) — with its own parameters and the context.
+ * Adding one is one line.
  */
 const Queries = {
   successRateOverTime: (
-    e: readonly ResultEvent[],
+    a: ResultLogAnswers,
     p: { interval?: 'hour' | 'day'; actionType?: string },
     c: QueryContext
   ) =>
-    computeSuccessRateOverTime(e, {
+    a.computeSuccessRateOverTime({
       ...c.scope,
       interval: p.interval ?? 'hour',
       actionType: p.actionType,
       timeZone: c.timeZone
     }),
-  slowestTriggers: (e: readonly ResultEvent[], p: { limit?: number }, c: QueryContext) =>
-    findSlowestTriggers(e, { ...c.scope, limit: p.limit }),
-  latencyHistogram: (e: readonly ResultEvent[], _p: object, c: QueryContext) =>
-    computeLatencyHistogram(e, c.scope),
+  slowestTriggers: (a: ResultLogAnswers, p: { limit?: number }, c: QueryContext) =>
+    a.findSlowestTriggers({ ...c.scope, limit: p.limit }),
+  latencyHistogram: (a: ResultLogAnswers, _p: object, c: QueryContext) =>
+    a.computeLatencyHistogram(c.scope),
   slaViolations: (
-    e: readonly ResultEvent[],
+    a: ResultLogAnswers,
     p: { thresholdsMs?: Record<string, number>; defaultThresholdMs?: number; limit?: number },
     c: QueryContext
   ) =>
-    findSlaViolations(e, {
+    a.findSlaViolations({
       ...c.scope,
       thresholdsMs: p.thresholdsMs ?? {},
       defaultThresholdMs: p.defaultThresholdMs,
       limit: p.limit
     }),
-  errorsByTrigger: (e: readonly ResultEvent[], p: { limit?: number }, c: QueryContext) =>
-    computeErrorsByTrigger(e, { ...c.scope, limit: p.limit }),
-  topErrorMessages: (e: readonly ResultEvent[], p: { limit?: number }, c: QueryContext) =>
-    findTopErrorMessages(e, { ...c.scope, limit: p.limit }),
-  failureRateByActionType: (e: readonly ResultEvent[], _p: object, c: QueryContext) =>
-    computeFailureRateByActionType(e, c.scope),
+  errorsByTrigger: (a: ResultLogAnswers, p: { limit?: number }, c: QueryContext) =>
+    a.computeErrorsByTrigger({ ...c.scope, limit: p.limit }),
+  topErrorMessages: (a: ResultLogAnswers, p: { limit?: number }, c: QueryContext) =>
+    a.findTopErrorMessages({ ...c.scope, limit: p.limit }),
+  failureRateByActionType: (a: ResultLogAnswers, _p: object, c: QueryContext) =>
+    a.computeFailureRateByActionType(c.scope),
   lowSuccessTriggers: (
-    e: readonly ResultEvent[],
+    a: ResultLogAnswers,
     p: { threshold?: number; limit?: number },
     c: QueryContext
-  ) => findLowSuccessTriggers(e, { ...c.scope, threshold: p.threshold, limit: p.limit }),
-  mostActiveTriggers: (e: readonly ResultEvent[], p: { limit?: number }, c: QueryContext) =>
-    findMostActiveTriggers(e, { ...c.scope, limit: p.limit }),
-  idleTriggers: (e: readonly ResultEvent[], p: { idleDays?: number }, c: QueryContext) =>
-    findIdleTriggers(e, { ...c.scope, now: c.now, idleDays: p.idleDays }),
+  ) => a.findLowSuccessTriggers({ ...c.scope, threshold: p.threshold, limit: p.limit }),
+  mostActiveTriggers: (a: ResultLogAnswers, p: { limit?: number }, c: QueryContext) =>
+    a.findMostActiveTriggers({ ...c.scope, limit: p.limit }),
+  idleTriggers: (a: ResultLogAnswers, p: { idleDays?: number }, c: QueryContext) =>
+    a.findIdleTriggers({ ...c.scope, now: c.now, idleDays: p.idleDays }),
   highRetryTriggers: (
-    e: readonly ResultEvent[],
+    a: ResultLogAnswers,
     p: { minAvgRetries?: number; limit?: number },
     c: QueryContext
-  ) => findHighRetryTriggers(e, { ...c.scope, minAvgRetries: p.minAvgRetries, limit: p.limit }),
-  hourlyThroughput: (e: readonly ResultEvent[], _p: object, c: QueryContext) =>
-    computeHourlyThroughput(e, { ...c.scope, timeZone: c.timeZone }),
-  peakHours: (e: readonly ResultEvent[], p: { limit?: number }, c: QueryContext) =>
-    findPeakHours(e, { ...c.scope, timeZone: c.timeZone, limit: p.limit }),
-  weekOverWeekGrowth: (e: readonly ResultEvent[], _p: object, c: QueryContext) =>
-    computeWeekOverWeekGrowth(e, { ...c.scope, now: c.now }),
-  organisationUsage: (e: readonly ResultEvent[], p: { limit?: number }, c: QueryContext) =>
-    computeOrganisationUsage(e, { ...c.scope, limit: p.limit }),
-  overallHealth: (
-    e: readonly ResultEvent[],
-    p: { windowMs?: number; slaMs?: number },
-    c: QueryContext
-  ) => computeOverallHealth(e, { ...c.scope, now: c.now, windowMs: p.windowMs, slaMs: p.slaMs })
+  ) => a.findHighRetryTriggers({ ...c.scope, minAvgRetries: p.minAvgRetries, limit: p.limit }),
+  hourlyThroughput: (a: ResultLogAnswers, _p: object, c: QueryContext) =>
+    a.computeHourlyThroughput({ ...c.scope, timeZone: c.timeZone }),
+  peakHours: (a: ResultLogAnswers, p: { limit?: number }, c: QueryContext) =>
+    a.findPeakHours({ ...c.scope, timeZone: c.timeZone, limit: p.limit }),
+  weekOverWeekGrowth: (a: ResultLogAnswers, _p: object, c: QueryContext) =>
+    a.computeWeekOverWeekGrowth({ ...c.scope, now: c.now }),
+  organisationUsage: (a: ResultLogAnswers, p: { limit?: number }, c: QueryContext) =>
+    a.computeOrganisationUsage({ ...c.scope, limit: p.limit }),
+  overallHealth: (a: ResultLogAnswers, p: { windowMs?: number; slaMs?: number }, c: QueryContext) =>
+    a.computeOverallHealth({ ...c.scope, now: c.now, windowMs: p.windowMs, slaMs: p.slaMs })
 };
+
+/** The questions' adapters, exported for tests that check them against a re-scan. */
+export const AnalyticsQueries = Queries;
 
 export type AnalyticsQueryName = keyof typeof Queries;
 export type AnalyticsQueryParams<N extends AnalyticsQueryName> = Parameters<
@@ -379,7 +366,8 @@ function findCapacityKey(s: SeriesRecord): string | null {
  */
 export function createAnalyticsApi(ctx: EngineContext) {
   const config = { ...AnalyticsDefaults };
-  let views: ResultLogViews | null = null;
+  /** The views and the analyst questions' incremental state; null until first read. */
+  let index: ResultLogIndex | null = null;
   /** Sessions and engagement, fed the same events as the views. */
   let engagement = new EngagementState();
   let cache: StoredEvent[] = [];
@@ -405,23 +393,22 @@ export function createAnalyticsApi(ctx: EngineContext) {
     const { db } = await ctx.ready();
     status.state = 'building';
     const zone = ctx.timeZone();
-    const next = new ResultLogViews({ timeZone: zone, clock });
+    const next = new ResultLogIndex({ timeZone: zone, clock });
     const nextEngagement = new EngagementState({ timeZone: zone });
-    const all: StoredEvent[] = [];
     let after = 0;
     for (;;) {
       const page = await readEventsAfterId({ db, afterId: after, limit: config.pageEvents });
       if (page.length === 0) break;
       next.apply(page, { now: ctx.now() });
       nextEngagement.apply(page);
-      for (const e of page) all.push(e);
       after = page[page.length - 1].id!;
       if (page.length < config.pageEvents) break;
     }
-    if (all.length === 0) next.apply([], { now: ctx.now() });
-    views = next;
+    if (next.events.length === 0) next.apply([], { now: ctx.now() });
+    index = next;
     engagement = nextEngagement;
-    cache = all;
+    // The index keeps every event it folded in, in id order: it is the cache.
+    cache = next.events as StoredEvent[];
     lastId = after;
     builtZone = zone;
     status.rebuilds++;
@@ -433,7 +420,7 @@ export function createAnalyticsApi(ctx: EngineContext) {
     try {
       const mark = await readEventWatermark(db);
       if (
-        !views ||
+        !index ||
         builtZone !== ctx.timeZone() ||
         mark.count < cache.length ||
         mark.maxId < lastId
@@ -456,9 +443,9 @@ export function createAnalyticsApi(ctx: EngineContext) {
           // Something was deleted as well as added: only a rebuild is exact.
           await rebuild();
         } else {
-          views.apply(fresh, { now: ctx.now() });
+          // Appends to `cache` too (it is the index's event list).
+          index.apply(fresh, { now: ctx.now() });
           engagement.apply(fresh);
-          for (const e of fresh) cache.push(e);
           status.increments++;
         }
       }
@@ -486,7 +473,8 @@ export function createAnalyticsApi(ctx: EngineContext) {
   function readStatus(): AnalyticsStatus {
     const now = ctx.now();
     const names: ResultLogViewName[] = ['hourly', 'triggers', 'recentFailures', 'distribution'];
-    return { ...status, views: views ? names.map((v) => views!.readStatus(v, now)) : [] };
+    const views = index?.views;
+    return { ...status, views: views ? names.map((v) => views.readStatus(v, now)) : [] };
   }
 
   function selectEvents(o: { organisationId?: string; from?: number; to?: number }) {
@@ -494,6 +482,8 @@ export function createAnalyticsApi(ctx: EngineContext) {
     const to = o.to ?? Infinity;
     const org = o.organisationId;
     if (org === undefined && from === -Infinity && to === Infinity) return cache;
+    // The time index finds the range in O(log n + range), in the cache's order.
+    if (index) return index.select({ organisationId: org, from, to });
     return cache.filter(
       (e) => e.t >= from && e.t <= to && (org === undefined || e.organisationId === org)
     );
@@ -643,7 +633,7 @@ export function createAnalyticsApi(ctx: EngineContext) {
 
   /** Events of a window: from the in-memory cache when built, else from the table. */
   async function readRecentEvents(from: number, to: number): Promise<ResultEvent[]> {
-    if (views) return selectEvents({ from, to });
+    if (index) return selectEvents({ from, to });
     const { events } = await ctx.ready();
     return events.range(from, to);
   }
@@ -671,7 +661,7 @@ export function createAnalyticsApi(ctx: EngineContext) {
 
   ctx.afterEvents.push(async () => {
     // Only keep views current once someone has read them; a background engine never builds.
-    if (views) await sync();
+    if (index) await sync();
   });
 
   ctx.stages.insights = async ({ now, importing }) => {
@@ -707,7 +697,7 @@ export function createAnalyticsApi(ctx: EngineContext) {
       options: { organisationId?: string; hours?: number } = {}
     ): Promise<ResultLogSnapshot> {
       await sync();
-      const v = views!;
+      const v = index!.views;
       const now = ctx.now();
       const scope = { organisationId: options.organisationId };
       const failures = v.readRecentFailures({ ...scope, now });
@@ -730,14 +720,18 @@ export function createAnalyticsApi(ctx: EngineContext) {
       params: AnalyticsQueryParams<N> = {} as AnalyticsQueryParams<N>
     ): Promise<AnalyticsQueryResult<N>> {
       const run = Queries[name] as unknown as (
-        e: readonly ResultEvent[],
+        a: ResultLogAnswers,
         p: object,
         c: QueryContext
       ) => AnalyticsQueryResult<N>;
       if (!run) throw new Error(`Unknown analytics query "${String(name)}"`);
       await sync();
-      const events = selectEvents(params);
-      return run(events, params, {
+      // Over every stored event the index answers from its state; a time range re-scans
+      // only the range's events (found by the index's time index).
+      const answers = index!.coversAll(params)
+        ? index!
+        : createRescanAnswers(index!.select(params));
+      return run(answers, params, {
         scope: { organisationId: params.organisationId },
         now: ctx.now(),
         timeZone: ctx.timeZone()
