@@ -8,8 +8,17 @@
 // leave a core idle run side by side (see `stages`); their output is kept in
 // test-results/<phase>.log and printed whole when the phase ends, so logs never interleave.
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync, existsSync, closeSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  existsSync,
+  closeSync,
+  rmSync
+} from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { ensureChromium } from './chromium.mjs';
 import { ensurePrometheus } from './prometheus.mjs';
 import { ensureXmllint } from './xmllint.mjs';
@@ -165,12 +174,25 @@ countVitest('test-results/vitest.json');
 
 // The agent's tests spawn real agent processes on loopback (own config, see its comment) and
 // the interop tests load exports and the converter's output into the real engines (promtool,
-// DuckDB; see its comment). Both mostly wait on other processes, so they run side by side.
-const [agentOk, interopOk] = await Promise.all([
+// DuckDB; see its comment). Both mostly wait on other processes, so they run side by side,
+// and beside them the update test's second build (tests/e2e/update.spec.ts: the same site
+// under another version name, in its own folders) is made, which that test would otherwise
+// make in the middle of the end-to-end tests.
+const buildB = path.join(mkdtempSync(path.join(os.tmpdir(), 'tidemark-build-b-')), 'build');
+const kitDirB = path.resolve('node_modules/.cache/tidemark-kit-b');
+const [agentOk, interopOk, buildBOk] = await Promise.all([
   run('agent', 'agent tests', ...vitest('vitest-agent', 'tests/agent/vitest.config.ts'), {
     live: false
   }),
   run('interop', 'interop tests', ...vitest('vitest-interop', 'tests/interop/vitest.config.ts'), {
+    live: false
+  }),
+  run('build-b', 'second build for the update test', 'npx', ['vite', 'build'], {
+    env: {
+      TIDEMARK_BUILD_DIR: buildB,
+      TIDEMARK_VERSION: 'update-test-b',
+      TIDEMARK_KIT_DIR: kitDirB
+    },
     live: false
   })
 ]);
@@ -192,7 +214,11 @@ if (buildOk) {
     'npx',
     ['playwright', 'test', '--reporter=list,json'],
     {
-      env: { PLAYWRIGHT_JSON_OUTPUT_NAME: 'test-results/playwright.json' }
+      env: {
+        PLAYWRIGHT_JSON_OUTPUT_NAME: 'test-results/playwright.json',
+        // If it failed, the update test builds it itself (and fails there, visibly).
+        ...(buildBOk ? { TIDEMARK_UPDATE_BUILD_B: buildB } : {})
+      }
     }
   );
   steps.push(['e2e', e2eOk]);
@@ -203,6 +229,8 @@ if (buildOk) {
     totals.skipped += r.stats?.skipped ?? 0;
   }
 }
+rmSync(path.dirname(buildB), { recursive: true, force: true });
+rmSync(kitDirB, { recursive: true, force: true });
 record('total', runStart, null, runLoad, true);
 const failedSteps = steps.filter(([, ok]) => !ok).map(([name]) => name);
 console.log('\nTimings (wall and CPU seconds; phases side by side overlap in wall time):');

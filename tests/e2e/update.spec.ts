@@ -62,21 +62,39 @@ let buildB: string;
 let site: ReturnType<typeof serve>;
 let origin: string;
 
+const versionOf = (build: string): string | undefined =>
+  existsSync(path.join(build, '_app/version.json'))
+    ? (
+        JSON.parse(readFileSync(path.join(build, '_app/version.json'), 'utf8')) as {
+          version: string;
+        }
+      ).version
+    : undefined;
+
+/**
+ * `npm test` makes build B beforehand, while the agent and interop tests leave a core idle
+ * (scripts/test.mjs, the same command and variables as below), and names it here.
+ */
+const PrebuiltB = process.env.TIDEMARK_UPDATE_BUILD_B;
+
 test.beforeAll(async () => {
   test.setTimeout(300_000);
-  buildB = path.join(mkdtempSync(path.join(os.tmpdir(), 'tidemark-build-b-')), 'build');
-  await promisify(execFile)(path.join(Root, 'node_modules', '.bin', 'vite'), ['build'], {
-    cwd: Root,
-    // SvelteKit's working folder too: the e2e server (vite preview) serves build A from
-    // `.svelte-kit/output`, which a second build there would replace under later tests.
-    env: {
-      ...process.env,
-      TIDEMARK_BUILD_DIR: buildB,
-      TIDEMARK_VERSION: VersionB,
-      TIDEMARK_KIT_DIR: KitDirB
-    },
-    maxBuffer: 64 * 1024 * 1024
-  });
+  if (PrebuiltB && versionOf(PrebuiltB) === VersionB) buildB = PrebuiltB;
+  else {
+    buildB = path.join(mkdtempSync(path.join(os.tmpdir(), 'tidemark-build-b-')), 'build');
+    await promisify(execFile)(path.join(Root, 'node_modules', '.bin', 'vite'), ['build'], {
+      cwd: Root,
+      // SvelteKit's working folder too: the e2e server (vite preview) serves build A from
+      // `.svelte-kit/output`, which a second build there would replace under later tests.
+      env: {
+        ...process.env,
+        TIDEMARK_BUILD_DIR: buildB,
+        TIDEMARK_VERSION: VersionB,
+        TIDEMARK_KIT_DIR: KitDirB
+      },
+      maxBuffer: 64 * 1024 * 1024
+    });
+  }
   site = serve();
   await new Promise<void>((resolve) => site.server.listen(0, '127.0.0.1', resolve));
   const address = site.server.address();
@@ -86,13 +104,13 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   site?.server.closeAllConnections();
   await new Promise<void>((resolve) => (site ? site.server.close(() => resolve()) : resolve()));
-  if (buildB) rmSync(path.dirname(buildB), { recursive: true, force: true });
-  rmSync(KitDirB, { recursive: true, force: true });
+  if (buildB && buildB !== PrebuiltB) {
+    rmSync(path.dirname(buildB), { recursive: true, force: true });
+    rmSync(KitDirB, { recursive: true, force: true });
+  }
 });
 
-const versionA = (): string =>
-  (JSON.parse(readFileSync(path.join(BuildA, '_app/version.json'), 'utf8')) as { version: string })
-    .version;
+const versionA = (): string => versionOf(BuildA)!;
 
 /** The SvelteKit version a page runs, from the entry script its HTML loaded. */
 async function runningVersion(page: Page): Promise<string> {
