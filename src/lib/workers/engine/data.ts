@@ -49,6 +49,11 @@ export function createDataApi(ctx: EngineContext, options: { drainQueue: () => P
   }
 
   return {
+    /** Brings the series index up to date in the background (after an import). */
+    warmSeriesIndex(): void {
+      void freshIndex().catch(() => {});
+    },
+
     /** Answers a query at the best tier; typed arrays are transferred, not cloned. */
     async query(request: QueryRequest): Promise<QueryResult> {
       const { db, metrics, rollups } = await ctx.ready();
