@@ -690,7 +690,8 @@ async function federationImport(bench: BenchBrowser): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  if (SeriesCounts.length === 0) return skip('cardinality', 'BENCH_CARD_SERIES is empty');
+  if (SeriesCounts.length === 0 && ImportSeries <= 0)
+    return skip('cardinality', 'BENCH_CARD_SERIES is empty and BENCH_CARD_IMPORT_SERIES is 0');
   const pointsPerSecond = SeriesCounts[SeriesCounts.length - 1];
   let base: RunFigures | undefined;
   for (const n of SeriesCounts) {
@@ -708,6 +709,7 @@ async function main(): Promise<void> {
   }
   if (ImportSeries > 0) {
     const bench = await openBenchPage('/import', Number(process.env.BENCH_PORT ?? 4403));
+    process.env.BENCH_NO_BUILD = '1';
     try {
       await federationImport(bench);
     } finally {

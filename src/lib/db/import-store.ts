@@ -1,8 +1,11 @@
-import type { ResultEvent } from '$lib/types';
+import type { ResultEvent, SeriesDescriptor } from '$lib/types';
+import { seriesKey } from '$lib/types/series-key';
 import type { ImportRecord, TidemarkDb } from './database';
 import {
   asStorageFull,
+  newSeriesRecord,
   planAppend,
+  updateRecord,
   type AppendOutcome,
   type AppendPlan,
   type MetricStore,
@@ -40,6 +43,49 @@ export interface ImportCheckpoint extends ImportRecord {
 }
 
 /**
+ * Series an import commit creates: their descriptors and their points planned with
+ * `encode` under stand-in ids (`plan.ids[k]` is descriptor k's), replaced by the ids the
+ * store assigns.
+ */
+export interface NewSeriesPlan {
+  descriptors: SeriesDescriptor[];
+  plan: AppendPlan;
+}
+
+/** Thrown when series a commit meant to create are stored already: append to them instead. */
+export class SeriesExistError extends Error {
+  constructor() {
+    super('The series are stored already');
+    this.name = 'SeriesExistError';
+  }
+}
+
+/**
+ * Stores new series with their points as two bulk adds: each record written once, complete
+ * (counts, range, head), and its chunks added, not put. Registering them first and then
+ * appending read each record back, replaced it (rewriting its four index entries) and read
+ * every chunk key before the put to keep the counts — about six IndexedDB requests per series
+ * instead of two, the bulk of a 100,000-series federation import. Throws SeriesExistError
+ * (the transaction then rolls back) if any of them is stored already. Returns their ids.
+ */
+async function addNewSeries(db: TidemarkDb, created: NewSeriesPlan): Promise<number[]> {
+  const { descriptors, plan } = created;
+  const keys = descriptors.map((d) => seriesKey(d.name, d.labels));
+  if ((await db.series.where('key').anyOf(keys).first()) !== undefined)
+    throw new SeriesExistError();
+  const chunks = plan.chunks!;
+  const records = descriptors.map((d, k) => {
+    const record = newSeriesRecord(keys[k], d);
+    updateRecord(record, plan.incoming[k], chunks[k][chunks[k].length - 1], 0);
+    return record;
+  });
+  const ids = (await db.series.bulkAdd(records, { allKeys: true })) as number[];
+  const added = chunks.flatMap((list, k) => list.map((c) => ({ ...c, seriesId: ids[k] })));
+  await db.chunks.bulkAdd(added);
+  return ids;
+}
+
+/**
  * Stores one import batch — points of registered series and result-log events — together
  * with the checkpoint that says they are stored, in ONE transaction: either all of it is
  * there after a crash or none of it is, so resuming at `checkpoint.offset` never adds a row
@@ -56,12 +102,16 @@ export async function commitImportBatch(options: {
   points: SeriesPoints[] | AppendPlan;
   events: ResultEvent[];
   checkpoint: ImportCheckpoint;
-}): Promise<AppendOutcome> {
-  const { db, metrics, events, checkpoint } = options;
+  /** Series the batch creates, stored with their points (see `NewSeriesPlan`). */
+  created?: NewSeriesPlan;
+}): Promise<AppendOutcome & { createdIds: number[] }> {
+  const { db, metrics, events, checkpoint, created } = options;
   const plan = Array.isArray(options.points) ? planAppend(options.points, false) : options.points;
   let outcome: AppendOutcome = { added: 0, present: 0, changed: 0 };
+  let createdIds: number[] = [];
   try {
     await db.transaction('rw', [db.chunks, db.series, db.late, db.events, db.imports], async () => {
+      if (created && created.descriptors.length > 0) createdIds = await addNewSeries(db, created);
       // Queued together (a transaction runs its requests in order): one wait, not three.
       let prior: ImportCheckpoint | undefined;
       [outcome, , prior] = await Promise.all([
@@ -71,6 +121,7 @@ export async function commitImportBatch(options: {
       ]);
       // The store's counts add up over the file's commits, from its previous checkpoint
       // (a new import's first record starts them at zero, a resume keeps them).
+      for (const points of created?.plan.incoming ?? []) outcome.added += points.t.length;
       const counted: ImportCheckpoint = {
         ...checkpoint,
         added: (prior?.added ?? 0) + outcome.added,
@@ -80,12 +131,18 @@ export async function commitImportBatch(options: {
       await db.imports.put(counted);
     });
   } catch (error) {
+    if (error instanceof SeriesExistError) throw error;
     throw asStorageFull(
       error,
       `The import stopped at byte ${checkpoint.offset}; everything before it is stored and it can be resumed.`
     );
   }
-  return outcome;
+  if (created)
+    metrics.rememberIds(
+      created.descriptors.map((d) => seriesKey(d.name, d.labels)),
+      createdIds
+    );
+  return { ...outcome, createdIds };
 }
 
 /** The checkpoint of a file by content hash, or undefined when it was never imported. */

@@ -103,19 +103,9 @@ export class MetricStore {
         keys.forEach((k, i) => firstOf.has(k) || firstOf.set(k, i));
         for (const key of missing) {
           if (this.ids.has(key)) continue;
-          const d = descriptors[firstOf.get(key)!];
-          const record = {
-            key,
-            name: d.name,
-            labels: { ...d.labels },
-            unit: d.unit,
-            kind: d.kind,
-            source: d.source,
-            category: d.category,
-            ...(d.help ? { help: d.help } : {})
-          };
+          const record = newSeriesRecord(key, descriptors[firstOf.get(key)!]);
           added.push(key);
-          records.push(record as SeriesRecord);
+          records.push(record);
         }
         if (records.length) {
           const ids = (await this.db.series.bulkAdd(records, { allKeys: true })) as number[];
@@ -139,6 +129,11 @@ export class MetricStore {
   patchRecord<R extends SeriesRecord>(record: R | undefined): R | undefined;
   patchRecord<R extends SeriesRecord>(record: R | undefined): R | undefined {
     return record && this.overlay ? this.overlay.patch(record) : record;
+  }
+
+  /** Remembers ids of series stored by a write of its own (an import's new series). */
+  rememberIds(keys: string[], ids: number[]): void {
+    keys.forEach((key, k) => this.ids.set(key, ids[k]));
   }
 
   /** Forgets cached ids (after the store was cleared elsewhere). */
@@ -409,14 +404,29 @@ export interface MetricOverlay {
   sync?: () => Promise<void>;
 }
 
+/** The record of a series not stored yet (without its id, which the store assigns). */
+export function newSeriesRecord(key: string, d: SeriesDescriptor): SeriesRecord {
+  const record = {
+    key,
+    name: d.name,
+    labels: { ...d.labels },
+    unit: d.unit,
+    kind: d.kind,
+    source: d.source,
+    category: d.category,
+    ...(d.help ? { help: d.help } : {})
+  };
+  return record as SeriesRecord;
+}
+
 /** A series record with its head chunk (the newest), kept up to date by every append. */
-type HeadedSeries = SeriesRecord & { headT0?: number; headN?: number };
+export type HeadedSeries = SeriesRecord & { headT0?: number; headN?: number };
 
 /**
  * Folds an appended, sorted batch into the series record (counts, range, last value, head);
  * `present` of its points replaced stored ones and add nothing to the count.
  */
-function updateRecord(
+export function updateRecord(
   series: HeadedSeries,
   incoming: Columnar,
   head: ChunkRecord,

@@ -11,6 +11,16 @@ export async function readSeriesAfter(db: TidemarkDb, afterId: number): Promise<
   return db.series.where(':id').above(afterId).toArray();
 }
 
+/** Series with id `fromId` and above (ids only grow), in id order. */
+export async function readSeriesFrom(db: TidemarkDb, fromId: number): Promise<SeriesRecord[]> {
+  return db.series.where(':id').aboveOrEqual(fromId).toArray();
+}
+
+/** The first `limit` series by key, from the key index (no full read). */
+export async function readFirstSeriesByKey(db: TidemarkDb, limit: number): Promise<SeriesRecord[]> {
+  return limit > 0 ? db.series.orderBy('key').limit(limit).toArray() : [];
+}
+
 /** The series stored under any of `keys`. */
 export async function findSeriesByKeys(db: TidemarkDb, keys: string[]): Promise<SeriesRecord[]> {
   return db.series.where('key').anyOf(keys).toArray();

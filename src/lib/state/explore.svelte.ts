@@ -171,6 +171,13 @@ export class ExploreState {
     if (qChanged) void this.loadSeries();
   }
 
+  /** Searches the list for `q` now (typing); the URL catches up later through setQuery. */
+  search(q: string): void {
+    if (q === this.#q) return;
+    this.#q = q;
+    void this.loadSeries();
+  }
+
   /**
    * Re-reads the list and the chosen series now, or — when read within the last
    * `seriesRefreshMs` — once that time has passed: change notices can arrive many times a

@@ -90,4 +90,52 @@ describe('engine api', () => {
     ]);
     expect(await api.listAnomalies({ seriesKey: 'cpu', limit: 1 })).toHaveLength(1);
   });
+
+  it('searches series: the first list before the index, new series, and after a clear', async () => {
+    const { api, name } = engine();
+    await api.init();
+    const series = (n: number, host: string) => ({
+      name: `disk_${n}_bytes`,
+      labels: { host },
+      unit: 'B',
+      kind: 'gauge' as const,
+      source: 'api' as const,
+      category: 'system' as const
+    });
+    const batch = (hosts: string[]) =>
+      hosts.flatMap((h) =>
+        [3, 1, 2].map((n) => ({
+          series: series(n, h),
+          t: Float64Array.of(1000),
+          v: Float64Array.of(n)
+        }))
+      );
+    await api.ingest(batch(['b', 'a']));
+    // A fresh engine on the same store: its first plain list reads the key index.
+    const other = createEngineApi({
+      openDb: (cb) => openDatabase(cb, { name }),
+      broadcast: () => {},
+      now: () => 0
+    });
+    await other.init();
+    const first = await other.searchSeries({ text: '', limit: 2 });
+    expect(first.total).toBe(6);
+    expect(first.series.map((s) => s.key)).toEqual([
+      'disk_1_bytes{host="a"}',
+      'disk_1_bytes{host="b"}'
+    ]);
+    expect((await other.searchSeries({ text: 'disk_2', limit: 10 })).total).toBe(2);
+    // Series stored later (here through the other engine) are found; none twice.
+    await api.ingest(batch(['c']));
+    expect((await other.searchSeries({ text: 'host c', limit: 10 })).total).toBe(3);
+    const c = await other.searchSeries({ text: 'c', limit: 10 });
+    expect(c.series.map((s) => s.labels.host)).toEqual(['c', 'c', 'c']);
+    expect((await other.searchSeries({ text: '', limit: 0 })).total).toBe(9);
+    // Cleared elsewhere, then new series: the index is rebuilt, not added to.
+    await api.clearAll();
+    await api.ingest(batch(['d']));
+    const after = await other.searchSeries({ text: 'disk', limit: 10 });
+    expect(after.total).toBe(3);
+    expect(after.series.every((s) => s.labels.host === 'd')).toBe(true);
+  });
 });

@@ -172,6 +172,9 @@ export function createEngineApi(deps: EngineDeps = {}) {
       }
       endedImports.add(id);
       broadcast({ kind: 'import-ended', id });
+      // Whoever imported is about to look for the new series: index them now, in the
+      // background, rather than when Explore's first search waits for it.
+      data.warmSeriesIndex();
     },
     async importActive(at) {
       const { db } = await ready();

@@ -2,6 +2,7 @@ import { expose, transfer } from 'comlink';
 import { asStorageFull, planAppend, type AppendPlan } from '$lib/db/metric-store';
 import {
   commitImportBatch,
+  SeriesExistError,
   deleteImportCheckpoint,
   listImportCheckpoints,
   readImportCheckpoint,
@@ -9,6 +10,7 @@ import {
   type ImportCheckpoint
 } from '$lib/db/import-store';
 import type { PointBatch, ResultEvent } from '$lib/types';
+import { seriesKey } from '$lib/types/series-key';
 import { packIdRanges } from '$lib/types/id-ranges';
 import type { EngineContext } from './context';
 import { columnBuffers } from '../transfer';
@@ -69,38 +71,94 @@ export function createImportApi(ctx: EngineContext) {
     );
   }
 
+  /**
+   * A commit whose series are new to this engine: the new ones are created with their points
+   * in the commit's transaction (`NewSeriesPlan`), the known ones appended. When some turn
+   * out to be stored already (another tab's import, an earlier session: the engine's cache
+   * was cold), undefined: the caller registers them and appends as for known series.
+   */
+  async function writeWithNewSeries(commit: ImportCommit) {
+    const { db, metrics } = await ctx.ready();
+    const batches = commit.batches.filter((b) => b.t.length > 0);
+    const known: { seriesId: number; t: Float64Array; v: Float64Array }[] = [];
+    const fresh: { seriesId: number; t: Float64Array; v: Float64Array }[] = [];
+    // Stand-in ids −1, −2, … per new series (a series may come in more than one batch).
+    const standIn = new Map<string, number>();
+    const described = new Map<number, PointBatch['series']>();
+    for (const b of batches) {
+      const id = metrics.knownIds([b.series])?.[0];
+      if (id !== undefined) {
+        known.push({ seriesId: id, t: b.t, v: b.v });
+        continue;
+      }
+      const key = seriesKey(b.series.name, b.series.labels);
+      let stand = standIn.get(key);
+      if (stand === undefined) {
+        standIn.set(key, (stand = -standIn.size - 1));
+        described.set(stand, b.series);
+      }
+      fresh.push({ seriesId: stand, t: b.t, v: b.v });
+    }
+    const planned = planAppend(fresh, true);
+    const descriptors = planned.ids.map((id) => described.get(id)!);
+    const plan = planAppend(known, true);
+    try {
+      const stored = await commitImportBatch({
+        db,
+        metrics,
+        points: plan,
+        created: { descriptors, plan: planned },
+        events: commit.events,
+        checkpoint: { ...commit.checkpoint, updatedAt: ctx.now() }
+      });
+      return {
+        stored,
+        ids: [...plan.ids, ...stored.createdIds],
+        maxT: Math.max(plan.maxT, planned.maxT)
+      };
+    } catch (error) {
+      if (error instanceof SeriesExistError) return undefined;
+      throw error;
+    }
+  }
+
   async function writeCommit(
     commit: ImportCommit,
     early: AppendPlan | null
   ): Promise<ImportCommitOutcome> {
     const { db, metrics } = await ctx.ready();
-    let plan = early;
-    if (plan === null) {
-      const batches = commit.batches.filter((b) => b.t.length > 0);
-      let ids: number[] = [];
-      try {
-        // Registering new series is its own small transaction (idempotent, so safe to repeat).
-        if (batches.length) ids = await metrics.registerSeries(batches.map((b) => b.series));
-      } catch (error) {
-        throw asStorageFull(
-          error,
-          'The batch was not stored; everything stored before it is intact and the import can be resumed.'
+    let written = early === null ? await writeWithNewSeries(commit) : undefined;
+    if (written === undefined) {
+      let plan = early;
+      if (plan === null) {
+        const batches = commit.batches.filter((b) => b.t.length > 0);
+        let ids: number[] = [];
+        try {
+          // Registering new series is its own small transaction (idempotent, so safe to repeat).
+          if (batches.length) ids = await metrics.registerSeries(batches.map((b) => b.series));
+        } catch (error) {
+          throw asStorageFull(
+            error,
+            'The batch was not stored; everything stored before it is intact and the import can be resumed.'
+          );
+        }
+        plan = planAppend(
+          batches.map((b, i) => ({ seriesId: ids[i], t: b.t, v: b.v })),
+          true
         );
       }
-      plan = planAppend(
-        batches.map((b, i) => ({ seriesId: ids[i], t: b.t, v: b.v })),
-        true
-      );
+      const stored = await commitImportBatch({
+        db,
+        metrics,
+        points: plan,
+        events: commit.events,
+        checkpoint: { ...commit.checkpoint, updatedAt: ctx.now() }
+      });
+      written = { stored, ids: plan.ids, maxT: plan.maxT };
     }
-    const stored = await commitImportBatch({
-      db,
-      metrics,
-      points: plan,
-      events: commit.events,
-      checkpoint: { ...commit.checkpoint, updatedAt: ctx.now() }
-    });
-    const count = plan.incoming.reduce((s, p) => s + p.t.length, 0);
-    if (count > 0) ctx.broadcast({ kind: 'points', ids: packIdRanges(plan.ids), to: plan.maxT });
+    const { stored, ids, maxT } = written;
+    const count = stored.added + stored.present;
+    if (count > 0) ctx.broadcast({ kind: 'points', ids: packIdRanges(ids), to: maxT });
     if (commit.checkpoint.done) ctx.importRunning(commit.checkpoint.id, false);
     if (commit.events.length > 0) {
       ctx.broadcast({ kind: 'events', count: commit.events.length });

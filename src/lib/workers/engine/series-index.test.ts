@@ -48,6 +48,63 @@ describe('series index', () => {
     expect(index.byKeys([make(1)[0].key])).toHaveLength(1);
   });
 
+  /** The documented meaning, by brute force: every part starts a token, every word appears. */
+  function oracle(records: SeriesRecord[], q: string, limit: number) {
+    const split = /[\s_.:\-/{}=,"]+/;
+    const lower = q.trim().toLowerCase();
+    const parts = lower.split(split).filter(Boolean);
+    const words = lower.split(/\s+/).filter(Boolean);
+    const matched = records.filter((r) => {
+      const pieces = [r.name, r.category, r.source, ...Object.entries(r.labels).flat()];
+      const tokens = pieces.flatMap((p) => [p.toLowerCase(), ...p.toLowerCase().split(split)]);
+      const text = `${r.name} ${Object.entries(r.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')} ${r.category} ${r.source}`.toLowerCase();
+      return (
+        parts.length > 0 &&
+        parts.every((p) => tokens.some((t) => t.startsWith(p))) &&
+        words.every((w) => text.includes(w))
+      );
+    });
+    matched.sort((a, b) => (a.key < b.key ? -1 : 1));
+    return { keys: matched.slice(0, limit).map((r) => r.key), total: matched.length };
+  }
+
+  it.each([
+    'node',
+    'metric_1',
+    'host-1',
+    'host-12 cpu',
+    'seconds total 3',
+    'HOST-7',
+    'cpu=3',
+    'system import',
+    'metric_19 host-19',
+    'node_metric_5 1',
+    'sage',
+    '   '
+  ])('finds what the brute-force meaning finds, in key order: %j', (q) => {
+    // Added in three batches out of key order: the key order is merged, not rebuilt.
+    const records = make(3000);
+    const index = new SeriesIndex();
+    index.addRecords(records.slice(2000));
+    index.search('x', 1);
+    index.addRecords(records.slice(0, 1000));
+    index.search('x', 1);
+    index.addRecords(records.slice(1000, 2000));
+    const got = index.search(q, 25);
+    const want = q.trim() ? oracle(records, q, 25) : { keys: [], total: 3000 };
+    expect(got.total).toBe(want.total);
+    if (q.trim()) expect(got.series.map((s) => s.key)).toEqual(want.keys);
+    else
+      expect(got.series.map((s) => s.key)).toEqual(
+        records
+          .map((r) => r.key)
+          .sort()
+          .slice(0, 25)
+      );
+  });
+
   it('answers within 100 ms at 100,000 series', () => {
     const index = new SeriesIndex();
     index.addRecords(make(100_000));
