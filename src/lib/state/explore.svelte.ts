@@ -122,6 +122,8 @@ export class ExploreState {
   /** How many series match the search, and how many are stored. */
   matchTotal = $state(0);
   allTotal = $state(0);
+  /** The search `series` answers: until a new search's answer arrives, the old one. */
+  seriesFor = $state<string | null>(null);
   /** The records of the view's series, read by key (not from the list). */
   chosen = $state.raw<SeriesRecord[]>([]);
   seriesLoaded = $state(false);
@@ -220,15 +222,17 @@ export class ExploreState {
   /** Searches the engine's series index for the list. */
   async loadSeries(): Promise<void> {
     const request = ++this.#searchRequest;
+    const q = this.#q;
     this.#listedMax = this.#seenMax;
     try {
       const engine = this.#engine();
       const [found, all] = await Promise.all([
-        engine.searchSeries({ text: this.#q, limit: ExploreDefaults.listLimit }),
-        this.#q ? engine.searchSeries({ text: '', limit: 0 }) : null
+        engine.searchSeries({ text: q, limit: ExploreDefaults.listLimit }),
+        q ? engine.searchSeries({ text: '', limit: 0 }) : null
       ]);
       if (request !== this.#searchRequest) return;
       this.series = found.series;
+      this.seriesFor = q;
       this.matchTotal = found.total;
       this.allTotal = all?.total ?? found.total;
     } catch (e) {
