@@ -294,12 +294,10 @@ async function frameDeltas(page: Page, ms: number): Promise<number[]> {
   })`)) as number[];
 }
 
-/** User + system CPU seconds of every process of this Chromium profile. */
-function chromiumCpuSeconds(profileDir: string): number {
-  return Object.values(chromiumCpuByType(profileDir)).reduce((a, b) => a + b, 0);
-}
-
-/** The same, by process type (`browser` for the main process, which runs IndexedDB). */
+/**
+ * User + system CPU seconds of every process of this Chromium profile, by process type
+ * (`browser` for the main process, which runs IndexedDB).
+ */
 function chromiumCpuByType(profileDir: string): Record<string, number> {
   const parent = new Map<number, number>();
   const ticks = new Map<number, number>();
