@@ -45,6 +45,7 @@ import {
   computeOverallHealth,
   computeSuccessRateOverTime,
   computeWeekOverWeekGrowth,
+  finishGrowthRows,
   findHighRetryTriggers,
   findIdleTriggers,
   findLowSuccessTriggers,
@@ -948,17 +949,7 @@ export class ResultLogIndex {
       rows.get('*')!.thisWeek += thisWeek;
       rows.get('*')!.lastWeek += lastWeek;
     }
-    const out = [...rows.values()];
-    for (const r of out) {
-      r.growthPercent = r.lastWeek === 0 ? NaN : ((r.thisWeek - r.lastWeek) / r.lastWeek) * 100;
-    }
-    return out.sort((a, b) =>
-      a.actionType === '*'
-        ? -1
-        : b.actionType === '*'
-          ? 1
-          : b.thisWeek - a.thisWeek || compareText(a.actionType, b.actionType)
-    );
+    return finishGrowthRows(rows.values());
   }
 
   /** As `computeOrganisationUsage`. O(organisations log organisations). */

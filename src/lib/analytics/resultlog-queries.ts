@@ -591,7 +591,16 @@ export function computeWeekOverWeekGrowth(
       else r.lastWeek++;
     }
   }
-  const out = [...rows.values()];
+  return finishGrowthRows(rows.values());
+}
+
+/**
+ * Sets each row's growth against last week (NaN without last week) and orders the rows: the
+ * overall '*' row first, then by this week's count, then by name. Shared by the re-scan above
+ * and the incremental index (resultlog-index.ts).
+ */
+export function finishGrowthRows(rows: Iterable<GrowthRow>): GrowthRow[] {
+  const out = [...rows];
   for (const r of out) {
     r.growthPercent = r.lastWeek === 0 ? NaN : ((r.thisWeek - r.lastWeek) / r.lastWeek) * 100;
   }

@@ -207,6 +207,28 @@ export type ScheduledExportOptions = Pick<
   seriesIds: number[] | 'all';
 };
 
+/**
+ * A copy of the Export page's scope and privacy choices (arrays and the PII policy copied, so
+ * later edits on the page do not reach what was taken): the one list of them the page's own
+ * export and a new schedule both read.
+ */
+export function copyExportChoices(
+  c: Omit<ScheduledExportOptions, 'seriesIds'>
+): Omit<ScheduledExportOptions, 'seriesIds'> {
+  return {
+    resolution: c.resolution,
+    aggregates: [...c.aggregates],
+    events: c.events,
+    pii: { ...c.pii },
+    k: c.k,
+    groupBy: [...c.groupBy],
+    outliers: c.outliers,
+    anomalies: c.anomalies,
+    insights: c.insights,
+    sparklines: c.sparklines
+  };
+}
+
 /** A schedule as stored (the `schedules` table). Plain data plus the folder's handle. */
 export interface ExportSchedule {
   id: string;

@@ -5,6 +5,7 @@
  * machine except through Save, which writes a local file the user picks.
  */
 import { ArchiveDefaults } from '$lib/export/crypto';
+import { copyExportChoices } from '$lib/export/schedule';
 import { KAnonymityDefaults, PiiDefaults, type EventDimension } from '$lib/export/privacy';
 import {
   Aggregates,
@@ -381,16 +382,7 @@ export class ExportState {
       from: range.from,
       to: range.to,
       seriesIds: [...this.selected],
-      resolution: c.resolution,
-      aggregates: [...c.aggregates],
-      events: c.events,
-      pii: { ...c.pii },
-      k: c.k,
-      groupBy: [...c.groupBy],
-      outliers: c.outliers,
-      anomalies: c.anomalies,
-      insights: c.insights,
-      sparklines: c.sparklines,
+      ...copyExportChoices(c),
       ...(c.encrypt ? { password: this.password, iterations: ArchiveDefaults.iterations } : {}),
       diagnostic: {
         appVersion: context.appVersion,
